@@ -1,0 +1,40 @@
+# chotdon: `make demo` runs the product on embedded Postgres and Redis; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint types contracts fmt bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: $(INSTALLED)
+	$(BIN)/chotdon demo
+
+test: lint types contracts
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(INSTALLED)
+	$(BIN)/mypy schema aggregator connectors workers
+
+contracts: $(INSTALLED)
+	$(BIN)/lint-imports
+
+fmt: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(INSTALLED)
+	$(BIN)/chotdon bench parse
+
+clean:
+	rm -rf $(VENV) .chotdon-data .mypy_cache .ruff_cache .pytest_cache

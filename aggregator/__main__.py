@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from aggregator.cli import main
+
+main()

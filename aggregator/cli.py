@@ -1,0 +1,123 @@
+"""The `chotdon` command: the composition root, the only place that wires workers to the rest."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from aggregator import commands
+from aggregator.demo import DemoOptions, run_demo
+from aggregator.errors import ChotdonError
+from aggregator.logging import configure_logging
+from aggregator.services import resolved_services
+from aggregator.settings import Settings, load_settings
+from schema.errors import SchemaError
+from workers.settings import build_worker
+
+app = typer.Typer(
+    name="chotdon",
+    help=(
+        "chotdon: livestream order system for cooperatives. Without DATABASE_URL / REDIS_URL every "
+        "command runs on embedded Postgres and Redis under CHOTDON_DATA_DIR (.chotdon-data)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+T = TypeVar("T")
+DataDir = Annotated[
+    Path | None, typer.Option(help="Folder of the embedded Postgres/Redis (CHOTDON_DATA_DIR).")
+]
+Port = Annotated[int | None, typer.Option(help="HTTP port (CHOTDON_PORT, default 8080).")]
+
+
+def _settings(data_dir: Path | None = None, port: int | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if port is not None:
+        overrides["port"] = port
+    settings = load_settings(**overrides)
+    configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def _fail_clearly(action: Callable[[], T]) -> T:
+    """Our known failures print one line and exit 1 instead of a traceback wall."""
+    try:
+        return action()
+    except (ChotdonError, SchemaError) as exc:
+        typer.echo(f"chotdon: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Apply the database migrations (idempotent; refuses a database from a newer chotdon)."""
+    settings = _settings(data_dir)
+
+    def run() -> None:
+        with resolved_services(settings) as live:
+            report = asyncio.run(commands.migrate_database(live))
+        applied = ", ".join(f"{v:04d}" for v in report.applied) or "nothing new"
+        typer.echo(f"schema at version {report.current_version} (applied: {applied})")
+
+    _fail_clearly(run)
+
+
+@app.command()
+def serve(data_dir: DataDir = None, port: Port = None) -> None:
+    """Run the web app: webhooks, JSON API, staff pages, /healthz and /metrics."""
+    settings = _settings(data_dir, port)
+
+    def run() -> None:
+        with resolved_services(settings) as live:
+            commands.preflight(live)
+            commands.serve(live)
+
+    _fail_clearly(run)
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run one arq worker: merges comments, sends messages, books couriers, sweeps."""
+    settings = _settings(data_dir)
+
+    def run() -> None:
+        with resolved_services(settings) as live:
+            commands.preflight(live)
+            build_worker(live).run()
+
+    _fail_clearly(run)
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    port: Port = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop by itself after this many seconds.")
+    ] = None,
+) -> None:
+    """Start embedded Postgres and Redis, migrate, run the web app and a worker; Ctrl-C stops."""
+    settings = _settings(data_dir, port)
+
+    def run() -> None:
+        with resolved_services(settings) as live:
+            run_demo(live, DemoOptions(duration_s=duration))
+
+    _fail_clearly(run)
+
+
+def main() -> None:
+    app(prog_name="chotdon")
+
+
+if __name__ == "__main__":
+    main()

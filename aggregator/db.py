@@ -1,0 +1,88 @@
+"""asyncpg pools and connections with JSON codecs, and one clear error when Postgres is away."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import orjson
+
+from aggregator.errors import ServiceUnavailableError
+from aggregator.settings import Settings
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=_dump_json, decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+def _dump_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _require_url(settings: Settings) -> str:
+    if not settings.database_url:
+        raise ServiceUnavailableError(
+            "DATABASE_URL is not set and no embedded Postgres was started"
+        )
+    return settings.database_url
+
+
+def describe_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+
+
+async def create_pool(settings: Settings, **overrides: Any) -> asyncpg.Pool:
+    """A pool for the web app or a worker. Fails with one clear line if Postgres is away."""
+    options: dict[str, Any] = {
+        "min_size": settings.pg_pool_min,
+        "max_size": settings.pg_pool_max,
+        "init": _init_connection,
+        "timeout": CONNECT_TIMEOUT_S,
+        **overrides,
+    }
+    try:
+        return await asyncpg.create_pool(_require_url(settings), **options)
+    except (
+        OSError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        TimeoutError,
+        ValueError,
+    ) as exc:
+        raise ServiceUnavailableError(
+            f"cannot connect to Postgres: {describe_failure(exc)}"
+        ) from exc
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    """One connection, for migrations and short CLI tasks."""
+    try:
+        conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+    except (
+        OSError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        TimeoutError,
+        ValueError,
+    ) as exc:
+        raise ServiceUnavailableError(
+            f"cannot connect to Postgres: {describe_failure(exc)}"
+        ) from exc
+    await _init_connection(conn)
+    return conn
+
+
+@contextlib.asynccontextmanager
+async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await connect(url)
+    try:
+        yield conn
+    finally:
+        await conn.close()

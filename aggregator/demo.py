@@ -1,0 +1,144 @@
+"""`chotdon demo`: embedded services, migrations, the web app and a worker as child processes.
+
+The children run the same `chotdon serve` / `chotdon worker` commands production runs. They live in
+their own sessions so Ctrl-C reaches only this supervisor, which then stops them in order (web,
+worker) before the embedded Postgres and Redis; Linux also kills them if the supervisor dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import aiohttp
+import structlog
+
+from aggregator.commands import migrate_database
+from aggregator.errors import ServiceUnavailableError
+from aggregator.settings import Settings
+
+log = structlog.get_logger()
+PR_SET_PDEATHSIG = 1
+STARTUP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        REDIS_URL=settings.redis_url or "",
+        CHOTDON_HOST=settings.host,
+        CHOTDON_PORT=str(settings.port),
+        CHOTDON_DATA_DIR=str(settings.data_dir),
+        CHOTDON_LOG_LEVEL=settings.log_level,
+    )
+    if settings.app_secret is not None:
+        env["CHOTDON_APP_SECRET"] = settings.app_secret.get_secret_value()
+    return env
+
+
+def spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aggregator", command],
+        env=child_environment(settings),
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+async def wait_until_healthy(url: str, children: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if any(child.poll() is not None for child in children):
+                raise ServiceUnavailableError("a demo process exited during start-up; see its log")
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with http.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.2)
+    raise ServiceUnavailableError(f"the web app did not answer at {url}/healthz in time")
+
+
+async def prove_worker(url: str) -> None:
+    """Enqueue a heartbeat through the web app and wait until the worker has written it."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/api/heartbeats") as response:
+            job_id = (await response.json())["job_id"]
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            async with http.get(f"{url}/api/heartbeats/{job_id}") as response:
+                if response.status == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise ServiceUnavailableError("the worker did not run the heartbeat job in time")
+
+
+@dataclass
+class DemoOptions:
+    duration_s: float | None = None
+
+
+@contextlib.contextmanager
+def running_children(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        children.append(spawn("serve", settings))
+        children.append(spawn("worker", settings))
+        yield children
+    finally:
+        stop_children(children)
+        log.info("demo.stopped")
+
+
+def _raise_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+async def _watch(children: list[subprocess.Popen[bytes]], duration_s: float | None) -> None:
+    started = time.monotonic()
+    while duration_s is None or time.monotonic() - started < duration_s:
+        if any(child.poll() is not None for child in children):
+            raise ServiceUnavailableError("a demo process exited unexpectedly")
+        await asyncio.sleep(0.2)
+
+
+def run_demo(settings: Settings, options: DemoOptions) -> None:
+    """Start everything, print the URL, run until Ctrl-C (or the duration), stop everything."""
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    # A shell may start us with SIGINT ignored (background job); Ctrl-C must still stop the demo.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    asyncio.run(migrate_database(settings))
+    with running_children(settings) as children:
+        asyncio.run(wait_until_healthy(settings.base_url, children))
+        asyncio.run(prove_worker(settings.base_url))
+        print(f"chotdon is running: {settings.base_url}/  (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_watch(children, options.duration_s))

@@ -1,0 +1,56 @@
+"""All configuration of chotdon, read once from the environment and passed explicitly.
+
+Production sets DATABASE_URL and REDIS_URL; without them chotdon runs embedded Postgres and Redis
+under CHOTDON_DATA_DIR. Every other setting carries the CHOTDON_ prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHOTDON_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "CHOTDON_DATABASE_URL")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "CHOTDON_REDIS_URL")
+    )
+    data_dir: Path = Path(".chotdon-data")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Secrets: never literals in code. The demo generates an app secret under data_dir.
+    app_secret: SecretStr | None = None
+    ghn_token: SecretStr | None = None
+    ghtk_token: SecretStr | None = None
+    viettelpost_token: SecretStr | None = None
+
+    pg_pool_min: int = Field(default=1, ge=0)
+    pg_pool_max: int = Field(default=10, ge=1)
+    worker_max_jobs: int = Field(default=20, ge=1)
+    arq_queue: str = "chotdon:queue"
+
+    log_level: str = "info"
+    log_json: bool = True
+
+    @property
+    def uses_embedded_services(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; explicit overrides (from CLI flags) win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,60 @@
+"""The aiohttp application factory: pools in cleanup_ctx, routes, middlewares, templates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+import structlog
+from aiohttp import web
+
+from aggregator.db import create_pool
+from aggregator.queue import create_arq_pool
+from aggregator.settings import Settings
+from aggregator.web import health, metrics, system
+from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.middleware import body_limit, map_errors, observe
+
+WEB_DIR = Path(__file__).parent
+log = structlog.get_logger()
+
+
+async def _pg_pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_pool(app[SETTINGS])
+    app[PG_POOL] = pool
+    yield
+    await pool.close()
+
+
+async def _arq_pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    pool = await create_arq_pool(app[SETTINGS])
+    app[ARQ_POOL] = pool
+    yield
+    await pool.aclose()
+
+
+def _add_routes(app: web.Application) -> None:
+    app.router.add_get("/", system.index, name="index")
+    app.router.add_get("/healthz", health.healthz, name="healthz")
+    app.router.add_get("/metrics", metrics.metrics_view, name="metrics")
+    app.router.add_post("/api/heartbeats", system.enqueue_heartbeat, name="heartbeat_enqueue")
+    app.router.add_get("/api/heartbeats/{job_id}", system.show_heartbeat, name="heartbeat_show")
+    app.router.add_static("/static", WEB_DIR / "static", name="static")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[observe, body_limit(settings.max_body_bytes), map_errors],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx])
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    _add_routes(app)
+    return app

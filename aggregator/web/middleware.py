@@ -1,0 +1,65 @@
+"""Request-wide concerns: logging context, metrics, and mapping our errors to HTTP statuses."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from aggregator.errors import ChotdonError
+from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = structlog.get_logger()
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id for every log line, count and time the request."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:12])
+    route = _route_name(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
+        HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
+
+
+@web.middleware
+async def map_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Our exception tree becomes a JSON error with the status its class names."""
+    try:
+        return await handler(request)
+    except ChotdonError as exc:
+        log.warning("http.error", path=request.path, error=str(exc), status=exc.http_status)
+        return web.json_response({"error": str(exc)}, status=exc.http_status)
+
+
+def body_limit(max_bytes: int) -> Middleware:
+    """Refuse a declared body over the limit before any handler runs (reads enforce the rest)."""
+
+    @web.middleware
+    async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > max_bytes:
+            log.warning("http.body_too_large", path=request.path, size=request.content_length)
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=max_bytes, actual_size=request.content_length
+            )
+        return await handler(request)
+
+    return limit

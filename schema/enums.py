@@ -1,0 +1,83 @@
+"""Closed sets of values stored in the database; each mirrors a CHECK constraint."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    TIKTOK = "tiktok"
+    ZALO = "zalo"
+    RELAY = "relay"
+    MANUAL = "manual"
+
+
+class StaffRole(StrEnum):
+    DIRECTOR = "director"
+    STAFF = "staff"
+    PACKER = "packer"
+
+
+class HoldMode(StrEnum):
+    FIRST_COMMENT = "first_comment"  # the first to comment holds the stock
+    FIRST_CONFIRM = "first_confirm"  # stock is taken only when the buyer confirms
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    ORPHANED = "orphaned"
+    IGNORED = "ignored"
+
+
+class OrderSource(StrEnum):
+    COMMENT = "comment"
+    PLATFORM = "platform"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class ItemStatus(StrEnum):
+    HELD = "held"
+    WAITLISTED = "waitlisted"
+    UNCLEAR = "unclear"
+    REMOVED = "removed"
+
+
+class PaymentMethod(StrEnum):
+    COD = "cod"
+    VIETQR = "vietqr"
+    PLATFORM = "platform"
+
+
+class Courier(StrEnum):
+    GHN = "ghn"
+    GHTK = "ghtk"
+    VIETTELPOST = "viettelpost"
+
+
+class ShipmentStatus(StrEnum):
+    CREATING = "creating"
+    CREATED = "created"
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    FAILED_ATTEMPT = "failed_attempt"
+    RETURNING = "returning"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

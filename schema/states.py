@@ -1,0 +1,47 @@
+"""The order state machine's table: which moves are allowed.
+
+Only aggregator's state module applies them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"
+    PACKING = "packing"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    RETURNED = "returned"
+
+
+S = OrderStatus
+
+# to-status -> the statuses an order may move from. The guarded UPDATE uses exactly this set.
+ALLOWED_FROM: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.AWAITING_CONFIRMATION: frozenset({S.DRAFT, S.CONFIRMED}),  # CONFIRMED: buyer changed it
+    S.CONFIRMED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION}),
+    S.PACKING: frozenset({S.CONFIRMED}),
+    S.PACKED: frozenset({S.PACKING}),
+    S.SHIPPED: frozenset({S.PACKED}),
+    S.DELIVERED: frozenset({S.SHIPPED}),
+    S.RETURNED: frozenset({S.SHIPPED}),
+    S.CANCELLED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PACKING, S.PACKED}),
+    S.EXPIRED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION}),
+    S.DRAFT: frozenset(),
+}
+
+# Open orders take new comments of the same buyer in the same live.
+OPEN_STATUSES: frozenset[OrderStatus] = frozenset({S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED})
+FINAL_STATUSES: frozenset[OrderStatus] = frozenset(
+    {S.DELIVERED, S.CANCELLED, S.EXPIRED, S.RETURNED}
+)
+
+
+def can_move(current: OrderStatus, target: OrderStatus) -> bool:
+    return current in ALLOWED_FROM[target]

@@ -1,0 +1,111 @@
+"""Fixtures: real Postgres and Redis (DATABASE_URL / REDIS_URL, or embedded ones when unset).
+
+Each test gets its own database cloned from a migrated template, and its own arq queue name on a
+flushed Redis database, so tests are isolated from each other and from anything else on the server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+import structlog
+
+from aggregator.db import connect
+from aggregator.embedded import EmbeddedServices
+from aggregator.settings import Settings
+from tests.support.databases import (
+    create_test_database,
+    drop_database,
+    ensure_template,
+    with_database,
+)
+
+# Tests never pick up a developer's CHOTDON_* configuration.
+for _name in [n for n in os.environ if n.startswith("CHOTDON_")]:
+    del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def service_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(admin Postgres URL, Redis URL): from the environment, else embedded for this session."""
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if database_url and redis_url:
+        yield database_url, redis_url
+        return
+    embedded = EmbeddedServices(tmp_path_factory.mktemp("embedded"))
+    pg_url, embedded_redis = embedded.start()
+    try:
+        yield database_url or pg_url, redis_url or embedded_redis
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def admin_url(service_urls: tuple[str, str]) -> str:
+    return service_urls[0]
+
+
+@pytest.fixture(scope="session")
+def redis_url(service_urls: tuple[str, str]) -> str:
+    base = service_urls[1]
+    if base.startswith("unix://"):
+        return base
+    # One Redis database per xdist worker, so parallel workers never flush each other.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker.removeprefix("gw") or 0) % 15 + 1
+    return with_database(base, str(number))
+
+
+@pytest.fixture
+async def database_url(admin_url: str) -> AsyncIterator[str]:
+    template = await ensure_template(admin_url)
+    name = await create_test_database(admin_url, template)
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        await drop_database(admin_url, name)
+
+
+@pytest.fixture
+async def clean_redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str, clean_redis: aioredis.Redis, tmp_path: Path
+) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        data_dir=tmp_path / "data",
+        arq_queue=f"test:{uuid.uuid4().hex[:8]}",
+        log_json=False,
+    )
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_structlog() -> Iterator[None]:
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()

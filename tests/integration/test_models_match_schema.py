@@ -1,0 +1,45 @@
+"""The pydantic row models and the SQL migrations describe the same tables."""
+
+from __future__ import annotations
+
+import types
+import typing
+
+import asyncpg
+import pytest
+
+from schema.models import ALL_ROW_MODELS, Row
+
+
+def _is_optional(annotation: object) -> bool:
+    return type(None) in typing.get_args(annotation) or isinstance(annotation, types.NoneType)
+
+
+@pytest.mark.parametrize("model", ALL_ROW_MODELS, ids=lambda m: m.table)
+async def test_model_fields_are_the_table_columns(db: asyncpg.Connection, model: type[Row]) -> None:
+    rows = await db.fetch(
+        "SELECT column_name, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = $1",
+        model.table,
+    )
+    columns = {r["column_name"]: r["is_nullable"] == "YES" for r in rows}
+    hints = typing.get_type_hints(model)
+    fields = {name: _is_optional(hints[name]) for name in model.model_fields}
+    assert columns == fields
+
+
+async def test_every_table_has_a_model(db: asyncpg.Connection) -> None:
+    tables = {
+        r["table_name"]
+        for r in await db.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    }
+    assert tables - {"schema_migrations"} == {m.table for m in ALL_ROW_MODELS}
+
+
+async def test_every_tenant_owned_table_carries_tenant_id(db: asyncpg.Connection) -> None:
+    untenanted = {"tenants", "worker_heartbeats"}
+    for model in ALL_ROW_MODELS:
+        if model.table not in untenanted:
+            assert "tenant_id" in model.model_fields, model.table

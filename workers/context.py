@@ -1,0 +1,41 @@
+"""What every job finds in its ctx: settings and the Postgres pool, opened once per worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import structlog
+
+from aggregator.db import create_pool
+from aggregator.settings import Settings
+
+SETTINGS = "settings"
+PG_POOL = "pg_pool"
+WORKER_NAME = "worker_name"
+
+log = structlog.get_logger()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx[SETTINGS]
+    ctx[PG_POOL] = await create_pool(settings)
+    ctx[WORKER_NAME] = worker_name()
+    log.info("worker.started", worker=ctx[WORKER_NAME], queue=settings.arq_queue)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    pool = ctx.get(PG_POOL)
+    if pool is not None:
+        await pool.close()
+    log.info("worker.stopped", worker=ctx.get(WORKER_NAME))
+
+
+async def on_job_start(ctx: dict[str, Any]) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(job_id=ctx.get("job_id"), job_try=ctx.get("job_try"))
