@@ -1,0 +1,21 @@
+"""The livestream comment parser: `parse_comment(text, catalog) -> ParsedComment`. Pure code.
+
+Build a `Catalog` once (`catalog_from_data` validates decoded catalog JSON), then parse any
+number of comments with it.
+"""
+
+from __future__ import annotations
+
+from aggregator.core.parser.catalog import Catalog, catalog_from_data
+from aggregator.core.parser.errors import CatalogError, ParserError
+from aggregator.core.parser.parse import parse_comment
+from aggregator.core.parser.phone import normalize_phone
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "ParserError",
+    "catalog_from_data",
+    "normalize_phone",
+    "parse_comment",
+]

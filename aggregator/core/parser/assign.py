@@ -1,0 +1,141 @@
+"""Attach quantities and weights to the products they belong to, and list the items.
+
+A quantity after a marker ("x2", "sl 3") belongs to the product before it. Other quantities and
+weights go to the neighbouring product that is free and not behind a separator; when both
+neighbours qualify, the comment's own style decides: "2 hộp nem" (number first) or "nem 2 hộp".
+A weight that is a variant of the product becomes its variant; a second variant of the same
+product starts a second item ("chè 500g 1 gói, 200g 2 gói").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aggregator.core.parser.catalog import Catalog, ProductInfo
+from aggregator.core.parser.elements import Element, Kind
+from schema.parsing import ParsedItem
+
+
+@dataclass
+class Slot:
+    """One product line being built."""
+
+    code: str | None
+    product: ProductInfo | None
+    index: int  # element index, to look for separators
+    qty: int | None = None
+    variant: str | None = None
+
+    def accepts(self, element: Element) -> bool:
+        if element.kind is Kind.QTY:
+            return self.qty is None
+        return self.variant is None and _variant(self.product, element) is not None
+
+    def apply(self, element: Element) -> None:
+        if element.kind is Kind.QTY:
+            self.qty = element.qty
+        else:
+            self.variant = _variant(self.product, element)
+
+
+def _variant(product: ProductInfo | None, element: Element) -> str | None:
+    if product is None or element.measure is None:
+        return None
+    return product.variant_for(element.measure)
+
+
+class Assigner:
+    def __init__(self, elements: Sequence[Element], catalog: Catalog) -> None:
+        self.elements = elements
+        self.catalog = catalog
+        self.slots: list[Slot] = []
+        self.pending: dict[int, Slot] = {}  # slots waiting for the product at that index
+        self.number_first = _number_first(elements)
+
+    def run(self) -> list[ParsedItem]:
+        each: int | None = None
+        for index, element in enumerate(self.elements):
+            if element.kind is Kind.PRODUCT:
+                slot = self.pending.pop(index, None) or self._slot_for(index)
+                self.slots.append(slot)
+            elif element.kind in (Kind.QTY, Kind.WEIGHT):
+                self._place(index, element)
+            elif element.kind is Kind.EACH:
+                each = element.qty
+        if each is not None:
+            for slot in self.slots:
+                slot.qty = slot.qty or each
+        return merge_slots(self.slots)
+
+    def _slot_for(self, index: int) -> Slot:
+        code = self.elements[index].code
+        return Slot(code, self.catalog.product(code), index)
+
+    def _place(self, index: int, element: Element) -> None:
+        prev = self.slots[-1] if self.slots else None
+        nxt = self._next_product(index)
+        prev_ok = prev is not None and prev.accepts(element)
+        next_ok = nxt is not None and nxt.accepts(element)
+        target: Slot | None = None
+        if element.postfix:
+            target = prev if prev_ok else (nxt if prev is None and next_ok else None)
+        elif prev_ok and next_ok and prev is not None and nxt is not None:
+            before, after = self._separated(prev.index, index), self._separated(index, nxt.index)
+            if before != after:
+                target = nxt if before else prev
+            else:
+                target = nxt if self.number_first else prev
+        else:
+            target = prev if prev_ok else nxt if next_ok else None
+        if target is not None:
+            target.apply(element)
+        elif prev is not None and element.kind is Kind.WEIGHT:
+            self._second_variant(prev, index, element)
+
+    def _second_variant(self, prev: Slot, index: int, element: Element) -> None:
+        if prev.variant is not None and _variant(prev.product, element) is not None:
+            clone = Slot(prev.code, prev.product, index)
+            clone.apply(element)
+            self.slots.append(clone)
+
+    def _next_product(self, index: int) -> Slot | None:
+        """The next product in the same clause, as a pending slot."""
+        for later in range(index + 1, len(self.elements)):
+            element = self.elements[later]
+            if element.kind is Kind.SEP and element.clause_break:
+                return None
+            if element.kind is Kind.PRODUCT:
+                if later not in self.pending:
+                    self.pending[later] = self._slot_for(later)
+                return self.pending[later]
+        return None
+
+    def _separated(self, start: int, end: int) -> bool:
+        return any(e.kind is Kind.SEP for e in self.elements[start + 1 : end])
+
+
+def _number_first(elements: Sequence[Element]) -> bool:
+    """Does the comment put numbers before products ("2 hộp nem") rather than after?"""
+    for element in elements:
+        if element.kind is Kind.PRODUCT:
+            return False
+        if element.kind is Kind.WEIGHT or (element.kind is Kind.QTY and not element.postfix):
+            return True
+    return False
+
+
+def merge_slots(slots: Sequence[Slot]) -> list[ParsedItem]:
+    """Items in order of appearance; a product named twice is one item (largest quantity);
+    a bare mention is dropped when the same product also appears with details."""
+    detailed = {s.code for s in slots if s.qty is not None or s.variant is not None}
+    merged: dict[tuple[str, str | None], int | None] = {}
+    for slot in slots:
+        if slot.code is None or slot.product is None:
+            continue
+        if slot.qty is None and slot.variant is None and slot.code in detailed:
+            continue
+        key = (slot.code, slot.variant)
+        known = merged.get(key)
+        merged[key] = slot.qty if known is None else max(known, slot.qty or 0)
+    return [ParsedItem(code=c, qty=q or 1, variant=v) for (c, v), q in merged.items()]

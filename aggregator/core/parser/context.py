@@ -1,0 +1,82 @@
+"""Read-only view of one comment that the readers share: tokens, catalog, phone digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aggregator.core.parser.catalog import Catalog
+from aggregator.core.parser.normalize import Text
+from aggregator.core.parser.quantities import (
+    ADJACENT_ONLY_UNITS,
+    COUNT_UNIT_INDEX,
+    MAX_QTY,
+    NUMBER_WORD_INDEX,
+)
+from aggregator.core.parser.variants import WEIGHT_UNIT_INDEX, Unit
+
+SHOUTING_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    text: Text
+    catalog: Catalog
+    phone: frozenset[int]  # token indexes that belong to a phone number
+
+    @property
+    def size(self) -> int:
+        return len(self.text.tokens)
+
+    def word(self, j: int) -> str:
+        """Folded token `j`, or "" past the end."""
+        return self.text.tokens[j].text if j < len(self.text.tokens) else ""
+
+    def digits(self, j: int) -> str | None:
+        """Token `j` if it is a number outside any phone number."""
+        word = self.word(j)
+        return word if word.isdigit() and j not in self.phone else None
+
+    def small_number(self, j: int) -> int | None:
+        """Token `j` as a plausible quantity (1..MAX_QTY), written in digits or words."""
+        digits = self.digits(j)
+        if digits is not None:
+            value = int(digits) if len(digits) <= 3 else 0
+            return value if 1 <= value <= MAX_QTY else None
+        found = NUMBER_WORD_INDEX.match(self.text, j) if j < self.size else None
+        return None if found is None else found[1]
+
+    def count_unit(self, j: int) -> int:
+        """Length of a counting unit ("hộp", "cái", "2c") at token `j`, 0 if none."""
+        if j >= self.size or j in self.phone:
+            return 0
+        found = COUNT_UNIT_INDEX.match(self.text, j)
+        if found is not None:
+            return found[0]
+        if ADJACENT_ONLY_UNITS.match(self.text, j) and self.text.adjacent(j - 1, j):
+            return 1
+        return 0
+
+    def weight_unit(self, j: int) -> tuple[int, Unit] | None:
+        """A weight or volume unit at token `j` ("kg", "cân", "1l"), honouring adjacency."""
+        if j >= self.size:
+            return None
+        found = WEIGHT_UNIT_INDEX.match(self.text, j)
+        if found is None:
+            return None
+        if found[1].needs_adjacent and not self.text.adjacent(j - 1, j):
+            return None
+        return found
+
+    def starts_product(self, j: int) -> bool:
+        """An alias or a letter code ("A01", "b 2") starts at token `j`."""
+        if j >= self.size:
+            return False
+        if self.catalog.aliases.match(self.text, j) is not None:
+            return True
+        return self.word(j) in self.catalog.prefix_widths and self.digits(j + 1) is not None
+
+    def shouting(self) -> bool:
+        """Mostly upper-case text: capitals say nothing about street names."""
+        letters = [c for c in self.text.original if c.isalpha()]
+        upper = sum(1 for c in letters if c.isupper())
+        return bool(letters) and upper / len(letters) > SHOUTING_SHARE

@@ -1,0 +1,11 @@
+"""Errors of the comment parser package."""
+
+from __future__ import annotations
+
+
+class ParserError(Exception):
+    """Root of every error the comment parser raises."""
+
+
+class CatalogError(ParserError):
+    """The product catalog is malformed; the message names the offending entry."""

@@ -1,0 +1,186 @@
+"""Intent keywords and the decision between order, cancel, question and other.
+
+The tables are phrases as buyers type them; diacritics are optional when matching, teencode is
+listed explicitly. To teach the parser a new expression, add it to the right table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from itertools import product
+
+from aggregator.core.parser.lexicon import PhraseIndex
+from schema.parsing import Intent
+
+
+class Signal(StrEnum):
+    ORDER = "order"  # lấy, đặt, mua, cho em ...
+    STRONG_ORDER = "strong_order"  # chốt: commits even next to a question
+    IB = "ib"
+    PLUS = "plus"  # +1
+    CANCEL = "cancel"
+    ASK = "ask"  # stock, quality, origin, payment method, "được không"
+    ASK_TERMS = "ask_terms"  # price, discount, fees: stays a question even with a quantity
+    ASK_DELIVERY = "ask_delivery"  # when will it arrive, where is my order
+    PRICE_WORD = "price_word"  # "giá": a question unless a price follows
+    PAST = "past"  # past purchases: "hôm trước đặt", "năm ngoái mua"
+    PAID = "paid"  # "ck rồi"
+    CHATTER = "chatter"  # praise, greetings, thanks
+    SPAM = "spam"
+    NEG = "neg"  # không/ko/k: a question particle at the end of a clause
+    QMARK = "qmark"
+    ADDRESS = "address"  # numbers after these are house numbers, not quantities
+    PHONE_WORD = "phone_word"
+    SEND = "send"  # "gửi 28 Trần Phú": an address when a number follows
+    NEUTRAL = "neutral"  # words that look like aliases ("tương tác", "vụ mùa")
+
+
+NEGATIONS = ("không", "ko", "k", "kh", "khg", "hông", "hong", "hok", "hk", "khum", "hem", "kg")
+ORDER_VERBS = ("lấy", "mua", "đặt", "chốt", "order", "oder", "cần")
+PRONOUNS = ("em", "e", "mình", "mk", "mik", "chị", "c", "ch", "anh", "a", "tôi", "t", "tui",
+            "cháu", "cô", "chú", "bác", "con", "tớ", "mị")  # fmt: skip
+
+# fmt: off
+KEYWORDS: dict[Signal, tuple[str, ...]] = {
+    Signal.STRONG_ORDER: ("chốt", "chốt đơn", "chốt luôn", "đặt luôn", "lấy luôn", "chôt"),
+    Signal.ORDER: (
+        "lấy", "đặt", "đặt hàng", "mua", "muốn mua", "cần mua", "order", "oder", "book",
+        "buy", "take", "want", "thêm", "ship cho", "gửi cho", "gởi cho", "để cho", "giữ cho",
+        "đăng ký", "xin", "lấy thêm", "gom",
+    ),
+    Signal.IB: ("ib", "inbox", "inb", "in box", "nhắn tin", "check ib", "rep ib"),
+    Signal.CANCEL: (
+        "hủy", "huỷ", "hủy đơn", "cancel", "bỏ", "bớt", "xóa", "xoá", "xóa đơn", "thôi khỏi",
+        "khỏi lấy", "không cần nữa", "ko cần nữa", "k cần nữa", "đổi ý", "hoàn đơn",
+    ),
+    Signal.ASK_TERMS: (
+        "giảm giá", "giảm", "khuyến mãi", "khuyến mại", "freeship", "free ship", "miễn phí ship",
+        "miễn ship", "miễn phí vận chuyển", "phí ship", "phí vận chuyển", "tiền ship",
+        "ship bao nhiêu", "chiết khấu", "giá sỉ", "mua sỉ", "lấy sỉ", "ưu đãi", "voucher",
+        "mã giảm giá", "bớt giá", "bớt không", "bớt ko", "bớt k", "bớt chút", "bớt tí",
+        "bớt được", "bớt dc", "bớt đc", "bớt cho", "bao nhiêu", "bao nhiu", "bnhiu", "bn tiền",
+        "bao tiền", "mấy tiền", "nhiêu tiền", "hết bao nhiêu", "giá sao", "giá thế nào",
+        "giá ntn", "giá như nào", "giá bao nhiêu", "giá ra sao", "giá bn", "giá j", "giá gì",
+        "xin giá", "báo giá", "hỏi giá", "ib giá", "check giá", "how much", "price", "tặng kèm",
+        "có quà", "quà tặng", "có tặng", "giá sỉ", "sale không",
+    ),
+    Signal.ASK_DELIVERY: (
+        "chưa nhận", "chưa thấy", "chưa giao", "chưa tới", "chưa đến", "chưa về", "chưa có hàng",
+        "chưa được giao", "chưa ship", "bao giờ", "khi nào", "bao lâu", "mấy ngày", "mấy hôm",
+        "mấy bữa", "bao nhiêu ngày", "bh", "bgio", "when", "đơn của em", "đơn của mình",
+        "kiểm tra đơn", "check đơn", "tra đơn", "mã vận đơn", "giao chưa", "gửi chưa",
+        "ship chưa", "gửi hàng chưa", "tới đâu rồi", "đến đâu rồi", "đơn em đâu",
+    ),
+    Signal.ASK: (
+        "còn không", "còn ko", "còn k", "còn hông", "còn hàng", "còn size", "hết hàng",
+        "hết chưa", "có sẵn", "available", "in stock", "có ship", "ship được", "ship dc",
+        "ship đc", "ship không", "ship ko", "ship k", "cod", "thanh toán", "chuyển khoản được",
+        "ck được", "ck dc", "ck đc", "trả tiền", "stk", "số tài khoản", "xuất xứ", "nguồn gốc",
+        "ở đâu", "chỗ nào", "chứng nhận", "chứng chỉ", "kiểm định", "hạn sử dụng", "hsd",
+        "bảo quản", "để được bao lâu", "thật không", "có thật", "hàng thật", "có phải",
+        "phải không", "là gì", "gì vậy", "gì thế", "gì z", "loại nào", "cái nào", "nào ngon",
+        "thế nào", "như nào", "ntn", "ra sao", "sao", "tư vấn", "hỏi", "xin hỏi", "được không",
+        "được ko", "được k", "dc ko", "dc k", "đc ko", "đc k", "dc không", "đc không",
+        "đúng không", "đúng ko", "đúng k", "có ngon", "ngon không", "có ngọt", "có chua",
+        "có thơm", "khác gì", "khác nhau", "nhỉ", "hả", "hở", "what", "where", "how", "do you",
+        "is it", "can i", "xin stk", "xin số tài khoản", "xin địa chỉ", "xin info",
+        "xin thông tin", "mấy kg", "mấy cân", "mấy lạng", "mấy quả", "mấy gói", "mấy hộp",
+    ),
+    Signal.PRICE_WORD: ("giá", "gia"),
+    Signal.PAST: (
+        "hôm trước", "hôm qua", "hôm bữa", "bữa trước", "bữa qua", "lần trước", "năm ngoái",
+        "năm trước", "tháng trước", "tuần trước", "trước đây", "từng mua", "đã mua", "đã đặt",
+        "đã lấy", "đã chốt", "đã order", "mua rồi", "đặt rồi", "chốt rồi", "lấy rồi",
+        "đã nhận", "nhận được hàng", "nhận được rồi", "nhận hàng rồi", "đã dùng", "dùng rồi",
+        "ăn rồi", "đã ăn", "mua lần",
+    ),
+    Signal.PAID: (
+        "ck rồi", "ck r", "ck xong", "đã ck", "chuyển khoản rồi", "đã chuyển khoản",
+        "chuyển rồi", "đã chuyển", "chuyển tiền rồi", "đã chuyển tiền", "đã thanh toán",
+        "thanh toán rồi", "bank rồi", "đã bank", "đã gửi tiền", "ck nhé", "ck nha",
+    ),
+    Signal.CHATTER: (
+        "chúc mừng", "nhiều quá", "đông quá", "đắt hàng", "đắt khách", "đông khách", "bán chạy",
+        "mỏi tay", "liên tục", "giá tốt", "giá rẻ", "giá hời", "giá mềm", "giá hợp lý",
+        "giá ok", "đánh giá", "cảm ơn", "cám ơn", "thank", "thanks", "tks", "xin chào",
+        "chào", "hello", "hi", "alo", "ủng hộ", "cho shop", "cho mọi người",
+    ),
+    Signal.SPAM: (
+        "kiếm tiền", "thu nhập", "việc làm", "việc nhẹ", "tuyển", "ctv", "cộng tác viên",
+        "lương", "liên hệ", "kiếm quà", "nhận quà", "trúng thưởng", "vay tiền", "vay vốn",
+        "giải ngân", "cá cược", "nhà cái", "casino", "http", "https", "www", "bit.ly",
+        "follow", "theo dõi kênh", "đăng ký kênh", "click", "link", "tăng like",
+        "tăng follow", "kết bạn zalo", "làm tại nhà",
+    ),
+    Signal.ADDRESS: (
+        "giao về", "gửi về", "gởi về", "ship về", "chuyển về", "giao tới", "giao đến",
+        "gửi tới", "gửi đến", "địa chỉ", "đ/c", "đc:", "dc:", "đ.c", "nhà ở", "ở số",
+        "address", "giao hàng về", "giao tận",
+    ),
+    Signal.PHONE_WORD: (
+        "sđt", "số đt", "đt", "số điện thoại", "điện thoại", "phone", "tel", "zalo", "sdt:",
+    ),
+    Signal.SEND: ("gửi", "gởi", "giao", "ship"),
+    Signal.NEUTRAL: ("tương tác", "vụ mùa", "mùa vải", "xác nhận", "tưởng", "cam kết"),
+    Signal.NEG: (*NEGATIONS, "chưa"),
+}
+# fmt: on
+
+
+def _generated() -> Iterator[tuple[str, Signal]]:
+    """Negated verbs are cancellations ("ko lấy nữa"), unless asking "không đặt được?"."""
+    for neg, verb in product(NEGATIONS, ORDER_VERBS):
+        yield f"{neg} {verb}", Signal.CANCEL
+        for can in ("được", "dc", "đc"):
+            yield f"{neg} {verb} {can}", Signal.ASK
+    for pronoun in PRONOUNS:
+        yield f"cho {pronoun}", Signal.ORDER
+        yield f"cho {pronoun} hỏi", Signal.ASK
+        yield f"cho {pronoun} xin giá", Signal.ASK_TERMS
+
+
+def _entries() -> Iterator[tuple[str, Signal]]:
+    for signal, phrases in KEYWORDS.items():
+        for phrase in phrases:
+            yield phrase, signal
+    yield from _generated()
+
+
+KEYWORD_INDEX: PhraseIndex[Signal] = PhraseIndex(_entries())
+
+# After a negation these words leave it a question particle: "còn hàng không ạ", "thật ko hay".
+QUESTION_TAIL = frozenset({
+    "a", "ah", "ak", "shop", "sop", "ad", "admin", "nhi", "vay", "v", "z", "the", "ta", "chi",
+    "c", "em", "e", "anh", "ban", "b", "hay", "ha", "ho", "oi", "ne", "nhe", "bn", "?",
+    "shopp", "ac", "ce",
+})  # fmt: skip
+
+COMMIT = frozenset({Signal.ORDER, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS})
+NOT_COMMITTED = frozenset({Signal.PAST, Signal.PAID, Signal.CHATTER})
+NO_ITEMS = frozenset({Signal.PAST, Signal.PAID})
+TERMS = frozenset({Signal.ASK_TERMS, Signal.ASK_DELIVERY})
+QUESTIONS = frozenset({Signal.ASK, Signal.QMARK})
+
+
+def commits(clause: frozenset[Signal]) -> bool:
+    """A clause with a buying verb that is not about the past, a payment or praise."""
+    return bool(clause & COMMIT) and not clause & NOT_COMMITTED
+
+
+def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Intent:
+    """Combine the signals of each clause; `structural` = a product with a quantity or a code."""
+    every = frozenset().union(*clauses) if clauses else frozenset[Signal]()
+    if Signal.SPAM in every:
+        return Intent.OTHER
+    if Signal.CANCEL in every:
+        return Intent.CANCEL
+    committed = [clause for clause in clauses if commits(clause)]
+    if every & TERMS:
+        strong = any(Signal.STRONG_ORDER in c and not c & TERMS for c in committed)
+        return Intent.ORDER if strong else Intent.QUESTION
+    if every & QUESTIONS:
+        return Intent.ORDER if committed else Intent.QUESTION
+    if committed or structural:
+        return Intent.ORDER
+    return Intent.OTHER

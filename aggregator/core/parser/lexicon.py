@@ -1,0 +1,83 @@
+"""Longest-match lookup of phrases (aliases, keywords, units) over folded tokens.
+
+Phrases are written as people write them, with diacritics ("không lấy", "nửa cân"). They match
+folded tokens, so "khong lay" and "KO LẤY" work; a token typed with diacritics must carry no
+mark the phrase lacks, so "cảm ơn" never matches the alias "cam".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from aggregator.core.parser.normalize import (
+    TOKEN_RE,
+    Text,
+    clean,
+    diacritic_marks,
+    fold,
+    marks_compatible,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase(Generic[T]):
+    """One entry: its folded tokens, the diacritics of each token, and what it means."""
+
+    tokens: tuple[str, ...]
+    marks: tuple[str, ...]
+    payload: T
+
+
+def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Folded tokens of a phrase and the diacritic marks of each token."""
+    original = clean(phrase.strip())
+    folded = fold(original)
+    spans = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
+    tokens = tuple(text for text, _, _ in spans)
+    marks = tuple(diacritic_marks(original[start:end]) for _, start, end in spans)
+    return tokens, marks
+
+
+class PhraseIndex(Generic[T]):
+    """Phrases indexed by their first folded token, longest first."""
+
+    def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
+        by_first: dict[str, list[Phrase[T]]] = {}
+        for phrase, payload in entries:
+            tokens, marks = split_phrase(phrase)
+            if tokens:
+                by_first.setdefault(tokens[0], []).append(Phrase(tokens, marks, payload))
+        for phrases in by_first.values():
+            phrases.sort(key=lambda p: -len(p.tokens))
+        self._by_first = by_first
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._by_first
+
+    def match(self, text: Text, index: int) -> tuple[int, T] | None:
+        """Longest phrase starting at token `index`: (number of tokens, payload)."""
+        candidates = self._by_first.get(text.tokens[index].text)
+        if candidates is None:
+            return None
+        tokens = text.tokens
+        for phrase in candidates:
+            end = index + len(phrase.tokens)
+            if end > len(tokens):
+                continue
+            if all(tokens[index + k].text == t for k, t in enumerate(phrase.tokens)) and (
+                _marks_agree(text, index, phrase.marks)
+            ):
+                return len(phrase.tokens), phrase.payload
+        return None
+
+
+def _marks_agree(text: Text, index: int, marks: tuple[str, ...]) -> bool:
+    for offset, expected in enumerate(marks):
+        raw = text.raw(index + offset)
+        if not raw.isascii() and not marks_compatible(diacritic_marks(raw), expected):
+            return False
+    return True

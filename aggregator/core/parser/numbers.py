@@ -1,0 +1,204 @@
+"""Readers for everything that starts with or introduces a number.
+
+Each reader looks at token `i` and returns a `Read` (tokens used, element found) or None.
+A number is a quantity only when nothing says otherwise: prices ("180k", "1tr2"), years,
+weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are not quantities.
+"""
+
+from __future__ import annotations
+
+from aggregator.core.parser.context import Context
+from aggregator.core.parser.elements import Element, Kind, Read
+from aggregator.core.parser.quantities import (
+    EACH_INDEX,
+    MARKER_FILLERS,
+    MAX_QTY,
+    NON_QTY_AFTER_INDEX,
+    NON_QTY_BEFORE_INDEX,
+    NUMBER_WORD_INDEX,
+    POSTFIX_MARKER_INDEX,
+    PRICE_UNIT_INDEX,
+    SPACED_PRICE_UNITS,
+)
+from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, make_measure
+
+THOUSANDS_SEPARATORS = frozenset({".", ","})
+PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
+
+
+def read_price(ctx: Context, i: int) -> Read | None:
+    """ "180k", "45 nghìn", "1tr2", "180.000đ", "500k/ngày" (the last one is spam)."""
+    text, j = ctx.text, i + 1
+    unit = PRICE_UNIT_INDEX.match(text, j) if j < ctx.size else None
+    if unit is not None and (text.adjacent(i, j) or ctx.word(j) in SPACED_PRICE_UNITS):
+        end = j + unit[0]
+        if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
+            end += 1
+        per_period = ctx.word(end) == "/" and ctx.word(end + 1) in PER_PERIOD
+        return Read(end - i, spam=per_period)
+    end = i
+    while (
+        ctx.word(end + 1) in THOUSANDS_SEPARATORS
+        and len(ctx.digits(end + 2) or "") == 3
+        and text.adjacent(end, end + 1)
+        and text.adjacent(end + 1, end + 2)
+    ):
+        end += 2
+    if end == i:
+        return None
+    unit = PRICE_UNIT_INDEX.match(text, end + 1) if end + 1 < ctx.size else None
+    return Read(end + 1 - i + (unit[0] if unit else 0))
+
+
+def _decimal(ctx: Context, i: int) -> tuple[float, int]:
+    """The number at `i`, reading "1.5" / "1,5" as one decimal: (value, tokens used)."""
+    whole = int(ctx.word(i))
+    frac = ctx.digits(i + 2)
+    if (
+        ctx.word(i + 1) in THOUSANDS_SEPARATORS
+        and frac is not None
+        and len(frac) <= 2
+        and ctx.text.adjacent(i, i + 1)
+        and ctx.text.adjacent(i + 1, i + 2)
+    ):
+        return whole + int(frac) / 10 ** len(frac), 3
+    return float(whole), 1
+
+
+def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | None:
+    """A weight or volume unit after a number of `used` tokens: "2 kg", "5 lạng", "1L"."""
+    found = ctx.weight_unit(i + used)
+    if found is None:
+        return None
+    length, unit = found
+    end = i + used + length
+    half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
+    if half is not None:
+        value, end = value + 0.5, end + half[0]
+    return Read(end - i, Element(Kind.WEIGHT, measure=make_measure(value, unit)))
+
+
+def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
+    """A number written in digits, with whatever follows it."""
+    digits = ctx.digits(i)
+    if digits is None:
+        return None
+    price = read_price(ctx, i)
+    if price is not None:
+        return price
+    value, used = _decimal(ctx, i)
+    weight = read_weight_after(ctx, i, value, used)
+    if weight is not None:
+        return weight
+    qty = int(digits)
+    if len(digits) > 3 or not 1 <= qty <= MAX_QTY or in_address:
+        return Read(1)  # a year, an order id, a house number
+    unit = ctx.count_unit(i + 1)
+    if unit:
+        return Read(1 + unit, Element(Kind.QTY, qty=qty, counted=True))
+    if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
+        return Read(2, Element(Kind.QTY, qty=qty, counted=True))  # "2x"
+    if _not_a_quantity_after(ctx, i):
+        return Read(1)
+    return Read(1, Element(Kind.QTY, qty=qty))
+
+
+def _not_a_quantity_after(ctx: Context, i: int) -> bool:
+    nxt = i + 1
+    if nxt >= ctx.size:
+        return False
+    if NON_QTY_AFTER_INDEX.match(ctx.text, nxt) is not None:
+        return True
+    return _street_name(ctx, nxt)
+
+
+def _street_name(ctx: Context, j: int) -> bool:
+    """ "12 Lý Thường Kiệt": a capitalised word that is not a product, unit or code."""
+    raw = ctx.text.raw(j)
+    if not raw[:1].isupper() or not raw.isalpha() or ctx.starts_product(j):
+        return False
+    return ctx.count_unit(j) == 0 and ctx.weight_unit(j) is None and not ctx.shouting()
+
+
+def read_marker(ctx: Context, i: int) -> Read | None:
+    """ "x2", "X 2", "*2", "sl2", "sl: 3", "số lượng 4": the quantity of the product before."""
+    found = POSTFIX_MARKER_INDEX.match(ctx.text, i)
+    if found is None:
+        return None
+    j = i + found[0]
+    while ctx.word(j) in MARKER_FILLERS:
+        j += 1
+    qty = ctx.small_number(j)
+    if qty is None or ctx.weight_unit(j + 1) is not None:
+        return None
+    j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
+    j += ctx.count_unit(j)
+    return Read(j - i, Element(Kind.QTY, qty=qty, postfix=True, counted=True))
+
+
+def _word_length(ctx: Context, j: int) -> int:
+    found = NUMBER_WORD_INDEX.match(ctx.text, j)
+    return found[0] if found else 1
+
+
+def read_plus(ctx: Context, i: int) -> Read | None:
+    """ "+1", "+2 B01": the livestream way of saying "me too"."""
+    if ctx.word(i) != "+" or not ctx.text.adjacent(i, i + 1):
+        return None
+    qty = ctx.small_number(i + 1) if ctx.digits(i + 1) is not None else None
+    if qty is None:
+        return None
+    unit = ctx.count_unit(i + 2)
+    return Read(2 + unit, Element(Kind.QTY, qty=qty, counted=True))
+
+
+def read_number_word(ctx: Context, i: int) -> Read | None:
+    """ "hai hộp", "ba chục", "một cân", "hai st25": number words count only before a unit."""
+    found = NUMBER_WORD_INDEX.match(ctx.text, i)
+    if found is None:
+        return None
+    length, value = found
+    weight = read_weight_after(ctx, i, float(value), length)
+    if weight is not None:
+        return weight
+    unit = ctx.count_unit(i + length)
+    if unit:
+        return Read(length + unit, Element(Kind.QTY, qty=value, counted=True))
+    if ctx.starts_product(i + length):
+        return Read(length, Element(Kind.QTY, qty=value, counted=True))
+    return None
+
+
+def read_half(ctx: Context, i: int) -> Read | None:
+    """ "nửa cân" -> 500g, "nửa lít" -> 500ml."""
+    found = HALF_INDEX.match(ctx.text, i)
+    if found is None:
+        return None
+    return read_weight_after(ctx, i, 0.5, found[0])
+
+
+def read_each(ctx: Context, i: int) -> Read | None:
+    """ "mỗi thứ 1", "mỗi loại 2 hộp"."""
+    found = EACH_INDEX.match(ctx.text, i)
+    if found is None:
+        return None
+    j = i + found[0]
+    while ctx.word(j) in MARKER_FILLERS:
+        j += 1
+    qty = ctx.small_number(j)
+    if qty is None:
+        return None
+    j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
+    j += ctx.count_unit(j)
+    return Read(j - i, Element(Kind.EACH, qty=qty))
+
+
+def read_non_quantity(ctx: Context, i: int) -> Read | None:
+    """ "thứ 2", "xóm 5", "số 12", "còn 1", "#123": the number is not a quantity."""
+    found = NON_QTY_BEFORE_INDEX.match(ctx.text, i)
+    if found is None:
+        return None
+    j = i + found[0]
+    while ctx.word(j) in MARKER_FILLERS:
+        j += 1
+    return Read(j + 1 - i) if ctx.digits(j) is not None else None

@@ -1,0 +1,75 @@
+"""`parse_comment`: one livestream comment in, its intent, items and phone out. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aggregator.core.parser.assign import Assigner
+from aggregator.core.parser.catalog import Catalog
+from aggregator.core.parser.context import Context
+from aggregator.core.parser.elements import Element, Kind
+from aggregator.core.parser.intent import COMMIT, NO_ITEMS, Signal, decide_intent
+from aggregator.core.parser.normalize import Token, prepare
+from aggregator.core.parser.phone import scan_phones
+from aggregator.core.parser.scan import Scan, scan
+from schema.parsing import Intent, ParsedComment
+
+Clauses = Sequence[frozenset[Signal]]
+
+
+def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
+    """Read one comment against the catalog."""
+    prepared = prepare(text)
+    phones = scan_phones(prepared.folded)
+    ctx = Context(prepared, catalog, _phone_tokens(prepared.tokens, phones.spans))
+    found = scan(ctx)
+    clauses = [frozenset(signals) for signals in found.clauses]
+    intent = decide_intent(clauses, _buys_something(found, clauses, catalog))
+    items = []
+    if intent in (Intent.ORDER, Intent.CANCEL):
+        elements = _item_elements(found.elements, clauses, intent)
+        items = Assigner(elements, catalog).run()
+    return ParsedComment(intent=intent, items=items, phone=phones.phone)
+
+
+def _phone_tokens(tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> frozenset[int]:
+    if not spans:
+        return frozenset()
+    return frozenset(
+        index
+        for index, token in enumerate(tokens)
+        if any(start <= token.start and token.end <= end for start, end in spans)
+    )
+
+
+def _item_elements(elements: Sequence[Element], clauses: Clauses, intent: Intent) -> list[Element]:
+    """Elements of the clauses that say what to buy or cancel.
+
+    Orders skip clauses about past purchases or payments; cancellations skip clauses that
+    re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2 thôi").
+    """
+    if intent is Intent.ORDER:
+        return [e for e in elements if not clauses[e.clause] & NO_ITEMS]
+    return [
+        e for e in elements if Signal.CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT
+    ]
+
+
+def _buys_something(found: Scan, clauses: Clauses, catalog: Catalog) -> bool:
+    """The comment's shape alone says "order": a code, a product with a quantity or variant,
+    a counted quantity ("x2", "2 hộp"), or nothing but product names."""
+    live = [e for e in found.elements if not clauses[e.clause] & NO_ITEMS]
+    products = [e for e in live if e.kind is Kind.PRODUCT and e.code is not None]
+    if any(e.kind is Kind.QTY and e.counted for e in live):
+        return True
+    if not products:
+        return False
+    if any(p.as_code for p in products) or any(e.kind is Kind.EACH for e in live):
+        return True
+    if any(e.kind is Kind.QTY for e in live):
+        return True
+    infos = [catalog.product(p.code) for p in products]
+    measures = [e.measure for e in live if e.kind is Kind.WEIGHT and e.measure is not None]
+    if any(info and info.variant_for(m) for info in infos for m in measures):
+        return True
+    return found.content_words == 0

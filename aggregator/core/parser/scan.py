@@ -1,0 +1,175 @@
+"""One left-to-right pass over the tokens: elements (products, quantities, weights) and signals.
+
+At each position the readers are tried in a fixed order (quantity markers, codes, numbers,
+number words, then the longest of alias or keyword); the first that recognises something wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from aggregator.core.parser.codes import read_code_word, read_letter_code, read_numeric_code
+from aggregator.core.parser.context import Context
+from aggregator.core.parser.elements import Element, Kind, Read
+from aggregator.core.parser.intent import KEYWORD_INDEX, QUESTION_TAIL, Signal
+from aggregator.core.parser.lexicon import PhraseIndex
+from aggregator.core.parser.numbers import (
+    read_each,
+    read_half,
+    read_marker,
+    read_non_quantity,
+    read_number,
+    read_number_word,
+    read_plus,
+)
+
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
+ADDRESS_ENDS = frozenset({";", "!", "?", "\n"})
+ITEM_SEPARATORS = PhraseIndex((w, w) for w in ("+", "&", "/", "và", "với", "and", "cùng", "kèm"))
+# Tokens that add nothing to a comment that only names products: "nem chua nhé shop ơi".
+FILLER_WORDS = frozenset({
+    "nhe", "nha", "nhen", "a", "shop", "sop", "oi", "e", "em", "ad", "ha", "ne", "luon",
+    "di", "ok", "oke", "ak", "ah", "voi", "minh", "c", "chi", "anh", "ban", "b", "ce", "ac",
+})  # fmt: skip
+
+Reader = Callable[[Context, int], Read | None]
+POSITION_READERS: tuple[Reader, ...] = (
+    read_marker,
+    read_code_word,
+    read_letter_code,
+    read_non_quantity,
+    read_numeric_code,
+)
+WORD_READERS: tuple[Reader, ...] = (read_each, read_half, read_number_word)
+
+
+@dataclass
+class Scan:
+    """Everything the pass found, with the signals of each clause."""
+
+    elements: list[Element] = field(default_factory=list)
+    clauses: list[set[Signal]] = field(default_factory=lambda: [set()])
+    plus_clauses: set[int] = field(default_factory=set)
+    content_words: int = 0  # tokens that are neither found things nor filler
+
+    @property
+    def clause(self) -> int:
+        return len(self.clauses) - 1
+
+
+class Scanner:
+    """Walks the tokens once; `scan()` returns the elements and signals."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.out = Scan()
+        self.in_address = False
+        self.clause_start = 0
+
+    def scan(self) -> Scan:
+        i, size = 0, self.ctx.size
+        while i < size:
+            if i in self.ctx.phone:
+                self.in_address = False
+                i += 1
+                continue
+            i += self._step(i)
+        return self.out
+
+    def _step(self, i: int) -> int:
+        plus = read_plus(self.ctx, i)
+        if plus is not None:
+            return self._take(plus, i)
+        used = self._separator(i)
+        if used:
+            return used
+        for reader in POSITION_READERS:
+            found = reader(self.ctx, i)
+            if found is not None:
+                return self._take(found, i)
+        found = read_number(self.ctx, i, self.in_address)
+        if found is None:
+            for reader in WORD_READERS:
+                found = reader(self.ctx, i)
+                if found is not None:
+                    break
+        if found is not None:
+            return self._take(found, i)
+        return self._word(i)
+
+    def _take(self, found: Read, i: int) -> int:
+        element = found.element
+        if found.spam:
+            self.out.clauses[-1].add(Signal.SPAM)
+        if element is not None:
+            if element.kind is Kind.QTY and self.ctx.word(i) == "+":
+                self.out.clauses[-1].add(Signal.PLUS)
+            self.out.elements.append(replace(element, clause=self.out.clause))
+        return found.length
+
+    def _separator(self, i: int) -> int:
+        word = self.ctx.word(i)
+        if word in CLAUSE_BREAKS:
+            if word == "?":
+                self.out.clauses[-1].add(Signal.QMARK)
+            if word in ADDRESS_ENDS:
+                self.in_address = False
+            self.out.elements.append(Element(Kind.SEP, self.out.clause, clause_break=True))
+            self.out.clauses.append(set())
+            self.clause_start = i + 1
+            return 1
+        found = ITEM_SEPARATORS.match(self.ctx.text, i)
+        if found is None:
+            return 0
+        self.out.elements.append(Element(Kind.SEP, self.out.clause))
+        return found[0]
+
+    def _word(self, i: int) -> int:
+        ctx = self.ctx
+        alias = None if self.in_address else ctx.catalog.aliases.match(ctx.text, i)
+        keyword = KEYWORD_INDEX.match(ctx.text, i)
+        if alias is not None and (keyword is None or alias[0] >= keyword[0]):
+            self.out.elements.append(Element(Kind.PRODUCT, self.out.clause, code=alias[1]))
+            return alias[0]
+        if keyword is not None:
+            self._signal(keyword[1], i, keyword[0])
+            return keyword[0]
+        if ctx.word(i) not in FILLER_WORDS and ctx.word(i).isalnum():
+            self.out.content_words += 1
+        return 1
+
+    def _signal(self, signal: Signal, i: int, length: int) -> None:
+        nxt = i + length
+        clause = self.out.clauses[-1]
+        if signal is Signal.ADDRESS:
+            self.in_address = True
+        elif signal is Signal.PHONE_WORD:
+            self.in_address = False
+        elif signal is Signal.SEND:
+            self.in_address = self.in_address or self.ctx.digits(nxt) is not None
+        elif signal is Signal.NEG:
+            if i > self.clause_start and self._clause_ends(nxt):
+                clause.add(Signal.ASK)
+        elif signal is Signal.PRICE_WORD:
+            if self.ctx.digits(nxt) is None:
+                clause.add(Signal.ASK_TERMS)
+        else:
+            clause.add(signal)
+            if signal is not Signal.NEUTRAL:
+                self.out.content_words += 1
+
+    def _clause_ends(self, j: int) -> bool:
+        """Only particles ("ạ", "shop", "vậy") follow token `j - 1` in its clause."""
+        while j < self.ctx.size and j not in self.ctx.phone:
+            word = self.ctx.word(j)
+            if word in CLAUSE_BREAKS:
+                return True
+            if word not in QUESTION_TAIL:
+                return False
+            j += 1
+        return True
+
+
+def scan(ctx: Context) -> Scan:
+    return Scanner(ctx).scan()
