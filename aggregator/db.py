@@ -8,11 +8,14 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 from aggregator.errors import ServiceUnavailableError
 from aggregator.settings import Settings
 
 CONNECT_TIMEOUT_S = 10.0
+# A connection of our own or one borrowed from a pool: query code accepts either.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

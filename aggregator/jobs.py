@@ -6,3 +6,5 @@ The web app enqueues by name so that it never imports workers/ (see the layer co
 from __future__ import annotations
 
 RECORD_HEARTBEAT = "record_heartbeat"
+MERGE_SESSION = "merge_session"
+SWEEP = "sweep"

@@ -39,6 +39,7 @@ class OrderSource(StrEnum):
 
 
 class ItemStatus(StrEnum):
+    REQUESTED = "requested"
     HELD = "held"
     WAITLISTED = "waitlisted"
     UNCLEAR = "unclear"

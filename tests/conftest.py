@@ -16,8 +16,11 @@ import pytest
 import redis.asyncio as aioredis
 import structlog
 
-from aggregator.db import connect
+from arq.connections import ArqRedis
+
+from aggregator.db import connect, create_pool
 from aggregator.embedded import EmbeddedServices
+from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
 from tests.support.databases import (
     create_test_database,
@@ -109,3 +112,21 @@ def _reset_structlog() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    created = await create_pool(settings)
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+@pytest.fixture
+async def arq_pool(settings: Settings) -> AsyncIterator[ArqRedis]:
+    created = await create_arq_pool(settings)
+    try:
+        yield created
+    finally:
+        await created.aclose()

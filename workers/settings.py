@@ -4,22 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import func
+from arq import cron, func
 from arq.worker import Worker
 
 from aggregator import jobs
 from aggregator.queue import deserialize_job, redis_settings, serialize_job
 from aggregator.settings import Settings
 from workers import context
+from workers.order_jobs import merge_session_job, sweep_job
 from workers.system_jobs import record_heartbeat
 
-FUNCTIONS = [func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5)]
+FUNCTIONS = [
+    func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5),
+    # keep_result=0 frees the job id at once, so the next time bucket can reuse the pattern.
+    func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
+]
+SWEEP_EVERY_S = 5
+CRON_JOBS = [
+    cron(
+        sweep_job,
+        name=jobs.SWEEP,
+        second=set(range(0, 60, SWEEP_EVERY_S)),
+        run_at_startup=True,
+        unique=True,
+        keep_result=0,
+    )
+]
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for arq.worker.Worker."""
     return {
         "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
         "redis_settings": redis_settings(settings),
         "queue_name": settings.arq_queue,
         "on_startup": context.startup,

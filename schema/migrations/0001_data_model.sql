@@ -160,10 +160,13 @@ CREATE TABLE platform_orders (
     UNIQUE (channel_id, external_order_id)
 );
 
+CREATE SEQUENCE order_no_seq;
 CREATE TABLE orders (
     id                    bigserial PRIMARY KEY,
     tenant_id             bigint NOT NULL REFERENCES tenants(id),
-    order_no              text NOT NULL UNIQUE,
+    -- Our order number, also the courier's client order code: short enough to read on the phone.
+    order_no              text NOT NULL UNIQUE
+                          DEFAULT 'CD' || lpad(nextval('order_no_seq')::text, 7, '0'),
     session_id            bigint REFERENCES live_sessions(id),
     buyer_id              bigint NOT NULL REFERENCES buyers(id),
     buyer_identity_id     bigint REFERENCES buyer_identities(id),
@@ -200,8 +203,9 @@ CREATE INDEX orders_deadline_idx ON orders (confirm_deadline)
     WHERE status IN ('draft', 'awaiting_confirmation');
 ALTER TABLE platform_orders ADD FOREIGN KEY (order_id) REFERENCES orders(id);
 
--- A line of an order. held: stock reserved; waitlisted: waiting for stock, in comment order;
--- unclear: the comment named a code we do not sell, for staff to resolve; removed: cancelled.
+-- A line of an order. requested: wanted, no stock reserved yet (hold mode first_confirm, or a
+-- product without per-live stock); held: stock reserved; waitlisted: waiting for stock, in comment
+-- order (queue_position); unclear: no product we sell could be read, for staff; removed: cancelled.
 CREATE TABLE order_items (
     id                 bigserial PRIMARY KEY,
     tenant_id          bigint NOT NULL REFERENCES tenants(id),
@@ -211,7 +215,8 @@ CREATE TABLE order_items (
     variant            text NOT NULL DEFAULT '',
     qty                integer NOT NULL CHECK (qty > 0),
     unit_price_vnd     bigint NOT NULL DEFAULT 0 CHECK (unit_price_vnd >= 0),
-    status             text NOT NULL CHECK (status IN ('held', 'waitlisted', 'unclear', 'removed')),
+    status             text NOT NULL
+                       CHECK (status IN ('requested', 'held', 'waitlisted', 'unclear', 'removed')),
     source_comment_id  bigint REFERENCES comments(id),
     queue_position     bigint NOT NULL DEFAULT 0,
     created_at         timestamptz NOT NULL DEFAULT now(),

@@ -1,0 +1,138 @@
+"""The one entry point every connector uses: a bounded queue and a batch writer.
+
+`submit()` waits when the queue is full, so a flood of comments slows its producers down instead of
+growing memory. The writer takes up to `batch_size` events, or whatever arrived within `flush_s`
+of the first, parses them, stores them in one transaction, and only after the commit enqueues
+merge work for the sessions touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from aggregator.ingest.catalogs import CatalogCache
+from aggregator.ingest.merge_jobs import enqueue_merges
+from aggregator.ingest.store import store_batch
+from schema.events import CommentEvent, PlatformOrderEvent
+
+log = structlog.get_logger()
+Event = CommentEvent | PlatformOrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    queue_size: int = 20_000
+    batch_size: int = 2_000
+    flush_s: float = 0.005
+    write_attempts: int = 5
+    retry_delay_s: float = 0.2
+
+
+@dataclass
+class IngestStats:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    orphaned: int = 0
+    batches: int = 0
+    merge_jobs: int = 0
+    failed_batches: int = 0
+
+
+class Ingestor:
+    """Start with `async with Ingestor(...)`; leaving the block flushes everything submitted."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        arq: ArqRedis,
+        config: IngestConfig | None = None,
+        catalogs: CatalogCache | None = None,
+    ) -> None:
+        self.pool, self.arq = pool, arq
+        self.config = config or IngestConfig()
+        self.catalogs = catalogs or CatalogCache()
+        self.stats = IngestStats()
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(self.config.queue_size)
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Ingestor:
+        self._writer = asyncio.create_task(self._run(), name="ingest-writer")
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.drain()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    async def submit(self, event: Event) -> None:
+        """Hand one event over; waits (back-pressure) while the queue is full."""
+        self.stats.received += 1
+        await self._queue.put(event)
+
+    async def submit_many(self, events: list[Event]) -> None:
+        for event in events:
+            await self.submit(event)
+
+    async def drain(self) -> None:
+        """Wait until everything submitted so far is stored (or failed and logged)."""
+        await self._queue.join()
+
+    async def _next_batch(self) -> list[Event]:
+        batch = [await self._queue.get()]
+        deadline = time.monotonic() + self.config.flush_s
+        while len(batch) < self.config.batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+                continue
+            except asyncio.QueueEmpty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+            except TimeoutError:
+                break
+        return batch
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._next_batch()
+            try:
+                await self._write_with_retry(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write_with_retry(self, batch: list[Event]) -> None:
+        """Retry a batch through a Postgres restart; storing twice is harmless (ON CONFLICT)."""
+        for attempt in range(1, self.config.write_attempts + 1):
+            try:
+                await self._write(batch)
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("ingest.batch_retry", attempt=attempt, error=str(exc))
+                await asyncio.sleep(self.config.retry_delay_s * 2 ** (attempt - 1))
+        # Still failing: the raw webhook deliveries and the pollers' cursors keep what was sent.
+        self.stats.failed_batches += 1
+        log.error("ingest.batch_failed", size=len(batch))
+
+    async def _write(self, batch: list[Event]) -> None:
+        result = await store_batch(self.pool, self.catalogs, batch)
+        self.stats.batches += 1
+        self.stats.stored += result.stored
+        self.stats.duplicates += result.duplicates
+        self.stats.orphaned += result.orphaned
+        if result.session_ids:
+            self.stats.merge_jobs += await enqueue_merges(self.arq, result.session_ids)
+        log.debug("ingest.batch_stored", stored=result.stored, duplicates=result.duplicates)

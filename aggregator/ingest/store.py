@@ -1,0 +1,140 @@
+"""Store one batch of events in one transaction: parse, resolve channel and live, insert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from aggregator.core.parser import parse_comment
+from aggregator.db import Connection
+from aggregator.ingest.catalogs import CatalogCache
+from schema.events import CommentEvent, PlatformOrderEvent
+from schema.parsing import Intent, ParsedComment
+from schema.queries import query
+
+ChannelKey = tuple[str, str]  # (platform, channel external id)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    id: int
+    tenant_id: int
+
+
+@dataclass
+class StoreResult:
+    stored: int = 0
+    duplicates: int = 0
+    orphaned: int = 0
+    session_ids: set[int] = field(default_factory=set)
+
+
+async def _channels(conn: Connection, keys: set[ChannelKey]) -> dict[ChannelKey, ChannelRef]:
+    platforms, external_ids = zip(*sorted(keys), strict=True) if keys else ((), ())
+    rows = await conn.fetch(query("channels_by_external_id"), list(platforms), list(external_ids))
+    return {(r["platform"], r["external_id"]): ChannelRef(r["id"], r["tenant_id"]) for r in rows}
+
+
+async def _parsed(
+    conn: Connection,
+    catalogs: CatalogCache,
+    comment: CommentEvent,
+    channel: ChannelRef | None,
+) -> ParsedComment:
+    if comment.parsed is not None:
+        return comment.parsed
+    if channel is None:  # unknown channel: no catalogue to read it against; staff will see it
+        return ParsedComment(intent=Intent.OTHER)
+    return parse_comment(comment.text, await catalogs.get(conn, channel.tenant_id))
+
+
+def _comment_columns(
+    comments: Sequence[CommentEvent],
+    parsed: Sequence[ParsedComment],
+    channels: dict[ChannelKey, ChannelRef],
+) -> list[list[object]]:
+    columns: list[list[object]] = [[] for _ in range(13)]
+    for event, reading in zip(comments, parsed, strict=True):
+        channel = channels.get((event.platform.value, event.channel_external_id))
+        row = (
+            event.platform.value, event.channel_external_id, event.external_id,
+            event.external_live_id, event.author_external_id, event.author_name, event.text,
+            event.commented_at, reading.intent.value, reading.model_dump(mode="json"),
+            reading.phone, channel.id if channel else None, channel.tenant_id if channel else None,
+        )  # fmt: skip
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
+
+
+async def _store_comments(
+    conn: Connection,
+    catalogs: CatalogCache,
+    comments: list[CommentEvent],
+    channels: dict[ChannelKey, ChannelRef],
+    result: StoreResult,
+) -> None:
+    parsed = [
+        await _parsed(conn, catalogs, c, channels.get((c.platform.value, c.channel_external_id)))
+        for c in comments
+    ]
+    rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))
+    result.stored += len(rows)
+    result.duplicates += len(comments) - len(rows)
+    for row in rows:
+        if row["session_id"] is None:
+            result.orphaned += 1
+        else:
+            result.session_ids.add(row["session_id"])
+
+
+async def _store_platform_orders(
+    conn: Connection,
+    orders: list[PlatformOrderEvent],
+    channels: dict[ChannelKey, ChannelRef],
+    result: StoreResult,
+) -> None:
+    newest: dict[tuple[str, str, str], PlatformOrderEvent] = {}
+    for order in orders:  # one row per order in a statement: keep the newest delivery of each
+        key = (order.platform.value, order.channel_external_id, order.external_order_id)
+        if key not in newest or newest[key].updated_at < order.updated_at:
+            newest[key] = order
+    known = [
+        (channels[(o.platform.value, o.channel_external_id)], o)
+        for o in newest.values()
+        if (o.platform.value, o.channel_external_id) in channels
+    ]
+    result.duplicates += len(orders) - len(newest)
+    result.orphaned += len(newest) - len(known)
+    if not known:
+        return
+    rows = await conn.fetch(
+        query("upsert_platform_orders"),
+        [ch.tenant_id for ch, _ in known],
+        [ch.id for ch, _ in known],
+        [o.external_order_id for _, o in known],
+        [o.external_status for _, o in known],
+        [o.model_dump(mode="json") for _, o in known],
+        [o.updated_at for _, o in known],
+    )
+    result.stored += len(rows)
+    result.duplicates += len(known) - len(rows)
+
+
+async def store_batch(
+    pool: asyncpg.Pool, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+) -> StoreResult:
+    """Parse and insert a batch in one transaction; repeated deliveries store nothing new."""
+    comments = [e for e in events if isinstance(e, CommentEvent)]
+    orders = [e for e in events if isinstance(e, PlatformOrderEvent)]
+    keys = {(e.platform.value, e.channel_external_id) for e in events}
+    result = StoreResult()
+    async with pool.acquire() as conn, conn.transaction():
+        channels = await _channels(conn, keys)
+        if comments:
+            await _store_comments(conn, catalogs, comments, channels, result)
+        if orders:
+            await _store_platform_orders(conn, orders, channels, result)
+    return result

@@ -1,0 +1,148 @@
+"""Collect the writes of one merge batch, then flush them in a few set-based statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from aggregator.core.lines import Increase, Line, Shrink
+from aggregator.core.merge import UNCLEAR_CODE
+from aggregator.core.stock import StockRequest, allocate
+from aggregator.db import Connection
+from aggregator.orders.loading import ProductRef, SessionInfo
+from aggregator.orders.state import EventRow, record_events
+from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
+from schema.enums import HoldMode, ItemStatus
+from schema.queries import query
+
+_GROWABLE = (ItemStatus.HELD, ItemStatus.REQUESTED)
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    order_id: int
+    product: ProductRef | None
+    code: str
+    variant: str
+    qty: int
+    status: ItemStatus
+    position: int
+
+
+@dataclass
+class PendingIncrease:
+    order_id: int
+    increase: Increase
+    existing: list[Line]
+
+
+@dataclass
+class BatchChanges:
+    """Everything one batch will write; `flush` writes it in the right order."""
+
+    session: SessionInfo
+    products: dict[str, ProductRef]
+    increases: list[PendingIncrease] = field(default_factory=list)
+    new_lines: list[NewLine] = field(default_factory=list)
+    line_updates: dict[int, tuple[int, ItemStatus]] = field(default_factory=dict)
+    reserve: dict[StockKey, int] = field(default_factory=lambda: defaultdict(int))
+    events: list[EventRow] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+
+    def shrink(self, order_id: int, shrinks: list[Shrink]) -> None:
+        for s in shrinks:
+            status = s.line.status if s.new_qty else ItemStatus.REMOVED
+            self.line_updates[s.line.id] = (s.new_qty or s.line.qty, status)
+            product = self.products.get(s.line.key[0])
+            if s.line.status is ItemStatus.HELD and product is not None:
+                self.reserve[(product.id, s.line.key[1])] -= s.line.qty - s.new_qty
+            self.touched.add(order_id)
+
+    def grow(self, order_id: int, increases: list[Increase], lines: list[Line]) -> None:
+        for inc in increases:
+            self.increases.append(PendingIncrease(order_id, inc, lines))
+            self.touched.add(order_id)
+
+    async def _allocate(self, conn: Connection) -> dict[int, ItemStatus]:
+        """Status of each pending increase: held, waitlisted, requested or unclear."""
+        statuses: dict[int, ItemStatus] = {}
+        stocked: dict[StockKey, list[int]] = defaultdict(list)
+        for index, pending in enumerate(self.increases):
+            code, variant = pending.increase.key
+            product = self.products.get(code)
+            if code == UNCLEAR_CODE or product is None:
+                statuses[index] = ItemStatus.UNCLEAR
+            elif self.session.hold_mode is HoldMode.FIRST_CONFIRM:
+                statuses[index] = ItemStatus.REQUESTED
+            else:
+                stocked[(product.id, variant)].append(index)
+        levels = await lock_stock(conn, self.session.id, stocked)
+        queued = await keys_with_waitlist(conn, self.session.id, levels)
+        for key, indexes in stocked.items():
+            if key not in levels:  # no per-live stock for this product: not limited
+                statuses.update(dict.fromkeys(indexes, ItemStatus.REQUESTED))
+                continue
+            requests = [
+                StockRequest(self.increases[i].increase.position, self.increases[i].increase.qty)
+                for i in indexes
+            ]
+            granted = allocate(levels[key].available, key in queued, requests)
+            for i, ok in zip(indexes, granted, strict=True):
+                statuses[i] = ItemStatus.HELD if ok else ItemStatus.WAITLISTED
+                if ok:
+                    self.reserve[key] += self.increases[i].increase.qty
+        return statuses
+
+    def _place(self, pending: PendingIncrease, status: ItemStatus) -> None:
+        code, variant = pending.increase.key
+        grow = next(
+            (ln for ln in pending.existing
+             if ln.key == pending.increase.key and ln.status is status and status in _GROWABLE
+             and self.line_updates.get(ln.id, (0, status))[1] is status),
+            None,
+        )  # fmt: skip
+        if grow is not None:
+            qty = self.line_updates.get(grow.id, (grow.qty, status))[0] + pending.increase.qty
+            self.line_updates[grow.id] = (qty, status)
+            return
+        product = self.products.get(code)
+        self.new_lines.append(
+            NewLine(pending.order_id, product, code, variant, pending.increase.qty, status,
+                    pending.increase.position)
+        )  # fmt: skip
+
+    async def flush(self, conn: Connection) -> None:
+        statuses = await self._allocate(conn)
+        for index, pending in enumerate(self.increases):
+            self._place(pending, statuses[index])
+        await adjust_reserved(conn, self.session.id, self.reserve)
+        await self._write_lines(conn)
+        await record_events(conn, self.events)
+
+    async def _write_lines(self, conn: Connection) -> None:
+        if self.line_updates:
+            ids = sorted(self.line_updates)
+            await conn.execute(
+                query("update_order_items"),
+                ids,
+                [self.line_updates[i][0] for i in ids],
+                [self.line_updates[i][1].value for i in ids],
+            )
+        if self.new_lines:
+            rows = self.new_lines
+            await conn.execute(
+                query("insert_order_items"),
+                self.session.tenant_id,
+                [r.order_id for r in rows],
+                [r.product.id if r.product else None for r in rows],
+                [r.code for r in rows],
+                [r.variant for r in rows],
+                [r.qty for r in rows],
+                [r.product.price_vnd if r.product else 0 for r in rows],
+                [r.status.value for r in rows],
+                [r.position for r in rows],
+                [r.position for r in rows],
+            )
+
+    def released_keys(self) -> list[StockKey]:
+        return [key for key, delta in self.reserve.items() if delta < 0]

@@ -1,0 +1,104 @@
+"""Read what a merge batch needs, each in one query: comments, orders, lines, history, products."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from aggregator.core.lines import Line
+from aggregator.core.merge import BuyerComment, repeat_key
+from aggregator.db import Connection
+from schema.enums import HoldMode, ItemStatus
+from schema.parsing import ParsedComment
+from schema.queries import query
+from schema.states import OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    id: int
+    tenant_id: int
+    channel_id: int
+    hold_mode: HoldMode
+
+
+@dataclass(frozen=True, slots=True)
+class PendingComment:
+    author: str
+    author_name: str
+    phone: str | None
+    comment: BuyerComment
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrder:
+    id: int
+    buyer_id: int
+    status: OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRef:
+    id: int
+    price_vnd: int
+
+
+async def load_session(conn: Connection, session_id: int) -> SessionInfo | None:
+    row = await conn.fetchrow(query("session_for_merge"), session_id)
+    if row is None:
+        return None
+    return SessionInfo(row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]))
+
+
+async def load_pending(conn: Connection, session_id: int, limit: int) -> list[PendingComment]:
+    rows = await conn.fetch(query("pending_comments_of_session"), session_id, limit)
+    pending = []
+    for r in rows:
+        parsed = ParsedComment.model_validate(r["parsed"])
+        comment = BuyerComment(
+            r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"]
+        )
+        pending.append(
+            PendingComment(r["author_external_id"], r["author_name"], r["phone"], comment)
+        )
+    return pending
+
+
+async def load_open_orders(
+    conn: Connection, session_id: int, identity_ids: list[int]
+) -> dict[int, OpenOrder]:
+    """Open order of each identity in this live (at most one, by a unique index)."""
+    rows = await conn.fetch(query("open_orders_of_identities"), session_id, identity_ids)
+    return {
+        r["buyer_identity_id"]: OpenOrder(r["id"], r["buyer_id"], OrderStatus(r["status"]))
+        for r in rows
+    }
+
+
+async def load_lines(conn: Connection, order_ids: list[int]) -> dict[int, list[Line]]:
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for r in await conn.fetch(query("live_lines_of_orders"), order_ids):
+        key = (r["code"], r["variant"])
+        lines[r["order_id"]].append(
+            Line(r["id"], key, r["qty"], ItemStatus(r["status"]), r["queue_position"])
+        )
+    return lines
+
+
+async def load_recent_texts(
+    conn: Connection, session_id: int, authors: list[str], since: datetime
+) -> dict[str, dict[str, datetime]]:
+    """Per author, the repeat key of each comment already merged in this live, with its time."""
+    recent: dict[str, dict[str, datetime]] = defaultdict(dict)
+    for r in await conn.fetch(query("recent_comments_of_authors"), session_id, authors, since):
+        key = repeat_key(r["body"])
+        known = recent[r["author_external_id"]].get(key)
+        if known is None or known < r["commented_at"]:
+            recent[r["author_external_id"]][key] = r["commented_at"]
+    return recent
+
+
+async def load_products(conn: Connection, tenant_id: int, codes: set[str]) -> dict[str, ProductRef]:
+    rows = await conn.fetch(query("products_by_code"), tenant_id, sorted(codes))
+    return {r["code"]: ProductRef(r["id"], r["price_vnd"]) for r in rows}

@@ -1,0 +1,220 @@
+"""Merge a live session's pending comments into orders, one locked batch per transaction.
+
+A per-session advisory lock means two jobs never merge the same comments; everything a batch
+changes (orders, lines, stock, audit rows, the comments' processed mark) commits together, so a
+worker killed mid-batch leaves nothing half-applied and the next job simply redoes the batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from aggregator.core.lines import Line, current_quantities, plan_changes
+from aggregator.core.merge import REPEAT_WINDOW, MergeResult, merge_comments
+from aggregator.db import Connection
+from aggregator.orders.buyers import (
+    Identity,
+    flag_orders_to_merge,
+    link_phone,
+    resolve_identities,
+)
+from aggregator.orders.changes import BatchChanges
+from aggregator.orders.loading import (
+    OpenOrder,
+    PendingComment,
+    SessionInfo,
+    load_lines,
+    load_open_orders,
+    load_pending,
+    load_products,
+    load_recent_texts,
+    load_session,
+)
+from aggregator.orders.state import EventRow, transition
+from aggregator.orders.stock import promote_waitlists, release_orders
+from schema.enums import OrderSource
+from schema.queries import query
+from schema.states import OrderStatus
+
+log = structlog.get_logger()
+ACTOR = "system:merge"
+
+
+@dataclass(frozen=True, slots=True)
+class MergeConfig:
+    batch_size: int = 2_000
+    confirm_window_s: float = 30 * 60
+
+
+@dataclass
+class MergeStats:
+    comments: int = 0
+    repeats: int = 0
+    orders_created: int = 0
+    orders_cancelled: int = 0
+    batches: int = 0
+
+
+async def merge_session(
+    pool: asyncpg.Pool, session_id: int, config: MergeConfig | None = None
+) -> MergeStats:
+    """Merge every pending comment of the session, batch after batch, until none is left."""
+    config = config or MergeConfig()
+    stats = MergeStats()
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(query("lock_session_for_merge"), session_id)
+            merged = await _merge_batch(conn, session_id, config, stats)
+        if merged < config.batch_size:
+            return stats
+
+
+def _group_by_author(pending: list[PendingComment]) -> dict[str, list[PendingComment]]:
+    grouped: dict[str, list[PendingComment]] = defaultdict(list)
+    for p in pending:
+        grouped[p.author].append(p)
+    return grouped
+
+
+async def _link_phones(
+    conn: Connection, pending: list[PendingComment], identities: dict[str, Identity]
+) -> set[int]:
+    """Link identities by the phones in these comments; returns the buyers who got a phone."""
+    linked: set[int] = set()
+    for p in pending:
+        if p.phone:
+            identities[p.author] = await link_phone(conn, identities[p.author], p.phone)
+            linked.add(identities[p.author].buyer_id)
+    return linked
+
+
+async def _merge_batch(
+    conn: Connection, session_id: int, config: MergeConfig, stats: MergeStats
+) -> int:
+    session = await load_session(conn, session_id)
+    pending = await load_pending(conn, session_id, config.batch_size) if session else []
+    if session is None or not pending:
+        return 0
+    by_author = _group_by_author(pending)
+    names = {a: items[-1].author_name for a, items in by_author.items()}
+    identities = await resolve_identities(conn, session.tenant_id, session.channel_id, names)
+    linked_buyers = await _link_phones(conn, pending, identities)
+    orders = await load_open_orders(conn, session_id, [i.id for i in identities.values()])
+    lines = await load_lines(conn, [o.id for o in orders.values()])
+    since = min(p.comment.commented_at for p in pending) - REPEAT_WINDOW
+    recent = await load_recent_texts(conn, session_id, list(by_author), since)
+    results: dict[str, MergeResult] = {}
+    for author, comments in by_author.items():
+        order = orders.get(identities[author].id)
+        current = current_quantities(lines.get(order.id, [])) if order else {}
+        results[author] = merge_comments(current, [c.comment for c in comments], recent[author])
+    await _apply(conn, session, identities, orders, lines, results, config, stats)
+    await flag_orders_to_merge(conn, linked_buyers)
+    await conn.execute(query("mark_comments_processed"), [p.comment.comment_id for p in pending])
+    stats.comments += len(pending)
+    stats.repeats += sum(len(r.repeats) for r in results.values())
+    stats.batches += 1
+    return len(pending)
+
+
+async def _create_missing_orders(
+    conn: Connection,
+    session: SessionInfo,
+    identities: dict[str, Identity],
+    orders: dict[int, OpenOrder],
+    results: dict[str, MergeResult],
+    config: MergeConfig,
+) -> list[int]:
+    wanted = [
+        identities[a] for a, r in results.items()
+        if r.wants_anything and identities[a].id not in orders
+    ]  # fmt: skip
+    if not wanted:
+        return []
+    rows = await conn.fetch(
+        query("create_orders"),
+        session.tenant_id,
+        session.id,
+        [i.buyer_id for i in wanted],
+        [i.id for i in wanted],
+        OrderSource.COMMENT.value,
+        config.confirm_window_s,
+    )
+    buyer_of = {i.id: i.buyer_id for i in wanted}
+    for r in rows:
+        ident = r["buyer_identity_id"]
+        orders[ident] = OpenOrder(r["id"], buyer_of[ident], OrderStatus.DRAFT)
+    return [r["id"] for r in rows]
+
+
+async def _apply(
+    conn: Connection,
+    session: SessionInfo,
+    identities: dict[str, Identity],
+    orders: dict[int, OpenOrder],
+    lines: dict[int, list[Line]],
+    results: dict[str, MergeResult],
+    config: MergeConfig,
+    stats: MergeStats,
+) -> None:
+    created = await _create_missing_orders(conn, session, identities, orders, results, config)
+    stats.orders_created += len(created)
+    codes = {key[0] for r in results.values() for key in r.desired}
+    changes = BatchChanges(session, await load_products(conn, session.tenant_id, codes))
+    cancelled, changed_confirmed = [], []
+    for author, result in results.items():
+        order = orders.get(identities[author].id)
+        if order is None or not result.applied:
+            continue
+        if result.cancel_order:
+            cancelled.append(order.id)
+            continue
+        last = result.applied[-1]
+        positions = {key: result.first_comment.get(key, last) for key in result.desired}
+        increases, shrinks = plan_changes(lines.get(order.id, []), result.desired, positions)
+        changes.shrink(order.id, shrinks)
+        changes.grow(order.id, increases, lines.get(order.id, []))
+        if (increases or shrinks) and order.status is OrderStatus.CONFIRMED:
+            changed_confirmed.append(order.id)
+        changes.events.append(
+            EventRow(session.tenant_id, order.id, ACTOR, "items_changed",
+                     data={"comments": result.applied, "lines": _lines_json(result)})
+        )  # fmt: skip
+    await changes.flush(conn)
+    promoted = await promote_waitlists(conn, session.id, changes.released_keys())
+    await _finish_orders(conn, created, cancelled, changed_confirmed, stats)
+    touched = sorted(changes.touched | set(created) | set(promoted))
+    await conn.execute(query("recompute_order_totals"), touched)
+
+
+def _lines_json(result: MergeResult) -> dict[str, int]:
+    return {f"{code}/{variant}" if variant else code or "?": qty
+            for (code, variant), qty in result.desired.items()}  # fmt: skip
+
+
+async def _finish_orders(
+    conn: Connection,
+    created: list[int],
+    cancelled: list[int],
+    changed_confirmed: list[int],
+    stats: MergeStats,
+) -> None:
+    if cancelled:
+        await release_orders(conn, cancelled)
+        moved = await transition(
+            conn, cancelled, OrderStatus.CANCELLED, actor=ACTOR, reason="buyer cancelled"
+        )
+        stats.orders_cancelled += len(moved.moved)
+    await transition(
+        conn, created, OrderStatus.AWAITING_CONFIRMATION, actor=ACTOR, reason="order from comments"
+    )
+    if changed_confirmed:
+        await conn.execute(query("flag_reconfirmation"), changed_confirmed)
+        await transition(
+            conn, changed_confirmed, OrderStatus.AWAITING_CONFIRMATION,
+            actor=ACTOR, reason="buyer changed a confirmed order",
+        )  # fmt: skip

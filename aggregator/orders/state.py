@@ -1,0 +1,81 @@
+"""The one place that changes orders.status: a guarded UPDATE plus an order_events row, together.
+
+Callers pass the transaction's connection; the move and its audit row commit or vanish as one.
+An order not in an allowed status is left alone and reported, never forced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from aggregator.db import Connection
+from schema.queries import query
+from schema.states import ALLOWED_FROM, OrderStatus
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    moved: list[int]
+    refused: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    tenant_id: int
+    order_id: int
+    actor: str
+    kind: str
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def record_events(conn: Connection, events: Sequence[EventRow]) -> None:
+    """Write audit rows for changes that are not status moves (items added, flags)."""
+    if not events:
+        return
+    await conn.execute(
+        query("insert_order_events"),
+        [e.tenant_id for e in events],
+        [e.order_id for e in events],
+        [e.actor for e in events],
+        [e.kind for e in events],
+        [e.from_status for e in events],
+        [e.to_status for e in events],
+        [e.reason for e in events],
+        [e.data for e in events],
+    )
+
+
+async def transition(
+    conn: Connection,
+    order_ids: Sequence[int],
+    target: OrderStatus,
+    *,
+    actor: str,
+    reason: str,
+) -> Transition:
+    """Move the orders that may move to `target`; audit each move in the same transaction."""
+    if not order_ids:
+        return Transition(moved=[])
+    allowed = [s.value for s in ALLOWED_FROM[target]]
+    rows = await conn.fetch(query("transition_orders"), list(order_ids), target.value, allowed)
+    moved = [r["id"] for r in rows]
+    await record_events(
+        conn,
+        [
+            EventRow(r["tenant_id"], r["id"], actor, "status", r["from_status"], target, reason)
+            for r in rows
+        ],
+    )
+    refused = sorted(set(order_ids) - set(moved))
+    if refused:
+        log.info("order.transition_refused", target=target.value, orders=refused, reason=reason)
+    return Transition(moved=moved, refused=refused)

@@ -1,0 +1,64 @@
+"""Normalised events every connector hands to the ingest entry point."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from schema.enums import Platform
+from schema.parsing import ParsedComment
+
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+MAX_COMMENT_CHARS = 8000
+
+
+class CommentEvent(BaseModel):
+    """A comment (or chat message) a viewer wrote, as any platform delivers it.
+
+    `parsed` is set only when a person already knows what the comment means (staff typing an
+    order by hand); otherwise the ingest pipeline parses `text` against the tenant's catalogue.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: Platform
+    channel_external_id: ExternalId
+    external_id: ExternalId
+    external_live_id: ExternalId | None = None
+    author_external_id: ExternalId
+    author_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    text: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]
+    commented_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    parsed: ParsedComment | None = None
+
+    @field_validator("commented_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class PlatformOrderItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: ExternalId
+    qty: Annotated[int, Field(ge=1)]
+    variant: str | None = None
+    unit_price_vnd: Annotated[int, Field(ge=0)] = 0
+
+
+class PlatformOrderEvent(BaseModel):
+    """An order the platform recorded itself (TikTok Shop): no parsing, same queue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: Platform
+    channel_external_id: ExternalId
+    external_order_id: ExternalId
+    external_status: ExternalId
+    buyer_external_id: ExternalId
+    buyer_name: str = ""
+    items: list[PlatformOrderItem] = Field(default_factory=list)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

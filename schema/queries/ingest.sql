@@ -1,0 +1,73 @@
+-- name: channels_by_external_id
+SELECT id, tenant_id, platform, external_id
+FROM channels
+WHERE (platform, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+  AND status <> 'disabled';
+
+-- name: insert_comments
+-- One statement per batch. The live session is resolved here, set-based: by the platform's live id,
+-- or, for sources without one (Zalo chat, relay), the channel's live that is on air. A comment
+-- whose channel or live we do not know is stored as orphaned, never dropped. A repeated delivery
+-- of the same (platform, channel, external id) stores nothing.
+WITH input AS (
+    SELECT * FROM unnest(
+        $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::timestamptz[], $9::text[], $10::jsonb[], $11::text[], $12::bigint[], $13::bigint[]
+    ) AS t(platform, channel_external_id, external_id, external_live_id, author_external_id,
+           author_name, body, commented_at, intent, parsed, phone, channel_id, tenant_id)
+), resolved AS (
+    SELECT input.*,
+           coalesce(
+               (SELECT s.id FROM live_sessions s
+                 WHERE s.channel_id = input.channel_id
+                   AND s.external_live_id = input.external_live_id),
+               (SELECT s.id FROM live_sessions s
+                 WHERE s.channel_id = input.channel_id AND input.external_live_id IS NULL
+                   AND s.status = 'live'
+                 ORDER BY s.started_at DESC NULLS LAST, s.id DESC LIMIT 1)
+           ) AS session_id
+    FROM input
+)
+INSERT INTO comments (
+    tenant_id, platform, channel_external_id, external_id, channel_id, session_id,
+    external_live_id, author_external_id, author_name, body, commented_at, intent, parsed, phone,
+    status
+)
+SELECT tenant_id, platform, channel_external_id, external_id, channel_id, session_id,
+       external_live_id, author_external_id, author_name, body, commented_at, intent, parsed,
+       phone, CASE WHEN session_id IS NULL THEN 'orphaned' ELSE 'pending' END
+FROM resolved
+ON CONFLICT (platform, channel_external_id, external_id) DO NOTHING
+RETURNING session_id;
+
+-- name: upsert_platform_orders
+-- The newest state of each platform order wins; an older, late delivery changes nothing.
+INSERT INTO platform_orders (tenant_id, channel_id, external_order_id, external_status, payload,
+                             updated_at)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[],
+                     $6::timestamptz[])
+ON CONFLICT (channel_id, external_order_id) DO UPDATE
+SET external_status = excluded.external_status,
+    payload = excluded.payload,
+    updated_at = excluded.updated_at
+WHERE platform_orders.updated_at < excluded.updated_at
+RETURNING id;
+
+-- name: catalog_products
+SELECT code, name, aliases, variants, price_vnd
+FROM products
+WHERE tenant_id = $1 AND active
+ORDER BY code;
+
+-- name: sessions_with_stale_pending_comments
+SELECT session_id, count(*) AS pending
+FROM comments
+WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1)
+GROUP BY session_id;
+
+-- name: orphaned_comments
+SELECT id, platform, channel_external_id, external_live_id, author_name, body, received_at
+FROM comments
+WHERE status = 'orphaned' AND (tenant_id = $1 OR ($2 AND tenant_id IS NULL))
+ORDER BY received_at DESC
+LIMIT $3;

@@ -1,0 +1,32 @@
+"""Thin jobs around the order queue: load nothing here, call aggregator, report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from aggregator.orders.merge import merge_session
+from aggregator.orders.sweeper import sweep
+from workers.context import PG_POOL
+
+log = structlog.get_logger()
+
+
+async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
+    stats = await merge_session(ctx[PG_POOL], session_id)
+    if stats.comments:
+        log.info(
+            "order.merged",
+            session_id=session_id,
+            comments=stats.comments,
+            repeats=stats.repeats,
+            orders_created=stats.orders_created,
+            orders_cancelled=stats.orders_cancelled,
+        )
+    return stats.comments
+
+
+async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
+    report = await sweep(ctx[PG_POOL], ctx["redis"])
+    return {"sessions_requeued": report.sessions_requeued, "orders_expired": report.orders_expired}
