@@ -52,6 +52,7 @@ class Catalog:
             )
         self.products: Mapping[str, ProductInfo] = MappingProxyType(infos)
         self.aliases: PhraseIndex[str] = PhraseIndex(_alias_entries(products))
+        self.alias_starts: frozenset[str] = self.aliases.first_tokens
         self.prefix_widths: Mapping[str, int] = MappingProxyType(_prefix_widths(infos))
         self.numeric_width: int = self.prefix_widths.get("", 0)
 

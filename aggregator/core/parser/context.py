@@ -22,14 +22,11 @@ class Context:
     text: Text
     catalog: Catalog
     phone: frozenset[int]  # token indexes that belong to a phone number
-
-    @property
-    def size(self) -> int:
-        return len(self.text.tokens)
+    size: int  # number of tokens
 
     def word(self, j: int) -> str:
         """Folded token `j`, or "" past the end."""
-        return self.text.tokens[j].text if j < len(self.text.tokens) else ""
+        return self.text.words[j] if j < self.size else ""
 
     def digits(self, j: int) -> str | None:
         """Token `j` if it is a number outside any phone number."""

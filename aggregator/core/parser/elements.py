@@ -16,7 +16,7 @@ class Kind(StrEnum):
     SEP = "sep"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Element:
     kind: Kind
     clause: int = 0

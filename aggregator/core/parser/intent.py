@@ -15,7 +15,8 @@ from schema.parsing import Intent
 
 
 class Signal(StrEnum):
-    ORDER = "order"  # lấy, đặt, mua, cho em ...
+    ORDER = "order"  # lấy, đặt, cho em ...
+    BUY = "buy"  # mua: an order, or a past purchase when "rồi" follows
     STRONG_ORDER = "strong_order"  # chốt: commits even next to a question
     IB = "ib"
     PLUS = "plus"  # +1
@@ -33,6 +34,7 @@ class Signal(StrEnum):
     ADDRESS = "address"  # numbers after these are house numbers, not quantities
     PHONE_WORD = "phone_word"
     SEND = "send"  # "gửi 28 Trần Phú": an address when a number follows
+    DONE = "done"  # rồi / r
     NEUTRAL = "neutral"  # words that look like aliases ("tương tác", "vụ mùa")
 
 
@@ -45,10 +47,12 @@ PRONOUNS = ("em", "e", "mình", "mk", "mik", "chị", "c", "ch", "anh", "a", "t�
 KEYWORDS: dict[Signal, tuple[str, ...]] = {
     Signal.STRONG_ORDER: ("chốt", "chốt đơn", "chốt luôn", "đặt luôn", "lấy luôn", "chôt"),
     Signal.ORDER: (
-        "lấy", "đặt", "đặt hàng", "mua", "muốn mua", "cần mua", "order", "oder", "book",
+        "lấy", "đặt", "đặt hàng", "muốn mua", "cần mua", "order", "oder", "book",
         "buy", "take", "want", "thêm", "ship cho", "gửi cho", "gởi cho", "để cho", "giữ cho",
         "đăng ký", "xin", "lấy thêm", "gom",
     ),
+    Signal.BUY: ("mua", "mua hàng"),
+    Signal.DONE: ("rồi", "r"),
     Signal.IB: ("ib", "inbox", "inb", "in box", "nhắn tin", "check ib", "rep ib"),
     Signal.CANCEL: (
         "hủy", "huỷ", "hủy đơn", "cancel", "bỏ", "bớt", "xóa", "xoá", "xóa đơn", "thôi khỏi",
@@ -59,8 +63,9 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "miễn ship", "miễn phí vận chuyển", "phí ship", "phí vận chuyển", "tiền ship",
         "ship bao nhiêu", "chiết khấu", "giá sỉ", "mua sỉ", "lấy sỉ", "ưu đãi", "voucher",
         "mã giảm giá", "bớt giá", "bớt không", "bớt ko", "bớt k", "bớt chút", "bớt tí",
-        "bớt được", "bớt dc", "bớt đc", "bớt cho", "bao nhiêu", "bao nhiu", "bnhiu", "bn tiền",
-        "bao tiền", "mấy tiền", "nhiêu tiền", "hết bao nhiêu", "giá sao", "giá thế nào",
+        "bớt được", "bớt dc", "bớt đc", "bớt ít", "bao nhiêu", "bao nhiu", "bnhiu", "bn tiền",
+        "bao tiền", "mấy tiền", "bn 1", "bn một", "bn vậy", "bn v", "bn z", "bn ạ", "bn shop",
+        "nhiêu tiền", "hết bao nhiêu", "giá sao", "giá thế nào",
         "giá ntn", "giá như nào", "giá bao nhiêu", "giá ra sao", "giá bn", "giá j", "giá gì",
         "xin giá", "báo giá", "hỏi giá", "ib giá", "check giá", "how much", "price", "tặng kèm",
         "có quà", "quà tặng", "có tặng", "giá sỉ", "sale không",
@@ -137,7 +142,10 @@ def _generated() -> Iterator[tuple[str, Signal]]:
     for pronoun in PRONOUNS:
         yield f"cho {pronoun}", Signal.ORDER
         yield f"cho {pronoun} hỏi", Signal.ASK
-        yield f"cho {pronoun} xin giá", Signal.ASK_TERMS
+        yield f"bớt cho {pronoun} ít", Signal.ASK_TERMS
+        yield f"bớt cho {pronoun} chút", Signal.ASK_TERMS
+        yield f"bớt cho {pronoun} tí", Signal.ASK_TERMS
+        yield f"cho {pronoun} xin", Signal.NEUTRAL  # "cho e xin stk" asks, "... xin 2 hộp" buys
 
 
 def _entries() -> Iterator[tuple[str, Signal]]:
@@ -156,16 +164,25 @@ QUESTION_TAIL = frozenset({
     "shopp", "ac", "ce",
 })  # fmt: skip
 
-COMMIT = frozenset({Signal.ORDER, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS})
+COMMIT = frozenset({Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS})
 NOT_COMMITTED = frozenset({Signal.PAST, Signal.PAID, Signal.CHATTER})
-NO_ITEMS = frozenset({Signal.PAST, Signal.PAID})
 TERMS = frozenset({Signal.ASK_TERMS, Signal.ASK_DELIVERY})
 QUESTIONS = frozenset({Signal.ASK, Signal.QMARK})
 
 
+def is_past(clause: frozenset[Signal]) -> bool:
+    """ "hôm trước đặt ...", "mua bên này rồi": about an earlier purchase."""
+    return Signal.PAST in clause or (Signal.BUY in clause and Signal.DONE in clause)
+
+
 def commits(clause: frozenset[Signal]) -> bool:
     """A clause with a buying verb that is not about the past, a payment or praise."""
-    return bool(clause & COMMIT) and not clause & NOT_COMMITTED
+    return bool(clause & COMMIT) and not clause & NOT_COMMITTED and not is_past(clause)
+
+
+def gives_no_items(clause: frozenset[Signal]) -> bool:
+    """Products named in clauses about past purchases or payments are not ordered now."""
+    return Signal.PAID in clause or is_past(clause)
 
 
 def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Intent:

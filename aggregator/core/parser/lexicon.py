@@ -58,20 +58,25 @@ class PhraseIndex(Generic[T]):
     def __contains__(self, token: str) -> bool:
         return token in self._by_first
 
+    @property
+    def first_tokens(self) -> frozenset[str]:
+        """Every token a phrase can start with (for cheap pre-filtering)."""
+        return frozenset(self._by_first)
+
     def match(self, text: Text, index: int) -> tuple[int, T] | None:
         """Longest phrase starting at token `index`: (number of tokens, payload)."""
-        candidates = self._by_first.get(text.tokens[index].text)
+        words = text.words
+        if index >= len(words):
+            return None
+        candidates = self._by_first.get(words[index])
         if candidates is None:
             return None
-        tokens = text.tokens
         for phrase in candidates:
-            end = index + len(phrase.tokens)
-            if end > len(tokens):
+            size = len(phrase.tokens)
+            if size > 1 and words[index : index + size] != phrase.tokens:
                 continue
-            if all(tokens[index + k].text == t for k, t in enumerate(phrase.tokens)) and (
-                _marks_agree(text, index, phrase.marks)
-            ):
-                return len(phrase.tokens), phrase.payload
+            if text.plain or _marks_agree(text, index, phrase.marks):
+                return size, phrase.payload
         return None
 
 

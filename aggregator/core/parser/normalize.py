@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import NamedTuple
 
 from unidecode import unidecode
 
 TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|\n|[^\sa-z0-9]")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _LATIN_RANGES = (range(0xC0, 0x250), range(0x1E00, 0x1F00))
 
 
@@ -38,30 +38,31 @@ def _build_fold_table() -> dict[int, str]:
 FOLD_TABLE = MappingProxyType(_build_fold_table())
 
 
-class Token(NamedTuple):
-    """A run of letters, a run of digits, a newline or one punctuation character."""
-
-    text: str
-    start: int
-    end: int
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A comment ready for matching: `original` and `folded` have the same length."""
+    """A comment ready for matching: `original` and `folded` have the same length.
+
+    Tokens are runs of letters, runs of digits, newlines or single punctuation characters;
+    `words[i]` is token i's folded text and `spans[i]` its position.
+    """
 
     original: str
     folded: str
-    tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    spans: tuple[Span, ...]
+    plain: bool  # the original is ASCII: no diacritics to check
 
     def raw(self, index: int) -> str:
         """The token as typed (with diacritics and case)."""
-        token = self.tokens[index]
-        return self.original[token.start : token.end]
+        start, end = self.spans[index]
+        return self.original[start:end]
 
     def adjacent(self, left: int, right: int) -> bool:
         """True when token `right` starts exactly where token `left` ends (no space)."""
-        return self.tokens[left].end == self.tokens[right].start
+        return self.spans[left][1] == self.spans[right][0]
 
 
 @lru_cache(maxsize=2048)
@@ -75,27 +76,31 @@ def _fold_char(char: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFC-compose and drop stray combining marks, so one character folds to one character."""
-    if text.isascii():
+    """NFC-compose, so that a Vietnamese letter with its marks is one character."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
         return text
-    composed = unicodedata.normalize("NFC", text)
-    return "".join(c for c in composed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", text)
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    return _fold_char(match.group()) or " "
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII of the same length as `text` (which must already be `clean`)."""
+    """Lower-case ASCII of the same length as `text`: one character folds to one character."""
     folded = text.translate(FOLD_TABLE)
     if folded.isascii():
         return folded
-    return "".join(c if c.isascii() else (_fold_char(c) or " ") for c in folded)
+    return _NON_ASCII_RE.sub(_fold_match, folded)
 
 
 def prepare(text: str) -> Text:
     """Clean, fold and tokenise a comment."""
     original = clean(text)
     folded = fold(original)
-    tokens = tuple(Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded))
-    return Text(original, folded, tokens)
+    spans = tuple([m.span() for m in TOKEN_RE.finditer(folded)])
+    words = tuple([folded[start:end] for start, end in spans])
+    return Text(original, folded, words, spans, original.isascii())
 
 
 @lru_cache(maxsize=8192)

@@ -8,11 +8,11 @@ from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import Element, Kind
-from aggregator.core.parser.intent import COMMIT, NO_ITEMS, Signal, decide_intent
-from aggregator.core.parser.normalize import Token, prepare
+from aggregator.core.parser.intent import COMMIT, Signal, decide_intent, gives_no_items
+from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
-from schema.parsing import Intent, ParsedComment
+from schema.parsing import Intent, ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
 
@@ -21,24 +21,25 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     """Read one comment against the catalog."""
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
-    ctx = Context(prepared, catalog, _phone_tokens(prepared.tokens, phones.spans))
+    phone_tokens = _phone_tokens(prepared.spans, phones.spans)
+    ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
     found = scan(ctx)
     clauses = [frozenset(signals) for signals in found.clauses]
     intent = decide_intent(clauses, _buys_something(found, clauses, catalog))
-    items = []
+    items: list[ParsedItem] = []
     if intent in (Intent.ORDER, Intent.CANCEL):
         elements = _item_elements(found.elements, clauses, intent)
         items = Assigner(elements, catalog).run()
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
 
-def _phone_tokens(tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> frozenset[int]:
-    if not spans:
+def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
+    if not phones:
         return frozenset()
     return frozenset(
         index
-        for index, token in enumerate(tokens)
-        if any(start <= token.start and token.end <= end for start, end in spans)
+        for index, (first, last) in enumerate(tokens)
+        if any(start <= first and last <= end for start, end in phones)
     )
 
 
@@ -49,7 +50,7 @@ def _item_elements(elements: Sequence[Element], clauses: Clauses, intent: Intent
     re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2 thôi").
     """
     if intent is Intent.ORDER:
-        return [e for e in elements if not clauses[e.clause] & NO_ITEMS]
+        return [e for e in elements if not gives_no_items(clauses[e.clause])]
     return [
         e for e in elements if Signal.CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT
     ]
@@ -58,7 +59,7 @@ def _item_elements(elements: Sequence[Element], clauses: Clauses, intent: Intent
 def _buys_something(found: Scan, clauses: Clauses, catalog: Catalog) -> bool:
     """The comment's shape alone says "order": a code, a product with a quantity or variant,
     a counted quantity ("x2", "2 hộp"), or nothing but product names."""
-    live = [e for e in found.elements if not clauses[e.clause] & NO_ITEMS]
+    live = [e for e in found.elements if not gives_no_items(clauses[e.clause])]
     products = [e for e in live if e.kind is Kind.PRODUCT and e.code is not None]
     if any(e.kind is Kind.QTY and e.counted for e in live):
         return True

@@ -7,9 +7,14 @@ number words, then the longest of alias or keyword); the first that recognises s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from aggregator.core.parser.codes import read_code_word, read_letter_code, read_numeric_code
+from aggregator.core.parser.codes import (
+    CODE_WORD_INDEX,
+    read_code_word,
+    read_letter_code,
+    read_numeric_code,
+)
 from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import Element, Kind, Read
 from aggregator.core.parser.intent import KEYWORD_INDEX, QUESTION_TAIL, Signal
@@ -23,10 +28,24 @@ from aggregator.core.parser.numbers import (
     read_number_word,
     read_plus,
 )
+from aggregator.core.parser.quantities import (
+    EACH_INDEX,
+    NON_QTY_BEFORE_INDEX,
+    NUMBER_WORD_INDEX,
+    POSTFIX_MARKER_INDEX,
+)
+from aggregator.core.parser.variants import HALF_INDEX
 
 CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
 ADDRESS_ENDS = frozenset({";", "!", "?", "\n"})
+# After a comma an address goes on only with a capitalised name or one of these words.
+ADDRESS_WORDS = frozenset({
+    "xa", "huyen", "tinh", "tp", "thanh", "thon", "xom", "phuong", "quan", "p", "q", "tt",
+    "thi", "duong", "so", "ngo", "ngach", "hem", "kiet", "to", "khu", "ap", "khom", "tdp", "kp",
+})  # fmt: skip
 ITEM_SEPARATORS = PhraseIndex((w, w) for w in ("+", "&", "/", "và", "với", "and", "cùng", "kèm"))
+ITEM_SEPARATOR_STARTS = ITEM_SEPARATORS.first_tokens
+KEYWORD_STARTS = KEYWORD_INDEX.first_tokens
 # Tokens that add nothing to a comment that only names products: "nem chua nhé shop ơi".
 FILLER_WORDS = frozenset({
     "nhe", "nha", "nhen", "a", "shop", "sop", "oi", "e", "em", "ad", "ha", "ne", "luon",
@@ -42,6 +61,21 @@ POSITION_READERS: tuple[Reader, ...] = (
     read_numeric_code,
 )
 WORD_READERS: tuple[Reader, ...] = (read_each, read_half, read_number_word)
+# Words at which some reader above may apply; any other word goes straight to aliases/keywords.
+READER_STARTS = frozenset().union(
+    *(
+        index.first_tokens
+        for index in (
+            POSTFIX_MARKER_INDEX,
+            CODE_WORD_INDEX,
+            NON_QTY_BEFORE_INDEX,
+            EACH_INDEX,
+            HALF_INDEX,
+            NUMBER_WORD_INDEX,
+        )
+    ),
+    {"+"},
+)
 
 
 @dataclass
@@ -66,6 +100,8 @@ class Scanner:
         self.out = Scan()
         self.in_address = False
         self.clause_start = 0
+        self.prefixes = ctx.catalog.prefix_widths
+        self.alias_starts = ctx.catalog.alias_starts
 
     def scan(self) -> Scan:
         i, size = 0, self.ctx.size
@@ -78,6 +114,9 @@ class Scanner:
         return self.out
 
     def _step(self, i: int) -> int:
+        word = self.ctx.text.words[i]
+        if not (word in READER_STARTS or word in self.prefixes or word.isdigit()):
+            return self._separator(i) or self._word(i)
         plus = read_plus(self.ctx, i)
         if plus is not None:
             return self._take(plus, i)
@@ -105,7 +144,8 @@ class Scanner:
         if element is not None:
             if element.kind is Kind.QTY and self.ctx.word(i) == "+":
                 self.out.clauses[-1].add(Signal.PLUS)
-            self.out.elements.append(replace(element, clause=self.out.clause))
+            element.clause = self.out.clause
+            self.out.elements.append(element)
         return found.length
 
     def _separator(self, i: int) -> int:
@@ -113,22 +153,30 @@ class Scanner:
         if word in CLAUSE_BREAKS:
             if word == "?":
                 self.out.clauses[-1].add(Signal.QMARK)
-            if word in ADDRESS_ENDS:
+            if word in ADDRESS_ENDS or not self._address_goes_on(i + 1):
                 self.in_address = False
             self.out.elements.append(Element(Kind.SEP, self.out.clause, clause_break=True))
             self.out.clauses.append(set())
             self.clause_start = i + 1
             return 1
-        found = ITEM_SEPARATORS.match(self.ctx.text, i)
+        found = ITEM_SEPARATORS.match(self.ctx.text, i) if word in ITEM_SEPARATOR_STARTS else None
         if found is None:
             return 0
         self.out.elements.append(Element(Kind.SEP, self.out.clause))
         return found[0]
 
+    def _address_goes_on(self, j: int) -> bool:
+        if j >= self.ctx.size:
+            return False
+        return self.ctx.word(j) in ADDRESS_WORDS or self.ctx.text.raw(j)[:1].isupper()
+
     def _word(self, i: int) -> int:
         ctx = self.ctx
-        alias = None if self.in_address else ctx.catalog.aliases.match(ctx.text, i)
-        keyword = KEYWORD_INDEX.match(ctx.text, i)
+        word = ctx.text.words[i]
+        alias = None
+        if word in self.alias_starts and not self.in_address:
+            alias = ctx.catalog.aliases.match(ctx.text, i)
+        keyword = KEYWORD_INDEX.match(ctx.text, i) if word in KEYWORD_STARTS else None
         if alias is not None and (keyword is None or alias[0] >= keyword[0]):
             self.out.elements.append(Element(Kind.PRODUCT, self.out.clause, code=alias[1]))
             return alias[0]
