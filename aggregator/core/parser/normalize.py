@@ -62,6 +62,8 @@ class Text:
 
     def adjacent(self, left: int, right: int) -> bool:
         """True when token `right` starts exactly where token `left` ends (no space)."""
+        if left < 0 or right >= len(self.spans):
+            return False
         return self.spans[left][1] == self.spans[right][0]
 
 
