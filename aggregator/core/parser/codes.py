@@ -78,6 +78,9 @@ def read_numeric_code(ctx: Context, i: int) -> Read | None:
         return None
     if read_marker(ctx, i + 1) is not None:
         return _product(ctx, code, 1)
-    if digits.startswith("0") and _code_may_end(ctx, i + 1):
-        return _product(ctx, code, 1)
+    nxt = i + 1
+    if digits.startswith("0") and not (
+        ctx.count_unit(nxt) or ctx.weight_unit(nxt) or ctx.starts_product(nxt)
+    ):
+        return _product(ctx, code, 1)  # "05 hộp nem" is a quantity, "chốt 08 2 túi" a code
     return None
