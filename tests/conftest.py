@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 import structlog
-
 from arq.connections import ArqRedis
 
 from aggregator.db import connect, create_pool

@@ -55,9 +55,11 @@ async def expire_overdue_orders(pool: asyncpg.Pool) -> int:
             return expired
 
 
-async def sweep(pool: asyncpg.Pool, arq: ArqRedis) -> SweepReport:
+async def sweep(
+    pool: asyncpg.Pool, arq: ArqRedis, stale_after_s: float = STALE_AFTER_S
+) -> SweepReport:
     report = SweepReport(
-        sessions_requeued=await requeue_stale_comments(pool, arq),
+        sessions_requeued=await requeue_stale_comments(pool, arq, stale_after_s),
         orders_expired=await expire_overdue_orders(pool),
     )
     if report.orders_expired:

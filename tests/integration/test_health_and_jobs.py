@@ -80,7 +80,7 @@ async def test_job_enqueued_by_the_app_runs_in_a_worker(
     job_id = (await response.json())["job_id"]
     assert (await client.get(f"/api/heartbeats/{job_id}")).status == 404
 
-    worker = build_worker(settings, burst=True, poll_delay=0, handle_signals=False)
+    worker = build_worker(settings, burst=True, poll_delay=0, handle_signals=False, cron_jobs=[])
     try:
         await worker.main()
     finally:

@@ -1,0 +1,115 @@
+"""Losing Redis or a worker delays work and loses none: Postgres is the truth."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+
+import asyncpg
+import redis.asyncio as aioredis
+from arq.connections import ArqRedis
+
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.orders.sweeper import sweep
+from aggregator.settings import Settings
+from tests.support.factories import seed_shop
+from tests.support.invariants import assert_consistent
+from tests.support.processes import REPO, chotdon, cli_env
+from workers.settings import build_worker
+
+
+async def run_worker_until_idle(settings: Settings) -> int:
+    worker = build_worker(settings, burst=True, poll_delay=0, handle_signals=False, cron_jobs=[])
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker.jobs_complete
+
+
+async def pending(db: asyncpg.Connection) -> int:
+    return await db.fetchval("SELECT count(*) FROM comments WHERE status = 'pending'")
+
+
+async def run_worker_until_settled(settings: Settings, db: asyncpg.Connection) -> None:
+    """A worker that keeps running (the killed worker's job stays 'in progress' in Redis until
+    its timeout, so a burst worker would wait for it) until no comment is pending."""
+    worker = build_worker(settings, poll_delay=0.05, handle_signals=False, cron_jobs=[])
+    running = asyncio.create_task(worker.main())
+    try:
+        for _ in range(1200):
+            if await pending(db) == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("comments still pending after 60 s")
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
+
+
+async def test_flushing_redis_loses_nothing(
+    db: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    arq_pool: ArqRedis,
+    settings: Settings,
+    clean_redis: aioredis.Redis,
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 50})
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many([shop.comment("chốt A01", f"u{i}") for i in range(300)])
+    await clean_redis.flushdb()  # every queued merge job is gone
+    assert await run_worker_until_idle(settings) == 0
+    assert await pending(db) == 300
+
+    report = await sweep(pool, arq_pool, stale_after_s=0)
+    assert report.sessions_requeued == 1
+    assert await run_worker_until_idle(settings) >= 1
+    assert await pending(db) == 0
+    assert await db.fetchval("SELECT count(*) FROM orders") == 300
+    await assert_consistent(db)
+
+
+async def test_worker_killed_mid_merge_leaves_nothing_half_applied(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 500, "N01": 300})
+    texts = ["chốt A01", "lấy 2 hộp nem", "thêm 1 A01", "hủy nem", "A01 x3", "ib"]
+    events = [shop.comment(texts[i % len(texts)], f"u{i % 2000}") for i in range(24_000)]
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many(events)
+
+    env = cli_env(
+        DATABASE_URL=settings.database_url or "",
+        REDIS_URL=settings.redis_url or "",
+        CHOTDON_ARQ_QUEUE=settings.arq_queue,
+    )
+    worker = subprocess.Popen(
+        chotdon("worker"), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(600):
+            if await pending(db) < len(events):
+                break
+            await asyncio.sleep(0.05)
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    left = await pending(db)
+    assert 0 < left < len(events), "the worker should have been killed in the middle of the work"
+    await assert_consistent(db)  # the killed batch rolled back whole
+
+    await asyncio.sleep(0.1)
+    await sweep(pool, arq_pool, stale_after_s=0)
+    await run_worker_until_settled(settings, db)
+    await assert_consistent(db)
+    open_per_buyer = await db.fetchval(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM orders "
+        "WHERE status IN ('draft', 'awaiting_confirmation', 'confirmed') "
+        "GROUP BY buyer_identity_id) t"
+    )
+    assert open_per_buyer == 1
