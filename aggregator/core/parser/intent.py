@@ -23,13 +23,22 @@ class Signal(StrEnum):
     CANCEL = "cancel"
     ASK = "ask"  # stock, quality, origin, payment method, "được không"
     ASK_TERMS = "ask_terms"  # price, discount, fees: stays a question even with a quantity
-    ASK_DELIVERY = "ask_delivery"  # when will it arrive, where is my order
+    ASK_DELIVERY = "ask_delivery"  # where is my order, it has not arrived
+    ASK_WHEN = "ask_when"  # how long, when: a question, unless an order is placed beside it
+    CHECK = "check"  # "check giúp": about the order, unless it follows a payment
     PRICE_WORD = "price_word"  # "giá": a question unless a price follows
     PAST = "past"  # past purchases: "hôm trước đặt", "năm ngoái mua"
     PAID = "paid"  # "ck rồi"
+    PAY_VERB = "pay_verb"  # "ck", "chuyển khoản": a payment confirmation when "rồi" follows
     CHATTER = "chatter"  # praise, greetings, thanks
     SPAM = "spam"
+    SPAM_SOFT = "spam_soft"  # "nhận mã", "kết bạn": spam when addressed to everyone
+    AUDIENCE = "audience"  # "mọi người", "các bạn", "cả nhà"
     NEG = "neg"  # không/ko/k: a question particle at the end of a clause
+    FINAL = "final"  # hả/à: a question particle at the end of a clause
+    WH = "wh"  # nào, gì, mấy: interrogative words, unless indefinite ("nào cũng")
+    VAY = "vay"  # vậy/thế at the end of a clause: a question only with "hay" (ALT)
+    ALT = "alt"  # "X hay Y vậy": an either-or question
     QMARK = "qmark"
     ADDRESS = "address"  # numbers after these are house numbers, not quantities
     PHONE_WORD = "phone_word"
@@ -72,11 +81,18 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
     ),
     Signal.ASK_DELIVERY: (
         "chưa nhận", "chưa thấy", "chưa giao", "chưa tới", "chưa đến", "chưa về", "chưa có hàng",
-        "chưa được giao", "chưa ship", "bao giờ", "khi nào", "bao lâu", "mấy ngày", "mấy hôm",
-        "mấy bữa", "bao nhiêu ngày", "bh", "bgio", "when", "đơn của em", "đơn của mình",
-        "kiểm tra đơn", "check đơn", "kiểm tra giúp", "check giúp", "kiểm tra lại", "tra đơn",
+        "chưa được giao", "chưa ship", "đơn của em", "đơn của mình", "đơn của e",
+        "kiểm tra đơn", "check đơn", "tra đơn",
         "mã vận đơn", "giao chưa", "gửi chưa",
         "ship chưa", "gửi hàng chưa", "tới đâu rồi", "đến đâu rồi", "đơn em đâu",
+    ),
+    Signal.ASK_WHEN: (
+        "bao giờ", "khi nào", "bao lâu", "mấy ngày", "mấy hôm", "mấy bữa", "bao nhiêu ngày",
+        "bh", "bgio", "when", "mấy giờ",
+    ),
+    Signal.CHECK: (
+        "check giúp", "kiểm tra giúp", "kiểm tra lại", "check lại", "check hộ", "kiểm tra hộ",
+        "xem giúp", "xem hộ", "check dùm", "kiểm tra dùm",
     ),
     Signal.ASK: (
         "còn không", "còn ko", "còn k", "còn hông", "còn hàng", "còn size", "hết hàng",
@@ -107,6 +123,7 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "chuyển rồi", "đã chuyển", "chuyển tiền rồi", "đã chuyển tiền", "đã thanh toán",
         "thanh toán rồi", "bank rồi", "đã bank", "đã gửi tiền", "ck nhé", "ck nha",
     ),
+    Signal.PAY_VERB: ("ck", "chuyển khoản", "chuyển tiền", "bank", "chuyển"),
     Signal.CHATTER: (
         "chúc mừng", "nhiều quá", "đông quá", "đắt hàng", "đắt khách", "đông khách", "bán chạy",
         "mỏi tay", "liên tục", "giá tốt", "giá rẻ", "giá hời", "giá mềm", "giá hợp lý",
@@ -120,7 +137,18 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "lương", "liên hệ", "kiếm quà", "nhận quà", "trúng thưởng", "vay tiền", "vay vốn",
         "giải ngân", "cá cược", "nhà cái", "casino", "http", "https", "www", "bit.ly",
         "follow", "theo dõi kênh", "đăng ký kênh", "click", "link", "tăng like",
-        "tăng follow", "kết bạn zalo", "làm tại nhà",
+        "tăng follow", "kết bạn zalo", "làm tại nhà", "vào nhóm", "vào group", "tham gia nhóm",
+        "tham gia group", "join group", "join nhóm", "để nhận mã", "để nhận quà",
+        "để nhận voucher", "săn mã", "săn voucher", "kiếm thêm", "thu nhập thêm",
+        "mã giới thiệu", "đầu tư", "lợi nhuận",
+    ),
+    Signal.SPAM_SOFT: (
+        "nhận mã", "nhận voucher", "nhận ưu đãi", "nhận thưởng", "kết bạn", "add zalo",
+        "nhắn zalo",
+    ),
+    Signal.AUDIENCE: (
+        "mọi người", "mn", "các bạn", "cả nhà", "ae", "anh em", "anh chị em", "các chị",
+        "các mẹ", "bà con",
     ),
     Signal.ADDRESS: (
         "giao về", "gửi về", "gởi về", "ship về", "chuyển về", "giao tới", "giao đến",
@@ -133,6 +161,10 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
     Signal.SEND: ("gửi", "gởi", "giao", "ship"),
     Signal.NEUTRAL: ("tương tác", "vụ mùa", "mùa vải", "xác nhận", "tưởng", "cam kết"),
     Signal.NEG: (*NEGATIONS, "chưa"),
+    Signal.FINAL: ("hả", "hở", "hử", "à"),
+    Signal.WH: ("nào", "gì", "j", "mấy"),
+    Signal.VAY: ("vậy", "v", "z", "zậy", "dợ", "thế"),
+    Signal.ALT: ("hay", "hay là"),
 }
 # fmt: on
 
@@ -143,6 +175,9 @@ def _generated() -> Iterator[tuple[str, Signal]]:
         yield f"{neg} {verb}", Signal.CANCEL
         for can in ("được", "dc", "đc"):
             yield f"{neg} {verb} {can}", Signal.ASK
+    for neg in NEGATIONS:
+        yield f"{neg} có gì", Signal.NEUTRAL  # "không có gì": you are welcome
+        yield f"{neg} sao", Signal.NEUTRAL  # "không sao": no problem
     for pronoun in PRONOUNS:
         yield f"cho {pronoun}", Signal.ORDER
         yield f"cho {pronoun} hỏi", Signal.ASK
@@ -165,13 +200,13 @@ KEYWORD_INDEX: PhraseIndex[Signal] = PhraseIndex(_entries())
 QUESTION_TAIL = frozenset({
     "a", "ah", "ak", "shop", "sop", "ad", "admin", "nhi", "vay", "v", "z", "the", "ta", "chi",
     "c", "em", "e", "anh", "ban", "b", "hay", "ha", "ho", "oi", "ne", "nhe", "bn", "?",
-    "shopp", "ac", "ce",
+    "ac", "ce", "s",
 })  # fmt: skip
 
 COMMIT = frozenset({Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS})
 NOT_COMMITTED = frozenset({Signal.PAST, Signal.PAID, Signal.CHATTER})
 TERMS = frozenset({Signal.ASK_TERMS, Signal.ASK_DELIVERY})
-QUESTIONS = frozenset({Signal.ASK, Signal.QMARK})
+QUESTIONS = frozenset({Signal.ASK, Signal.QMARK, Signal.ASK_WHEN})
 
 
 def is_past(clause: frozenset[Signal]) -> bool:
@@ -189,6 +224,32 @@ def gives_no_items(clause: frozenset[Signal]) -> bool:
     return Signal.PAID in clause or is_past(clause)
 
 
+DERIVED_FROM = frozenset({Signal.ALT, Signal.PAY_VERB, Signal.SPAM_SOFT, Signal.CHECK})
+
+
+def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
+    """Signals that need a whole clause or comment.
+
+    In a clause: "X hay Y vậy" asks; "ck ... rồi" confirms a payment. In the comment: a soft spam
+    phrase addressed to everyone is spam; "check giúp" after a payment is part of it, not a
+    question about the order.
+    """
+    result = [frozenset(clause) for clause in clauses]
+    if all(DERIVED_FROM.isdisjoint(clause) for clause in result):
+        return result
+    for index, clause in enumerate(result):
+        if Signal.ALT in clause and Signal.VAY in clause:
+            result[index] = clause = clause | {Signal.ASK}
+        if Signal.PAY_VERB in clause and Signal.DONE in clause:
+            result[index] = clause | {Signal.PAID}
+    every = frozenset().union(*result)
+    if Signal.SPAM_SOFT in every and Signal.AUDIENCE in every:
+        result[0] |= {Signal.SPAM}
+    if Signal.CHECK in every and Signal.PAID not in every:
+        result = [c | {Signal.ASK_DELIVERY} if Signal.CHECK in c else c for c in result]
+    return result
+
+
 def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Intent:
     """Combine the signals of each clause; `structural` = a product with a quantity or a code."""
     every = frozenset().union(*clauses) if clauses else frozenset[Signal]()
@@ -201,6 +262,8 @@ def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Int
         strong = any(Signal.STRONG_ORDER in c and not c & TERMS for c in committed)
         return Intent.ORDER if strong else Intent.QUESTION
     if every & QUESTIONS:
+        if Signal.ASK_WHEN in every:  # "đặt 2 hộp rồi, bao giờ giao": about an earlier order
+            committed = [clause for clause in committed if Signal.DONE not in clause]
         return Intent.ORDER if committed else Intent.QUESTION
     if committed or structural:
         return Intent.ORDER

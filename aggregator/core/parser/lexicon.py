@@ -17,6 +17,7 @@ from aggregator.core.parser.normalize import (
     clean,
     diacritic_marks,
     fold,
+    fold_word,
     marks_compatible,
 )
 
@@ -37,7 +38,7 @@ def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     original = clean(phrase.strip())
     folded = fold(original)
     spans = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
-    tokens = tuple(text for text, _, _ in spans)
+    tokens = tuple(fold_word(text) if text.isalpha() else text for text, _, _ in spans)
     marks = tuple(diacritic_marks(original[start:end]) for _, start, end in spans)
     return tokens, marks
 

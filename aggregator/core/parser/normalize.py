@@ -4,6 +4,9 @@ A comment is kept twice, with identical length so that positions agree:
 `original` (NFC, as typed) and `folded` (lower-case ASCII: "Chốt" -> "chot", emojis -> spaces).
 Rules match on the folded tokens; `diacritic_marks` lets a rule check that a word typed *with*
 diacritics really is the word it looks like once folded ("cảm" is not "cam").
+Folded words have runs of a repeated letter collapsed ("chốttttt" -> "chot", "nhaaa" -> "nha"):
+a Vietnamese syllable never doubles a letter, so a run is emphasis. Phrases are folded the same
+way (`fold_word`), so English words such as "free" still match.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from types import MappingProxyType
 from unidecode import unidecode
 
 TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|\n|[^\sa-z0-9]")
+_REPEAT_RE = re.compile(r"([a-z])\1+")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _LATIN_RANGES = (range(0xC0, 0x250), range(0x1E00, 0x1F00))
 
@@ -46,7 +50,7 @@ class Text:
     """A comment ready for matching: `original` and `folded` have the same length.
 
     Tokens are runs of letters, runs of digits, newlines or single punctuation characters;
-    `words[i]` is token i's folded text and `spans[i]` its position.
+    `words[i]` is token i's folded text (repeated letters collapsed) and `spans[i]` its position.
     """
 
     original: str
@@ -96,13 +100,25 @@ def fold(text: str) -> str:
     return _NON_ASCII_RE.sub(_fold_match, folded)
 
 
+def fold_word(word: str) -> str:
+    """A folded token with runs of one letter collapsed: "chottt" -> "chot", "okk" -> "ok".
+
+    A token of a single repeated letter ("kkk" laughter, "www") is left alone.
+    """
+    if len(set(word)) < 2:
+        return word
+    return _REPEAT_RE.sub(r"\1", word)
+
+
 def prepare(text: str) -> Text:
     """Clean, fold and tokenise a comment."""
     original = clean(text)
     folded = fold(original)
     spans = tuple([m.span() for m in TOKEN_RE.finditer(folded)])
-    words = tuple([folded[start:end] for start, end in spans])
-    return Text(original, folded, words, spans, original.isascii())
+    words = [folded[start:end] for start, end in spans]
+    if _REPEAT_RE.search(folded) is not None:
+        words = [fold_word(w) if w.isalpha() else w for w in words]
+    return Text(original, folded, tuple(words), spans, original.isascii())
 
 
 @lru_cache(maxsize=8192)

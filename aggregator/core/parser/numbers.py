@@ -35,7 +35,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
         if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
             end += 1
         per_period = ctx.word(end) == "/" and ctx.word(end + 1) in PER_PERIOD
-        return Read(end - i, spam=per_period)
+        return Read(end - i + _per_unit(ctx, end), spam=per_period)
     end = i
     while (
         ctx.word(end + 1) in THOUSANDS_SEPARATORS
@@ -48,6 +48,17 @@ def read_price(ctx: Context, i: int) -> Read | None:
         return None
     unit = PRICE_UNIT_INDEX.match(text, end + 1) if end + 1 < ctx.size else None
     return Read(end + 1 - i + (unit[0] if unit else 0))
+
+
+def _per_unit(ctx: Context, j: int) -> int:
+    """Tokens of a unit a price is for: "80k 1 chục", "180k/túi", "45k một hộp"; else 0."""
+    if ctx.word(j) == "/":
+        return 1 + ctx.count_unit(j + 1) if ctx.count_unit(j + 1) else 0
+    if ctx.small_number(j) != 1:
+        return 0
+    length = 1 if ctx.digits(j) is not None else _word_length(ctx, j)
+    unit = ctx.count_unit(j + length)
+    return length + unit if unit else 0
 
 
 def _decimal(ctx: Context, i: int) -> tuple[float, int]:

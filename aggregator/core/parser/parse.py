@@ -8,7 +8,7 @@ from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import Element, Kind
-from aggregator.core.parser.intent import COMMIT, Signal, decide_intent, gives_no_items
+from aggregator.core.parser.intent import COMMIT, Signal, combine, decide_intent, gives_no_items
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
@@ -24,7 +24,7 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     phone_tokens = _phone_tokens(prepared.spans, phones.spans)
     ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
     found = scan(ctx)
-    clauses = [frozenset(signals) for signals in found.clauses]
+    clauses = combine(found.clauses)
     intent = decide_intent(clauses, _buys_something(found, clauses, catalog))
     items: list[ParsedItem] = []
     if intent in (Intent.ORDER, Intent.CANCEL):

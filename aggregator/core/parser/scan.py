@@ -17,7 +17,7 @@ from aggregator.core.parser.codes import (
 )
 from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import Element, Kind, Read
-from aggregator.core.parser.intent import KEYWORD_INDEX, QUESTION_TAIL, Signal
+from aggregator.core.parser.intent import KEYWORD_INDEX, Signal
 from aggregator.core.parser.lexicon import PhraseIndex
 from aggregator.core.parser.numbers import (
     read_each,
@@ -34,9 +34,9 @@ from aggregator.core.parser.quantities import (
     NUMBER_WORD_INDEX,
     POSTFIX_MARKER_INDEX,
 )
+from aggregator.core.parser.questions import CLAUSE_BREAKS, POSITIONAL, positional_signal
 from aggregator.core.parser.variants import HALF_INDEX
 
-CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
 ADDRESS_ENDS = frozenset({";", "!", "?", "\n"})
 # After a comma an address goes on only with a capitalised name or one of these words.
 ADDRESS_WORDS = frozenset({
@@ -196,9 +196,10 @@ class Scanner:
             self.in_address = False
         elif signal is Signal.SEND:
             self.in_address = self.in_address or self.ctx.digits(nxt) is not None
-        elif signal is Signal.NEG:
-            if i > self.clause_start and self._clause_ends(nxt):
-                clause.add(Signal.ASK)
+        elif signal in POSITIONAL:
+            meaning = positional_signal(self.ctx, signal, i, nxt, self.clause_start)
+            if meaning is not None:
+                clause.add(meaning)
         elif signal is Signal.PRICE_WORD:
             if self.ctx.digits(nxt) is None:
                 clause.add(Signal.ASK_TERMS)
@@ -206,17 +207,6 @@ class Scanner:
             clause.add(signal)
             if signal is not Signal.NEUTRAL:
                 self.out.content_words += 1
-
-    def _clause_ends(self, j: int) -> bool:
-        """Only particles ("ạ", "shop", "vậy") follow token `j - 1` in its clause."""
-        while j < self.ctx.size and j not in self.ctx.phone:
-            word = self.ctx.word(j)
-            if word in CLAUSE_BREAKS:
-                return True
-            if word not in QUESTION_TAIL:
-                return False
-            j += 1
-        return True
 
 
 def scan(ctx: Context) -> Scan:

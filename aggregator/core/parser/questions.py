@@ -1,0 +1,96 @@
+"""Question words whose meaning depends on where they stand in their clause.
+
+- particles at the end of a clause: "còn hàng ko ạ", "hết chưa s", "80k 1 chục hả shop";
+- interrogative words: "hái từ hôm nào", "mấy độ đạm", "tặng gì", unless used as indefinites
+  ("loại nào cũng ngon", "mấy bạn ơi", "mua mấy lần rồi");
+- "vậy"/"thế" closing a clause, which asks only together with "hay": "vụ 2024 hay vụ cũ vậy".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aggregator.core.parser.context import Context
+from aggregator.core.parser.intent import QUESTION_TAIL, Signal
+
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
+# After an interrogative these make it an indefinite or an exclamation: "nào cũng", "mấy quá".
+NOT_ASKING_AFTER = frozenset({
+    "cung", "chang", "cha", "dau", "ma", "ca", "cac", "moi", "mn", "ae", "qua", "lam", "ghe",
+})  # fmt: skip
+# "mấy bạn", "mấy chị ơi": mấy in front of people means "you all".
+PEOPLE = frozenset({
+    "ban", "chi", "c", "anh", "a", "em", "e", "co", "chu", "bac", "ong", "ba", "nguoi", "dua",
+    "me", "be", "nang", "ac", "ce", "ae", "dong",
+})  # fmt: skip
+# "mua mấy lần rồi", "mấy hôm nay": mấy meaning "a few".
+PAST_AFTER = frozenset({"roi", "r", "nay", "truoc", "qua"})
+# "hay quá", "hay thật": hay as praise, not "or".
+PRAISE_AFTER = frozenset({
+    "qua", "lam", "ghe", "the", "vay", "v", "z", "that", "nhat", "nhi", "phet", "xiu", "ha",
+    "ne", "a", "do", "dz",
+})  # fmt: skip
+
+
+def clause_ends(ctx: Context, j: int) -> bool:
+    """Only particles ("ạ", "shop", "vậy") follow token `j - 1` in its clause."""
+    while j < ctx.size and j not in ctx.phone:
+        word = ctx.word(j)
+        if word in CLAUSE_BREAKS:
+            return True
+        if word not in QUESTION_TAIL:
+            return False
+        j += 1
+    return True
+
+
+def _negation(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
+    """ "còn hàng không ạ": a negation closing a clause asks."""
+    return Signal.ASK if i > start and clause_ends(ctx, nxt) else None
+
+
+def _final(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
+    """ "hả", "à" closing a clause; a bare "a" is "ạ" or "anh" and "ha ha" is laughter."""
+    raw, word = ctx.text.raw(i), ctx.word(i)
+    if word == "a" and raw.isascii():
+        return None
+    if (i > 0 and ctx.word(i - 1) == word) or ctx.word(nxt) == word:
+        return None
+    return _negation(ctx, i, nxt, start)
+
+
+def _interrogative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
+    """ "nào", "gì", "mấy": a question unless used as an indefinite."""
+    word, after = ctx.word(i), ctx.word(nxt)
+    if after in NOT_ASKING_AFTER or (word == "nao" and i == start):
+        return None  # "loại nào cũng ngon", "nào cả nhà"
+    if word == "may" and (after in PEOPLE or PAST_AFTER & {after, ctx.word(nxt + 1)}):
+        return None  # "mấy bạn ơi", "mua mấy lần rồi"
+    return Signal.ASK
+
+
+def _closing(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
+    """ "vậy", "thế" closing a clause."""
+    return Signal.VAY if i > start and clause_ends(ctx, nxt) else None
+
+
+def _alternative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
+    """ "X hay Y": "hay" between two things, not "hay quá" or a clause-final "hay"."""
+    if i == start or ctx.word(nxt) in PRAISE_AFTER or clause_ends(ctx, nxt):
+        return None
+    return Signal.ALT
+
+
+Resolver = Callable[[Context, int, int, int], Signal | None]
+POSITIONAL: dict[Signal, Resolver] = {
+    Signal.NEG: _negation,
+    Signal.FINAL: _final,
+    Signal.WH: _interrogative,
+    Signal.VAY: _closing,
+    Signal.ALT: _alternative,
+}
+
+
+def positional_signal(ctx: Context, signal: Signal, i: int, nxt: int, start: int) -> Signal | None:
+    """What a position-dependent keyword at tokens i..nxt-1 means in a clause from `start`."""
+    return POSITIONAL[signal](ctx, i, nxt, start)
