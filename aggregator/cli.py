@@ -11,10 +11,13 @@ from typing import Annotated, TypeVar
 import orjson
 import typer
 
-from aggregator import commands, parse_cli
+from aggregator import commands, operations, parse_cli
+from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
+from aggregator.bench.report import render_figures
 from aggregator.core.parser import ParserError
 from aggregator.demo import DemoOptions, run_demo
 from aggregator.errors import ChotdonError
+from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.logging import configure_logging
 from aggregator.services import resolved_services
 from aggregator.settings import Settings, load_settings
@@ -149,6 +152,78 @@ def bench_parse(
     figures = parse_cli.run_bench(comments, sys.stderr if as_json else sys.stdout)
     if as_json:
         typer.echo(orjson.dumps(figures).decode())
+
+
+@app.command("import-csv")
+def import_csv(
+    path: Annotated[Path, typer.Argument(help="CSV file with a header row.")],
+    kind: Annotated[CsvKind, typer.Option(help="comments, or orders typed in by staff.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Import comments or staff-typed orders; bad rows are listed by line and skipped (exit 2)."""
+    settings = _settings(data_dir)
+
+    def run() -> operations.ImportReport:
+        with resolved_services(settings) as live:
+            return asyncio.run(operations.import_csv(live, path, kind))
+
+    report = _fail_clearly(run)
+    stats = report.stats
+    typer.echo(
+        f"{report.rows} rows: {stats.stored} stored, {stats.duplicates} already there, "
+        f"{stats.orphaned} orphaned (no matching live), {len(report.bad_rows)} bad"
+    )
+    for line in format_bad_rows(report.bad_rows):
+        typer.echo(line, err=True)
+    if report.bad_rows or stats.failed_batches:
+        raise typer.Exit(2)
+
+
+@app.command()
+def orphans(
+    tenant: Annotated[str | None, typer.Option(help="Cooperative slug; all when omitted.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    data_dir: DataDir = None,
+) -> None:
+    """Comments stored without a live (unknown page or live id), for staff to resolve."""
+    settings = _settings(data_dir)
+
+    def run() -> list[dict[str, object]]:
+        with resolved_services(settings) as live:
+            return asyncio.run(operations.orphaned_comments(live, tenant, limit))
+
+    for row in _fail_clearly(run):
+        typer.echo(orjson.dumps(row, default=str).decode())
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    comments: Annotated[int, typer.Option(help="Comments in the burst phase.")] = 100_000,
+    lives: Annotated[int, typer.Option(help="Concurrent lives they are spread over.")] = 100,
+    workers: Annotated[int, typer.Option(help="arq worker processes.")] = 2,
+    paced_rate: Annotated[int, typer.Option(help="Comments/s of the latency phase.")] = 2_000,
+    paced_seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 8.0,
+    naive_comments: Annotated[int, typer.Option(help="Comments in the naive baseline.")] = 2_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Comments/s from arrival to order, p50/p99 latency, against naive and COPY baselines."""
+    settings = _settings(data_dir)
+    config = IngestBenchConfig(
+        comments=comments,
+        lives=lives,
+        workers=workers,
+        paced_rate=paced_rate,
+        paced_seconds=paced_seconds,
+        naive_comments=naive_comments,
+    )
+
+    def run() -> dict[str, float]:
+        with resolved_services(settings) as live:
+            return asyncio.run(run_ingest_bench(live, config))
+
+    figures = _fail_clearly(run)
+    typer.echo(orjson.dumps(figures).decode() if as_json else render_figures(figures))
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -45,6 +45,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         CHOTDON_PORT=str(settings.port),
         CHOTDON_DATA_DIR=str(settings.data_dir),
         CHOTDON_LOG_LEVEL=settings.log_level,
+        CHOTDON_ARQ_QUEUE=settings.arq_queue,
     )
     if settings.app_secret is not None:
         env["CHOTDON_APP_SECRET"] = settings.app_secret.get_secret_value()
@@ -107,15 +108,30 @@ class DemoOptions:
 
 
 @contextlib.contextmanager
-def running_children(settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]]:
+def running_children(
+    settings: Settings, commands: Sequence[str] = ("serve", "worker")
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Child processes running `chotdon COMMAND` each; all stopped when the block ends."""
     children: list[subprocess.Popen[bytes]] = []
     try:
-        children.append(spawn("serve", settings))
-        children.append(spawn("worker", settings))
+        for command in commands:
+            children.append(spawn(command, settings))
         yield children
     finally:
         stop_children(children)
-        log.info("demo.stopped")
+        log.info("processes.stopped", commands=list(commands))
+
+
+@contextlib.asynccontextmanager
+async def running_processes(
+    settings: Settings, commands: Sequence[str]
+) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
+    """The same, for async callers: stopping waits in a thread, not on the event loop."""
+    children = [spawn(command, settings) for command in commands]
+    try:
+        yield children
+    finally:
+        await asyncio.to_thread(stop_children, children)
 
 
 def _raise_on_sigterm(_signum: int, _frame: object) -> None:

@@ -45,6 +45,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "job_serializer": serialize_job,
         "job_deserializer": deserialize_job,
         "max_jobs": settings.worker_max_jobs,
+        "poll_delay": settings.worker_poll_delay_s,
         "ctx": {context.SETTINGS: settings},
         "handle_signals": True,
     }

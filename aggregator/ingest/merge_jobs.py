@@ -1,9 +1,10 @@
 """Enqueue merge work per live session, never per comment.
 
 The arq job id is the session plus a short time bucket: every batch stored for a session within the
-same bucket maps to one job, so a burst of thousands of comments costs a handful of jobs. When the
-bucket's job already exists (queued or running), a follow-up in the next bucket is deferred to its
-start, so comments stored while a merge runs are not left for the sweeper.
+same bucket maps to one job, deferred to the end of its bucket so that it merges the whole bucket at
+once. A burst of thousands of comments costs a handful of jobs, and a quiet live costs at most one
+job per bucket. A comment stored after its bucket's job started belongs to the next bucket (its
+commit, and so its enqueue, comes after the bucket ended), so nothing waits for the sweeper.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from arq.connections import ArqRedis
 
 from aggregator import jobs
 
-MERGE_BUCKET_S = 0.25
+MERGE_BUCKET_S = 0.4
 
 
 def merge_job_id(session_id: int, bucket: int) -> str:
@@ -29,16 +30,13 @@ async def enqueue_merges(
     now = time.time()
     bucket = int(now / bucket_s)
     created = 0
+    defer_by = max(0.0, (bucket + 1) * bucket_s - now)
     for session_id in sorted(set(session_ids)):
         job = await arq.enqueue_job(
-            jobs.MERGE_SESSION, session_id, _job_id=merge_job_id(session_id, bucket)
+            jobs.MERGE_SESSION,
+            session_id,
+            _job_id=merge_job_id(session_id, bucket),
+            _defer_by=defer_by,
         )
-        if job is None:
-            job = await arq.enqueue_job(
-                jobs.MERGE_SESSION,
-                session_id,
-                _job_id=merge_job_id(session_id, bucket + 1),
-                _defer_by=max(0.0, (bucket + 1) * bucket_s - now),
-            )
         created += job is not None
     return created

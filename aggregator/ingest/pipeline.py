@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -79,7 +80,7 @@ class Ingestor:
         self.stats.received += 1
         await self._queue.put(event)
 
-    async def submit_many(self, events: list[Event]) -> None:
+    async def submit_many(self, events: Sequence[Event]) -> None:
         for event in events:
             await self.submit(event)
 

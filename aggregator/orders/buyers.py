@@ -38,7 +38,7 @@ async def resolve_identities(
     return found
 
 
-async def link_phone(conn: Connection, identity: Identity, phone: str) -> Identity:
+async def link_phone(conn: Connection, identity: Identity, phone: str, session_id: int) -> Identity:
     """Record the phone on the identity and link it to the buyer who owns that phone.
 
     Returns the identity as it is now (its buyer may have changed).
@@ -48,16 +48,21 @@ async def link_phone(conn: Connection, identity: Identity, phone: str) -> Identi
         return identity
     owner = await conn.fetchval(query("buyer_by_phone"), row["tenant_id"], phone)
     if owner is None:
+        # First time we see this phone: claim it under a lock, as another live may be doing too.
+        await conn.execute(query("lock_phone"), row["tenant_id"], phone)
+        owner = await conn.fetchval(query("buyer_by_phone"), row["tenant_id"], phone)
+    if owner is None:
         await conn.execute(query("set_buyer_phone_if_unset"), identity.buyer_id, phone)
         return identity
     if owner != identity.buyer_id:
-        await conn.execute(query("relink_identity"), identity.id, owner)
+        await conn.execute(query("relink_identity"), identity.id, owner, session_id)
     return Identity(identity.id, owner)
 
 
-async def flag_orders_to_merge(conn: Connection, buyer_ids: set[int]) -> list[int]:
-    """Open orders of one buyer in the same live, through several identities: staff decide."""
+async def flag_orders_to_merge(conn: Connection, buyer_ids: set[int], session_id: int) -> list[int]:
+    """Open orders of one buyer in this live, through several identities: staff decide."""
     flagged: list[int] = []
     for buyer_id in sorted(buyer_ids):
-        flagged += [r["id"] for r in await conn.fetch(query("flag_orders_to_merge"), buyer_id)]
+        rows = await conn.fetch(query("flag_orders_to_merge"), buyer_id, session_id)
+        flagged += [r["id"] for r in rows]
     return flagged

@@ -44,9 +44,10 @@ class ProductRef:
     price_vnd: int
 
 
-async def load_session(conn: Connection, session_id: int) -> SessionInfo | None:
-    row = await conn.fetchrow(query("session_for_merge"), session_id)
-    if row is None:
+async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
+    """Take the session's merge lock (until the transaction ends) and read the session."""
+    row = await conn.fetchrow(query("lock_session_for_merge"), session_id)
+    if row is None or row["id"] is None:
         return None
     return SessionInfo(row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]))
 

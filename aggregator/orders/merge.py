@@ -32,9 +32,9 @@ from aggregator.orders.loading import (
     load_pending,
     load_products,
     load_recent_texts,
-    load_session,
+    lock_session,
 )
-from aggregator.orders.state import EventRow, transition
+from aggregator.orders.state import INITIAL_STATUS, EventRow, create_orders, transition
 from aggregator.orders.stock import promote_waitlists, release_orders
 from schema.enums import OrderSource
 from schema.queries import query
@@ -67,7 +67,6 @@ async def merge_session(
     stats = MergeStats()
     while True:
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(query("lock_session_for_merge"), session_id)
             merged = await _merge_batch(conn, session_id, config, stats)
         if merged < config.batch_size:
             return stats
@@ -81,13 +80,16 @@ def _group_by_author(pending: list[PendingComment]) -> dict[str, list[PendingCom
 
 
 async def _link_phones(
-    conn: Connection, pending: list[PendingComment], identities: dict[str, Identity]
+    conn: Connection,
+    pending: list[PendingComment],
+    identities: dict[str, Identity],
+    session_id: int,
 ) -> set[int]:
     """Link identities by the phones in these comments; returns the buyers who got a phone."""
     linked: set[int] = set()
-    for p in pending:
+    for p in sorted((p for p in pending if p.phone), key=lambda p: p.phone or ""):
         if p.phone:
-            identities[p.author] = await link_phone(conn, identities[p.author], p.phone)
+            identities[p.author] = await link_phone(conn, identities[p.author], p.phone, session_id)
             linked.add(identities[p.author].buyer_id)
     return linked
 
@@ -95,14 +97,14 @@ async def _link_phones(
 async def _merge_batch(
     conn: Connection, session_id: int, config: MergeConfig, stats: MergeStats
 ) -> int:
-    session = await load_session(conn, session_id)
+    session = await lock_session(conn, session_id)
     pending = await load_pending(conn, session_id, config.batch_size) if session else []
     if session is None or not pending:
         return 0
     by_author = _group_by_author(pending)
     names = {a: items[-1].author_name for a, items in by_author.items()}
     identities = await resolve_identities(conn, session.tenant_id, session.channel_id, names)
-    linked_buyers = await _link_phones(conn, pending, identities)
+    linked_buyers = await _link_phones(conn, pending, identities, session_id)
     orders = await load_open_orders(conn, session_id, [i.id for i in identities.values()])
     lines = await load_lines(conn, [o.id for o in orders.values()])
     since = min(p.comment.commented_at for p in pending) - REPEAT_WINDOW
@@ -113,7 +115,8 @@ async def _merge_batch(
         current = current_quantities(lines.get(order.id, [])) if order else {}
         results[author] = merge_comments(current, [c.comment for c in comments], recent[author])
     await _apply(conn, session, identities, orders, lines, results, config, stats)
-    await flag_orders_to_merge(conn, linked_buyers)
+    if linked_buyers:
+        await flag_orders_to_merge(conn, linked_buyers, session_id)
     await conn.execute(query("mark_comments_processed"), [p.comment.comment_id for p in pending])
     stats.comments += len(pending)
     stats.repeats += sum(len(r.repeats) for r in results.values())
@@ -135,20 +138,20 @@ async def _create_missing_orders(
     ]  # fmt: skip
     if not wanted:
         return []
-    rows = await conn.fetch(
-        query("create_orders"),
-        session.tenant_id,
-        session.id,
-        [i.buyer_id for i in wanted],
-        [i.id for i in wanted],
-        OrderSource.COMMENT.value,
-        config.confirm_window_s,
+    created = await create_orders(
+        conn,
+        tenant_id=session.tenant_id,
+        session_id=session.id,
+        buyers=[(i.buyer_id, i.id) for i in wanted],
+        source=OrderSource.COMMENT,
+        confirm_window_s=config.confirm_window_s,
+        actor=ACTOR,
+        reason="order from comments",
     )
     buyer_of = {i.id: i.buyer_id for i in wanted}
-    for r in rows:
-        ident = r["buyer_identity_id"]
-        orders[ident] = OpenOrder(r["id"], buyer_of[ident], OrderStatus.DRAFT)
-    return [r["id"] for r in rows]
+    for identity_id, order_id in created.items():
+        orders[identity_id] = OpenOrder(order_id, buyer_of[identity_id], INITIAL_STATUS)
+    return list(created.values())
 
 
 async def _apply(
@@ -186,9 +189,10 @@ async def _apply(
         )  # fmt: skip
     await changes.flush(conn)
     promoted = await promote_waitlists(conn, session.id, changes.released_keys())
-    await _finish_orders(conn, created, cancelled, changed_confirmed, stats)
+    await _finish_orders(conn, cancelled, changed_confirmed, stats)
     touched = sorted(changes.touched | set(created) | set(promoted))
-    await conn.execute(query("recompute_order_totals"), touched)
+    if touched:
+        await conn.execute(query("recompute_order_totals"), touched)
 
 
 def _lines_json(result: MergeResult) -> dict[str, int]:
@@ -198,7 +202,6 @@ def _lines_json(result: MergeResult) -> dict[str, int]:
 
 async def _finish_orders(
     conn: Connection,
-    created: list[int],
     cancelled: list[int],
     changed_confirmed: list[int],
     stats: MergeStats,
@@ -209,9 +212,6 @@ async def _finish_orders(
             conn, cancelled, OrderStatus.CANCELLED, actor=ACTOR, reason="buyer cancelled"
         )
         stats.orders_cancelled += len(moved.moved)
-    await transition(
-        conn, created, OrderStatus.AWAITING_CONFIRMATION, actor=ACTOR, reason="order from comments"
-    )
     if changed_confirmed:
         await conn.execute(query("flag_reconfirmation"), changed_confirmed)
         await transition(

@@ -13,10 +13,13 @@ from typing import Any
 import structlog
 
 from aggregator.db import Connection
+from schema.enums import OrderSource
 from schema.queries import query
 from schema.states import ALLOWED_FROM, OrderStatus
 
 log = structlog.get_logger()
+# Orders from comments wait for the buyer to confirm from the moment they exist.
+INITIAL_STATUS = OrderStatus.AWAITING_CONFIRMATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +82,33 @@ async def transition(
     if refused:
         log.info("order.transition_refused", target=target.value, orders=refused, reason=reason)
     return Transition(moved=moved, refused=refused)
+
+
+async def create_orders(
+    conn: Connection,
+    *,
+    tenant_id: int,
+    session_id: int,
+    buyers: Sequence[tuple[int, int]],
+    source: OrderSource,
+    confirm_window_s: float,
+    actor: str,
+    reason: str,
+) -> dict[int, int]:
+    """Create orders, already awaiting confirmation, for (buyer id, identity id) pairs.
+
+    Returns identity id -> order id. Creation is the state machine's entry move, so it lives here.
+    """
+    rows = await conn.fetch(
+        query("create_orders"),
+        tenant_id,
+        session_id,
+        [b for b, _ in buyers],
+        [i for _, i in buyers],
+        source.value,
+        confirm_window_s,
+        INITIAL_STATUS.value,
+        actor,
+        reason,
+    )
+    return {r["buyer_identity_id"]: r["id"] for r in rows}

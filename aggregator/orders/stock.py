@@ -33,6 +33,8 @@ async def lock_stock(
 ) -> dict[StockKey, StockLevel]:
     """Lock the stock rows of these products (in a fixed order, so lockers never deadlock)."""
     products, variants = _columns(keys)
+    if not products:
+        return {}
     rows = await conn.fetch(query("lock_stock_rows"), session_id, products, variants)
     return {(r["product_id"], r["variant"]): StockLevel(r["quantity"], r["reserved"]) for r in rows}
 
@@ -41,6 +43,8 @@ async def keys_with_waitlist(
     conn: Connection, session_id: int, keys: Iterable[StockKey]
 ) -> set[StockKey]:
     products, variants = _columns(keys)
+    if not products:
+        return set()
     rows = await conn.fetch(query("keys_with_waitlist"), session_id, products, variants)
     return {(r["product_id"], r["variant"]) for r in rows}
 

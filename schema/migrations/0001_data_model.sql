@@ -134,7 +134,7 @@ CREATE TABLE comments (
     commented_at         timestamptz NOT NULL,
     received_at          timestamptz NOT NULL DEFAULT now(),
     intent               text NOT NULL CHECK (intent IN ('order', 'cancel', 'question', 'other')),
-    parsed               jsonb NOT NULL,
+    parsed               jsonb NOT NULL DEFAULT '{}'::jsonb,
     phone                text,
     status               text NOT NULL DEFAULT 'pending'
                          CHECK (status IN ('pending', 'processed', 'orphaned', 'ignored')),
@@ -199,6 +199,8 @@ CREATE TABLE orders (
 CREATE UNIQUE INDEX orders_one_open_per_buyer ON orders (session_id, buyer_identity_id)
     WHERE status IN ('draft', 'awaiting_confirmation', 'confirmed') AND session_id IS NOT NULL;
 CREATE INDEX orders_tenant_status_idx ON orders (tenant_id, status, created_at);
+CREATE INDEX orders_open_by_buyer_idx ON orders (buyer_id, session_id)
+    WHERE status IN ('draft', 'awaiting_confirmation', 'confirmed');
 CREATE INDEX orders_deadline_idx ON orders (confirm_deadline)
     WHERE status IN ('draft', 'awaiting_confirmation');
 ALTER TABLE platform_orders ADD FOREIGN KEY (order_id) REFERENCES orders(id);

@@ -19,10 +19,10 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::tex
                      $7::text[], $8::jsonb[]);
 
 -- name: lock_session_for_merge
-SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), $1::int);
-
--- name: session_for_merge
-SELECT id, tenant_id, channel_id, hold_mode, status FROM live_sessions WHERE id = $1;
+-- Taken first in every merge transaction: one merge per live at a time, comments in order.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), $1::int) AS locked,
+       s.id, s.tenant_id, s.channel_id, s.hold_mode, s.status
+FROM (SELECT 1) AS one LEFT JOIN live_sessions s ON s.id = $1;
 
 -- name: pending_comments_of_session
 SELECT id, author_external_id, author_name, body, intent, parsed, phone, commented_at
@@ -32,7 +32,9 @@ ORDER BY id
 LIMIT $2;
 
 -- name: mark_comments_processed
-UPDATE comments SET status = 'processed', processed_at = now() WHERE id = ANY($1::bigint[]);
+-- clock_timestamp, not now(): the moment the batch finished, for latency figures.
+UPDATE comments SET status = 'processed', processed_at = clock_timestamp()
+WHERE id = ANY($1::bigint[]);
 
 -- name: identities_by_external_id
 SELECT id, external_user_id, buyer_id FROM buyer_identities
@@ -71,10 +73,18 @@ WHERE session_id = $1 AND author_external_id = ANY($2::text[]) AND status = 'pro
   AND commented_at > $3;
 
 -- name: create_orders
-INSERT INTO orders (tenant_id, session_id, buyer_id, buyer_identity_id, source, confirm_deadline)
-SELECT $1, $2, buyer_id, identity_id, $5, now() + make_interval(secs => $6)
-FROM unnest($3::bigint[], $4::bigint[]) AS t(buyer_id, identity_id)
-RETURNING id, buyer_identity_id;
+-- New orders start in their first status with the audit row that says why, in one statement.
+WITH created AS (
+    INSERT INTO orders (tenant_id, session_id, buyer_id, buyer_identity_id, source, status,
+                        confirm_deadline)
+    SELECT $1, $2, buyer_id, identity_id, $5, $7, now() + make_interval(secs => $6)
+    FROM unnest($3::bigint[], $4::bigint[]) AS t(buyer_id, identity_id)
+    RETURNING id, buyer_identity_id
+), audited AS (
+    INSERT INTO order_events (tenant_id, order_id, actor, kind, to_status, reason)
+    SELECT $1, id, $8, 'created', $7, $9 FROM created
+)
+SELECT id, buyer_identity_id FROM created;
 
 -- name: products_by_code
 SELECT id, code, price_vnd FROM products WHERE tenant_id = $1 AND code = ANY($2::text[]);
@@ -98,11 +108,12 @@ SET subtotal_vnd = t.subtotal,
     total_vnd = greatest(0, t.subtotal + o.shipping_vnd - o.discount_vnd),
     updated_at = now()
 FROM (
-    SELECT o2.id, coalesce(sum(i.qty * i.unit_price_vnd)
-                           FILTER (WHERE i.status IN ('requested', 'held')), 0) AS subtotal
-    FROM orders o2 LEFT JOIN order_items i ON i.order_id = o2.id
-    WHERE o2.id = ANY($1::bigint[])
-    GROUP BY o2.id
+    -- One index probe per order, whatever the planner believes about table sizes.
+    SELECT ids.id, (
+        SELECT coalesce(sum(i.qty * i.unit_price_vnd), 0) FROM order_items i
+        WHERE i.order_id = ids.id AND i.status IN ('requested', 'held')
+    ) AS subtotal
+    FROM unnest($1::bigint[]) AS ids(id)
 ) AS t
 WHERE o.id = t.id;
 

@@ -1,0 +1,34 @@
+"""`chotdon bench ingest` runs end to end on a small size and reports a complete, honest result.
+
+No timing is asserted (machines are noisy); the figures must exist and nothing may be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from aggregator.settings import Settings
+from tests.support.processes import cli_env, run_cli
+
+REQUIRED = {
+    "comments_per_s", "orders_per_s", "p50_ms", "p99_ms", "naive_comments_per_s",
+    "copy_comments_per_s", "lost", "duplicate_orders",
+}  # fmt: skip
+
+
+async def test_small_ingest_benchmark_reports_every_figure(
+    admin_url: str, settings: Settings
+) -> None:
+    env = cli_env(DATABASE_URL=admin_url, REDIS_URL=settings.redis_url or "")
+    args = ["bench", "ingest", "--json", "--comments", "3000", "--lives", "10", "--workers", "1",
+            "--naive-comments", "200", "--paced-rate", "200", "--paced-seconds", "1"]  # fmt: skip
+    result = await asyncio.to_thread(run_cli, *args, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = orjson.loads(result.stdout.strip().splitlines()[-1])
+    assert figures.keys() >= REQUIRED
+    assert figures["lost"] == 0
+    assert figures["duplicate_orders"] == 0
+    assert figures["redeliveries_ignored"] == 90
+    assert figures["comments_per_s"] > 0 and figures["copy_comments_per_s"] > 0
