@@ -4,6 +4,7 @@ import asyncio
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -31,7 +32,7 @@ async def test_healthz_is_green_when_postgres_and_redis_answer(client: TestClien
 async def test_healthz_is_red_when_postgres_goes_away(
     client: TestClient, settings: Settings, admin_url: str
 ) -> None:
-    name = settings.database_url.rsplit("/", 1)[-1].split("?")[0]  # type: ignore[union-attr]
+    name = urlsplit(settings.database_url or "").path.lstrip("/")
     admin = await asyncpg.connect(with_database(admin_url, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
