@@ -35,6 +35,7 @@ fmt: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/chotdon bench parse
+	$(BIN)/chotdon bench ingest
 
 clean:
 	rm -rf $(VENV) .chotdon-data .mypy_cache .ruff_cache .pytest_cache

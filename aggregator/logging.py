@@ -16,7 +16,7 @@ import orjson
 import structlog
 
 # Vietnamese mobile numbers as people write them: 0912345678, 0912.345.678, +84 912 345 678, 84-912…
-PHONE_PATTERN = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?[35789](?:[\s.\-]?\d){8}(?!\d)")
+PHONE_PATTERN = re.compile(r"(?<!\d)(?:\(?\+?84\)?|0)[\s.\-]?[35789](?:[\s.\-]?\d){8}(?!\d)")
 ADDRESS_KEYS = frozenset(
     {"address", "address_line", "recipient_address", "street", "to_address", "from_address"}
 )
