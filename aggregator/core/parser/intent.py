@@ -37,7 +37,7 @@ class Signal(StrEnum):
     NEG = "neg"  # không/ko/k: a question particle at the end of a clause
     FINAL = "final"  # hả/à: a question particle at the end of a clause
     WH = "wh"  # nào, gì, mấy: interrogative words, unless indefinite ("nào cũng")
-    VAY = "vay"  # vậy/thế at the end of a clause: a question only with "hay" (ALT)
+    VAY = "vay"  # vậy/thế/hơn closing a clause: a question only with "hay" (ALT)
     ALT = "alt"  # "X hay Y vậy": an either-or question
     QMARK = "qmark"
     ADDRESS = "address"  # numbers after these are house numbers, not quantities
@@ -99,10 +99,10 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "hết chưa", "có sẵn", "available", "in stock", "có ship", "ship được", "ship dc",
         "ship đc", "ship không", "ship ko", "ship k", "cod", "thanh toán", "chuyển khoản được",
         "ck được", "ck dc", "ck đc", "trả tiền", "stk", "số tài khoản", "xuất xứ", "nguồn gốc",
-        "ở đâu", "chỗ nào", "đâu shop", "đâu ạ", "đâu rồi", "đâu vậy", "đâu thế",
+        "ở đâu", "chỗ nào", "đâu rồi", "đâu vậy", "đâu thế", "lấy ở đâu", "lấy từ đâu",
         "chứng nhận", "chứng chỉ", "kiểm định", "hạn sử dụng", "hsd",
         "bảo quản", "để được bao lâu", "thật không", "có thật", "hàng thật", "có phải",
-        "phải không", "là gì", "gì vậy", "gì thế", "gì z", "loại nào", "cái nào", "nào ngon",
+        "phải không", "là gì", "gì vậy", "gì thế", "gì z", "nào ngon",
         "thế nào", "như nào", "ntn", "ra sao", "sao", "tư vấn", "hỏi", "xin hỏi", "được không",
         "được ko", "được k", "dc ko", "dc k", "đc ko", "đc k", "dc không", "đc không",
         "đúng không", "đúng ko", "đúng k", "có ngon", "ngon không", "có ngọt", "có chua",
@@ -116,7 +116,8 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "năm trước", "tháng trước", "tuần trước", "trước đây", "từng mua", "đã mua", "đã đặt",
         "đã lấy", "đã chốt", "đã order", "mua rồi", "đặt rồi", "chốt rồi", "lấy rồi",
         "đã nhận", "nhận được hàng", "nhận được rồi", "nhận hàng rồi", "đã dùng", "dùng rồi",
-        "ăn rồi", "đã ăn", "mua lần",
+        "ăn rồi", "đã ăn", "mua lần", "hay mua", "hay đặt", "hay lấy", "thường mua", "thường đặt",
+        "thường lấy", "vẫn mua", "vẫn đặt",
     ),
     Signal.PAID: (
         "ck rồi", "ck r", "ck xong", "đã ck", "chuyển khoản rồi", "đã chuyển khoản",
@@ -159,11 +160,14 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "sđt", "số đt", "đt", "số điện thoại", "điện thoại", "phone", "tel", "zalo", "sdt:",
     ),
     Signal.SEND: ("gửi", "gởi", "giao", "ship"),
-    Signal.NEUTRAL: ("tương tác", "vụ mùa", "mùa vải", "xác nhận", "tưởng", "cam kết"),
+    Signal.NEUTRAL: (
+        "tương tác", "vụ mùa", "mùa vải", "xác nhận", "tưởng", "cam kết",
+        "lấy ở", "lấy từ", "lấy tại", "nhập từ", "nhập ở",  # where the goods come from
+    ),
     Signal.NEG: (*NEGATIONS, "chưa"),
     Signal.FINAL: ("hả", "hở", "hử", "à"),
-    Signal.WH: ("nào", "gì", "j", "mấy"),
-    Signal.VAY: ("vậy", "v", "z", "zậy", "dợ", "thế"),
+    Signal.WH: ("nào", "gì", "j", "mấy", "đâu"),
+    Signal.VAY: ("vậy", "v", "z", "zậy", "dợ", "thế", "hơn"),
     Signal.ALT: ("hay", "hay là"),
 }
 # fmt: on
@@ -235,7 +239,7 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
     question about the order.
     """
     result = [frozenset(clause) for clause in clauses]
-    if all(DERIVED_FROM.isdisjoint(clause) for clause in result):
+    if DERIVED_FROM.isdisjoint(frozenset[Signal]().union(*result)):
         return result
     for index, clause in enumerate(result):
         if Signal.ALT in clause and Signal.VAY in clause:

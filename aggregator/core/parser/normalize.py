@@ -21,7 +21,8 @@ from types import MappingProxyType
 from unidecode import unidecode
 
 TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|\n|[^\sa-z0-9]")
-_REPEAT_RE = re.compile(r"([a-z])\1+")
+_REPEAT_RE = re.compile(r"([a-z])\1")  # is there a doubled letter? (cheaper than the run below)
+_RUN_RE = re.compile(r"([a-z])\1+")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _LATIN_RANGES = (range(0xC0, 0x250), range(0x1E00, 0x1F00))
 
@@ -107,7 +108,7 @@ def fold_word(word: str) -> str:
     """
     if len(set(word)) < 2:
         return word
-    return _REPEAT_RE.sub(r"\1", word)
+    return _RUN_RE.sub(r"\1", word)
 
 
 def prepare(text: str) -> Text:
@@ -134,6 +135,7 @@ def diacritic_marks(word: str) -> str:
     return "".join(sorted(marks))
 
 
+@lru_cache(maxsize=4096)
 def marks_compatible(written: str, expected: str) -> bool:
     """A word typed with `written` marks may be the word with `expected` marks.
 

@@ -47,6 +47,8 @@ def scan_phones(folded: str) -> PhoneScan:
     phone: str | None = None
     spans: list[tuple[int, int]] = []
     for run in _RUN_RE.finditer(folded):
+        if run.end() - run.start() < MIN_PHONE_DIGITS:
+            continue  # too short to hold a phone number: "2", "180", "a01"
         groups = [(m.group(), m.start() + run.start(), m.end() + run.start()) for m in
                   _GROUP_RE.finditer(run.group())]  # fmt: skip
         if sum(len(g[0]) for g in groups) < MIN_PHONE_DIGITS:

@@ -3,7 +3,8 @@
 - particles at the end of a clause: "còn hàng ko ạ", "hết chưa s", "80k 1 chục hả shop";
 - interrogative words: "hái từ hôm nào", "mấy độ đạm", "tặng gì", unless used as indefinites
   ("loại nào cũng ngon", "mấy bạn ơi", "mua mấy lần rồi");
-- "vậy"/"thế" closing a clause, which asks only together with "hay": "vụ 2024 hay vụ cũ vậy".
+- "vậy"/"thế"/"hơn" closing a clause, which ask only together with "hay": "vụ 2024 hay vụ cũ
+  vậy", "chè xanh hay chè búp ngon hơn".
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.intent import QUESTION_TAIL, Signal
+from aggregator.core.parser.intent import NEGATIONS, QUESTION_TAIL, Signal
+from aggregator.core.parser.normalize import fold
 
 CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
 # After an interrogative these make it an indefinite or an exclamation: "nào cũng", "mấy quá".
 NOT_ASKING_AFTER = frozenset({
     "cung", "chang", "cha", "dau", "ma", "ca", "cac", "moi", "mn", "ae", "qua", "lam", "ghe",
 })  # fmt: skip
+# "loại nào cũng ngon", "ai mua cũng khen": an indefinite, when one of these follows in the clause.
+INDEFINITE_LATER = frozenset({"cung", "deu"})
+NEGATION_WORDS = frozenset(fold(word) for word in NEGATIONS)
 # "mấy bạn", "mấy chị ơi": mấy in front of people means "you all".
 PEOPLE = frozenset({
     "ban", "chi", "c", "anh", "a", "em", "e", "co", "chu", "bac", "ong", "ba", "nguoi", "dua",
@@ -28,7 +33,7 @@ PAST_AFTER = frozenset({"roi", "r", "nay", "truoc", "qua"})
 # "hay quá", "hay thật": hay as praise, not "or".
 PRAISE_AFTER = frozenset({
     "qua", "lam", "ghe", "the", "vay", "v", "z", "that", "nhat", "nhi", "phet", "xiu", "ha",
-    "ne", "a", "do", "dz",
+    "ne", "do", "dz", "hon",
 })  # fmt: skip
 
 
@@ -60,17 +65,30 @@ def _final(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
 
 
 def _interrogative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
-    """ "nào", "gì", "mấy": a question unless used as an indefinite."""
+    """ "nào", "gì", "mấy", "đâu": a question unless used as an indefinite."""
     word, after = ctx.word(i), ctx.word(nxt)
     if after in NOT_ASKING_AFTER or (word == "nao" and i == start):
-        return None  # "loại nào cũng ngon", "nào cả nhà"
+        return None  # "nào cả nhà", "gì mà ngon thế"
+    if _clause_has(ctx, nxt, INDEFINITE_LATER):
+        return None  # "loại nào của shop cũng ngon"
+    if word == "dau" and any(ctx.word(k) in NEGATION_WORDS for k in range(start, i)):
+        return None  # "không sao đâu": emphasis, not "where"
     if word == "may" and (after in PEOPLE or PAST_AFTER & {after, ctx.word(nxt + 1)}):
         return None  # "mấy bạn ơi", "mua mấy lần rồi"
     return Signal.ASK
 
 
+def _clause_has(ctx: Context, j: int, words: frozenset[str]) -> bool:
+    """One of `words` comes at or after token `j`, before the clause ends."""
+    while j < ctx.size and ctx.word(j) not in CLAUSE_BREAKS:
+        if ctx.word(j) in words:
+            return True
+        j += 1
+    return False
+
+
 def _closing(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
-    """ "vậy", "thế" closing a clause."""
+    """ "vậy", "thế", "hơn" closing a clause."""
     return Signal.VAY if i > start and clause_ends(ctx, nxt) else None
 
 
