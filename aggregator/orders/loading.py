@@ -92,6 +92,8 @@ async def load_recent_texts(
 ) -> dict[str, dict[str, datetime]]:
     """Per author, the repeat key of each comment already merged in this live, with its time."""
     recent: dict[str, dict[str, datetime]] = defaultdict(dict)
+    if not authors:
+        return recent
     for r in await conn.fetch(query("recent_comments_of_authors"), session_id, authors, since):
         key = repeat_key(r["body"])
         known = recent[r["author_external_id"]].get(key)

@@ -19,7 +19,7 @@ from aggregator.db import Connection
 from aggregator.orders.buyers import (
     Identity,
     flag_orders_to_merge,
-    link_phone,
+    link_phones,
     resolve_identities,
 )
 from aggregator.orders.changes import BatchChanges
@@ -81,17 +81,17 @@ def _group_by_author(pending: list[PendingComment]) -> dict[str, list[PendingCom
 
 async def _link_phones(
     conn: Connection,
+    session: SessionInfo,
     pending: list[PendingComment],
     identities: dict[str, Identity],
-    session_id: int,
 ) -> set[int]:
     """Link identities by the phones in these comments; returns the buyers who got a phone."""
-    linked: set[int] = set()
-    for p in sorted((p for p in pending if p.phone), key=lambda p: p.phone or ""):
-        if p.phone:
-            identities[p.author] = await link_phone(conn, identities[p.author], p.phone, session_id)
-            linked.add(identities[p.author].buyer_id)
-    return linked
+    written = {identities[p.author]: p.phone for p in pending if p.phone}
+    linked = await link_phones(conn, session.tenant_id, session.id, written)
+    author_of = {identity.id: author for author, identity in identities.items()}
+    for identity_id, identity in linked.items():
+        identities[author_of[identity_id]] = identity
+    return {identity.buyer_id for identity in linked.values()}
 
 
 async def _merge_batch(
@@ -103,12 +103,13 @@ async def _merge_batch(
         return 0
     by_author = _group_by_author(pending)
     names = {a: items[-1].author_name for a, items in by_author.items()}
-    identities = await resolve_identities(conn, session.tenant_id, session.channel_id, names)
-    linked_buyers = await _link_phones(conn, pending, identities, session_id)
+    identities, new = await resolve_identities(conn, session.tenant_id, session.channel_id, names)
+    linked_buyers = await _link_phones(conn, session, pending, identities)
     orders = await load_open_orders(conn, session_id, [i.id for i in identities.values()])
     lines = await load_lines(conn, [o.id for o in orders.values()])
     since = min(p.comment.commented_at for p in pending) - REPEAT_WINDOW
-    recent = await load_recent_texts(conn, session_id, list(by_author), since)
+    known_authors = [a for a in by_author if a not in new]  # new buyers have no history
+    recent = await load_recent_texts(conn, session_id, known_authors, since)
     results: dict[str, MergeResult] = {}
     for author, comments in by_author.items():
         order = orders.get(identities[author].id)

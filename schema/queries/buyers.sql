@@ -1,23 +1,35 @@
--- name: set_identity_phone
-UPDATE buyer_identities SET phone = $2 WHERE id = $1 RETURNING buyer_id, tenant_id;
+-- name: set_identity_phones
+UPDATE buyer_identities AS b SET phone = u.phone
+FROM unnest($1::bigint[], $2::text[]) AS u(id, phone)
+WHERE b.id = u.id;
 
--- name: buyer_by_phone
-SELECT id FROM buyers WHERE tenant_id = $1 AND phone = $2;
+-- name: buyers_by_phones
+SELECT phone, id FROM buyers WHERE tenant_id = $1 AND phone = ANY($2::text[]);
 
--- name: set_buyer_phone_if_unset
-UPDATE buyers SET phone = $2 WHERE id = $1 AND phone IS NULL;
+-- name: lock_phones
+-- Two merges (of two lives) claiming the same new phone at once take turns; locks are taken in
+-- one fixed order so they cannot deadlock.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.phone'), hashtext($1::bigint::text || ':' || p))
+FROM (SELECT DISTINCT p FROM unnest($2::text[]) AS t(p) ORDER BY p) AS sorted;
 
--- name: lock_phone
--- Two merges (of two lives) linking the same phone at once take turns.
-SELECT pg_advisory_xact_lock(hashtext('chotdon.phone'), hashtext($1::bigint::text || ':' || $2));
+-- name: claim_phones
+UPDATE buyers AS b SET phone = u.phone
+FROM unnest($1::bigint[], $2::text[]) AS u(buyer_id, phone)
+WHERE b.id = u.buyer_id AND b.phone IS NULL
+RETURNING b.id, b.phone;
 
--- name: relink_identity
--- The identity joins the buyer who owns this phone; its open order in this live follows it.
+-- name: relink_identities
+-- Each identity joins the buyer who owns its phone; its open order in this live follows it.
 -- (Only this live's orders: touching other lives' orders would deadlock with their merges.)
-WITH moved AS (UPDATE buyer_identities SET buyer_id = $2 WHERE id = $1 RETURNING id)
-UPDATE orders SET buyer_id = $2
-WHERE buyer_identity_id = $1 AND session_id = $3
-  AND status IN ('draft', 'awaiting_confirmation', 'confirmed');
+WITH u AS (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(identity_id, buyer_id)
+), moved AS (
+    UPDATE buyer_identities AS b SET buyer_id = u.buyer_id FROM u WHERE b.id = u.identity_id
+)
+UPDATE orders AS o SET buyer_id = u.buyer_id
+FROM u
+WHERE o.buyer_identity_id = u.identity_id AND o.session_id = $3
+  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed');
 
 -- name: flag_orders_to_merge
 -- One buyer (linked by phone) with several open orders in the same live: staff decide to merge.
