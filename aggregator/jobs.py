@@ -8,3 +8,7 @@ from __future__ import annotations
 RECORD_HEARTBEAT = "record_heartbeat"
 MERGE_SESSION = "merge_session"
 SWEEP = "sweep"
+FACEBOOK_SEND = "facebook_send"
+CREATE_SHIPMENT = "create_shipment"
+SWEEP_SHIPMENTS = "sweep_shipments"
+POLL_SHIPMENTS = "poll_shipments"

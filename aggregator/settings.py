@@ -33,6 +33,33 @@ class Settings(BaseSettings):
     ghn_token: SecretStr | None = None
     ghtk_token: SecretStr | None = None
     viettelpost_token: SecretStr | None = None
+    # Couriers: base URLs point at the simulator in demo and tests. GHN's shop id is its ShopId
+    # header, GHTK's client source its X-Client-Source. Webhook secrets: GHN custom header or
+    # ?token=, GHTK ?hash=, Viettel Post Authorization header / body TOKEN.
+    ghn_base_url: str = "https://online-gateway.ghn.vn/shiip/public-api"
+    ghtk_base_url: str = "https://services.giaohangtietkiem.vn"
+    viettelpost_base_url: str = "https://partner.viettelpost.vn"
+    ghn_shop_id: str = ""
+    ghtk_client_source: str = ""
+    ghn_webhook_secret: SecretStr | None = None
+    ghtk_webhook_secret: SecretStr | None = None
+    viettelpost_webhook_secret: SecretStr | None = None
+    courier_webhook_allow_ips: str = ""  # comma-separated IPs/CIDRs; empty: any
+    courier_default: str = Field(default="ghn", pattern="^(ghn|ghtk|viettelpost)$")
+    courier_timeout_s: float = Field(default=10.0, gt=0)
+    courier_poll_after_s: float = Field(default=6 * 3600.0, gt=0)
+    # Facebook: the Meta app secret signs webhooks (X-Hub-Signature-256); the verify token answers
+    # the subscription handshake. Base URLs point at the simulator in demo and tests.
+    facebook_app_secret: SecretStr | None = None
+    facebook_verify_token: SecretStr | None = None
+    facebook_graph_url: str = "https://graph.facebook.com/v21.0"
+    facebook_streaming_url: str = "https://streaming-graph.facebook.com"
+    facebook_comment_rate: str = Field(
+        default="one_hundred_per_second",
+        pattern="^(one_per_two_seconds|ten_per_second|one_hundred_per_second)$",
+    )
+    facebook_poll_interval_s: float = Field(default=3.0, gt=0)
+    facebook_discover_interval_s: float = Field(default=15.0, gt=0)
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)

@@ -67,6 +67,7 @@ class Channel(Row):
     settings: JsonObject
     status: str
     created_at: datetime
+    status_reason: str | None
 
 
 class Product(Row):
@@ -102,6 +103,7 @@ class LiveSession(Row):
     ended_at: datetime | None
     last_comment_at: datetime | None
     created_at: datetime
+    video_id: str | None
 
 
 class SessionStock(Row):
@@ -303,6 +305,7 @@ class OutboundMessage(Row):
     external_message_id: str | None
     created_at: datetime
     sent_at: datetime | None
+    target: JsonObject
 
 
 class WorkerHeartbeat(Row):

@@ -11,6 +11,7 @@ from aggregator import jobs
 from aggregator.queue import deserialize_job, redis_settings, serialize_job
 from aggregator.settings import Settings
 from workers import context
+from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
 from workers.order_jobs import merge_session_job, sweep_job
 from workers.system_jobs import record_heartbeat
 
@@ -18,6 +19,7 @@ FUNCTIONS = [
     func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5),
     # keep_result=0 frees the job id at once, so the next time bucket can reuse the pattern.
     func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
+    func(facebook_send_job, name=jobs.FACEBOOK_SEND, max_tries=FACEBOOK_MAX_TRIES, timeout=60),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [

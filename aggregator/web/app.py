@@ -11,10 +11,11 @@ import structlog
 from aiohttp import web
 
 from aggregator.db import create_pool
+from aggregator.ingest.pipeline import Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
-from aggregator.web import health, metrics, system
-from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web import facebook, health, metrics, system
+from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
 
 WEB_DIR = Path(__file__).parent
@@ -35,6 +36,13 @@ async def _arq_pool_ctx(app: web.Application) -> AsyncIterator[None]:
     await pool.aclose()
 
 
+async def _ingestor_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The ingest entry point webhooks hand events to; leaving flushes what it holds."""
+    async with Ingestor(app[PG_POOL], app[ARQ_POOL]) as ingestor:
+        app[INGESTOR] = ingestor
+        yield
+
+
 def _add_routes(app: web.Application) -> None:
     app.router.add_get("/", system.index, name="index")
     app.router.add_get("/healthz", health.healthz, name="healthz")
@@ -50,7 +58,8 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx])
+    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx])
+    facebook.setup(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -6,8 +6,12 @@ import asyncpg
 from aiohttp import web
 from arq.connections import ArqRedis
 
+from aggregator.facebook.webhooks import WebhookService
+from aggregator.ingest.pipeline import Ingestor
 from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
 ARQ_POOL = web.AppKey("arq_pool", ArqRedis)
+INGESTOR = web.AppKey("ingestor", Ingestor)
+FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)

@@ -1,0 +1,3 @@
+"""Facebook Pages in chotdon: webhook handling, live pulling, outgoing messages, Page tokens."""
+
+from __future__ import annotations

@@ -1,0 +1,118 @@
+-- Facebook connector: webhook deliveries, Pages, lives, resume points, outbound messages.
+
+-- name: facebook_pages
+SELECT id, tenant_id, external_id, name, settings, credentials_encrypted, status, status_reason
+FROM channels
+WHERE platform = 'facebook' AND status <> 'disabled';
+
+-- name: record_webhook_deliveries
+-- One statement per batch. A verified delivery whose key is already stored conflicts on
+-- webhook_deliveries_key and is skipped; the caller records it again as a duplicate.
+INSERT INTO webhook_deliveries (tenant_id, source, delivery_key, verified, verification_error,
+                                headers, body, status, error, processed_at)
+SELECT t.tenant_id, $1, t.delivery_key, t.verified, t.verification_error, t.headers, t.body,
+       t.status, t.error, CASE WHEN t.status = 'processed' THEN now() END
+FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[], $7::bytea[],
+            $8::text[], $9::text[])
+     AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error)
+ON CONFLICT DO NOTHING
+RETURNING delivery_key;
+
+-- name: facebook_lives_by_post
+-- Feed comment webhooks name the post (page id _ video id); a live is known by its live video
+-- id and, once discovered, by its video id.
+SELECT candidate, s.external_live_id
+FROM unnest($2::text[]) AS candidate
+JOIN live_sessions s
+  ON s.channel_id = $1 AND (s.external_live_id = candidate OR s.video_id = candidate);
+
+-- name: upsert_facebook_live
+-- A live that started (or was seen on air): create its session once. An ended session stays ended.
+INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at,
+                           video_id)
+VALUES ($1, $2, $3, $4, 'live', coalesce($5, now()), $6)
+ON CONFLICT (channel_id, external_live_id) DO UPDATE
+SET video_id = coalesce(excluded.video_id, live_sessions.video_id),
+    title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE live_sessions.title END
+WHERE live_sessions.status <> 'ended'
+RETURNING id;
+
+-- name: end_facebook_live
+UPDATE live_sessions
+SET status = 'ended', ended_at = coalesce(ended_at, now())
+WHERE channel_id = $1 AND external_live_id = $2 AND status <> 'ended'
+RETURNING id;
+
+-- name: facebook_lives_on_air
+SELECT s.id, s.tenant_id, s.channel_id, s.external_live_id, c.external_id AS page_id
+FROM live_sessions s
+JOIN channels c ON c.id = s.channel_id
+WHERE c.platform = 'facebook' AND c.status = 'active' AND s.status = 'live';
+
+-- name: facebook_resume_point
+-- Where pulling resumes after a restart: the poller's last complete watermark, else the newest
+-- stored comment of the live.
+SELECT coalesce(
+    s.last_comment_at,
+    (SELECT max(commented_at) FROM comments c WHERE c.session_id = s.id)
+) AS resume_at
+FROM live_sessions s
+WHERE s.id = $1;
+
+-- name: set_facebook_resume_point
+UPDATE live_sessions
+SET last_comment_at = greatest(last_comment_at, $2)
+WHERE id = $1;
+
+-- name: ignore_removed_facebook_comments
+-- A comment the buyer deleted before it was merged is not an order any more.
+UPDATE comments
+SET status = 'ignored', processed_at = now()
+WHERE platform = 'facebook' AND channel_external_id = $1 AND external_id = ANY($2::text[])
+  AND status = 'pending';
+
+-- name: connect_facebook_page
+INSERT INTO channels (tenant_id, platform, external_id, name, credentials_encrypted)
+VALUES ($1, 'facebook', $2, $3, $4)
+ON CONFLICT (platform, external_id) DO UPDATE
+SET name = excluded.name, credentials_encrypted = excluded.credentials_encrypted,
+    status = 'active', status_reason = NULL
+WHERE channels.tenant_id = excluded.tenant_id
+RETURNING id;
+
+-- name: disconnect_facebook_page
+UPDATE channels SET status = 'disconnected', status_reason = $2
+WHERE id = $1 AND platform = 'facebook';
+
+-- name: insert_outbound_message
+-- The row comes first, keyed by its idempotency key; asking twice returns the same row.
+INSERT INTO outbound_messages (tenant_id, channel_id, buyer_identity_id, order_id, kind,
+                               idempotency_key, body, target)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
+RETURNING id, status;
+
+-- name: outbound_message_to_send
+SELECT m.id, m.tenant_id, m.channel_id, m.kind, m.body, m.target, m.status, m.attempts,
+       c.external_id AS page_id, c.credentials_encrypted, c.status AS channel_status
+FROM outbound_messages m
+JOIN channels c ON c.id = m.channel_id
+WHERE m.id = $1;
+
+-- name: start_outbound_attempt
+UPDATE outbound_messages SET attempts = attempts + 1
+WHERE id = $1 AND status = 'pending'
+RETURNING attempts;
+
+-- name: mark_outbound_sent
+UPDATE outbound_messages
+SET status = 'sent', sent_at = now(), external_message_id = $2, last_error = NULL
+WHERE id = $1 AND status = 'pending';
+
+-- name: mark_outbound_failed
+UPDATE outbound_messages SET status = 'failed', last_error = $2
+WHERE id = $1 AND status = 'pending';
+
+-- name: note_outbound_error
+UPDATE outbound_messages SET last_error = $2
+WHERE id = $1 AND status = 'pending';

@@ -1,0 +1,32 @@
+"""Thin jobs for Facebook: send one outbound message, with arq's retry on rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from arq import Retry
+
+from aggregator.facebook.sending import SendResult, send_outbound
+from aggregator.facebook.tokens import token_cipher
+from aggregator.settings import Settings
+from connectors.facebook.graph import GraphClient
+from workers.context import PG_POOL, SETTINGS
+
+MAX_TRIES = 8
+
+
+async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
+    """Send outbound_messages row `message_id` once; rate limits and outages retry with backoff."""
+    settings: Settings = ctx[SETTINGS]
+    async with aiohttp.ClientSession() as http:
+        outcome = await send_outbound(
+            ctx[PG_POOL],
+            GraphClient(http, settings.facebook_graph_url),
+            token_cipher(settings),
+            message_id,
+            final_attempt=ctx.get("job_try", 1) >= MAX_TRIES,
+        )
+    if outcome.result is SendResult.RETRY:
+        raise Retry(defer=outcome.retry_in_s)
+    return outcome.result.value
