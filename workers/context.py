@@ -10,10 +10,12 @@ import structlog
 
 from aggregator.db import create_pool
 from aggregator.settings import Settings
+from aggregator.shipping.couriers import Couriers
 
 SETTINGS = "settings"
 PG_POOL = "pg_pool"
 WORKER_NAME = "worker_name"
+COURIERS = "couriers"
 
 log = structlog.get_logger()
 
@@ -26,6 +28,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx[SETTINGS]
     ctx[PG_POOL] = await create_pool(settings)
     ctx[WORKER_NAME] = worker_name()
+    ctx[COURIERS] = Couriers.open(settings)
     log.info("worker.started", worker=ctx[WORKER_NAME], queue=settings.arq_queue)
 
 
@@ -33,6 +36,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     pool = ctx.get(PG_POOL)
     if pool is not None:
         await pool.close()
+    couriers = ctx.get(COURIERS)
+    if couriers is not None:
+        await couriers.close()
     log.info("worker.stopped", worker=ctx.get(WORKER_NAME))
 
 

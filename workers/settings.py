@@ -13,6 +13,7 @@ from aggregator.settings import Settings
 from workers import context
 from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
 from workers.order_jobs import merge_session_job, sweep_job
+from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
 from workers.system_jobs import record_heartbeat
 
 FUNCTIONS = [
@@ -20,6 +21,7 @@ FUNCTIONS = [
     # keep_result=0 frees the job id at once, so the next time bucket can reuse the pattern.
     func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
     func(facebook_send_job, name=jobs.FACEBOOK_SEND, max_tries=FACEBOOK_MAX_TRIES, timeout=60),
+    func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [
@@ -30,7 +32,9 @@ CRON_JOBS = [
         run_at_startup=True,
         unique=True,
         keep_result=0,
-    )
+    ),
+    cron(sweep_shipments_job, name=jobs.SWEEP_SHIPMENTS, second={7, 37}, unique=True),
+    cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
 ]
 
 

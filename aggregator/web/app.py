@@ -15,6 +15,7 @@ from aggregator.ingest.pipeline import Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.web import facebook, health, metrics, system
+from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
 
@@ -49,6 +50,7 @@ def _add_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics.metrics_view, name="metrics")
     app.router.add_post("/api/heartbeats", system.enqueue_heartbeat, name="heartbeat_enqueue")
     app.router.add_get("/api/heartbeats/{job_id}", system.show_heartbeat, name="heartbeat_show")
+    add_courier_routes(app)
     app.router.add_static("/static", WEB_DIR / "static", name="static")
 
 

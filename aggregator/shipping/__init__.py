@@ -1,0 +1,3 @@
+"""Shipping: hand-off to couriers, status events, polling, risk and packing slips."""
+
+from __future__ import annotations

@@ -1,0 +1,111 @@
+"""Apply one courier status event (webhook or poll) to its shipment, order and buyer.
+
+In one transaction: the shipment row is locked, the event stored once (unique per shipment,
+courier code and time), and the shipment moves only if the event is later in the parcel's life
+(status_rank, then time; a final status is never left). The order follows through the state
+module (shipped, delivered, returned); the buyer's delivered/returned counts feed the "bom hàng"
+risk; the buyer gets a message on their platform for pickup, a failed attempt and delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import asyncpg
+import structlog
+
+from aggregator.db import Connection
+from aggregator.orders.state import transition
+from connectors.couriers.port import CourierEvent
+from connectors.couriers.status import RANK, supersedes
+from schema.enums import ShipmentStatus
+from schema.queries import query
+from schema.states import OrderStatus
+
+log = structlog.get_logger()
+S = ShipmentStatus
+ON_THE_WAY = frozenset({S.PICKED_UP, S.IN_TRANSIT, S.FAILED_ATTEMPT, S.RETURNING})
+RETURN_LEG = frozenset({S.RETURNING, S.RETURNED})
+MESSAGES = {
+    S.PICKED_UP: "Đơn {order_no} đã được giao cho đơn vị vận chuyển, mã vận đơn {tracking}.",
+    S.FAILED_ATTEMPT: "Đơn {order_no}: shipper chưa giao được, sẽ liên hệ lại. Mã {tracking}.",
+    S.DELIVERED: "Đơn {order_no} đã giao thành công. Cảm ơn anh/chị đã ủng hộ HTX!",
+}
+
+
+class Applied(StrEnum):
+    MOVED = "moved"  # the shipment changed status
+    STORED = "stored"  # new event, but late or outside the common set: kept, not applied
+    DUPLICATE = "duplicate"  # this very event was applied before
+    UNKNOWN = "unknown"  # no shipment of ours has this code
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    applied: Applied
+    tenant_id: int | None = None
+    shipment_id: int | None = None
+
+
+async def apply_event(conn: Connection, event: CourierEvent, *, poll_after_s: float) -> Result:
+    """Apply inside the caller's transaction."""
+    row = await conn.fetchrow(
+        query("shipment_for_event"), event.courier.value, event.tracking_code, event.client_code
+    )
+    if row is None:
+        return Result(Applied.UNKNOWN)
+    result = Result(Applied.STORED, row["tenant_id"], row["id"])
+    stored = await conn.fetchval(
+        query("insert_shipment_event"),
+        row["tenant_id"], row["id"], event.status.value if event.status else "unmapped",
+        event.courier_status, event.at, dict(event.raw),
+    )  # fmt: skip
+    if stored is None:
+        return Result(Applied.DUPLICATE, row["tenant_id"], row["id"])
+    current = S(row["status"])
+    if event.status is None or not supersedes(
+        event.status, event.at, current, row["last_event_at"]
+    ):
+        if event.tracking_code and row["tracking_code"] is None:
+            await conn.execute(query("fill_tracking_code"), row["id"], event.tracking_code)
+        return result
+    await conn.execute(
+        query("move_shipment"),
+        row["id"], event.status.value, event.courier_status, RANK[event.status], event.at,
+        event.tracking_code, event.cod_vnd, poll_after_s,
+    )  # fmt: skip
+    await _follow(conn, row, current, event)
+    log.info("shipment.status", shipment_id=row["id"], status=event.status.value,
+             courier_status=event.courier_status, courier=event.courier.value)  # fmt: skip
+    return Result(Applied.MOVED, row["tenant_id"], row["id"])
+
+
+async def _follow(
+    conn: Connection, shipment: asyncpg.Record, old: ShipmentStatus, event: CourierEvent
+) -> None:
+    """The order, the buyer's record and the buyer's message follow the shipment."""
+    assert event.status is not None
+    new = event.status
+    order_id: int = shipment["order_id"]
+    actor, reason = f"courier:{event.courier.value}", f"{event.courier_status} {event.reason}"
+    if new in ON_THE_WAY or new in (S.DELIVERED, S.RETURNED):
+        await transition(conn, [order_id], OrderStatus.SHIPPED, actor=actor, reason=reason.strip())
+    if new is S.DELIVERED:
+        await transition(
+            conn, [order_id], OrderStatus.DELIVERED, actor=actor, reason=reason.strip()
+        )
+        await conn.execute(query("add_buyer_outcome"), shipment["buyer_id"], 1, 0)
+    elif new in RETURN_LEG and old not in RETURN_LEG:
+        await conn.execute(query("add_buyer_outcome"), shipment["buyer_id"], 0, 1)  # refused COD
+    if new is S.RETURNED:
+        await transition(conn, [order_id], OrderStatus.RETURNED, actor=actor, reason=reason.strip())
+    template = MESSAGES.get(new)
+    if template is not None:
+        key = f"shipment:{shipment['id']}:{new.value}:{event.at.isoformat()}"
+        if new is not S.FAILED_ATTEMPT:
+            key = f"shipment:{shipment['id']}:{new.value}"
+        body = template.format(order_no=shipment["order_no"], tracking=event.tracking_code or "")
+        await conn.execute(
+            query("queue_buyer_message"), order_id, f"shipment_{new.value}", key, body
+        )

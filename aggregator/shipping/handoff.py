@@ -1,0 +1,176 @@
+"""Exactly-once hand-off of a packed order to its courier.
+
+1. `mark_packed` moves orders to packed (state module) and, after commit, enqueues one job per
+   order with a job id from the order id.
+2. `create_shipment` (the job's body) reserves the shipments row first ('creating'; one live
+   shipment per order by a unique index), then calls the courier with our order number as the
+   client order code, then stores the tracking code.
+3. If the row already existed (a retry, a duplicated job, a worker killed mid-call, a timeout after
+   the courier accepted), the courier is asked for the parcel by client code before any create,
+   and a duplicate answer from the courier is taken as "found", never as a reason to book again.
+No transaction is held open across the HTTP call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from aggregator import jobs
+from aggregator.db import Connection
+from aggregator.orders.state import EventRow, record_events, transition
+from aggregator.shipping.couriers import Couriers
+from aggregator.shipping.request import cod_amount, shipment_request
+from connectors.couriers.errors import CourierRejectedError, DuplicateClientCodeError
+from connectors.couriers.port import CourierPort, CreatedShipment, ShipmentRequest
+from connectors.couriers.status import RANK
+from schema.enums import Courier, ShipmentStatus
+from schema.queries import query
+from schema.states import OrderStatus
+
+log = structlog.get_logger()
+SWEEP_BUCKET_S = 30
+
+
+class Outcome(StrEnum):
+    CREATED = "created"  # booked now
+    RECOVERED = "recovered"  # found at the courier: an earlier attempt had booked it
+    ALREADY = "already"  # our row says it is done
+    SKIPPED = "skipped"  # the order is not packed (cancelled meanwhile, unknown)
+    REJECTED = "rejected"  # the courier refused the order itself (address, data)
+
+
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    shipment_id: int
+    courier: Courier
+    fresh: bool  # the row was made by this attempt
+
+
+def shipment_job_id(order_id: int, suffix: str = "") -> str:
+    return f"shipment:{order_id}{suffix}"
+
+
+async def enqueue_shipments(arq: ArqRedis, order_ids: Sequence[int], suffix: str = "") -> int:
+    queued = 0
+    for order_id in order_ids:
+        job = await arq.enqueue_job(
+            jobs.CREATE_SHIPMENT, order_id, _job_id=shipment_job_id(order_id, suffix)
+        )
+        queued += job is not None
+    return queued
+
+
+async def mark_packed(
+    pool: asyncpg.Pool, arq: ArqRedis, order_ids: Sequence[int], *, actor: str
+) -> list[int]:
+    """Packing done: orders move to packed, then (after commit) their shipments are booked."""
+    async with pool.acquire() as conn, conn.transaction():
+        moved = await transition(conn, order_ids, OrderStatus.PACKED, actor=actor, reason="packed")
+    await enqueue_shipments(arq, moved.moved)
+    return moved.moved
+
+
+async def _reserve(
+    conn: Connection, order: asyncpg.Record, couriers: Couriers
+) -> Reserved | None:
+    courier = couriers.choose(order["tenant_settings"] or {})
+    new_id = await conn.fetchval(
+        query("reserve_shipment"),
+        order["tenant_id"], order["id"], courier.value, order["order_no"], cod_amount(order),
+    )  # fmt: skip
+    if new_id is not None:
+        return Reserved(new_id, courier, fresh=True)
+    row = await conn.fetchrow(query("live_shipment_of_order"), order["id"])
+    if row is None or row["status"] != ShipmentStatus.CREATING:
+        return None
+    return Reserved(row["id"], Courier(row["courier"]), fresh=False)
+
+
+async def _book(
+    adapter: CourierPort, request: ShipmentRequest, fresh: bool
+) -> tuple[CreatedShipment, Outcome]:
+    if not fresh:
+        found = await adapter.find(request.client_code)
+        if found is not None:
+            return found, Outcome.RECOVERED
+    try:
+        return await adapter.create(request), Outcome.CREATED
+    except DuplicateClientCodeError as dup:
+        found = await adapter.find(request.client_code)
+        if found is not None:
+            return found, Outcome.RECOVERED
+        # The courier has it but will not say the code (Viettel Post): the first webhook will.
+        return CreatedShipment(dup.tracking_code, request.client_code), Outcome.RECOVERED
+
+
+async def create_shipment(
+    pool: asyncpg.Pool, couriers: Couriers, order_id: int, *, poll_after_s: float
+) -> Outcome:
+    """Book the order's parcel once. Courier timeouts propagate: the caller retries."""
+    async with pool.acquire() as conn:
+        order = await conn.fetchrow(query("order_for_shipment"), order_id)
+        if order is None or order["status"] != OrderStatus.PACKED:
+            return Outcome.SKIPPED
+        reserved = await _reserve(conn, order, couriers)
+        if reserved is None:
+            return Outcome.ALREADY
+        lines = await conn.fetch(query("lines_of_orders"), [order_id])
+    request = shipment_request(order, lines)
+    started = time.perf_counter()
+    try:
+        booked, outcome = await _book(couriers.get(reserved.courier), request, reserved.fresh)
+    except CourierRejectedError as exc:
+        await _give_up(pool, order, reserved, exc)
+        return Outcome.REJECTED
+    await pool.execute(
+        query("store_created_shipment"),
+        reserved.shipment_id, booked.tracking_code, booked.fee_vnd, booked.courier_status,
+        RANK[ShipmentStatus.CREATED], poll_after_s,
+    )  # fmt: skip
+    log.info(
+        "shipment.created",
+        order_id=order_id,
+        courier=reserved.courier.value,
+        tracking_code=booked.tracking_code,
+        outcome=outcome.value,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return outcome
+
+
+async def _give_up(
+    pool: asyncpg.Pool, order: asyncpg.Record, reserved: Reserved, exc: CourierRejectedError
+) -> None:
+    """The courier refused the order (often the address): free the row, tell staff why."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(query("cancel_reserved_shipment"), reserved.shipment_id)
+        await record_events(conn, [EventRow(
+            order["tenant_id"], order["id"], "system:courier", "shipment_rejected",
+            reason=str(exc), data={"courier": reserved.courier.value, "code": exc.code},
+        )])  # fmt: skip
+    log.warning("shipment.rejected", order_id=order["id"], courier=reserved.courier.value,
+                code=exc.code)  # fmt: skip
+
+
+async def sweep_unshipped(
+    pool: asyncpg.Pool, arq: ArqRedis, *, stale_after_s: float = 10.0, limit: int = 1000
+) -> int:
+    """Re-enqueue packed orders whose shipment was never made (lost job, killed worker).
+
+    The job id carries a time bucket: a killed worker's job id stays taken in Redis until its
+    timeout, and this must not wait for that. Running a create twice is safe (see above).
+    """
+    rows = await pool.fetch(query("packed_orders_without_shipment"), stale_after_s, limit)
+    if not rows:
+        return 0
+    bucket = f":sweep{int(time.time() // SWEEP_BUCKET_S)}"
+    queued = await enqueue_shipments(arq, [r["id"] for r in rows], bucket)
+    log.info("shipment.requeued", orders=len(rows), queued=queued)
+    return queued

@@ -1,0 +1,59 @@
+"""What we ask the courier to carry: an order, its lines and the cooperative as sender."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from connectors.couriers.port import Item, Party, ShipmentRequest
+
+DEFAULT_WEIGHT_G = 500  # a product without a weight still weighs something
+
+
+def cod_amount(order: asyncpg.Record) -> int:
+    """Cash the courier collects: the total of an unpaid cash-on-delivery order, else nothing."""
+    if order["payment_method"] == "cod" and order["paid_at"] is None:
+        return int(order["total_vnd"])
+    return 0
+
+
+def sender_of(order: asyncpg.Record) -> Party:
+    sender: dict[str, Any] = (order["tenant_settings"] or {}).get("sender") or {}
+    return Party(
+        name=str(sender.get("name") or order["tenant_name"]),
+        phone=str(sender.get("phone") or ""),
+        address=str(sender.get("address") or ""),
+        ward=str(sender.get("ward") or ""),
+        province=str(sender.get("province") or order["tenant_province"] or ""),
+    )
+
+
+def shipment_request(order: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> ShipmentRequest:
+    items = tuple(
+        Item(
+            name=f"{line['name']} {line['variant']}".strip(),
+            quantity=line["qty"],
+            price_vnd=line["unit_price_vnd"],
+            weight_g=line["weight_g"] or DEFAULT_WEIGHT_G,
+        )
+        for line in lines
+    )
+    recipient = Party(
+        name=order["recipient_name"] or "",
+        phone=order["recipient_phone"] or "",
+        address=order["address_line"] or "",
+        ward=order["ward_code"] or "",
+        province=order["province_code"] or "",
+    )
+    return ShipmentRequest(
+        client_code=order["order_no"],
+        sender=sender_of(order),
+        recipient=recipient,
+        items=items,
+        cod_vnd=cod_amount(order),
+        value_vnd=int(order["total_vnd"]),
+        weight_g=sum(i.weight_g * i.quantity for i in items) or DEFAULT_WEIGHT_G,
+        note=order["note"] or "",
+    )

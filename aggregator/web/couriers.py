@@ -1,0 +1,35 @@
+"""Courier status webhooks: /webhooks/ghn, /webhooks/ghtk, /webhooks/viettelpost."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from aggregator.shipping.webhooks import receive
+from aggregator.web.keys import PG_POOL, SETTINGS
+from connectors.couriers.port import WebhookRequest
+from schema.enums import Courier
+
+
+def _handler(courier: Courier) -> Handler:
+    async def handle(request: web.Request) -> web.Response:
+        inbound = WebhookRequest(
+            headers=dict(request.headers),
+            query=dict(request.query),
+            body=await request.read(),
+            content_type=request.content_type,
+        )
+        app = request.app
+        answer = await receive(app[PG_POOL], app[SETTINGS], courier, inbound, request.remote)
+        return web.json_response(
+            {"success": answer.status == 200, "message": answer.detail}, status=answer.status
+        )
+
+    return handle
+
+
+def add_courier_routes(app: web.Application) -> None:
+    for courier in Courier:
+        app.router.add_post(
+            f"/webhooks/{courier.value}", _handler(courier), name=f"webhook_{courier.value}"
+        )

@@ -1,0 +1,149 @@
+-- Couriers: hand-off, status events, polling, risk and packing slips.
+
+-- name: order_for_shipment
+SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o.paid_at,
+       o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
+       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings
+FROM orders o JOIN tenants t ON t.id = o.tenant_id
+WHERE o.id = $1;
+
+-- name: lines_of_orders
+SELECT i.order_id, i.code, coalesce(p.name, i.code) AS name, i.variant, i.qty, i.unit_price_vnd,
+       coalesce(p.weight_g, 0) AS weight_g
+FROM order_items i LEFT JOIN products p ON p.id = i.product_id
+WHERE i.order_id = ANY($1::bigint[]) AND i.status IN ('held', 'requested')
+ORDER BY i.order_id, i.id;
+
+-- name: reserve_shipment
+-- The row exists before the courier is called: one live shipment per order (unique index).
+INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, cod_vnd)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: live_shipment_of_order
+SELECT id, courier, client_order_code, tracking_code, status
+FROM shipments WHERE order_id = $1 AND status <> 'cancelled';
+
+-- name: store_created_shipment
+-- A second writer (a duplicated job) may only fill in a tracking code still missing.
+UPDATE shipments
+SET status = CASE WHEN status = 'creating' THEN 'created' ELSE status END,
+    tracking_code = coalesce(tracking_code, $2),
+    fee_vnd = CASE WHEN $3 > 0 THEN $3 ELSE fee_vnd END,
+    courier_status = coalesce(courier_status, nullif($4, '')),
+    status_rank = greatest(status_rank, $5),
+    next_poll_at = coalesce(next_poll_at, now() + make_interval(secs => $6)),
+    updated_at = now()
+WHERE id = $1 AND (status = 'creating' OR tracking_code IS NULL)
+RETURNING id, tracking_code;
+
+-- name: cancel_reserved_shipment
+UPDATE shipments SET status = 'cancelled', updated_at = now()
+WHERE id = $1 AND status = 'creating';
+
+-- name: packed_orders_without_shipment
+-- Packed orders whose shipment never got made: no row, or a row stuck in 'creating'.
+SELECT o.id
+FROM orders o
+LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
+WHERE o.status = 'packed'
+  AND ((s.id IS NULL AND o.updated_at < now() - make_interval(secs => $1))
+       OR (s.status = 'creating' AND s.updated_at < now() - make_interval(secs => $1)))
+ORDER BY o.id
+LIMIT $2;
+
+-- name: shipment_for_event
+-- By tracking code, or by our client order code (Viettel Post tells the waybill late).
+SELECT s.id, s.tenant_id, s.order_id, s.tracking_code, s.status, s.status_rank, s.last_event_at,
+       o.order_no, o.buyer_id
+FROM shipments s JOIN orders o ON o.id = s.order_id
+WHERE s.courier = $1 AND (s.tracking_code = $2 OR s.client_order_code = $3)
+ORDER BY (s.status = 'cancelled'), s.id DESC
+LIMIT 1
+FOR UPDATE OF s;
+
+-- name: insert_shipment_event
+INSERT INTO shipment_events (tenant_id, shipment_id, status, courier_status, at, raw)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (shipment_id, courier_status, at) DO NOTHING
+RETURNING id;
+
+-- name: move_shipment
+UPDATE shipments
+SET status = $2, courier_status = $3, status_rank = $4, last_event_at = $5,
+    tracking_code = coalesce(tracking_code, $6),
+    cod_vnd = coalesce($7, cod_vnd),
+    next_poll_at = CASE WHEN $2 IN ('delivered', 'returned', 'cancelled') THEN NULL
+                        ELSE now() + make_interval(secs => $8) END,
+    updated_at = now()
+WHERE id = $1;
+
+-- name: fill_tracking_code
+UPDATE shipments SET tracking_code = $2, updated_at = now()
+WHERE id = $1 AND tracking_code IS NULL;
+
+-- name: add_buyer_outcome
+UPDATE buyers
+SET delivered_count = delivered_count + $2, returned_count = returned_count + $3
+WHERE id = $1;
+
+-- name: queue_buyer_message
+-- A message on the buyer's own platform; the idempotency key sends nothing twice.
+INSERT INTO outbound_messages (tenant_id, channel_id, buyer_identity_id, order_id, kind,
+                               idempotency_key, body)
+SELECT o.tenant_id, bi.channel_id, o.buyer_identity_id, o.id, $2, $3, $4
+FROM orders o JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
+WHERE o.id = $1
+ON CONFLICT (idempotency_key) DO NOTHING;
+
+-- name: record_webhook_delivery
+INSERT INTO webhook_deliveries (source, delivery_key, verified, verification_error, headers, body,
+                                status, error, processed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'received' THEN NULL ELSE now() END)
+ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL AND verified DO NOTHING
+RETURNING id;
+
+-- name: finish_webhook_delivery
+UPDATE webhook_deliveries
+SET status = $2, error = $3, tenant_id = $4, processed_at = now(),
+    delivery_key = CASE WHEN $2 = 'rejected' THEN NULL ELSE delivery_key END
+WHERE id = $1;
+
+-- name: shipments_due_for_poll
+SELECT id, courier, tracking_code
+FROM shipments
+WHERE status IN ('created', 'picked_up', 'in_transit', 'failed_attempt', 'returning')
+  AND tracking_code IS NOT NULL AND next_poll_at <= now()
+ORDER BY next_poll_at
+LIMIT $1;
+
+-- name: postpone_poll
+UPDATE shipments SET next_poll_at = now() + make_interval(secs => $2) WHERE id = $1;
+
+-- name: order_risk
+-- Delivered vs returned parcels of the order's buyer and of every buyer with the same phone.
+SELECT o.id, o.tenant_id, t.settings AS tenant_settings,
+       coalesce(sum(b.delivered_count), 0)::int AS delivered,
+       coalesce(sum(b.returned_count), 0)::int AS returned
+FROM orders o
+JOIN tenants t ON t.id = o.tenant_id
+LEFT JOIN buyers b ON b.tenant_id = o.tenant_id
+    AND (b.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND b.phone = o.recipient_phone))
+WHERE o.id = $1
+GROUP BY o.id, o.tenant_id, t.settings;
+
+-- name: set_tenant_setting
+UPDATE tenants SET settings = settings || jsonb_build_object($2::text, $3::jsonb)
+WHERE id = $1
+RETURNING settings;
+
+-- name: session_orders_for_slips
+SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.payment_method,
+       o.paid_at, o.address_line, o.ward_code, o.province_code, o.note,
+       t.name AS tenant_name, s.courier, s.tracking_code
+FROM orders o
+JOIN tenants t ON t.id = o.tenant_id
+LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
+WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
+ORDER BY o.order_no;

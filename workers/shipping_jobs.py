@@ -1,0 +1,39 @@
+"""Thin courier jobs: book a packed order's parcel, sweep unshipped orders, poll overdue ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import Retry
+
+from aggregator.shipping.handoff import create_shipment, sweep_unshipped
+from aggregator.shipping.polling import poll_overdue
+from connectors.couriers.errors import CourierTimeoutError, CourierUnavailableError
+from workers.context import COURIERS, PG_POOL, SETTINGS
+
+RETRY_BASE_S = 0.5
+RETRY_MAX_S = 300.0
+
+
+def retry_delay(job_try: int) -> float:
+    return float(min(RETRY_BASE_S * 2 ** (job_try - 1), RETRY_MAX_S))
+
+
+async def create_shipment_job(ctx: dict[str, Any], order_id: int) -> str:
+    try:
+        outcome = await create_shipment(
+            ctx[PG_POOL], ctx[COURIERS], order_id,
+            poll_after_s=ctx[SETTINGS].courier_poll_after_s,
+        )  # fmt: skip
+    except (CourierTimeoutError, CourierUnavailableError) as exc:
+        # The next try looks the parcel up by client order code before creating anything.
+        raise Retry(defer=retry_delay(ctx.get("job_try", 1))) from exc
+    return outcome.value
+
+
+async def sweep_shipments_job(ctx: dict[str, Any]) -> int:
+    return await sweep_unshipped(ctx[PG_POOL], ctx["redis"])
+
+
+async def poll_shipments_job(ctx: dict[str, Any]) -> int:
+    return await poll_overdue(ctx[PG_POOL], ctx[COURIERS])
