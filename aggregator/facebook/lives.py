@@ -35,7 +35,7 @@ async def start_live(
         video_id,
     )
     if session_id is not None:
-        log.info("facebook.live_on_air", page_id=page.page_id, live_id=live_id)
+        log.debug("facebook.live_on_air", page_id=page.page_id, live_id=live_id)
     return session_id
 
 

@@ -50,14 +50,10 @@ JOIN channels c ON c.id = s.channel_id
 WHERE c.platform = 'facebook' AND c.status = 'active' AND s.status = 'live';
 
 -- name: facebook_resume_point
--- Where pulling resumes after a restart: the poller's last complete watermark, else the newest
--- stored comment of the live.
-SELECT coalesce(
-    s.last_comment_at,
-    (SELECT max(commented_at) FROM comments c WHERE c.session_id = s.id)
-) AS resume_at
-FROM live_sessions s
-WHERE s.id = $1;
+-- Where pulling resumes after a restart: the poller's last complete watermark (every comment
+-- before it is stored). NULL (never completed) means read the whole live again: the newest stored
+-- comment is no safe point, since the stream may have skipped older ones the poller had not read.
+SELECT last_comment_at AS resume_at FROM live_sessions WHERE id = $1;
 
 -- name: set_facebook_resume_point
 UPDATE live_sessions
