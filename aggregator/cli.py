@@ -200,7 +200,7 @@ def orphans(
 def bench_ingest(
     comments: Annotated[int, typer.Option(help="Comments in the burst phase.")] = 100_000,
     lives: Annotated[int, typer.Option(help="Concurrent lives they are spread over.")] = 100,
-    workers: Annotated[int, typer.Option(help="arq worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(help="arq worker processes.")] = 1,
     paced_rate: Annotated[int, typer.Option(help="Comments/s of the latency phase.")] = 2_000,
     paced_seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 8.0,
     naive_comments: Annotated[int, typer.Option(help="Comments in the naive baseline.")] = 2_000,

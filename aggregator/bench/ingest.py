@@ -39,7 +39,7 @@ REDELIVERY_SHARE = 0.03
 class IngestBenchConfig:
     comments: int = 100_000
     lives: int = 100
-    workers: int = 2
+    workers: int = 1
     naive_comments: int = 2_000
     paced_rate: int = 2_000
     paced_lives: int = 20

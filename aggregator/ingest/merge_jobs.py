@@ -16,7 +16,7 @@ from arq.connections import ArqRedis
 
 from aggregator import jobs
 
-MERGE_BUCKET_S = 0.4
+MERGE_BUCKET_S = 0.25
 
 
 def merge_job_id(session_id: int, bucket: int) -> str:
