@@ -63,7 +63,7 @@ class Settings(BaseSettings):
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
-    worker_max_jobs: int = Field(default=20, ge=1)
+    worker_max_jobs: int = Field(default=8, ge=1)
     worker_poll_delay_s: float = Field(default=0.1, gt=0)
     arq_queue: str = "chotdon:queue"
 
