@@ -144,6 +144,8 @@ async def hide(request: web.Request) -> web.Response:
         return graph_error(400, 100, "Object does not exist")
     if (error := _token_error(state, live.page_id, request)) is not None:
         return error
+    if (refused := _refuse_sometimes(state)) is not None:
+        return refused
     if request.query.get("is_hidden") == "true":
         state.hidden.add(comment_id)
     return web.json_response({"success": True})
