@@ -14,7 +14,7 @@ from schema.enums import Courier
 def _handler(courier: Courier) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         inbound = WebhookRequest(
-            headers=dict(request.headers),
+            headers={str(k).lower(): v for k, v in request.headers.items()},
             query=dict(request.query),
             body=await request.read(),
             content_type=request.content_type,

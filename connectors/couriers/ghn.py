@@ -148,7 +148,7 @@ class GhnAdapter:
 
 
 def webhook_secrets(request: WebhookRequest) -> list[str]:
-    found = [request.headers.get(SECRET_HEADER, ""), request.query.get("token", "")]
+    found = [request.headers.get(SECRET_HEADER.lower(), ""), request.query.get("token", "")]
     return [s for s in found if s]
 
 

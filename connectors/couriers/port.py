@@ -100,7 +100,7 @@ class CourierPort(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class WebhookRequest:
-    """What a courier's webhook POST carried, as the web edge read it."""
+    """What a courier's webhook POST carried, as the web edge read it (header names lower-case)."""
 
     headers: Mapping[str, str]
     query: Mapping[str, str]

@@ -118,4 +118,6 @@ def supersedes(
         return False
     if RANK[new] != RANK[current]:
         return RANK[new] > RANK[current]
-    return current_at is None or new_at > current_at
+    if current_at is None:
+        return new is not current
+    return new_at > current_at

@@ -163,7 +163,7 @@ def _data_and_token(request: WebhookRequest) -> tuple[JsonObject, str]:
 
 
 def webhook_secrets(request: WebhookRequest) -> list[str]:
-    found = [request.headers.get("Authorization", "")]
+    found = [request.headers.get("authorization", "")]
     with contextlib.suppress(MalformedWebhookError):
         found.append(_data_and_token(request)[1])
     return [s for s in found if s]

@@ -113,3 +113,4 @@ def test_a_late_status_never_overwrites_a_final_one() -> None:
     assert not supersedes(s.PICKED_UP, t1, s.IN_TRANSIT, t0)
     assert supersedes(s.IN_TRANSIT, t1, s.FAILED_ATTEMPT, t0)  # out for delivery again
     assert not supersedes(s.IN_TRANSIT, t0, s.FAILED_ATTEMPT, t1)
+    assert not supersedes(s.CREATED, t1, s.CREATED, None)  # a poll that finds nothing new
