@@ -1,0 +1,27 @@
+"""`chotdon bench webhooks` runs end to end on a small size; figures exist, nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from aggregator.settings import Settings
+from tests.support.processes import cli_env, free_port, run_cli
+
+
+async def test_small_webhook_benchmark_acknowledges_and_stores_every_post(
+    admin_url: str, settings: Settings
+) -> None:
+    env = cli_env(
+        DATABASE_URL=admin_url, REDIS_URL=settings.redis_url or "", CHOTDON_PORT=str(free_port())
+    )
+    args = ["bench", "webhooks", "--json", "--posts", "300", "--concurrency", "8"]
+    result = await asyncio.to_thread(run_cli, *args, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = orjson.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["acknowledged"] == figures["deliveries_stored"] == 300
+    assert figures["comments_stored"] == 300
+    assert (
+        figures["signed_webhook_posts_per_s"] > 0 and figures["baseline_unrouted_posts_per_s"] > 0
+    )
