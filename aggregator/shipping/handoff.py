@@ -77,9 +77,7 @@ async def mark_packed(
     return moved.moved
 
 
-async def _reserve(
-    conn: Connection, order: asyncpg.Record, couriers: Couriers
-) -> Reserved | None:
+async def _reserve(conn: Connection, order: asyncpg.Record, couriers: Couriers) -> Reserved | None:
     courier = couriers.choose(order["tenant_settings"] or {})
     new_id = await conn.fetchval(
         query("reserve_shipment"),

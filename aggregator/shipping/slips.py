@@ -1,0 +1,48 @@
+"""Packing slips of a live session's orders (packing, packed, shipped), loaded from Postgres."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aggregator.db import Connection, connection
+from aggregator.errors import NotFoundError, ServiceUnavailableError
+from aggregator.settings import Settings
+from aggregator.shipping.slip_pdf import Slip, SlipLine, render_slips
+from schema.queries import query
+
+
+async def session_slips(conn: Connection, session_id: int) -> list[Slip]:
+    orders = await conn.fetch(query("session_orders_for_slips"), session_id)
+    lines = await conn.fetch(query("lines_of_orders"), [o["id"] for o in orders])
+    by_order: dict[int, list[SlipLine]] = {}
+    for line in lines:
+        name = f"{line['name']} {line['variant']}".strip()
+        by_order.setdefault(line["order_id"], []).append(
+            SlipLine(name, line["qty"], line["unit_price_vnd"])
+        )
+    return [
+        Slip(
+            order_no=o["order_no"],
+            shop_name=o["tenant_name"],
+            recipient_name=o["recipient_name"] or "",
+            recipient_phone=o["recipient_phone"] or "",
+            province=o["province_code"] or "",
+            cod_vnd=o["total_vnd"] if o["payment_method"] == "cod" and o["paid_at"] is None else 0,
+            lines=tuple(by_order.get(o["id"], [])),
+            courier=o["courier"] or "",
+            tracking_code=o["tracking_code"] or "",
+        )
+        for o in orders
+    ]
+
+
+async def write_session_slips(settings: Settings, session_id: int, out: Path) -> int:
+    """Write the session's slips to one PDF; returns the number of pages."""
+    if not settings.database_url:
+        raise ServiceUnavailableError("DATABASE_URL is not set")
+    async with connection(settings.database_url) as conn:
+        slips = await session_slips(conn, session_id)
+    if not slips:
+        raise NotFoundError(f"no order to pack in session {session_id}")
+    out.write_bytes(render_slips(slips))
+    return len(slips)
