@@ -14,9 +14,11 @@ import typer
 from aggregator import commands, operations, parse_cli
 from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.bench.report import render_figures
+from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.core.parser import ParserError
 from aggregator.demo import DemoOptions, run_demo
 from aggregator.errors import ChotdonError
+from aggregator.facebook.runner import run_facebook_pull
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.logging import configure_logging
 from aggregator.services import resolved_services
@@ -238,6 +240,37 @@ def bench_ingest(
     def run() -> dict[str, float]:
         with resolved_services(settings) as live:
             return asyncio.run(run_ingest_bench(live, config))
+
+    figures = _fail_clearly(run)
+    typer.echo(orjson.dumps(figures).decode() if as_json else render_figures(figures))
+
+
+@app.command("facebook-pull")
+def facebook_pull(data_dir: DataDir = None) -> None:
+    """Follow the lives of every connected Facebook Page (stream, gaps filled by polling)."""
+    settings = _settings(data_dir)
+
+    def run() -> None:
+        with resolved_services(settings) as live:
+            asyncio.run(run_facebook_pull(live))
+
+    _fail_clearly(run)
+
+
+@bench_app.command("webhooks")
+def bench_webhooks(
+    posts: Annotated[int, typer.Option(help="Webhook POSTs per phase.")] = 20_000,
+    concurrency: Annotated[int, typer.Option(help="POSTs in flight at once.")] = 64,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Signed Facebook webhook POSTs/s acknowledged by one web process, against a baseline."""
+    settings = _settings(data_dir)
+    config = WebhookBenchConfig(posts=posts, concurrency=concurrency)
+
+    def run() -> dict[str, float]:
+        with resolved_services(settings) as live:
+            return asyncio.run(run_webhook_bench(live, config))
 
     figures = _fail_clearly(run)
     typer.echo(orjson.dumps(figures).decode() if as_json else render_figures(figures))
