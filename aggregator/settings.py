@@ -60,6 +60,22 @@ class Settings(BaseSettings):
     )
     facebook_poll_interval_s: float = Field(default=3.0, gt=0)
     facebook_discover_interval_s: float = Field(default=15.0, gt=0)
+    # Relay (live comments posted by a bridge): signed batches older or newer than the window are
+    # refused as replays. Each relay channel's secret is stored encrypted on its channel row.
+    relay_window_s: int = Field(default=300, ge=10)
+    relay_max_comments: int = Field(default=2000, ge=1)
+    # TikTok Shop (Partner API): the app key/secret sign webhooks and API calls; the sync job
+    # (a cron job) searches orders updated since its last run, minus an overlap.
+    tiktok_app_key: str = ""
+    tiktok_app_secret: SecretStr | None = None
+    tiktok_api_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_auth_url: str = "https://auth.tiktok-shops.com"
+    tiktok_sync_overlap_s: int = Field(default=300, ge=0)
+    tiktok_first_sync_s: int = Field(default=86_400, ge=60)
+    # Zalo OA: X-ZEvent-Signature = sha256(app id + body + timestamp + OA secret key).
+    zalo_app_id: str = ""
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_openapi_url: str = "https://openapi.zalo.me"
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)

@@ -75,14 +75,17 @@ def _as_duplicate(record: DeliveryRecord) -> DeliveryRecord:
 class DeliveryRecorder:
     """`async with DeliveryRecorder(pool)`; `await record(r)`: True if new, False if duplicate."""
 
-    def __init__(self, pool: asyncpg.Pool, batch_size: int = 500, writers: int = 2) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, batch_size: int = 500, writers: int = 2, source: str = SOURCE
+    ) -> None:
         self.pool, self.batch_size, self.writers = pool, batch_size, writers
+        self.source = source  # webhook_deliveries.source: facebook, tiktok, zalo, relay:<channel>
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> DeliveryRecorder:
         self._tasks = [
-            asyncio.create_task(self._run(), name=f"facebook-deliveries-{n}")
+            asyncio.create_task(self._run(), name=f"{self.source}-deliveries-{n}")
             for n in range(self.writers)
         ]
         return self
@@ -130,7 +133,7 @@ class DeliveryRecorder:
         candidates = [r for r, f in zip(records, first, strict=True) if f]
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                query("record_webhook_deliveries"), SOURCE, *_columns(candidates)
+                query("record_webhook_deliveries"), self.source, *_columns(candidates)
             )
             stored = {row["delivery_key"] for row in rows}
             outcome = [
@@ -142,6 +145,6 @@ class DeliveryRecorder:
             ]
             if duplicates:
                 await conn.execute(
-                    query("record_webhook_deliveries"), SOURCE, *_columns(duplicates)
+                    query("record_webhook_deliveries"), self.source, *_columns(duplicates)
                 )
         return outcome

@@ -8,6 +8,7 @@ from arq.connections import ArqRedis
 
 from aggregator.facebook.webhooks import WebhookService
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.platforms.relay import RelayService
 from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -15,3 +16,4 @@ PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
 ARQ_POOL = web.AppKey("arq_pool", ArqRedis)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)
+RELAY = web.AppKey("relay", RelayService)

@@ -19,10 +19,11 @@ _INFO = b"facebook page access token"
 
 
 class TokenCipher:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, purpose: bytes = _INFO) -> None:
+        """`purpose` labels the key: other credentials (TikTok, Zalo, relay) get their own key."""
         if len(secret) < 16:
             raise CredentialsError("the app secret is too short to key token encryption")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(secret)
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=purpose).derive(secret)
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def __repr__(self) -> str:
