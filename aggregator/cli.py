@@ -21,6 +21,8 @@ from aggregator.errors import ChotdonError
 from aggregator.facebook.runner import run_facebook_pull
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.logging import configure_logging
+from aggregator.rehearsal.demo_live import DemoLiveOptions
+from aggregator.rehearsal.replay import ReplaySource
 from aggregator.services import resolved_services
 from aggregator.settings import Settings, load_settings
 from aggregator.shipping.slips import write_session_slips
@@ -111,17 +113,55 @@ def demo(
     data_dir: DataDir = None,
     port: Port = None,
     duration: Annotated[
-        float | None, typer.Option(help="Stop by itself after this many seconds.")
+        float | None,
+        typer.Option(help="Stop by itself after this many seconds (at least the live)."),
     ] = None,
+    comments: Annotated[int, typer.Option(help="Comments in the demo live.")] = 600,
+    live_seconds: Annotated[float, typer.Option(help="Length of the demo live.")] = 60.0,
+    confirm_window: Annotated[
+        float, typer.Option(help="Seconds a buyer has to confirm before the hold expires.")
+    ] = 20.0,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Unattended: no live display.")
+    ] = False,
+    no_live: Annotated[
+        bool, typer.Option("--no-live", help="Start the pieces, play nothing.")
+    ] = False,
+    report: Annotated[Path | None, typer.Option(help="Write the run's report (JSON) here.")] = None,
 ) -> None:
-    """Start embedded Postgres and Redis, migrate, run the web app and a worker; Ctrl-C stops."""
-    settings = _settings(data_dir, port)
+    """Embedded Postgres and Redis, web app and worker, and a live on Facebook, TikTok and Zalo."""
+    settings = _settings(data_dir, port).model_copy(update={"confirm_window_s": confirm_window})
+    live = DemoLiveOptions(comments=comments, live_seconds=live_seconds, interactive=not no_input)
+    options = DemoOptions(duration_s=duration, live=None if no_live else live, report_path=report)
 
     def run() -> None:
-        with resolved_services(settings) as live:
-            run_demo(live, DemoOptions(duration_s=duration))
+        with resolved_services(settings) as services:
+            run_demo(services, options)
 
     _fail_clearly(run)
+
+
+@app.command()
+def replay(
+    source: Annotated[str, typer.Argument(help="A live session id, or a JSON-lines recording.")],
+    tenant: Annotated[
+        str | None, typer.Option(help="Cooperative slug whose catalogue a file plays against.")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="1 = real time; 10 = ten times faster.")] = 1.0,
+    data_dir: DataDir = None,
+) -> None:
+    """Replay a live into a rehearsal copy (own live and stock) to train staff or test a plan."""
+    settings = _settings(data_dir)
+
+    def run() -> dict[str, object]:
+        where = ReplaySource.parse(source, tenant)
+        with resolved_services(settings) as services:
+            return asyncio.run(operations.replay_live(services, where, speed))
+
+    outcome = _fail_clearly(run)
+    for bad in outcome.pop("bad_lines"):  # type: ignore[attr-defined]
+        typer.echo(f"line {bad['line']}: {bad['error']} (skipped)", err=True)
+    typer.echo(orjson.dumps(outcome, option=orjson.OPT_INDENT_2).decode())
 
 
 @app.command()

@@ -16,19 +16,29 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import aiohttp
+import orjson
 import structlog
+from rich.console import Console
 
 from aggregator.commands import migrate_database
+from aggregator.db import create_pool
 from aggregator.errors import ServiceUnavailableError
+from aggregator.queue import create_arq_pool
+from aggregator.rehearsal.demo_live import DemoLiveOptions, run_demo_live
 from aggregator.settings import Settings
 
 log = structlog.get_logger()
 PR_SET_PDEATHSIG = 1
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
+# The web app and worker log warnings only, so their lines do not bury the demo's own display;
+# CHOTDON_LOG_LEVEL set in the environment wins.
+CHILD_LOG_LEVEL = "warning"
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -44,8 +54,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         CHOTDON_HOST=settings.host,
         CHOTDON_PORT=str(settings.port),
         CHOTDON_DATA_DIR=str(settings.data_dir),
-        CHOTDON_LOG_LEVEL=settings.log_level,
+        CHOTDON_LOG_LEVEL=os.environ.get("CHOTDON_LOG_LEVEL", CHILD_LOG_LEVEL),
         CHOTDON_ARQ_QUEUE=settings.arq_queue,
+        CHOTDON_CONFIRM_WINDOW_S=str(settings.confirm_window_s),
     )
     if settings.app_secret is not None:
         env["CHOTDON_APP_SECRET"] = settings.app_secret.get_secret_value()
@@ -105,6 +116,8 @@ async def prove_worker(url: str) -> None:
 @dataclass
 class DemoOptions:
     duration_s: float | None = None
+    live: DemoLiveOptions | None = field(default_factory=DemoLiveOptions)
+    report_path: Path | None = None
 
 
 @contextlib.contextmanager
@@ -134,6 +147,22 @@ async def running_processes(
         await asyncio.to_thread(stop_children, children)
 
 
+async def _play_live(settings: Settings, options: DemoLiveOptions) -> dict[str, Any]:
+    pool = await create_pool(settings)
+    arq = await create_arq_pool(settings)
+    try:
+        return await run_demo_live(pool, arq, options, Console())
+    finally:
+        await arq.aclose()
+        await pool.close()
+
+
+def _write_report(figures: dict[str, Any], path: Path | None) -> None:
+    if path is not None:
+        path.write_bytes(orjson.dumps(figures, option=orjson.OPT_INDENT_2))
+        print(f"report written to {path}", flush=True)
+
+
 def _raise_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -156,5 +185,11 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
         asyncio.run(wait_until_healthy(settings.base_url, children))
         asyncio.run(prove_worker(settings.base_url))
         print(f"chotdon is running: {settings.base_url}/  (Ctrl-C to stop)", flush=True)
+        started = time.monotonic()
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_watch(children, options.duration_s))
+            if options.live is not None:
+                figures = asyncio.run(_play_live(settings, options.live))
+                _write_report(figures, options.report_path)
+            elapsed = time.monotonic() - started
+            left = None if options.duration_s is None else max(0.0, options.duration_s - elapsed)
+            asyncio.run(_watch(children, left))

@@ -10,6 +10,7 @@ from aggregator.errors import BadInputError
 from aggregator.ingest.csv_import import BadRow, CsvFormatError, CsvKind, read_csv
 from aggregator.ingest.pipeline import Ingestor, IngestStats
 from aggregator.queue import create_arq_pool
+from aggregator.rehearsal.replay import ReplaySource, replay
 from aggregator.settings import Settings
 from schema.queries import query
 
@@ -54,3 +55,15 @@ async def orphaned_comments(
     finally:
         await pool.close()
     return [dict(r) for r in rows]
+
+
+async def replay_live(settings: Settings, source: ReplaySource, speed: float) -> dict[str, object]:
+    if speed <= 0:
+        raise BadInputError("--speed must be above 0")
+    pool = await create_pool(settings)
+    arq = await create_arq_pool(settings)
+    try:
+        return await replay(pool, arq, source, speed)
+    finally:
+        await arq.aclose()
+        await pool.close()

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     pg_pool_max: int = Field(default=10, ge=1)
     worker_max_jobs: int = Field(default=8, ge=1)
     worker_poll_delay_s: float = Field(default=0.1, gt=0)
+    # How long a buyer has to confirm an order from comments before its hold expires.
+    confirm_window_s: float = Field(default=1800, gt=0)
     arq_queue: str = "chotdon:queue"
 
     log_level: str = "info"

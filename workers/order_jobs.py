@@ -6,15 +6,18 @@ from typing import Any
 
 import structlog
 
-from aggregator.orders.merge import merge_session
+from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.orders.sweeper import sweep
-from workers.context import PG_POOL
+from aggregator.settings import Settings
+from workers.context import PG_POOL, SETTINGS
 
 log = structlog.get_logger()
 
 
 async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
-    stats = await merge_session(ctx[PG_POOL], session_id)
+    settings: Settings = ctx[SETTINGS]
+    config = MergeConfig(confirm_window_s=settings.confirm_window_s)
+    stats = await merge_session(ctx[PG_POOL], session_id, config)
     if stats.comments:
         log.info(
             "order.merged",

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.support.processes import (
@@ -36,15 +37,23 @@ def _no_orphans(data_dir: Path, redis_before: set[int]) -> None:
     raise AssertionError(f"processes left behind: {[p.info['cmdline'] for p in left]}")
 
 
-def test_demo_runs_for_a_while_and_stops_by_itself(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "demo-data", free_port()
+def test_unattended_demo_plays_a_live_writes_its_report_and_stops(tmp_path: Path) -> None:
+    data_dir, port, report = tmp_path / "demo-data", free_port(), tmp_path / "report.json"
     redis_before = embedded_redis_pids()
     result = run_cli(
-        "demo", "--duration", "2", "--port", str(port), "--data-dir", str(data_dir), env=cli_env()
-    )
+        "demo", "--duration", "1", "--port", str(port), "--data-dir", str(data_dir),
+        "--comments", "90", "--live-seconds", "4", "--no-input", "--report", str(report),
+        env=cli_env(),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"http://127.0.0.1:{port}/" in result.stdout
-    assert '"event":"worker.heartbeat"' in result.stderr
+    figures = orjson.loads(report.read_bytes())
+    assert figures["comments_sent"] == 90
+    assert figures["lost"] == 0
+    assert figures["duplicates_prevented"] > 0
+    assert set(figures["platforms"]) == {"facebook", "tiktok", "zalo"}
+    assert figures["totals"]["comments"] == 90
+    assert figures["totals"]["orders"] > 0
     _no_orphans(data_dir, redis_before)
 
 

@@ -1,0 +1,3 @@
+"""Rehearsal and replay: play a live (recorded or scripted) through the real pipeline."""
+
+from __future__ import annotations

@@ -1,0 +1,60 @@
+"""Play a recording through the real ingest path, keeping its timing (at 1x or faster)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.recording import RecordedComment, Recording
+from schema.enums import Platform
+from schema.events import CommentEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where comments of one platform land: a channel and its live."""
+
+    platform: Platform
+    channel_external_id: str
+    external_live_id: str | None
+
+
+def to_event(comment: RecordedComment, target: Target, run_id: str, index: int) -> CommentEvent:
+    return CommentEvent(
+        platform=target.platform,
+        channel_external_id=target.channel_external_id,
+        external_id=f"{run_id}:{comment.id or index}",
+        external_live_id=target.external_live_id,
+        author_external_id=f"{comment.platform.value}:{comment.author_id}",
+        author_name=comment.author_name,
+        text=comment.text,
+        commented_at=datetime.now(UTC),
+    )
+
+
+async def play(
+    recording: Recording,
+    targets: Mapping[Platform, Target],
+    ingestor: Ingestor,
+    *,
+    speed: float,
+    run_id: str,
+) -> int:
+    """Submit each comment at its time divided by `speed`; returns how many were sent.
+
+    A platform without a target falls back to the first target (a replay into one rehearsal
+    live takes every platform's comments).
+    """
+    fallback = next(iter(targets.values()))
+    started = time.monotonic()
+    for index, comment in enumerate(recording.comments):
+        delay = started + comment.t / speed - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        target = targets.get(comment.platform, fallback)
+        await ingestor.submit(to_event(comment, target, run_id, index))
+    return len(recording.comments)

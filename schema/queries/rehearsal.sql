@@ -1,0 +1,61 @@
+-- name: session_recording
+SELECT external_id, platform, author_external_id, author_name, body, commented_at
+FROM comments
+WHERE session_id = $1 AND status IN ('pending', 'processed')
+ORDER BY commented_at, id;
+
+-- name: session_to_copy
+SELECT s.id, s.tenant_id, s.channel_id, s.title, s.hold_mode, s.promotion, c.platform, c.external_id
+FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+WHERE s.id = $1;
+
+-- name: create_rehearsal_session
+INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, hold_mode, promotion,
+                           status, started_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'live', now())
+RETURNING id;
+
+-- name: copy_session_stock
+INSERT INTO session_stock (tenant_id, session_id, product_id, variant, quantity, reserved, price_vnd)
+SELECT tenant_id, $2, product_id, variant, quantity, 0, price_vnd
+FROM session_stock WHERE session_id = $1;
+
+-- name: live_counts_by_platform
+-- The demo's and rehearsal's progress figures, per platform, for a set of lives.
+SELECT c.platform,
+       (SELECT count(*) FROM comments m WHERE m.session_id = s.id) AS comments,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id) AS orders,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id
+         AND o.status IN ('confirmed', 'packing', 'packed', 'shipped', 'delivered', 'returned'))
+           AS confirmed,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id AND o.status = 'expired')
+           AS expired,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id AND o.status = 'cancelled')
+           AS cancelled,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id
+         AND o.status IN ('shipped', 'delivered', 'returned')) AS shipped,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id AND o.status = 'delivered')
+           AS delivered,
+       (SELECT count(*) FROM orders o WHERE o.session_id = s.id AND o.status = 'returned')
+           AS returned,
+       (SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id
+         WHERE o.session_id = s.id AND i.status = 'waitlisted') AS waitlisted
+FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+WHERE s.id = ANY($1::bigint[])
+ORDER BY c.platform;
+
+-- name: rehearsal_channel
+-- Each cooperative has one 'manual' channel that rehearsals and replays play into.
+WITH made AS (
+    INSERT INTO channels (tenant_id, platform, external_id, name)
+    VALUES ($1, 'manual', $2, 'Tập dượt / phát lại')
+    ON CONFLICT (platform, external_id) DO NOTHING
+    RETURNING id
+)
+SELECT id FROM made
+UNION ALL
+SELECT id FROM channels WHERE platform = 'manual' AND external_id = $2
+LIMIT 1;
+
+-- name: tenant_by_slug
+SELECT id, slug FROM tenants WHERE slug = $1;
