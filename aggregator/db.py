@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
@@ -41,6 +41,26 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
 
 
+# What asyncpg raises when the server is away, refuses us, or the URL is wrong.
+_CONNECT_FAILURES = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    TimeoutError,
+    ValueError,
+)
+
+
+@contextlib.contextmanager
+def _one_clear_line() -> Iterator[None]:
+    try:
+        yield
+    except _CONNECT_FAILURES as exc:
+        raise ServiceUnavailableError(
+            f"cannot connect to Postgres: {describe_failure(exc)}"
+        ) from exc
+
+
 async def create_pool(settings: Settings, **overrides: Any) -> asyncpg.Pool:
     """A pool for the web app or a worker. Fails with one clear line if Postgres is away."""
     options: dict[str, Any] = {
@@ -50,34 +70,14 @@ async def create_pool(settings: Settings, **overrides: Any) -> asyncpg.Pool:
         "timeout": CONNECT_TIMEOUT_S,
         **overrides,
     }
-    try:
+    with _one_clear_line():
         return await asyncpg.create_pool(_require_url(settings), **options)
-    except (
-        OSError,
-        asyncpg.PostgresError,
-        asyncpg.InterfaceError,
-        TimeoutError,
-        ValueError,
-    ) as exc:
-        raise ServiceUnavailableError(
-            f"cannot connect to Postgres: {describe_failure(exc)}"
-        ) from exc
 
 
 async def connect(url: str) -> asyncpg.Connection:
     """One connection, for migrations and short CLI tasks."""
-    try:
+    with _one_clear_line():
         conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
-    except (
-        OSError,
-        asyncpg.PostgresError,
-        asyncpg.InterfaceError,
-        TimeoutError,
-        ValueError,
-    ) as exc:
-        raise ServiceUnavailableError(
-            f"cannot connect to Postgres: {describe_failure(exc)}"
-        ) from exc
     await _init_connection(conn)
     return conn
 
