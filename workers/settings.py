@@ -13,6 +13,7 @@ from aggregator.settings import Settings
 from workers import context
 from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
 from workers.order_jobs import merge_session_job, sweep_job
+from workers.platform_jobs import tiktok_fetch_orders_job, tiktok_sync_job, tiktok_sync_shop_job
 from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
 from workers.system_jobs import record_heartbeat
 
@@ -22,6 +23,8 @@ FUNCTIONS = [
     func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
     func(facebook_send_job, name=jobs.FACEBOOK_SEND, max_tries=FACEBOOK_MAX_TRIES, timeout=60),
     func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120),
+    func(tiktok_fetch_orders_job, name=jobs.TIKTOK_FETCH_ORDERS, max_tries=12, timeout=120),
+    func(tiktok_sync_shop_job, name=jobs.TIKTOK_SYNC_SHOP, max_tries=12, timeout=600),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [
@@ -35,6 +38,7 @@ CRON_JOBS = [
     ),
     cron(sweep_shipments_job, name=jobs.SWEEP_SHIPMENTS, second={7, 37}, unique=True),
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
+    cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
 ]
 
 

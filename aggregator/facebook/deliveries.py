@@ -79,7 +79,7 @@ class DeliveryRecorder:
         self, pool: asyncpg.Pool, batch_size: int = 500, writers: int = 2, source: str = SOURCE
     ) -> None:
         self.pool, self.batch_size, self.writers = pool, batch_size, writers
-        self.source = source  # webhook_deliveries.source: facebook, tiktok, zalo, relay:<channel>
+        self.source = source  # webhook_deliveries.source: facebook, tiktok, zalo, relay
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 

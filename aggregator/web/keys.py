@@ -9,6 +9,7 @@ from arq.connections import ArqRedis
 from aggregator.facebook.webhooks import WebhookService
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.relay import RelayService
+from aggregator.platforms.tiktok_webhooks import TikTokWebhooks
 from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -17,3 +18,4 @@ ARQ_POOL = web.AppKey("arq_pool", ArqRedis)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)
 RELAY = web.AppKey("relay", RelayService)
+TIKTOK_WEBHOOKS = web.AppKey("tiktok_webhooks", TikTokWebhooks)
