@@ -14,7 +14,7 @@ from aggregator.db import create_pool
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
-from aggregator.web import facebook, health, metrics, relay, system, tiktok
+from aggregator.web import facebook, health, metrics, relay, system, tiktok, zalo
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> web.Application:
     facebook.setup(app)
     relay.setup(app)
     tiktok.setup(app)
+    zalo.setup(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

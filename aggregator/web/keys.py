@@ -10,6 +10,7 @@ from aggregator.facebook.webhooks import WebhookService
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.relay import RelayService
 from aggregator.platforms.tiktok_webhooks import TikTokWebhooks
+from aggregator.platforms.zalo_webhooks import ZaloWebhooks
 from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -19,3 +20,4 @@ INGESTOR = web.AppKey("ingestor", Ingestor)
 FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)
 RELAY = web.AppKey("relay", RelayService)
 TIKTOK_WEBHOOKS = web.AppKey("tiktok_webhooks", TikTokWebhooks)
+ZALO_WEBHOOKS = web.AppKey("zalo_webhooks", ZaloWebhooks)

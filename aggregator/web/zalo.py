@@ -1,0 +1,38 @@
+"""Route of the Zalo OA webhook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from aggregator.facebook.deliveries import DeliveryRecorder
+from aggregator.platforms.channels import ChannelDirectory
+from aggregator.platforms.zalo_webhooks import SOURCE, ZaloWebhooks
+from aggregator.web.keys import INGESTOR, PG_POOL, SETTINGS, ZALO_WEBHOOKS
+from schema.enums import Platform
+
+
+async def receive(request: web.Request) -> web.Response:
+    body = await request.read()
+    answer = await request.app[ZALO_WEBHOOKS].receive(body, request.headers)
+    return web.json_response(answer.body, status=answer.status)
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, pool = app[SETTINGS], app[PG_POOL]
+    secret = settings.zalo_oa_secret_key
+    async with DeliveryRecorder(pool, source=SOURCE) as recorder:
+        app[ZALO_WEBHOOKS] = ZaloWebhooks(
+            ingestor=app[INGESTOR],
+            recorder=recorder,
+            accounts=ChannelDirectory(pool, Platform.ZALO),
+            app_id=settings.zalo_app_id,
+            secret=secret.get_secret_value() if secret is not None else "",
+        )
+        yield
+
+
+def setup(app: web.Application) -> None:
+    app.cleanup_ctx.append(_webhooks_ctx)
+    app.router.add_post("/webhooks/zalo", receive, name="zalo_webhook")
