@@ -1,4 +1,4 @@
-"""Thin jobs for TikTok Shop: read notified orders, sync each shop on a schedule.
+"""Thin jobs for TikTok Shop and Zalo: read notified orders, sync shops, send CS messages.
 
 Rate limits back off inside a job (1 s, 2 s, 4 s); still limited, the job retries later through
 arq. A refused token disconnects the shop (staff see why) and ends the job.
@@ -14,8 +14,10 @@ import structlog
 from arq import Retry
 
 from aggregator import jobs
+from aggregator.facebook.sending import SendResult
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.channels import cipher
+from aggregator.platforms.outbound import Senders, send_message
 from aggregator.platforms.tiktok_orders import (
     Backoff,
     ShopAccess,
@@ -28,6 +30,7 @@ from aggregator.platforms.tiktok_orders import (
 )
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError, RateLimitedError, TokenError, TransportError
+from connectors.zalo.client import OAClient
 from schema.enums import Platform
 from schema.queries import query
 from workers.context import PG_POOL, SETTINGS
@@ -35,6 +38,7 @@ from workers.context import PG_POOL, SETTINGS
 log = structlog.get_logger()
 BACKOFF = "tiktok_backoff"  # ctx key: tests shorten the waits
 SYNC_EVERY_S = 300
+SEND_MAX_TRIES = 8
 
 
 def _retry(ctx: dict[str, Any], exc: Exception) -> Retry:
@@ -102,3 +106,19 @@ async def tiktok_sync_job(ctx: dict[str, Any]) -> int:
             jobs.TIKTOK_SYNC_SHOP, row["id"], _job_id=f"tiktok-sync:{row['id']}:{bucket}"
         )
     return len(rows)
+
+
+async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
+    """Send outbound_messages row `message_id` (TikTok CS or Zalo OA) at most once."""
+    settings: Settings = ctx[SETTINGS]
+    ciphers = {p: cipher(settings, p) for p in (Platform.TIKTOK, Platform.ZALO)}
+    async with aiohttp.ClientSession() as http:
+        tiktok = shop_client(http, settings) if settings.tiktok_app_secret else None
+        senders = Senders(tiktok, OAClient(http, settings.zalo_openapi_url), ciphers)
+        outcome = await send_message(
+            ctx[PG_POOL], senders, message_id,
+            final_attempt=ctx.get("job_try", 1) >= SEND_MAX_TRIES,
+        )  # fmt: skip
+    if outcome.result is SendResult.RETRY:
+        raise Retry(defer=outcome.retry_in_s)
+    return outcome.result.value

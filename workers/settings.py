@@ -13,7 +13,13 @@ from aggregator.settings import Settings
 from workers import context
 from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
 from workers.order_jobs import merge_session_job, sweep_job
-from workers.platform_jobs import tiktok_fetch_orders_job, tiktok_sync_job, tiktok_sync_shop_job
+from workers.platform_jobs import (
+    SEND_MAX_TRIES as PLATFORM_SEND_MAX_TRIES,
+    platform_send_job,
+    tiktok_fetch_orders_job,
+    tiktok_sync_job,
+    tiktok_sync_shop_job,
+)
 from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
 from workers.system_jobs import record_heartbeat
 
@@ -25,6 +31,7 @@ FUNCTIONS = [
     func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120),
     func(tiktok_fetch_orders_job, name=jobs.TIKTOK_FETCH_ORDERS, max_tries=12, timeout=120),
     func(tiktok_sync_shop_job, name=jobs.TIKTOK_SYNC_SHOP, max_tries=12, timeout=600),
+    func(platform_send_job, name=jobs.PLATFORM_SEND, max_tries=PLATFORM_SEND_MAX_TRIES, timeout=60),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [
