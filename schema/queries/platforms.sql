@@ -23,10 +23,6 @@ SET name = excluded.name, credentials_encrypted = excluded.credentials_encrypted
 WHERE channels.tenant_id = excluded.tenant_id
 RETURNING id;
 
--- name: save_channel_credentials
--- $1 channel id, $2 sealed credentials (a refreshed token pair, replaced in one statement).
-UPDATE channels SET credentials_encrypted = $2 WHERE id = $1;
-
 -- name: disconnect_platform_channel
 -- $1 channel id, $2 reason shown to staff.
 UPDATE channels SET status = 'disconnected', status_reason = $2 WHERE id = $1;

@@ -8,8 +8,11 @@ from typing import Any
 
 import asyncpg
 import orjson
+import pytest
 from aiohttp.test_utils import TestClient
 
+from aggregator.errors import ConfigurationError
+from aggregator.platforms.channels import cipher, connect_channel
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from connectors.relay.signature import signed_headers
@@ -41,6 +44,25 @@ async def seed_relay(db: asyncpg.Connection, settings: Settings) -> Relay:
         db, settings, shop.tenant_id, Platform.RELAY, RELAY_SECRET
     )
     return Relay(channel, await add_live(db, shop.tenant_id, channel_id))
+
+
+async def test_connecting_a_relay_channel_seals_its_secret_and_keeps_it_per_cooperative(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    configured = platform_settings(settings)
+    sealer = cipher(configured, Platform.RELAY)
+    mine, other = await seed_shop(db), await seed_shop(db)
+    channel_id = await connect_channel(
+        pool, Platform.RELAY, mine.tenant_id, "htx-tiktok", "TikTok LIVE", sealer.encrypt("s1")
+    )
+    again = await connect_channel(
+        pool, Platform.RELAY, mine.tenant_id, "htx-tiktok", "TikTok LIVE", sealer.encrypt("s2")
+    )
+    assert again == channel_id
+    with pytest.raises(ConfigurationError):
+        await connect_channel(pool, Platform.RELAY, other.tenant_id, "htx-tiktok", "x", None)
+    sealed = await db.fetchval("SELECT credentials_encrypted FROM channels WHERE id = $1", again)
+    assert b"s2" not in sealed and sealer.decrypt(sealed) == "s2"
 
 
 def batch(count: int, start: int = 0, **extra: Any) -> bytes:
