@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     worker_poll_delay_s: float = Field(default=0.1, gt=0)
     # How long a buyer has to confirm an order from comments before its hold expires.
     confirm_window_s: float = Field(default=1800, gt=0)
+    # Buyer confirmation: links to the order page are signed with a key derived from app_secret and
+    # expire after buyer_link_ttl_s; messages about one order coalesce over buyer_message_delay_s;
+    # one reminder goes out reminder_after_s after the order was created, before it expires.
+    buyer_link_ttl_s: int = Field(default=7 * 86_400, ge=60)
+    buyer_message_delay_s: float = Field(default=20.0, ge=0)
+    reminder_after_s: float = Field(default=15 * 60, gt=0)
+    # Bank-transfer notifications (POST /webhooks/payments): "token" (Authorization: Apikey <secret>
+    # or X-Chotdon-Token) or "hmac" (X-Chotdon-Signature: sha256=<hex HMAC-SHA256 of the body>).
+    payment_webhook_auth: str = Field(default="token", pattern="^(token|hmac)$")
+    payment_webhook_secret: SecretStr | None = None
     arq_queue: str = "chotdon:queue"
 
     log_level: str = "info"

@@ -82,3 +82,11 @@ class MessageStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    UNSENT = "unsent"  # recorded, but no sender exists for its platform yet
+
+
+class PaymentStatus(StrEnum):
+    MATCHED = "matched"
+    PARTIAL = "partial"
+    OVERPAID = "overpaid"
+    UNMATCHED = "unmatched"

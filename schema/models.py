@@ -18,6 +18,7 @@ from schema.enums import (
     MessageStatus,
     OrderSource,
     PaymentMethod,
+    PaymentStatus,
     Platform,
     ShipmentStatus,
     StaffRole,
@@ -308,6 +309,22 @@ class OutboundMessage(Row):
     target: JsonObject
 
 
+class Payment(Row):
+    table: ClassVar[str] = "payments"
+    id: int
+    tenant_id: int | None
+    delivery_id: int | None
+    transaction_id: str
+    amount_vnd: int
+    content: str
+    order_no: str | None
+    order_id: int | None
+    status: PaymentStatus
+    received_at: datetime
+    resolved_at: datetime | None
+    resolved_by: int | None
+
+
 class WorkerHeartbeat(Row):
     table: ClassVar[str] = "worker_heartbeats"
     id: int
@@ -319,5 +336,5 @@ class WorkerHeartbeat(Row):
 ALL_ROW_MODELS: tuple[type[Row], ...] = (
     Tenant, Staff, Channel, Product, LiveSession, SessionStock, Buyer, BuyerIdentity, Comment,
     PlatformOrder, Order, OrderItem, OrderEvent, Shipment, ShipmentEvent, WebhookDelivery,
-    OutboundMessage, WorkerHeartbeat,
+    OutboundMessage, WorkerHeartbeat, Payment,
 )  # fmt: skip

@@ -15,6 +15,7 @@ from aggregator.ingest.pipeline import Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.web import facebook, health, metrics, relay, system, tiktok, zalo
+from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     relay.setup(app)
     tiktok.setup(app)
     zalo.setup(app)
+    setup_buyer_pages(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
