@@ -26,6 +26,7 @@ from connectors.simulators.facebook_live import FacebookState, SimComment, SimLi
 
 STATE = web.AppKey("facebook_state", FacebookState)
 RATE_CODES = (4, 17, 32, 613)
+BURST_S = 0.1
 
 
 def graph_error(status: int, code: int, message: str) -> web.Response:
@@ -181,13 +182,14 @@ async def _stream(
     state: FacebookState, live: SimLive, cap: float, response: web.StreamResponse
 ) -> None:
     """Send new comments as they appear; above `cap`/s drop them (token bucket)."""
-    index, tokens, last = len(live.comments), cap, time.monotonic()
+    burst = max(1.0, cap * BURST_S)  # Facebook does not save up unused rate for later
+    index, tokens, last = len(live.comments), burst, time.monotonic()
     while live.on_air or index < len(live.comments):
         if index >= len(live.comments):
             await live.tick.wait()
             continue
         now = time.monotonic()
-        tokens, last = min(cap, tokens + (now - last) * cap), now
+        tokens, last = min(burst, tokens + (now - last) * cap), now
         chunk: list[SimComment] = []
         for comment in live.comments[index:]:
             index += 1
