@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 
+from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.orders.sweeper import sweep
 from aggregator.settings import Settings
@@ -18,6 +19,10 @@ async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
     settings: Settings = ctx[SETTINGS]
     config = MergeConfig(confirm_window_s=settings.confirm_window_s)
     stats = await merge_session(ctx[PG_POOL], session_id, config)
+    if stats.orders_touched:  # after the commit: tell each buyer once per burst
+        await enqueue_order_messages(
+            ctx["redis"], stats.orders_touched, settings.buyer_message_delay_s
+        )
     if stats.comments:
         log.info(
             "order.merged",

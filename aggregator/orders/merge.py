@@ -8,7 +8,7 @@ worker killed mid-batch leaves nothing half-applied and the next job simply redo
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
@@ -57,6 +57,8 @@ class MergeStats:
     orders_created: int = 0
     orders_cancelled: int = 0
     batches: int = 0
+    # Orders created or whose lines changed (for the buyer's message, sent after the commit).
+    orders_touched: set[int] = field(default_factory=set)
 
 
 async def merge_session(
@@ -192,6 +194,7 @@ async def _apply(
     promoted = await promote_waitlists(conn, session.id, changes.released_keys())
     await _finish_orders(conn, cancelled, changed_confirmed, stats)
     touched = sorted(changes.touched | set(created) | set(promoted))
+    stats.orders_touched.update(touched)
     if touched:
         await conn.execute(query("recompute_order_totals"), touched)
 

@@ -166,3 +166,14 @@ ORDER BY o.created_at DESC;
 -- name: order_session
 -- $1 order id. The live an order belongs to (it never changes), read before any lock is taken.
 SELECT session_id FROM orders WHERE id = $1;
+
+-- name: lock_order_messages
+-- $1 order id. One message composer per order at a time (until the transaction ends).
+SELECT pg_advisory_xact_lock(hashtext('chotdon.order-message'), $1::int);
+
+-- name: order_message_recorded
+-- $1 order id, $2 message key. Was a message with this key already queued for the order?
+SELECT EXISTS (
+    SELECT 1 FROM order_events
+    WHERE order_id = $1 AND kind = 'buyer_messaged' AND data ->> 'key' = $2
+);

@@ -1,0 +1,66 @@
+"""The buyer's message about their order: a short Vietnamese summary and their personal link."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aggregator.confirmation.view import OrderPage
+from aggregator.core.money import format_vnd
+from schema.enums import ItemStatus
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_LINES = 8
+MAX_CHARS = 1900  # Messenger takes 2000, TikTok 2000, Zalo 2000
+LINE_NOTE = {
+    ItemStatus.WAITLISTED: " (tạm hết, đang chờ hàng)",
+    ItemStatus.UNCLEAR: " (shop sẽ hỏi lại)",
+}
+
+
+def _item(line_name: str, qty: int, amount: int, status: ItemStatus) -> str:
+    note = LINE_NOTE.get(status, "")
+    price = f": {format_vnd(amount)}" if amount else ""
+    return f"• {line_name} × {qty}{price}{note}"
+
+
+def _lines(page: OrderPage) -> list[str]:
+    items = [_item(ln.name, ln.qty, ln.amount_vnd, ln.status) for ln in page.lines]
+    if len(items) > MAX_LINES:
+        items = [*items[: MAX_LINES - 1], f"• … và {len(items) - MAX_LINES + 1} sản phẩm khác"]
+    return items
+
+
+def _shipping(page: OrderPage) -> str:
+    if page.shipping_vnd:
+        return f"phí giao hàng {format_vnd(page.shipping_vnd)}"
+    if page.shipping_estimate_vnd:
+        return f"phí giao hàng khoảng {format_vnd(page.shipping_estimate_vnd)}"
+    return "phí giao hàng shop báo sau"
+
+
+def summary_text(page: OrderPage, buyer_name: str, link: str) -> str:
+    """Sent when an order is created or changed."""
+    greeting = f"{page.tenant_name} chào {buyer_name}!" if buyer_name else f"{page.tenant_name}:"
+    text = "\n".join(
+        [
+            f"{greeting} Đơn {page.order_no} của bạn:",
+            *_lines(page),
+            f"Tạm tính {format_vnd(page.total_vnd)}, {_shipping(page)}.",
+            f"Xác nhận và nhập địa chỉ tại đây (không cần đăng nhập): {link}",
+            'Hoặc trả lời "ok" để xác nhận. Xin đừng ghi số điện thoại công khai dưới live.',
+        ]
+    )
+    return text[:MAX_CHARS]
+
+
+def reminder_text(page: OrderPage, link: str) -> str:
+    """The one reminder before the order expires."""
+    until = ""
+    if page.confirm_deadline is not None:
+        local = page.confirm_deadline.astimezone(VIETNAM)
+        until = f" trước {local:%H:%M} ngày {local:%d/%m}"
+    return (
+        f"{page.tenant_name} nhắc bạn: đơn {page.order_no} ({format_vnd(page.total_vnd)}) chưa "
+        f"được xác nhận. Vui lòng xác nhận{until}, sau đó hàng giữ cho bạn sẽ được nhường cho "
+        f"người khác: {link}"
+    )[:MAX_CHARS]
