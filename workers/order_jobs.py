@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 
 from aggregator.confirmation.messages import enqueue_order_messages
+from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.orders.sweeper import sweep
 from aggregator.settings import Settings
@@ -36,5 +37,11 @@ async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
 
 
 async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
+    settings: Settings = ctx[SETTINGS]
+    reminded = await send_due_reminders(ctx[PG_POOL], ctx["redis"], settings.reminder_after_s)
     report = await sweep(ctx[PG_POOL], ctx["redis"])
-    return {"sessions_requeued": report.sessions_requeued, "orders_expired": report.orders_expired}
+    return {
+        "sessions_requeued": report.sessions_requeued,
+        "orders_expired": report.orders_expired,
+        "reminders": reminded,
+    }
