@@ -11,7 +11,7 @@ from aggregator import jobs
 from aggregator.queue import deserialize_job, redis_settings, serialize_job
 from aggregator.settings import Settings
 from workers import context
-from workers.confirmation_jobs import send_order_message_job
+from workers.confirmation_jobs import buyer_reply_job, send_order_message_job
 from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
 from workers.order_jobs import merge_session_job, sweep_job
 from workers.platform_jobs import (
@@ -30,6 +30,7 @@ FUNCTIONS = [
     func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
     func(facebook_send_job, name=jobs.FACEBOOK_SEND, max_tries=FACEBOOK_MAX_TRIES, timeout=60),
     func(send_order_message_job, name=jobs.SEND_ORDER_MESSAGE, max_tries=10, keep_result=0),
+    func(buyer_reply_job, name=jobs.BUYER_REPLY, max_tries=5),
     func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120),
     func(tiktok_fetch_orders_job, name=jobs.TIKTOK_FETCH_ORDERS, max_tries=12, timeout=120),
     func(tiktok_sync_shop_job, name=jobs.TIKTOK_SYNC_SHOP, max_tries=12, timeout=600),

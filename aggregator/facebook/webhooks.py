@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.confirmation.replies import enqueue_buyer_reply
 from aggregator.facebook import outbound
 from aggregator.facebook.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
 from aggregator.facebook.events import feed_comment_event, messenger_event
@@ -24,7 +25,7 @@ from aggregator.logging import PHONE_PATTERN
 from connectors.errors import PayloadError, SignatureError
 from connectors.facebook.signature import verify_signature
 from connectors.facebook.webhook import Delivery, FeedComment, parse_delivery
-from schema.enums import DeliveryStatus
+from schema.enums import DeliveryStatus, Platform
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -114,6 +115,8 @@ class WebhookService:
         for message in delivery.messages:
             if message.page_id in pages:
                 await self.ingestor.submit(messenger_event(message))
+                await enqueue_buyer_reply(self.arq, Platform.FACEBOOK, message.page_id,
+                                          message.sender_id, message.mid, message.text)  # fmt: skip
 
     async def _comments(self, page: PageRef, comments: list[FeedComment]) -> None:
         if not comments:

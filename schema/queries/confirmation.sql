@@ -177,3 +177,7 @@ SELECT EXISTS (
     SELECT 1 FROM order_events
     WHERE order_id = $1 AND kind = 'buyer_messaged' AND data ->> 'key' = $2
 );
+
+-- name: channel_by_platform_id
+-- $1 platform, $2 the platform's id of the channel (Page id, OA id).
+SELECT id FROM channels WHERE platform = $1 AND external_id = $2;
