@@ -282,7 +282,11 @@ def bench_ingest(
             return asyncio.run(run_ingest_bench(live, config))
 
     figures = _fail_clearly(run)
-    typer.echo(orjson.dumps(figures).decode() if as_json else render_figures(figures))
+    typer.echo(
+        orjson.dumps(figures).decode()
+        if as_json
+        else render_figures(figures, "chotdon bench ingest")
+    )
 
 
 @app.command("facebook-pull")
@@ -313,7 +317,11 @@ def bench_webhooks(
             return asyncio.run(run_webhook_bench(live, config))
 
     figures = _fail_clearly(run)
-    typer.echo(orjson.dumps(figures).decode() if as_json else render_figures(figures))
+    typer.echo(
+        orjson.dumps(figures).decode()
+        if as_json
+        else render_figures(figures, "chotdon bench webhooks")
+    )
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 
-def render_figures(figures: dict[str, float]) -> str:
-    table = Table(title="chotdon bench ingest")
+def render_figures(figures: dict[str, float], title: str) -> str:
+    table = Table(title=title)
     table.add_column("figure")
     table.add_column("value", justify="right")
     for name, value in figures.items():
