@@ -7,6 +7,8 @@ number is CD and seven digits; a content naming two different orders matches non
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 ORDER_NO = re.compile(r"(?<![0-9])CD[\s.\-]?(\d{7})(?!\d)", re.IGNORECASE)
@@ -23,3 +25,21 @@ def order_number_in(content: str) -> str | None:
     """The one order number the content names, or None (none, or more than one)."""
     numbers = order_numbers_in(content)
     return numbers[0] if len(numbers) == 1 else None
+
+
+def token_matches(presented: str | None, secret: str) -> bool:
+    """The shared token, compared in constant time (Authorization: Apikey <token> accepted)."""
+    if not presented or not secret:
+        return False
+    value = presented.strip()
+    if value.lower().startswith("apikey "):
+        value = value[len("apikey ") :].strip()
+    return hmac.compare_digest(value.encode(), secret.encode())
+
+
+def signature_matches(body: bytes, header: str | None, secret: str) -> bool:
+    """`sha256=<hex HMAC-SHA256(secret, raw body)>`, compared in constant time."""
+    if not header or not secret:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(header.strip().lower().encode(), expected.encode())

@@ -19,6 +19,7 @@ from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
+from aggregator.web.payments import setup as setup_payment_webhook
 
 WEB_DIR = Path(__file__).parent
 log = structlog.get_logger()
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     tiktok.setup(app)
     zalo.setup(app)
     setup_buyer_pages(app)
+    setup_payment_webhook(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -1,0 +1,150 @@
+"""Bank-transfer notifications (POST /webhooks/payments): verify, record, match, mark paid once.
+
+Services that watch a cooperative's account (Casso, SePay, a bank's own open API) post the common
+"transaction received" JSON: transaction id, amount, content. The transaction id is the
+idempotency key twice over (webhook_deliveries and payments are unique on it), so a notification
+delivered three times marks the order paid once. The content must name one order number
+(CD0000123); transfers that add up to less than the order's total are 'partial', more is
+'overpaid', no order is 'unmatched': all three wait on the staff list. Everything happens in one
+transaction; the answer comes after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import asyncpg
+import orjson
+import structlog
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from aggregator.core.payments import order_number_in, signature_matches, token_matches
+from aggregator.db import Connection
+from aggregator.facebook.deliveries import sanitise_headers
+from aggregator.orders.state import EventRow, record_events
+from aggregator.settings import Settings
+from schema.enums import DeliveryStatus, PaymentStatus
+from schema.queries import query
+
+log = structlog.get_logger()
+TOKEN_HEADERS = ("authorization", "x-chotdon-token")
+SIGNATURE_HEADER = "x-chotdon-signature"
+ACTOR = "system:payments"
+
+
+class PaymentNotice(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    transaction_id: Annotated[str, BeforeValidator(str), Field(min_length=1, max_length=100)]
+    amount: Annotated[int, Field(ge=1, le=10_000_000_000)]
+    content: Annotated[str, Field(max_length=1000)] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    tenant_id: int | None
+    order_id: int | None
+    order_no: str | None
+    status: PaymentStatus
+    mark_paid: bool
+
+
+def _authentic(settings: Settings, body: bytes, headers: Any) -> str | None:
+    """None if the request is ours, else why not (never echoing what was presented)."""
+    if settings.payment_webhook_secret is None:
+        return "payment_webhook_secret is not configured"
+    secret = settings.payment_webhook_secret.get_secret_value()
+    if settings.payment_webhook_auth == "hmac":
+        ok = signature_matches(body, headers.get(SIGNATURE_HEADER), secret)
+        return None if ok else "missing or wrong signature"
+    presented = next((headers.get(h) for h in TOKEN_HEADERS if headers.get(h)), None)
+    return None if token_matches(presented, secret) else "missing or wrong token"
+
+
+async def _record(
+    conn: Connection, key: str | None, body: bytes, headers: dict[str, str], status: str,
+    *, verified: bool = True, verification_error: str | None = None, error: str | None = None,
+) -> int | None:  # fmt: skip
+    delivery_id = await conn.fetchval(
+        query("record_payment_delivery"), key, verified, verification_error, headers, body,
+        status, error,
+    )  # fmt: skip
+    return None if delivery_id is None else int(delivery_id)
+
+
+async def _match(conn: Connection, notice: PaymentNotice) -> Match:
+    order_no = order_number_in(notice.content)
+    order = await conn.fetchrow(query("order_for_payment"), order_no) if order_no else None
+    if order is None:
+        return Match(None, None, order_no, PaymentStatus.UNMATCHED, False)
+    paid = await conn.fetchval(query("paid_so_far"), order["id"]) + notice.amount
+    if order["paid_at"] is not None or paid > order["total_vnd"]:
+        status = PaymentStatus.OVERPAID
+    else:
+        status = PaymentStatus.PARTIAL if paid < order["total_vnd"] else PaymentStatus.MATCHED
+    mark = order["paid_at"] is None and paid >= order["total_vnd"]
+    return Match(order["tenant_id"], order["id"], order_no, status, mark)
+
+
+async def _apply(conn: Connection, delivery_id: int, notice: PaymentNotice) -> Match:
+    match = await _match(conn, notice)
+    await conn.execute(
+        query("insert_payment"), match.tenant_id, delivery_id, notice.transaction_id,
+        notice.amount, notice.content, match.order_no, match.order_id, match.status.value,
+    )  # fmt: skip
+    if match.order_id is not None and match.tenant_id is not None:
+        if match.mark_paid:
+            await conn.execute(query("mark_order_paid"), match.order_id)
+        data = {"transaction_id": notice.transaction_id, "amount_vnd": notice.amount,
+                "status": match.status.value, "paid": match.mark_paid}  # fmt: skip
+        event = EventRow(match.tenant_id, match.order_id, ACTOR, "payment_received",
+                         reason=f"bank transfer {match.status.value}", data=data)  # fmt: skip
+        await record_events(conn, [event])
+    await conn.execute(query("finish_payment_delivery"), delivery_id, match.tenant_id)
+    return match
+
+
+def _notice(body: bytes) -> PaymentNotice:
+    return PaymentNotice.model_validate(orjson.loads(body))
+
+
+async def receive_payment(
+    pool: asyncpg.Pool, settings: Settings, body: bytes, headers: Any
+) -> Answer:
+    kept = sanitise_headers(headers)
+    async with pool.acquire() as conn, conn.transaction():
+        problem = _authentic(settings, body, headers)
+        if problem is not None:
+            await _record(conn, None, body, kept, DeliveryStatus.REJECTED.value, verified=False,
+                          verification_error=problem)  # fmt: skip
+            log.warning("payment.webhook_rejected", reason=problem)
+            missing = not any(headers.get(h) for h in (*TOKEN_HEADERS, SIGNATURE_HEADER))
+            return Answer(401 if missing else 403, {"success": False, "message": problem})
+        try:
+            notice = _notice(body)
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            error = f"not a transaction notification: {str(exc)[:300]}"
+            await _record(conn, None, body, kept, DeliveryStatus.REJECTED.value, error=error)
+            return Answer(400, {"success": False, "message": "not a transaction notification"})
+        delivery_id = await _record(conn, notice.transaction_id, body, kept, "received")
+        if delivery_id is None:
+            error = f"duplicate of transaction {notice.transaction_id}"
+            await _record(conn, None, body, kept, DeliveryStatus.DUPLICATE.value, error=error)
+            log.info("payment.duplicate")
+            return Answer(200, {"success": True, "duplicate": True})
+        match = await _apply(conn, delivery_id, notice)
+    log.info("payment.received", order_id=match.order_id, status=match.status.value,
+             paid=match.mark_paid)  # fmt: skip
+    return Answer(200, {"success": True, "status": match.status.value})
+
+
+async def payments_for_staff(pool: asyncpg.Pool, tenant_id: int | None) -> list[dict[str, Any]]:
+    """Partial, overpaid and unmatched transfers nobody resolved (tenant None: matched no one)."""
+    return [dict(r) for r in await pool.fetch(query("payments_for_staff"), tenant_id)]
