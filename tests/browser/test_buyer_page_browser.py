@@ -68,6 +68,23 @@ async def _fits_the_phone(page: Any) -> None:
     assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
 
 
+async def _fill_the_form(page: Any, db: asyncpg.Connection, order_id: int) -> None:
+    """One unit of rice instead of two, the recipient, Hà Nội then a ward, VietQR."""
+    line = await db.fetchval(
+        "SELECT id FROM order_items WHERE order_id = $1 AND code = 'A01'", order_id
+    )
+    await page.fill(f"#qty-{line}", "1")
+    await page.fill("#name", "Nguyễn Thị <b>Lan</b>")
+    await page.fill("#phone", "0912 345 678")
+    await page.select_option("#province", HANOI)
+    await page.wait_for_selector(f'#ward option[value="{HOAN_KIEM}"]', state="attached")
+    await page.select_option("#ward", HOAN_KIEM)
+    await page.fill("#address", "Số 5 ngõ 12 phố Hàng Bông")
+    await page.check("#pay-vietqr")
+    await _fits_the_phone(page)
+    await _shot(page, "2-filled")
+
+
 async def test_a_buyer_confirms_on_a_phone(
     settings: Settings,
     db: asyncpg.Connection,
@@ -88,19 +105,7 @@ async def test_a_buyer_confirms_on_a_phone(
         assert "420.000 ₫" in await page.inner_text("#total")
         await _fits_the_phone(page)
         await _shot(page, "1-opened")
-        line = await db.fetchval(
-            "SELECT id FROM order_items WHERE order_id = $1 AND code = 'A01'", order_id
-        )
-        await page.fill(f"#qty-{line}", "1")
-        await page.fill("#name", "Nguyễn Thị <b>Lan</b>")
-        await page.fill("#phone", "0912 345 678")
-        await page.select_option("#province", HANOI)
-        await page.wait_for_selector(f'#ward option[value="{HOAN_KIEM}"]', state="attached")
-        await page.select_option("#ward", HOAN_KIEM)
-        await page.fill("#address", "Số 5 ngõ 12 phố Hàng Bông")
-        await page.check("#pay-vietqr")
-        await _fits_the_phone(page)
-        await _shot(page, "2-filled")
+        await _fill_the_form(page, db, order_id)
         async with page.expect_navigation():
             await page.click("#confirm")
         assert "đã được xác nhận" in await page.inner_text("#notice")

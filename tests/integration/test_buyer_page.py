@@ -13,9 +13,13 @@ from arq.connections import ArqRedis
 
 from aggregator.confirmation.links import link_key, order_token
 from aggregator.core.links import sign_order_token
+from aggregator.orders.state import transition
 from aggregator.settings import Settings
+from aggregator.shipping.slip_pdf import render_slips
+from aggregator.shipping.slips import session_slips
 from aggregator.web.app import create_app
 from schema.enums import HoldMode
+from schema.states import OrderStatus
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
 from tests.support.factories import Shop
 
@@ -182,6 +186,11 @@ async def test_script_in_name_and_address_is_escaped_everywhere(
     _, html = await _open(rig, order_id)
     assert script not in html
     assert "&lt;script&gt;" in html
+    # The packing slip prints it as plain text (reportlab drawString reads no markup).
+    await transition(db, [order_id], OrderStatus.PACKING, actor="staff:test", reason="pack")
+    [slip] = await session_slips(db, shop.session_id)
+    assert slip.recipient_name == f"Lan {script}"
+    assert render_slips([slip]).startswith(b"%PDF")
     # A refused form shows what was typed again, escaped too.
     other = await order_from_comments(db, pool, arq_pool, shop, "minh", "chốt A01")
     status, html = await _post(rig, other, "confirm", **_delivery(name=script, phone="123"))
