@@ -178,6 +178,7 @@ class PlatformOrder(Row):
     order_id: int | None
     updated_at: datetime
     received_at: datetime
+    applied_updated_at: datetime | None
 
 
 class Order(Row):

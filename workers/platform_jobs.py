@@ -16,6 +16,7 @@ from arq import Retry
 from aggregator import jobs
 from aggregator.facebook.sending import SendResult
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.orders.platform import apply_platform_orders
 from aggregator.platforms.channels import cipher
 from aggregator.platforms.outbound import Senders, send_message
 from aggregator.platforms.tiktok_orders import (
@@ -122,3 +123,9 @@ async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
     if outcome.result is SendResult.RETRY:
         raise Retry(defer=outcome.retry_in_s)
     return outcome.result.value
+
+
+async def apply_platform_orders_job(ctx: dict[str, Any], channel_id: int) -> int:
+    """Turn the shop's newly stored TikTok order states into orders of our queue."""
+    stats = await apply_platform_orders(ctx[PG_POOL], channel_id)
+    return stats.applied

@@ -16,6 +16,7 @@ from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send
 from workers.order_jobs import merge_session_job, sweep_job
 from workers.platform_jobs import (
     SEND_MAX_TRIES as PLATFORM_SEND_MAX_TRIES,
+    apply_platform_orders_job,
     platform_send_job,
     tiktok_fetch_orders_job,
     tiktok_sync_job,
@@ -35,6 +36,7 @@ FUNCTIONS = [
     func(tiktok_fetch_orders_job, name=jobs.TIKTOK_FETCH_ORDERS, max_tries=12, timeout=120),
     func(tiktok_sync_shop_job, name=jobs.TIKTOK_SYNC_SHOP, max_tries=12, timeout=600),
     func(platform_send_job, name=jobs.PLATFORM_SEND, max_tries=PLATFORM_SEND_MAX_TRIES, timeout=60),
+    func(apply_platform_orders_job, name=jobs.APPLY_PLATFORM_ORDERS, max_tries=20, keep_result=0),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [

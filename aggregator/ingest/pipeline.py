@@ -20,6 +20,7 @@ from arq.connections import ArqRedis
 
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
+from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
 from aggregator.ingest.store import store_batch
 from schema.events import CommentEvent, PlatformOrderEvent
 
@@ -136,4 +137,6 @@ class Ingestor:
         self.stats.orphaned += result.orphaned
         if result.session_ids:
             self.stats.merge_jobs += await enqueue_merges(self.arq, result.session_ids)
+        if result.platform_channel_ids:
+            await enqueue_platform_orders(self.arq, result.platform_channel_ids)
         log.debug("ingest.batch_stored", stored=result.stored, duplicates=result.duplicates)

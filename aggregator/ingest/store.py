@@ -29,6 +29,8 @@ class StoreResult:
     duplicates: int = 0
     orphaned: int = 0
     session_ids: set[int] = field(default_factory=set)
+    # Shops whose platform orders got a new state: their apply job runs after the commit.
+    platform_channel_ids: set[int] = field(default_factory=set)
 
 
 async def _channels(conn: Connection, keys: set[ChannelKey]) -> dict[ChannelKey, ChannelRef]:
@@ -121,6 +123,7 @@ async def _store_platform_orders(
     )
     result.stored += len(rows)
     result.duplicates += len(known) - len(rows)
+    result.platform_channel_ids.update(r["channel_id"] for r in rows)
 
 
 async def store_batch(

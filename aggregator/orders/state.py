@@ -88,7 +88,7 @@ async def create_orders(
     conn: Connection,
     *,
     tenant_id: int,
-    session_id: int,
+    session_id: int | None,
     buyers: Sequence[tuple[int, int]],
     source: OrderSource,
     confirm_window_s: float,

@@ -13,6 +13,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.ingest.merge_jobs import enqueue_merges
+from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_orders
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
 from schema.queries import query
@@ -27,6 +28,7 @@ EXPIRY_BATCH = 500
 class SweepReport:
     sessions_requeued: int = 0
     orders_expired: int = 0
+    platform_shops_requeued: int = 0
 
 
 async def requeue_stale_comments(
@@ -61,6 +63,7 @@ async def sweep(
     report = SweepReport(
         sessions_requeued=await requeue_stale_comments(pool, arq, stale_after_s),
         orders_expired=await expire_overdue_orders(pool),
+        platform_shops_requeued=await requeue_unapplied_platform_orders(pool, arq),
     )
     if report.orders_expired:
         log.info("sweep.expired", orders=report.orders_expired)

@@ -51,7 +51,7 @@ SET external_status = excluded.external_status,
     payload = excluded.payload,
     updated_at = excluded.updated_at
 WHERE platform_orders.updated_at < excluded.updated_at
-RETURNING id;
+RETURNING id, channel_id;
 
 -- name: catalog_products
 SELECT code, name, aliases, variants, price_vnd
