@@ -9,6 +9,9 @@ WHERE (platform, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 -- or, for sources without one (Zalo chat, relay), the channel's live that is on air. A comment
 -- whose channel or live we do not know is stored as orphaned, never dropped. A repeated delivery
 -- of the same (platform, channel, external id) stores nothing.
+-- Zalo, no live on air: an order-intent message joins the OA's most recent live when that live was
+-- on air within 24 h of the message and the sender's buyer has an open order in it (a buyer adding
+-- to the order after the live); anything else is orphaned for staff.
 WITH input AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
@@ -24,7 +27,21 @@ WITH input AS (
                (SELECT s.id FROM live_sessions s
                  WHERE s.channel_id = input.channel_id AND input.external_live_id IS NULL
                    AND s.status = 'live'
-                 ORDER BY s.started_at DESC NULLS LAST, s.id DESC LIMIT 1)
+                 ORDER BY s.started_at DESC NULLS LAST, s.id DESC LIMIT 1),
+               (SELECT s.id FROM live_sessions s
+                 WHERE input.platform = 'zalo' AND input.intent = 'order'
+                   AND input.external_live_id IS NULL
+                   AND s.id = (SELECT r.id FROM live_sessions r
+                                WHERE r.channel_id = input.channel_id
+                                ORDER BY r.started_at DESC NULLS LAST, r.id DESC LIMIT 1)
+                   AND coalesce(s.ended_at, s.last_comment_at, s.started_at, s.created_at)
+                       >= input.commented_at - interval '24 hours'
+                   AND EXISTS (SELECT 1 FROM buyer_identities bi
+                                JOIN orders o ON o.buyer_id = bi.buyer_id
+                               WHERE bi.channel_id = input.channel_id
+                                 AND bi.external_user_id = input.author_external_id
+                                 AND o.session_id = s.id
+                                 AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')))
            ) AS session_id
     FROM input
 )
