@@ -15,6 +15,7 @@ from aggregator import commands, operations, parse_cli
 from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.bench.report import render_figures
 from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
+from aggregator.cli_channels import channel_app
 from aggregator.core.parser import ParserError
 from aggregator.demo import DemoOptions, run_demo
 from aggregator.errors import ChotdonError
@@ -184,6 +185,7 @@ def parse(
 
 bench_app = typer.Typer(help="Benchmarks that print figures and ratios against a baseline.")
 app.add_typer(bench_app, name="bench")
+app.add_typer(channel_app, name="channel")
 
 
 @bench_app.command("parse")
