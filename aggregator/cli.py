@@ -16,6 +16,7 @@ from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.bench.report import render_figures
 from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.cli_channels import channel_app
+from aggregator.core.cod import Reconciliation
 from aggregator.core.parser import ParserError
 from aggregator.demo import DemoOptions, run_demo
 from aggregator.errors import ChotdonError
@@ -26,7 +27,9 @@ from aggregator.rehearsal.demo_live import DemoLiveOptions
 from aggregator.rehearsal.replay import ReplaySource
 from aggregator.services import resolved_services
 from aggregator.settings import Settings, load_settings
+from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
+from schema.enums import Courier
 from schema.errors import SchemaError
 from workers.settings import build_worker
 
@@ -238,6 +241,36 @@ def slips(
             return asyncio.run(write_session_slips(live, session_id, out))
 
     typer.echo(f"{_fail_clearly(run)} slips written to {out}")
+
+
+@app.command("cod-reconcile")
+def cod_reconcile(
+    path: Annotated[Path, typer.Argument(help="The courier's COD report (CSV with a header).")],
+    courier: Annotated[Courier, typer.Option(help="ghn, ghtk or viettelpost.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Match a courier's COD report to our parcels; list mismatches, unknown and missing ones."""
+    settings = _settings(data_dir)
+
+    def run() -> Reconciliation:
+        with resolved_services(settings) as live:
+            return asyncio.run(reconcile_file(live, courier, path))
+
+    result = _fail_clearly(run)
+    typer.echo(
+        f"{len(result.matched)} matched, {len(result.mismatched)} amount differs, "
+        f"{len(result.unknown)} unknown, {len(result.missing)} delivered but not reported, "
+        f"{len(result.bad_rows)} bad rows"
+    )
+    for shipped, line in result.mismatched:
+        typer.echo(f"line {line.line}: {shipped.client_code} ours {shipped.cod_vnd} "
+                   f"reported {line.cod_vnd}", err=True)  # fmt: skip
+    for line in result.unknown:
+        typer.echo(f"line {line.line}: unknown {line.tracking_code or line.client_code}", err=True)
+    for shipped in result.missing:
+        typer.echo(f"missing: {shipped.client_code} ({shipped.tracking_code})", err=True)
+    if result.mismatched or result.unknown or result.bad_rows:
+        raise typer.Exit(2)
 
 
 @app.command()

@@ -147,3 +147,22 @@ JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
 ORDER BY o.order_no;
+
+-- name: shipments_for_cod
+-- The courier's parcels a COD report may name: by waybill or by our order number.
+SELECT s.id, s.order_id, s.tracking_code, s.client_order_code, s.status, s.cod_vnd
+FROM shipments s
+WHERE s.courier = $1 AND s.status <> 'cancelled'
+  AND (s.tracking_code = ANY($2::text[]) OR s.client_order_code = ANY($3::text[])
+       OR (s.status = 'delivered' AND s.cod_vnd > 0
+           AND NOT EXISTS (SELECT 1 FROM order_events e
+                           WHERE e.order_id = s.order_id AND e.kind = 'cod_reconciled')));
+
+-- name: record_cod_reconciled
+-- Once per order: a report imported twice records nothing new.
+INSERT INTO order_events (tenant_id, order_id, actor, kind, reason, data)
+SELECT o.tenant_id, o.id, $2, 'cod_reconciled', $3, jsonb_build_object('cod_vnd', r.cod)
+FROM unnest($1::bigint[], $4::bigint[]) AS r(order_id, cod)
+JOIN orders o ON o.id = r.order_id
+WHERE NOT EXISTS (SELECT 1 FROM order_events e
+                  WHERE e.order_id = o.id AND e.kind = 'cod_reconciled');
