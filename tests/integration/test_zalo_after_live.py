@@ -74,7 +74,8 @@ async def test_a_live_over_24_hours_ago_takes_nothing(
     await merge_session(pool, session_id)
     ended = datetime.now(UTC) - timedelta(hours=25)
     await db.execute(
-        "UPDATE live_sessions SET status = 'ended', started_at = $2::timestamptz - interval '1 hour', "
+        "UPDATE live_sessions SET status = 'ended', "
+        "started_at = $2::timestamptz - interval '1 hour', "
         "ended_at = $2, last_comment_at = $2 WHERE id = $1", session_id, ended,
     )  # fmt: skip
     await ingest(pool, arq_pool, [message(oa_id, "m2", "lan", "thêm 2 B01")])
