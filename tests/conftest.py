@@ -7,6 +7,7 @@ flushed Redis database, so tests are isolated from each other and from anything 
 from __future__ import annotations
 
 import os
+import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -58,9 +59,9 @@ def redis_url(service_urls: tuple[str, str]) -> str:
     base = service_urls[1]
     if base.startswith("unix://"):
         return base
-    # One Redis database per xdist worker, so parallel workers never flush each other.
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    number = int(worker.removeprefix("gw") or 0) % 15 + 1
+    # A Redis database of its own for this test session (1-15; 0 is left to the application),
+    # chosen at random so two test runs on one machine rarely flush each other's queues.
+    number = random.Random(os.getpid()).randint(1, 15)
     return with_database(base, str(number))
 
 
