@@ -12,6 +12,7 @@ sent twice and a changed order gets one new message; there is one reminder key p
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ class Delivery:
     text: str
 
 
+ENQUEUE_CONCURRENCY = 16
+
+
 def message_job_id(order_id: int, kind: MessageKind, bucket: int) -> str:
     return f"order-message:{order_id}:{kind.value}:{bucket}"
 
@@ -65,17 +69,23 @@ async def enqueue_order_messages(
     now = time.time()
     bucket = int(now / delay_s) if delay_s > 0 else int(now)
     defer_by = max(0.0, (bucket + 1) * delay_s - now) if delay_s > 0 else 0.0
-    created = 0
-    for order_id in sorted(set(order_ids)):
-        job = await arq.enqueue_job(
-            jobs.SEND_ORDER_MESSAGE,
-            order_id,
-            kind.value,
-            _job_id=message_job_id(order_id, kind, bucket),
-            _defer_by=defer_by,
-        )
-        created += job is not None
-    return created
+    # Concurrently, a bounded number at a time: the merge job waits for these before it is done,
+    # and one Redis round trip after another for 200 orders would add its own latency.
+    limit = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
+
+    async def enqueue(order_id: int) -> bool:
+        async with limit:
+            job = await arq.enqueue_job(
+                jobs.SEND_ORDER_MESSAGE,
+                order_id,
+                kind.value,
+                _job_id=message_job_id(order_id, kind, bucket),
+                _defer_by=defer_by,
+            )
+        return job is not None
+
+    made = await asyncio.gather(*(enqueue(order_id) for order_id in sorted(set(order_ids))))
+    return sum(made)
 
 
 def _facebook_page(row: Any) -> PageRef:

@@ -16,7 +16,7 @@ from arq.connections import ArqRedis
 
 from aggregator import jobs
 
-MERGE_BUCKET_S = 0.25
+MERGE_BUCKET_S = 0.15
 
 
 def merge_job_id(session_id: int, bucket: int) -> str:
