@@ -16,6 +16,7 @@ from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.bench.report import render_figures
 from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.cli_channels import channel_app
+from aggregator.cli_staff import staff_app
 from aggregator.core.cod import Reconciliation
 from aggregator.core.parser import ParserError
 from aggregator.demo import DemoOptions, run_demo
@@ -189,6 +190,7 @@ def parse(
 bench_app = typer.Typer(help="Benchmarks that print figures and ratios against a baseline.")
 app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
+app.add_typer(staff_app, name="staff")
 
 
 @bench_app.command("parse")

@@ -326,6 +326,25 @@ class Payment(Row):
     resolved_by: int | None
 
 
+class StaffSession(Row):
+    table: ClassVar[str] = "staff_sessions"
+    id: int
+    staff_id: int
+    tenant_id: int
+    token_hash: str
+    csrf_token: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class LoginFailure(Row):
+    table: ClassVar[str] = "login_failures"
+    id: int
+    login: str
+    ip: str
+    at: datetime
+
+
 class WorkerHeartbeat(Row):
     table: ClassVar[str] = "worker_heartbeats"
     id: int
@@ -337,5 +356,5 @@ class WorkerHeartbeat(Row):
 ALL_ROW_MODELS: tuple[type[Row], ...] = (
     Tenant, Staff, Channel, Product, LiveSession, SessionStock, Buyer, BuyerIdentity, Comment,
     PlatformOrder, Order, OrderItem, OrderEvent, Shipment, ShipmentEvent, WebhookDelivery,
-    OutboundMessage, WorkerHeartbeat, Payment,
+    OutboundMessage, WorkerHeartbeat, Payment, StaffSession, LoginFailure,
 )  # fmt: skip

@@ -20,6 +20,7 @@ from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
 from aggregator.web.middleware import body_limit, map_errors, observe
 from aggregator.web.payments import setup as setup_payment_webhook
+from aggregator.web.staff_pages import setup as setup_staff_pages
 
 WEB_DIR = Path(__file__).parent
 log = structlog.get_logger()
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     zalo.setup(app)
     setup_buyer_pages(app)
     setup_payment_webhook(app)
+    setup_staff_pages(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

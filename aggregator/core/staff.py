@@ -1,0 +1,77 @@
+"""Staff web app rules, pure: who may open what, the CSRF compare, the login rate limit.
+
+No I/O here: the web layer reads the session and counts refused logins, then asks these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from enum import StrEnum
+
+from schema.enums import StaffRole
+
+# Refused logins per (login, IP) within the window before further tries are turned away.
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_S = 15 * 60
+
+
+class Area(StrEnum):
+    ORDERS = "orders"  # the order queue and order pages
+    PACKING = "packing"  # claim, pick list, scan
+
+
+ROLE_AREAS: dict[StaffRole, frozenset[Area]] = {
+    StaffRole.DIRECTOR: frozenset(Area),
+    StaffRole.STAFF: frozenset({Area.ORDERS, Area.PACKING}),
+    StaffRole.PACKER: frozenset({Area.PACKING}),
+}
+
+
+def may_open(role: StaffRole, area: Area) -> bool:
+    return area in ROLE_AREAS[role]
+
+
+def home_path(role: StaffRole) -> str:
+    """Where a staff member lands after logging in."""
+    return "/don" if may_open(role, Area.ORDERS) else "/dong-goi"
+
+
+def tokens_match(expected: str, given: str) -> bool:
+    """Constant-time compare of a CSRF token (an empty expected token never matches)."""
+    if not expected:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_allowed(recent_failures: int, max_failures: int = LOGIN_MAX_FAILURES) -> bool:
+    """A login may be tried while its (login, IP) has fewer refusals than the limit."""
+    return recent_failures < max_failures
+
+
+def normalized_login(login: str) -> str:
+    return login.strip().lower()
+
+
+def like_pattern(text: str) -> str:
+    """A search text as an ILIKE 'contains' pattern, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def phone_digits(text: str) -> str | None:
+    """A typed phone number (+84 912 345 678, 0912.345.678) as stored (0912345678), else None."""
+    digits = "".join(c for c in text if c.isdigit())
+    if digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits if len(digits) == 10 and digits.startswith("0") else None
+
+
+def scan_matches(order_no: str, scanned: str) -> bool:
+    """A keyboard-wedge scan (maybe with spaces or a lower-case prefix) names this order."""
+    return bool(order_no) and scanned.strip().upper() == order_no.upper()

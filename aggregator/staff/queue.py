@@ -1,0 +1,95 @@
+"""The order queue staff work from: filters, search, one order's page, confirm by phone.
+
+Every query takes the staff member's tenant id: an order of another cooperative is never found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from aggregator.core.staff import like_pattern, phone_digits
+from aggregator.orders.state import transition
+from aggregator.staff.accounts import StaffUser
+from schema.queries import query
+from schema.states import OrderStatus
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    live: int | None = None
+    status: OrderStatus | None = None
+    search: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    orders: list[asyncpg.Record]
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order: asyncpg.Record
+    lines: list[asyncpg.Record]
+    comments: list[asyncpg.Record]
+    events: list[asyncpg.Record]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _search_terms(search: str) -> tuple[str | None, str | None]:
+    """(name pattern, phone): a search that reads as a phone number looks up phones only."""
+    text = search.strip()
+    if not text:
+        return None, None
+    phone = phone_digits(text)
+    if phone is not None:
+        return None, phone
+    return like_pattern(text), None
+
+
+async def order_queue(pool: asyncpg.Pool, staff: StaffUser, wanted: QueueFilter) -> QueuePage:
+    name, phone = _search_terms(wanted.search)
+    rows = await pool.fetch(
+        query("staff_order_queue"), staff.tenant_id, wanted.live,
+        wanted.status.value if wanted.status else None, name, phone, PAGE_SIZE + 1,
+        (wanted.page - 1) * PAGE_SIZE,
+    )  # fmt: skip
+    return QueuePage(list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE)
+
+
+async def lives(pool: asyncpg.Pool, staff: StaffUser) -> list[asyncpg.Record]:
+    return list(await pool.fetch(query("staff_lives"), staff.tenant_id))
+
+
+async def order_view(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> OrderView | None:
+    """The order with its lines, the buyer's comments and its event log; None if not ours."""
+    async with pool.acquire() as conn:
+        order = await conn.fetchrow(query("staff_order"), staff.tenant_id, order_id)
+        if order is None:
+            return None
+        args = (staff.tenant_id, order_id)
+        return OrderView(
+            order,
+            list(await conn.fetch(query("staff_order_lines"), *args)),
+            list(await conn.fetch(query("staff_order_comments"), *args)),
+            list(await conn.fetch(query("staff_order_events"), *args)),
+        )
+
+
+async def confirm_by_phone(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> bool | None:
+    """Staff confirmed the order with the buyer on the phone. None: not this cooperative's order;
+    False: its status does not allow it."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(query("lock_staff_order"), staff.tenant_id, order_id)
+        if row is None:
+            return None
+        moved = await transition(
+            conn, [order_id], OrderStatus.CONFIRMED, actor=staff.actor, reason="confirmed by phone"
+        )
+    return bool(moved.moved)

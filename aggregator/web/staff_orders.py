@@ -1,0 +1,84 @@
+"""Staff pages of the order queue: GET /don (filters, search, pages), GET /don/{id}, and
+POST /don/{id}/xac-nhan (confirmed with the buyer by phone, through the state module)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from aggregator.core.money import format_vnd
+from aggregator.core.staff import Area
+from aggregator.staff.accounts import StaffUser
+from aggregator.staff.queue import QueueFilter, confirm_by_phone, lives, order_queue, order_view
+from aggregator.web.keys import PG_POOL
+from aggregator.web.staff_auth import render, staff_page
+from aggregator.web.staff_text import STATUS_TEXT
+from schema.states import OrderStatus
+
+NOTICES = {
+    "confirmed": "Đã xác nhận đơn.",
+    "refused": "Đơn ở trạng thái này không xác nhận được.",
+}
+
+
+def _int(text: str | None, default: int | None = None) -> int | None:
+    if text is None or not text.strip().isdigit() or len(text) > 18:
+        return default
+    return int(text)
+
+
+def order_id_of(request: web.Request) -> int:
+    order_id = _int(request.match_info["id"])
+    if order_id is None:
+        raise web.HTTPNotFound()
+    return order_id
+
+
+def _filter(request: web.Request) -> QueueFilter:
+    status = request.query.get("status", "")
+    return QueueFilter(
+        live=_int(request.query.get("live")),
+        status=OrderStatus(status) if status in STATUS_TEXT else None,
+        search=request.query.get("q", "")[:100],
+        page=max(1, _int(request.query.get("page"), 1) or 1),
+    )
+
+
+@staff_page(Area.ORDERS)
+async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    pool = request.app[PG_POOL]
+    wanted = _filter(request)
+    found = await order_queue(pool, staff, wanted)
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "found": found, "wanted": wanted,
+        "lives": await lives(pool, staff), "status_text": STATUS_TEXT, "vnd": format_vnd,
+    }  # fmt: skip
+    return render(request, "staff_queue.html", context)
+
+
+@staff_page(Area.ORDERS)
+async def order_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    view = await order_view(request.app[PG_POOL], staff, order_id_of(request))
+    if view is None:
+        raise web.HTTPNotFound()
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
+        "status_text": STATUS_TEXT, "vnd": format_vnd,
+        "notice": NOTICES.get(request.query.get("done", ""), ""),
+    }  # fmt: skip
+    return render(request, "staff_order.html", context)
+
+
+@staff_page(Area.ORDERS)
+async def confirm(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    order_id = order_id_of(request)
+    done = await confirm_by_phone(request.app[PG_POOL], staff, order_id)
+    if done is None:
+        raise web.HTTPNotFound()
+    outcome = "confirmed" if done else "refused"
+    raise web.HTTPSeeOther(location=f"/don/{order_id}?done={outcome}")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/don", queue, name="staff_queue")
+    app.router.add_get("/don/{id}", order_page, name="staff_order")
+    app.router.add_post("/don/{id}/xac-nhan", confirm, name="staff_order_confirm")

@@ -1,0 +1,12 @@
+"""The staff web app's routes: login/logout, the order queue."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from aggregator.web import staff_auth, staff_orders
+
+
+def setup(app: web.Application) -> None:
+    for pages in (staff_auth, staff_orders):
+        pages.setup(app)

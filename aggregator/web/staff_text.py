@@ -1,0 +1,16 @@
+"""Vietnamese words staff pages show for statuses and events."""
+
+from __future__ import annotations
+
+STATUS_TEXT = {
+    "draft": "Nháp",
+    "awaiting_confirmation": "Chờ khách xác nhận",
+    "confirmed": "Đã xác nhận",
+    "packing": "Đang đóng gói",
+    "packed": "Đã đóng gói",
+    "shipped": "Đang giao",
+    "delivered": "Đã giao",
+    "cancelled": "Đã huỷ",
+    "expired": "Hết hạn",
+    "returned": "Hoàn hàng",
+}

@@ -1,0 +1,132 @@
+-- Staff web app: accounts, sessions, login rate limit, order queue, packing.
+-- Every query of a cooperative's data takes the logged-in staff member's tenant id.
+
+-- name: insert_staff
+-- $1 tenant id, $2 login, $3 display name, $4 role, $5 argon2 hash.
+INSERT INTO staff (tenant_id, login, display_name, role, password_hash)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id;
+
+-- name: staff_for_login
+-- $1 login (any case). Active staff only.
+SELECT id, tenant_id, login, display_name, role, password_hash
+FROM staff WHERE lower(login) = lower($1) AND active;
+
+-- name: update_staff_password_hash
+-- $1 staff id, $2 new hash (argon2 parameters changed).
+UPDATE staff SET password_hash = $2 WHERE id = $1;
+
+-- name: insert_staff_session
+-- $1 staff id, $2 tenant id, $3 token hash, $4 csrf token, $5 lifetime in seconds.
+INSERT INTO staff_sessions (staff_id, tenant_id, token_hash, csrf_token, expires_at)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5));
+
+-- name: staff_session_by_token
+-- $1 token hash. A live session of an active staff member.
+SELECT ss.id AS session_id, ss.csrf_token, s.id, s.tenant_id, s.login, s.display_name, s.role,
+       t.name AS tenant_name
+FROM staff_sessions ss
+JOIN staff s ON s.id = ss.staff_id AND s.active AND s.tenant_id = ss.tenant_id
+JOIN tenants t ON t.id = s.tenant_id
+WHERE ss.token_hash = $1 AND ss.expires_at > now();
+
+-- name: delete_staff_session
+-- $1 token hash.
+DELETE FROM staff_sessions WHERE token_hash = $1;
+
+-- name: delete_expired_staff_sessions
+DELETE FROM staff_sessions WHERE expires_at <= now();
+
+-- name: count_login_failures
+-- $1 normalized login, $2 IP, $3 window in seconds.
+SELECT count(*) FROM login_failures
+WHERE login = $1 AND ip = $2 AND at > now() - make_interval(secs => $3);
+
+-- name: insert_login_failure
+-- $1 normalized login, $2 IP.
+INSERT INTO login_failures (login, ip) VALUES ($1, $2);
+
+-- name: clear_login_failures
+-- $1 normalized login, $2 IP: a successful login forgets the earlier mistakes.
+DELETE FROM login_failures WHERE login = $1 AND ip = $2;
+
+-- name: staff_order_queue
+-- $1 tenant id, $2 live session id or NULL, $3 status or NULL, $4 ILIKE name pattern or NULL,
+-- $5 phone or NULL, $6 limit, $7 offset. Newest first.
+SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
+       coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
+       ls.title AS live_title
+FROM orders o
+JOIN buyers b ON b.id = o.buyer_id
+LEFT JOIN live_sessions ls ON ls.id = o.session_id
+WHERE o.tenant_id = $1
+  AND ($2::bigint IS NULL OR o.session_id = $2)
+  AND ($3::text IS NULL OR o.status = $3)
+  AND ($4::text IS NULL
+       OR b.display_name ILIKE $4 OR b.full_name ILIKE $4 OR o.recipient_name ILIKE $4
+       OR o.order_no ILIKE $4)
+  AND ($5::text IS NULL OR b.phone = $5 OR o.recipient_phone = $5)
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT $6 OFFSET $7;
+
+-- name: staff_lives
+-- $1 tenant id. Lives for the queue's filter, newest first.
+SELECT id, title, started_at FROM live_sessions
+WHERE tenant_id = $1 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
+
+-- name: staff_order
+-- $1 tenant id, $2 order id. NULL for an order of another cooperative.
+SELECT o.id, o.order_no, o.status, o.session_id, o.subtotal_vnd, o.shipping_vnd,
+       o.discount_vnd, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
+       o.recipient_phone, o.address_line, o.note, o.created_at, o.claimed_by,
+       b.display_name AS buyer_name, b.phone AS buyer_phone, ls.title AS live_title
+FROM orders o
+JOIN buyers b ON b.id = o.buyer_id
+LEFT JOIN live_sessions ls ON ls.id = o.session_id
+WHERE o.tenant_id = $1 AND o.id = $2;
+
+-- name: staff_order_lines
+-- $1 tenant id, $2 order id.
+SELECT i.id, i.code, i.variant, i.qty, i.unit_price_vnd, i.status, p.name
+FROM order_items i
+LEFT JOIN products p ON p.id = i.product_id
+WHERE i.tenant_id = $1 AND i.order_id = $2 AND i.status <> 'removed'
+ORDER BY i.queue_position, i.id;
+
+-- name: staff_order_comments
+-- $1 tenant id, $2 order id. The comments that made the order's lines.
+SELECT c.id, c.platform, c.author_name, c.body, c.commented_at
+FROM comments c
+WHERE c.tenant_id = $1
+  AND c.id IN (SELECT source_comment_id FROM order_items WHERE order_id = $2 AND tenant_id = $1)
+ORDER BY c.commented_at, c.id;
+
+-- name: staff_order_events
+-- $1 tenant id, $2 order id. Oldest first.
+SELECT at, actor, kind, from_status, to_status, reason
+FROM order_events WHERE tenant_id = $1 AND order_id = $2
+ORDER BY at, id;
+
+-- name: lock_staff_order
+-- $1 tenant id, $2 order id. The order row locked, NULL for another cooperative's order.
+SELECT id, status FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
+-- name: claim_next_order
+-- $1 tenant id, $2 staff id. The oldest confirmed order no other packer holds, locked (SKIP
+-- LOCKED: concurrent claims each take a different one) and marked as this packer's.
+WITH next AS (
+    SELECT id FROM orders
+    WHERE tenant_id = $1 AND status = 'confirmed'
+    ORDER BY created_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE orders o SET claimed_by = $2
+FROM next WHERE o.id = next.id
+RETURNING o.id;
+
+-- name: packing_orders_of_staff
+-- $1 tenant id, $2 staff id. Orders this packer claimed and has not packed yet.
+SELECT id, order_no, created_at FROM orders
+WHERE tenant_id = $1 AND claimed_by = $2 AND status = 'packing'
+ORDER BY updated_at, id;
