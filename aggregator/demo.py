@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,8 @@ from aggregator.commands import migrate_database
 from aggregator.db import create_pool
 from aggregator.errors import ServiceUnavailableError
 from aggregator.queue import create_arq_pool
-from aggregator.rehearsal.demo_live import DemoLiveOptions, run_demo_live
+from aggregator.rehearsal.couriers import demo_couriers
+from aggregator.rehearsal.demo_live import DemoLiveOptions, DemoRun
 from aggregator.settings import Settings
 
 log = structlog.get_logger()
@@ -63,10 +64,12 @@ def child_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def spawn(command: str, settings: Settings) -> subprocess.Popen[bytes]:
+def spawn(
+    command: str, settings: Settings, extra_env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "aggregator", command],
-        env=child_environment(settings),
+        env={**child_environment(settings), **(extra_env or {})},
         start_new_session=True,
         preexec_fn=_die_with_parent,
     )
@@ -120,41 +123,16 @@ class DemoOptions:
     report_path: Path | None = None
 
 
-@contextlib.contextmanager
-def running_children(
-    settings: Settings, commands: Sequence[str] = ("serve", "worker")
-) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Child processes running `chotdon COMMAND` each; all stopped when the block ends."""
-    children: list[subprocess.Popen[bytes]] = []
-    try:
-        for command in commands:
-            children.append(spawn(command, settings))
-        yield children
-    finally:
-        stop_children(children)
-        log.info("processes.stopped", commands=list(commands))
-
-
 @contextlib.asynccontextmanager
 async def running_processes(
-    settings: Settings, commands: Sequence[str]
+    settings: Settings, commands: Sequence[str], extra_env: Mapping[str, str] | None = None
 ) -> AsyncIterator[list[subprocess.Popen[bytes]]]:
     """The same, for async callers: stopping waits in a thread, not on the event loop."""
-    children = [spawn(command, settings) for command in commands]
+    children = [spawn(command, settings, extra_env) for command in commands]
     try:
         yield children
     finally:
         await asyncio.to_thread(stop_children, children)
-
-
-async def _play_live(settings: Settings, options: DemoLiveOptions) -> dict[str, Any]:
-    pool = await create_pool(settings)
-    arq = await create_arq_pool(settings)
-    try:
-        return await run_demo_live(pool, arq, options, Console())
-    finally:
-        await arq.aclose()
-        await pool.close()
 
 
 def _write_report(figures: dict[str, Any], path: Path | None) -> None:
@@ -181,15 +159,34 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
     # A shell may start us with SIGINT ignored (background job); Ctrl-C must still stop the demo.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     asyncio.run(migrate_database(settings))
-    with running_children(settings) as children:
-        asyncio.run(wait_until_healthy(settings.base_url, children))
-        asyncio.run(prove_worker(settings.base_url))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_demo(settings, options))
+    log.info("demo.stopped")
+
+
+async def _demo(settings: Settings, options: DemoOptions) -> None:
+    async with (
+        demo_couriers() as couriers,
+        running_processes(settings, ("serve", "worker"), couriers.environment()) as children,
+    ):
+        await wait_until_healthy(settings.base_url, children)
+        await prove_worker(settings.base_url)
+        couriers.point_webhooks(settings.base_url)
         print(f"chotdon is running: {settings.base_url}/  (Ctrl-C to stop)", flush=True)
         started = time.monotonic()
-        with contextlib.suppress(KeyboardInterrupt):
-            if options.live is not None:
-                figures = asyncio.run(_play_live(settings, options.live))
-                _write_report(figures, options.report_path)
+        if options.live is None:
+            await _watch(children, options.duration_s)
+            return
+        pool = await create_pool(settings)
+        arq = await create_arq_pool(settings)
+        run = DemoRun(pool, arq, options.live, Console(), couriers)
+        try:
+            await run.start()
+            await run.play()
             elapsed = time.monotonic() - started
             left = None if options.duration_s is None else max(0.0, options.duration_s - elapsed)
-            asyncio.run(_watch(children, left))
+            await _watch(children, left)
+        finally:
+            _write_report(await run.stop(), options.report_path)
+            await arq.aclose()
+            await pool.close()

@@ -37,6 +37,12 @@ PRODUCTS = [
     ("05", "Tương Nam Đàn chai 1 lít", ["tương nam đàn", "tương"], [], 45_000, 1_100,
      "HTX Tương Nam Đàn", "Nghệ An", 3),
 ]  # fmt: skip
+# GHN carries the cooperative's parcels; the sender on every label.
+TENANT_SETTINGS = {
+    "courier": "ghn",
+    "sender": {"name": TENANT_NAME, "phone": "0912000111", "address": "Thôn Đông, xã Vũ Hội",
+               "ward": "Xã Vũ Hội", "province": "Hưng Yên"},
+}  # fmt: skip
 SCARCE = {"N01": 12}  # nem chua sells out tonight: the rest of the buyers wait in line
 DEFAULT_STOCK = 500
 
@@ -53,9 +59,11 @@ async def _tenant(conn: Connection) -> int:
     if existing is not None:
         return int(existing)
     tenant_id = await conn.fetchval(
-        "INSERT INTO tenants (slug, name, province) VALUES ($1, $2, 'Thái Bình') RETURNING id",
+        "INSERT INTO tenants (slug, name, province, settings) "
+        "VALUES ($1, $2, 'Thái Bình', $3) RETURNING id",
         TENANT_SLUG,
         TENANT_NAME,
+        TENANT_SETTINGS,
     )
     for code, name, aliases, variants, price, weight, origin, province, stars in PRODUCTS:
         await conn.execute(

@@ -41,7 +41,7 @@ def test_unattended_demo_plays_a_live_writes_its_report_and_stops(tmp_path: Path
     data_dir, port, report = tmp_path / "demo-data", free_port(), tmp_path / "report.json"
     redis_before = embedded_redis_pids()
     result = run_cli(
-        "demo", "--duration", "1", "--port", str(port), "--data-dir", str(data_dir),
+        "demo", "--duration", "18", "--port", str(port), "--data-dir", str(data_dir),
         "--comments", "90", "--live-seconds", "4", "--no-input", "--report", str(report),
         env=cli_env(),
     )  # fmt: skip
@@ -54,6 +54,9 @@ def test_unattended_demo_plays_a_live_writes_its_report_and_stops(tmp_path: Path
     assert set(figures["platforms"]) == {"facebook", "tiktok", "zalo"}
     assert figures["totals"]["comments"] == 90
     assert figures["totals"]["orders"] > 0
+    # staff confirmed and packed orders; the courier simulator picked them up through the API
+    assert figures["totals"]["confirmed"] > 0
+    assert figures["totals"]["shipped"] > 0
     _no_orphans(data_dir, redis_before)
 
 
