@@ -1,12 +1,12 @@
-"""The staff web app's routes: login/logout, the order queue."""
+"""The staff web app's routes: login/logout, the order queue, packing."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from aggregator.web import staff_auth, staff_orders
+from aggregator.web import staff_auth, staff_orders, staff_packing
 
 
 def setup(app: web.Application) -> None:
-    for pages in (staff_auth, staff_orders):
+    for pages in (staff_auth, staff_orders, staff_packing):
         pages.setup(app)

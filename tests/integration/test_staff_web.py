@@ -167,11 +167,17 @@ async def test_another_cooperative_gets_404_on_every_order_url(
     shop = await seed_shop(db)
     other = await seed_shop(db, slug="htx-khac")
     waiting = await add_order(db, shop)
-    await add_order(db, shop, status="packing")
+    packing = await add_order(db, shop, status="packing")
     _, intruder = await add_staff(db, other.tenant_id, StaffRole.DIRECTOR)
     csrf = await log_in(client, intruder)
     assert (await client.get(f"/don/{waiting}")).status == 404
     assert (await client.post(f"/don/{waiting}/xac-nhan", data={"csrf": csrf})).status == 404
+    assert (await client.get(f"/dong-goi/{packing}")).status == 404
+    order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", packing)
+    scan = await client.post(f"/dong-goi/{packing}/quet", data={"csrf": csrf, "barcode": order_no})
+    assert scan.status == 404
+    claimed = await client.post("/dong-goi/nhan", data={"csrf": csrf}, allow_redirects=False)
+    assert claimed.headers["Location"] == "/dong-goi?done=none"  # nothing of theirs to claim
     assert (await client.get("/don/abc")).status == 404
     statuses = await db.fetch("SELECT status FROM orders WHERE tenant_id = $1", shop.tenant_id)
     assert sorted(r["status"] for r in statuses) == ["awaiting_confirmation", "packing"]

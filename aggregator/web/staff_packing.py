@@ -1,0 +1,79 @@
+"""Packing pages: GET /dong-goi (claim button, my open orders), POST /dong-goi/nhan (claim next),
+GET /dong-goi/{id} (pick list and scan form), POST /dong-goi/{id}/quet (barcode scan -> packed)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from aggregator.core.money import format_vnd
+from aggregator.core.staff import Area, scan_matches
+from aggregator.staff.accounts import StaffUser
+from aggregator.staff.packing import claim_next, my_packing, pack_scanned
+from aggregator.staff.queue import order_view
+from aggregator.web.keys import ARQ_POOL, PG_POOL
+from aggregator.web.staff_auth import render, staff_page
+from aggregator.web.staff_orders import order_id_of
+from aggregator.web.staff_text import STATUS_TEXT
+
+NOTICES = {
+    "none": "Không còn đơn nào chờ đóng gói.",
+    "packed": "Đã đóng gói xong, đơn đã chuyển cho đơn vị vận chuyển.",
+}
+
+
+@staff_page(Area.PACKING)
+async def packing_home(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    context = {
+        "staff": staff, "csrf": staff.csrf_token,
+        "mine": await my_packing(request.app[PG_POOL], staff),
+        "notice": NOTICES.get(request.query.get("done", ""), ""),
+    }  # fmt: skip
+    return render(request, "staff_packing.html", context)
+
+
+@staff_page(Area.PACKING)
+async def claim(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    order_id = await claim_next(request.app[PG_POOL], staff)
+    if order_id is None:
+        raise web.HTTPSeeOther(location="/dong-goi?done=none")
+    raise web.HTTPSeeOther(location=f"/dong-goi/{order_id}")
+
+
+async def _pick_list(
+    request: web.Request, staff: StaffUser, status: int = 200, message: str = ""
+) -> web.Response:
+    view = await order_view(request.app[PG_POOL], staff, order_id_of(request))
+    if view is None:
+        raise web.HTTPNotFound()
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
+        "status_text": STATUS_TEXT, "vnd": format_vnd, "message": message,
+    }  # fmt: skip
+    return render(request, "staff_pick.html", context, status=status)
+
+
+@staff_page(Area.PACKING)
+async def pick_list(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return await _pick_list(request, staff)
+
+
+@staff_page(Area.PACKING)
+async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    order_id = order_id_of(request)
+    view = await order_view(request.app[PG_POOL], staff, order_id)
+    if view is None:
+        raise web.HTTPNotFound()
+    form = await request.post()
+    scanned = form.get("barcode")
+    if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
+        return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")
+    if not await pack_scanned(request.app[PG_POOL], request.app[ARQ_POOL], staff, order_id):
+        return await _pick_list(request, staff, 409, "Đơn không ở trạng thái đang đóng gói.")
+    raise web.HTTPSeeOther(location="/dong-goi?done=packed")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/dong-goi", packing_home, name="staff_packing")
+    app.router.add_post("/dong-goi/nhan", claim, name="staff_packing_claim")
+    app.router.add_get("/dong-goi/{id}", pick_list, name="staff_pick_list")
+    app.router.add_post("/dong-goi/{id}/quet", scan, name="staff_packing_scan")
