@@ -1,0 +1,98 @@
+"""The staff web app in a real browser (Debian chromium) at a phone's 360 × 740 viewport.
+
+A staff member logs in and opens the queue; a packer claims the next order and packs it by
+typing its number into the scan field, as a keyboard-wedge barcode scanner does (characters,
+then Enter). Screenshots of each step go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestServer
+
+from aggregator.settings import Settings
+from aggregator.web.app import create_app
+from schema.enums import StaffRole
+from tests.browser.test_buyer_page_browser import ARTIFACTS, CHROMIUM_ARGS, PHONE, _chromium
+from tests.support.factories import seed_shop
+from tests.support.staff import PASSWORD, add_order, add_staff
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+
+@pytest.fixture
+async def staff_browser() -> AsyncIterator[Any]:
+    executable = _chromium()
+    async with playwright_api.async_playwright() as driver:
+        browser = await driver.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
+        try:
+            yield await context.new_page()
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"staff-{name}.png"), full_page=True)
+
+
+async def _fits_the_phone(page: Any) -> None:
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
+
+
+async def _log_in(page: Any, base: str, login: str) -> None:
+    await page.goto(f"{base}/dang-nhap")
+    await page.fill("#login", login)
+    await page.fill("#password", PASSWORD)
+    async with page.expect_navigation():
+        await page.click("#submit")
+
+
+async def test_log_in_open_the_queue_claim_and_pack_by_scanning(
+    settings: Settings, db: asyncpg.Connection, staff_browser: Any
+) -> None:
+    shop = await seed_shop(db)
+    await add_order(db, shop, name="Nguyễn Thị <b>Lan</b>", phone="0912345678")
+    order_id = await add_order(db, shop, status="confirmed", name="Trần Văn Hùng")
+    order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", order_id)
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    server = TestServer(create_app(settings))
+    await server.start_server()
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        page = staff_browser
+        await page.goto(f"{base}/don")  # not logged in: sent to the login page
+        assert page.url.endswith("/dang-nhap")
+        await _fits_the_phone(page)
+        await _shot(page, "1-login")
+        await _log_in(page, base, login)
+        assert page.url.endswith("/don")
+        assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#orders")  # text, not markup
+        await _fits_the_phone(page)
+        await _shot(page, "2-queue")
+        async with page.expect_navigation():
+            await page.click("text=Đóng gói")
+        async with page.expect_navigation():
+            await page.click("#claim")
+        assert page.url.endswith(f"/dong-goi/{order_id}")
+        assert order_no in await page.inner_text("#order-no")
+        await _fits_the_phone(page)
+        await _shot(page, "3-pick-list")
+        await page.focus("#barcode")
+        async with page.expect_navigation():
+            await page.keyboard.type(order_no)
+            await page.keyboard.press("Enter")
+        assert "Đã đóng gói xong" in await page.inner_text("#notice")
+        await _shot(page, "4-packed")
+    finally:
+        await server.close()
+    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "packed"
