@@ -10,7 +10,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aggregator.errors import ChotdonError
+from aggregator.web.keys import PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from schema.queries import query
 
 log = structlog.get_logger()
 
@@ -57,9 +59,38 @@ def body_limit(max_bytes: int) -> Middleware:
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > max_bytes:
             log.warning("http.body_too_large", path=request.path, size=request.content_length)
+            await _record_oversized(request, max_bytes)
             raise web.HTTPRequestEntityTooLarge(
                 max_size=max_bytes, actual_size=request.content_length
             )
         return await handler(request)
 
     return limit
+
+
+# Deliveries from platforms and couriers are recorded even when refused for their size.
+_RECORDED_PREFIXES = ("/webhooks/", "/relay/")
+_SAFE_HEADERS = ("Content-Type", "Content-Length", "User-Agent")
+
+
+def delivery_source(path: str) -> str | None:
+    """'facebook' for /webhooks/facebook, 'relay' for /relay/...; None for other paths."""
+    if path.startswith("/relay/"):
+        return "relay"
+    if path.startswith("/webhooks/"):
+        return path.removeprefix("/webhooks/").split("/", 1)[0] or None
+    return None
+
+
+async def _record_oversized(request: web.Request, max_bytes: int) -> None:
+    source = delivery_source(request.path)
+    if source is None:
+        return
+    headers = {h: request.headers[h] for h in _SAFE_HEADERS if h in request.headers}
+    error = f"body of {request.content_length} bytes is over the {max_bytes}-byte limit"
+    try:
+        await request.app[PG_POOL].execute(
+            query("record_oversized_delivery"), source, headers, error
+        )
+    except Exception:  # the 413 goes out whatever happens to the record
+        log.exception("http.body_too_large_not_recorded", path=request.path)

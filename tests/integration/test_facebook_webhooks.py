@@ -133,9 +133,16 @@ async def test_bad_input_is_refused_recorded_and_changes_nothing(
         huge = b"x" * (settings.max_body_bytes + 1)
         assert await post(client, huge, signed_headers(huge)) == 413
         await drained(client)
-    assert await counts(db) == {"rejected": 5, "comments": 0, "sessions": 1}
+    # the five refused bodies, and the oversized one (refused unread, recorded all the same)
+    assert await counts(db) == {"rejected": 6, "comments": 0, "sessions": 1}
     errors = await db.fetch("SELECT error FROM webhook_deliveries WHERE verified")
     assert all(r["error"] for r in errors)
+    oversized = await db.fetchrow(
+        "SELECT source, verified, length(body) AS size, error FROM webhook_deliveries "
+        "WHERE verification_error LIKE '%size limit%'"
+    )
+    assert (oversized["source"], oversized["verified"], oversized["size"]) == ("facebook", False, 0)
+    assert "over the" in oversized["error"]
 
 
 async def test_live_status_messages_removals_and_phone_hiding(

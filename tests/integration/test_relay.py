@@ -152,7 +152,8 @@ async def test_malformed_or_oversized_batches_are_4xx_and_recorded(
             assert response.status == 413
         await client.app[INGESTOR].drain()
     assert await db.fetchval("SELECT count(*) FROM comments") == 0
-    assert await delivery_counts(db, "relay") == {"rejected": len(bad_bodies) + 1}
+    # the bad bodies, the batch over the comment cap, and the body over the size limit
+    assert await delivery_counts(db, "relay") == {"rejected": len(bad_bodies) + 2}
 
 
 async def test_without_a_live_id_comments_join_the_live_on_air_and_the_schema_is_published(
