@@ -114,6 +114,7 @@ async def log_in(pool: asyncpg.Pool, login: str, password: str, ip: str) -> NewS
 
 async def _new_session(pool: asyncpg.Pool, row: asyncpg.Record) -> NewSession:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await pool.execute(query("delete_expired_staff_sessions"))  # housekeeping, indexed
     await pool.execute(
         query("insert_staff_session"), row["id"], row["tenant_id"], token_hash(token), csrf,
         float(SESSION_TTL_S),

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from aggregator.core.staff import token_hash
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
@@ -32,7 +33,15 @@ async def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
     client: Client, db: asyncpg.Connection
 ) -> None:
     shop = await seed_shop(db)
-    _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    staff_id, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    await db.execute(
+        "INSERT INTO staff_sessions (staff_id, tenant_id, token_hash, csrf_token, expires_at) "
+        "VALUES ($1, $2, $3, 'old', now() - interval '1 second')",
+        staff_id, shop.tenant_id, token_hash("expired-token"),
+    )  # fmt: skip
+    assert (
+        await client.get("/don", cookies={"cd_staff": "expired-token"}, allow_redirects=False)
+    ).status == 303
     answer = await client.post(
         "/dang-nhap",
         data={"csrf": await _login_form(client), "login": login.upper(), "password": PASSWORD},
@@ -43,7 +52,7 @@ async def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
     session = next(c for c in cookie if c.startswith("cd_staff="))
     assert "HttpOnly" in session and "SameSite=Lax" in session and "Secure" not in session
     token = session.split(";")[0].split("=", 1)[1]
-    stored = await db.fetchval("SELECT token_hash FROM staff_sessions")
+    stored = await db.fetchval("SELECT token_hash FROM staff_sessions")  # the expired one is gone
     assert stored != token and len(stored) == 64  # only a hash of the token is kept
     page = await client.get("/don")
     assert page.status == 200
