@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     zalo_app_id: str = ""
     zalo_oa_secret_key: SecretStr | None = None
     zalo_openapi_url: str = "https://openapi.zalo.me"
+    # Zalo OA token refresh: the app secret (header secret_key) and the OAuth base URL.
+    zalo_app_secret: SecretStr | None = None
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)

@@ -24,6 +24,7 @@ from workers.platform_jobs import (
 )
 from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
 from workers.system_jobs import record_heartbeat
+from workers.token_jobs import platform_token_refresh_job
 
 FUNCTIONS = [
     func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5),
@@ -51,6 +52,7 @@ CRON_JOBS = [
     cron(sweep_shipments_job, name=jobs.SWEEP_SHIPMENTS, second={7, 37}, unique=True),
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
     cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
+    cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),
 ]
 
 

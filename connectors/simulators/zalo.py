@@ -1,6 +1,8 @@
 """A fake Zalo OA for demo and tests, speaking the documented wire format.
 
 POST /v3.0/oa/message/cs     a customer-service text (header access_token), recorded in state.sent
+POST /v4/oa/access_token     refresh (header secret_key; form refresh_token, app_id): a new access
+                             token and a new single-use refresh token; a used one is refused
 Webhooks go the other way: `user_text` builds a user_send_text event and `webhook_headers` signs it
 with X-ZEvent-Signature, so tests exercise the connector's real verification.
 """
@@ -26,6 +28,19 @@ class ZaloState:
     secret: str
     tokens: dict[str, str] = field(default_factory=dict)  # access token → OA id
     sent: list[dict[str, Any]] = field(default_factory=list)
+    app_secret: str = "zalo-app-secret"
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # unused refresh token → OA id
+    used_refresh_tokens: set[str] = field(default_factory=set)
+    token_calls: int = 0
+    expires_in_s: int = 90_000  # about 25 hours, as Zalo
+
+    def issue_tokens(self, oa_id: str) -> tuple[str, str]:
+        """A fresh (access token, refresh token) pair for the OA."""
+        n = next(_ids)
+        access, refresh = f"zat-{oa_id}-{n}", f"zrt-{oa_id}-{n}"
+        self.tokens[access] = oa_id
+        self.refresh_tokens[refresh] = oa_id
+        return access, refresh
 
 
 async def send_cs(request: web.Request) -> web.Response:
@@ -45,6 +60,26 @@ async def send_cs(request: web.Request) -> web.Response:
     )
 
 
+async def access_token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.token_calls += 1
+    form = await request.post()
+    if request.headers.get("secret_key") != state.app_secret or form.get("app_id") != state.app_id:
+        return web.json_response({"error": -14003, "error_name": "Invalid app secret"})
+    refresh = str(form.get("refresh_token", ""))
+    oa_id = state.refresh_tokens.pop(refresh, None)
+    if oa_id is None or form.get("grant_type") != "refresh_token":
+        used = refresh in state.used_refresh_tokens
+        name = "Refresh token was used" if used else "Invalid refresh token"
+        return web.json_response({"error": -14014, "error_name": name})
+    state.used_refresh_tokens.add(refresh)
+    access, new_refresh = state.issue_tokens(oa_id)
+    expires_in = str(state.expires_in_s)
+    return web.json_response(
+        {"access_token": access, "refresh_token": new_refresh, "expires_in": expires_in}
+    )
+
+
 STATE = web.AppKey("zalo_state", ZaloState)
 
 
@@ -52,6 +87,7 @@ def create_app(state: ZaloState) -> web.Application:
     app = web.Application()
     app[STATE] = state
     app.router.add_post("/v3.0/oa/message/cs", send_cs)
+    app.router.add_post("/v4/oa/access_token", access_token)
     return app
 
 
