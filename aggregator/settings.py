@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     tiktok_app_key: str = ""
     tiktok_app_secret: SecretStr | None = None
     tiktok_api_url: str = "https://open-api.tiktokglobalshop.com"
+    tiktok_auth_url: str = "https://auth.tiktok-shops.com"  # token refresh
     tiktok_sync_overlap_s: int = Field(default=300, ge=0)
     tiktok_first_sync_s: int = Field(default=86_400, ge=60)
     # Zalo OA: X-ZEvent-Signature = sha256(app id + body + timestamp + OA secret key).

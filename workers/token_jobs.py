@@ -1,4 +1,4 @@
-"""Cron: refresh Zalo OA (and TikTok shop) access tokens before they expire.
+"""Cron: refresh Zalo OA and TikTok shop access tokens before they expire.
 
 The rules (claim under a row lock, save the answer at once, what a crash costs) live in
 aggregator/platforms/token_refresh.py; this job only builds the platform's token call.
@@ -16,6 +16,7 @@ import structlog
 from aggregator.platforms.channels import cipher
 from aggregator.platforms.token_refresh import Refresher, refresh_due
 from aggregator.settings import Settings
+from connectors.tiktok.auth import refresh_shop_token
 from connectors.tokens import TokenPair
 from connectors.zalo.oauth import refresh_oa_token
 from schema.enums import Platform
@@ -38,12 +39,26 @@ def zalo_refresher(http: aiohttp.ClientSession, settings: Settings) -> Refresher
     return refresher
 
 
+def tiktok_refresher(http: aiohttp.ClientSession, settings: Settings) -> Refresher | None:
+    if settings.tiktok_app_secret is None or not settings.tiktok_app_key:
+        return None
+    call = functools.partial(
+        refresh_shop_token, http, settings.tiktok_auth_url, settings.tiktok_app_key,
+        settings.tiktok_app_secret.get_secret_value(),
+    )  # fmt: skip
+
+    async def refresher(refresh_token: str) -> TokenPair:
+        return await call(refresh_token)
+
+    return refresher
+
+
 async def platform_token_refresh_job(ctx: dict[str, Any]) -> dict[str, int]:
     """Refresh every due channel; returns how many ended how, per platform."""
     settings: Settings = ctx[SETTINGS]
     done: dict[str, int] = {}
     async with aiohttp.ClientSession() as http:
-        builders = {Platform.ZALO: zalo_refresher}
+        builders = {Platform.ZALO: zalo_refresher, Platform.TIKTOK: tiktok_refresher}
         for platform, build in builders.items():
             refresher = build(http, settings)
             if refresher is None:

@@ -4,6 +4,8 @@ Routes (the API base URL is the server's root):
 POST /order/202309/orders/search             orders of the shop by update time, cursor paging
 GET  /order/202309/orders?ids=…              details of up to 50 orders
 POST /customer_service/202309/conversations/{id}/messages    recorded in state.sent
+GET  /api/v2/token/refresh                   app_key, app_secret, refresh_token: a new token pair;
+                                             each refresh token works once (state.refresh_tokens)
 Every call must be signed (sign over path, sorted params and body), carry a fresh timestamp, a
 known shop_cipher and that shop's x-tts-access-token. `state.rate_limit_next = n` answers the next
 n calls with HTTP 429. Webhooks go the other way: `post_notification` signs and POSTs them, and
@@ -46,6 +48,8 @@ class TikTokState:
     rate_limit_next: int = 0
     calls: list[str] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # unused refresh token → cipher
+    token_calls: int = 0
 
     def add_shop(self, shop_id: str, token: str) -> SimShop:
         shop = SimShop(shop_id, f"cipher-{shop_id}", token)
@@ -162,6 +166,28 @@ async def send_message(request: web.Request) -> web.Response:
     return _ok({"message_id": message_id})
 
 
+async def refresh_token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.token_calls += 1
+    params = request.query
+    if params.get("app_key") != state.app_key or params.get("app_secret") != state.app_secret:
+        return _error(401, 106001, "invalid app_key or app_secret")
+    shop_cipher = state.refresh_tokens.pop(params.get("refresh_token", ""), None)
+    if shop_cipher is None or params.get("grant_type") != "refresh_token":
+        return _error(400, 36004005, "invalid or used refresh_token")
+    shop, n, now = state.shops[shop_cipher], next(_ids), int(time.time())
+    shop.token, new_refresh = f"tts-access-{n}", f"tts-refresh-{n}"
+    state.refresh_tokens[new_refresh] = shop_cipher
+    return _ok(
+        {
+            "access_token": shop.token,
+            "access_token_expire_in": now + 7 * 86_400,
+            "refresh_token": new_refresh,
+            "refresh_token_expire_in": now + 60 * 86_400,
+        }
+    )
+
+
 STATE = web.AppKey("tiktok_state", TikTokState)
 
 
@@ -170,6 +196,7 @@ def create_app(state: TikTokState) -> web.Application:
     app[STATE] = state
     app.router.add_post("/order/202309/orders/search", search)
     app.router.add_get("/order/202309/orders", details)
+    app.router.add_get("/api/v2/token/refresh", refresh_token)
     app.router.add_post(
         "/customer_service/202309/conversations/{conversation_id}/messages", send_message
     )
