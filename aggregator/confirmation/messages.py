@@ -12,8 +12,6 @@ sent twice and a changed order gets one new message; there is one reminder key p
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +27,7 @@ from aggregator.confirmation.summary import reminder_text, summary_text
 from aggregator.confirmation.view import EDITABLE, OrderPage, load_order_page
 from aggregator.facebook import outbound as facebook
 from aggregator.facebook.pages import PageRef
+from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
 from aggregator.platforms import outbound as platforms
 from aggregator.platforms.channels import ChannelRef
@@ -51,9 +50,6 @@ class Delivery:
     text: str
 
 
-ENQUEUE_CONCURRENCY = 16
-
-
 def message_job_id(order_id: int, kind: MessageKind, bucket: int) -> str:
     return f"order-message:{order_id}:{kind.value}:{bucket}"
 
@@ -66,26 +62,14 @@ async def enqueue_order_messages(
 ) -> int:
     """One message job per order per time bucket, run at the bucket's end: a burst of comments
     (many merges) becomes one message with the final state. Returns how many jobs were new."""
-    now = time.time()
-    bucket = int(now / delay_s) if delay_s > 0 else int(now)
-    defer_by = max(0.0, (bucket + 1) * delay_s - now) if delay_s > 0 else 0.0
-    # Concurrently, a bounded number at a time: the merge job waits for these before it is done,
-    # and one Redis round trip after another for 200 orders would add its own latency.
-    limit = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
-
-    async def enqueue(order_id: int) -> bool:
-        async with limit:
-            job = await arq.enqueue_job(
-                jobs.SEND_ORDER_MESSAGE,
-                order_id,
-                kind.value,
-                _job_id=message_job_id(order_id, kind, bucket),
-                _defer_by=defer_by,
-            )
-        return job is not None
-
-    made = await asyncio.gather(*(enqueue(order_id) for order_id in sorted(set(order_ids))))
-    return sum(made)
+    return await enqueue_per_bucket(
+        arq,
+        jobs.SEND_ORDER_MESSAGE,
+        order_ids,
+        bucket_s=delay_s,
+        job_id=lambda order_id, bucket: message_job_id(order_id, kind, bucket),
+        args=lambda order_id: (order_id, kind.value),
+    )
 
 
 def _facebook_page(row: Any) -> PageRef:

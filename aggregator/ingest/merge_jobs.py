@@ -9,12 +9,12 @@ commit, and so its enqueue, comes after the bucket ended), so nothing waits for 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from arq.connections import ArqRedis
 
 from aggregator import jobs
+from aggregator.ingest.buckets import enqueue_per_bucket
 
 MERGE_BUCKET_S = 0.15
 
@@ -27,16 +27,6 @@ async def enqueue_merges(
     arq: ArqRedis, session_ids: Iterable[int], bucket_s: float = MERGE_BUCKET_S
 ) -> int:
     """Enqueue one merge per session for the current bucket; returns how many jobs were new."""
-    now = time.time()
-    bucket = int(now / bucket_s)
-    created = 0
-    defer_by = max(0.0, (bucket + 1) * bucket_s - now)
-    for session_id in sorted(set(session_ids)):
-        job = await arq.enqueue_job(
-            jobs.MERGE_SESSION,
-            session_id,
-            _job_id=merge_job_id(session_id, bucket),
-            _defer_by=defer_by,
-        )
-        created += job is not None
-    return created
+    return await enqueue_per_bucket(
+        arq, jobs.MERGE_SESSION, session_ids, bucket_s=bucket_s, job_id=merge_job_id
+    )

@@ -7,7 +7,6 @@ re-enqueues the shops whose stored states are still unapplied (Redis lost the jo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 import asyncpg
@@ -15,6 +14,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator import jobs
+from aggregator.ingest.buckets import enqueue_per_bucket
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -30,19 +30,13 @@ async def enqueue_platform_orders(
     arq: ArqRedis, channel_ids: Iterable[int], bucket_s: float = PLATFORM_BUCKET_S
 ) -> int:
     """One apply job per shop for the current bucket; returns how many jobs were new."""
-    now = time.time()
-    bucket = int(now / bucket_s)
-    defer_by = max(0.0, (bucket + 1) * bucket_s - now)
-    created = 0
-    for channel_id in sorted(set(channel_ids)):
-        job = await arq.enqueue_job(
-            jobs.APPLY_PLATFORM_ORDERS,
-            channel_id,
-            _job_id=platform_orders_job_id(channel_id, bucket),
-            _defer_by=defer_by,
-        )
-        created += job is not None
-    return created
+    return await enqueue_per_bucket(
+        arq,
+        jobs.APPLY_PLATFORM_ORDERS,
+        channel_ids,
+        bucket_s=bucket_s,
+        job_id=platform_orders_job_id,
+    )
 
 
 async def requeue_unapplied_platform_orders(
