@@ -31,6 +31,7 @@ from aggregator.errors import ServiceUnavailableError
 from aggregator.queue import create_arq_pool
 from aggregator.rehearsal.couriers import demo_couriers
 from aggregator.rehearsal.demo_live import DemoLiveOptions, DemoRun
+from aggregator.rehearsal.logins import demo_logins, format_logins
 from aggregator.settings import Settings
 
 log = structlog.get_logger()
@@ -182,6 +183,7 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
         run = DemoRun(pool, arq, options.live, Console(), couriers)
         try:
             await run.start()
+            print(format_logins(settings.base_url, await demo_logins(pool)), flush=True)
             await run.play()
             elapsed = time.monotonic() - started
             left = None if options.duration_s is None else max(0.0, options.duration_s - elapsed)
