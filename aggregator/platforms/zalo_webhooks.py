@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from arq.connections import ArqRedis
 
+from aggregator.confirmation.replies import enqueue_buyer_reply
 from aggregator.facebook.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.answers import Answer, refuse, reject
@@ -20,7 +22,7 @@ from aggregator.platforms.channels import ChannelDirectory
 from connectors.errors import PayloadError, SignatureError
 from connectors.zalo.signature import SIGNATURE_HEADER, verify
 from connectors.zalo.webhook import comment_event, parse_event
-from schema.enums import DeliveryStatus
+from schema.enums import DeliveryStatus, Platform
 
 log = structlog.get_logger()
 SOURCE = "zalo"
@@ -34,6 +36,7 @@ class ZaloWebhooks:
     accounts: ChannelDirectory
     app_id: str
     secret: str
+    arq: ArqRedis | None = None  # hands buyers' replies to the confirmation job
 
     async def receive(self, body: bytes, headers: Any) -> Answer:
         kept = sanitise_headers(headers)
@@ -63,5 +66,11 @@ class ZaloWebhooks:
         comment = comment_event(event)
         if comment is not None:
             await self.ingestor.submit(comment)
+            if account is not None and self.arq is not None:
+                # The same message may confirm the buyer's order ("ok", a phone, an address).
+                await enqueue_buyer_reply(
+                    self.arq, Platform.ZALO, comment.channel_external_id,
+                    comment.author_external_id, comment.external_id, comment.text,
+                )  # fmt: skip
         log.info("zalo.event", event_name=event.event_name, oa=event.recipient.id)
         return Answer(200, OK)

@@ -9,7 +9,7 @@ from aiohttp import web
 from aggregator.facebook.deliveries import DeliveryRecorder
 from aggregator.platforms.channels import ChannelDirectory
 from aggregator.platforms.zalo_webhooks import SOURCE, ZaloWebhooks
-from aggregator.web.keys import INGESTOR, PG_POOL, SETTINGS, ZALO_WEBHOOKS
+from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, ZALO_WEBHOOKS
 from schema.enums import Platform
 
 
@@ -29,6 +29,7 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
             accounts=ChannelDirectory(pool, Platform.ZALO),
             app_id=settings.zalo_app_id,
             secret=secret.get_secret_value() if secret is not None else "",
+            arq=app[ARQ_POOL],
         )
         yield
 

@@ -7,7 +7,9 @@ from typing import Any
 import asyncpg
 import orjson
 from aiohttp.test_utils import TestClient
+from arq.connections import ArqRedis
 
+from aggregator import jobs
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from connectors.simulators.zalo import ZaloState, user_text, webhook_headers
@@ -94,3 +96,16 @@ async def test_other_events_and_unknown_oas_are_recorded_and_nothing_is_lost(
         await client.app[INGESTOR].drain()
     assert await db.fetchval("SELECT status FROM comments") == "orphaned"
     assert await delivery_counts(db, "zalo") == {"processed": 2, "rejected": 1}
+
+
+async def test_a_buyer_text_also_reaches_the_reply_job_once(
+    settings: Settings, db: asyncpg.Connection, arq_pool: ArqRedis
+) -> None:
+    oa_id, _ = await seed_oa(db, settings)
+    body = user_text(STATE, oa_id, "zuser2", "ok shop, xác nhận nhé", msg_id="m-7")
+    async with app_client(platform_settings(settings)) as client:
+        for _ in range(2):  # Zalo retries: the reply is handed over once
+            assert await post(client, body, webhook_headers(STATE, body)) == 200
+        await client.app[INGESTOR].drain()
+    replies = [j for j in await arq_pool.queued_jobs() if j.function == jobs.BUYER_REPLY]
+    assert [list(j.args) for j in replies] == [["zalo", oa_id, "zuser2", "ok shop, xác nhận nhé"]]
