@@ -156,6 +156,9 @@ async def test_order_page_and_confirm_by_phone(client: Client, db: asyncpg.Conne
     assert "&lt;b&gt;Lan&lt;/b&gt;" in page and "<b>Lan</b>" not in page
     assert "chốt A01 x2 &lt;script&gt;" in page and "Gạo ST25" in page
     assert "360.000" in page and 'id="confirm"' in page
+    # the call script reads the order back to the buyer, escaped like everything else
+    assert 'id="call-script"' in page
+    assert "anh/chị &lt;b&gt;Lan&lt;/b&gt;" in page and "2 × Gạo ST25" in page
     no_csrf = await client.post(f"/don/{order_id}/xac-nhan", data={"csrf": "x"})
     assert no_csrf.status == 403
     done = await client.post(f"/don/{order_id}/xac-nhan", data={"csrf": csrf})
