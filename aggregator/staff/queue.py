@@ -93,3 +93,12 @@ async def confirm_by_phone(pool: asyncpg.Pool, staff: StaffUser, order_id: int) 
             conn, [order_id], OrderStatus.CONFIRMED, actor=staff.actor, reason="confirmed by phone"
         )
     return bool(moved.moved)
+
+
+async def confirmation_rates(pool: asyncpg.Pool, staff: StaffUser) -> list[dict[str, object]]:
+    """Per recent live: orders from comments, how many were confirmed, the rate in percent."""
+    rows = await pool.fetch(query("confirmation_rates"), staff.tenant_id)
+    return [
+        {**dict(r), "rate": round(100 * r["confirmed"] / r["orders"]) if r["orders"] else None}
+        for r in rows
+    ]

@@ -8,10 +8,18 @@ from aiohttp import web
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
-from aggregator.staff.queue import QueueFilter, confirm_by_phone, lives, order_queue, order_view
+from aggregator.staff.queue import (
+    QueueFilter,
+    confirm_by_phone,
+    confirmation_rates,
+    lives,
+    order_queue,
+    order_view,
+)
 from aggregator.web.keys import PG_POOL
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
+from schema.enums import StaffRole
 from schema.states import OrderStatus
 
 NOTICES = {
@@ -51,6 +59,9 @@ async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     context = {
         "staff": staff, "csrf": staff.csrf_token, "found": found, "wanted": wanted,
         "lives": await lives(pool, staff), "status_text": STATUS_TEXT, "vnd": format_vnd,
+        "rates": (
+            await confirmation_rates(pool, staff) if staff.role is StaffRole.DIRECTOR else []
+        ),
     }  # fmt: skip
     return render(request, "staff_queue.html", context)
 

@@ -130,3 +130,18 @@ RETURNING o.id;
 SELECT id, order_no, created_at FROM orders
 WHERE tenant_id = $1 AND claimed_by = $2 AND status = 'packing'
 ORDER BY updated_at, id;
+
+-- name: confirmation_rates
+-- $1 tenant id. For the director: of the orders each recent live took from comments, how many
+-- buyers confirmed (or went further), how many let the hold expire.
+SELECT ls.id, ls.title,
+       count(o.id) AS orders,
+       count(o.id) FILTER (WHERE o.status IN ('confirmed', 'packing', 'packed', 'shipped',
+                                              'delivered', 'returned')) AS confirmed,
+       count(o.id) FILTER (WHERE o.status = 'expired') AS expired
+FROM live_sessions ls
+LEFT JOIN orders o ON o.session_id = ls.id AND o.source = 'comment'
+WHERE ls.tenant_id = $1
+GROUP BY ls.id, ls.title, ls.started_at
+ORDER BY ls.started_at DESC NULLS LAST, ls.id DESC
+LIMIT 10;

@@ -194,3 +194,21 @@ async def test_another_cooperative_gets_404_on_every_order_url(
     statuses = await db.fetch("SELECT status FROM orders WHERE tenant_id = $1", shop.tenant_id)
     assert sorted(r["status"] for r in statuses) == ["awaiting_confirmation", "packing"]
     assert await db.fetchval("SELECT count(*) FROM order_events") == 0
+
+
+async def test_the_director_sees_the_confirmation_rate_per_live(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    shop = await seed_shop(db)
+    for status in ("confirmed", "shipped", "expired", "awaiting_confirmation"):
+        await add_order(db, shop, status=status)
+    await db.execute("UPDATE orders SET source = 'comment'")
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, director)
+    page = await (await client.get("/don")).text()
+    assert 'id="rates"' in page
+    assert "<td>4</td><td>2</td><td>1</td><td>50%</td>" in page
+    await client.post("/dang-xuat", data={"csrf": hidden(page)})
+    _, clerk = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    await log_in(client, clerk)
+    assert 'id="rates"' not in await (await client.get("/don")).text()
