@@ -56,6 +56,9 @@ class Match:
     mark_paid: bool
 
 
+CLOSED_WITHOUT_SALE = frozenset({"cancelled", "expired"})
+
+
 def _authentic(settings: Settings, body: bytes, headers: Any) -> str | None:
     """None if the request is ours, else why not (never echoing what was presented)."""
     if settings.payment_webhook_secret is None:
@@ -84,6 +87,10 @@ async def _match(conn: Connection, notice: PaymentNotice) -> Match:
     order = await conn.fetchrow(query("order_for_payment"), order_no) if order_no else None
     if order is None:
         return Match(None, None, order_no, PaymentStatus.UNMATCHED, False)
+    if order["status"] in CLOSED_WITHOUT_SALE:
+        # Nothing is owed on a cancelled or expired order: the money waits on the staff list,
+        # to refund or to revive the order, and the order itself is not marked paid.
+        return Match(order["tenant_id"], order["id"], order_no, PaymentStatus.OVERPAID, False)
     paid = await conn.fetchval(query("paid_so_far"), order["id"]) + notice.amount
     if order["paid_at"] is not None or paid > order["total_vnd"]:
         status = PaymentStatus.OVERPAID

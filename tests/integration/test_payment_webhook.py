@@ -105,6 +105,17 @@ async def test_partial_overpaid_and_unmatched_transfers_wait_for_staff(
     assert [p["transaction_id"] for p in nobodys] == ["t2", "t5"]
 
 
+async def test_a_transfer_for_an_expired_order_waits_for_staff_and_pays_nothing(
+    client: TestClient[Any, Any], db: asyncpg.Connection, pool: asyncpg.Pool, order: asyncpg.Record
+) -> None:
+    await db.execute("UPDATE orders SET status = 'expired' WHERE id = $1", order["id"])
+    body = {"transaction_id": "late-1", "amount": 360_000, "content": order["order_no"]}
+    assert (await _notify(client, body, TOKEN))[1]["status"] == "overpaid"
+    assert await db.fetchval("SELECT paid_at FROM orders WHERE id = $1", order["id"]) is None
+    tenant = await db.fetchval("SELECT tenant_id FROM orders WHERE id = $1", order["id"])
+    assert [p["transaction_id"] for p in await payments_for_staff(pool, tenant)] == ["late-1"]
+
+
 async def test_hmac_mode_and_refused_requests_are_recorded(
     settings: Settings, db: asyncpg.Connection, order: asyncpg.Record
 ) -> None:
