@@ -31,6 +31,7 @@ MESSAGES = {
     "note": "Ghi chú tối đa 500 ký tự.",
     "payment": "Vui lòng chọn cách thanh toán.",
     "vietqr": "Hợp tác xã chưa nhận chuyển khoản: vui lòng chọn thanh toán khi nhận hàng (COD).",
+    "prepay": "Đơn này cần chuyển khoản trước (VietQR); hợp tác xã không nhận COD cho đơn này.",
     "qty": f"Số lượng phải là số nguyên từ 0 đến {MAX_QTY}.",
 }
 
@@ -76,16 +77,25 @@ def read_quantities(
     return quantities
 
 
-def _payment(raw: str, accepts_transfer: bool, errors: dict[str, str]) -> PaymentMethod:
+def _payment(
+    raw: str, accepts_transfer: bool, cod_allowed: bool, errors: dict[str, str]
+) -> PaymentMethod:
     if raw not in (PaymentMethod.COD, PaymentMethod.VIETQR):
         errors["payment"] = MESSAGES["payment"]
     elif raw == PaymentMethod.VIETQR and not accepts_transfer:
         errors["payment"] = MESSAGES["vietqr"]
+    elif raw == PaymentMethod.COD and not cod_allowed:
+        errors["payment"] = MESSAGES["prepay"]
     return PaymentMethod.VIETQR if raw == PaymentMethod.VIETQR else PaymentMethod.COD
 
 
 def read_delivery(
-    form: Mapping[str, str], divisions: Divisions, accepts_transfer: bool, errors: dict[str, str]
+    form: Mapping[str, str],
+    divisions: Divisions,
+    accepts_transfer: bool,
+    errors: dict[str, str],
+    *,
+    cod_allowed: bool = True,
 ) -> Delivery:
     """The recipient, address and payment; a message per wrong field goes into `errors`."""
     name = clean_text(form.get("name"), MAX_NAME).replace("\n", " ")
@@ -106,7 +116,7 @@ def read_delivery(
     note = clean_text(form.get("note"), MAX_NOTE)
     if len(note) > MAX_NOTE:
         errors["note"] = MESSAGES["note"]
-    payment = _payment(form.get("payment", ""), accepts_transfer, errors)
+    payment = _payment(form.get("payment", ""), accepts_transfer, cod_allowed, errors)
     return Delivery(name, phone or "", province, ward, address, note, payment)
 
 
@@ -117,12 +127,15 @@ def read_form(
     *,
     accepts_transfer: bool,
     confirming: bool,
+    cod_allowed: bool = True,
 ) -> FormReading:
     """Quantities always; the delivery part only when the buyer presses confirm."""
     reading = FormReading()
     reading.values = {k: clean_text(v, MAX_NOTE) for k, v in form.items() if isinstance(v, str)}
     reading.quantities = read_quantities(form, line_ids, reading.errors)
     if confirming:
-        delivery = read_delivery(form, divisions, accepts_transfer, reading.errors)
+        delivery = read_delivery(
+            form, divisions, accepts_transfer, reading.errors, cod_allowed=cod_allowed
+        )
         reading.delivery = None if reading.errors else delivery
     return reading

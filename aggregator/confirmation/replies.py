@@ -90,7 +90,10 @@ async def confirm_by_reply(
         return ReplyOutcome(order_id if page else None)
     errors: dict[str, str] = {}
     accepts = page.bank is not None
-    delivery = read_delivery(_delivery_form(page, reading), divisions(), accepts, errors)
+    delivery = read_delivery(
+        _delivery_form(page, reading), divisions(), accepts, errors,
+        cod_allowed=not page.prepay_required,
+    )  # fmt: skip
     if not reading.confirm or errors:
         missing = tuple(sorted(errors)) if reading.confirm else ()
         await _record(pool, page, reading, f"needs {', '.join(missing)}" if missing else "noted")

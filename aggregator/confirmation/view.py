@@ -9,6 +9,7 @@ from typing import Any
 
 from aggregator.core.vietqr import BankAccount
 from aggregator.db import Connection
+from aggregator.shipping.risk import order_risk
 from schema.enums import HoldMode, ItemStatus, PaymentMethod
 from schema.queries import query
 from schema.states import OrderStatus
@@ -71,6 +72,8 @@ class OrderPage:
     shipping_estimate_vnd: int | None
     lines: tuple[PageLine, ...]
     prefill: Prefill
+    # The director requires prepayment from this buyer's "bom hàng" risk level up: no COD.
+    prepay_required: bool = False
 
     @property
     def editable(self) -> bool:
@@ -161,4 +164,5 @@ async def load_order_page(conn: Connection, order_id: int) -> OrderPage | None:
         shipping_estimate_vnd=int(estimate) if isinstance(estimate, int) else None,
         lines=lines,
         prefill=await _prefill(conn, row),
+        prepay_required=(await order_risk(conn, order_id)).prepay_required,
     )

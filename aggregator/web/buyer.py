@@ -160,6 +160,7 @@ async def _handle_post(request: web.Request, page: OrderPage, form: dict[str, st
         divisions(),
         accepts_transfer=page.bank is not None,
         confirming=confirming,
+        cod_allowed=not page.prepay_required,
     )
     if reading.errors:
         raise FormError(reading.errors)

@@ -300,3 +300,28 @@ async def test_a_page_shown_before_the_buyer_commented_again_must_be_looked_at_a
     assert answer.status == 409
     assert "vừa được cập nhật" in await answer.text()
     assert (await _order(db, order_id))["status"] == "awaiting_confirmation"
+
+
+async def test_a_risky_buyer_must_prepay_when_the_director_says_so(
+    rig: Rig, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, shop: Shop
+) -> None:
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "bom", "chốt A01")
+    await db.execute(  # two COD parcels refused before: "high" risk; prepay from "medium" up
+        "UPDATE buyers SET returned_count = 2 FROM orders o WHERE o.buyer_id = buyers.id "
+        "AND o.id = $1",
+        order_id,
+    )
+    await db.execute(
+        "UPDATE tenants SET settings = settings || '{\"prepay_at_risk\": \"medium\"}'::jsonb "
+        "WHERE id = $1",
+        shop.tenant_id,
+    )
+    _, html = await _open(rig, order_id)
+    assert 'id="prepay"' in html and 'id="pay-cod"' not in html
+    status, page = await _post(rig, order_id, "confirm", **_delivery(payment="cod"))
+    assert status == 400
+    assert "cần chuyển khoản trước" in page
+    assert (await _order(db, order_id))["status"] == "awaiting_confirmation"
+    status, _ = await _post(rig, order_id, "confirm", **_delivery(payment="vietqr"))
+    assert status == 303
+    assert (await _order(db, order_id))["payment_method"] == "vietqr"
