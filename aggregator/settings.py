@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Facebook: the Meta app secret signs webhooks (X-Hub-Signature-256); the verify token answers
     # the subscription handshake. Base URLs point at the simulator in demo and tests.
     facebook_app_secret: SecretStr | None = None
+    # Messages a Page sends per second at most, across all workers (below Meta's limits).
+    facebook_send_per_s: int = Field(default=10, ge=1)
     facebook_verify_token: SecretStr | None = None
     facebook_graph_url: str = "https://graph.facebook.com/v21.0"
     facebook_streaming_url: str = "https://streaming-graph.facebook.com"

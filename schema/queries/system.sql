@@ -13,3 +13,6 @@ SELECT id, worker, job_id, beat_at FROM worker_heartbeats ORDER BY beat_at DESC 
 INSERT INTO webhook_deliveries (source, verified, verification_error, headers, body, status,
                                 error, processed_at)
 VALUES ($1, false, 'not checked: body over the size limit', $2, ''::bytea, 'rejected', $3, now());
+
+-- name: outbound_channel
+SELECT channel_id FROM outbound_messages WHERE id = $1;

@@ -48,8 +48,10 @@ async def fb(
     return fb_settings, (await load_pages(pool))["p1"]
 
 
-async def run_job(settings: Settings, pool: asyncpg.Pool, message_id: int, job_try: int = 1) -> str:
-    ctx = {SETTINGS: settings, PG_POOL: pool, "job_try": job_try}
+async def run_job(
+    settings: Settings, pool: asyncpg.Pool, message_id: int, job_try: int = 1, *, redis: ArqRedis
+) -> str:
+    ctx = {SETTINGS: settings, PG_POOL: pool, "job_try": job_try, "redis": redis}
     return await facebook_send_job(ctx, message_id)
 
 
@@ -74,10 +76,10 @@ async def test_private_reply_is_sent_once_even_when_the_job_is_retried_after_a_c
     with monkeypatch.context() as patch:
         patch.setattr(sending, "_mark_sent", crash)
         with pytest.raises(RuntimeError):
-            await run_job(settings, pool, message_id)
+            await run_job(settings, pool, message_id, redis=arq_pool)
     assert len(state.sent) == 1
-    assert await run_job(settings, pool, message_id, job_try=2) == "sent"
-    assert await run_job(settings, pool, message_id, job_try=3) == "already_sent"
+    assert await run_job(settings, pool, message_id, job_try=2, redis=arq_pool) == "sent"
+    assert await run_job(settings, pool, message_id, job_try=3, redis=arq_pool) == "already_sent"
     assert len(state.sent) == 1 and state.sent[0]["recipient"] == {"comment_id": "vL1_5"}
     row = await db.fetchrow("SELECT status, attempts, last_error FROM outbound_messages")
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 2, None)
@@ -99,12 +101,12 @@ async def test_rate_limits_retry_with_backoff_then_send(
     delays = []
     for job_try in range(1, 4):
         with pytest.raises(Retry) as retry:
-            await run_job(settings, pool, message_id, job_try)
+            await run_job(settings, pool, message_id, job_try, redis=arq_pool)
         delays.append(retry.value.defer_score)
         row = await db.fetchrow("SELECT status, last_error FROM outbound_messages")
         assert row["status"] == "pending" and "Graph API error" in row["last_error"]
     assert delays == sorted(delays) and delays[0] < delays[-1]
-    assert await run_job(settings, pool, message_id, 4) == "sent"
+    assert await run_job(settings, pool, message_id, 4, redis=arq_pool) == "sent"
     assert state.sent == [
         {
             "page_id": "p1",
@@ -127,7 +129,7 @@ async def test_giving_up_and_expired_tokens_are_visible_to_staff(
     state = sim[0]
     state.fail_next = [(400, 17)]
     hide_id = await outbound.queue_hide_comment(pool, arq_pool, page, "vL1_7")
-    assert await run_job(settings, pool, hide_id, MAX_TRIES) == "failed"
+    assert await run_job(settings, pool, hide_id, MAX_TRIES, redis=arq_pool) == "failed"
     row = await db.fetchrow(
         "SELECT status, last_error FROM outbound_messages WHERE id = $1", hide_id
     )
@@ -135,7 +137,7 @@ async def test_giving_up_and_expired_tokens_are_visible_to_staff(
 
     state.tokens["p1"] = "a-newer-token"  # the stored one expired
     reply_id = await outbound.queue_private_reply(pool, arq_pool, page, "vL1_8", "Chào chị")
-    assert await run_job(settings, pool, reply_id) == "failed"
+    assert await run_job(settings, pool, reply_id, redis=arq_pool) == "failed"
     row = await db.fetchrow("SELECT last_error FROM outbound_messages WHERE id = $1", reply_id)
     assert "Reconnect the Page" in row["last_error"] and "tok-1" not in row["last_error"]
     channel = await db.fetchrow("SELECT status, status_reason, credentials_encrypted FROM channels")
