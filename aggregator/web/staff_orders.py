@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from aggregator.confirmation.payments import payments_for_staff
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
@@ -89,7 +90,22 @@ async def confirm(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     raise web.HTTPSeeOther(location=f"/don/{order_id}?done={outcome}")
 
 
+PAYMENT_TEXT = {"partial": "chuyển thiếu", "overpaid": "chuyển thừa / đơn đã đóng",
+                "unmatched": "không khớp đơn"}  # fmt: skip
+
+
+@staff_page(Area.ORDERS)
+async def payments(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    """Transfers that did not simply pay an order: for staff to call the buyer or refund."""
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "status_text": PAYMENT_TEXT,
+        "payments": await payments_for_staff(request.app[PG_POOL], staff.tenant_id),
+    }  # fmt: skip
+    return render(request, "staff_payments.html", context)
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/thanh-toan", payments, name="staff_payments")
     app.router.add_get("/don", queue, name="staff_queue")
     app.router.add_get("/don/{id}", order_page, name="staff_order")
     app.router.add_post("/don/{id}/xac-nhan", confirm, name="staff_order_confirm")

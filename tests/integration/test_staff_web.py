@@ -212,3 +212,28 @@ async def test_the_director_sees_the_confirmation_rate_per_live(
     _, clerk = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     await log_in(client, clerk)
     assert 'id="rates"' not in await (await client.get("/don")).text()
+
+
+async def test_staff_see_their_cooperatives_transfers_to_resolve(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    shop, other = await seed_shop(db), await seed_shop(db)
+    order_id = await add_order(db, shop)
+    await db.execute(
+        "INSERT INTO payments (tenant_id, transaction_id, amount_vnd, content, order_no, order_id, "
+        "status) SELECT $1, 'ft-1', 200000, '<i>dat coc</i>', order_no, id, 'partial' "
+        "FROM orders WHERE id = $2",
+        shop.tenant_id,
+        order_id,
+    )
+    await db.execute(
+        "INSERT INTO payments (tenant_id, transaction_id, amount_vnd, status) "
+        "VALUES ($1, 'ft-other', 5000, 'unmatched')",
+        other.tenant_id,
+    )
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    await log_in(client, login)
+    page = await (await client.get("/thanh-toan")).text()
+    assert "ft-1" in page and "200.000" in page and "chuyển thiếu" in page
+    assert "&lt;i&gt;dat coc&lt;/i&gt;" in page and f'href="/don/{order_id}"' in page
+    assert "ft-other" not in page
