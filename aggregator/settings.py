@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     # Zalo OA token refresh: the app secret (header secret_key) and the OAuth base URL.
     zalo_app_secret: SecretStr | None = None
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_zns_url: str = "https://business.openapi.zalo.me"  # ZNS template messages
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)

@@ -115,7 +115,8 @@ async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
     ciphers = {p: cipher(settings, p) for p in (Platform.TIKTOK, Platform.ZALO)}
     async with aiohttp.ClientSession() as http:
         tiktok = shop_client(http, settings) if settings.tiktok_app_secret else None
-        senders = Senders(tiktok, OAClient(http, settings.zalo_openapi_url), ciphers)
+        zalo = OAClient(http, settings.zalo_openapi_url, settings.zalo_zns_url)
+        senders = Senders(tiktok, zalo, ciphers)
         outcome = await send_message(
             ctx[PG_POOL], senders, message_id,
             final_attempt=ctx.get("job_try", 1) >= SEND_MAX_TRIES,

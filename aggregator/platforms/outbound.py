@@ -34,7 +34,12 @@ from schema.queries import query
 log = structlog.get_logger()
 TIKTOK_MESSAGE = "tiktok.cs_message"
 ZALO_MESSAGE = "zalo.cs_message"
-KIND_PLATFORM = {TIKTOK_MESSAGE: Platform.TIKTOK, ZALO_MESSAGE: Platform.ZALO}
+ZALO_ZNS = "zalo.zns"  # target {phone (84…), template_id, template_data}; see platforms/zns.py
+KIND_PLATFORM = {
+    TIKTOK_MESSAGE: Platform.TIKTOK,
+    ZALO_MESSAGE: Platform.ZALO,
+    ZALO_ZNS: Platform.ZALO,
+}
 
 
 def send_job_id(message_id: int) -> str:
@@ -71,6 +76,11 @@ async def _dispatch(senders: Senders, row: Any) -> str:
         raise CredentialsError(f"the {platform.value} channel is not connected")
     token = str(open_json(senders.ciphers[platform], row["credentials_encrypted"])["access_token"])
     target = row["target"]
+    if row["kind"] == ZALO_ZNS:  # the row id is the tracking id: the same on every retry
+        return await senders.zalo.send_zns(
+            token, target["phone"], target["template_id"], target["template_data"],
+            f"chotdon-{row['id']}",
+        )  # fmt: skip
     if platform is Platform.ZALO:
         return await senders.zalo.send_text(token, target["user_id"], row["body"])
     if senders.tiktok is None:

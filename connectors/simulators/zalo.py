@@ -1,6 +1,7 @@
 """A fake Zalo OA for demo and tests, speaking the documented wire format.
 
 POST /v3.0/oa/message/cs     a customer-service text (header access_token), recorded in state.sent
+POST /message/template       a ZNS template message to a phone (84…), recorded in state.zns
 POST /v4/oa/access_token     refresh (header secret_key; form refresh_token, app_id): a new access
                              token and a new single-use refresh token; a used one is refused
 Webhooks go the other way: `user_text` builds a user_send_text event and `webhook_headers` signs it
@@ -32,6 +33,8 @@ class ZaloState:
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # unused refresh token → OA id
     used_refresh_tokens: set[str] = field(default_factory=set)
     token_calls: int = 0
+    zns: list[dict[str, Any]] = field(default_factory=list)
+    zns_templates: set[str] = field(default_factory=lambda: {"zns-order-update"})
     expires_in_s: int = 90_000  # about 25 hours, as Zalo
 
     def issue_tokens(self, oa_id: str) -> tuple[str, str]:
@@ -58,6 +61,22 @@ async def send_cs(request: web.Request) -> web.Response:
     return web.json_response(
         {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}}
     )
+
+
+async def send_zns(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    oa_id = state.tokens.get(request.headers.get("access_token", ""))
+    if oa_id is None:
+        return web.json_response({"error": -216, "message": "Access token is invalid"})
+    body = orjson.loads(await request.read())
+    phone = str(body.get("phone", ""))
+    if not (phone.startswith("84") and len(phone) == 11 and phone.isdigit()):
+        return web.json_response({"error": -108, "message": "Phone number is invalid"})
+    if body.get("template_id") not in state.zns_templates:
+        return web.json_response({"error": -1124, "message": "Template is invalid"})
+    msg_id = f"zns{next(_ids)}"
+    state.zns.append({"oa_id": oa_id, "msg_id": msg_id, **body})
+    return web.json_response({"error": 0, "message": "Success", "data": {"msg_id": msg_id}})
 
 
 async def access_token(request: web.Request) -> web.Response:
@@ -88,6 +107,7 @@ def create_app(state: ZaloState) -> web.Application:
     app[STATE] = state
     app.router.add_post("/v3.0/oa/message/cs", send_cs)
     app.router.add_post("/v4/oa/access_token", access_token)
+    app.router.add_post("/message/template", send_zns)
     return app
 
 
