@@ -12,6 +12,7 @@ sent twice and a changed order gets one new message; there is one reminder key p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +32,7 @@ from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
 from aggregator.platforms import outbound as platforms
 from aggregator.platforms.channels import ChannelRef
+from aggregator.platforms.zns import ZaloRecipient, ZaloRoute, queue_zalo_order_update
 from aggregator.settings import Settings
 from schema.enums import Platform
 from schema.queries import query
@@ -127,6 +129,32 @@ async def _record_unsent(
     return int(message_id or 0), UNSENT_KIND
 
 
+async def _send_zalo(
+    pool: asyncpg.Pool, arq: ArqRedis, row: Any, delivery: Delivery
+) -> tuple[int, str]:
+    """An OA message while the buyer is in Zalo's window, else a ZNS template to their phone."""
+    last = row["last_message_at"]
+    recipient = ZaloRecipient(
+        row["external_user_id"], float(last) if last is not None else None, row["buyer_phone"]
+    )
+    data = {"order_code": row["order_no"], "customer_name": row["display_name"] or ""}
+    route, mid = await queue_zalo_order_update(
+        pool,
+        arq,
+        _channel(row),
+        row["id"],
+        delivery.key,
+        recipient,
+        delivery.text,
+        data,
+        time.time(),
+    )
+    if mid is None:
+        reason = "not sent: the buyer left Zalo's message window and no phone or ZNS template"
+        return await _record_unsent(pool, row, delivery, reason)
+    return mid, platforms.ZALO_ZNS if route is ZaloRoute.ZNS else platforms.ZALO_MESSAGE
+
+
 async def dispatch(
     pool: asyncpg.Pool, arq: ArqRedis, row: Any, delivery: Delivery
 ) -> tuple[int, str]:
@@ -135,12 +163,7 @@ async def dispatch(
     if platform is Platform.FACEBOOK:
         return await _send_facebook(pool, arq, row, delivery)
     if platform is Platform.ZALO:
-        target = {"user_id": row["external_user_id"]}
-        mid = await platforms.queue_message(
-            pool, arq, _channel(row), platforms.ZALO_MESSAGE, delivery.key, delivery.text,
-            target, order_id=row["id"],
-        )  # fmt: skip
-        return mid, platforms.ZALO_MESSAGE
+        return await _send_zalo(pool, arq, row, delivery)
     if platform is Platform.TIKTOK:
         reason = "not yet sent: TikTok needs a customer-service conversation id for this buyer"
     else:

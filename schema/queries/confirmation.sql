@@ -71,6 +71,10 @@ WHERE i.id = u.id;
 -- comment that opened the order (a Facebook private reply answers that comment).
 SELECT o.id, o.tenant_id, o.order_no, o.status, o.reminder_sent_at, o.buyer_identity_id,
        bi.external_user_id, bi.display_name,
+       coalesce(o.recipient_phone, bi.phone, b.phone) AS buyer_phone,
+       (SELECT extract(epoch FROM max(cm.commented_at)) FROM comments cm
+        WHERE cm.channel_id = bi.channel_id AND cm.author_external_id = bi.external_user_id)
+           AS last_message_at,
        c.id AS channel_id, c.platform, c.external_id, c.name AS channel_name, c.settings,
        c.status AS channel_status, c.credentials_encrypted,
        (SELECT cm.external_id FROM order_items i JOIN comments cm ON cm.id = i.source_comment_id
@@ -79,6 +83,7 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.reminder_sent_at, o.buyer_iden
         WHERE m.order_id = o.id AND m.kind LIKE 'facebook.%') AS facebook_messages
 FROM orders o
 JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
+JOIN buyers b ON b.id = o.buyer_id
 JOIN channels c ON c.id = bi.channel_id
 WHERE o.id = $1;
 

@@ -120,3 +120,22 @@ async def test_a_burst_of_merges_makes_one_message_job_per_order(
     queued = await arq_pool.queued_jobs()
     assert sorted(j.function for j in queued) == [jobs.SEND_ORDER_MESSAGE] * 2
     assert {j.args[1] for j in queued} == {"summary"}
+
+
+async def test_a_zalo_buyer_outside_the_window_gets_a_zns_template_by_phone(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    own = confirmation_settings(settings)
+    shop = await shop_with_origins(db)
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "z1", "chốt A01 sđt 0912345678")
+    await db.execute(
+        "UPDATE channels SET platform = 'zalo', "
+        "settings = settings || '{\"zns_order_update_template\": \"tpl-9\"}'::jsonb WHERE id = $1",
+        shop.channel_id,
+    )
+    await db.execute("UPDATE comments SET commented_at = now() - interval '8 days'")
+    await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
+    [message] = await _messages(db, order_id)
+    assert message["kind"] == "zalo.zns"
+    assert message["target"]["phone"] == "84912345678"
+    assert message["target"]["template_id"] == "tpl-9"
