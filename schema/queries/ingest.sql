@@ -11,13 +11,21 @@ WHERE (platform, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 -- of the same (platform, channel, external id) stores nothing.
 -- Zalo, no live on air: an order-intent message joins the OA's most recent live when that live was
 -- on air within 24 h of the message and the sender's buyer has an open order in it (a buyer adding
--- to the order after the live); anything else is orphaned for staff.
+-- to the order after the live); anything else goes to the OA's standing chat session
+-- ('zalo-chat', created here on first need, never "on air"), where it makes standalone orders.
 WITH input AS (
     SELECT * FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
         $8::timestamptz[], $9::text[], $10::jsonb[], $11::text[], $12::bigint[], $13::bigint[]
     ) AS t(platform, channel_external_id, external_id, external_live_id, author_external_id,
            author_name, body, commented_at, intent, parsed, phone, channel_id, tenant_id)
+), chat AS (
+    INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at)
+    SELECT DISTINCT tenant_id, channel_id, 'zalo-chat', 'Đơn qua tin nhắn Zalo', 'scheduled', now()
+    FROM input
+    WHERE platform = 'zalo' AND channel_id IS NOT NULL AND external_live_id IS NULL
+    ON CONFLICT (channel_id, external_live_id) DO NOTHING
+    RETURNING id, channel_id
 ), resolved AS (
     SELECT input.*,
            coalesce(
@@ -33,6 +41,7 @@ WITH input AS (
                    AND input.external_live_id IS NULL
                    AND s.id = (SELECT r.id FROM live_sessions r
                                 WHERE r.channel_id = input.channel_id
+                                  AND r.external_live_id <> 'zalo-chat'
                                 ORDER BY r.started_at DESC NULLS LAST, r.id DESC LIMIT 1)
                    AND coalesce(s.ended_at, s.last_comment_at, s.started_at, s.created_at)
                        >= input.commented_at - interval '24 hours'
@@ -41,7 +50,13 @@ WITH input AS (
                                WHERE bi.channel_id = input.channel_id
                                  AND bi.external_user_id = input.author_external_id
                                  AND o.session_id = s.id
-                                 AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')))
+                                 AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed'))),
+               (SELECT chat.id FROM chat
+                 WHERE input.platform = 'zalo' AND input.external_live_id IS NULL
+                   AND chat.channel_id = input.channel_id),
+               (SELECT s.id FROM live_sessions s
+                 WHERE input.platform = 'zalo' AND input.external_live_id IS NULL
+                   AND s.channel_id = input.channel_id AND s.external_live_id = 'zalo-chat')
            ) AS session_id
     FROM input
 )

@@ -1,5 +1,6 @@
 """Zalo, no live on air: an order message joins the OA's recent live only for a buyer with an open
-order in it (within 24 h); everything else stays an orphaned comment for staff."""
+order in it (within 24 h); everything else goes to the OA's standing chat session, where orders
+stand on their own."""
 
 from __future__ import annotations
 
@@ -52,16 +53,24 @@ async def test_order_message_after_the_live_joins_the_buyers_open_order(
         message(oa_id, "m3", "lan", "bao giờ giao hàng ạ?"),  # a question: for staff
         message(oa_id, "m4", "hoa", "chốt A01 x1"),  # no order in that live: for staff
     ])  # fmt: skip
+    chat = await db.fetchval(
+        "SELECT id FROM live_sessions WHERE channel_id = $1 AND external_live_id = 'zalo-chat'",
+        channel_id,
+    )
     assert await placement(db) == {
         "m1": (session_id, "processed"), "m2": (session_id, "pending"),
-        "m3": (None, "orphaned"), "m4": (None, "orphaned"),
+        "m3": (chat, "pending"), "m4": (chat, "pending"),
     }  # fmt: skip
     await merge_session(pool, session_id)
+    await merge_session(pool, chat)
     lines = await db.fetch(
-        "SELECT code, qty FROM order_items WHERE status <> 'removed' ORDER BY code"
+        "SELECT o.session_id, i.code, i.qty FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE i.status <> 'removed' ORDER BY o.session_id, i.code"
     )
-    assert [tuple(r) for r in lines] == [("A01", 1), ("B01", 2)]
-    assert await db.fetchval("SELECT count(*) FROM orders") == 1
+    # lan's order of the live grew; hoa's message made a standalone order of the chat session
+    assert [tuple(r) for r in lines] == [(session_id, "A01", 1), (session_id, "B01", 2),
+                                         (chat, "A01", 1)]  # fmt: skip
+    assert await db.fetchval("SELECT count(*) FROM orders") == 2
 
 
 async def test_a_live_over_24_hours_ago_takes_nothing(
@@ -79,4 +88,5 @@ async def test_a_live_over_24_hours_ago_takes_nothing(
         "ended_at = $2, last_comment_at = $2 WHERE id = $1", session_id, ended,
     )  # fmt: skip
     await ingest(pool, arq_pool, [message(oa_id, "m2", "lan", "thêm 2 B01")])
-    assert (await placement(db))["m2"] == (None, "orphaned")
+    chat = await db.fetchval("SELECT id FROM live_sessions WHERE external_live_id = 'zalo-chat'")
+    assert (await placement(db))["m2"] == (chat, "pending")  # a new, standalone order
