@@ -130,7 +130,7 @@ async def test_a_zalo_buyer_outside_the_window_gets_a_zns_template_by_phone(
     order_id = await order_from_comments(db, pool, arq_pool, shop, "z1", "chốt A01 sđt 0912345678")
     await db.execute(
         "UPDATE channels SET platform = 'zalo', "
-        "settings = settings || '{\"zns_order_update_template\": \"tpl-9\"}'::jsonb WHERE id = $1",
+        'settings = settings || \'{"zns_order_update_template": "tpl-9"}\'::jsonb WHERE id = $1',
         shop.channel_id,
     )
     await db.execute("UPDATE comments SET commented_at = now() - interval '8 days'")

@@ -312,7 +312,7 @@ async def test_a_risky_buyer_must_prepay_when_the_director_says_so(
         order_id,
     )
     await db.execute(
-        "UPDATE tenants SET settings = settings || '{\"prepay_at_risk\": \"medium\"}'::jsonb "
+        'UPDATE tenants SET settings = settings || \'{"prepay_at_risk": "medium"}\'::jsonb '
         "WHERE id = $1",
         shop.tenant_id,
     )
