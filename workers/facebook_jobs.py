@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import aiohttp
 from arq import Retry
 
+from aggregator import jobs
+from aggregator.facebook.outbound import send_job_id
 from aggregator.facebook.sending import SendResult, send_outbound
 from aggregator.facebook.tokens import token_cipher
 from aggregator.ratelimit import acquire
@@ -16,6 +19,7 @@ from schema.queries import query
 from workers.context import PG_POOL, SETTINGS
 
 MAX_TRIES = 8
+RATE_DEFER_S = 1.0
 
 
 async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
@@ -23,9 +27,16 @@ async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
     settings: Settings = ctx[SETTINGS]
     channel_id = await ctx[PG_POOL].fetchval(query("outbound_channel"), message_id)
     if channel_id is not None and not await acquire(
-        ctx["redis"], f"chotdon:send-rate:{channel_id}", settings.facebook_send_per_s
+        ctx["redis"], f"chotdon:send-rate:{channel_id}", settings.facebook_send_per_s, max_wait_s=0
     ):
-        raise Retry(defer=1)  # the page's sending rate is used up: try again in a moment
+        # The Page's rate is used up this second. Waiting here would hold a worker slot that
+        # merges need, and a Retry would spend a try: hand the send to a later job instead
+        # (the outbound row's status keeps it to one send whatever runs).
+        await ctx["redis"].enqueue_job(
+            jobs.FACEBOOK_SEND, message_id,
+            _job_id=f"{send_job_id(message_id)}:later:{time.time_ns()}", _defer_by=RATE_DEFER_S,
+        )  # fmt: skip
+        return "rate_limited"
     async with aiohttp.ClientSession() as http:
         outcome = await send_outbound(
             ctx[PG_POOL],

@@ -144,3 +144,25 @@ async def test_giving_up_and_expired_tokens_are_visible_to_staff(
     assert channel["status"] == "disconnected" and "expired" in channel["status_reason"]
     assert b"tok-1" not in bytes(channel["credentials_encrypted"])
     assert state.sent == [] and state.hidden == set()
+
+
+async def test_a_page_over_its_sending_rate_hands_the_send_to_a_later_job(
+    fb: tuple[Settings, Any],
+    pool: asyncpg.Pool,
+    arq_pool: ArqRedis,
+    sim: tuple[FacebookState, str],
+) -> None:
+    settings, page = fb
+    slow = settings.model_copy(update={"facebook_send_per_s": 1})
+    first = await outbound.queue_private_reply(pool, arq_pool, page, "vL1_7", "Đơn CD0000007")
+    second = await outbound.queue_private_reply(pool, arq_pool, page, "vL1_8", "Đơn CD0000008")
+    outcomes = [
+        await run_job(slow, pool, first, redis=arq_pool),
+        await run_job(slow, pool, second, redis=arq_pool),
+    ]
+    if outcomes == ["sent", "rate_limited"]:  # both in the same second, as nearly always
+        later = [j for j in await arq_pool.queued_jobs() if ":later:" in (j.job_id or "")]
+        assert [list(j.args) for j in later] == [[second]]
+        assert len(sim[0].sent) == 1
+    else:  # the second crossed into the next second: it had its own slot
+        assert outcomes == ["sent", "sent"]
