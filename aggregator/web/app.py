@@ -14,7 +14,7 @@ from aggregator.db import create_pool
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
-from aggregator.web import facebook, health, metrics, relay, system, tiktok, zalo
+from aggregator.web import facebook, health, metrics, openapi, relay, system, tiktok, zalo
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx])
     facebook.setup(app)
     relay.setup(app)
+    openapi.setup(app)
     tiktok.setup(app)
     zalo.setup(app)
     setup_buyer_pages(app)

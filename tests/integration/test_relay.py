@@ -175,3 +175,19 @@ async def test_without_a_live_id_comments_join_the_live_on_air_and_the_schema_is
     ]  # fmt: skip
     assert schema["required"] == ["comments"]
     assert "author_id" in schema["$defs"]["RelayComment"]["properties"]
+
+
+async def test_the_openapi_document_publishes_the_relay_batch_schema(settings: Settings) -> None:
+    async with app_client(platform_settings(settings)) as client:
+        document = await (await client.get("/openapi.json")).json()
+    relay = document["paths"]["/relay/{channel}/comments"]["post"]
+    body = relay["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/RelayBatch"}
+    assert "comments" in document["components"]["schemas"]["RelayBatch"]["properties"]
+    assert {p["name"] for p in relay["parameters"]} >= {
+        "X-Chotdon-Signature",
+        "X-Chotdon-Timestamp",
+    }
+    # every $ref points at a schema that is there
+    refs = orjson.dumps(document).decode().split('"$ref":"#/components/schemas/')[1:]
+    assert all(ref.split('"')[0] in document["components"]["schemas"] for ref in refs)
