@@ -7,9 +7,7 @@ Screenshots of each step go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -21,51 +19,18 @@ from aggregator.confirmation.links import link_key, order_link
 from aggregator.core.links import sign_order_token
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
+from tests.support.browser import fits_the_phone, phone_page, shot
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"width": 360, "height": 740}
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]  # fmt: skip
 HANOI, HOAN_KIEM = "1", "70"
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and Path("/usr/bin/chromium").exists():
-        found = "/usr/bin/chromium"
-    if found is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium; .ci/run does it)")
-    return found
 
 
 @pytest.fixture
 async def browser_page() -> AsyncIterator[Any]:
-    executable = _chromium()
-    async with playwright_api.async_playwright() as driver:
-        browser = await driver.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        context = await browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
-
-
-async def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"buyer-{name}.png"), full_page=True)
-
-
-async def _fits_the_phone(page: Any) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
+    async with phone_page(playwright_api) as page:
+        yield page
 
 
 async def _fill_the_form(page: Any, db: asyncpg.Connection, order_id: int) -> None:
@@ -81,8 +46,8 @@ async def _fill_the_form(page: Any, db: asyncpg.Connection, order_id: int) -> No
     await page.select_option("#ward", HOAN_KIEM)
     await page.fill("#address", "Số 5 ngõ 12 phố Hàng Bông")
     await page.check("#pay-vietqr")
-    await _fits_the_phone(page)
-    await _shot(page, "2-filled")
+    await fits_the_phone(page)
+    await shot(page, "buyer-2-filled")
 
 
 async def test_a_buyer_confirms_on_a_phone(
@@ -103,8 +68,8 @@ async def test_a_buyer_confirms_on_a_phone(
         await page.goto(order_link(own, order_id))
         await page.wait_for_selector("#confirm")
         assert "420.000 ₫" in await page.inner_text("#total")
-        await _fits_the_phone(page)
-        await _shot(page, "1-opened")
+        await fits_the_phone(page)
+        await shot(page, "buyer-1-opened")
         await _fill_the_form(page, db, order_id)
         async with page.expect_navigation():
             await page.click("#confirm")
@@ -112,13 +77,13 @@ async def test_a_buyer_confirms_on_a_phone(
         assert "240.000 ₫" in await page.inner_text("#total")  # 1 × 180.000 + 60.000
         assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#delivery")  # shown, not markup
         await page.wait_for_selector("#vietqr img")
-        await _fits_the_phone(page)
-        await _shot(page, "3-confirmed")
+        await fits_the_phone(page)
+        await shot(page, "buyer-3-confirmed")
         expired = sign_order_token(link_key(own), order_id, 1_000)
         answer = await page.goto(f"{base}/o/{expired}")
         assert answer is not None and answer.status == 410
         assert "đã hết hạn" in await page.inner_text("#problem")
-        await _shot(page, "4-expired")
+        await shot(page, "buyer-4-expired")
     finally:
         await server.close()
     row = await db.fetchrow("SELECT * FROM orders WHERE id = $1", order_id)

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.browser.test_buyer_page_browser import ARTIFACTS, CHROMIUM_ARGS, PHONE, _chromium
+from tests.support.browser import fits_the_phone, phone_page, shot
 from tests.support.factories import seed_shop
 from tests.support.staff import PASSWORD, add_order, add_staff
 
@@ -26,27 +26,8 @@ playwright_api = pytest.importorskip("playwright.async_api", reason="playwright 
 
 @pytest.fixture
 async def staff_browser() -> AsyncIterator[Any]:
-    executable = _chromium()
-    async with playwright_api.async_playwright() as driver:
-        browser = await driver.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        context = await browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
-
-
-async def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"staff-{name}.png"), full_page=True)
-
-
-async def _fits_the_phone(page: Any) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
+    async with phone_page(playwright_api) as page:
+        yield page
 
 
 async def _log_in(page: Any, base: str, login: str) -> None:
@@ -72,27 +53,27 @@ async def test_log_in_open_the_queue_claim_and_pack_by_scanning(
         page = staff_browser
         await page.goto(f"{base}/don")  # not logged in: sent to the login page
         assert page.url.endswith("/dang-nhap")
-        await _fits_the_phone(page)
-        await _shot(page, "1-login")
+        await fits_the_phone(page)
+        await shot(page, "staff-1-login")
         await _log_in(page, base, login)
         assert page.url.endswith("/don")
         assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#orders")  # text, not markup
-        await _fits_the_phone(page)
-        await _shot(page, "2-queue")
+        await fits_the_phone(page)
+        await shot(page, "staff-2-queue")
         async with page.expect_navigation():
             await page.click("text=Đóng gói")
         async with page.expect_navigation():
             await page.click("#claim")
         assert page.url.endswith(f"/dong-goi/{order_id}")
         assert order_no in await page.inner_text("#order-no")
-        await _fits_the_phone(page)
-        await _shot(page, "3-pick-list")
+        await fits_the_phone(page)
+        await shot(page, "staff-3-pick-list")
         await page.focus("#barcode")
         async with page.expect_navigation():
             await page.keyboard.type(order_no)
             await page.keyboard.press("Enter")
         assert "Đã đóng gói xong" in await page.inner_text("#notice")
-        await _shot(page, "4-packed")
+        await shot(page, "staff-4-packed")
     finally:
         await server.close()
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "packed"
