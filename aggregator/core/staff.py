@@ -19,6 +19,7 @@ LOGIN_WINDOW_S = 15 * 60
 class Area(StrEnum):
     ORDERS = "orders"  # the order queue and order pages
     PACKING = "packing"  # claim, pick list, scan
+    REPORTS = "reports"  # sales and tax reports, exports (director only)
 
 
 ROLE_AREAS: dict[StaffRole, frozenset[Area]] = {
