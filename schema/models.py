@@ -105,6 +105,7 @@ class LiveSession(Row):
     last_comment_at: datetime | None
     created_at: datetime
     video_id: str | None
+    keywords: JsonObject
 
 
 class SessionStock(Row):
@@ -211,6 +212,7 @@ class Order(Row):
     version: int
     created_at: datetime
     updated_at: datetime
+    free_shipping: bool
 
 
 class OrderItem(Row):
@@ -353,8 +355,27 @@ class WorkerHeartbeat(Row):
     beat_at: datetime
 
 
+class ProductPhoto(Row):
+    table: ClassVar[str] = "product_photos"
+    product_id: int
+    tenant_id: int
+    content_type: str
+    data: bytes
+    updated_at: datetime
+
+
+class KeywordTemplate(Row):
+    table: ClassVar[str] = "keyword_templates"
+    id: int
+    tenant_id: int
+    name: str
+    keywords: JsonObject
+    created_at: datetime
+
+
 ALL_ROW_MODELS: tuple[type[Row], ...] = (
     Tenant, Staff, Channel, Product, LiveSession, SessionStock, Buyer, BuyerIdentity, Comment,
     PlatformOrder, Order, OrderItem, OrderEvent, Shipment, ShipmentEvent, WebhookDelivery,
     OutboundMessage, WorkerHeartbeat, Payment, StaffSession, LoginFailure,
+    ProductPhoto, KeywordTemplate,
 )  # fmt: skip
