@@ -20,6 +20,7 @@ class Area(StrEnum):
     ORDERS = "orders"  # the order queue and order pages
     PACKING = "packing"  # claim, pick list, scan
     REPORTS = "reports"  # sales and tax reports, exports (director only)
+    SETUP = "setup"  # catalogue, channels, live setup (director only)
 
 
 ROLE_AREAS: dict[StaffRole, frozenset[Area]] = {
