@@ -19,6 +19,7 @@ LOGIN_WINDOW_S = 15 * 60
 class Area(StrEnum):
     ORDERS = "orders"  # the order queue and order pages
     PACKING = "packing"  # claim, pick list, scan
+    DASHBOARD = "dashboard"  # the director's live dashboard
     REPORTS = "reports"  # sales and tax reports, exports (director only)
     SETUP = "setup"  # catalogue, channels, live setup (director only)
 
