@@ -21,6 +21,7 @@ from aggregator.orders.stock import (
     lock_stock,
     promote_waitlists,
 )
+from aggregator.orders.totals import recompute_totals
 from schema.enums import ItemStatus
 from schema.queries import query
 
@@ -85,7 +86,7 @@ async def apply_quantities(
         await adjust_reserved(conn, page.session_id or 0, deltas)
         freed = [key for key, delta in deltas.items() if delta < 0]
         promoted = await promote_waitlists(conn, page.session_id or 0, freed)
-    await conn.execute(query("recompute_order_totals"), sorted({page.id, *promoted}))
+    await recompute_totals(conn, sorted({page.id, *promoted}))
     changed: dict[str, Any] = {_label(lines[i]): changes[i] for i in ids}
     event = EventRow(
         page.tenant_id,

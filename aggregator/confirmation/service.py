@@ -23,6 +23,7 @@ from aggregator.db import Connection
 from aggregator.orders.loading import lock_session
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
+from aggregator.orders.totals import recompute_totals
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
 from schema.states import OrderStatus
@@ -123,7 +124,7 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
     waitlisted: list[PageLine] = []
     if page.hold_mode is HoldMode.FIRST_CONFIRM:
         waitlisted = await _reserve_on_confirm(conn, page)
-        await conn.execute(query("recompute_order_totals"), [page.id])
+        await recompute_totals(conn, [page.id])
     d = delivery
     await conn.execute(
         query("save_buyer_confirmation"),

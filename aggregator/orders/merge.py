@@ -36,6 +36,7 @@ from aggregator.orders.loading import (
 )
 from aggregator.orders.state import INITIAL_STATUS, EventRow, create_orders, transition
 from aggregator.orders.stock import promote_waitlists, release_orders
+from aggregator.orders.totals import recompute_totals
 from schema.enums import OrderSource
 from schema.queries import query
 from schema.states import OrderStatus
@@ -196,7 +197,7 @@ async def _apply(
     touched = sorted(changes.touched | set(created) | set(promoted))
     stats.orders_touched.update(touched)
     if touched:
-        await conn.execute(query("recompute_order_totals"), touched)
+        await recompute_totals(conn, touched)
 
 
 def _lines_json(result: MergeResult) -> dict[str, int]:

@@ -30,6 +30,7 @@ from aggregator.db import Connection
 from aggregator.orders.buyers import Identity, link_phones, resolve_identities
 from aggregator.orders.state import EventRow, create_orders, record_events, transition
 from aggregator.orders.stock import StockKey, adjust_reserved, lock_stock, release_orders
+from aggregator.orders.totals import recompute_totals
 from schema.enums import ItemStatus, OrderSource
 from schema.events import PlatformOrderEvent, PlatformOrderItem
 from schema.queries import query
@@ -122,7 +123,7 @@ async def _apply_batch(
     ])  # fmt: skip
     touched = sorted(set(created.values()) | set(promoted))
     if touched:
-        await conn.execute(query("recompute_order_totals"), touched)
+        await recompute_totals(conn, touched)
     await conn.execute(
         query("mark_platform_orders_applied"),
         [r.id for r in rows], [order_of[r.id] for r in rows], [r.updated_at for r in rows],

@@ -130,3 +130,24 @@ FOR UPDATE SKIP LOCKED;
 -- name: order_with_lines_for_tenant
 SELECT o.id, o.order_no, o.status, o.session_id, o.total_vnd FROM orders o
 WHERE o.id = $1 AND o.tenant_id = $2;
+
+-- name: order_totals_inputs
+-- $1 order ids. What an order's totals are computed from: the wanted lines (requested or held;
+-- waitlisted and unclear ones do not count yet), the shipping fee, and its live's promotion.
+SELECT o.id, o.shipping_vnd, coalesce(s.promotion, '{}'::jsonb) AS promotion,
+       coalesce(t.subtotal, 0) AS subtotal, coalesce(t.items, 0) AS items
+FROM unnest($1::bigint[]) AS ids(id)
+JOIN orders o ON o.id = ids.id
+LEFT JOIN live_sessions s ON s.id = o.session_id
+LEFT JOIN LATERAL (
+    SELECT sum(i.qty * i.unit_price_vnd) AS subtotal, sum(i.qty) AS items FROM order_items i
+    WHERE i.order_id = ids.id AND i.status IN ('requested', 'held')
+) AS t ON true;
+
+-- name: store_order_totals
+UPDATE orders AS o
+SET subtotal_vnd = t.subtotal, discount_vnd = t.discount, free_shipping = t.free,
+    total_vnd = t.total, updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[], $5::bigint[])
+     AS t(id, subtotal, discount, free, total)
+WHERE o.id = t.id;
