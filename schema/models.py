@@ -266,6 +266,15 @@ class Shipment(Row):
     updated_at: datetime
 
 
+class BlockedPhone(Row):
+    table: ClassVar[str] = "blocked_phones"
+    tenant_id: int
+    phone: str
+    reason: str
+    blocked_by: str
+    created_at: datetime
+
+
 class ShipmentEvent(Row):
     table: ClassVar[str] = "shipment_events"
     id: int
@@ -377,5 +386,5 @@ ALL_ROW_MODELS: tuple[type[Row], ...] = (
     Tenant, Staff, Channel, Product, LiveSession, SessionStock, Buyer, BuyerIdentity, Comment,
     PlatformOrder, Order, OrderItem, OrderEvent, Shipment, ShipmentEvent, WebhookDelivery,
     OutboundMessage, WorkerHeartbeat, Payment, StaffSession, LoginFailure,
-    ProductPhoto, KeywordTemplate,
+    ProductPhoto, KeywordTemplate, BlockedPhone,
 )  # fmt: skip

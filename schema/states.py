@@ -13,6 +13,7 @@ class OrderStatus(StrEnum):
     CONFIRMED = "confirmed"
     PACKING = "packing"
     PACKED = "packed"
+    NEEDS_ADDRESS = "needs_address"  # the courier refused the address; staff correct it
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
@@ -27,11 +28,14 @@ ALLOWED_FROM: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.AWAITING_CONFIRMATION: frozenset({S.DRAFT, S.CONFIRMED}),  # CONFIRMED: buyer changed it
     S.CONFIRMED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION}),
     S.PACKING: frozenset({S.CONFIRMED}),
-    S.PACKED: frozenset({S.PACKING}),
+    S.PACKED: frozenset({S.PACKING, S.NEEDS_ADDRESS}),  # NEEDS_ADDRESS: staff fixed it
+    S.NEEDS_ADDRESS: frozenset({S.PACKED}),
     S.SHIPPED: frozenset({S.PACKED}),
     S.DELIVERED: frozenset({S.SHIPPED}),
     S.RETURNED: frozenset({S.SHIPPED}),
-    S.CANCELLED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PACKING, S.PACKED}),
+    S.CANCELLED: frozenset(
+        {S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PACKING, S.PACKED, S.NEEDS_ADDRESS}
+    ),
     S.EXPIRED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION}),
     S.DRAFT: frozenset(),
 }

@@ -8,6 +8,7 @@ STATUS_TEXT = {
     "confirmed": "Đã xác nhận",
     "packing": "Đang đóng gói",
     "packed": "Đã đóng gói",
+    "needs_address": "Cần sửa địa chỉ",
     "shipped": "Đang giao",
     "delivered": "Đã giao",
     "cancelled": "Đã huỷ",
