@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from aggregator.web import staff_auth, staff_orders, staff_packing
+from aggregator.web import (
+    staff_auth,
+    staff_orders,
+    staff_packing,
+    staff_unclear,
+)
 
 
 def setup(app: web.Application) -> None:
-    for pages in (staff_auth, staff_orders, staff_packing):
+    for pages in (staff_auth, staff_orders, staff_packing, staff_unclear):
         pages.setup(app)
