@@ -27,9 +27,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Back-pressure: webhook/relay requests in flight at most (each may hold a body of up to
+    # max_body_bytes), and the ingest queue's size; past either the web answers 503 Retry-After.
+    max_inflight_deliveries: int = Field(default=256, ge=1)
+    ingest_queue_size: int = Field(default=20_000, ge=10)
+    # Raw webhook bodies (webhook_deliveries.body) are emptied after this many days (0: kept).
+    webhook_body_retention_days: int = Field(default=30, ge=0)
 
     # Secrets: never literals in code. The demo generates an app secret under data_dir.
     app_secret: SecretStr | None = None
+    # Keys sealing stored credentials, newest first, comma-separated. The newest encrypts, every
+    # one decrypts; `chotdon rotate-keys` re-seals everything with the newest. Empty: app_secret.
+    credential_keys: SecretStr | None = None
     ghn_token: SecretStr | None = None
     ghtk_token: SecretStr | None = None
     viettelpost_token: SecretStr | None = None
