@@ -26,6 +26,7 @@ from schema.events import CommentEvent, PlatformOrderEvent
 
 log = structlog.get_logger()
 Event = CommentEvent | PlatformOrderEvent
+HIGH_WATER = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,12 @@ class Ingestor:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+
+    @property
+    def saturated(self) -> bool:
+        """The queue is at its high-water mark: the web process refuses new deliveries (503) so
+        that requests already reading keep the room they need, and memory stays bounded."""
+        return self._queue.qsize() >= self.config.queue_size * HIGH_WATER
 
     async def submit(self, event: Event) -> None:
         """Hand one event over; waits (back-pressure) while the queue is full."""

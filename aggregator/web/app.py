@@ -11,14 +11,24 @@ import structlog
 from aiohttp import web
 
 from aggregator.db import create_pool
-from aggregator.ingest.pipeline import Ingestor
+from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
-from aggregator.web import facebook, health, metrics, openapi, relay, system, tiktok, zalo
+from aggregator.web import (
+    facebook,
+    health,
+    metrics,
+    openapi,
+    relay,
+    security,
+    system,
+    tiktok,
+    zalo,
+)
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
-from aggregator.web.middleware import body_limit, map_errors, observe
+from aggregator.web.middleware import back_pressure, body_limit, map_errors, observe
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_pages import setup as setup_staff_pages
 
@@ -42,7 +52,8 @@ async def _arq_pool_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _ingestor_ctx(app: web.Application) -> AsyncIterator[None]:
     """The ingest entry point webhooks hand events to; leaving flushes what it holds."""
-    async with Ingestor(app[PG_POOL], app[ARQ_POOL]) as ingestor:
+    config = IngestConfig(queue_size=app[SETTINGS].ingest_queue_size)
+    async with Ingestor(app[PG_POOL], app[ARQ_POOL], config) as ingestor:
         app[INGESTOR] = ingestor
         yield
 
@@ -59,10 +70,16 @@ def _add_routes(app: web.Application) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[observe, body_limit(settings.max_body_bytes), map_errors],
+        middlewares=[
+            observe,
+            body_limit(settings.max_body_bytes),
+            back_pressure(settings.max_inflight_deliveries),
+            map_errors,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    security.setup(app)
     app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx])
     facebook.setup(app)
     relay.setup(app)

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aggregator.errors import ChotdonError
-from aggregator.web.keys import PG_POOL
+from aggregator.web.keys import INGESTOR, PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from schema.queries import query
 
@@ -94,3 +94,31 @@ async def _record_oversized(request: web.Request, max_bytes: int) -> None:
         )
     except Exception:  # the 413 goes out whatever happens to the record
         log.exception("http.body_too_large_not_recorded", path=request.path)
+
+
+RETRY_AFTER_S = "5"
+
+
+def back_pressure(max_inflight: int) -> Middleware:
+    """Refuse a delivery with 503 Retry-After, before reading its body, when too many are in
+    flight or the ingest queue is near full: platforms retry, memory stays bounded."""
+    inflight = 0
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal inflight
+        if request.method != "POST" or delivery_source(request.path) is None:
+            return await handler(request)
+        ingestor = request.app.get(INGESTOR)
+        if inflight >= max_inflight or (ingestor is not None and ingestor.saturated):
+            log.warning("http.busy", path=request.path, inflight=inflight)
+            return web.json_response(
+                {"error": "busy, retry later"}, status=503, headers={"Retry-After": RETRY_AFTER_S}
+            )
+        inflight += 1
+        try:
+            return await handler(request)
+        finally:
+            inflight -= 1
+
+    return guard
