@@ -1,12 +1,19 @@
-"""Each cooperative's compiled catalogue, loaded from Postgres and kept for a few seconds."""
+"""Each cooperative's compiled catalogue, loaded from Postgres and kept for a few seconds.
+
+A live started with keyword templates reads its comments against the catalogue plus its own
+keywords (aggregator.core.keywords.with_keywords); those catalogues are cached alongside.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
+import orjson
 
+from aggregator.core.keywords import with_keywords
 from aggregator.core.parser.catalog import Catalog
 from aggregator.db import Connection
 from schema.parsing import CatalogProduct
@@ -21,15 +28,33 @@ class CatalogCache:
 
     ttl_s: float = CATALOG_TTL_S
     _entries: dict[int, tuple[float, Catalog]] = field(default_factory=dict)
+    _products: dict[int, list[CatalogProduct]] = field(default_factory=dict)
+    _with_keywords: dict[tuple[int, bytes], Catalog] = field(default_factory=dict)
 
-    async def get(self, conn: Connection | asyncpg.Pool, tenant_id: int) -> Catalog:
+    async def get(
+        self,
+        conn: Connection | asyncpg.Pool,
+        tenant_id: int,
+        keywords: Mapping[str, Sequence[str]] | None = None,
+    ) -> Catalog:
+        """The tenant's catalogue, or with a live's extra keywords when it has some."""
         cached = self._entries.get(tenant_id)
         now = time.monotonic()
-        if cached is not None and now - cached[0] < self.ttl_s:
+        if cached is None or now - cached[0] >= self.ttl_s:
+            rows = await conn.fetch(query("catalog_products"), tenant_id)
+            products = [_product(row) for row in rows]
+            cached = (now, Catalog(products))
+            self._entries[tenant_id] = cached
+            self._products[tenant_id] = products
+            for key in [k for k in self._with_keywords if k[0] == tenant_id]:
+                del self._with_keywords[key]
+        if not keywords:
             return cached[1]
-        rows = await conn.fetch(query("catalog_products"), tenant_id)
-        catalog = Catalog([_product(row) for row in rows])
-        self._entries[tenant_id] = (now, catalog)
+        key = (tenant_id, orjson.dumps(keywords, option=orjson.OPT_SORT_KEYS))
+        catalog = self._with_keywords.get(key)
+        if catalog is None:
+            catalog = Catalog(with_keywords(self._products[tenant_id], keywords))
+            self._with_keywords[key] = catalog
         return catalog
 
     def forget(self, tenant_id: int) -> None:

@@ -15,6 +15,8 @@ from schema.parsing import Intent, ParsedComment
 from schema.queries import query
 
 ChannelKey = tuple[str, str]  # (platform, channel external id)
+# (channel id, platform live id or None for "the live on air") -> that live's extra keywords
+LiveKeywords = dict[tuple[int, str | None], dict[str, list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +46,31 @@ async def _parsed(
     catalogs: CatalogCache,
     comment: CommentEvent,
     channel: ChannelRef | None,
+    lives: LiveKeywords,
 ) -> ParsedComment:
     if comment.parsed is not None:
         return comment.parsed
     if channel is None:  # unknown channel: no catalogue to read it against; staff will see it
         return ParsedComment(intent=Intent.OTHER)
-    return parse_comment(comment.text, await catalogs.get(conn, channel.tenant_id))
+    keywords = lives.get((channel.id, comment.external_live_id))
+    return parse_comment(comment.text, await catalogs.get(conn, channel.tenant_id, keywords))
+
+
+async def _live_keywords(
+    conn: Connection, comments: Sequence[CommentEvent], channels: dict[ChannelKey, ChannelRef]
+) -> LiveKeywords:
+    """Keywords of the lives these comments belong to: by the platform's live id, or (no live id:
+    Zalo, relay) the channel's live on air, as insert_comments resolves them."""
+    channel_ids = sorted({ch.id for ch in channels.values()})
+    live_ids = sorted({c.external_live_id for c in comments if c.external_live_id})
+    if not channel_ids:
+        return {}
+    found: LiveKeywords = {}
+    for row in await conn.fetch(query("live_keywords_of_channels"), channel_ids, live_ids):
+        found.setdefault((row["channel_id"], row["external_live_id"]), row["keywords"])
+        if row["status"] == "live":  # newest first: the live a comment without a live id joins
+            found.setdefault((row["channel_id"], None), row["keywords"])
+    return found
 
 
 def _comment_columns(
@@ -78,8 +99,11 @@ async def _store_comments(
     channels: dict[ChannelKey, ChannelRef],
     result: StoreResult,
 ) -> None:
+    lives = await _live_keywords(conn, comments, channels)
     parsed = [
-        await _parsed(conn, catalogs, c, channels.get((c.platform.value, c.channel_external_id)))
+        await _parsed(
+            conn, catalogs, c, channels.get((c.platform.value, c.channel_external_id)), lives
+        )
         for c in comments
     ]
     rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))

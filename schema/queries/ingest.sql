@@ -103,3 +103,12 @@ FROM comments
 WHERE status = 'orphaned' AND (tenant_id = $1 OR ($2 AND tenant_id IS NULL))
 ORDER BY received_at DESC
 LIMIT $3;
+
+-- name: live_keywords_of_channels
+-- $1 channel ids, $2 platform live ids of a batch. Lives that parse with extra keywords: those
+-- on air, and those the batch names (a late comment of an ended live), newest first.
+SELECT id, channel_id, external_live_id, status, keywords
+FROM live_sessions
+WHERE channel_id = ANY($1::bigint[]) AND keywords <> '{}'::jsonb
+  AND (status = 'live' OR external_live_id = ANY($2::text[]))
+ORDER BY started_at DESC NULLS LAST, id DESC;
