@@ -55,6 +55,33 @@ async def _tenant_id(pool: asyncpg.Pool, slug: str) -> int:
     return int(row["id"])
 
 
+async def connect_for_tenant(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    tenant_id: int,
+    platform: Platform,
+    external_id: str,
+    name: str,
+    secret: str,
+    channel_settings: dict[str, Any] | None = None,
+) -> int:
+    """Create or reconnect the channel with sealed credentials (the CLI and the director's page)."""
+    if platform not in CONNECTABLE:
+        raise BadInputError(f"cannot connect a {platform.value} channel")
+    if not secret:
+        raise BadInputError("the channel's secret or token is empty")
+    if platform is Platform.FACEBOOK:
+        return await connect_page(
+            pool, token_cipher(settings), tenant_id, external_id, name, secret
+        )
+    sealed = sealed_credentials(settings, platform, secret)
+    channel_id = await connect_channel(
+        pool, platform, tenant_id, external_id, name, sealed, channel_settings or {}
+    )
+    log.info("channel.connected", platform=platform.value, channel_id=channel_id)
+    return channel_id
+
+
 async def add_channel(settings: Settings, request: ChannelRequest) -> int:
     """Create or reconnect the channel with sealed credentials; returns its id."""
     if request.platform not in CONNECTABLE:
@@ -63,21 +90,12 @@ async def add_channel(settings: Settings, request: ChannelRequest) -> int:
         raise BadInputError("the channel's secret or token is empty")
     pool = await create_pool(settings, min_size=1, max_size=1)
     try:
-        tenant_id = await _tenant_id(pool, request.tenant)
-        if request.platform is Platform.FACEBOOK:
-            return await connect_page(
-                pool, token_cipher(settings), tenant_id, request.external_id, request.name,
-                request.secret,
-            )  # fmt: skip
-        sealed = sealed_credentials(settings, request.platform, request.secret)
-        channel_id = await connect_channel(
-            pool, request.platform, tenant_id, request.external_id, request.name, sealed,
-            request.settings,
+        return await connect_for_tenant(
+            pool, settings, await _tenant_id(pool, request.tenant), request.platform,
+            request.external_id, request.name, request.secret, request.settings,
         )  # fmt: skip
     finally:
         await pool.close()
-    log.info("channel.connected", platform=request.platform.value, channel_id=channel_id)
-    return channel_id
 
 
 async def list_channels(settings: Settings, tenant: str) -> list[dict[str, object]]:

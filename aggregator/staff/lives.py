@@ -1,0 +1,177 @@
+"""The director's live setup: connect channels, keyword templates, start and stop a live with its
+products, stock, keywords and on-air promotion.
+
+Channels are connected through aggregator.channel_admin, the same path as `chotdon channel add`
+(credentials sealed with the per-platform cipher, never echoed). Every query is scoped by the
+director's tenant id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+
+from aggregator.channel_admin import connect_for_tenant
+from aggregator.core.keywords import Keywords, merge_keywords, parse_keywords
+from aggregator.core.promotion import Promotion
+from aggregator.orders.loading import lock_session
+from aggregator.orders.totals import recompute_totals
+from aggregator.settings import Settings
+from aggregator.staff.catalogue import SetupFormError
+from schema.enums import HoldMode, Platform
+from schema.queries import query
+
+log = structlog.get_logger()
+MAX_STOCK = 100_000
+PLATFORM_TEXT = {
+    Platform.FACEBOOK: "Trang Facebook",
+    Platform.TIKTOK: "TikTok Shop",
+    Platform.ZALO: "Zalo OA",
+}
+
+
+@dataclass(frozen=True)
+class ChannelForm:
+    platform: str
+    external_id: str
+    name: str
+    secret: str
+    extra_setting: str = ""  # TikTok: shop_cipher; Zalo: the ZNS order-update template id
+
+
+@dataclass(frozen=True)
+class LiveForm:
+    channel_ids: Sequence[int]
+    title: str
+    external_live_id: str
+    hold_mode: str
+    template_ids: Sequence[int]
+    stock: Mapping[int, int]  # product id -> quantity offered (0: not shown)
+    promotion: Promotion | None
+
+
+def _channel_errors(form: ChannelForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if form.platform not in {p.value for p in PLATFORM_TEXT}:
+        errors["platform"] = "Hãy chọn Facebook, TikTok Shop hoặc Zalo OA."
+    if not form.external_id or len(form.external_id) > 64 or not form.external_id.isprintable():
+        errors["external_id"] = "Hãy nhập ID của Trang / cửa hàng / OA (tối đa 64 ký tự)."
+    if not form.name or len(form.name) > 100:
+        errors["name"] = "Hãy nhập tên kênh (tối đa 100 ký tự)."
+    if not form.secret or len(form.secret) > 4000:
+        errors["secret"] = "Hãy dán mã truy cập (access token) của kênh."
+    return errors
+
+
+async def connect(pool: asyncpg.Pool, settings: Settings, tenant_id: int, form: ChannelForm) -> int:
+    """Connect or reconnect a channel of this cooperative; SetupFormError names bad fields."""
+    if errors := _channel_errors(form):
+        raise SetupFormError(errors)
+    platform = Platform(form.platform)
+    owner = await pool.fetchval(query("setup_channel_owner"), platform.value, form.external_id)
+    if owner is not None and owner != tenant_id:
+        raise SetupFormError({"external_id": "Kênh này đã được một hợp tác xã khác kết nối."})
+    extra: dict[str, str] = {}
+    if form.extra_setting and platform is not Platform.FACEBOOK:
+        key = "shop_cipher" if platform is Platform.TIKTOK else "zns_order_update_template"
+        extra[key] = form.extra_setting
+    return await connect_for_tenant(
+        pool, settings, tenant_id, platform, form.external_id, form.name, form.secret, extra
+    )
+
+
+async def save_template(pool: asyncpg.Pool, tenant_id: int, name: str, text: str) -> int:
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name or len(name) > 80:
+        errors["template_name"] = "Hãy đặt tên mẫu từ khóa (tối đa 80 ký tự)."
+    aliases = await pool.fetch(query("setup_product_aliases"), tenant_id)
+    keywords, problems = parse_keywords(text, {r["code"]: list(r["aliases"]) for r in aliases})
+    if problems:
+        errors["keywords"] = " ".join(problems)
+    elif not keywords:
+        errors["keywords"] = "Hãy viết ít nhất một dòng, ví dụ “A01: gạo thơm, st25 mới”."
+    if errors:
+        raise SetupFormError(errors)
+    template_id = int(
+        await pool.fetchval(query("setup_save_keyword_template"), tenant_id, name, keywords)
+    )
+    log.info("live_setup.template_saved", template_id=template_id, codes=len(keywords))
+    return template_id
+
+
+def _live_errors(form: LiveForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not form.channel_ids:
+        errors["channels"] = "Hãy chọn ít nhất một kênh để phát live."
+    if not form.title or len(form.title) > 120:
+        errors["title"] = "Hãy đặt tên buổi live (tối đa 120 ký tự)."
+    if len(form.external_live_id) > 64 or not form.external_live_id.isprintable():
+        errors["external_live_id"] = "Mã live tối đa 64 ký tự."
+    if form.hold_mode not in {m.value for m in HoldMode}:
+        errors["hold_mode"] = "Hãy chọn cách giữ hàng."
+    if any(not 0 <= q <= MAX_STOCK for q in form.stock.values()):
+        errors["stock"] = f"Số lượng mỗi sản phẩm từ 0 đến {MAX_STOCK}."
+    elif not any(form.stock.values()):
+        errors["stock"] = "Hãy nhập số lượng cho ít nhất một sản phẩm bán trong live."
+    return errors
+
+
+async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> list[int]:
+    """One session per chosen channel, each with the stock given; all or none are created."""
+    if errors := _live_errors(form):
+        raise SetupFormError(errors)
+    live_id = form.external_live_id or f"live-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    shown = sorted((pid, qty) for pid, qty in form.stock.items() if qty > 0)
+    async with pool.acquire() as conn, conn.transaction():
+        templates = await conn.fetch(
+            query("setup_templates_by_id"), tenant_id, sorted(form.template_ids)
+        )
+        keywords: Keywords = merge_keywords(r["keywords"] for r in templates)
+        promotion = form.promotion.as_json() if form.promotion else {}
+        sessions: list[int] = []
+        for channel_id in sorted(set(form.channel_ids)):
+            if await conn.fetchval(query("setup_live_id_taken"), channel_id, live_id):
+                raise SetupFormError({"external_live_id": f"Mã live {live_id} đã được dùng."})
+            session_id = await conn.fetchval(
+                query("setup_start_live"), tenant_id, channel_id, live_id, form.title,
+                form.hold_mode, promotion, keywords,
+            )  # fmt: skip
+            if session_id is None:
+                raise SetupFormError({"channels": "Kênh đã chọn không dùng được. Hãy tải lại."})
+            await conn.execute(
+                query("setup_insert_stock"), tenant_id, session_id, [p for p, _ in shown],
+                ["" for _ in shown], [q for _, q in shown],
+            )  # fmt: skip
+            sessions.append(int(session_id))
+    log.info("live_setup.started", session_ids=sessions, products=len(shown))
+    return sessions
+
+
+async def stop_live(pool: asyncpg.Pool, tenant_id: int, session_id: int) -> bool:
+    stopped = await pool.fetchval(query("setup_stop_live"), tenant_id, session_id)
+    if stopped is not None:
+        log.info("live_setup.stopped", session_id=session_id)
+    return stopped is not None
+
+
+async def set_promotion(
+    pool: asyncpg.Pool, tenant_id: int, session_id: int, promotion: Promotion | None
+) -> bool:
+    """Change the live's promotion; orders not yet confirmed get new totals at once."""
+    async with pool.acquire() as conn, conn.transaction():
+        await lock_session(conn, session_id)  # the merge's lock: no merge recomputes meanwhile
+        found = await conn.fetchval(
+            query("setup_set_promotion"), tenant_id, session_id,
+            promotion.as_json() if promotion else {},
+        )  # fmt: skip
+        if found is None:
+            return False
+        orders = await conn.fetch(query("setup_unconfirmed_orders_of_live"), tenant_id, session_id)
+        await recompute_totals(conn, [r["id"] for r in orders])
+    log.info("live_setup.promotion_set", session_id=session_id, orders=len(orders))
+    return True
