@@ -6,6 +6,7 @@ from aiohttp import web
 
 from aggregator.web import (
     staff_auth,
+    staff_dashboard,
     staff_orders,
     staff_packing,
     staff_unclear,
@@ -13,5 +14,5 @@ from aggregator.web import (
 
 
 def setup(app: web.Application) -> None:
-    for pages in (staff_auth, staff_orders, staff_packing, staff_unclear):
+    for pages in (staff_auth, staff_orders, staff_packing, staff_unclear, staff_dashboard):
         pages.setup(app)

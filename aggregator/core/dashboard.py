@@ -1,0 +1,295 @@
+"""The director's live dashboard, pure: figures added up per platform, the orders-per-minute chart
+as SVG geometry, comments per minute, and the alerts a live raises. No I/O: aggregator/dashboard
+loads the rows, these shape them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# A live on air with no comment, poll watermark or start newer than this looks cut off.
+STALE_AFTER = timedelta(minutes=3)
+RATE_WINDOW = timedelta(minutes=5)  # comments per minute: averaged over the last five minutes
+CHART_MINUTES = 30  # the chart shows the live's last half hour, one bar a minute
+CHART_W, CHART_H = 320, 120  # SVG viewBox units: 1 unit ≈ 1 px on a 360 px phone
+PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 14, 100, 4
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+PLATFORM_TEXT = {
+    "facebook": "Facebook",
+    "tiktok": "TikTok",
+    "zalo": "Zalo",
+    "relay": "TikTok (cầu nối)",
+    "manual": "Nhập tay",
+}
+
+
+class Level(StrEnum):
+    DANGER = "danger"  # selling is hurt now: out of stock, no comments arriving
+    WARN = "warn"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    level: Level
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Order figures of a live (or a platform's lives). Money in VND."""
+
+    orders: int = 0
+    confirmed: int = 0
+    paid: int = 0
+    shipped: int = 0
+    revenue_vnd: int = 0
+    unpaid_vnd: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.orders + other.orders,
+            self.confirmed + other.confirmed,
+            self.paid + other.paid,
+            self.shipped + other.shipped,
+            self.revenue_vnd + other.revenue_vnd,
+            self.unpaid_vnd + other.unpaid_vnd,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLine:
+    code: str
+    name: str
+    variant: str
+    ordered: int  # units in orders still standing
+    revenue_vnd: int
+    stock: int | None  # units offered in this live; None: the live sets no stock for it
+    reserved: int
+    waitlist: int  # buyers waiting for stock
+
+    @property
+    def left(self) -> int | None:
+        return None if self.stock is None else max(0, self.stock - self.reserved)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock is not None and self.left == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    count: int
+    minute: str  # HH:MM, for the bar's tooltip
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    bars: tuple[Bar, ...]
+    peak: int
+    first: str
+    last: str
+    total: int
+    width: int = CHART_W
+    height: int = CHART_H
+    baseline: int = PLOT_BOTTOM
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """What the dashboard knows about a live's connector."""
+
+    id: int
+    platform: str
+    name: str
+    status: str  # active, disconnected, disabled
+    status_reason: str | None
+    token_expires_at: int | None  # unix seconds; None: the platform's token does not expire here
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFacts:
+    """One live's rows, as loaded."""
+
+    id: int
+    title: str
+    on_air: bool
+    started_at: datetime | None
+    ended_at: datetime | None
+    channel: ChannelState
+    comments: int = 0
+    recent_comments: int = 0  # within RATE_WINDOW
+    last_comment_at: datetime | None = None  # newest comment's time
+    watermark: datetime | None = None  # the Facebook poller's last complete poll
+    counts: Counts = Counts()
+    per_minute: Mapping[datetime, int] = field(default_factory=dict)
+    products: tuple[ProductLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LivePanel:
+    facts: LiveFacts
+    platform: str
+    comments_per_min: float
+    chart: Chart
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRow:
+    platform: str
+    lives: int
+    comments_per_min: float
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    at: datetime
+    panels: tuple[LivePanel, ...]
+    platforms: tuple[PlatformRow, ...]
+    alerts: tuple[Alert, ...]  # channels in trouble, whether or not a live runs on them
+
+
+def platform_text(platform: str) -> str:
+    return PLATFORM_TEXT.get(platform, platform)
+
+
+def comments_per_minute(facts: LiveFacts, now: datetime) -> float:
+    """On air: the last five minutes' average (or since the start, if it began later); ended:
+    the whole live's average."""
+    if facts.on_air:
+        window = RATE_WINDOW
+        if facts.started_at is not None:
+            window = min(window, max(now - facts.started_at, timedelta(minutes=1)))
+        return round(facts.recent_comments / (window.total_seconds() / 60), 1)
+    if facts.started_at is None or facts.ended_at is None:
+        return 0.0
+    length = max(facts.ended_at - facts.started_at, timedelta(minutes=1))
+    return round(facts.comments / (length.total_seconds() / 60), 1)
+
+
+def minute_series(
+    per_minute: Mapping[datetime, int], end: datetime, minutes: int = CHART_MINUTES
+) -> list[tuple[datetime, int]]:
+    """The last `minutes` whole minutes up to `end`, each with its order count (0 when none)."""
+    last = end.replace(second=0, microsecond=0)
+    starts = [last - timedelta(minutes=minutes - 1 - i) for i in range(minutes)]
+    return [(m, per_minute.get(m, 0)) for m in starts]
+
+
+def bar_chart(series: list[tuple[datetime, int]], tz: tzinfo = VIETNAM) -> Chart:
+    """Bars in a CHART_W × CHART_H viewBox, scaled to the busiest minute (at least 1)."""
+    if not series:
+        return Chart((), 0, "", "", 0)
+    peak = max(1, max(count for _, count in series))
+    slot = (CHART_W - PLOT_LEFT) / len(series)
+    plot_h = PLOT_BOTTOM - PLOT_TOP
+    bars = []
+    for i, (minute, count) in enumerate(series):
+        height = round(plot_h * count / peak, 1)
+        bars.append(
+            Bar(
+                x=round(PLOT_LEFT + i * slot + slot * 0.1, 1),
+                y=round(PLOT_BOTTOM - height, 1),
+                width=round(slot * 0.8, 1),
+                height=height,
+                count=count,
+                minute=minute.astimezone(tz).strftime("%H:%M"),
+            )
+        )
+    total = sum(count for _, count in series)
+    return Chart(tuple(bars), peak, bars[0].minute, bars[-1].minute, total)
+
+
+def _stale(facts: LiveFacts, now: datetime) -> timedelta | None:
+    """How long an on-air live has been silent, if longer than STALE_AFTER."""
+    if not facts.on_air:
+        return None
+    seen = [t for t in (facts.last_comment_at, facts.watermark, facts.started_at) if t is not None]
+    if not seen:
+        return None
+    silent = now - max(seen)
+    return silent if silent > STALE_AFTER else None
+
+
+def channel_alerts(channel: ChannelState, now: datetime) -> list[Alert]:
+    """A disconnected connector, or an access token past its expiry."""
+    label = f"{platform_text(channel.platform)} «{channel.name}»"
+    if channel.status == "disconnected":
+        why = f": {channel.status_reason}" if channel.status_reason else ""
+        return [Alert(Level.DANGER, f"{label} đã mất kết nối{why}")]
+    expires = channel.token_expires_at
+    if channel.status == "active" and expires is not None and expires <= now.timestamp():
+        return [Alert(Level.DANGER, f"{label}: mã truy cập (token) đã hết hạn, cần kết nối lại")]
+    return []
+
+
+def live_alerts(facts: LiveFacts, now: datetime) -> list[Alert]:
+    alerts = [
+        Alert(Level.DANGER, f"Hết hàng: {p.code} {p.name}{' ' + p.variant if p.variant else ''}")
+        for p in facts.products
+        if p.sold_out
+    ]
+    if facts.on_air:
+        alerts.extend(channel_alerts(facts.channel, now))
+        silent = _stale(facts, now)
+        if silent is not None:
+            minutes = int(silent.total_seconds() // 60)
+            alerts.append(
+                Alert(
+                    Level.WARN,
+                    f"Không nhận được bình luận nào trong {minutes} phút: kiểm tra kết nối "
+                    f"{platform_text(facts.channel.platform)}",
+                )
+            )
+    return alerts
+
+
+def panel(facts: LiveFacts, now: datetime) -> LivePanel:
+    end = now if facts.on_air or facts.ended_at is None else facts.ended_at
+    return LivePanel(
+        facts=facts,
+        platform=platform_text(facts.channel.platform),
+        comments_per_min=comments_per_minute(facts, now),
+        chart=bar_chart(minute_series(facts.per_minute, end)),
+        alerts=tuple(live_alerts(facts, now)),
+    )
+
+
+def platform_rows(panels: Iterable[LivePanel]) -> tuple[PlatformRow, ...]:
+    """Figures added up per platform over the lives shown, in the order platforms first appear."""
+    rows: dict[str, PlatformRow] = {}
+    for p in panels:
+        key = p.facts.channel.platform
+        rate = p.comments_per_min if p.facts.on_air else 0.0
+        old = rows.get(key, PlatformRow(p.platform, 0, 0.0, Counts()))
+        rows[key] = PlatformRow(
+            old.platform, old.lives + 1, round(old.comments_per_min + rate, 1),
+            old.counts + p.facts.counts,
+        )  # fmt: skip
+    return tuple(rows.values())
+
+
+def dashboard(
+    lives: Iterable[LiveFacts], channels: Iterable[ChannelState], now: datetime
+) -> Dashboard:
+    """The whole page: a panel per live, platform totals, and alerts of channels with no live
+    on air (a live's own channel alerts sit in its panel)."""
+    panels = tuple(panel(f, now) for f in lives)
+    on_air = {p.facts.channel.id for p in panels if p.facts.on_air}
+    alerts = tuple(
+        alert
+        for channel in channels
+        if channel.id not in on_air
+        for alert in channel_alerts(channel, now)
+    )
+    return Dashboard(now, panels, platform_rows(panels), alerts)

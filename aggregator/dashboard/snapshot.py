@@ -1,0 +1,119 @@
+"""Load one cooperative's dashboard: four set-based queries on one connection, shaped by
+aggregator.core.dashboard. The tenant id scopes every query."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from aggregator.core.dashboard import (
+    CHART_MINUTES,
+    RATE_WINDOW,
+    VIETNAM,
+    ChannelState,
+    Counts,
+    Dashboard,
+    LiveFacts,
+    ProductLine,
+    dashboard,
+)
+from schema.queries import query
+
+MAX_LIVES = 12  # a cooperative runs a few lives at once; the page stays readable on a phone
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Midnight in Vietnam, the day a director means by 'today'."""
+    local = now.astimezone(VIETNAM)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _channel(row: Any, prefix: str = "") -> ChannelState:
+    """A channel from its own row (no prefix) or from a live's row (channel_ columns)."""
+    return ChannelState(
+        id=row[f"{prefix}id"],
+        platform=row["platform"],
+        name=row[f"{prefix}name"],
+        status=row[f"{prefix}status"],
+        status_reason=row["status_reason"],
+        token_expires_at=row["token_expires_at"],
+    )
+
+
+def _counts(row: Any) -> Counts:
+    return Counts(
+        orders=row["orders"],
+        confirmed=row["confirmed"],
+        paid=row["paid"],
+        shipped=row["shipped"],
+        revenue_vnd=row["revenue_vnd"],
+        unpaid_vnd=row["unpaid_vnd"],
+    )
+
+
+def _product(row: Any) -> ProductLine:
+    return ProductLine(
+        code=row["code"],
+        name=row["name"],
+        variant=row["variant"],
+        ordered=row["ordered"],
+        revenue_vnd=row["revenue_vnd"],
+        stock=row["stock"],
+        reserved=row["reserved"],
+        waitlist=row["waitlist"],
+    )
+
+
+def _chart_end(row: Any, now: datetime) -> datetime:
+    return now if row["status"] == "live" or row["ended_at"] is None else row["ended_at"]
+
+
+async def load_dashboard(
+    conn: asyncpg.Connection | Any, tenant_id: int, now: datetime | None = None
+) -> Dashboard:
+    """The dashboard of `tenant_id` as the database has it now (one read-only snapshot, so the
+    figures of the four queries agree with each other)."""
+    now = now or datetime.now(UTC)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _load(conn, tenant_id, now)
+
+
+async def _load(conn: asyncpg.Connection | Any, tenant_id: int, now: datetime) -> Dashboard:
+    lives = await conn.fetch(
+        query("dashboard_lives"), tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW
+    )
+    ids = [r["id"] for r in lives]
+    products: dict[int, list[ProductLine]] = defaultdict(list)
+    per_minute: dict[int, dict[datetime, int]] = defaultdict(dict)
+    if ids:
+        for row in await conn.fetch(query("dashboard_products"), tenant_id, ids):
+            products[row["session_id"]].append(_product(row))
+        ends = [_chart_end(r, now) for r in lives]
+        for row in await conn.fetch(
+            query("dashboard_orders_per_minute"), tenant_id, ids, ends, CHART_MINUTES
+        ):
+            per_minute[row["session_id"]][row["minute"]] = row["orders"]
+    channels = await conn.fetch(query("dashboard_channels"), tenant_id, int(now.timestamp()))
+    facts = [_facts(r, per_minute[r["id"]], products[r["id"]]) for r in lives]
+    return dashboard(facts, [_channel(c) for c in channels], now)
+
+
+def _facts(r: Any, per_minute: dict[datetime, int], products: list[ProductLine]) -> LiveFacts:
+    return LiveFacts(
+        id=r["id"],
+        title=r["title"],
+        on_air=r["status"] == "live",
+        started_at=r["started_at"],
+        ended_at=r["ended_at"],
+        channel=_channel(r, "channel_"),
+        comments=r["comments"],
+        recent_comments=r["recent_comments"],
+        last_comment_at=r["last_comment_at"],
+        watermark=r["watermark"],
+        counts=_counts(r),
+        per_minute=per_minute,
+        products=tuple(products),
+    )

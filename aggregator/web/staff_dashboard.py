@@ -1,0 +1,148 @@
+"""The director's live dashboard: GET /bang-dieu-khien (the page) and GET /bang-dieu-khien/su-kien
+(Server-Sent Events carrying the page's body as server-rendered HTML, which htmx swaps in).
+
+Each open stream asks for its cooperative's rendered body every tick; SharedSnapshots loads and
+renders it at most once per tick per cooperative, and a stream sends only when it changed. Streams
+re-check their staff session every SESSION_CHECK_S (a logged-out director stops receiving), end
+when the browser goes, and are all closed in on_shutdown so the server never waits on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import aiohttp_jinja2
+import structlog
+from aiohttp import web
+from aiohttp_sse import EventSourceResponse, sse_response
+
+from aggregator.core.dashboard import VIETNAM, Dashboard
+from aggregator.core.money import format_vnd
+from aggregator.core.staff import Area, may_open
+from aggregator.dashboard.shared import SharedSnapshots
+from aggregator.dashboard.snapshot import load_dashboard
+from aggregator.staff.accounts import StaffUser, session_staff
+from aggregator.web.keys import PG_POOL
+from aggregator.web.staff_auth import SESSION_COOKIE, render, staff_page
+
+log = structlog.get_logger()
+TICK_S = 1.0  # how often a stream looks for a newer snapshot
+SNAPSHOT_TTL_S = 1.0  # how long one loaded snapshot serves every stream of its cooperative
+SESSION_CHECK_S = 15.0
+BODY_TEMPLATE = "_dashboard_body.html"
+BODY_EVENT, TIME_EVENT = "dashboard", "tick"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A cooperative's dashboard body as HTML, and the time of the figures in it. The time goes in
+    an event of its own, so the body (kilobytes) is sent only when a figure changed."""
+
+    body: str
+    at: str
+
+
+@dataclass
+class DashboardStreams:
+    """The open streams and the shared snapshots, held by the application."""
+
+    snapshots: SharedSnapshots[Rendered]
+    open: set[EventSourceResponse] = field(default_factory=set)
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
+    tick_s: float = TICK_S
+
+
+STREAMS = web.AppKey("dashboard_streams", DashboardStreams)
+
+
+def _context(board: Dashboard) -> dict[str, object]:
+    return {"board": board, "vnd": format_vnd, "vietnam": VIETNAM, "at": _time(board)}
+
+
+def _time(board: Dashboard) -> str:
+    return board.at.astimezone(VIETNAM).strftime("%H:%M:%S")
+
+
+async def _render_body(app: web.Application, tenant_id: int) -> Rendered:
+    async with app[PG_POOL].acquire() as conn:
+        board = await load_dashboard(conn, tenant_id)
+    template = aiohttp_jinja2.get_env(app).get_template(BODY_TEMPLATE)
+    return Rendered(template.render(_context(board)), _time(board))
+
+
+@staff_page(Area.DASHBOARD)
+async def dashboard_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    async with request.app[PG_POOL].acquire() as conn:
+        board = await load_dashboard(conn, staff.tenant_id)
+    context = {"staff": staff, "csrf": staff.csrf_token, **_context(board)}
+    return render(request, "staff_dashboard.html", context)
+
+
+async def _still_allowed(request: web.Request, staff: StaffUser) -> bool:
+    current = await session_staff(request.app[PG_POOL], request.cookies.get(SESSION_COOKIE, ""))
+    return current is not None and current.id == staff.id and may_open(current.role, Area.DASHBOARD)
+
+
+async def _pump(
+    request: web.Request, staff: StaffUser, stream: EventSourceResponse, hub: DashboardStreams
+) -> str:
+    """Send the body whenever it changes until the browser, the session or the server ends it;
+    returns why it stopped."""
+    last = Rendered("", "")
+    checked = time.monotonic()
+    while stream.is_connected() and not hub.closing.is_set():
+        now = await hub.snapshots.get(staff.tenant_id)
+        if now.body != last.body:
+            await stream.send(now.body, event=BODY_EVENT)
+        if now.at != last.at:
+            await stream.send(now.at, event=TIME_EVENT)
+        last = now
+        if time.monotonic() - checked >= SESSION_CHECK_S:
+            if not await _still_allowed(request, staff):
+                return "session_ended"
+            checked = time.monotonic()
+        try:
+            await asyncio.wait_for(hub.closing.wait(), hub.tick_s)
+        except TimeoutError:
+            continue
+    return "server_closing" if hub.closing.is_set() else "client_gone"
+
+
+@staff_page(Area.DASHBOARD)
+async def dashboard_events(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    hub = request.app[STREAMS]
+    if hub.closing.is_set():
+        raise web.HTTPServiceUnavailable()
+    async with sse_response(request, headers={"Cache-Control": "no-store"}) as stream:
+        hub.open.add(stream)
+        log.info("dashboard.stream_opened", streams=len(hub.open))
+        why = "client_gone"
+        try:
+            why = await _pump(request, staff, stream, hub)
+        except (ConnectionResetError, TimeoutError):
+            pass  # the browser went away mid-send
+        finally:
+            hub.open.discard(stream)
+            log.info("dashboard.stream_closed", reason=why, streams=len(hub.open))
+    return stream
+
+
+async def _close_streams(app: web.Application) -> None:
+    """on_shutdown: wake every stream so its handler returns before the server waits on it."""
+    hub = app[STREAMS]
+    hub.closing.set()
+    for stream in list(hub.open):
+        stream.stop_streaming()
+    log.info("dashboard.streams_closing", streams=len(hub.open))
+
+
+def setup(app: web.Application) -> None:
+    async def load(tenant_id: int) -> Rendered:
+        return await _render_body(app, tenant_id)
+
+    app[STREAMS] = DashboardStreams(SharedSnapshots(load, ttl_s=SNAPSHOT_TTL_S))
+    app.on_shutdown.append(_close_streams)
+    app.router.add_get("/bang-dieu-khien", dashboard_page, name="staff_dashboard")
+    app.router.add_get("/bang-dieu-khien/su-kien", dashboard_events, name="staff_dashboard_events")

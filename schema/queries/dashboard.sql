@@ -1,0 +1,112 @@
+-- The director's live dashboard. Every query takes the tenant id first and reads only that
+-- cooperative's rows; each is one set-based statement over all the lives shown.
+--
+-- What the figures mean (orders of the live, whatever their source):
+--   orders     every order the live made, cancelled and expired ones included;
+--   confirmed  orders the buyer (or staff) confirmed, whatever happened after;
+--   paid       paid by transfer or on the platform (paid_at), or COD delivered (cash collected);
+--   shipped    handed to a courier (shipped, delivered or returned);
+--   revenue    total of the orders still standing (not cancelled, expired or returned);
+--   unpaid     the part of that revenue not paid yet.
+
+-- name: dashboard_lives
+-- $1 tenant id, $2 start of today (Vietnam), $3 how many lives at most, $4 the comment-rate
+-- window. Lives on air, and those that ended today, with their connector's state, comment counts
+-- (all, and within the window) and order figures.
+WITH lives AS (
+    SELECT s.id, s.title, s.status, s.started_at, s.ended_at, s.created_at,
+           s.last_comment_at AS watermark,
+           c.id AS channel_id, c.platform, c.name AS channel_name, c.status AS channel_status,
+           c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
+    FROM live_sessions s
+    JOIN channels c ON c.id = s.channel_id AND c.tenant_id = s.tenant_id
+    WHERE s.tenant_id = $1
+      AND (s.status = 'live' OR (s.status = 'ended' AND s.ended_at >= $2))
+    ORDER BY s.status = 'live' DESC, coalesce(s.started_at, s.created_at) DESC, s.id DESC
+    LIMIT $3
+), comment_counts AS (
+    SELECT cm.session_id, count(*) AS comments,
+           count(*) FILTER (WHERE cm.commented_at >= now() - $4::interval) AS recent_comments,
+           max(cm.commented_at) AS last_comment_at
+    FROM comments cm
+    WHERE cm.tenant_id = $1 AND cm.session_id IN (SELECT id FROM lives)
+    GROUP BY cm.session_id
+), order_counts AS (
+    SELECT o.session_id,
+           count(*) AS orders,
+           count(*) FILTER (WHERE o.status IN ('confirmed', 'packing', 'packed', 'shipped',
+                                               'delivered', 'returned')) AS confirmed,
+           count(*) FILTER (WHERE o.paid_at IS NOT NULL
+                               OR (o.status = 'delivered' AND o.payment_method = 'cod')) AS paid,
+           count(*) FILTER (WHERE o.status IN ('shipped', 'delivered', 'returned')) AS shipped,
+           coalesce(sum(o.total_vnd) FILTER (
+               WHERE o.status NOT IN ('cancelled', 'expired', 'returned')), 0) AS revenue_vnd,
+           coalesce(sum(o.total_vnd) FILTER (
+               WHERE o.status NOT IN ('cancelled', 'expired', 'returned') AND o.paid_at IS NULL
+                 AND NOT (o.status = 'delivered' AND o.payment_method = 'cod')), 0) AS unpaid_vnd
+    FROM orders o
+    WHERE o.tenant_id = $1 AND o.session_id IN (SELECT id FROM lives)
+    GROUP BY o.session_id
+)
+SELECT l.*, coalesce(cc.comments, 0) AS comments,
+       coalesce(cc.recent_comments, 0) AS recent_comments, cc.last_comment_at,
+       coalesce(oc.orders, 0) AS orders, coalesce(oc.confirmed, 0) AS confirmed,
+       coalesce(oc.paid, 0) AS paid, coalesce(oc.shipped, 0) AS shipped,
+       coalesce(oc.revenue_vnd, 0)::bigint AS revenue_vnd,
+       coalesce(oc.unpaid_vnd, 0)::bigint AS unpaid_vnd
+FROM lives l
+LEFT JOIN comment_counts cc ON cc.session_id = l.id
+LEFT JOIN order_counts oc ON oc.session_id = l.id
+ORDER BY l.status = 'live' DESC, coalesce(l.started_at, l.created_at) DESC, l.id DESC;
+
+-- name: dashboard_products
+-- $1 tenant id, $2 live ids. Per live and product (and variant): units ordered and their value
+-- in orders still standing, the live's stock and what is reserved of it, buyers waitlisted.
+WITH lines AS (
+    SELECT o.session_id, i.product_id, i.variant,
+           coalesce(sum(i.qty) FILTER (WHERE i.status IN ('requested', 'held')), 0) AS ordered,
+           coalesce(sum(i.qty * i.unit_price_vnd)
+                    FILTER (WHERE i.status IN ('requested', 'held')), 0) AS revenue_vnd,
+           count(*) FILTER (WHERE i.status = 'waitlisted') AS waitlist
+    FROM order_items i
+    JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
+    WHERE i.tenant_id = $1 AND o.session_id = ANY($2::bigint[]) AND i.product_id IS NOT NULL
+      AND o.status NOT IN ('cancelled', 'expired', 'returned')
+    GROUP BY o.session_id, i.product_id, i.variant
+), stock AS (
+    SELECT session_id, product_id, variant, quantity, reserved
+    FROM session_stock
+    WHERE tenant_id = $1 AND session_id = ANY($2::bigint[])
+)
+SELECT coalesce(l.session_id, s.session_id) AS session_id, p.code, p.name,
+       coalesce(l.variant, s.variant) AS variant,
+       coalesce(l.ordered, 0)::int AS ordered, coalesce(l.revenue_vnd, 0)::bigint AS revenue_vnd,
+       coalesce(l.waitlist, 0)::int AS waitlist, s.quantity AS stock,
+       coalesce(s.reserved, 0) AS reserved
+FROM lines l
+FULL JOIN stock s
+  ON s.session_id = l.session_id AND s.product_id = l.product_id AND s.variant = l.variant
+JOIN products p ON p.id = coalesce(l.product_id, s.product_id) AND p.tenant_id = $1
+ORDER BY session_id, p.code, variant;
+
+-- name: dashboard_orders_per_minute
+-- $1 tenant id, $2 live ids, $3 ends (now for a live on air, its end otherwise), $4 minutes.
+-- Orders created per whole minute in each live's last $4 minutes; empty minutes are left out.
+SELECT o.session_id, date_trunc('minute', o.created_at) AS minute, count(*) AS orders
+FROM orders o
+JOIN unnest($2::bigint[], $3::timestamptz[]) AS w(session_id, ends) ON w.session_id = o.session_id
+WHERE o.tenant_id = $1
+  AND o.created_at >= date_trunc('minute', w.ends) - make_interval(mins => $4 - 1)
+  AND o.created_at < date_trunc('minute', w.ends) + interval '1 minute'
+GROUP BY o.session_id, minute;
+
+-- name: dashboard_channels
+-- $1 tenant id. The cooperative's connectors that are disconnected or whose token has expired
+-- ($2 unix seconds now); disabled ones were switched off on purpose and raise nothing.
+SELECT id, platform, name, status, status_reason,
+       (settings ->> 'token_expires_at')::bigint AS token_expires_at
+FROM channels
+WHERE tenant_id = $1
+  AND (status = 'disconnected'
+       OR (status = 'active' AND (settings ->> 'token_expires_at')::bigint <= $2))
+ORDER BY id;
