@@ -23,8 +23,10 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator import jobs
+from aggregator.core.addresses import Outcome as AddressOutcome, Resolution
 from aggregator.db import Connection
 from aggregator.orders.state import EventRow, record_events, transition
+from aggregator.shipping.addresses import resolve_address
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.request import cod_amount, shipment_request
 from connectors.couriers.errors import CourierRejectedError, DuplicateClientCodeError
@@ -43,7 +45,9 @@ class Outcome(StrEnum):
     RECOVERED = "recovered"  # found at the courier: an earlier attempt had booked it
     ALREADY = "already"  # our row says it is done
     SKIPPED = "skipped"  # the order is not packed (cancelled meanwhile, unknown)
-    REJECTED = "rejected"  # the courier refused the order itself (address, data)
+    REJECTED = "rejected"  # the courier refused the order itself: it now needs_address
+    NEEDS_ADDRESS = "needs_address"  # an address we cannot make a 2025 one for certain
+    HELD = "held"  # a blocked buyer's unpaid COD order: waits for a transfer
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +120,15 @@ async def create_shipment(
         order = await conn.fetchrow(query("order_for_shipment"), order_id)
         if order is None or order["status"] != OrderStatus.PACKED:
             return Outcome.SKIPPED
+        address = resolve_address(order["province_code"], order["ward_code"], order["address_line"])
+        early = await _check_before_booking(conn, order, address)
+        if early is not None:
+            return early
         reserved = await _reserve(conn, order, couriers)
         if reserved is None:
             return Outcome.ALREADY
         lines = await conn.fetch(query("lines_of_orders"), [order_id])
-    request = shipment_request(order, lines)
+    request = shipment_request(order, lines, address)
     started = time.perf_counter()
     try:
         booked, outcome = await _book(couriers.get(reserved.courier), request, reserved.fresh)
@@ -143,16 +151,57 @@ async def create_shipment(
     return outcome
 
 
+async def _check_before_booking(
+    conn: Connection, order: asyncpg.Record, address: Resolution
+) -> Outcome | None:
+    """Stop before the courier when staff must act; store a certain old→new conversion."""
+    if order["blocked"] and cod_amount(order) > 0:
+        await record_events(conn, [EventRow(
+            order["tenant_id"], order["id"], "system:courier", "shipment_held",
+            reason="Số điện thoại bị chặn COD: chờ khách chuyển khoản trước khi gửi hàng.",
+        )])  # fmt: skip
+        log.info("shipment.held_blocked", order_id=order["id"])
+        return Outcome.HELD
+    if address.unit is None:
+        async with conn.transaction():
+            await transition(conn, [order["id"]], OrderStatus.NEEDS_ADDRESS,
+                             actor="system:address", reason=address.note)  # fmt: skip
+        log.info("shipment.needs_address", order_id=order["id"], outcome=address.outcome.value)
+        return Outcome.NEEDS_ADDRESS
+    if address.outcome is AddressOutcome.CONVERTED:
+        async with conn.transaction():
+            stored = await conn.fetchval(
+                query("store_converted_address"), order["id"], order["province_code"],
+                order["ward_code"], address.unit.province_code, address.unit.ward_code,
+                address.typed.street or order["address_line"],
+            )  # fmt: skip
+            if stored is not None:
+                await record_events(conn, [EventRow(
+                    order["tenant_id"], order["id"], "system:address", "address_converted",
+                    reason=address.note, data={"old": _typed_text(address)},
+                )])  # fmt: skip
+    return None
+
+
+def _typed_text(address: Resolution) -> str:
+    t = address.typed
+    return ", ".join(p for p in (t.street, t.ward, t.district, t.province) if p)
+
+
 async def _give_up(
     pool: asyncpg.Pool, order: asyncpg.Record, reserved: Reserved, exc: CourierRejectedError
 ) -> None:
-    """The courier refused the order (often the address): free the row, tell staff why."""
+    """The courier refused the order (most often the address): free the row, and the order
+    waits in needs_address with the courier's own message for staff."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(query("cancel_reserved_shipment"), reserved.shipment_id)
         await record_events(conn, [EventRow(
             order["tenant_id"], order["id"], "system:courier", "shipment_rejected",
             reason=str(exc), data={"courier": reserved.courier.value, "code": exc.code},
         )])  # fmt: skip
+        reason = f"{reserved.courier.value}: {exc}"
+        await transition(conn, [order["id"]], OrderStatus.NEEDS_ADDRESS,
+                         actor="system:courier", reason=reason)  # fmt: skip
     log.warning("shipment.rejected", order_id=order["id"], courier=reserved.courier.value,
                 code=exc.code)  # fmt: skip
 

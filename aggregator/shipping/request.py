@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from aggregator.core.addresses import Resolution
 from connectors.couriers.port import Item, Party, ShipmentRequest
 
 DEFAULT_WEIGHT_G = 500  # a product without a weight still weighs something
@@ -30,7 +31,11 @@ def sender_of(order: asyncpg.Record) -> Party:
     )
 
 
-def shipment_request(order: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> ShipmentRequest:
+def shipment_request(
+    order: asyncpg.Record, lines: Sequence[asyncpg.Record], address: Resolution
+) -> ShipmentRequest:
+    """The parcel as the port describes it; the address is the 2025 unit `address` resolved to
+    (by name: each adapter puts ward and province names into its courier's own fields)."""
     items = tuple(
         Item(
             name=f"{line['name']} {line['variant']}".strip(),
@@ -43,9 +48,9 @@ def shipment_request(order: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> 
     recipient = Party(
         name=order["recipient_name"] or "",
         phone=order["recipient_phone"] or "",
-        address=order["address_line"] or "",
-        ward=order["ward_code"] or "",
-        province=order["province_code"] or "",
+        address=address.typed.street or order["address_line"] or "",
+        ward=address.unit.ward_name if address.unit else "",
+        province=address.unit.province_name if address.unit else "",
     )
     return ShipmentRequest(
         client_code=order["order_no"],

@@ -23,6 +23,7 @@ class OrderRisk:
     returned: int
     level: RiskLevel
     prepay_required: bool
+    blocked: bool = False  # on the cooperative's block list: never COD, prepayment required
 
 
 async def order_risk(conn: Connection, order_id: int) -> OrderRisk:
@@ -31,9 +32,9 @@ async def order_risk(conn: Connection, order_id: int) -> OrderRisk:
         raise NotFoundError(f"no order {order_id}")
     level = risk_level(row["delivered"], row["returned"])
     threshold = prepay_threshold(row["tenant_settings"] or {})
-    return OrderRisk(
-        order_id, row["delivered"], row["returned"], level, requires_prepayment(level, threshold)
-    )
+    blocked = bool(row["blocked"])
+    prepay = blocked or requires_prepayment(level, threshold)
+    return OrderRisk(order_id, row["delivered"], row["returned"], level, prepay, blocked)
 
 
 async def set_prepay_threshold(conn: Connection, tenant_id: int, level: RiskLevel | None) -> None:

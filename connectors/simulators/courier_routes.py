@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
+from unidecode import unidecode
+from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
 
 from schema.enums import Courier
 
@@ -15,6 +19,24 @@ if TYPE_CHECKING:
 GHN = "/shiip/public-api"
 G, T, V = Courier.GHN, Courier.GHTK, Courier.VIETTELPOST
 LABEL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
+
+
+def _name_key(name: str) -> str:
+    folded = unidecode(name).lower().strip()
+    for prefix in ("thanh pho ", "tinh ", "phuong ", "xa ", "dac khu "):
+        folded = folded.removeprefix(prefix)
+    return folded
+
+
+@cache
+def _wards_2025() -> frozenset[tuple[str, str]]:
+    """(province, ward) names of the 2025 units, as GHN's master data knows them."""
+    data = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+    return frozenset((_name_key(p["name"]), _name_key(w["name"])) for p in data for w in p["wards"])
+
+
+def known_ward(province: str, ward: str) -> bool:
+    return (_name_key(province), _name_key(ward)) in _wards_2025()
 
 
 def json_reply(payload: Any, status: int = 200) -> web.Response:
@@ -66,6 +88,12 @@ class GhnApi:
         if not code or not body.get("to_phone"):
             return ghn_error("client_order_code and to_phone are required")
         sim.create_calls += 1
+        if body.get("is_new_to_address") and not known_ward(
+            str(body.get("to_province_name") or ""), str(body.get("to_ward_name") or "")
+        ):  # GHN checks names against its master data
+            return ghn_error(
+                "Phường/Xã không hợp lệ hoặc không thuộc Tỉnh/Thành", "WARD_IS_INVALID"
+            )
         parcel = sim.find(G, code)
         if parcel is None:  # GHN: resending a client_order_code returns the same order_code
             parcel = sim.accept(G, code, int(body.get("cod_amount") or 0), body)

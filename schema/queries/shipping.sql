@@ -3,7 +3,10 @@
 -- name: order_for_shipment
 SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o.paid_at,
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
-       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings
+       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings,
+       EXISTS (SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
+               WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone))
+           AS blocked
 FROM orders o JOIN tenants t ON t.id = o.tenant_id
 WHERE o.id = $1;
 
@@ -48,6 +51,10 @@ SELECT o.id
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.status = 'packed'
+  -- A blocked buyer's unpaid COD order waits for its transfer (its payment moves updated_at).
+  AND NOT (o.payment_method = 'cod' AND o.paid_at IS NULL AND EXISTS (
+      SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
+      WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone)))
   AND ((s.id IS NULL AND o.updated_at < now() - make_interval(secs => $1))
        OR (s.status = 'creating' AND s.updated_at < now() - make_interval(secs => $1)))
 ORDER BY o.id
@@ -122,10 +129,14 @@ LIMIT $1;
 UPDATE shipments SET next_poll_at = now() + make_interval(secs => $2) WHERE id = $1;
 
 -- name: order_risk
--- Delivered vs returned parcels of the order's buyer and of every buyer with the same phone.
+-- Delivered vs returned parcels of the order's buyer and of every buyer with the same phone,
+-- and whether the cooperative blocked the buyer's or the recipient's phone.
 SELECT o.id, o.tenant_id, t.settings AS tenant_settings,
        coalesce(sum(b.delivered_count), 0)::int AS delivered,
-       coalesce(sum(b.returned_count), 0)::int AS returned
+       coalesce(sum(b.returned_count), 0)::int AS returned,
+       EXISTS (SELECT 1 FROM blocked_phones bp JOIN buyers ob ON ob.id = o.buyer_id
+               WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, ob.phone))
+           AS blocked
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN buyers b ON b.tenant_id = o.tenant_id
@@ -166,3 +177,10 @@ FROM unnest($1::bigint[], $4::bigint[]) AS r(order_id, cod)
 JOIN orders o ON o.id = r.order_id
 WHERE NOT EXISTS (SELECT 1 FROM order_events e
                   WHERE e.order_id = o.id AND e.kind = 'cod_reconciled');
+
+-- name: store_converted_address
+-- $1 order id, $2 old province, $3 old ward, $4 new province code, $5 new ward code, $6 street.
+-- Only if the address is still the one that was converted (staff may have changed it meanwhile).
+UPDATE orders SET province_code = $4, ward_code = $5, address_line = $6, updated_at = now()
+WHERE id = $1 AND province_code IS NOT DISTINCT FROM $2 AND ward_code IS NOT DISTINCT FROM $3
+RETURNING id;
