@@ -22,6 +22,7 @@ class Area(StrEnum):
     DASHBOARD = "dashboard"  # the director's live dashboard
     REPORTS = "reports"  # sales and tax reports, exports (director only)
     SETUP = "setup"  # catalogue, channels, live setup (director only)
+    BLOCKLIST = "blocklist"  # the buyers the cooperative no longer sends COD to (director only)
 
 
 ROLE_AREAS: dict[StaffRole, frozenset[Area]] = {
