@@ -9,6 +9,7 @@ from aggregator.confirmation.payments import payments_for_staff
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
+from aggregator.staff.actions import action_context
 from aggregator.staff.queue import (
     QueueFilter,
     confirm_by_phone,
@@ -26,6 +27,9 @@ from schema.states import OrderStatus
 NOTICES = {
     "confirmed": "Đã xác nhận đơn.",
     "refused": "Đơn ở trạng thái này không xác nhận được.",
+    "edited": "Đã lưu thay đổi của đơn.",
+    "merged": "Đã gộp các đơn vào đơn này.",
+    "cancelled": "Đã huỷ đơn, hàng đã trả lại kho.",
 }
 
 
@@ -67,17 +71,26 @@ async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     return render(request, "staff_queue.html", context)
 
 
-@staff_page(Area.ORDERS)
-async def order_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    view = await order_view(request.app[PG_POOL], staff, order_id_of(request))
+async def order_page_response(
+    request: web.Request, staff: StaffUser, status: int = 200, problem: str = ""
+) -> web.Response:
+    """The order page; `problem` is a Vietnamese message when an action on it was refused."""
+    pool = request.app[PG_POOL]
+    view = await order_view(pool, staff, order_id_of(request))
     if view is None:
         raise web.HTTPNotFound()
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
         "status_text": STATUS_TEXT, "vnd": format_vnd,
-        "notice": NOTICES.get(request.query.get("done", ""), ""),
+        "notice": NOTICES.get(request.query.get("done", ""), ""), "problem": problem,
     }  # fmt: skip
-    return render(request, "staff_order.html", context)
+    context.update(await action_context(pool, staff, view.order))
+    return render(request, "staff_order.html", context, status=status)
+
+
+@staff_page(Area.ORDERS)
+async def order_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return await order_page_response(request, staff)
 
 
 @staff_page(Area.ORDERS)

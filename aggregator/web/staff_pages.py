@@ -5,14 +5,24 @@ from __future__ import annotations
 from aiohttp import web
 
 from aggregator.web import (
+    staff_actions,
     staff_auth,
     staff_dashboard,
     staff_orders,
     staff_packing,
+    staff_reports,
     staff_unclear,
 )
 
 
 def setup(app: web.Application) -> None:
-    for pages in (staff_auth, staff_orders, staff_packing, staff_unclear, staff_dashboard):
+    for pages in (
+        staff_auth,
+        staff_orders,
+        staff_packing,
+        staff_unclear,
+        staff_dashboard,
+        staff_reports,
+        staff_actions,
+    ):
         pages.setup(app)

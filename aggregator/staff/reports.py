@@ -1,0 +1,164 @@
+"""The director's reports from Postgres: per day / live / platform / product, the per-buyer
+invoices of a household business's tax declaration, CSV exports, and one order's full log.
+
+What each number means is written in aggregator/core/reports.py; the SQL is reports.sql.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from aggregator.core.reports import csv_bytes, local, mask_phone, utc_bounds
+from aggregator.staff.accounts import StaffUser
+from schema.queries import query
+
+PLATFORM_TEXT = {"facebook": "Facebook", "tiktok": "TikTok", "zalo": "Zalo",
+                 "relay": "Nguồn chuyển tiếp", "manual": "Nhập tay"}  # fmt: skip
+NUMBERS = ("orders", "confirmed", "delivered", "returned", "revenue_vnd", "unpaid_vnd",
+           "cod_outstanding_vnd")  # fmt: skip
+NUMBER_HEADER = ["Số đơn", "Đã xác nhận", "Đã giao", "Hoàn hàng", "Doanh thu (đ)",
+                 "Chưa thu (đ)", "COD chưa đối soát (đ)"]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    label: str
+    numbers: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    order_no: str
+    created_at: datetime
+    buyer: str
+    phone_masked: str
+    items: list[dict[str, Any]]
+    subtotal_vnd: int
+    shipping_vnd: int
+    discount_vnd: int
+    total_vnd: int
+    payment: str
+
+    @property
+    def items_text(self) -> str:
+        return "; ".join(_item_text(i) for i in self.items)
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    variant = f" ({item['variant']})" if item["variant"] else ""
+    return f"{item['qty']} × {item['name']}{variant} @ {item['price']} đ"
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    days: list[ReportRow] = field(default_factory=list)
+    lives: list[ReportRow] = field(default_factory=list)
+    platforms: list[ReportRow] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {k: sum(r.numbers[k] for r in self.days) for k in NUMBERS}
+
+
+def _numbers(row: asyncpg.Record) -> dict[str, int]:
+    return {k: int(row[k]) for k in NUMBERS}
+
+
+def _live_label(row: asyncpg.Record) -> str:
+    if row["session_id"] is None:
+        return "Không thuộc buổi live"
+    return row["live_title"] or f"Live #{row['session_id']}"
+
+
+async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: date) -> Report:
+    low, high = utc_bounds(start, end)
+    report = Report(start, end)
+    async with pool.acquire() as conn:
+        for row in await conn.fetch(query("report_groups"), staff.tenant_id, low, high):
+            if row["by_day"]:
+                report.days.append(ReportRow(row["day"].strftime("%d/%m/%Y"), _numbers(row)))
+            elif row["by_live"]:
+                report.lives.append(ReportRow(_live_label(row), _numbers(row)))
+            else:
+                label = PLATFORM_TEXT.get(row["platform"], row["platform"])
+                report.platforms.append(ReportRow(label, _numbers(row)))
+        products = await conn.fetch(query("report_products"), staff.tenant_id, low, high)
+        report.products = [dict(r) for r in products]
+        invoices = await conn.fetch(query("report_invoices"), staff.tenant_id, low, high)
+    report.invoices = [_invoice(r) for r in invoices]
+    return report
+
+
+def _invoice(row: asyncpg.Record) -> Invoice:
+    payment = "đã chuyển khoản" if row["paid_at"] is not None else "thu tiền khi giao (COD)"
+    return Invoice(
+        row["order_no"], row["created_at"], row["buyer"] or "", mask_phone(row["phone"]),
+        list(row["items"]), row["subtotal_vnd"], row["shipping_vnd"], row["discount_vnd"],
+        row["total_vnd"], payment,
+    )  # fmt: skip
+
+
+KINDS = ("ngay", "live", "nen-tang", "san-pham", "hoa-don")
+
+
+def report_csv(report: Report, kind: str) -> bytes:
+    """One table of the report as CSV (kind: one of KINDS)."""
+    if kind == "hoa-don":
+        return csv_bytes(
+            ["Số đơn", "Ngày", "Người mua", "SĐT (ẩn)", "Hàng hoá", "Tiền hàng (đ)",
+             "Phí ship (đ)", "Giảm giá (đ)", "Tổng (đ)", "Thanh toán"],
+            ([i.order_no, local(i.created_at, "%d/%m/%Y"), i.buyer, i.phone_masked, i.items_text,
+              i.subtotal_vnd, i.shipping_vnd, i.discount_vnd, i.total_vnd, i.payment]
+             for i in report.invoices),
+        )  # fmt: skip
+    if kind == "san-pham":
+        return csv_bytes(
+            ["Mã", "Sản phẩm", "Loại", "Số đơn", "Đã xác nhận", "Đã giao", "Hoàn hàng",
+             "Số lượng", "Doanh thu (đ)", "Chưa thu (đ)"],
+            ([p["code"], p["name"], p["variant"], p["orders"], p["confirmed"], p["delivered"],
+              p["returned"], p["qty"], p["revenue_vnd"], p["unpaid_vnd"]]
+             for p in report.products),
+        )  # fmt: skip
+    rows, first = {
+        "ngay": (report.days, "Ngày"), "live": (report.lives, "Buổi live"),
+        "nen-tang": (report.platforms, "Nền tảng"),
+    }[kind]  # fmt: skip
+    body: list[Sequence[object]] = [[r.label, *(r.numbers[k] for k in NUMBERS)] for r in rows]
+    if kind == "ngay":
+        body.append(["Tổng", *(report.totals[k] for k in NUMBERS)])
+    return csv_bytes([first, *NUMBER_HEADER], body)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    at: datetime
+    source: str
+    actor: str
+    kind: str
+    detail: str
+
+
+SOURCE_TEXT = {"don": "Đơn", "binh-luan": "Bình luận", "van-chuyen": "Vận chuyển",
+               "tin-nhan": "Tin nhắn", "chuyen-khoan": "Chuyển khoản"}  # fmt: skip
+
+
+async def order_log(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> list[LogRow]:
+    rows = await pool.fetch(query("order_full_log"), staff.tenant_id, order_id)
+    return [LogRow(r["at"], r["source"], r["actor"], r["kind"], r["detail"] or "") for r in rows]
+
+
+def log_csv(rows: Sequence[LogRow]) -> bytes:
+    return csv_bytes(
+        ["Thời gian (giờ Việt Nam)", "Nguồn", "Ai", "Việc", "Chi tiết"],
+        ([local(r.at), SOURCE_TEXT.get(r.source, r.source), r.actor, r.kind, r.detail]
+         for r in rows),
+    )  # fmt: skip
