@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 STALE_AFTER = timedelta(minutes=3)
 RATE_WINDOW = timedelta(minutes=5)  # comments per minute: averaged over the last five minutes
 CHART_MINUTES = 30  # the chart shows the live's last half hour, one bar a minute
+CHART_MIN_MINUTES = 10  # a live just started still gets bars of a readable width
 CHART_W, CHART_H = 320, 120  # SVG viewBox units: 1 unit ≈ 1 px on a 360 px phone
 PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT = 14, 100, 4
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -254,13 +255,22 @@ def live_alerts(facts: LiveFacts, now: datetime) -> list[Alert]:
     return alerts
 
 
+def chart_minutes(started_at: datetime | None, end: datetime) -> int:
+    """Bars to draw: the minutes the live has run, between CHART_MIN_MINUTES and CHART_MINUTES."""
+    if started_at is None:
+        return CHART_MINUTES
+    ran = int((end - started_at.replace(second=0, microsecond=0)).total_seconds() // 60) + 1
+    return max(CHART_MIN_MINUTES, min(CHART_MINUTES, ran))
+
+
 def panel(facts: LiveFacts, now: datetime) -> LivePanel:
     end = now if facts.on_air or facts.ended_at is None else facts.ended_at
+    minutes = chart_minutes(facts.started_at, end)
     return LivePanel(
         facts=facts,
         platform=platform_text(facts.channel.platform),
         comments_per_min=comments_per_minute(facts, now),
-        chart=bar_chart(minute_series(facts.per_minute, end)),
+        chart=bar_chart(minute_series(facts.per_minute, end, minutes)),
         alerts=tuple(live_alerts(facts, now)),
     )
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from aggregator.core.dashboard import (
     CHART_H,
+    CHART_MIN_MINUTES,
+    CHART_MINUTES,
     CHART_W,
     PLOT_BOTTOM,
     PLOT_TOP,
@@ -17,6 +19,7 @@ from aggregator.core.dashboard import (
     ProductLine,
     bar_chart,
     channel_alerts,
+    chart_minutes,
     comments_per_minute,
     dashboard,
     minute_series,
@@ -47,6 +50,15 @@ def test_minutes_without_orders_are_zero_bars_and_the_busiest_fills_the_plot() -
     assert half.height == (PLOT_BOTTOM - PLOT_TOP) / 2 and chart.bars[0].height == 0
     assert all(b.x >= 0 and b.x + b.width <= CHART_W for b in chart.bars)
     assert (chart.width, chart.height) == (CHART_W, CHART_H)
+
+
+def test_the_chart_covers_the_minutes_the_live_ran_within_bounds() -> None:
+    assert chart_minutes(NOW - timedelta(minutes=2), NOW) == CHART_MIN_MINUTES
+    assert chart_minutes(NOW.replace(second=0) - timedelta(minutes=14), NOW) == 15
+    assert chart_minutes(NOW - timedelta(hours=2), NOW) == CHART_MINUTES
+    assert chart_minutes(None, NOW) == CHART_MINUTES
+    board = dashboard([live(started_at=NOW - timedelta(minutes=20))], [], NOW)
+    assert len(board.panels[0].chart.bars) == 21 and board.panels[0].chart.last == "20:30"
 
 
 def test_a_quiet_chart_does_not_divide_by_zero() -> None:
