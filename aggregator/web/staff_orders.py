@@ -8,6 +8,7 @@ from aiohttp import web
 from aggregator.confirmation.payments import payments_for_staff
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
+from aggregator.shipping.staff_courier import blocked_orders, courier_context
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.actions import action_context
 from aggregator.staff.queue import (
@@ -67,6 +68,7 @@ async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
         "rates": (
             await confirmation_rates(pool, staff) if staff.role is StaffRole.DIRECTOR else []
         ),
+        "blocked": await blocked_orders(pool, staff.tenant_id, [o["id"] for o in found.orders]),
     }  # fmt: skip
     return render(request, "staff_queue.html", context)
 
@@ -85,6 +87,7 @@ async def order_page_response(
         "notice": NOTICES.get(request.query.get("done", ""), ""), "problem": problem,
     }  # fmt: skip
     context.update(await action_context(pool, staff, view.order))
+    context.update(await courier_context(pool, staff, view.order["id"], request.query))
     return render(request, "staff_order.html", context, status=status)
 
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from aggregator.web import (
     staff_actions,
+    staff_address,
     staff_auth,
     staff_dashboard,
     staff_orders,
@@ -24,5 +25,6 @@ def setup(app: web.Application) -> None:
         staff_dashboard,
         staff_reports,
         staff_actions,
+        staff_address,
     ):
         pages.setup(app)

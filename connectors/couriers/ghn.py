@@ -18,6 +18,7 @@ from connectors.couriers.http import CourierHttp, JsonObject
 from connectors.couriers.port import (
     CourierConfig,
     CourierEvent,
+    CourierLabel,
     CreatedShipment,
     ShipmentRequest,
     WebhookRequest,
@@ -130,6 +131,9 @@ class GhnAdapter:
         data = await self._post("/v2/a5/gen-token", {"order_codes": [tracking_code]})
         base = urlsplit(self.http.config.base_url)
         return f"{base.scheme}://{base.netloc}/a5/public-api/printA5?token={data['token']}"
+
+    async def label(self, tracking_code: str) -> CourierLabel:
+        return CourierLabel(url=await self.label_url(tracking_code))
 
     async def track(self, tracking_code: str) -> CourierEvent | None:
         data = await self._post("/v2/shipping-order/detail", {"order_code": tracking_code})

@@ -18,6 +18,7 @@ from connectors.couriers.http import CourierHttp, JsonObject
 from connectors.couriers.port import (
     CourierConfig,
     CourierEvent,
+    CourierLabel,
     CreatedShipment,
     ShipmentRequest,
     WebhookRequest,
@@ -150,6 +151,13 @@ class GhtkAdapter:
         """GHTK serves the PDF itself; fetching it needs our Token header."""
         base = self.http.config.base_url.rstrip("/")
         return f"{base}/services/label/{quote(tracking_code)}?original=portrait&paper_size=A6"
+
+    async def label(self, tracking_code: str) -> CourierLabel:
+        path = f"/services/label/{quote(tracking_code)}?original=portrait&paper_size=A6"
+        pdf = await self.http.raw_get(path, self.headers)
+        if not pdf.startswith(b"%PDF"):  # GHTK answers an unknown label with a JSON error
+            raise CourierRejectedError("no label for this parcel", courier=self.courier)
+        return CourierLabel(pdf=pdf)
 
     async def track(self, tracking_code: str) -> CourierEvent | None:
         order = await self._status(tracking_code)

@@ -61,6 +61,15 @@ class CreatedShipment:
 
 
 @dataclass(frozen=True, slots=True)
+class CourierLabel:
+    """The courier's own label: a page to open (GHN, Viettel Post print pages, short-lived) or
+    a PDF it served us (GHTK's needs our token, so staff cannot open its URL themselves)."""
+
+    url: str = ""
+    pdf: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class CourierEvent:
     """One status report from a courier, from a webhook or a poll."""
 
@@ -92,6 +101,8 @@ class CourierPort(Protocol):
     async def fee(self, request: ShipmentRequest) -> int: ...
 
     async def label_url(self, tracking_code: str) -> str: ...
+
+    async def label(self, tracking_code: str) -> CourierLabel: ...
 
     async def track(self, tracking_code: str) -> CourierEvent | None:
         """The latest status, for polling; None when the courier offers no status query."""

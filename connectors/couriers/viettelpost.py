@@ -27,6 +27,7 @@ from connectors.couriers.http import CourierHttp, JsonObject
 from connectors.couriers.port import (
     CourierConfig,
     CourierEvent,
+    CourierLabel,
     CreatedShipment,
     ShipmentRequest,
     WebhookRequest,
@@ -148,6 +149,9 @@ class ViettelPostAdapter:
         )
         code = reply.get("message")
         return f"{self.print_base}?type={PRINT_A6}&bill={code}&showPostage=1"
+
+    async def label(self, tracking_code: str) -> CourierLabel:
+        return CourierLabel(url=await self.label_url(tracking_code))
 
     async def track(self, tracking_code: str) -> CourierEvent | None:
         """No documented status query: Viettel Post reports only by webhook."""

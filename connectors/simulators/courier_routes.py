@@ -78,6 +78,7 @@ def add_routes(app: web.Application, sim: CourierSimulator) -> None:
 class GhnApi:
     def __init__(self, sim: CourierSimulator) -> None:
         self.sim = sim
+        self.print_tokens: dict[str, list[str]] = {}
 
     async def create(self, request: web.Request) -> web.Response:
         sim = self.sim
@@ -88,8 +89,10 @@ class GhnApi:
         if not code or not body.get("to_phone"):
             return ghn_error("client_order_code and to_phone are required")
         sim.create_calls += 1
-        if body.get("is_new_to_address") and not known_ward(
-            str(body.get("to_province_name") or ""), str(body.get("to_ward_name") or "")
+        ward = str(body.get("to_ward_name") or "")
+        if ward in sim.faults.refused_wards or (
+            body.get("is_new_to_address")
+            and not known_ward(str(body.get("to_province_name") or ""), ward)
         ):  # GHN checks names against its master data
             return ghn_error(
                 "Phường/Xã không hợp lệ hoặc không thuộc Tỉnh/Thành", "WARD_IS_INVALID"
@@ -129,7 +132,23 @@ class GhnApi:
         return ghn_ok({"total": 22_000, "service_fee": 22_000, "insurance_fee": 0})
 
     async def gen_token(self, request: web.Request) -> web.Response:
-        return ghn_ok({"token": "sim-print-token"})
+        codes = [str(c) for c in (await _json(request)).get("order_codes") or []]
+        if not self.sim.authorised(G, request) or not codes:
+            return ghn_error("order_codes is required")
+        if any(self.sim.by_tracking.get((G, c)) is None for c in codes):
+            return ghn_error("Order not found")
+        token = f"print-{len(self.print_tokens) + 1}"
+        self.print_tokens[token] = codes
+        return ghn_ok({"token": token})
+
+    async def print_a5(self, request: web.Request) -> web.Response:
+        """GHN's print page: one A5 label per parcel of the token (HTML, as GHN serves it)."""
+        codes = self.print_tokens.get(request.query.get("token", ""))
+        if codes is None:
+            return web.Response(status=404, text="token expired")
+        labels = "".join(f"<section><h1>GHN</h1><p>{c}</p></section>" for c in codes)
+        return web.Response(text=f"<!doctype html><title>In đơn</title>{labels}",
+                            content_type="text/html")  # fmt: skip
 
     def register(self, app: web.Application) -> None:
         for path, handler in [
@@ -141,6 +160,7 @@ class GhnApi:
             ("/v2/a5/gen-token", self.gen_token),
         ]:
             app.router.add_post(GHN + path, handler)
+        app.router.add_get("/a5/public-api/printA5", self.print_a5)
 
 
 def _ghn_detail(parcel: Any) -> dict[str, Any]:

@@ -37,12 +37,14 @@ FIRST_CODE = {Courier.GHN: "ready_to_pick", Courier.GHTK: "2", Courier.VIETTELPO
 @dataclass
 class Faults:
     """Fault injection: stall this share of accepted creates for stall_s (the client times out
-    although the parcel exists); send each webhook twice with this probability."""
+    although the parcel exists); send each webhook twice with this probability; refuse creates
+    to these wards as GHN refuses a name its master data does not know."""
 
     timeout_after_accept: float = 0.0
     stall_s: float = 5.0
     duplicate_webhooks: float = 0.0
     seed: int = 7
+    refused_wards: frozenset[str] = frozenset()  # ward names GHN's master data lacks
 
 
 @dataclass

@@ -1,0 +1,132 @@
+"""Staff pages about couriers: POST /don/{id}/dia-chi (correct the address of an order the
+courier refused, which books the parcel again), GET /don/{id}/nhan-van-chuyen (the courier's own
+label), and the director's block list at /chan (add, remove)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from aggregator.core.staff import Area
+from aggregator.shipping.couriers import Couriers
+from aggregator.shipping.staff_courier import (
+    block_phone,
+    blocked_phones,
+    fix_address,
+    read_address_form,
+    read_block_form,
+    unblock_phone,
+)
+from aggregator.staff.accounts import StaffUser
+from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.staff_auth import render, staff_page
+from aggregator.web.staff_orders import order_id_of
+from connectors.couriers.errors import CourierError
+from schema.enums import Courier
+from schema.queries import query
+
+log = structlog.get_logger()
+NOTICES = {
+    "added": "Đã thêm số vào danh sách chặn.",
+    "removed": "Đã bỏ chặn số này.",
+    "missing": "Số này không có trong danh sách chặn.",
+}
+
+
+def _form_text(form: Mapping[str, object]) -> dict[str, str]:
+    return {str(k): v for k, v in form.items() if isinstance(v, str)}
+
+
+@staff_page(Area.ORDERS)
+async def fix(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    order_id = order_id_of(request)
+    read = read_address_form(_form_text(await request.post()))
+    if read.errors:
+        fields = ",".join(sorted(read.errors))
+        raise web.HTTPSeeOther(
+            location=f"/don/{order_id}?tinh={read.province}&loi={fields}#sua-dia-chi"
+        )
+    pool, arq = request.app[PG_POOL], request.app[ARQ_POOL]
+    done = await fix_address(pool, arq, staff, order_id, read)
+    raise web.HTTPSeeOther(location=f"/don/{order_id}?done={'address' if done else 'refused'}")
+
+
+@staff_page(Area.PACKING)
+async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    """The courier's label of the order's parcel, fetched through the courier port now (GHN's and
+    Viettel Post's print links expire, so they are never stored)."""
+    row = await request.app[PG_POOL].fetchrow(
+        query("staff_order_courier"), staff.tenant_id, order_id_of(request)
+    )
+    if row is None or not row["tracking_code"]:
+        return _no_label(request, staff, "Đơn chưa có mã vận đơn của hãng vận chuyển.")
+    couriers = Couriers(request.app[SETTINGS], aiohttp.ClientSession())
+    try:
+        label = await couriers.get(Courier(row["courier"])).label(row["tracking_code"])
+    except CourierError as exc:
+        log.warning("shipment.label_failed", courier=row["courier"], code=exc.code)
+        return _no_label(request, staff, "Hãng vận chuyển chưa trả nhãn, thử lại sau ít phút.")
+    finally:
+        await couriers.close()
+    if label.pdf:
+        name = f"nhan-{row['tracking_code']}.pdf".replace('"', "")
+        return web.Response(
+            body=label.pdf, content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )  # fmt: skip
+    raise web.HTTPSeeOther(location=label.url)
+
+
+def _no_label(request: web.Request, staff: StaffUser, message: str) -> web.StreamResponse:
+    context = {"staff": staff, "csrf": staff.csrf_token, "message": message}
+    return render(request, "staff_problem.html", context, status=409)
+
+
+@staff_page(Area.BLOCKLIST)
+async def block_list(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return await _block_page(request, staff)
+
+
+async def _block_page(
+    request: web.Request,
+    staff: StaffUser,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> web.StreamResponse:
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "errors": errors or {},
+        "values": values or {}, "notice": NOTICES.get(request.query.get("done", ""), ""),
+        "blocked": await blocked_phones(request.app[PG_POOL], staff.tenant_id),
+    }  # fmt: skip
+    return render(request, "staff_blocklist.html", context, status=422 if errors else 200)
+
+
+@staff_page(Area.BLOCKLIST)
+async def block(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    read = read_block_form(_form_text(await request.post()))
+    if read.errors:
+        return await _block_page(
+            request, staff, read.errors, {"phone": read.phone, "reason": read.reason}
+        )
+    await block_phone(
+        request.app[PG_POOL], staff.tenant_id, read.phone, read.reason, f"staff:{staff.id}"
+    )
+    raise web.HTTPSeeOther(location="/chan?done=added")
+
+
+@staff_page(Area.BLOCKLIST)
+async def unblock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    phone = _form_text(await request.post()).get("phone", "")[:20]
+    found = await unblock_phone(request.app[PG_POOL], staff.tenant_id, phone)
+    raise web.HTTPSeeOther(location=f"/chan?done={'removed' if found else 'missing'}")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/don/{id}/dia-chi", fix, name="staff_order_address")
+    app.router.add_get("/don/{id}/nhan-van-chuyen", courier_label, name="staff_courier_label")
+    app.router.add_get("/chan", block_list, name="staff_blocklist")
+    app.router.add_post("/chan/them", block, name="staff_block")
+    app.router.add_post("/chan/bo", unblock, name="staff_unblock")
