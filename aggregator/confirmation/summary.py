@@ -31,6 +31,8 @@ def _lines(page: OrderPage) -> list[str]:
 
 
 def _shipping(page: OrderPage) -> str:
+    if page.free_shipping:
+        return "miễn phí giao hàng"
     if page.shipping_vnd:
         return f"phí giao hàng {format_vnd(page.shipping_vnd)}"
     if page.shipping_estimate_vnd:

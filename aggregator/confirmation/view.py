@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aggregator.core.promotion import promotion_of
 from aggregator.core.vietqr import BankAccount
 from aggregator.db import Connection
 from aggregator.shipping.risk import order_risk
@@ -74,6 +75,10 @@ class OrderPage:
     prefill: Prefill
     # The director requires prepayment from this buyer's "bom hàng" risk level up: no COD.
     prepay_required: bool = False
+    # The live's on-air promotion: its discount, free shipping, and how the buyer reads it.
+    discount_vnd: int = 0
+    free_shipping: bool = False
+    promotion_text: str = ""
 
     @property
     def editable(self) -> bool:
@@ -101,6 +106,11 @@ def bank_of(tenant_settings: dict[str, Any]) -> BankAccount | None:
         )
     except ValueError:
         return None
+
+
+def _promotion_text(data: Any) -> str:
+    promotion = promotion_of(data)
+    return promotion.describe() if promotion else ""
 
 
 def _line(r: Any) -> PageLine:
@@ -165,4 +175,7 @@ async def load_order_page(conn: Connection, order_id: int) -> OrderPage | None:
         lines=lines,
         prefill=await _prefill(conn, row),
         prepay_required=(await order_risk(conn, order_id)).prepay_required,
+        discount_vnd=row["discount_vnd"],
+        free_shipping=row["free_shipping"],
+        promotion_text=_promotion_text(row["promotion"]),
     )

@@ -8,7 +8,9 @@ from aggregator.web import (
     staff_actions,
     staff_address,
     staff_auth,
+    staff_catalogue,
     staff_dashboard,
+    staff_lives,
     staff_orders,
     staff_packing,
     staff_reports,
@@ -26,5 +28,7 @@ def setup(app: web.Application) -> None:
         staff_reports,
         staff_actions,
         staff_address,
+        staff_catalogue,
+        staff_lives,
     ):
         pages.setup(app)

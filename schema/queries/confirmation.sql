@@ -7,7 +7,8 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.buyer_id, o.buye
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
        o.confirm_deadline, o.needs_reconfirmation, o.created_at,
        t.name AS tenant_name, t.settings AS tenant_settings,
-       coalesce(s.hold_mode, 'first_comment') AS hold_mode
+       coalesce(s.hold_mode, 'first_comment') AS hold_mode,
+       o.free_shipping, coalesce(s.promotion, '{}'::jsonb) AS promotion
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN live_sessions s ON s.id = o.session_id

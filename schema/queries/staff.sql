@@ -77,7 +77,7 @@ WHERE tenant_id = $1 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 -- name: staff_order
 -- $1 tenant id, $2 order id. NULL for an order of another cooperative.
 SELECT o.id, o.order_no, o.status, o.session_id, o.subtotal_vnd, o.shipping_vnd,
-       o.discount_vnd, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
+       o.discount_vnd, o.free_shipping, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
        o.recipient_phone, o.address_line, o.note, o.created_at, o.claimed_by,
        b.display_name AS buyer_name, b.phone AS buyer_phone, ls.title AS live_title
 FROM orders o

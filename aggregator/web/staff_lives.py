@@ -1,0 +1,211 @@
+"""The director's live setup pages under /phien-live: channels, keyword templates, start a live
+with its products, stock, keywords and promotion, change the promotion, stop the live.
+
+Director only (Area.SETUP). A secret typed into the channel form is sealed and never shown again,
+not even when the form comes back with an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from aggregator.core.keywords import format_keywords
+from aggregator.core.money import format_vnd
+from aggregator.core.promotion import PromotionError, promotion_from_form, promotion_of
+from aggregator.core.staff import Area
+from aggregator.staff.accounts import StaffUser
+from aggregator.staff.catalogue import SetupFormError, list_products
+from aggregator.staff.lives import (
+    PLATFORM_TEXT,
+    ChannelForm,
+    LiveForm,
+    connect,
+    save_template,
+    set_promotion,
+    start_live,
+    stop_live,
+)
+from aggregator.web.keys import PG_POOL, SETTINGS
+from aggregator.web.staff_auth import render, staff_page
+from schema.queries import query
+
+NOTICES = {
+    "channel": "Đã kết nối kênh. Mã truy cập đã được mã hóa.",
+    "template": "Đã lưu mẫu từ khóa.",
+    "started": "Buổi live đã bắt đầu.",
+    "stopped": "Buổi live đã kết thúc.",
+    "promotion": "Đã cập nhật khuyến mãi.",
+}
+PROMOTION_KINDS = {
+    "": "Không có",
+    "free_ship": "Miễn phí giao hàng",
+    "percent": "Giảm theo %",
+    "amount": "Giảm số tiền",
+}
+
+
+def _id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not text.isdigit() or len(text) > 18:
+        raise web.HTTPNotFound()
+    return int(text)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and len(v) <= 18]
+
+
+async def _page(
+    request: web.Request,
+    staff: StaffUser,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> web.Response:
+    pool, tenant = request.app[PG_POOL], staff.tenant_id
+    lives = await pool.fetch(query("setup_lives"), tenant)
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "errors": errors or {},
+        "values": values or {}, "notice": NOTICES.get(request.query.get("done", ""), ""),
+        "channels": await pool.fetch(query("channels_of_tenant"), tenant),
+        "templates": await pool.fetch(query("setup_keyword_templates"), tenant),
+        "products": [p for p in await list_products(pool, tenant) if p["active"]],
+        "lives": lives, "platforms": PLATFORM_TEXT, "kinds": PROMOTION_KINDS,
+        "promotion_text": {s["id"]: _promotion_text(s["promotion"]) for s in lives},
+        "format_keywords": format_keywords,
+    }  # fmt: skip
+    return render(request, "staff_lives.html", context, status=status)
+
+
+def _promotion_text(data: Any) -> str:
+    promotion = promotion_of(data)
+    return promotion.describe() if promotion else ""
+
+
+@staff_page(Area.SETUP)
+async def lives_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return await _page(request, staff)
+
+
+@staff_page(Area.SETUP)
+async def connect_channel(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    form = await request.post()
+    text = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+    channel = ChannelForm(
+        text.get("platform", ""), text.get("external_id", ""), text.get("name", ""),
+        text.get("secret", ""), text.get("extra_setting", "")[:200],
+    )  # fmt: skip
+    try:
+        await connect(request.app[PG_POOL], request.app[SETTINGS], staff.tenant_id, channel)
+    except SetupFormError as exc:
+        text.pop("secret", None)  # never echoed back
+        return await _page(request, staff, 400, exc.errors, text)
+    raise web.HTTPSeeOther(location="/phien-live?done=channel")
+
+
+@staff_page(Area.SETUP)
+async def save_keywords(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    form = await request.post()
+    name, text = str(form.get("template_name", "")), str(form.get("keywords", ""))[:20_000]
+    try:
+        await save_template(request.app[PG_POOL], staff.tenant_id, name, text)
+    except SetupFormError as exc:
+        values = {"template_name": name, "keywords": text}
+        return await _page(request, staff, 400, exc.errors, values)
+    raise web.HTTPSeeOther(location="/phien-live?done=template")
+
+
+def _live_form(form: Any) -> LiveForm:
+    stock: dict[int, int] = {}
+    for key, value in form.items():
+        if key.startswith("qty_") and isinstance(value, str) and value.strip():
+            product_id = _ints([key.removeprefix("qty_")])
+            quantity = value.strip()
+            if product_id:
+                stock[product_id[0]] = int(quantity) if quantity.isdigit() else -1
+    promotion = promotion_from_form(
+        str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
+        str(form.get("promo_value", "")),
+    )  # fmt: skip
+    return LiveForm(
+        channel_ids=_ints([str(v) for v in form.getall("channel", [])]),
+        title=str(form.get("title", "")).strip(),
+        external_live_id=str(form.get("external_live_id", "")).strip(),
+        hold_mode=str(form.get("hold_mode", "first_comment")),
+        template_ids=_ints([str(v) for v in form.getall("template", [])]),
+        stock=stock,
+        promotion=promotion,
+    )
+
+
+@staff_page(Area.SETUP)
+async def start(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    form = await request.post()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    try:
+        sessions = await start_live(request.app[PG_POOL], staff.tenant_id, _live_form(form))
+    except PromotionError as exc:
+        return await _page(request, staff, 400, {"promotion": str(exc)}, values)
+    except SetupFormError as exc:
+        return await _page(request, staff, 400, exc.errors, values)
+    raise web.HTTPSeeOther(location=f"/phien-live/{sessions[0]}?done=started")
+
+
+async def _live_page(
+    request: web.Request, staff: StaffUser, live_id: int, status: int = 200, error: str = ""
+) -> web.Response:
+    pool = request.app[PG_POOL]
+    live = await pool.fetchrow(query("setup_live"), staff.tenant_id, live_id)
+    if live is None:
+        raise web.HTTPNotFound()
+    promotion = promotion_of(live["promotion"])
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "live": live,
+        "stock": await pool.fetch(query("setup_live_stock"), staff.tenant_id, live_id),
+        "promotion": promotion, "kinds": PROMOTION_KINDS, "error": error,
+        "keywords": format_keywords(live["keywords"]), "platforms": PLATFORM_TEXT,
+        "notice": NOTICES.get(request.query.get("done", ""), ""),
+    }  # fmt: skip
+    return render(request, "staff_live.html", context, status=status)
+
+
+@staff_page(Area.SETUP)
+async def live_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    return await _live_page(request, staff, _id(request))
+
+
+@staff_page(Area.SETUP)
+async def change_promotion(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    live_id, form = _id(request), await request.post()
+    try:
+        promotion = promotion_from_form(
+            str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
+            str(form.get("promo_value", "")),
+        )  # fmt: skip
+    except PromotionError as exc:
+        return await _live_page(request, staff, live_id, 400, str(exc))
+    if not await set_promotion(request.app[PG_POOL], staff.tenant_id, live_id, promotion):
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=promotion")
+
+
+@staff_page(Area.SETUP)
+async def stop(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    live_id = _id(request)
+    pool = request.app[PG_POOL]
+    if await pool.fetchrow(query("setup_live"), staff.tenant_id, live_id) is None:
+        raise web.HTTPNotFound()
+    await stop_live(pool, staff.tenant_id, live_id)
+    raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=stopped")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/phien-live", lives_page, name="setup_lives")
+    app.router.add_post("/phien-live/kenh", connect_channel, name="setup_connect_channel")
+    app.router.add_post("/phien-live/mau-tu-khoa", save_keywords, name="setup_keyword_template")
+    app.router.add_post("/phien-live/bat-dau", start, name="setup_start_live")
+    app.router.add_get("/phien-live/{id}", live_page, name="setup_live")
+    app.router.add_post("/phien-live/{id}/khuyen-mai", change_promotion, name="setup_promotion")
+    app.router.add_post("/phien-live/{id}/ket-thuc", stop, name="setup_stop_live")
