@@ -51,7 +51,8 @@ class Invoice:
 
 def _item_text(item: dict[str, Any]) -> str:
     variant = f" ({item['variant']})" if item["variant"] else ""
-    return f"{item['qty']} × {item['name']}{variant} @ {item['price']} đ"
+    price = f"{item['price']:,}".replace(",", ".")
+    return f"{item['qty']} × {item['name']}{variant} @ {price} đ"
 
 
 @dataclass
@@ -99,7 +100,9 @@ async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: d
 
 
 def _invoice(row: asyncpg.Record) -> Invoice:
-    payment = "đã chuyển khoản" if row["paid_at"] is not None else "thu tiền khi giao (COD)"
+    payment = PAYMENT_TEXT.get(row["payment_method"], row["payment_method"])
+    if row["paid_at"] is None:
+        payment = PAYMENT_TEXT["cod"]
     return Invoice(
         row["order_no"], row["created_at"], row["buyer"] or "", mask_phone(row["phone"]),
         list(row["items"]), row["subtotal_vnd"], row["shipping_vnd"], row["discount_vnd"],
@@ -107,6 +110,8 @@ def _invoice(row: asyncpg.Record) -> Invoice:
     )  # fmt: skip
 
 
+PAYMENT_TEXT = {"cod": "thu tiền khi giao (COD)", "vietqr": "đã chuyển khoản",
+                "platform": "thanh toán qua sàn"}  # fmt: skip
 KINDS = ("ngay", "live", "nen-tang", "san-pham", "hoa-don")
 
 

@@ -1,0 +1,197 @@
+"""Director's reports against a seeded set of orders: Vietnam days at the UTC boundary, numbers per
+day / live / platform / product, CSV for Excel (BOM), the tax PDF (pages rendered, Vietnamese text
+present), roles and another cooperative's director who sees none of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from aggregator.settings import Settings
+from aggregator.web.app import create_app
+from schema.enums import StaffRole
+from tests.support.browser import ARTIFACTS
+from tests.support.factories import Shop, seed_shop
+from tests.support.staff import add_order, add_staff, log_in
+
+Client = TestClient  # type: ignore[type-arg]
+RANGE = {"tu": "2026-03-01", "den": "2026-03-02"}
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def _order(
+    db: asyncpg.Connection, shop: Shop, status: str, created: str, *, name: str = "Khách",
+    phone: str | None = None, paid: bool = False, method: str = "cod",
+) -> int:  # fmt: skip
+    order_id = await add_order(db, shop, status=status, name=name, phone=phone)
+    await db.execute(
+        "UPDATE orders SET created_at = $2, paid_at = $3, payment_method = $4 WHERE id = $1",
+        order_id, utc(created), utc(created) if paid else None, method,
+    )  # fmt: skip
+    return order_id
+
+
+async def _shipment(db: asyncpg.Connection, shop: Shop, order_id: int, reconciled: bool) -> None:
+    await db.execute(
+        "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, status, cod_vnd) "
+        "VALUES ($1, $2, 'ghn', $3, 'delivered', 360000)",
+        shop.tenant_id, order_id, f"CODE{order_id}",
+    )  # fmt: skip
+    if reconciled:
+        await db.execute(
+            "INSERT INTO order_events (tenant_id, order_id, actor, kind) "
+            "VALUES ($1, $2, 'cli', 'cod_reconciled')",
+            shop.tenant_id, order_id,
+        )  # fmt: skip
+
+
+async def seed_sales(db: asyncpg.Connection) -> Shop:
+    """Orders around 1–2 March 2026, Vietnam time (UTC+7); each has A01 × 2 = 360.000 đ."""
+    shop = await seed_shop(db)
+    delivered = await _order(db, shop, "delivered", "2026-03-01T16:30", name="Nguyễn Thị Lan",
+                             phone="0912345678")  # 23:30 on 1 March in Vietnam  # fmt: skip
+    await _shipment(db, shop, delivered, reconciled=False)
+    settled = await _order(db, shop, "delivered", "2026-03-01T02:00", name="Trần Văn Hùng")
+    await _shipment(db, shop, settled, reconciled=True)
+    await _order(db, shop, "awaiting_confirmation", "2026-02-28T17:30")  # 00:30 on 1 March
+    await _order(db, shop, "expired", "2026-02-28T16:30")  # 23:30 on 28 Feb: outside
+    await _order(db, shop, "confirmed", "2026-03-01T17:30")  # 00:30 on 2 March, unpaid
+    await _order(db, shop, "shipped", "2026-03-02T03:00", name="Lê Thu Hà", paid=True,
+                 method="vietqr")  # fmt: skip
+    await _order(db, shop, "returned", "2026-03-02T04:00")
+    await _order(db, shop, "cancelled", "2026-03-02T05:00")
+    await _order(db, shop, "confirmed", "2026-03-02T17:00")  # 00:00 on 3 March: outside
+    tiktok = await db.fetchval(
+        "INSERT INTO channels (tenant_id, platform, external_id, name) "
+        "VALUES ($1, 'tiktok', $2, 'Shop TikTok') RETURNING id",
+        shop.tenant_id, f"tt{shop.tenant_id}",
+    )  # fmt: skip
+    live = await db.fetchval(
+        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title) "
+        "VALUES ($1, $2, 'tt-live', 'Live TikTok trưa') RETURNING id",
+        shop.tenant_id, tiktok,
+    )  # fmt: skip
+    on_tiktok = await _order(db, shop, "delivered", "2026-03-02T06:00", name="Phạm Minh",
+                             paid=True, method="platform")  # fmt: skip
+    await db.execute("UPDATE orders SET session_id = $2 WHERE id = $1", on_tiktok, live)
+    return shop
+
+
+def _rows(body: bytes) -> list[list[str]]:
+    assert body.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the BOM
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+async def test_report_numbers_per_vietnam_day_live_platform_and_product(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    shop = await seed_sales(db)
+    other = await seed_shop(db, slug="htx-khac")
+    await _order(db, other, "delivered", "2026-03-01T05:00")
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, login)
+    page = await client.get("/bao-cao", params=RANGE)
+    assert page.status == 200
+    html = await page.text()
+    assert "Theo ngày" in html and 'id="export-pdf"' in html
+    by_day = _rows(await (await client.get("/bao-cao/ngay.csv", params=RANGE)).read())
+    assert by_day[0] == ["Ngày", "Số đơn", "Đã xác nhận", "Đã giao", "Hoàn hàng",
+                         "Doanh thu (đ)", "Chưa thu (đ)", "COD chưa đối soát (đ)"]  # fmt: skip
+    assert by_day[1:] == [
+        ["01/03/2026", "3", "2", "2", "0", "720000", "0", "360000"],
+        ["02/03/2026", "5", "4", "1", "1", "720000", "360000", "0"],
+        ["Tổng", "8", "6", "3", "1", "1440000", "360000", "360000"],
+    ]
+    by_platform = _rows(await (await client.get("/bao-cao/nen-tang.csv", params=RANGE)).read())
+    assert [[*r[:3], r[5]] for r in by_platform[1:]] == [
+        ["Facebook", "7", "5", "1080000"], ["TikTok", "1", "1", "360000"],
+    ]  # fmt: skip
+    by_live = _rows(await (await client.get("/bao-cao/live.csv", params=RANGE)).read())
+    assert sorted((r[0], r[1]) for r in by_live[1:]) == [
+        ("Live TikTok trưa", "1"),
+        ("Live tối", "7"),
+    ]
+    by_product = _rows(await (await client.get("/bao-cao/san-pham.csv", params=RANGE)).read())
+    assert by_product[1] == ["A01", "Gạo ST25 túi 5kg", "", "8", "6", "3", "1", "16",
+                             "1440000", "360000"]  # fmt: skip
+    invoices = _rows(await (await client.get("/bao-cao/hoa-don.csv", params=RANGE)).read())
+    assert [(r[1], r[2], r[3], r[8]) for r in invoices[1:]] == [
+        ("01/03/2026", "Trần Văn Hùng", "", "360000"),
+        ("01/03/2026", "Nguyễn Thị Lan", "091****678", "360000"),
+        ("02/03/2026", "Lê Thu Hà", "", "360000"),
+        ("02/03/2026", "Phạm Minh", "", "360000"),
+    ]
+    assert invoices[1][4] == "2 × Gạo ST25 túi 5kg @ 180.000 đ"
+    assert "0912345678" not in (await (await client.get("/bao-cao", params=RANGE)).text())
+
+
+async def test_tax_pdf_renders_pages_with_vietnamese_text(
+    client: Client, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    shop = await seed_sales(db)
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, login)
+    answer = await client.get("/bao-cao/bao-cao.pdf", params=RANGE)
+    assert answer.status == 200 and answer.headers["Content-Type"] == "application/pdf"
+    assert "bao-cao-thue-20260301-20260302.pdf" in answer.headers["Content-Disposition"]
+    pdf = tmp_path / "bao-cao.pdf"
+    pdf.write_bytes(await answer.read())
+    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils is not installed: PDF text and pages not checked")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for expected in ("Báo cáo doanh thu", "HTX Nông sản Thái Bình", "Doanh thu theo ngày",
+                     "Hoá đơn theo người mua (4 đơn)", "Nguyễn Thị Lan", "091****678",
+                     "Gạo ST25 túi 5kg", "1.440.000 đ", "đã chuyển khoản",
+                     "thanh toán qua sàn"):  # fmt: skip
+        assert expected in text, expected
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "report-tax-pdf")], check=True
+    )
+    pages = sorted(ARTIFACTS.glob("report-tax-pdf*.png"))
+    assert pages and all(p.stat().st_size > 5_000 for p in pages)
+
+
+async def test_only_directors_of_the_cooperative_see_its_reports(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    shop = await seed_sales(db)
+    other = await seed_shop(db, slug="htx-khac")
+    _, staff = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    await log_in(client, staff)
+    for path in ("/bao-cao", "/bao-cao/ngay.csv", "/bao-cao/bao-cao.pdf"):
+        assert (await client.get(path, params=RANGE)).status == 403
+    assert "/bao-cao" not in await (await client.get("/don")).text()  # no nav link either
+    _, foreign = await add_staff(db, other.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, foreign)
+    mine = _rows(await (await client.get("/bao-cao/ngay.csv", params=RANGE)).read())
+    assert mine[1:] == [["Tổng", "0", "0", "0", "0", "0", "0", "0"]]
+    invoices = _rows(await (await client.get("/bao-cao/hoa-don.csv", params=RANGE)).read())
+    assert invoices[1:] == []
+    backwards = await client.get("/bao-cao", params={"tu": "2026-03-05", "den": "2026-03-01"})
+    assert (
+        backwards.status == 422 and "Ngày kết thúc phải sau ngày bắt đầu" in await backwards.text()
+    )
+    bad = await client.get("/bao-cao", params={"tu": "1/3/2026"})
+    assert bad.status == 422 and "không hợp lệ" in await bad.text()
+    assert (await client.get("/bao-cao/khac.csv", params=RANGE)).status == 404
