@@ -15,6 +15,7 @@ from aggregator import commands, operations, parse_cli
 from aggregator.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.bench.report import render_figures
 from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
+from aggregator.cli_blocklist import blocklist_app
 from aggregator.cli_channels import channel_app
 from aggregator.cli_staff import staff_app
 from aggregator.core.cod import Reconciliation
@@ -191,6 +192,7 @@ bench_app = typer.Typer(help="Benchmarks that print figures and ratios against a
 app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
 app.add_typer(staff_app, name="staff")
+app.add_typer(blocklist_app, name="blocklist")
 
 
 @bench_app.command("parse")
