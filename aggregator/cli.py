@@ -17,6 +17,7 @@ from aggregator.bench.report import render_figures
 from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.cli_blocklist import blocklist_app
 from aggregator.cli_channels import channel_app
+from aggregator.cli_chaos import chaos
 from aggregator.cli_staff import staff_app
 from aggregator.core.cod import Reconciliation
 from aggregator.core.parser import ParserError
@@ -193,6 +194,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
 app.add_typer(staff_app, name="staff")
 app.add_typer(blocklist_app, name="blocklist")
+app.command("chaos")(chaos)
 
 
 @bench_app.command("parse")
