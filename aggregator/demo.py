@@ -30,8 +30,9 @@ from aggregator.db import create_pool
 from aggregator.errors import ServiceUnavailableError
 from aggregator.queue import create_arq_pool
 from aggregator.rehearsal.couriers import demo_couriers
-from aggregator.rehearsal.demo_live import DemoLiveOptions, DemoRun
+from aggregator.rehearsal.demo_live import DemoLiveOptions, DemoRun, OnAir
 from aggregator.rehearsal.logins import demo_logins, format_logins
+from aggregator.rehearsal.platforms import demo_platforms
 from aggregator.settings import Settings
 
 log = structlog.get_logger()
@@ -168,7 +169,10 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
 async def _demo(settings: Settings, options: DemoOptions) -> None:
     async with (
         demo_couriers() as couriers,
-        running_processes(settings, ("serve", "worker"), couriers.environment()) as children,
+        demo_platforms() as platforms,
+        running_processes(
+            settings, ("serve", "worker"), couriers.environment() | platforms.environment()
+        ) as children,
     ):
         await wait_until_healthy(settings.base_url, children)
         await prove_worker(settings.base_url)
@@ -180,7 +184,8 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
             return
         pool = await create_pool(settings)
         arq = await create_arq_pool(settings)
-        run = DemoRun(pool, arq, options.live, Console(), couriers)
+        on_air = OnAir(settings.base_url, platforms, settings)
+        run = DemoRun(pool, arq, options.live, Console(), couriers, on_air)
         try:
             await run.start()
             print(format_logins(settings.base_url, await demo_logins(pool)), flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,25 +36,30 @@ def to_event(comment: RecordedComment, target: Target, run_id: str, index: int) 
     )
 
 
-async def play(
-    recording: Recording,
-    targets: Mapping[Platform, Target],
-    ingestor: Ingestor,
-    *,
-    speed: float,
-    run_id: str,
-) -> int:
-    """Submit each comment at its time divided by `speed`; returns how many were sent.
+Send = Callable[[int, RecordedComment], Awaitable[None]]
+
+
+def into_ingestor(ingestor: Ingestor, targets: Mapping[Platform, Target], run_id: str) -> Send:
+    """Send straight into the ingest pipeline (rehearsals and replays in one process).
 
     A platform without a target falls back to the first target (a replay into one rehearsal
     live takes every platform's comments).
     """
     fallback = next(iter(targets.values()))
+
+    async def send(index: int, comment: RecordedComment) -> None:
+        target = targets.get(comment.platform, fallback)
+        await ingestor.submit(to_event(comment, target, run_id, index))
+
+    return send
+
+
+async def play(recording: Recording, send: Send, *, speed: float) -> int:
+    """Send each comment at its time divided by `speed`; returns how many were sent."""
     started = time.monotonic()
     for index, comment in enumerate(recording.comments):
         delay = started + comment.t / speed - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        target = targets.get(comment.platform, fallback)
-        await ingestor.submit(to_event(comment, target, run_id, index))
+        await send(index, comment)
     return len(recording.comments)

@@ -65,7 +65,12 @@ def progress_table(figures: dict[str, dict[str, int]], title: str) -> Table:
 
 
 def report(
-    figures: dict[str, dict[str, int]], *, sent: int, duplicates: int, timings: dict[str, Any]
+    figures: dict[str, dict[str, int]],
+    *,
+    sent: int,
+    duplicates: int,
+    timings: dict[str, Any],
+    buyers_confirmed_on_page: int = 0,
 ) -> dict[str, Any]:
     """The unattended run's report: what happened per platform, and whether anything was lost."""
     stored = totals(figures)["comments"]
@@ -75,5 +80,6 @@ def report(
         "comments_sent": sent,
         "duplicates_prevented": duplicates,
         "lost": max(0, sent - stored),
+        "buyers_confirmed_on_page": buyers_confirmed_on_page,
         "timings": timings,
     }

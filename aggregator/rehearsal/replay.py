@@ -18,7 +18,7 @@ from arq.connections import ArqRedis
 from aggregator.db import Connection
 from aggregator.errors import BadInputError, NotFoundError
 from aggregator.ingest.pipeline import Ingestor
-from aggregator.rehearsal.player import Target, play
+from aggregator.rehearsal.player import Target, into_ingestor, play
 from aggregator.rehearsal.progress import counts_by_platform, wait_until_merged
 from aggregator.rehearsal.recording import (
     Recording,
@@ -96,13 +96,8 @@ async def replay(
         session_id, target = await create_rehearsal(conn, tenant_id, slug, source.session_id)
     started = time.monotonic()
     async with Ingestor(pool, arq) as ingestor:
-        sent = await play(
-            recording,
-            {Platform.MANUAL: target},
-            ingestor,
-            speed=speed,
-            run_id=target.external_live_id or "",
-        )
+        send = into_ingestor(ingestor, {Platform.MANUAL: target}, target.external_live_id or "")
+        sent = await play(recording, send, speed=speed)
     await wait_until_merged(pool, [session_id], SETTLE_S)
     async with pool.acquire() as conn:
         figures = await counts_by_platform(conn, [session_id])

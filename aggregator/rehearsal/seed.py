@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
-
 from aggregator.db import Connection
 from aggregator.rehearsal.player import Target
 from schema.enums import Platform
@@ -13,11 +11,14 @@ from schema.queries import query
 
 TENANT_SLUG = "htx-thai-binh"
 TENANT_NAME = "HTX Nông sản sạch Thái Bình"
+# The platform a viewer uses -> (the channel's kind, its id, its name). TikTok has no API for
+# live comments: a bridge on the streaming PC relays them (the relay channel, marked as TikTok).
 CHANNELS = {
-    Platform.FACEBOOK: ("demo-fb-page", "Trang Facebook HTX Thái Bình"),
-    Platform.TIKTOK: ("demo-tiktok-shop", "TikTok Shop HTX Thái Bình"),
-    Platform.ZALO: ("demo-zalo-oa", "Zalo OA HTX Thái Bình"),
+    Platform.FACEBOOK: (Platform.FACEBOOK, "demo-fb-page", "Trang Facebook HTX Thái Bình"),
+    Platform.TIKTOK: (Platform.RELAY, "demo-tiktok-live", "TikTok LIVE HTX Thái Bình"),
+    Platform.ZALO: (Platform.ZALO, "demo-zalo-oa", "Zalo OA HTX Thái Bình"),
 }
+CHANNEL_SETTINGS = {Platform.TIKTOK: {"source": Platform.TIKTOK.value}}
 # code, name, aliases, variants, price, weight g, origin, province, OCOP stars
 PRODUCTS = [
     ("A01", "Gạo ST25 túi 5kg", ["st25", "gạo st", "gạo st25"], [], 180_000, 5_000,
@@ -45,6 +46,7 @@ TENANT_SETTINGS = {
 }  # fmt: skip
 SCARCE = {"N01": 12}  # nem chua sells out tonight: the rest of the buyers wait in line
 DEFAULT_STOCK = 500
+ON_AIR_PROMOTION = {"kind": "free_ship", "min_items": 2}  # free shipping from two items
 
 
 @dataclass(frozen=True)
@@ -71,27 +73,30 @@ async def _tenant(conn: Connection) -> int:
             "origin_name, origin_province, ocop_stars) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
             tenant_id, code, name, aliases, variants, price, weight, origin, province, stars,
         )  # fmt: skip
-    for platform, (external_id, name) in CHANNELS.items():
-        await conn.execute(
-            "INSERT INTO channels (tenant_id, platform, external_id, name) VALUES ($1, $2, $3, $4)",
-            tenant_id,
-            platform.value,
-            external_id,
-            name,
-        )
     return int(tenant_id)
 
 
+async def _channels(conn: Connection, tenant_id: int) -> None:
+    """Each run makes sure the channels exist (a data folder of an older demo may lack one)."""
+    for platform, (kind, external_id, name) in CHANNELS.items():
+        await conn.execute(
+            "INSERT INTO channels (tenant_id, platform, external_id, name, settings) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (platform, external_id) DO NOTHING",
+            tenant_id, kind.value, external_id, name, CHANNEL_SETTINGS.get(platform, {}),
+        )  # fmt: skip
+
+
 async def _live(conn: Connection, tenant_id: int, platform: Platform, run_id: str) -> int:
+    kind, external_id, _name = CHANNELS[platform]
     channel_id = await conn.fetchval(
         "SELECT id FROM channels WHERE platform = $1 AND external_id = $2",
-        platform.value,
-        CHANNELS[platform][0],
+        kind.value,
+        external_id,
     )
     session_id = await conn.fetchval(
         query("create_rehearsal_session"),
         tenant_id, channel_id, f"live-{run_id}", "Phiên live tối: gạo, mật ong, nem chua",
-        "first_comment", orjson.dumps({"free_ship_from_items": 2}).decode(),
+        "first_comment", ON_AIR_PROMOTION,
     )  # fmt: skip
     products = await conn.fetch("SELECT id, code FROM products WHERE tenant_id = $1", tenant_id)
     await conn.executemany(
@@ -106,6 +111,19 @@ async def seed_demo(conn: Connection, run_id: str) -> DemoLives:
     """The cooperative (created once) and a fresh live on each platform for this run."""
     async with conn.transaction():
         tenant_id = await _tenant(conn)
+        await _channels(conn, tenant_id)
         sessions = {p: await _live(conn, tenant_id, p, run_id) for p in CHANNELS}
-    targets = {p: Target(p, CHANNELS[p][0], f"live-{run_id}") for p in CHANNELS}
+    targets = {
+        p: Target(kind, external_id, f"live-{run_id}")
+        for p, (kind, external_id, _) in CHANNELS.items()
+    }
     return DemoLives(tenant_id, sessions, targets)
+
+
+async def end_lives(conn: Connection, session_ids: list[int]) -> None:
+    """The demo's lives go off air when it stops (a later run starts its own)."""
+    await conn.execute(
+        "UPDATE live_sessions SET status = 'ended', ended_at = now() "
+        "WHERE id = ANY($1::bigint[]) AND status = 'live'",
+        session_ids,
+    )

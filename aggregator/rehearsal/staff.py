@@ -19,8 +19,8 @@ from aggregator.shipping.handoff import mark_packed
 from schema.states import OrderStatus
 
 CALL_EVERY_S = 1.5
-ANSWERED_AFTER_S = 3.0
-PACKED_AFTER_S = 4.0
+ANSWERED_AFTER_S = 6.0  # buyers with a link confirm on the page first; staff call the rest
+PACKED_AFTER_S = 3.0
 PHONE_CALL = "gọi điện xác nhận"
 
 

