@@ -13,7 +13,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator.confirmation.addresses import Unit, divisions
+from aggregator.confirmation.addresses import Unit, address_text, divisions
 from aggregator.confirmation.forms import MAX_ADDRESS, MESSAGES, clean_text
 from aggregator.core.addresses import NewUnit, Resolution
 from aggregator.core.parser.phone import normalize_phone
@@ -45,6 +45,7 @@ class CourierPanel:
     street: str
     courier: str | None
     tracking_code: str | None
+    deliver_to: str  # the stored 2025 address in words, as the courier gets it
 
 
 async def courier_panel(
@@ -68,6 +69,7 @@ async def courier_panel(
     return CourierPanel(
         risk, row["status"], row["needs_address_reason"] or "", address, province,
         data.provinces, data.wards.get(province, ()), street, row["courier"], row["tracking_code"],
+        address_text(row["address_line"], row["ward_code"], row["province_code"]),
     )  # fmt: skip
 
 
