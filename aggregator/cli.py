@@ -18,6 +18,7 @@ from aggregator.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.cli_blocklist import blocklist_app
 from aggregator.cli_channels import channel_app
 from aggregator.cli_chaos import chaos
+from aggregator.cli_privacy import buyer_app, rotate_keys
 from aggregator.cli_staff import staff_app
 from aggregator.core.cod import Reconciliation
 from aggregator.core.parser import ParserError
@@ -194,6 +195,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
 app.add_typer(staff_app, name="staff")
 app.add_typer(blocklist_app, name="blocklist")
+app.add_typer(buyer_app, name="buyer")
+app.command("rotate-keys")(rotate_keys)
 app.command("chaos")(chaos)
 
 

@@ -382,9 +382,21 @@ class KeywordTemplate(Row):
     created_at: datetime
 
 
+class PrivacyRequest(Row):
+    table: ClassVar[str] = "privacy_requests"
+    id: int
+    tenant_id: int
+    kind: str
+    phone_hint: str
+    buyer_ids: list[int]
+    actor: str
+    counts: JsonObject
+    at: datetime
+
+
 ALL_ROW_MODELS: tuple[type[Row], ...] = (
     Tenant, Staff, Channel, Product, LiveSession, SessionStock, Buyer, BuyerIdentity, Comment,
     PlatformOrder, Order, OrderItem, OrderEvent, Shipment, ShipmentEvent, WebhookDelivery,
     OutboundMessage, WorkerHeartbeat, Payment, StaffSession, LoginFailure,
-    ProductPhoto, KeywordTemplate, BlockedPhone,
+    ProductPhoto, KeywordTemplate, BlockedPhone, PrivacyRequest,
 )  # fmt: skip

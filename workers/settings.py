@@ -23,7 +23,7 @@ from workers.platform_jobs import (
     tiktok_sync_shop_job,
 )
 from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
-from workers.system_jobs import record_heartbeat
+from workers.system_jobs import purge_webhook_bodies_job, record_heartbeat
 from workers.token_jobs import platform_token_refresh_job
 
 FUNCTIONS = [
@@ -53,6 +53,14 @@ CRON_JOBS = [
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
     cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
     cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),
+    cron(
+        purge_webhook_bodies_job,
+        name=jobs.PURGE_WEBHOOK_BODIES,
+        hour={3},
+        minute={41},
+        unique=True,
+        timeout=3600,
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Jobs that prove the worker path end to end."""
+"""Jobs that prove the worker path end to end, and housekeeping (raw webhook body retention)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 import structlog
 
+from aggregator.privacy import purge_webhook_bodies
 from schema.queries import query
-from workers.context import PG_POOL, WORKER_NAME
+from workers.context import PG_POOL, SETTINGS, WORKER_NAME
 
 log = structlog.get_logger()
 
@@ -17,3 +18,8 @@ async def record_heartbeat(ctx: dict[str, Any], requested_by: str) -> str:
     await ctx[PG_POOL].execute(query("record_heartbeat"), ctx[WORKER_NAME], ctx["job_id"])
     log.info("worker.heartbeat", requested_by=requested_by)
     return str(ctx["job_id"])
+
+
+async def purge_webhook_bodies_job(ctx: dict[str, Any]) -> int:
+    """Daily: raw webhook bodies past CHOTDON_WEBHOOK_BODY_RETENTION_DAYS are emptied."""
+    return await purge_webhook_bodies(ctx[PG_POOL], ctx[SETTINGS].webhook_body_retention_days)

@@ -6,17 +6,17 @@ import asyncpg
 import structlog
 
 from aggregator.errors import ConfigurationError
+from aggregator.keyring import credential_cipher
 from aggregator.settings import Settings
 from connectors.facebook.tokens import TokenCipher
+from schema.enums import Platform
 from schema.queries import query
 
 log = structlog.get_logger()
 
 
 def token_cipher(settings: Settings) -> TokenCipher:
-    if settings.app_secret is None:
-        raise ConfigurationError("CHOTDON_APP_SECRET is required to store Page access tokens")
-    return TokenCipher(settings.app_secret.get_secret_value().encode())
+    return credential_cipher(settings, Platform.FACEBOOK)
 
 
 async def connect_page(

@@ -2,7 +2,8 @@
 
 Credentials (a relay channel's secret, a TikTok shop's or Zalo OA's token pair) are stored in
 channels.credentials_encrypted with the Facebook connector's cipher, keyed per purpose from
-CHOTDON_APP_SECRET; they are plain text only in memory, for the length of a call.
+CHOTDON_CREDENTIAL_KEYS (else CHOTDON_APP_SECRET); they are plain text only in memory, for the
+length of a call.
 """
 
 from __future__ import annotations
@@ -15,23 +16,18 @@ import asyncpg
 import orjson
 
 from aggregator.errors import ConfigurationError
+from aggregator.keyring import credential_cipher
 from aggregator.settings import Settings
 from connectors.facebook.tokens import TokenCipher
 from schema.enums import Platform
 from schema.queries import query
 
 CHANNELS_TTL_S = 5.0
-PURPOSES = {
-    Platform.RELAY: b"relay channel secret",
-    Platform.TIKTOK: b"tiktok shop tokens",
-    Platform.ZALO: b"zalo oa tokens",
-}
 
 
 def cipher(settings: Settings, platform: Platform) -> TokenCipher:
-    if settings.app_secret is None:
-        raise ConfigurationError("CHOTDON_APP_SECRET is required to store channel credentials")
-    return TokenCipher(settings.app_secret.get_secret_value().encode(), PURPOSES[platform])
+    """The platform's credential cipher under the configured keys (see aggregator.keyring)."""
+    return credential_cipher(settings, platform)
 
 
 def seal_json(sealer: TokenCipher, value: dict[str, Any]) -> bytes:

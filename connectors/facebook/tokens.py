@@ -2,13 +2,16 @@
 
 The key is derived from chotdon's app secret with a purpose label, so the same secret never
 serves two uses directly. Tokens are plain strings only in memory, for the length of a call.
+Several secrets (newest first) make a MultiFernet: the newest seals, every one opens, and
+`rotate` re-seals a stored value under the newest, which is how keys are changed.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -19,18 +22,26 @@ _INFO = b"facebook page access token"
 
 
 class TokenCipher:
-    def __init__(self, secret: bytes, purpose: bytes = _INFO) -> None:
-        """`purpose` labels the key: other credentials (TikTok, Zalo, relay) get their own key."""
-        if len(secret) < 16:
-            raise CredentialsError("the app secret is too short to key token encryption")
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=purpose).derive(secret)
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+    def __init__(self, secret: bytes | Sequence[bytes], purpose: bytes = _INFO) -> None:
+        """`purpose` labels the key: other credentials (TikTok, Zalo, relay) get their own key.
+        `secret` may be a list, newest first: the newest seals, all of them open."""
+        secrets = [secret] if isinstance(secret, bytes) else list(secret)
+        if not secrets or any(len(s) < 16 for s in secrets):
+            raise CredentialsError("a credential key is missing or too short to key encryption")
+        self._fernet = MultiFernet([_fernet(s, purpose) for s in secrets])
 
     def __repr__(self) -> str:
         return "TokenCipher(***)"
 
     def encrypt(self, token: str) -> bytes:
         return self._fernet.encrypt(token.encode())
+
+    def rotate(self, sealed: bytes) -> bytes:
+        """The same value sealed under the newest key (CredentialsError if no key opens it)."""
+        try:
+            return self._fernet.rotate(sealed)
+        except InvalidToken:
+            raise CredentialsError("a stored credential opens with none of the keys") from None
 
     def decrypt(self, sealed: bytes | None) -> str:
         if not sealed:
@@ -39,5 +50,11 @@ class TokenCipher:
             return self._fernet.decrypt(sealed).decode()
         except InvalidToken:
             raise CredentialsError(
-                "the stored Page token cannot be decrypted (was CHOTDON_APP_SECRET changed?)"
+                "the stored Page token cannot be decrypted (was CHOTDON_APP_SECRET or a "
+                "CHOTDON_CREDENTIAL_KEYS key removed?)"
             ) from None
+
+
+def _fernet(secret: bytes, purpose: bytes) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=purpose).derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))

@@ -7,3 +7,17 @@ SELECT id, platform, external_id, name, status, status_reason,
 FROM channels
 WHERE tenant_id = $1
 ORDER BY platform, id;
+
+-- name: sealed_channel_credentials
+-- Every channel with stored credentials, for re-sealing them under the newest key.
+SELECT id, platform, credentials_encrypted
+FROM channels
+WHERE credentials_encrypted IS NOT NULL
+ORDER BY id;
+
+-- name: reseal_channel_credentials
+-- $1 channel id, $2 the sealed value read, $3 the same value sealed under the newest key.
+-- Applies only if nothing replaced the credentials since they were read.
+UPDATE channels SET credentials_encrypted = $3
+WHERE id = $1 AND credentials_encrypted = $2
+RETURNING id;

@@ -1,0 +1,76 @@
+"""The keys that seal stored credentials, and re-sealing everything under the newest one.
+
+CHOTDON_CREDENTIAL_KEYS lists secrets newest first; without it the app secret is the only key.
+Rotation: put a new secret in front of the list, restart, run `chotdon rotate-keys` (every sealed
+credential is re-sealed under the new key), then drop the old secret from the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from aggregator.errors import ConfigurationError
+from aggregator.settings import Settings
+from connectors.errors import CredentialsError
+from connectors.facebook.tokens import TokenCipher
+from schema.enums import Platform
+from schema.queries import query
+
+log = structlog.get_logger()
+# The HKDF purpose label of each platform's credentials (Facebook keeps the connector default).
+PURPOSES = {
+    Platform.FACEBOOK: b"facebook page access token",
+    Platform.RELAY: b"relay channel secret",
+    Platform.TIKTOK: b"tiktok shop tokens",
+    Platform.ZALO: b"zalo oa tokens",
+}
+
+
+def credential_secrets(settings: Settings) -> list[bytes]:
+    """Newest first: CHOTDON_CREDENTIAL_KEYS if set, else the app secret alone."""
+    if settings.credential_keys is not None:
+        keys = [k.strip() for k in settings.credential_keys.get_secret_value().split(",")]
+        if any(keys):
+            return [k.encode() for k in keys if k]
+    if settings.app_secret is None:
+        raise ConfigurationError("CHOTDON_APP_SECRET is required to store channel credentials")
+    return [settings.app_secret.get_secret_value().encode()]
+
+
+def credential_cipher(settings: Settings, platform: Platform) -> TokenCipher:
+    return TokenCipher(credential_secrets(settings), PURPOSES[platform])
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    resealed: int
+    unreadable: list[int]  # channel ids whose credentials no key opens (left as they were)
+
+
+async def rotate_credentials(pool: asyncpg.Pool, settings: Settings) -> Rotation:
+    """Re-seal every stored credential under the newest key, channel by channel.
+
+    Each UPDATE only applies if the row still holds what was read, so a token refreshed
+    meanwhile (already sealed with the newest key) is never overwritten with older tokens.
+    """
+    ciphers = {p: credential_cipher(settings, p) for p in PURPOSES}
+    resealed, unreadable = 0, []
+    for row in await pool.fetch(query("sealed_channel_credentials")):
+        sealer = ciphers.get(Platform(row["platform"]))
+        if sealer is None:  # a platform that seals nothing (manual)
+            continue
+        try:
+            fresh = sealer.rotate(row["credentials_encrypted"])
+        except CredentialsError:
+            unreadable.append(row["id"])
+            log.error("keys.unreadable_credentials", channel_id=row["id"])
+            continue
+        done = await pool.fetchval(
+            query("reseal_channel_credentials"), row["id"], row["credentials_encrypted"], fresh
+        )
+        resealed += 1 if done else 0
+    log.info("keys.rotated", resealed=resealed, unreadable=len(unreadable))
+    return Rotation(resealed, unreadable)
