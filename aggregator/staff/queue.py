@@ -10,9 +10,11 @@ from typing import Any
 
 import asyncpg
 
+from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import like_pattern, phone_digits
 from aggregator.orders.state import transition
 from aggregator.staff.accounts import StaffUser
+from schema.enums import Platform
 from schema.queries import query
 from schema.states import OrderStatus
 
@@ -25,6 +27,8 @@ class QueueFilter:
     status: OrderStatus | None = None
     search: str = ""
     page: int = 1
+    platform: Platform | None = None
+    risk: RiskLevel | None = None  # this level or higher
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,8 @@ async def order_queue(pool: asyncpg.Pool, staff: StaffUser, wanted: QueueFilter)
     rows = await pool.fetch(
         query("staff_order_queue"), staff.tenant_id, wanted.live,
         wanted.status.value if wanted.status else None, name, phone, PAGE_SIZE + 1,
-        (wanted.page - 1) * PAGE_SIZE,
+        (wanted.page - 1) * PAGE_SIZE, wanted.platform.value if wanted.platform else None,
+        int(wanted.risk) if wanted.risk is not None else None,
     )  # fmt: skip
     return QueuePage(list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE)
 

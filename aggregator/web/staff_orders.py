@@ -7,6 +7,7 @@ from aiohttp import web
 
 from aggregator.confirmation.payments import payments_for_staff
 from aggregator.core.money import format_vnd
+from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import Area
 from aggregator.shipping.staff_courier import blocked_orders, courier_context
 from aggregator.staff.accounts import StaffUser
@@ -19,10 +20,11 @@ from aggregator.staff.queue import (
     order_queue,
     order_view,
 )
+from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import PG_POOL
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_text import STATUS_TEXT
-from schema.enums import StaffRole
+from aggregator.web.staff_text import RISK_TEXT, STATUS_TEXT
+from schema.enums import Platform, StaffRole
 from schema.states import OrderStatus
 
 NOTICES = {
@@ -49,11 +51,14 @@ def order_id_of(request: web.Request) -> int:
 
 def _filter(request: web.Request) -> QueueFilter:
     status = request.query.get("status", "")
+    platform, risk = request.query.get("platform", ""), request.query.get("risk", "")
     return QueueFilter(
         live=_int(request.query.get("live")),
         status=OrderStatus(status) if status in STATUS_TEXT else None,
         search=request.query.get("q", "")[:100],
         page=max(1, _int(request.query.get("page"), 1) or 1),
+        platform=Platform(platform) if platform in PLATFORM_TEXT else None,
+        risk=RiskLevel.parse(risk) if risk in RISK_TEXT else None,
     )
 
 
@@ -65,6 +70,7 @@ async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     context = {
         "staff": staff, "csrf": staff.csrf_token, "found": found, "wanted": wanted,
         "lives": await lives(pool, staff), "status_text": STATUS_TEXT, "vnd": format_vnd,
+        "platform_text": PLATFORM_TEXT, "risk_text": RISK_TEXT,
         "rates": (
             await confirmation_rates(pool, staff) if staff.role is StaffRole.DIRECTOR else []
         ),

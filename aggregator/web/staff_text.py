@@ -15,3 +15,12 @@ STATUS_TEXT = {
     "expired": "Hết hạn",
     "returned": "Hoàn hàng",
 }
+
+# "Bom hàng" risk levels (aggregator/core/risk.RiskLevel labels); the queue shows this or higher.
+RISK_TEXT = {
+    "new": "Khách mới",
+    "low": "Rủi ro thấp",
+    "medium": "Rủi ro trung bình",
+    "high": "Rủi ro cao",
+    "blocked": "Hay bom hàng",
+}

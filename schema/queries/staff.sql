@@ -52,13 +52,23 @@ DELETE FROM login_failures WHERE login = $1 AND ip = $2;
 
 -- name: staff_order_queue
 -- $1 tenant id, $2 live session id or NULL, $3 status or NULL, $4 ILIKE name pattern or NULL,
--- $5 phone or NULL, $6 limit, $7 offset. Newest first.
+-- $5 phone or NULL, $6 limit, $7 offset, $8 platform or NULL, $9 lowest risk level or NULL
+-- (chotdon_risk_level: the buyer's parcels and those of buyers with the recipient's phone, as
+-- the order page's risk counts them). Newest first.
 SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
        coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
-       ls.title AS live_title
+       ls.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id
 LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN channels ch ON ch.id = ls.channel_id
+CROSS JOIN LATERAL (
+    SELECT chotdon_risk_level(coalesce(sum(rb.delivered_count), 0)::int,
+                              coalesce(sum(rb.returned_count), 0)::int) AS level
+    FROM buyers rb
+    WHERE rb.tenant_id = o.tenant_id
+      AND (rb.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND rb.phone = o.recipient_phone))
+) r
 WHERE o.tenant_id = $1
   AND ($2::bigint IS NULL OR o.session_id = $2)
   AND ($3::text IS NULL OR o.status = $3)
@@ -66,6 +76,8 @@ WHERE o.tenant_id = $1
        OR b.display_name ILIKE $4 OR b.full_name ILIKE $4 OR o.recipient_name ILIKE $4
        OR o.order_no ILIKE $4)
   AND ($5::text IS NULL OR b.phone = $5 OR o.recipient_phone = $5)
+  AND ($8::text IS NULL OR coalesce(ch.platform, 'manual') = $8)
+  AND ($9::int IS NULL OR r.level >= $9)
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT $6 OFFSET $7;
 
