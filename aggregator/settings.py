@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     ghn_base_url: str = "https://online-gateway.ghn.vn/shiip/public-api"
     ghtk_base_url: str = "https://services.giaohangtietkiem.vn"
     viettelpost_base_url: str = "https://partner.viettelpost.vn"
+    # Viettel Post prints labels on another host (its "digitalize" print page), hence a setting.
+    viettelpost_print_url: str = "https://digitalize.viettelpost.vn/DigitalizePrint/report.do"
     ghn_shop_id: str = ""
     ghtk_client_source: str = ""
     ghn_webhook_secret: SecretStr | None = None

@@ -39,6 +39,7 @@ class DemoCouriers:
             env[f"CHOTDON_{name}_BASE_URL"] = url
             env[f"CHOTDON_{name}_TOKEN"] = self.tokens[courier]
             env[f"CHOTDON_{name}_WEBHOOK_SECRET"] = self.secrets[courier]
+        env["CHOTDON_VIETTELPOST_PRINT_URL"] = self.sim.print_url()
         return env
 
     def point_webhooks(self, base_url: str) -> None:

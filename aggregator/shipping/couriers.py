@@ -30,6 +30,7 @@ def courier_config(settings: Settings, courier: Courier) -> CourierConfig:
         token=token.get_secret_value() if token else "",
         shop_id=shop_id.get(courier, ""),
         timeout_s=settings.courier_timeout_s,
+        print_url=settings.viettelpost_print_url if courier is Courier.VIETTELPOST else "",
     )
 
 

@@ -21,6 +21,7 @@ class CourierConfig:
     token: str
     shop_id: str = ""  # GHN ShopId; GHTK X-Client-Source; unused by Viettel Post
     timeout_s: float = 10.0
+    print_url: str = ""  # Viettel Post's label print page (another host); others print on base_url
 
 
 @dataclass(frozen=True, slots=True)

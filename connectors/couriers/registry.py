@@ -22,4 +22,6 @@ def build_adapter(
         return ghn.GhnAdapter(config, session)
     if courier is Courier.GHTK:
         return ghtk.GhtkAdapter(config, session)
-    return viettelpost.ViettelPostAdapter(config, session)
+    return viettelpost.ViettelPostAdapter(
+        config, session, print_base=config.print_url or viettelpost.PRINT_BASE
+    )

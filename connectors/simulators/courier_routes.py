@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 GHN = "/shiip/public-api"
 G, T, V = Courier.GHN, Courier.GHTK, Courier.VIETTELPOST
+VTP_PRINT_PATH = "/DigitalizePrint/report.do"
 LABEL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
 
 
@@ -240,6 +241,7 @@ class GhtkApi:
 class VtpApi:
     def __init__(self, sim: CourierSimulator) -> None:
         self.sim = sim
+        self.print_codes: dict[str, list[str]] = {}
 
     async def create(self, request: web.Request) -> web.Response:
         sim = self.sim
@@ -271,10 +273,27 @@ class VtpApi:
         return vtp_reply({"MONEY_TOTAL": 25_000, "MONEY_TOTAL_FEE": 23_000, "KPI_HT": 48})
 
     async def printing_code(self, request: web.Request) -> web.Response:
-        return vtp_reply(message="sim-print-code")
+        codes = [str(c) for c in (await _json(request)).get("ORDER_ARRAY") or []]
+        if not self.sim.authorised(V, request) or not codes:
+            return vtp_reply(message="ORDER_ARRAY is required", error=True)
+        if any(self.sim.by_tracking.get((V, c)) is None for c in codes):
+            return vtp_reply(message="Order does not exist", error=True)
+        code = f"vtp-print-{len(self.print_codes) + 1}"
+        self.print_codes[code] = codes
+        return vtp_reply(message=code)
+
+    async def print_page(self, request: web.Request) -> web.Response:
+        """Viettel Post's print page (report.do?type=…&bill=<print code>): one label a parcel."""
+        codes = self.print_codes.get(request.query.get("bill", ""))
+        if codes is None:
+            return web.Response(status=404, text="bill expired")
+        labels = "".join(f"<section><h1>Viettel Post</h1><p>{c}</p></section>" for c in codes)
+        return web.Response(text=f"<!doctype html><title>In vận đơn</title>{labels}",
+                            content_type="text/html")  # fmt: skip
 
     def register(self, app: web.Application) -> None:
         app.router.add_post("/v2/order/createOrderNlp", self.create)
         app.router.add_post("/v2/order/UpdateOrder", self.update)
         app.router.add_post("/v2/order/getPriceNlp", self.price)
         app.router.add_post("/v2/order/printing-code", self.printing_code)
+        app.router.add_get(VTP_PRINT_PATH, self.print_page)

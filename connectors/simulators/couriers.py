@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors.simulators.courier_routes import add_routes
+from connectors.simulators.courier_routes import VTP_PRINT_PATH, add_routes
 from connectors.simulators.courier_webhooks import (
     SCRIPTS,
     Scenario,
@@ -128,6 +128,10 @@ class CourierSimulator:
         self.base_url = f"http://{host}:{bound}"
         self._session = aiohttp.ClientSession()
         return self.base_url
+
+    def print_url(self) -> str:
+        """Viettel Post's print page, which the real Viettel Post serves on another host."""
+        return f"{self.base_url}{VTP_PRINT_PATH}"
 
     def base_urls(self) -> dict[Courier, str]:
         return {

@@ -17,6 +17,7 @@ from aggregator.confirmation.addresses import divisions
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed, sweep_unshipped
+from aggregator.shipping.risk import order_risk
 from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator, Faults
 from schema.enums import Courier, StaffRole
@@ -179,6 +180,9 @@ async def test_a_blocked_phone_gets_no_cod_parcel_and_the_director_manages_the_l
     )
     assert "Bom hàng 3 lần" in await added.text()
     assert await db.fetchval("SELECT phone FROM blocked_phones") == phone  # normalised
+    async with pool.acquire() as conn:  # the buyer page offers VietQR only (no COD)
+        risk = await order_risk(conn, order_id)
+    assert risk.blocked and risk.prepay_required
 
     queue = await (await client.get("/don")).text()
     assert queue.count("Chặn COD") == 1
@@ -235,3 +239,21 @@ async def test_the_courier_label_opens_from_the_order_page(
     tracking = await db.fetchval("SELECT tracking_code FROM shipments WHERE order_id = $1",
                                  ghn_order)  # fmt: skip
     assert printed.status == 200 and tracking in page  # the simulator's GHN print page
+
+
+async def test_viettelpost_labels_print_on_its_own_print_host(
+    db: asyncpg.Connection, pool: asyncpg.Pool, ship_settings: Settings, client: Client
+) -> None:
+    shop = await seed_shop(db)
+    (order_id,) = await seed_packing_orders(db, shop, 1, Courier.VIETTELPOST)
+    await db.execute("UPDATE orders SET status = 'packed' WHERE id = $1", order_id)
+    assert await book(pool, ship_settings, order_id) is Outcome.CREATED
+    _, packer = await add_staff(db, shop.tenant_id, StaffRole.PACKER)
+    await log_in(client, packer)
+    answer = await client.get(f"/don/{order_id}/nhan-van-chuyen", allow_redirects=False)
+    location = answer.headers["Location"]
+    assert location.startswith(ship_settings.viettelpost_print_url + "?type=2&bill=")
+    async with aiohttp.ClientSession() as browser, browser.get(location) as printed:
+        page = await printed.text()
+    waybill = await db.fetchval("SELECT tracking_code FROM shipments WHERE order_id = $1", order_id)
+    assert printed.status == 200 and waybill in page

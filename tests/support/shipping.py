@@ -33,7 +33,7 @@ def courier_settings(settings: Settings, sim: CourierSimulator, **extra: object)
         "ghn_webhook_secret": SecretStr(SECRETS[Courier.GHN]),
         "ghtk_webhook_secret": SecretStr(SECRETS[Courier.GHTK]),
         "viettelpost_webhook_secret": SecretStr(SECRETS[Courier.VIETTELPOST]),
-        "courier_timeout_s": 0.5, **extra,
+        "viettelpost_print_url": sim.print_url(), "courier_timeout_s": 0.5, **extra,
     })  # fmt: skip
 
 
