@@ -131,3 +131,18 @@ async def test_screens_of_one_cooperative_share_one_load_per_lifetime() -> None:
     clock[0] = 1.0
     assert await asyncio.gather(shared.get(1), shared.get(1)) == ["snapshot 3 of 1"] * 2
     assert loads == [1, 2, 1] and shared.loads == 3
+
+
+async def test_a_slow_load_is_kept_longer_so_postgres_is_never_kept_busy() -> None:
+    clock = [0.0]
+
+    async def slow_load(tenant_id: int) -> float:
+        clock[0] += 0.5  # the queries took half a second
+        return clock[0]
+
+    shared = SharedSnapshots(slow_load, ttl_s=1.0, clock=lambda: clock[0], busy_factor=4.0)
+    assert await shared.get(1) == 0.5
+    clock[0] = 0.5 + 1.9  # past the one-second lifetime, within four times the load time
+    assert await shared.get(1) == 0.5
+    clock[0] = 0.5 + 2.0
+    assert await shared.get(1) == 3.0 and shared.loads == 2
