@@ -25,6 +25,7 @@ from aggregator.orders.stock import (
     promote_waitlists,
     release_orders,
 )
+from aggregator.orders.totals import recompute_totals
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
 from schema.states import ALLOWED_FROM, OPEN_STATUSES, OrderStatus
@@ -112,7 +113,7 @@ async def _release(
 
 async def _finish(conn: Connection, order_ids: list[int]) -> None:
     if order_ids:
-        await conn.execute(query("recompute_order_totals"), sorted(set(order_ids)))
+        await recompute_totals(conn, order_ids)
 
 
 async def set_line_quantities(

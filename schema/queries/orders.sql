@@ -101,22 +101,6 @@ SET qty = u.qty, status = u.status, updated_at = now()
 FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, qty, status)
 WHERE i.id = u.id;
 
--- name: recompute_order_totals
--- Lines that are wanted count (requested or held); waitlisted and unclear ones do not, yet.
-UPDATE orders AS o
-SET subtotal_vnd = t.subtotal,
-    total_vnd = greatest(0, t.subtotal + o.shipping_vnd - o.discount_vnd),
-    updated_at = now()
-FROM (
-    -- One index probe per order, whatever the planner believes about table sizes.
-    SELECT ids.id, (
-        SELECT coalesce(sum(i.qty * i.unit_price_vnd), 0) FROM order_items i
-        WHERE i.order_id = ids.id AND i.status IN ('requested', 'held')
-    ) AS subtotal
-    FROM unnest($1::bigint[]) AS ids(id)
-) AS t
-WHERE o.id = t.id;
-
 -- name: flag_reconfirmation
 UPDATE orders SET needs_reconfirmation = true WHERE id = ANY($1::bigint[]);
 
