@@ -39,7 +39,11 @@ async def demo_logins(pool: asyncpg.Pool) -> list[tuple[str, StaffRole, str]]:
 
 
 def format_logins(base_url: str, accounts: list[tuple[str, StaffRole, str]]) -> str:
-    lines = [f"Đăng nhập nhân viên: {base_url}/dang-nhap"]
+    lines = [
+        f"Bảng điều khiển (giám đốc): {base_url}/bang-dieu-khien",
+        f"Đóng gói: {base_url}/dong-goi",
+        f"Đăng nhập nhân viên: {base_url}/dang-nhap",
+    ]
     lines += [
         f"  {login:<9} / {password}  ({ROLE_NAMES[role]})" for login, role, password in accounts
     ]

@@ -49,6 +49,7 @@ def test_unattended_demo_plays_a_live_writes_its_report_and_stops(tmp_path: Path
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"http://127.0.0.1:{port}/" in result.stdout
     assert f"http://127.0.0.1:{port}/dang-nhap" in result.stdout
+    assert f"http://127.0.0.1:{port}/bang-dieu-khien" in result.stdout
     for login in ("giamdoc", "nhanvien", "donggoi"):
         assert login in result.stdout
     figures = orjson.loads(report.read_bytes())
