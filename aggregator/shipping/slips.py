@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aggregator.confirmation.addresses import divisions
 from aggregator.db import Connection, connection
 from aggregator.errors import NotFoundError, ServiceUnavailableError
 from aggregator.settings import Settings
@@ -20,13 +21,15 @@ async def session_slips(conn: Connection, session_id: int) -> list[Slip]:
         by_order.setdefault(line["order_id"], []).append(
             SlipLine(name, line["qty"], line["unit_price_vnd"])
         )
+    names = divisions().names
     return [
         Slip(
             order_no=o["order_no"],
             shop_name=o["tenant_name"],
             recipient_name=o["recipient_name"] or "",
             recipient_phone=o["recipient_phone"] or "",
-            province=o["province_code"] or "",
+            # Orders store the 2025 province's code; older rows and the demo may hold its name.
+            province=names.get(f"p:{o['province_code']}", o["province_code"] or ""),
             cod_vnd=o["total_vnd"] if o["payment_method"] == "cod" and o["paid_at"] is None else 0,
             lines=tuple(by_order.get(o["id"], [])),
             courier=o["courier"] or "",
