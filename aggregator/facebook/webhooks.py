@@ -1,8 +1,9 @@
 """POST /webhooks/facebook as a service: verify, record, hand off. Every outcome is recorded.
 
 Order matters: the signature is checked on the raw bytes before anything parses them; the delivery
-is stored before the answer; only a new delivery is handed to the ingest queue (retries and
-duplicates are recorded as such and change nothing else).
+is stored before the answer, and so are its comments (the answer waits for their commit); a retry
+or duplicate is recorded as such and only hands its comments over again, which stores nothing new
+unless the process died before storing them the first time.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connectors.errors import PayloadError, SignatureError
 from connectors.facebook.signature import verify_signature
 from connectors.facebook.webhook import Delivery, FeedComment, parse_delivery
 from schema.enums import DeliveryStatus, Platform
+from schema.events import CommentEvent
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -74,6 +76,7 @@ class WebhookService:
         )
         if not await self.recorder.record(record):
             log.info("facebook.webhook_duplicate", key=delivery.key[:16])
+            await self.ingestor.store(await self._events(delivery, pages))
             return Outcome(200, "EVENT_RECEIVED")
         await self._apply(delivery, pages)
         return Outcome(200, "EVENT_RECEIVED")
@@ -110,23 +113,34 @@ class WebhookService:
         for live in delivery.lives:
             if live.page_id in pages:
                 await apply_live_status(self.pool, pages[live.page_id], live.live_id, live.status)
+        await self.ingestor.store(await self._events(delivery, pages))
         for page in pages.values():
             await self._comments(page, [c for c in delivery.comments if c.page_id == page.page_id])
         for message in delivery.messages:
             if message.page_id in pages:
-                await self.ingestor.submit(messenger_event(message))
                 await enqueue_buyer_reply(self.arq, Platform.FACEBOOK, message.page_id,
                                           message.sender_id, message.mid, message.text)  # fmt: skip
 
+    async def _events(self, delivery: Delivery, pages: dict[str, PageRef]) -> list[CommentEvent]:
+        """The delivery's comments and Messenger texts on connected Pages, as ingest events."""
+        events = []
+        for page in pages.values():
+            added = [
+                c for c in delivery.comments if c.page_id == page.page_id and c.verb != "remove"
+            ]
+            if added:
+                posts = {c.post_id for c in added}
+                live_ids = await self.lives.lives_for_posts(page.channel_id, posts)
+                events += [feed_comment_event(c, live_ids.get(c.post_id)) for c in added]
+        messages = [m for m in delivery.messages if m.page_id in pages]
+        return events + [messenger_event(m) for m in messages]
+
     async def _comments(self, page: PageRef, comments: list[FeedComment]) -> None:
-        if not comments:
-            return
-        live_ids = await self.lives.lives_for_posts(page.channel_id, {c.post_id for c in comments})
+        """After the comments are stored: hide those showing a phone, ignore removed ones."""
         removed = [c.comment_id for c in comments if c.verb == "remove"]
         for comment in comments:
             if comment.verb == "remove":
                 continue
-            await self.ingestor.submit(feed_comment_event(comment, live_ids.get(comment.post_id)))
             if page.hide_phone_comments and PHONE_PATTERN.search(comment.message):
                 await outbound.queue_hide_comment(self.pool, self.arq, page, comment.comment_id)
         if removed:

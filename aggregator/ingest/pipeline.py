@@ -4,6 +4,10 @@
 growing memory. The writer takes up to `batch_size` events, or whatever arrived within `flush_s`
 of the first, parses them, stores them in one transaction, and only after the commit enqueues
 merge work for the sessions touched.
+
+`store()` is for callers that acknowledge to a sender (webhooks, the relay): it waits until the
+events are committed, so an answer of 200 never covers comments still in memory that a crash of
+the process would lose; the sender retries what was not acknowledged.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.errors import ServiceUnavailableError
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
@@ -26,6 +31,16 @@ from schema.events import CommentEvent, PlatformOrderEvent
 
 log = structlog.get_logger()
 Event = CommentEvent | PlatformOrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """Queued after a caller's events: resolved once everything before it is committed."""
+
+    done: asyncio.Future[None]
+    failures_before: int
+
+
 HIGH_WATER = 0.8
 
 
@@ -63,7 +78,7 @@ class Ingestor:
         self.config = config or IngestConfig()
         self.catalogs = catalogs or CatalogCache()
         self.stats = IngestStats()
-        self._queue: asyncio.Queue[Event] = asyncio.Queue(self.config.queue_size)
+        self._queue: asyncio.Queue[Event | _Stored] = asyncio.Queue(self.config.queue_size)
         self._writer: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Ingestor:
@@ -92,11 +107,22 @@ class Ingestor:
         for event in events:
             await self.submit(event)
 
+    async def store(self, events: Sequence[Event]) -> None:
+        """Hand the events over and wait until they are stored; ServiceUnavailableError if a
+        batch failed meanwhile (the caller answers 503 and the sender retries: storing again
+        is harmless)."""
+        if not events:
+            return
+        await self.submit_many(events)
+        marker = _Stored(asyncio.get_running_loop().create_future(), self.stats.failed_batches)
+        await self._queue.put(marker)
+        await marker.done
+
     async def drain(self) -> None:
         """Wait until everything submitted so far is stored (or failed and logged)."""
         await self._queue.join()
 
-    async def _next_batch(self) -> list[Event]:
+    async def _next_batch(self) -> list[Event | _Stored]:
         batch = [await self._queue.get()]
         deadline = time.monotonic() + self.config.flush_s
         while len(batch) < self.config.batch_size:
@@ -117,9 +143,16 @@ class Ingestor:
     async def _run(self) -> None:
         while True:
             batch = await self._next_batch()
+            markers = [item for item in batch if isinstance(item, _Stored)]
+            events = [item for item in batch if not isinstance(item, _Stored)]
+            written = False
             try:
-                await self._write_with_retry(batch)
-            finally:
+                if events:
+                    await self._write_with_retry(events)
+                written = True
+            finally:  # a cancelled write counts as a failed one for those waiting on it
+                for marker in markers:
+                    _resolve(marker, self.stats.failed_batches + (not written))
                 for _ in batch:
                     self._queue.task_done()
 
@@ -147,3 +180,12 @@ class Ingestor:
         if result.platform_channel_ids:
             await enqueue_platform_orders(self.arq, result.platform_channel_ids)
         log.debug("ingest.batch_stored", stored=result.stored, duplicates=result.duplicates)
+
+
+def _resolve(marker: _Stored, failures: int) -> None:
+    if marker.done.done():  # the waiting request was cancelled (its client went away)
+        return
+    if failures > marker.failures_before:
+        marker.done.set_exception(ServiceUnavailableError("comments could not be stored"))
+    else:
+        marker.done.set_result(None)

@@ -3,7 +3,8 @@
 Order matters: the channel's secret is looked up and the signature and timestamp are checked on
 the raw bytes before anything parses them; every delivery is recorded (refused ones unverified and
 without secrets); a signed request seen before is a duplicate and changes nothing; the comments of
-a new one go to the Ingestor, which stores each (channel, comment id) once.
+a new one go to the Ingestor, which stores each (channel, comment id) once, and the answer waits
+for their commit (a retry of a duplicate hands them over again, in case a crash came first).
 """
 
 from __future__ import annotations
@@ -94,10 +95,12 @@ class RelayService:
             tenant_id=tenant_id,
             delivery_key=signature.delivery_key(request.channel, stamp, request.body),
         )
+        events = comment_events(request.channel, batch)
         if not await self.recorder.record(record):
+            # Its comments again: they store nothing new unless a crash came before they did.
+            await self.ingestor.store(events)
             log.info("relay.duplicate", channel=request.channel)
             return Answer(200, {"accepted": 0, "duplicate": True})
-        events = comment_events(request.channel, batch)
-        await self.ingestor.submit_many(events)
+        await self.ingestor.store(events)  # acknowledged once committed
         log.info("relay.accepted", channel=request.channel, comments=len(events))
         return Answer(202, {"accepted": len(events), "duplicate": False})

@@ -1,8 +1,8 @@
 """POST /webhooks/zalo as a service: verify, record, hand off, answer within Zalo's 2 s.
 
-The answer waits only for the delivery record (a batched INSERT) and a place in the ingest queue;
-parsing and storing the comment happen behind it. msg_id is the delivery key, so a repeated event
-is a duplicate and changes nothing. A text from a buyer joins the live the OA's channel has on
+The answer waits for the delivery record and the comment's commit (both batched with other
+requests), so an acknowledged message is never only in memory. msg_id is the delivery key, so a
+repeated event is a duplicate and changes nothing. A text from a buyer joins the live the OA's channel has on
 air; with none on air (or an OA we do not know) it is kept as an orphaned comment for staff.
 """
 
@@ -60,12 +60,14 @@ class ZaloWebhooks:
             delivery_key=event.delivery_key,
             error=None if account else f"unknown OA {event.recipient.id}: kept as orphaned",
         )
+        comment = comment_event(event)
         if not await self.recorder.record(record):
             log.info("zalo.webhook_duplicate", key=event.delivery_key)
+            # Stored again in case a crash came between the record and the comment's commit.
+            await self.ingestor.store([comment] if comment is not None else [])
             return Answer(200, OK)
-        comment = comment_event(event)
         if comment is not None:
-            await self.ingestor.submit(comment)
+            await self.ingestor.store([comment])
             if account is not None and self.arq is not None:
                 # The same message may confirm the buyer's order ("ok", a phone, an address).
                 await enqueue_buyer_reply(
