@@ -2,8 +2,9 @@
 
 The answer waits for the delivery record and the comment's commit (both batched with other
 requests), so an acknowledged message is never only in memory. msg_id is the delivery key, so a
-repeated event is a duplicate and changes nothing. A text from a buyer joins the live the OA's channel has on
-air; with none on air (or an OA we do not know) it is kept as an orphaned comment for staff.
+repeated event is a duplicate and changes nothing. A text from a buyer joins the live the OA's
+channel has on air; with none on air (or an OA we do not know) it is kept as an orphaned comment
+for staff.
 """
 
 from __future__ import annotations
