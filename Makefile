@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint types contracts fmt bench clean
+.PHONY: demo test lint types contracts fmt bench screenshots clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ contracts: $(INSTALLED)
 fmt: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The README's pictures are the browser tests' own screenshots (phone-sized, 360 px wide).
+SCREENSHOTS := dashboard-2-rising staff-3-pick-list buyer-2-filled
+screenshots: $(INSTALLED)
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+	mkdir -p docs/screenshots
+	for name in $(SCREENSHOTS); do cp test-artifacts/$$name.png docs/screenshots/; done
 
 bench: $(INSTALLED)
 	$(BIN)/chotdon bench parse
