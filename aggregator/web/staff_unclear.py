@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from aggregator.core.reports import local
 from aggregator.core.staff import Area
 from aggregator.errors import NotFoundError
 from aggregator.orders.edits import MAX_QTY, ActionRefusedError
@@ -63,7 +64,7 @@ async def _page(
     context = {
         "staff": staff, "csrf": staff.csrf_token, "message": message,
         "items": await unclear_queue(pool, staff, products), "products": products,
-        "by_id": {p["id"]: p for p in products},
+        "by_id": {p["id"]: p for p in products}, "local": local,
         "status_text": STATUS_TEXT, "notice": NOTICES.get(request.query.get("done", ""), ""),
     }  # fmt: skip
     return render(request, "staff_unclear.html", context, status=status)

@@ -9,7 +9,6 @@ import io
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -20,8 +19,9 @@ from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.browser import ARTIFACTS
-from tests.support.factories import Shop, seed_shop
-from tests.support.staff import add_order, add_staff, log_in
+from tests.support.factories import seed_shop
+from tests.support.sales import sales_order, seed_sales
+from tests.support.staff import add_staff, log_in
 
 Client = TestClient  # type: ignore[type-arg]
 RANGE = {"tu": "2026-03-01", "den": "2026-03-02"}
@@ -31,68 +31,6 @@ RANGE = {"tu": "2026-03-01", "den": "2026-03-02"}
 async def client(settings: Settings) -> AsyncIterator[Client]:
     async with TestClient(TestServer(create_app(settings))) as test_client:
         yield test_client
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-async def _order(
-    db: asyncpg.Connection, shop: Shop, status: str, created: str, *, name: str = "Khách",
-    phone: str | None = None, paid: bool = False, method: str = "cod",
-) -> int:  # fmt: skip
-    order_id = await add_order(db, shop, status=status, name=name, phone=phone)
-    await db.execute(
-        "UPDATE orders SET created_at = $2, paid_at = $3, payment_method = $4 WHERE id = $1",
-        order_id, utc(created), utc(created) if paid else None, method,
-    )  # fmt: skip
-    return order_id
-
-
-async def _shipment(db: asyncpg.Connection, shop: Shop, order_id: int, reconciled: bool) -> None:
-    await db.execute(
-        "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, status, cod_vnd) "
-        "VALUES ($1, $2, 'ghn', $3, 'delivered', 360000)",
-        shop.tenant_id, order_id, f"CODE{order_id}",
-    )  # fmt: skip
-    if reconciled:
-        await db.execute(
-            "INSERT INTO order_events (tenant_id, order_id, actor, kind) "
-            "VALUES ($1, $2, 'cli', 'cod_reconciled')",
-            shop.tenant_id, order_id,
-        )  # fmt: skip
-
-
-async def seed_sales(db: asyncpg.Connection) -> Shop:
-    """Orders around 1–2 March 2026, Vietnam time (UTC+7); each has A01 × 2 = 360.000 đ."""
-    shop = await seed_shop(db)
-    delivered = await _order(db, shop, "delivered", "2026-03-01T16:30", name="Nguyễn Thị Lan",
-                             phone="0912345678")  # 23:30 on 1 March in Vietnam  # fmt: skip
-    await _shipment(db, shop, delivered, reconciled=False)
-    settled = await _order(db, shop, "delivered", "2026-03-01T02:00", name="Trần Văn Hùng")
-    await _shipment(db, shop, settled, reconciled=True)
-    await _order(db, shop, "awaiting_confirmation", "2026-02-28T17:30")  # 00:30 on 1 March
-    await _order(db, shop, "expired", "2026-02-28T16:30")  # 23:30 on 28 Feb: outside
-    await _order(db, shop, "confirmed", "2026-03-01T17:30")  # 00:30 on 2 March, unpaid
-    await _order(db, shop, "shipped", "2026-03-02T03:00", name="Lê Thu Hà", paid=True,
-                 method="vietqr")  # fmt: skip
-    await _order(db, shop, "returned", "2026-03-02T04:00")
-    await _order(db, shop, "cancelled", "2026-03-02T05:00")
-    await _order(db, shop, "confirmed", "2026-03-02T17:00")  # 00:00 on 3 March: outside
-    tiktok = await db.fetchval(
-        "INSERT INTO channels (tenant_id, platform, external_id, name) "
-        "VALUES ($1, 'tiktok', $2, 'Shop TikTok') RETURNING id",
-        shop.tenant_id, f"tt{shop.tenant_id}",
-    )  # fmt: skip
-    live = await db.fetchval(
-        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title) "
-        "VALUES ($1, $2, 'tt-live', 'Live TikTok trưa') RETURNING id",
-        shop.tenant_id, tiktok,
-    )  # fmt: skip
-    on_tiktok = await _order(db, shop, "delivered", "2026-03-02T06:00", name="Phạm Minh",
-                             paid=True, method="platform")  # fmt: skip
-    await db.execute("UPDATE orders SET session_id = $2 WHERE id = $1", on_tiktok, live)
-    return shop
 
 
 def _rows(body: bytes) -> list[list[str]]:
@@ -105,7 +43,7 @@ async def test_report_numbers_per_vietnam_day_live_platform_and_product(
 ) -> None:
     shop = await seed_sales(db)
     other = await seed_shop(db, slug="htx-khac")
-    await _order(db, other, "delivered", "2026-03-01T05:00")
+    await sales_order(db, other, "delivered", "2026-03-01T05:00")
     _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
     await log_in(client, login)
     page = await client.get("/bao-cao", params=RANGE)
