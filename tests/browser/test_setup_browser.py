@@ -1,0 +1,122 @@
+"""The director's catalogue and live setup in a real browser (Debian chromium) at 360 × 740.
+
+A director adds a product (with a bad price first, to see the Vietnamese message), uploads its
+photo, then starts a live showing it with stock and a free-shipping promotion. Screenshots of
+each step go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestServer
+
+from aggregator.settings import Settings
+from aggregator.web.app import create_app
+from schema.enums import StaffRole
+from tests.support.browser import fits_the_phone, phone_page, shot
+from tests.support.factories import seed_shop
+from tests.support.staff import PASSWORD, add_staff
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real one-colour PNG, made with the standard library, for the upload."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def director_browser() -> AsyncIterator[Any]:
+    async with phone_page(playwright_api) as page:
+        yield page
+
+
+async def _submit(page: Any, selector: str) -> None:
+    async with page.expect_navigation():
+        await page.click(selector)
+
+
+async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
+    settings: Settings, db: asyncpg.Connection, director_browser: Any, tmp_path: Path
+) -> None:
+    shop = await seed_shop(db)
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    photo = tmp_path / "vai-thieu.png"
+    photo.write_bytes(_png(96, 64, (214, 60, 72)))
+    server = TestServer(create_app(settings))
+    await server.start_server()
+    try:
+        base = str(server.make_url("")).rstrip("/")
+        page = director_browser
+        await page.goto(f"{base}/dang-nhap")
+        await page.fill("#login", login)
+        await page.fill("#password", PASSWORD)
+        await _submit(page, "#submit")
+        await _submit(page, "text=Sản phẩm")
+        await fits_the_phone(page)
+        await shot(page, "setup-1-products")
+        await _submit(page, "#new-product")
+        await page.fill("#f-code", "V01")
+        await page.fill("#f-name", "Vải thiều Thanh Hà loại 1")
+        await page.fill("#f-price_vnd", "85 nghìn")
+        await page.fill("#f-aliases", "vải thiều, vải TH")
+        await page.fill("#f-weight_g", "1000")
+        await page.select_option("#f-ocop_stars", "4")
+        await page.fill("#f-certificate_no", "OCOP-HD-2024-031")
+        await _submit(page, "#save-product")
+        assert "Giá là số tiền VND" in await page.inner_text("#e-price_vnd")
+        await fits_the_phone(page)
+        await shot(page, "setup-2-product-error")
+        await page.fill("#f-price_vnd", "85.000")
+        await _submit(page, "#save-product")
+        assert "Đã thêm sản phẩm." in await page.inner_text("#notice")
+        await page.set_input_files("#photo", str(photo))
+        await _submit(page, "#save-photo")
+        assert "Đã lưu ảnh sản phẩm." in await page.inner_text("#notice")
+        assert await page.evaluate("document.querySelector('.product-photo').naturalWidth") == 96
+        await fits_the_phone(page)
+        await shot(page, "setup-3-product-saved")
+        await _submit(page, "text=Sản phẩm")
+        assert await page.locator("#products img").count() == 1
+        await shot(page, "setup-3b-products-with-photo")
+        await _submit(page, "text=Phiên live")
+        await page.fill("#title", "Live vải thiều sáng Chủ nhật")
+        await page.check(f"input[name=channel][value='{shop.channel_id}']")
+        await page.fill("#qty-V01", "40")
+        await page.fill("#qty-A01", "10")
+        await page.select_option("#promo_kind", "free_ship")
+        await page.fill("#promo_min", "2")
+        await fits_the_phone(page)
+        await shot(page, "setup-4-start-form")
+        await _submit(page, "#start-live")
+        assert "Buổi live đã bắt đầu." in await page.inner_text("#notice")
+        stock = await page.inner_text("#stock")
+        assert "Vải thiều Thanh Hà loại 1" in stock and "40 / 40" in stock
+        assert "Miễn phí giao hàng cho đơn từ 2 sản phẩm" in await page.inner_text("#promotion")
+        await fits_the_phone(page)
+        await shot(page, "setup-5-live-started")
+    finally:
+        await server.close()
+    live = await db.fetchrow(
+        "SELECT status, promotion FROM live_sessions WHERE tenant_id = $1 AND title = $2",
+        shop.tenant_id, "Live vải thiều sáng Chủ nhật",
+    )  # fmt: skip
+    assert live["status"] == "live" and live["promotion"]["kind"] == "free_ship"
