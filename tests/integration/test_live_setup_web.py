@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.links import order_token
+from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.platforms.channels import cipher, open_json
 from aggregator.settings import Settings
@@ -154,6 +155,17 @@ async def test_template_keywords_change_how_that_lives_comments_parse(
     keyed = Shop(shop.tenant_id, shop.channel_id, shop.page_id, live["id"],
                  live["external_live_id"], shop.products)  # fmt: skip
     order = await order_from_comments(db, pool, arq_pool, keyed, "lan", "lấy 2 hạt ngọc")
+    # a source without a live id (Zalo chat, a relay) joins the channel's live on air: same words
+    async with Ingestor(pool, arq_pool) as ingestor:
+        no_id = keyed.comment("chốt 3 hạt ngọc", "minh").model_copy(
+            update={"external_live_id": None}
+        )
+        await ingestor.submit_many([no_id])
+    joined = await db.fetchrow(
+        "SELECT session_id, parsed FROM comments WHERE author_external_id = 'minh'"
+    )
+    assert joined["session_id"] == live["id"]
+    assert joined["parsed"]["items"] == [{"code": "A01", "qty": 3, "variant": None}]
     lines = await db.fetch("SELECT code, qty FROM order_items WHERE order_id = $1", order)
     assert [(r["code"], r["qty"]) for r in lines] == [("A01", 2)]
     parsed = await db.fetch(
