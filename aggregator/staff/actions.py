@@ -57,10 +57,11 @@ async def action_context(
     }
 
 
-async def edit_order(pool: asyncpg.Pool, staff: StaffUser, order_id: int, edit: Edit) -> None:
+async def edit_order(pool: asyncpg.Pool, staff: StaffUser, order_id: int, edit: Edit) -> list[int]:
+    """Returns the orders whose lines changed (this one, and any the waitlist promoted)."""
     async with pool.acquire() as conn, conn.transaction():
         order = await lock_order(conn, staff.tenant_id, order_id)
-        await set_line_quantities(
+        touched = await set_line_quantities(
             conn, order, edit.quantities, actor=staff.actor, reason=edit.reason
         )
         if edit.add is not None:
@@ -68,7 +69,9 @@ async def edit_order(pool: asyncpg.Pool, staff: StaffUser, order_id: int, edit: 
             await add_line(
                 conn, order, new, actor=staff.actor, reason=edit.reason, kind="line_added"
             )
+            touched.append(order_id)
     log.info("order.edited_by_staff", order_id=order_id)
+    return sorted(set(touched))
 
 
 async def merge_linked(

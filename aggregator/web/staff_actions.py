@@ -24,7 +24,7 @@ from aggregator.web.keys import PG_POOL
 from aggregator.web.staff_auth import staff_page
 from aggregator.web.staff_orders import order_id_of, order_page_response
 from aggregator.web.staff_reports import download
-from aggregator.web.staff_unclear import ChoiceError, parse_choice
+from aggregator.web.staff_unclear import ChoiceError, parse_choice, tell_buyers
 
 MAX_REASON = 200
 MERGE_REASON = "cùng một khách (liên kết qua số điện thoại)"
@@ -76,20 +76,22 @@ async def _act(request: web.Request, staff: StaffUser, done: str) -> web.StreamR
     pool = request.app[PG_POOL]
     try:
         if done == "edited":
-            await edit_order(pool, staff, order_id, parse_edit(form))
+            touched = await edit_order(pool, staff, order_id, parse_edit(form))
         elif done == "merged":
             ids = [v for v in form.getall("merge", []) if isinstance(v, str)]
             if not ids or not all(v.isdigit() and len(v) <= 18 for v in ids):
                 raise FormError("Hãy chọn đơn cần gộp.")
             await merge_linked(pool, staff, order_id, [int(v) for v in ids], MERGE_REASON)
+            touched = [order_id]
         else:
-            await cancel_by_staff(pool, staff, order_id, _reason(form))
+            touched = await cancel_by_staff(pool, staff, order_id, _reason(form))
     except FormError as exc:
         return await order_page_response(request, staff, 422, str(exc))
     except ActionRefusedError as exc:
         return await order_page_response(request, staff, 409, str(exc))
     except NotFoundError:
         raise web.HTTPNotFound() from None
+    await tell_buyers(request, touched)
     raise web.HTTPSeeOther(location=f"/don/{order_id}?done={done}")
 
 

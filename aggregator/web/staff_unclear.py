@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.core.reports import local
 from aggregator.core.staff import Area
 from aggregator.errors import NotFoundError
@@ -20,7 +21,7 @@ from aggregator.staff.unclear import (
     resolve_line,
     unclear_queue,
 )
-from aggregator.web.keys import PG_POOL, SETTINGS
+from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
 
@@ -46,6 +47,14 @@ def parse_choice(fields: dict[str, str]) -> Choice:
     if not qty.isdigit() or not 1 <= int(qty) <= MAX_QTY:
         raise ChoiceError(f"Số lượng phải là số nguyên từ 1 đến {MAX_QTY}.")
     return Choice(int(product_id), variant.strip()[:50], int(qty))
+
+
+async def tell_buyers(request: web.Request, order_ids: list[int]) -> None:
+    """After the commit, as a merge does: each changed order's buyer gets the new summary (and a
+    promoted buyer learns their item is held), coalesced per order and time bucket."""
+    if order_ids:
+        delay = request.app[SETTINGS].buyer_message_delay_s
+        await enqueue_order_messages(request.app[ARQ_POOL], order_ids, delay)
 
 
 def _target(request: web.Request) -> tuple[str, int]:
@@ -84,16 +93,17 @@ async def resolve(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     try:
         choice = parse_choice(fields)
         if kind == "line":
-            _, status = await resolve_line(pool, staff, item, choice)
+            order_id, status = await resolve_line(pool, staff, item, choice)
         else:
             window = request.app[SETTINGS].confirm_window_s
-            _, status = await resolve_comment(pool, staff, item, choice, window)
+            order_id, status = await resolve_comment(pool, staff, item, choice, window)
     except ChoiceError as exc:
         return await _page(request, staff, 422, str(exc))
     except ActionRefusedError as exc:
         return await _page(request, staff, 409, str(exc))
     except NotFoundError:
         raise web.HTTPNotFound() from None
+    await tell_buyers(request, [order_id])
     raise web.HTTPSeeOther(location=f"/chua-ro?done={status.value}")
 
 

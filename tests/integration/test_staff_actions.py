@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
+from aggregator import jobs
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.settings import Settings
@@ -48,6 +49,11 @@ async def _lines(db: asyncpg.Connection, order_id: int) -> list[tuple[str, int, 
         "SELECT code, qty, status FROM order_items WHERE order_id = $1 ORDER BY code, id", order_id
     )
     return [(r["code"], r["qty"], r["status"]) for r in rows]
+
+
+async def _messaged(arq: ArqRedis) -> set[int]:
+    """Orders with a buyer-message job queued."""
+    return {j.args[0] for j in await arq.queued_jobs() if j.function == jobs.SEND_ORDER_MESSAGE}
 
 
 async def _snapshot(db: asyncpg.Connection) -> list[tuple[object, ...]]:
@@ -100,6 +106,8 @@ async def test_edit_lines_reallocates_stock_and_promotes_the_waitlist(
     ]
     assert events[0]["data"] == {"lines": {"A01": {"from": 2, "to": 0}}}
     await assert_consistent(db)
+    # After the commit both buyers are told: lan her new order, minh that his item is held.
+    assert await _messaged(arq_pool) == {lan["id"], minh["id"]}
 
 
 async def test_merge_linked_orders_of_one_buyer(
@@ -153,6 +161,7 @@ async def test_cancel_with_a_reason_gives_stock_back_to_the_waitlist(
     assert done.headers["Location"] == f"/don/{lan['id']}?done=cancelled"
     assert (await _order(db, "lan"))["status"] == "cancelled"
     assert await _lines(db, minh["id"]) == [("N01", 1, "held")]
+    assert await _messaged(arq_pool) == {minh["id"]}  # promoted: minh learns it is held
     event = await db.fetchrow(
         "SELECT actor, from_status, to_status, reason FROM order_events "
         "WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
