@@ -52,6 +52,7 @@ class DashboardStreams:
     open: set[EventSourceResponse] = field(default_factory=set)
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     tick_s: float = TICK_S
+    session_check_s: float = SESSION_CHECK_S
 
 
 STREAMS = web.AppKey("dashboard_streams", DashboardStreams)
@@ -99,7 +100,7 @@ async def _pump(
         if now.at != last.at:
             await stream.send(now.at, event=TIME_EVENT)
         last = now
-        if time.monotonic() - checked >= SESSION_CHECK_S:
+        if time.monotonic() - checked >= hub.session_check_s:
             if not await _still_allowed(request, staff):
                 return "session_ended"
             checked = time.monotonic()

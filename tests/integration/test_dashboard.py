@@ -179,6 +179,20 @@ async def test_the_stream_sends_an_update_after_a_new_order(
         assert seen[-1]["revenue"] == "540.000 ₫"
 
 
+async def test_logging_out_ends_the_stream(client: Client, db: asyncpg.Connection) -> None:
+    shop = await seed_shop(db)
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    csrf = await log_in(client, director)
+    client.app[STREAMS].session_check_s = 0.1
+    async with client.get(EVENTS) as stream:
+        await next_event(stream)
+        out = await client.post("/dang-xuat", data={"csrf": csrf}, allow_redirects=False)
+        assert out.status == 303
+        rest = await asyncio.wait_for(stream.content.read(), 30)  # ends: does not hang
+        assert b"event: dashboard" not in rest  # nothing new after the session ended
+    assert client.app[STREAMS].open == set()
+
+
 async def test_a_director_of_another_cooperative_sees_nothing_of_it(
     client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
 ) -> None:
