@@ -68,27 +68,38 @@ def test_unattended_demo_plays_a_live_writes_its_report_and_stops(tmp_path: Path
 
 
 def test_ctrl_c_stops_web_worker_postgres_and_redis(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "demo-data", free_port()
+    data_dir, port, errors = tmp_path / "demo-data", free_port(), tmp_path / "stderr.log"
     redis_before = embedded_redis_pids()
     demo = subprocess.Popen(
         chotdon("demo", "--port", str(port), "--data-dir", str(data_dir)),
         env=cli_env(),
         cwd=REPO,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors.open("wb"),
         text=True,
     )
     try:
         assert demo.stdout is not None
         line = demo.stdout.readline()
-        assert "chotdon is running" in line
+        assert "chotdon is running" in line, errors.read_text(errors="replace")[-2000:]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             assert response.status == 200
         assert processes_using(str(data_dir)), "embedded Postgres should be running"
         assert embedded_redis_pids() - redis_before, "embedded Redis should be running"
+        while "dang-nhap" not in line:  # the live is playing: stop it mid-way
+            line = demo.stdout.readline()
+            assert line, "the demo ended before printing the logins"
+        time.sleep(2)
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=60) in (0, 130)
     finally:
         if demo.poll() is None:
             demo.kill()
+    _no_orphans(data_dir, redis_before)
+    # the data folder and the port are free for the next run
+    again = run_cli(
+        "demo", "--duration", "1", "--no-live", "--port", str(port), "--data-dir", str(data_dir),
+        env=cli_env(),
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
     _no_orphans(data_dir, redis_before)
