@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -50,7 +51,8 @@ class LiveForm:
     external_live_id: str
     hold_mode: str
     template_ids: Sequence[int]
-    stock: Mapping[int, int]  # product id -> quantity offered (0: not shown)
+    # (product id, index of its variant or None) -> quantity offered (0: not shown)
+    stock: Mapping[tuple[int, int | None], int]
     promotion: Promotion | None
 
 
@@ -121,13 +123,29 @@ def _live_errors(form: LiveForm) -> dict[str, str]:
     return errors
 
 
+def _stock_rows(products: Sequence[Any], form: LiveForm) -> list[tuple[int, str, int]]:
+    """(product id, variant, quantity) of this cooperative's products: one row per variant sold
+    (the stock the merge reserves is per variant), '' for a product without variants."""
+    variants = {r["id"]: list(r["variants"]) for r in products}
+    rows: list[tuple[int, str, int]] = []
+    for (product_id, index), quantity in form.stock.items():
+        names = variants.get(product_id)
+        if names is None or quantity <= 0:
+            continue
+        if index is None and not names:
+            rows.append((product_id, "", quantity))
+        elif index is not None and index < len(names):
+            rows.append((product_id, names[index], quantity))
+    return sorted(rows)
+
+
 async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> list[int]:
     """One session per chosen channel, each with the stock given; all or none are created."""
     if errors := _live_errors(form):
         raise SetupFormError(errors)
     live_id = form.external_live_id or f"live-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-    shown = sorted((pid, qty) for pid, qty in form.stock.items() if qty > 0)
     async with pool.acquire() as conn, conn.transaction():
+        shown = _stock_rows(await conn.fetch(query("setup_product_variants"), tenant_id), form)
         templates = await conn.fetch(
             query("setup_templates_by_id"), tenant_id, sorted(form.template_ids)
         )
@@ -144,8 +162,8 @@ async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> list
             if session_id is None:
                 raise SetupFormError({"channels": "Kênh đã chọn không dùng được. Hãy tải lại."})
             await conn.execute(
-                query("setup_insert_stock"), tenant_id, session_id, [p for p, _ in shown],
-                ["" for _ in shown], [q for _, q in shown],
+                query("setup_insert_stock"), tenant_id, session_id, [p for p, _, _ in shown],
+                [v for _, v, _ in shown], [q for _, _, q in shown],
             )  # fmt: skip
             sessions.append(int(session_id))
     log.info("live_setup.started", session_ids=sessions, products=len(shown))

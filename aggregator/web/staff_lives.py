@@ -118,13 +118,16 @@ async def save_keywords(request: web.Request, staff: StaffUser) -> web.StreamRes
 
 
 def _live_form(form: Any) -> LiveForm:
-    stock: dict[int, int] = {}
+    stock: dict[tuple[int, int | None], int] = {}
     for key, value in form.items():
         if key.startswith("qty_") and isinstance(value, str) and value.strip():
-            product_id = _ints([key.removeprefix("qty_")])
+            # qty_<product id>, or qty_<product id>_<variant index> for a product with variants
+            product, _, variant = key.removeprefix("qty_").partition("_")
+            if len(key) > 40 or not product.isdigit() or (variant and not variant.isdigit()):
+                continue
             quantity = value.strip()
-            if product_id:
-                stock[product_id[0]] = int(quantity) if quantity.isdigit() else -1
+            index = int(variant) if variant else None
+            stock[(int(product), index)] = int(quantity) if quantity.isdigit() else -1
     promotion = promotion_from_form(
         str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
         str(form.get("promo_value", "")),

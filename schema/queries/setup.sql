@@ -108,6 +108,9 @@ RETURNING id;
 -- name: setup_live_id_taken
 SELECT 1 FROM live_sessions WHERE channel_id = $1 AND external_live_id = $2;
 
+-- name: setup_product_variants
+SELECT id, variants FROM products WHERE tenant_id = $1;
+
 -- name: setup_insert_stock
 -- $2 session id; products are taken only from this cooperative's catalogue.
 INSERT INTO session_stock (tenant_id, session_id, product_id, variant, quantity)

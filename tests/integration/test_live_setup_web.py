@@ -52,7 +52,7 @@ def _start_form(shop: Shop, csrf: str, **more: str) -> dict[str, str]:
         "csrf": csrf, "title": "Live gạo mới tối thứ Sáu", "channel": str(shop.channel_id),
         "external_live_id": f"fb-{shop.live_id}-2", "hold_mode": "first_comment",
         f"qty_{shop.products['A01']}": "10", f"qty_{shop.products['N01']}": "5",
-        f"qty_{shop.products['B01']}": "0", **more,
+        f"qty_{shop.products['B01']}": "0", f"qty_{shop.products['M02']}_1": "7", **more,
     }  # fmt: skip
 
 
@@ -119,10 +119,13 @@ async def test_a_live_starts_with_stock_keywords_and_promotion_then_stops(
     assert live["status"] == "live" and live["keywords"] == {"A01": ["hạt ngọc", "gạo vua"]}
     assert live["promotion"] == {"kind": "free_ship", "min_items": 2, "value": 0}
     stock = await db.fetch(
-        "SELECT p.code, s.quantity FROM session_stock s JOIN products p ON p.id = s.product_id "
-        "WHERE s.session_id = $1 ORDER BY p.code", live["id"],
+        "SELECT p.code, s.variant, s.quantity FROM session_stock s "
+        "JOIN products p ON p.id = s.product_id WHERE s.session_id = $1 ORDER BY p.code",
+        live["id"],
     )  # fmt: skip
-    assert [(r["code"], r["quantity"]) for r in stock] == [("A01", 10), ("N01", 5)]
+    assert [(r["code"], r["variant"], r["quantity"]) for r in stock] == [
+        ("A01", "", 10), ("M02", "1l", 7), ("N01", "", 5),
+    ]  # fmt: skip
     again = await rig.client.post("/phien-live/bat-dau", data=good)
     assert again.status == 400 and "đã được dùng" in await again.text()
     stopped = await rig.client.post(f"/phien-live/{live['id']}/ket-thuc", data={"csrf": csrf})
