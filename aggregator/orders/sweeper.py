@@ -1,7 +1,11 @@
-"""What the database says is unfinished gets done: stale pending comments, overdue holds.
+"""What the database says is unfinished gets done: stale pending comments, overdue holds, buyer
+messages whose send job was lost.
 
 Redis only delivers work. If it lost a merge job (flushed, restarted) or a worker died holding one,
-the comments are still 'pending' in Postgres, and this finds and re-enqueues them.
+the comments are still 'pending' in Postgres, and this finds and re-enqueues them. The same holds
+for a message still 'pending': its send job is enqueued again under its own job id, which arq
+refuses while the job still exists (waiting, deferred for a retry, or running), so a message in
+flight is not sent twice; the send itself also skips a row already marked sent.
 """
 
 from __future__ import annotations
@@ -12,15 +16,20 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator import jobs
+from aggregator.facebook.outbound import send_job_id as facebook_job_id
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_orders
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
+from aggregator.platforms.outbound import send_job_id as platform_job_id
 from schema.queries import query
 from schema.states import OrderStatus
 
 log = structlog.get_logger()
 STALE_AFTER_S = 2.0
+MESSAGE_STALE_AFTER_S = 60.0
+MESSAGE_BATCH = 1000
 EXPIRY_BATCH = 500
 
 
@@ -29,6 +38,7 @@ class SweepReport:
     sessions_requeued: int = 0
     orders_expired: int = 0
     platform_shops_requeued: int = 0
+    messages_requeued: int = 0
 
 
 async def requeue_stale_comments(
@@ -57,6 +67,27 @@ async def expire_overdue_orders(pool: asyncpg.Pool) -> int:
             return expired
 
 
+async def requeue_stale_messages(
+    pool: asyncpg.Pool, arq: ArqRedis, stale_after_s: float = MESSAGE_STALE_AFTER_S
+) -> int:
+    """Enqueue again the send job of messages pending too long; how many jobs were new."""
+    rows = await pool.fetch(query("stale_pending_messages"), stale_after_s, MESSAGE_BATCH)
+    requeued = 0
+    for row in rows:
+        if row["kind"].startswith("facebook."):
+            job = await arq.enqueue_job(
+                jobs.FACEBOOK_SEND, row["id"], _job_id=facebook_job_id(row["id"])
+            )
+        else:
+            job = await arq.enqueue_job(
+                jobs.PLATFORM_SEND, row["id"], _job_id=platform_job_id(row["id"])
+            )
+        requeued += job is not None
+    if requeued:
+        log.info("sweep.messages_requeued", messages=requeued)
+    return requeued
+
+
 async def sweep(
     pool: asyncpg.Pool, arq: ArqRedis, stale_after_s: float = STALE_AFTER_S
 ) -> SweepReport:
@@ -64,6 +95,7 @@ async def sweep(
         sessions_requeued=await requeue_stale_comments(pool, arq, stale_after_s),
         orders_expired=await expire_overdue_orders(pool),
         platform_shops_requeued=await requeue_unapplied_platform_orders(pool, arq),
+        messages_requeued=await requeue_stale_messages(pool, arq),
     )
     if report.orders_expired:
         log.info("sweep.expired", orders=report.orders_expired)

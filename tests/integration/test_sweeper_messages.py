@@ -1,0 +1,47 @@
+"""A buyer message whose send job was lost with Redis is sent anyway: the sweeper enqueues it
+again, once, and leaves messages already sent or still fresh alone."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as aioredis
+from arq.connections import ArqRedis
+
+from aggregator.orders.sweeper import requeue_stale_messages
+from tests.support.factories import seed_shop
+
+
+async def _message(db: asyncpg.Connection, channel: tuple[int, int], kind: str, status: str,
+                   age_s: int) -> int:  # fmt: skip
+    tenant_id, channel_id = channel
+    return int(
+        await db.fetchval(
+            "INSERT INTO outbound_messages (tenant_id, channel_id, kind, idempotency_key, body, "
+            "status, created_at) VALUES ($1, $2, $3, gen_random_uuid()::text, 'Đơn của bạn', $4, "
+            "now() - make_interval(secs => $5)) RETURNING id",
+            tenant_id,
+            channel_id,
+            kind,
+            status,
+            age_s,
+        )
+    )
+
+
+async def test_lost_send_jobs_are_enqueued_again_once(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, clean_redis: aioredis.Redis
+) -> None:
+    shop = await seed_shop(db)
+    channel = (shop.tenant_id, shop.channel_id)
+    lost_fb = await _message(db, channel, "facebook.message", "pending", 600)
+    lost_zalo = await _message(db, channel, "zalo.cs_message", "pending", 600)
+    await _message(db, channel, "facebook.message", "sent", 600)
+    await _message(db, channel, "facebook.private_reply", "pending", 1)  # its job is still fresh
+    await clean_redis.flushdb()  # the send jobs are gone
+
+    assert await requeue_stale_messages(pool, arq_pool) == 2
+    queued = {
+        job.job_id for job in await arq_pool.queued_jobs(queue_name=arq_pool.default_queue_name)
+    }
+    assert queued == {f"facebook-send:{lost_fb}", f"platform-send:{lost_zalo}"}
+    assert await requeue_stale_messages(pool, arq_pool) == 0  # the jobs exist: nothing twice
