@@ -28,7 +28,7 @@ from schema.states import OrderStatus
 
 log = structlog.get_logger()
 STALE_AFTER_S = 2.0
-MESSAGE_STALE_AFTER_S = 60.0
+MESSAGE_STALE_AFTER_S = 30.0
 MESSAGE_BATCH = 1000
 EXPIRY_BATCH = 500
 
