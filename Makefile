@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint types contracts fmt bench screenshots clean
+.PHONY: demo test lint types contracts fmt bench screenshots chaos clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ screenshots: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/chotdon bench parse
 	$(BIN)/chotdon bench ingest
+
+chaos: $(INSTALLED)
+	$(BIN)/chotdon chaos
 
 clean:
 	rm -rf $(VENV) .chotdon-data .mypy_cache .ruff_cache .pytest_cache
