@@ -5,12 +5,37 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from schema.enums import Platform
 from schema.parsing import ParsedComment
 
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+def storable(value: Any) -> Any:
+    """Postgres text and jsonb cannot hold NUL: a NUL in what a platform sent is dropped here,
+    at every string of an event, rather than failing the whole batch it is written with."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+Text = Annotated[str, BeforeValidator(storable)]
+ExternalId = Annotated[
+    str,
+    BeforeValidator(storable),
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+]
 MAX_COMMENT_CHARS = 8000
 
 
@@ -28,8 +53,8 @@ class CommentEvent(BaseModel):
     external_id: ExternalId
     external_live_id: ExternalId | None = None
     author_external_id: ExternalId
-    author_name: Annotated[str, StringConstraints(max_length=200)] = ""
-    text: Annotated[str, StringConstraints(max_length=MAX_COMMENT_CHARS)]
+    author_name: Annotated[Text, StringConstraints(max_length=200)] = ""
+    text: Annotated[Text, StringConstraints(max_length=MAX_COMMENT_CHARS)]
     commented_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     parsed: ParsedComment | None = None
 
@@ -44,7 +69,7 @@ class PlatformOrderItem(BaseModel):
 
     code: ExternalId
     qty: Annotated[int, Field(ge=1)]
-    variant: str | None = None
+    variant: Text | None = None
     unit_price_vnd: Annotated[int, Field(ge=0)] = 0
 
 
@@ -58,7 +83,7 @@ class PlatformOrderEvent(BaseModel):
     external_order_id: ExternalId
     external_status: ExternalId
     buyer_external_id: ExternalId
-    buyer_name: str = ""
+    buyer_name: Text = ""
     items: list[PlatformOrderItem] = Field(default_factory=list)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: Annotated[dict[str, Any], BeforeValidator(storable)] = Field(default_factory=dict)
     updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

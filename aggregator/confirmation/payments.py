@@ -25,6 +25,7 @@ from aggregator.facebook.deliveries import sanitise_headers
 from aggregator.orders.state import EventRow, record_events
 from aggregator.settings import Settings
 from schema.enums import DeliveryStatus, PaymentStatus
+from schema.events import storable
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -36,9 +37,12 @@ ACTOR = "system:payments"
 class PaymentNotice(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    transaction_id: Annotated[str, BeforeValidator(str), Field(min_length=1, max_length=100)]
+    # storable: Postgres text holds no NUL; a NUL in a bank's notice must not become a 500.
+    transaction_id: Annotated[
+        str, BeforeValidator(lambda v: storable(str(v))), Field(min_length=1, max_length=100)
+    ]
     amount: Annotated[int, Field(ge=1, le=10_000_000_000)]
-    content: Annotated[str, Field(max_length=1000)] = ""
+    content: Annotated[str, BeforeValidator(storable), Field(max_length=1000)] = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import orjson
 
 from connectors.couriers.errors import MalformedWebhookError
 from connectors.couriers.port import WebhookRequest
+from schema.events import storable  # Postgres text and jsonb hold no NUL
 
 ICT = timezone(timedelta(hours=7))  # Vietnam; couriers' local times carry no zone
 
@@ -21,7 +22,7 @@ def json_body(request: WebhookRequest) -> dict[str, Any]:
         raise MalformedWebhookError("body is not JSON") from exc
     if not isinstance(body, dict):
         raise MalformedWebhookError("body is not a JSON object")
-    return body
+    return dict(storable(body))
 
 
 def form_or_json_body(request: WebhookRequest) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def form_or_json_body(request: WebhookRequest) -> dict[str, Any]:
     if "json" in request.content_type:
         return json_body(request)
     try:
-        return dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+        return dict(storable(dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))))
     except UnicodeDecodeError as exc:
         raise MalformedWebhookError("body is not UTF-8") from exc
 
@@ -57,13 +58,19 @@ def vn_time(value: str) -> datetime:
         raise MalformedWebhookError(f"bad time {value!r}") from exc
 
 
+MAX_VND = 10**12
+
+
 def money(value: Any) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(float(value))
-    except (TypeError, ValueError) as exc:
-        raise MalformedWebhookError(f"bad amount {value!r}") from exc
+        amount = int(float(value))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise MalformedWebhookError(f"bad amount {str(value)[:40]!r}") from exc
+    if not 0 <= amount <= MAX_VND:  # a bigint column, and no parcel is worth more
+        raise MalformedWebhookError(f"amount {amount} out of range")
+    return amount
 
 
 def utc_now() -> datetime:

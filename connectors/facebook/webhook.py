@@ -10,14 +10,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.errors import PayloadError
+from schema.events import ExternalId
 
 MAX_CHANGES = 1000  # Facebook batches up to 1000 changes in one POST
+# Unix times Facebook can send (seconds, milliseconds): bounded so a forged or broken value is a
+# PayloadError rather than an overflow deep inside datetime.
+Seconds = Annotated[int, Field(ge=0, lt=2**34)]
+Millis = Annotated[int, Field(ge=0, lt=2**44)]
 
 
 class _Strict(BaseModel):
@@ -29,19 +34,19 @@ class _Lenient(BaseModel):
 
 
 class Sender(_Lenient):
-    id: str = Field(min_length=1)
+    id: ExternalId
     name: str = ""
 
 
 class FeedValue(_Lenient):
     item: str
     verb: str
-    comment_id: str | None = None
-    post_id: str | None = None
-    parent_id: str | None = None
+    comment_id: ExternalId | None = None
+    post_id: ExternalId | None = None
+    parent_id: ExternalId | None = None
     sender: Sender | None = Field(default=None, alias="from")
     message: str = ""
-    created_time: int | None = None
+    created_time: Seconds | None = None
 
 
 class LiveVideoValue(_Lenient):
@@ -50,7 +55,7 @@ class LiveVideoValue(_Lenient):
 
 
 class MessengerText(_Lenient):
-    mid: str = Field(min_length=1)
+    mid: ExternalId
     text: str = ""
     is_echo: bool = False
 
@@ -58,7 +63,7 @@ class MessengerText(_Lenient):
 class Messaging(_Lenient):
     sender: Sender
     recipient: Sender
-    timestamp: int
+    timestamp: Millis
     message: MessengerText | None = None
 
 
@@ -68,8 +73,8 @@ class Change(_Strict):
 
 
 class Entry(_Strict):
-    id: str = Field(min_length=1)
-    time: int
+    id: ExternalId
+    time: Millis
     changes: list[Change] = Field(default_factory=list)
     messaging: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -186,7 +191,10 @@ def _entry(entry: Entry, out: Delivery) -> None:
 
 
 def _change_key(entry: Entry, change: dict[str, Any]) -> str:
-    canonical = orjson.dumps(change, option=orjson.OPT_SORT_KEYS).decode()
+    try:
+        canonical = orjson.dumps(change, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # an integer past 64 bits: Facebook sends none
+        raise PayloadError(f"entry {entry.id}: a number out of range") from None
     return f"{entry.id}:{entry.time}:{canonical}"
 
 

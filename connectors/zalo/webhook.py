@@ -40,7 +40,7 @@ class ZaloEvent(_Wire):
     def at(self) -> datetime:
         try:
             return datetime.fromtimestamp(int(self.timestamp) / 1000, UTC)
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # not a time Zalo sends: the arrival time
             return datetime.now(UTC)
 
     @property
