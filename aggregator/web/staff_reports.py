@@ -4,6 +4,7 @@ GET /bao-cao/bao-cao.pdf (revenue by day and per-buyer invoices, for the tax dec
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -12,7 +13,7 @@ from aggregator.core.money import format_vnd
 from aggregator.core.reports import RangeError, parse_range
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
-from aggregator.staff.report_pdf import render_report_pdf
+from aggregator.staff.report_pdf import MAX_PDF_INVOICES, render_report_pdf
 from aggregator.staff.reports import (
     KINDS,
     NUMBER_HEADER,
@@ -78,8 +79,15 @@ async def report_csv_file(request: web.Request, staff: StaffUser) -> web.StreamR
 @staff_page(Area.REPORTS)
 async def report_pdf_file(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     report = await _report_or_422(request, staff)
+    if len(report.invoices) > MAX_PDF_INVOICES:
+        raise web.HTTPUnprocessableEntity(
+            text=f"Kỳ này có {len(report.invoices)} hoá đơn, PDF nhận tối đa {MAX_PDF_INVOICES}: "
+            "hãy chọn khoảng ngày ngắn hơn, hoặc tải CSV hoá đơn."
+        )
     name = f"bao-cao-thue-{report.start:%Y%m%d}-{report.end:%Y%m%d}.pdf"
-    return download(render_report_pdf(report, staff.tenant_name), "application/pdf", name)
+    # CPU-bound: off the event loop, so other staff pages keep answering meanwhile.
+    pdf = await asyncio.to_thread(render_report_pdf, report, staff.tenant_name)
+    return download(pdf, "application/pdf", name)
 
 
 def setup(app: web.Application) -> None:

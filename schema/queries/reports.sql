@@ -19,14 +19,15 @@ WITH o AS (
            o.status IN ('confirmed', 'packing', 'packed', 'shipped') AND o.paid_at IS NULL
                AS unpaid,
            CASE WHEN o.status = 'delivered' AND o.payment_method = 'cod' AND o.paid_at IS NULL
-                     AND NOT EXISTS (SELECT 1 FROM order_events e
-                                     WHERE e.order_id = o.id AND e.kind = 'cod_reconciled')
-                THEN coalesce((SELECT s.cod_vnd FROM shipments s
-                               WHERE s.order_id = o.id AND s.status <> 'cancelled'), 0)
-                ELSE 0 END AS cod_outstanding
+                     AND rec.order_id IS NULL
+                THEN coalesce(s.cod_vnd, 0) ELSE 0 END AS cod_outstanding
     FROM orders o
     LEFT JOIN live_sessions ls ON ls.id = o.session_id AND ls.tenant_id = o.tenant_id
     LEFT JOIN channels ch ON ch.id = ls.channel_id AND ch.tenant_id = o.tenant_id
+    -- one live shipment per order (unique index), so these joins never multiply orders
+    LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
+    LEFT JOIN (SELECT DISTINCT order_id FROM order_events
+               WHERE tenant_id = $1 AND kind = 'cod_reconciled') rec ON rec.order_id = o.id
     WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
 )
 SELECT GROUPING(day) = 0 AS by_day, GROUPING(session_id) = 0 AS by_live,
@@ -69,24 +70,36 @@ GROUP BY i.code, coalesce(p.name, i.code), i.variant
 ORDER BY revenue_vnd DESC, i.code, i.variant;
 
 -- name: report_invoices
--- Per-buyer invoices for the tax declaration: every order that counts as revenue.
-SELECT o.order_no, o.created_at, o.status, o.payment_method, o.paid_at,
-       coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
-       coalesce(o.recipient_phone, b.phone) AS phone,
-       o.subtotal_vnd, o.shipping_vnd, o.discount_vnd, o.total_vnd,
-       coalesce((SELECT jsonb_agg(jsonb_build_object(
-                            'name', coalesce(p.name, i.code), 'variant', i.variant,
-                            'qty', i.qty, 'price', i.unit_price_vnd)
-                        ORDER BY i.queue_position, i.id)
-                 FROM order_items i LEFT JOIN products p ON p.id = i.product_id
-                 WHERE i.order_id = o.id AND i.status IN ('requested', 'held')),
-                '[]'::jsonb) AS items
-FROM orders o
-JOIN buyers b ON b.id = o.buyer_id AND b.tenant_id = o.tenant_id
-WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
-  AND (o.status = 'delivered'
-       OR (o.paid_at IS NOT NULL AND o.status NOT IN ('cancelled', 'expired', 'returned')))
-ORDER BY o.created_at, o.id;
+-- Per-buyer invoices for the tax declaration: every order that counts as revenue, its counted
+-- lines aggregated in one pass (not one subquery per order).
+WITH earned AS (
+    SELECT o.id, o.order_no, o.created_at, o.status, o.payment_method, o.paid_at,
+           coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name)
+               AS buyer,
+           coalesce(o.recipient_phone, b.phone) AS phone,
+           o.subtotal_vnd, o.shipping_vnd, o.discount_vnd, o.total_vnd
+    FROM orders o
+    JOIN buyers b ON b.id = o.buyer_id AND b.tenant_id = o.tenant_id
+    WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
+      AND (o.status = 'delivered'
+           OR (o.paid_at IS NOT NULL AND o.status NOT IN ('cancelled', 'expired', 'returned')))
+), lines AS (
+    SELECT i.order_id,
+           jsonb_agg(jsonb_build_object('name', coalesce(p.name, i.code), 'variant', i.variant,
+                                        'qty', i.qty, 'price', i.unit_price_vnd)
+                     ORDER BY i.queue_position, i.id) AS items
+    FROM order_items i
+    JOIN earned e ON e.id = i.order_id
+    LEFT JOIN products p ON p.id = i.product_id AND p.tenant_id = $1
+    WHERE i.tenant_id = $1 AND i.status IN ('requested', 'held')
+    GROUP BY i.order_id
+)
+SELECT e.order_no, e.created_at, e.status, e.payment_method, e.paid_at, e.buyer, e.phone,
+       e.subtotal_vnd, e.shipping_vnd, e.discount_vnd, e.total_vnd,
+       coalesce(l.items, '[]'::jsonb) AS items
+FROM earned e
+LEFT JOIN lines l ON l.order_id = e.id
+ORDER BY e.created_at, e.id;
 
 -- name: order_full_log
 -- $1 tenant id, $2 order id. Everything that happened to the order, oldest first: its own

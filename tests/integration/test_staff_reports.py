@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from aggregator.settings import Settings
+from aggregator.web import staff_reports
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.browser import ARTIFACTS
@@ -108,6 +109,19 @@ async def test_tax_pdf_renders_pages_with_vietnamese_text(
     )
     pages = sorted(ARTIFACTS.glob("report-tax-pdf*.png"))
     assert pages and all(p.stat().st_size > 5_000 for p in pages)
+
+
+async def test_a_pdf_longer_than_the_limit_is_refused_with_advice(
+    client: Client, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staff_reports, "MAX_PDF_INVOICES", 3)
+    shop = await seed_sales(db)
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, login)
+    answer = await client.get("/bao-cao/bao-cao.pdf", params=RANGE)
+    assert answer.status == 422
+    assert "có 4 hoá đơn, PDF nhận tối đa 3" in await answer.text()
+    assert (await client.get("/bao-cao/hoa-don.csv", params=RANGE)).status == 200
 
 
 async def test_only_directors_of_the_cooperative_see_its_reports(
