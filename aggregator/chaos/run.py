@@ -29,9 +29,12 @@ from aggregator.chaos.world import Live, Simulators, seed, simulators
 from aggregator.db import connection, create_pool
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
+from schema.enums import Platform
 from schema.migrate import migrate
 
 COURIER_TIMEOUT_S = 2.0
+ZALO_WEIGHT = 0.3
+END_LIVE = "UPDATE live_sessions SET status = 'ended', ended_at = now() WHERE id = $1"
 
 
 def _free_port() -> int:
@@ -126,7 +129,7 @@ async def _play(
         connector = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             sender = Sender(http, run.base_url, sims, tally, config.duplicate_share)
-            sending = asyncio.create_task(_send_all(sender, lives, config))
+            sending = asyncio.create_task(_send_all(sender, pool, lives, config))
             await _strike_on_schedule(injector, schedule(config), tally, config.comments)
             await sending
             timings["send_s"] = round(time.monotonic() - started, 1)
@@ -158,13 +161,38 @@ async def _play(
     }  # fmt: skip
 
 
-async def _send_all(sender: Sender, lives: list[Live], config: ChaosConfig) -> None:
-    share, extra = divmod(config.comments, len(lives))
+def live_sizes(total: int, lives: list[Live]) -> list[int]:
+    """Lives of different lengths (the k-th gets a share proportional to k + 1), so the first
+    ones end, and their orders are packed and shipped, while the others still run. Zalo lives
+    are smaller (a chat with the OA beside the video, one message per webhook call)."""
+    weights = [(live.index + 1) * (ZALO_WEIGHT if live.platform is Platform.ZALO else 1.0)
+               for live in lives]  # fmt: skip
+    sizes = [int(total * w / sum(weights)) for w in weights]
+    sizes[-1] += total - sum(sizes)
+    return sizes
+
+
+async def _play_live(
+    sender: Sender, pool: asyncpg.Pool, live: Live, count: int, config: ChaosConfig
+) -> None:
+    busier = count * config.lives / max(1, config.comments)
+    await sender.play(live, comments(live, count, config.buyers_per_live, config.seed), busier)
+    while True:  # the live is over: the director ends it (through any fault in progress)
+        try:
+            await pool.execute(END_LIVE, live.session_id)
+            return
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await asyncio.sleep(0.5)
+
+
+async def _send_all(
+    sender: Sender, pool: asyncpg.Pool, lives: list[Live], config: ChaosConfig
+) -> None:
+    sizes = live_sizes(config.comments, lives)
     plays: list[Coroutine[Any, Any, None]] = [
-        sender.play(live, comments(live, share + (live.index < extra), config.buyers_per_live,
-                                   config.seed))
-        for live in lives
-    ]  # fmt: skip
+        _play_live(sender, pool, live, size, config)
+        for live, size in zip(lives, sizes, strict=True)
+    ]
     await asyncio.gather(*plays)
 
 

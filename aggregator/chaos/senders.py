@@ -25,7 +25,7 @@ from connectors.simulators import zalo as zalo_sim
 from schema.enums import Platform
 
 BATCH = {Platform.FACEBOOK: 50, Platform.RELAY: 100, Platform.ZALO: 1}
-IN_FLIGHT = {Platform.FACEBOOK: 2, Platform.RELAY: 2, Platform.ZALO: 12}
+IN_FLIGHT = {Platform.FACEBOOK: 3, Platform.RELAY: 3, Platform.ZALO: 24}
 GIVE_UP_AFTER_S = 300.0
 REPEAT_SHARE = 0.15  # a buyer repeating their last comment word for word
 ORDER_SHARE = 0.7
@@ -136,15 +136,18 @@ class Sender:
             self.tally.posted_twice += 1
             await self._post(url, body, headers)
 
-    async def play(self, live: Live, stream: Iterator[Comment]) -> None:
-        """The live's comments, a few deliveries in flight at once."""
+    async def play(self, live: Live, stream: Iterator[Comment], busier: float = 1.0) -> None:
+        """The live's comments, a few deliveries in flight at once; a live `busier` times the
+        average has sqrt(busier) times the lanes (more viewers), so it ends later but not last
+        by far."""
         chunks = _chunks(stream, BATCH[live.platform])
+        lanes = max(1, round(IN_FLIGHT[live.platform] * busier**0.5))
 
         async def lane() -> None:
             for chunk in chunks:
                 await self.deliver(live, chunk)
 
-        await asyncio.gather(*(lane() for _ in range(IN_FLIGHT[live.platform])))
+        await asyncio.gather(*(lane() for _ in range(lanes)))
 
 
 def _feed_change(live: Live, comment: Comment) -> dict[str, object]:

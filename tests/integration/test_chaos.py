@@ -1,0 +1,29 @@
+"""`chotdon chaos`, small: every kind of fault strikes once while lives on Facebook, TikTok and
+Zalo send their comments, and the database shows nothing lost or doubled."""
+
+from __future__ import annotations
+
+import orjson
+
+from tests.support.processes import cli_env, run_cli
+
+KINDS = {"kill_worker", "kill_web", "flush_redis", "drop_postgres", "courier_timeout"}
+
+
+def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: str) -> None:
+    env = cli_env(DATABASE_URL=admin_url, REDIS_URL=redis_url)
+    done = run_cli(
+        "chaos", "--comments", "1500", "--lives", "6", "--rounds", "1", "--settle-timeout", "240",
+        "--json", env=env, timeout=600,
+    )  # fmt: skip
+    figures = orjson.loads(done.stdout)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert figures["faults_injected"] == dict.fromkeys(KINDS, 1)
+    assert figures["courier_stalls"] >= 1  # a courier really accepted and then timed out
+    assert figures["comments_sent"] == figures["comments_stored"] == 1500
+    assert figures["lost"] == figures["comments_stored_twice"] == 0
+    assert figures["duplicate_orders"] == figures["duplicate_shipments"] == 0
+    assert figures["duplicate_messages"] == 0 and figures["messages_received_by_platforms"] > 0
+    assert set(figures["consistency"].values()) == {0} and figures["unfinished"] == {}
+    assert figures["delivered"] > 0 and figures["returned"] > 0
+    assert figures["shipments"] == figures["courier_parcels"] > 0
