@@ -134,12 +134,43 @@ def alias_key(alias: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return split_phrase(alias.lower())
 
 
+AliasKey = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+class AliasOwners:
+    """Which product answers to each alias, kept up to date row by row, so checking a CSV of n
+    rows costs n lookups rather than n passes over the whole catalogue."""
+
+    def __init__(self, owners: Mapping[str, Iterable[str]]) -> None:
+        self._owner: dict[AliasKey, str] = {}
+        self._keys: dict[str, list[AliasKey]] = {}
+        for code, aliases in owners.items():
+            self.add(code, aliases)
+
+    def clashes(self, code: str, aliases: Iterable[str]) -> list[tuple[str, str]]:
+        """(alias, other product's code) for each of `code`'s aliases another product has."""
+        found = [(a, self._owner.get(alias_key(a))) for a in aliases]
+        return [(a, other) for a, other in found if other is not None and other != code]
+
+    def add(self, code: str, aliases: Iterable[str]) -> None:
+        for alias in aliases:
+            key = alias_key(alias)
+            if self._owner.setdefault(key, code) == code:
+                self._keys.setdefault(code, []).append(key)
+
+    def replace(self, code: str, aliases: Iterable[str]) -> None:
+        """`code` now answers to these aliases only (an upsert replaces the product's list)."""
+        for key in self._keys.pop(code, []):
+            if self._owner.get(key) == code:
+                del self._owner[key]
+        self.add(code, aliases)
+
+
 def alias_clashes(
     owners: Mapping[str, Iterable[str]], code: str, aliases: Iterable[str]
 ) -> list[tuple[str, str]]:
     """(alias, other product's code) for each of `code`'s aliases another product already has."""
-    taken = {alias_key(a): other for other, some in owners.items() if other != code for a in some}
-    return [(a, taken[alias_key(a)]) for a in aliases if alias_key(a) in taken]
+    return AliasOwners(owners).clashes(code, aliases)
 
 
 def sniff_image(data: bytes) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from aggregator.core.catalogue import alias_clashes, alias_key, has_word, split_list
+from aggregator.core.catalogue import AliasOwners, alias_key, has_word, split_list
 from schema.parsing import CatalogProduct
 
 Keywords = dict[str, list[str]]
@@ -23,6 +23,7 @@ def parse_keywords(
     """{code: [keyword…]} from the textarea, and Vietnamese messages naming each bad line."""
     found: Keywords = {}
     errors: list[str] = []
+    owners = AliasOwners(aliases_by_code)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -37,7 +38,7 @@ def parse_keywords(
         elif any(len(w) > 60 for w in words) or not all(has_word(w) for w in words):
             errors.append(f"Dòng {number}: mỗi từ khóa có chữ hoặc số và không quá 60 ký tự.")
         else:
-            clashes = alias_clashes(_owners(aliases_by_code, found), code, words)
+            clashes = owners.clashes(code, words)
             for word, other in clashes:
                 errors.append(f"Dòng {number}: “{word}” đã là tên gọi của sản phẩm {other}.")
             if not clashes:
@@ -45,14 +46,8 @@ def parse_keywords(
                 if len(merged) > MAX_KEYWORDS_PER_CODE:
                     errors.append(f"Dòng {number}: tối đa {MAX_KEYWORDS_PER_CODE} từ khóa mỗi mã.")
                 found[code] = merged
+                owners.add(code, words)
     return found, errors
-
-
-def _owners(catalogue: Mapping[str, Sequence[str]], extra: Keywords) -> dict[str, list[str]]:
-    owners = {code: list(aliases) for code, aliases in catalogue.items()}
-    for code, words in extra.items():
-        owners.setdefault(code, []).extend(words)
-    return owners
 
 
 def _union(first: Iterable[str], second: Iterable[str]) -> list[str]:

@@ -43,11 +43,14 @@ class CatalogCache:
         if cached is None or now - cached[0] >= self.ttl_s:
             rows = await conn.fetch(query("catalog_products"), tenant_id)
             products = [_product(row) for row in rows]
-            cached = (now, Catalog(products))
+            if cached is not None and products == self._products.get(tenant_id):
+                cached = (now, cached[1])  # unchanged: keep what was compiled (the costly part)
+            else:
+                cached = (now, Catalog(products))
+                self._products[tenant_id] = products
+                for key in [k for k in self._with_keywords if k[0] == tenant_id]:
+                    del self._with_keywords[key]
             self._entries[tenant_id] = cached
-            self._products[tenant_id] = products
-            for key in [k for k in self._with_keywords if k[0] == tenant_id]:
-                del self._with_keywords[key]
         if not keywords:
             return cached[1]
         key = (tenant_id, orjson.dumps(keywords, option=orjson.OPT_SORT_KEYS))

@@ -20,8 +20,8 @@ from aggregator.core.catalogue import (
     FIELDS,
     LABELS,
     MAX_PHOTO_BYTES,
+    AliasOwners,
     ProductInput,
-    alias_clashes,
     product_from_fields,
     sniff_image,
 )
@@ -66,8 +66,8 @@ async def _owners(conn: Connection | asyncpg.Pool, tenant_id: int) -> dict[str, 
     return {r["code"]: list(r["aliases"]) for r in rows}
 
 
-def _clash_errors(owners: Mapping[str, list[str]], product: ProductInput) -> dict[str, str]:
-    clashes = alias_clashes(owners, product.code, product.aliases)
+def _clash_errors(owners: AliasOwners, product: ProductInput) -> dict[str, str]:
+    clashes = owners.clashes(product.code, product.aliases)
     if not clashes:
         return {}
     named = ", ".join(f"“{alias}” (mã {code})" for alias, code in clashes)
@@ -97,7 +97,7 @@ async def save_product(
         owner = await conn.fetchval(query("setup_code_taken"), tenant_id, product.code)
         if owner is not None and owner != product_id:
             raise SetupFormError({"code": f"Mã {product.code} đã có trong danh mục."})
-        if errors := _clash_errors(await _owners(conn, tenant_id), product):
+        if errors := _clash_errors(AliasOwners(await _owners(conn, tenant_id)), product):
             raise SetupFormError(errors)
         if product_id is None:
             saved = int(
@@ -162,7 +162,7 @@ def read_products_csv(text: str, owners: Mapping[str, list[str]]) -> ImportPrevi
         preview.problem = f"Thiếu cột: {', '.join(missing)}. Hãy dùng tệp mẫu."
         return preview
     seen: dict[str, int] = {}
-    known = {code: list(aliases) for code, aliases in owners.items()}
+    known = AliasOwners(owners)
     for row in reader:
         line = reader.line_num
         if line > MAX_IMPORT_ROWS + 1:
@@ -177,7 +177,7 @@ def preview_row(
     line: int,
     row: Mapping[str | None, Any],
     seen: dict[str, int],
-    known: dict[str, list[str]],
+    known: AliasOwners,
 ) -> None:
     if None in row:
         preview.bad.append(BadRow(line, "Dòng có nhiều ô hơn số cột của tiêu đề."))
@@ -193,7 +193,7 @@ def preview_row(
         preview.bad.append(BadRow(line, errors["aliases"]))
         return
     seen[product.code] = line
-    known[product.code] = list(product.aliases)
+    known.replace(product.code, product.aliases)
     preview.good.append((line, product))
 
 

@@ -14,6 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.links import order_token
+from aggregator.core.parser import parse_comment
+from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.platforms.channels import cipher, open_json
@@ -270,3 +272,31 @@ async def test_guards_csrf_roles_and_another_cooperatives_lives(
         await db.fetchval("SELECT status FROM live_sessions WHERE id = $1", shop_b.session_id)
         == "live"
     )
+
+
+async def test_the_catalogue_cache_recompiles_only_when_the_products_change(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    shop = await seed_shop(db)
+    cache = CatalogCache(ttl_s=0.0)  # reload from Postgres on every call
+    keywords = {"A01": ["hạt ngọc"]}
+    first, keyed = (
+        await cache.get(pool, shop.tenant_id),
+        await cache.get(pool, shop.tenant_id, keywords),
+    )
+    assert await cache.get(pool, shop.tenant_id) is first  # same rows: the compiled one is kept
+    assert await cache.get(pool, shop.tenant_id, keywords) is keyed
+    assert (
+        parse_comment("lấy 2 hạt ngọc", keyed).items
+        and not parse_comment("lấy 2 hạt ngọc", first).items
+    )
+    await db.execute(
+        "UPDATE products SET aliases = aliases || '{gạo vua}' "
+        "WHERE tenant_id = $1 AND code = 'A01'",
+        shop.tenant_id,
+    )
+    fresh = await cache.get(pool, shop.tenant_id)
+    assert fresh is not first and [i.code for i in parse_comment("2 gạo vua", fresh).items] == [
+        "A01"
+    ]
+    assert await cache.get(pool, shop.tenant_id, keywords) is not keyed
