@@ -61,7 +61,9 @@ async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamRes
     row = await request.app[PG_POOL].fetchrow(
         query("staff_order_courier"), staff.tenant_id, order_id_of(request)
     )
-    if row is None or not row["tracking_code"]:
+    if row is None:  # not an order of this cooperative: as if it did not exist
+        raise web.HTTPNotFound()
+    if not row["tracking_code"]:
         return _no_label(request, staff, "Đơn chưa có mã vận đơn của hãng vận chuyển.")
     couriers = Couriers(request.app[SETTINGS], aiohttp.ClientSession())
     try:
