@@ -57,7 +57,3 @@ class SharedSnapshots(Generic[T]):
             self._entries[tenant_id] = (done, lifetime, value)
             self.loads += 1
             return value
-
-    def forget(self, tenant_id: int) -> None:
-        """Drop a cooperative's snapshot (nobody watches it any more)."""
-        self._entries.pop(tenant_id, None)
