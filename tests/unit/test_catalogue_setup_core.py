@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.core.catalogue import alias_clashes, product_from_fields, sniff_image
+from aggregator.core.catalogue import AliasOwners, alias_clashes, product_from_fields, sniff_image
 from aggregator.core.keywords import format_keywords, merge_keywords, parse_keywords, with_keywords
 from aggregator.core.parser import parse_comment
 from aggregator.core.parser.catalog import Catalog
@@ -126,3 +126,14 @@ def test_promotion_form_and_storage() -> None:
     ]:
         with pytest.raises(PromotionError, match=message):
             promotion_from_form(*args)
+
+
+def test_alias_owners_follow_a_product_that_gives_up_an_alias() -> None:
+    owners = AliasOwners({"A01": ["st25", "gạo"], "B01": ["bánh cáy"]})
+    assert owners.clashes("C01", ["ST25"]) == [("ST25", "A01")]
+    owners.replace("A01", ["gạo"])  # a CSV row for A01 without "st25"
+    assert owners.clashes("C01", ["st25"]) == [] and owners.clashes("C01", ["gạo"]) == [
+        ("gạo", "A01")
+    ]
+    owners.add("C01", ["st25"])
+    assert owners.clashes("A01", ["st25"]) == [("st25", "C01")]
