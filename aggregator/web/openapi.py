@@ -1,8 +1,11 @@
-"""GET /openapi.json: the machine-readable description of chotdon's inbound HTTP interface.
+"""GET /openapi.json: the machine-readable description of chotdon's HTTP interface for machines.
 
 It documents what outside systems call — the signed comment relay (with the batch's JSON schema
-from the pydantic model), the platform, courier and payment webhooks, and the health and metrics
-endpoints — so a bridge author can generate a client and check their payloads.
+from the pydantic model), the platform, courier and payment webhooks (with every refusal and the
+503 back-pressure answer), the Facebook subscription handshake, the heartbeat round trip, the
+ward list of a province, and the health and metrics endpoints — so a bridge author can generate a
+client and check their payloads. The staff and buyer HTML pages are not part of it. A test runs
+schemathesis against this document and a running app (no 5xx, every answer as documented).
 """
 
 from __future__ import annotations
@@ -13,26 +16,59 @@ from aiohttp import web
 
 from connectors.relay.models import RelayBatch
 from connectors.relay.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from schema.models import WorkerHeartbeat
 
+JSON = "application/json"
+ERROR = {"$ref": "#/components/schemas/Error"}
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema or ERROR}}}
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+BUSY = {
+    **_json("too many deliveries in flight or the ingest queue is full: retry later"),
+    "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "seconds"}},
+}
 REFUSALS = {
-    "400": {"description": "malformed body; recorded"},
-    "401": {"description": "missing signature or token; recorded"},
-    "403": {"description": "wrong or stale signature, or unknown channel; recorded"},
-    "413": {"description": "body over CHOTDON_MAX_BODY_BYTES; recorded unread"},
+    "400": _json("malformed body; recorded", ANY_OBJECT),
+    "401": _json("missing signature or token; recorded", ANY_OBJECT),
+    "403": _json("wrong or stale signature, or unknown channel; recorded", ANY_OBJECT),
+    "404": _json("no connected channel, shop or parcel for this delivery; recorded", ANY_OBJECT),
+    "413": _text("body over CHOTDON_MAX_BODY_BYTES; recorded unread"),
+    "503": BUSY,
 }
 
 
-def _header(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"},
+def _header(name: str, description: str, required: bool = True) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": required, "schema": {"type": "string"},
             "description": description}  # fmt: skip
 
 
-def _webhook(summary: str) -> dict[str, Any]:
-    return {"post": {"summary": summary, "responses": {"200": {"description": "acknowledged"},
-                                                       **REFUSALS}}}  # fmt: skip
+def _webhook(
+    summary: str,
+    ok: dict[str, Any],
+    headers: list[dict[str, Any]] | None = None,
+    form: bool = False,
+) -> dict[str, Any]:
+    media: dict[str, Any] = {JSON: {"schema": {}}}
+    if form:
+        media["application/x-www-form-urlencoded"] = {"schema": ANY_OBJECT}
+    return {"post": {
+        "summary": summary, "parameters": headers or [],
+        "requestBody": {"required": True, "content": media},
+        "responses": {"200": ok, **REFUSALS},
+    }}  # fmt: skip
 
 
 def _relay() -> dict[str, Any]:
+    accepted = {"type": "object", "required": ["accepted", "duplicate"], "properties": {
+        "accepted": {"type": "integer"}, "duplicate": {"type": "boolean"}}}  # fmt: skip
     return {"post": {
         "summary": "A batch of live comments from a bridge (TikTok LIVE, YouTube, a sheet…)",
         "parameters": [
@@ -41,44 +77,92 @@ def _relay() -> dict[str, Any]:
             _header(SIGNATURE_HEADER, "sha256=HMAC-SHA256(secret, timestamp + '.' + raw body)"),
         ],
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/RelayBatch"}}}},
-        "responses": {"202": {"description": "accepted"},
-                      "200": {"description": "the same request again"}, **REFUSALS},
+            JSON: {"schema": {"$ref": "#/components/schemas/RelayBatch"}}}},
+        "responses": {"202": _json("accepted", accepted),
+                      "200": _json("the same request again", accepted), **REFUSALS},
     }}  # fmt: skip
+
+
+def _get(summary: str, responses: dict[str, Any], parameters: list[Any] | None = None) -> Any:
+    return {"get": {"summary": summary, "parameters": parameters or [], "responses": responses}}
+
+
+def _system_paths() -> dict[str, Any]:
+    health = {"type": "object", "required": ["status", "checks"], "properties": {
+        "status": {"enum": ["ok", "unavailable"]},
+        "checks": {"type": "object", "required": ["postgres", "redis"], "properties": {
+            "postgres": {"type": "string"}, "redis": {"type": "string"}}}}}  # fmt: skip
+    job = {"type": "object", "required": ["job_id"], "properties": {"job_id": {"type": "string"}}}
+    job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    province = {"name": "province", "in": "path", "required": True, "schema": {"type": "string"},
+                "description": "province code of the 34 provinces since 2025-07-01"}  # fmt: skip
+    ward = {"type": "object", "required": ["code", "name"], "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}}}  # fmt: skip
+    hub = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+           for n in ("hub.mode", "hub.verify_token", "hub.challenge")]  # fmt: skip
+    return {
+        "/healthz": _get("Postgres and Redis reachable", {
+            "200": _json("ok", health), "503": _json("one is down", health)}),
+        "/metrics": _get("Prometheus metrics", {"200": _text("Prometheus text format")}),
+        "/openapi.json": _get("This document", {"200": _json("OpenAPI 3.1", ANY_OBJECT)}),
+        "/relay/schema.json": _get("JSON schema of a relay batch", {
+            "200": _json("JSON schema", ANY_OBJECT)}),
+        "/api/heartbeats": {"post": {
+            "summary": "Enqueue a heartbeat job (web → Redis → worker → Postgres)",
+            "responses": {"202": _json("enqueued", job), "503": _json("Redis refused it")}}},
+        "/api/heartbeats/{job_id}": _get("The heartbeat a worker recorded for the job", {
+            "200": _json("recorded", {"$ref": "#/components/schemas/WorkerHeartbeat"}),
+            "404": _json("no heartbeat recorded for this job yet")}, [job_id]),
+        "/dia-chi/{province}.json": _get("Wards and communes of a province (address picker)", {
+            "200": _json("wards", {"type": "array", "items": ward}),
+            "404": _text("unknown province")}, [province]),
+        "/webhooks/facebook": {**_get("Facebook subscription handshake", {
+            "200": _text("the challenge, echoed"),
+            "403": _json("wrong mode or verify token")}, hub)},
+    }  # fmt: skip
+
+
+def _webhook_paths() -> dict[str, Any]:
+    received = _text("EVENT_RECEIVED")
+    answer = _json("acknowledged", ANY_OBJECT)
+    courier = {"type": "object", "required": ["success", "message"], "properties": {
+        "success": {"type": "boolean"}, "message": {"type": "string"}}}  # fmt: skip
+    optional = False
+    return {
+        "/relay/{channel}/comments": _relay(),
+        "/webhooks/facebook": {"post": _webhook(
+            "Facebook Page webhooks", received,
+            [_header("X-Hub-Signature-256", "sha256=HMAC of the body", optional)])["post"]},
+        "/webhooks/tiktok": _webhook("TikTok Shop notifications", answer,
+                                     [_header("Authorization", "TikTok signature", optional)]),
+        "/webhooks/zalo": _webhook("Zalo OA events", answer,
+                                   [_header("X-ZEvent-Signature", "mac=sha256(...)", optional)]),
+        "/webhooks/ghn": _webhook("GHN status (X-Chotdon-Token or ?token=)",
+                                  _json("acknowledged", courier)),
+        "/webhooks/ghtk": _webhook("GHTK status (?hash=)", _json("acknowledged", courier),
+                                   form=True),
+        "/webhooks/viettelpost": _webhook("Viettel Post status (Authorization / body TOKEN)",
+                                          _json("acknowledged", courier)),
+        "/webhooks/payments": _webhook("Bank-transfer notifications (token or HMAC)", answer),
+    }  # fmt: skip
 
 
 def openapi_document() -> dict[str, Any]:
     schema = RelayBatch.model_json_schema(ref_template="#/components/schemas/{model}")
-    components = {"RelayBatch": {k: v for k, v in schema.items() if k != "$defs"},
-                  **schema.get("$defs", {})}  # fmt: skip
+    error = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+    components = {
+        "RelayBatch": {k: v for k, v in schema.items() if k != "$defs"},
+        **schema.get("$defs", {}),
+        "WorkerHeartbeat": WorkerHeartbeat.model_json_schema(mode="serialization"),
+        "Error": error,
+    }
+    paths = _system_paths()
+    for path, item in _webhook_paths().items():
+        paths[path] = {**paths.get(path, {}), **item}
     return {
         "openapi": "3.1.0",
         "info": {"title": "chotdon", "version": "1", "description": __doc__},
-        "paths": {
-            "/relay/{channel}/comments": _relay(),
-            "/webhooks/facebook": _webhook("Facebook Page webhooks (X-Hub-Signature-256)"),
-            "/webhooks/tiktok": _webhook("TikTok Shop notifications (Authorization signature)"),
-            "/webhooks/zalo": _webhook("Zalo OA events (X-ZEvent-Signature)"),
-            "/webhooks/ghn": _webhook("GHN status (X-Chotdon-Token or ?token=)"),
-            "/webhooks/ghtk": _webhook("GHTK status (?hash=)"),
-            "/webhooks/viettelpost": _webhook("Viettel Post status (Authorization / TOKEN)"),
-            "/webhooks/payments": _webhook("Bank-transfer notifications (token or HMAC)"),
-            "/healthz": {
-                "get": {
-                    "summary": "Postgres and Redis reachable",
-                    "responses": {
-                        "200": {"description": "ok"},
-                        "503": {"description": "one is down"},
-                    },
-                }
-            },
-            "/metrics": {
-                "get": {
-                    "summary": "Prometheus metrics",
-                    "responses": {"200": {"description": "text format"}},
-                }
-            },
-        },
+        "paths": paths,
         "components": {"schemas": components},
     }
 
