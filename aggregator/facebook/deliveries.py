@@ -113,7 +113,14 @@ class DeliveryRecorder:
                 for pending, is_new in zip(batch, outcome, strict=True):
                     if not pending.done.done():
                         pending.done.set_result(is_new)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # InternalClientError: a connection killed mid-statement; uncaught it would end this
+            # writer and leave every later record() waiting for ever.
+            except (
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.InternalClientError,
+            ) as exc:
                 log.error("facebook.delivery_record_failed", size=len(batch), error=str(exc))
                 for pending in batch:
                     if not pending.done.done():
