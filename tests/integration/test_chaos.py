@@ -4,12 +4,14 @@ Zalo send their comments, and the database shows nothing lost or doubled."""
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from tests.support.processes import cli_env, run_cli
 
 KINDS = {"kill_worker", "kill_web", "flush_redis", "drop_postgres", "courier_timeout"}
 
 
+@pytest.mark.timeout(600)  # processes start slowly on a busy machine
 def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: str) -> None:
     env = cli_env(DATABASE_URL=admin_url, REDIS_URL=redis_url)
     done = run_cli(
