@@ -30,7 +30,8 @@ async def _take_addresses(conn: Connection, ids: list[int]) -> None:
         "UPDATE orders o SET recipient_name = coalesce(nullif(b.display_name, ''), 'Khách'), "
         "recipient_phone = '09' || lpad((o.id % 100000000)::text, 8, '0'), "
         "address_line = 'Số ' || (o.id % 200 + 1) || ' đường Lê Lợi', "
-        "province_code = 'Thái Bình', ward_code = 'Phường Trần Lãm' "
+        # The 2025 codes, as the buyer page stores them: Phường Trần Lãm, Hưng Yên (ex-Thái Bình).
+        "province_code = '33', ward_code = '12454' "
         "FROM buyers b WHERE b.id = o.buyer_id AND o.id = ANY($1::bigint[])",
         ids,
     )

@@ -13,6 +13,7 @@ No transaction is held open across the HTTP call.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,7 +121,10 @@ async def create_shipment(
         order = await conn.fetchrow(query("order_for_shipment"), order_id)
         if order is None or order["status"] != OrderStatus.PACKED:
             return Outcome.SKIPPED
-        address = resolve_address(order["province_code"], order["ward_code"], order["address_line"])
+        # In a thread: the first old address a process meets loads the old→new table (~1 s).
+        address = await asyncio.to_thread(
+            resolve_address, order["province_code"], order["ward_code"], order["address_line"]
+        )
         early = await _check_before_booking(conn, order, address)
         if early is not None:
             return early

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 
 from tests.support.factories import seed_shop
 from tests.support.processes import cli_env, run_cli
 
 
+@pytest.mark.timeout(300)  # four `chotdon` processes; each starts slowly on a busy machine
 async def test_blocklist_add_list_remove_normalise_the_phone(
     db: asyncpg.Connection, database_url: str, redis_url: str
 ) -> None:
