@@ -31,10 +31,12 @@ def storable(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(storable)]
+# The before-validator comes last so that it wraps the constrained string: NUL is dropped first,
+# then the value is stripped and its length checked.
 ExternalId = Annotated[
     str,
-    BeforeValidator(storable),
     StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    BeforeValidator(storable),
 ]
 MAX_COMMENT_CHARS = 8000
 
