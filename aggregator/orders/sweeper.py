@@ -20,6 +20,7 @@ from aggregator import jobs
 from aggregator.facebook.outbound import send_job_id as facebook_job_id
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_orders
+from aggregator.orders.loading import lock_session
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
 from aggregator.platforms.outbound import send_job_id as platform_job_id
@@ -53,10 +54,27 @@ async def requeue_stale_comments(
 
 async def expire_overdue_orders(pool: asyncpg.Pool) -> int:
     """Unconfirmed orders past their deadline expire; their stock goes to the waitlist."""
+    sessions = await pool.fetch(query("sessions_with_overdue_orders"))
+    expired = 0
+    for row in sessions:
+        expired += await _expire_in_session(pool, row["session_id"])
+    return expired
+
+
+async def _expire_in_session(pool: asyncpg.Pool, session_id: int | None) -> int:
+    """Expire one live's overdue orders under that live's merge lock.
+
+    Without the lock a merge that had read an order as open could add a held line to it after
+    the expiry released its stock, leaving stock reserved on an expired order (the chaos run saw
+    it). Lock order is the merge's own: the live's lock, then the order rows.
+    """
     expired = 0
     while True:
         async with pool.acquire() as conn, conn.transaction():
-            ids = [r["id"] for r in await conn.fetch(query("orders_past_deadline"), EXPIRY_BATCH)]
+            if session_id is not None:
+                await lock_session(conn, session_id)
+            rows = await conn.fetch(query("orders_past_deadline"), session_id, EXPIRY_BATCH)
+            ids = [r["id"] for r in rows]
             if ids:
                 await release_orders(conn, ids)
                 moved = await transition(

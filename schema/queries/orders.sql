@@ -104,11 +104,18 @@ WHERE i.id = u.id;
 -- name: flag_reconfirmation
 UPDATE orders SET needs_reconfirmation = true WHERE id = ANY($1::bigint[]);
 
+-- name: sessions_with_overdue_orders
+-- The lives (NULL: orders of no live) with unconfirmed orders past their deadline.
+SELECT DISTINCT session_id FROM orders
+WHERE status IN ('draft', 'awaiting_confirmation') AND confirm_deadline < now();
+
 -- name: orders_past_deadline
+-- $1 live (NULL: orders of no live), $2 batch size. Taken after the live's merge lock.
 SELECT id FROM orders
-WHERE status IN ('draft', 'awaiting_confirmation') AND confirm_deadline < now()
+WHERE session_id IS NOT DISTINCT FROM $1
+  AND status IN ('draft', 'awaiting_confirmation') AND confirm_deadline < now()
 ORDER BY confirm_deadline
-LIMIT $1
+LIMIT $2
 FOR UPDATE SKIP LOCKED;
 
 -- name: order_with_lines_for_tenant

@@ -8,6 +8,7 @@ import asyncpg
 from arq.connections import ArqRedis
 
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.orders.loading import lock_session
 from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.orders.state import transition
 from aggregator.orders.sweeper import expire_overdue_orders
@@ -210,4 +211,24 @@ async def test_expiry_releases_stock_to_the_waitlist(
     )
     assert await expire_overdue_orders(pool) == 1
     assert await lines_of(db, shop, "next") == [("A01", 1, "held")]
+    await assert_consistent(db)
+
+
+async def test_expiry_waits_for_a_merge_of_the_same_live(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """A merge holding the live's lock may still add lines to an order it read as open: the
+    expiry must not release that order's stock until the merge has committed."""
+    shop = await seed_shop(db, stock={"A01": 5})
+    await ingest(pool, arq_pool, [shop.comment("chốt A01", "slow")])
+    await merge_session(pool, shop.session_id)
+    await db.execute("UPDATE orders SET confirm_deadline = now() - interval '1 second'")
+    async with pool.acquire() as merging, merging.transaction():
+        await lock_session(merging, shop.session_id)
+        expiring = asyncio.create_task(expire_overdue_orders(pool))
+        await asyncio.sleep(0.5)
+        assert not expiring.done()
+        assert await db.fetchval("SELECT status FROM orders") == "awaiting_confirmation"
+    assert await asyncio.wait_for(expiring, 30) == 1
+    assert await db.fetchval("SELECT status FROM orders") == "expired"
     await assert_consistent(db)
