@@ -1,4 +1,5 @@
-"""Thin courier jobs: book a packed order's parcel, sweep unshipped orders, poll overdue ones."""
+"""Thin courier jobs: book a packed order's parcel, sweep unshipped orders and delivery news, poll
+overdue ones."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from arq import Retry
 
 from aggregator.shipping.handoff import create_shipment, sweep_unshipped
+from aggregator.shipping.news import hand_over_shipment_news
 from aggregator.shipping.polling import poll_overdue
 from connectors.couriers.errors import CourierTimeoutError, CourierUnavailableError
 from workers.context import COURIERS, PG_POOL, SETTINGS
@@ -32,6 +34,8 @@ async def create_shipment_job(ctx: dict[str, Any], order_id: int) -> str:
 
 
 async def sweep_shipments_job(ctx: dict[str, Any]) -> int:
+    """Re-book packed orders a lost job left behind, and tell buyers their parcels' news."""
+    await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"])
     return await sweep_unshipped(ctx[PG_POOL], ctx["redis"])
 
 

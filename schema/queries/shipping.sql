@@ -184,3 +184,16 @@ WHERE NOT EXISTS (SELECT 1 FROM order_events e
 UPDATE orders SET province_code = $4, ward_code = $5, address_line = $6, updated_at = now()
 WHERE id = $1 AND province_code IS NOT DISTINCT FROM $2 AND ward_code IS NOT DISTINCT FROM $3
 RETURNING id;
+
+-- name: pending_shipment_news
+-- $1 batch size. Delivery news recorded by the courier webhooks, not yet handed to a platform.
+SELECT id, order_id, kind, idempotency_key, body FROM outbound_messages
+WHERE status = 'pending' AND kind LIKE 'shipment\_%' AND order_id IS NOT NULL
+ORDER BY id
+LIMIT $1;
+
+-- name: mark_shipment_news_handed_over
+-- $1 news row, $2 the platform message that carries it (its own row tracks the actual send).
+UPDATE outbound_messages
+SET status = 'sent', sent_at = now(), external_message_id = 'outbound:' || $2::bigint::text
+WHERE id = $1 AND status = 'pending';

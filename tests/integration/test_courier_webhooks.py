@@ -14,6 +14,7 @@ from aggregator.core.risk import RiskLevel
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed
+from aggregator.shipping.news import hand_over_shipment_news
 from aggregator.shipping.polling import poll_overdue
 from aggregator.shipping.risk import order_risk, set_prepay_threshold
 from aggregator.web.app import create_app
@@ -101,6 +102,31 @@ async def test_a_delivered_parcel_moves_the_order_and_the_buyer_record(
         f"courier:{courier.value}",
     )
     assert processed == len(answers)
+
+
+async def test_delivery_news_reaches_the_buyers_platform_once(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, rig: Rig
+) -> None:
+    order_id = rig.orders[Courier.GHN][0]
+    await rig.sim.walk(Courier.GHN, await order_no(db, order_id), Scenario.DELIVER)
+    assert await hand_over_shipment_news(pool, arq_pool) == 2  # picked up, delivered
+    assert await hand_over_shipment_news(pool, arq_pool) == 0  # nothing handed over twice
+    news = await db.fetch(
+        "SELECT kind, status, body, external_message_id FROM outbound_messages "
+        "WHERE order_id = $1 AND kind LIKE 'shipment%' ORDER BY id",
+        order_id,
+    )
+    assert [(n["kind"], n["status"]) for n in news] == [
+        ("shipment_picked_up", "sent"), ("shipment_delivered", "sent"),
+    ]  # fmt: skip
+    carriers = await db.fetch(
+        "SELECT id, body FROM outbound_messages WHERE order_id = $1 AND kind NOT LIKE 'shipment%' "
+        "ORDER BY id",
+        order_id,
+    )
+    # each news item rides on one message of the buyer's own platform, with the same text
+    assert [c["body"] for c in carriers] == [n["body"] for n in news]
+    assert [n["external_message_id"] for n in news] == [f"outbound:{c['id']}" for c in carriers]
 
 
 async def test_late_and_repeated_webhooks_never_move_a_parcel_backwards(
