@@ -1,8 +1,11 @@
-"""Packing slips of a live session's orders (packing, packed, shipped), loaded from Postgres."""
+"""Packing slips of a live session's orders (packing, packed, shipped), or of one order, loaded
+from Postgres."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aggregator.confirmation.addresses import divisions
 from aggregator.db import Connection, connection
@@ -14,6 +17,16 @@ from schema.queries import query
 
 async def session_slips(conn: Connection, session_id: int) -> list[Slip]:
     orders = await conn.fetch(query("session_orders_for_slips"), session_id)
+    return await _slips(conn, orders)
+
+
+async def order_slip(conn: Connection, tenant_id: int, order_id: int) -> Slip | None:
+    """The slip of one order of this cooperative, while it is being packed or later."""
+    order = await conn.fetchrow(query("order_for_slip"), order_id, tenant_id)
+    return None if order is None else (await _slips(conn, [order]))[0]
+
+
+async def _slips(conn: Connection, orders: Sequence[Any]) -> list[Slip]:
     lines = await conn.fetch(query("lines_of_orders"), [o["id"] for o in orders])
     by_order: dict[int, list[SlipLine]] = {}
     for line in lines:

@@ -1,12 +1,17 @@
 """Packing pages: GET /dong-goi (claim button, my open orders), POST /dong-goi/nhan (claim next),
-GET /dong-goi/{id} (pick list and scan form), POST /dong-goi/{id}/quet (barcode scan -> packed)."""
+GET /dong-goi/{id} (pick list and scan form), POST /dong-goi/{id}/quet (barcode scan -> packed),
+GET /dong-goi/{id}/phieu.pdf (the order's packing slip)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from aiohttp import web
 
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area, scan_matches
+from aggregator.shipping.slip_pdf import render_slips
+from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.packing import claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
@@ -72,8 +77,24 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     raise web.HTTPSeeOther(location="/dong-goi?done=packed")
 
 
+@staff_page(Area.PACKING)
+async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    """The A6 packing slip of one order (barcode, QR, items, COD), to print at the table."""
+    async with request.app[PG_POOL].acquire() as conn:
+        found = await order_slip(conn, staff.tenant_id, order_id_of(request))
+    if found is None:
+        raise web.HTTPNotFound()
+    pdf = await asyncio.to_thread(render_slips, [found])
+    headers = {
+        "Content-Disposition": f'inline; filename="phieu-{found.order_no}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return web.Response(body=pdf, content_type="application/pdf", headers=headers)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/dong-goi", packing_home, name="staff_packing")
     app.router.add_post("/dong-goi/nhan", claim, name="staff_packing_claim")
     app.router.add_get("/dong-goi/{id}", pick_list, name="staff_pick_list")
     app.router.add_post("/dong-goi/{id}/quet", scan, name="staff_packing_scan")
+    app.router.add_get("/dong-goi/{id}/phieu.pdf", slip, name="staff_packing_slip")

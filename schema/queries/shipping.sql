@@ -159,6 +159,17 @@ LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
 ORDER BY o.order_no;
 
+-- name: order_for_slip
+-- $1 order, $2 the staff member's cooperative: one order's slip, for the packer who holds it.
+SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.payment_method,
+       o.paid_at, o.address_line, o.ward_code, o.province_code, o.note,
+       t.name AS tenant_name, s.courier, s.tracking_code
+FROM orders o
+JOIN tenants t ON t.id = o.tenant_id
+LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
+WHERE o.id = $1 AND o.tenant_id = $2
+  AND o.status IN ('packing', 'packed', 'shipped', 'needs_address');
+
 -- name: shipments_for_cod
 -- The courier's parcels a COD report may name: by waybill or by our order number.
 SELECT s.id, s.order_id, s.tracking_code, s.client_order_code, s.status, s.cod_vnd

@@ -4,7 +4,9 @@ packed through the hand-off module, which enqueues the courier booking after com
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -87,3 +89,27 @@ async def test_claim_pick_and_scan_to_packed(
     assert again.status == 409
     nothing = await client.post("/dong-goi/nhan", data={"csrf": csrf})
     assert "Không còn đơn nào" in await nothing.text()
+
+
+async def test_the_packer_prints_the_claimed_orders_slip(
+    client: Client, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    shop, other = await seed_shop(db), await seed_shop(db)
+    order_id = await add_order(db, shop, status="confirmed")
+    foreign = await add_order(db, other, status="confirmed")
+    _, packer = await add_staff(db, shop.tenant_id, StaffRole.PACKER)
+    csrf = await log_in(client, packer)
+    await client.post("/dong-goi/nhan", data={"csrf": csrf})
+    pick = await (await client.get(f"/dong-goi/{order_id}")).text()
+    assert f'href="/dong-goi/{order_id}/phieu.pdf"' in pick and 'id="auto-print"' in pick
+    answer = await client.get(f"/dong-goi/{order_id}/phieu.pdf")
+    assert answer.status == 200 and answer.content_type == "application/pdf"
+    pdf = tmp_path / "slip.pdf"
+    pdf.write_bytes(await answer.read())
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", order_id)
+    assert order_no in text and "Gạo ST25" in text
+    # another cooperative's order, or one not yet being packed, has no slip here
+    assert (await client.get(f"/dong-goi/{foreign}/phieu.pdf")).status == 404
+    waiting = await add_order(db, shop, status="awaiting_confirmation")
+    assert (await client.get(f"/dong-goi/{waiting}/phieu.pdf")).status == 404
