@@ -25,8 +25,17 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return parsed
 
 
+def _failure(value: object) -> str:
+    """A failed job's result is its exception (JobExecutionFailed, a timeout…), which JSON cannot
+    hold: keep its type, so arq stores the result instead of logging a traceback. Only the type
+    name: an exception's text may carry what a job was working on (a buyer's phone)."""
+    if isinstance(value, BaseException):
+        return f"failed: {type(value).__name__}"
+    raise TypeError(f"a job cannot carry a {type(value).__name__}")
+
+
 def serialize_job(value: dict[str, Any]) -> bytes:
-    return orjson.dumps(value)
+    return orjson.dumps(value, default=_failure)
 
 
 def deserialize_job(data: bytes) -> dict[str, Any]:

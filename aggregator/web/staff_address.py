@@ -22,8 +22,8 @@ from aggregator.shipping.staff_courier import (
 )
 from aggregator.staff.accounts import StaffUser
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_orders import order_id_of
 from connectors.couriers.errors import CourierError
 from schema.enums import Courier
 from schema.queries import query
@@ -42,7 +42,7 @@ def _form_text(form: Mapping[str, object]) -> dict[str, str]:
 
 @staff_page(Area.ORDERS)
 async def fix(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    order_id = order_id_of(request)
+    order_id = path_id(request)
     read = read_address_form(_form_text(await request.post()))
     if read.errors:
         fields = ",".join(sorted(read.errors))
@@ -59,7 +59,7 @@ async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamRes
     """The courier's label of the order's parcel, fetched through the courier port now (GHN's and
     Viettel Post's print links expire, so they are never stored)."""
     row = await request.app[PG_POOL].fetchrow(
-        query("staff_order_courier"), staff.tenant_id, order_id_of(request)
+        query("staff_order_courier"), staff.tenant_id, path_id(request)
     )
     if row is None:  # not an order of this cooperative: as if it did not exist
         raise web.HTTPNotFound()

@@ -27,6 +27,7 @@ from aggregator.staff.catalogue import (
     save_product,
 )
 from aggregator.web.keys import PG_POOL
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 
 MAX_CSV_CHARS = 512 * 1024
@@ -35,13 +36,6 @@ NOTICES = {
     "created": "Đã thêm sản phẩm.",
     "photo": "Đã lưu ảnh sản phẩm.",
 }
-
-
-def _id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not text.isdigit() or len(text) > 18:
-        raise web.HTTPNotFound()
-    return int(text)
 
 
 def _context(staff: StaffUser, **more: Any) -> dict[str, Any]:
@@ -101,7 +95,7 @@ async def create_product(request: web.Request, staff: StaffUser) -> web.StreamRe
 
 @staff_page(Area.SETUP)
 async def edit_product(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    product = await get_product(request.app[PG_POOL], staff.tenant_id, _id(request))
+    product = await get_product(request.app[PG_POOL], staff.tenant_id, path_id(request))
     if product is None:
         raise web.HTTPNotFound()
     return _product_form(request, staff, _form_values(product), product)
@@ -109,7 +103,7 @@ async def edit_product(request: web.Request, staff: StaffUser) -> web.StreamResp
 
 @staff_page(Area.SETUP)
 async def update_product(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    pool, product_id = request.app[PG_POOL], _id(request)
+    pool, product_id = request.app[PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
@@ -123,7 +117,7 @@ async def update_product(request: web.Request, staff: StaffUser) -> web.StreamRe
 
 @staff_page(Area.SETUP)
 async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    pool, product_id = request.app[PG_POOL], _id(request)
+    pool, product_id = request.app[PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
@@ -142,7 +136,7 @@ async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResp
 @staff_page(None)
 async def photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """Any staff member of the cooperative may see its product photos (pick lists, orders)."""
-    found = await get_photo(request.app[PG_POOL], staff.tenant_id, _id(request))
+    found = await get_photo(request.app[PG_POOL], staff.tenant_id, path_id(request))
     if found is None:
         raise web.HTTPNotFound()
     return web.Response(

@@ -28,6 +28,7 @@ from aggregator.staff.lives import (
     stop_live,
 )
 from aggregator.web.keys import PG_POOL, SETTINGS
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from schema.queries import query
 
@@ -44,13 +45,6 @@ PROMOTION_KINDS = {
     "percent": "Giảm theo %",
     "amount": "Giảm số tiền",
 }
-
-
-def _id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not text.isdigit() or len(text) > 18:
-        raise web.HTTPNotFound()
-    return int(text)
 
 
 def _ints(values: list[str]) -> list[int]:
@@ -176,12 +170,12 @@ async def _live_page(
 
 @staff_page(Area.SETUP)
 async def live_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    return await _live_page(request, staff, _id(request))
+    return await _live_page(request, staff, path_id(request))
 
 
 @staff_page(Area.SETUP)
 async def change_promotion(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    live_id, form = _id(request), await request.post()
+    live_id, form = path_id(request), await request.post()
     try:
         promotion = promotion_from_form(
             str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
@@ -196,7 +190,7 @@ async def change_promotion(request: web.Request, staff: StaffUser) -> web.Stream
 
 @staff_page(Area.SETUP)
 async def stop(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    live_id = _id(request)
+    live_id = path_id(request)
     pool = request.app[PG_POOL]
     if await pool.fetchrow(query("setup_live"), staff.tenant_id, live_id) is None:
         raise web.HTTPNotFound()

@@ -22,6 +22,7 @@ from aggregator.staff.queue import (
 )
 from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import PG_POOL
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import RISK_TEXT, STATUS_TEXT
 from schema.enums import Platform, StaffRole
@@ -40,13 +41,6 @@ def _int(text: str | None, default: int | None = None) -> int | None:
     if text is None or not text.strip().isdigit() or len(text) > 18:
         return default
     return int(text)
-
-
-def order_id_of(request: web.Request) -> int:
-    order_id = _int(request.match_info["id"])
-    if order_id is None:
-        raise web.HTTPNotFound()
-    return order_id
 
 
 def _filter(request: web.Request) -> QueueFilter:
@@ -84,7 +78,7 @@ async def order_page_response(
 ) -> web.Response:
     """The order page; `problem` is a Vietnamese message when an action on it was refused."""
     pool = request.app[PG_POOL]
-    view = await order_view(pool, staff, order_id_of(request))
+    view = await order_view(pool, staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
     context = {
@@ -104,7 +98,7 @@ async def order_page(request: web.Request, staff: StaffUser) -> web.StreamRespon
 
 @staff_page(Area.ORDERS)
 async def confirm(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    order_id = order_id_of(request)
+    order_id = path_id(request)
     done = await confirm_by_phone(request.app[PG_POOL], staff, order_id)
     if done is None:
         raise web.HTTPNotFound()

@@ -16,8 +16,8 @@ from aggregator.staff.accounts import StaffUser
 from aggregator.staff.packing import claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
 from aggregator.web.keys import ARQ_POOL, PG_POOL
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_orders import order_id_of
 from aggregator.web.staff_text import STATUS_TEXT
 
 NOTICES = {
@@ -47,7 +47,7 @@ async def claim(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def _pick_list(
     request: web.Request, staff: StaffUser, status: int = 200, message: str = ""
 ) -> web.Response:
-    view = await order_view(request.app[PG_POOL], staff, order_id_of(request))
+    view = await order_view(request.app[PG_POOL], staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
     context = {
@@ -64,7 +64,7 @@ async def pick_list(request: web.Request, staff: StaffUser) -> web.StreamRespons
 
 @staff_page(Area.PACKING)
 async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    order_id = order_id_of(request)
+    order_id = path_id(request)
     view = await order_view(request.app[PG_POOL], staff, order_id)
     if view is None:
         raise web.HTTPNotFound()
@@ -81,7 +81,7 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """The A6 packing slip of one order (barcode, QR, items, COD), to print at the table."""
     async with request.app[PG_POOL].acquire() as conn:
-        found = await order_slip(conn, staff.tenant_id, order_id_of(request))
+        found = await order_slip(conn, staff.tenant_id, path_id(request))
     if found is None:
         raise web.HTTPNotFound()
     pdf = await asyncio.to_thread(render_slips, [found])

@@ -22,6 +22,7 @@ from aggregator.staff.unclear import (
     unclear_queue,
 )
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
 
@@ -59,10 +60,9 @@ async def tell_buyers(request: web.Request, order_ids: list[int]) -> None:
 
 def _target(request: web.Request) -> tuple[str, int]:
     kind = KINDS.get(request.match_info["kind"])
-    item = request.match_info["id"]
-    if kind is None or not item.isdigit() or len(item) > 18:
+    if kind is None:
         raise web.HTTPNotFound()
-    return kind, int(item)
+    return kind, path_id(request)
 
 
 async def _page(

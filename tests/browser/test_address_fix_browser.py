@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, phone_page, shot
 from tests.support.factories import seed_shop
-from tests.support.staff import PASSWORD, add_order, add_staff
+from tests.support.staff import add_order, add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 OLD_ADDRESS = "7 Kim Mã, Phường Đội Cấn, Quận Ba Đình, Hà Nội"
@@ -47,11 +47,7 @@ async def test_staff_choose_the_new_ward_of_a_split_old_ward(
     try:
         base = str(server.make_url("")).rstrip("/")
         page = staff_browser
-        await page.goto(f"{base}/dang-nhap")
-        await page.fill("#login", login)
-        await page.fill("#password", PASSWORD)
-        async with page.expect_navigation():
-            await page.click("#submit")
+        await log_in(page, base, login)
         await page.goto(f"{base}/don/{order_id}")
         assert "Cần sửa địa chỉ" in await page.inner_text("#status")
         candidates = await page.inner_text("#candidates")

@@ -25,9 +25,9 @@ from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import Platform, StaffRole
 from schema.events import CommentEvent
-from tests.support.browser import fits_the_phone, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, phone_page, shot
 from tests.support.factories import Shop, seed_shop
-from tests.support.staff import PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 _ids = itertools.count(1)
@@ -102,11 +102,7 @@ async def test_the_orders_count_rises_while_the_live_runs(
     try:
         page = director_browser
         base = str(server.make_url("")).rstrip("/")
-        await page.goto(f"{base}/dang-nhap")
-        await page.fill("#login", login)
-        await page.fill("#password", PASSWORD)
-        async with page.expect_navigation():
-            await page.click("#submit")
+        await log_in(page, base, login)
         async with page.expect_navigation():
             await page.click("#nav-dashboard")
         assert page.url.endswith("/bang-dieu-khien")

@@ -21,10 +21,10 @@ from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import session_slips
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import phone_page, shot
+from tests.support.browser import log_in, phone_page, shot
 from tests.support.confirmation import order_from_comments
 from tests.support.factories import seed_shop
-from tests.support.staff import PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -77,11 +77,7 @@ async def test_script_and_sql_in_names_and_comments_stay_text_everywhere(
     await server.start_server()
     try:
         base = str(server.make_url("")).rstrip("/")
-        await page.goto(f"{base}/dang-nhap")
-        await page.fill("#login", login)
-        await page.fill("#password", PASSWORD)
-        async with page.expect_navigation():
-            await page.click("#submit")
+        await log_in(page, base, login)
         await page.goto(f"{base}/don")
         await shot(page, "hostile-1-queue")
         await _no_injection(page)

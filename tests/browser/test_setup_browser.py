@@ -20,9 +20,9 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, phone_page, shot
 from tests.support.factories import seed_shop
-from tests.support.staff import PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -66,10 +66,7 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
     try:
         base = str(server.make_url("")).rstrip("/")
         page = director_browser
-        await page.goto(f"{base}/dang-nhap")
-        await page.fill("#login", login)
-        await page.fill("#password", PASSWORD)
-        await _submit(page, "#submit")
+        await log_in(page, base, login)
         await _submit(page, "text=Sản phẩm")
         await fits_the_phone(page)
         await shot(page, "setup-1-products")

@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, phone_page, shot
 from tests.support.factories import seed_shop
-from tests.support.staff import PASSWORD, add_order, add_staff
+from tests.support.staff import add_order, add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -28,14 +28,6 @@ playwright_api = pytest.importorskip("playwright.async_api", reason="playwright 
 async def staff_browser() -> AsyncIterator[Any]:
     async with phone_page(playwright_api) as page:
         yield page
-
-
-async def _log_in(page: Any, base: str, login: str) -> None:
-    await page.goto(f"{base}/dang-nhap")
-    await page.fill("#login", login)
-    await page.fill("#password", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("#submit")
 
 
 async def test_log_in_open_the_queue_claim_and_pack_by_scanning(
@@ -55,7 +47,7 @@ async def test_log_in_open_the_queue_claim_and_pack_by_scanning(
         assert page.url.endswith("/dang-nhap")
         await fits_the_phone(page)
         await shot(page, "staff-1-login")
-        await _log_in(page, base, login)
+        await log_in(page, base, login)
         assert page.url.endswith("/don")
         assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#orders")  # text, not markup
         await fits_the_phone(page)

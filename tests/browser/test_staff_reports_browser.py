@@ -17,9 +17,9 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import ARTIFACTS, fits_the_phone, phone_page, shot
+from tests.support.browser import ARTIFACTS, fits_the_phone, log_in, phone_page, shot
 from tests.support.sales import seed_sales
-from tests.support.staff import PASSWORD, add_staff
+from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
@@ -53,11 +53,7 @@ async def test_director_exports_the_report_as_csv(
     try:
         base = str(server.make_url("")).rstrip("/")
         page = director_browser
-        await page.goto(f"{base}/dang-nhap")
-        await page.fill("#login", login)
-        await page.fill("#password", PASSWORD)
-        async with page.expect_navigation():
-            await page.click("#submit")
+        await log_in(page, base, login)
         async with page.expect_navigation():
             await page.click("text=Báo cáo")
         await page.fill("#tu", "2026-03-01")

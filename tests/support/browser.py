@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.staff import PASSWORD
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
@@ -45,6 +47,15 @@ async def phone_page(playwright_api: Any) -> AsyncIterator[Any]:
         finally:
             await context.close()
             await browser.close()
+
+
+async def log_in(page: Any, base: str, login: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as staff do, and wait for the page it leads to."""
+    await page.goto(f"{base}/dang-nhap")
+    await page.fill("#login", login)
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.click("#submit")
 
 
 async def shot(page: Any, name: str) -> None:
