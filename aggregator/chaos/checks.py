@@ -24,8 +24,7 @@ UNFINISHED = """
 SELECT (SELECT count(*) FROM comments WHERE status = 'pending') AS pending_comments,
        (SELECT count(*) FROM orders WHERE status NOT IN
             ('delivered', 'returned', 'cancelled', 'expired')) AS open_orders,
-       (SELECT count(*) FROM outbound_messages WHERE status = 'pending'
-          AND kind NOT LIKE 'shipment\\_%') AS pending_messages,
+       (SELECT count(*) FROM outbound_messages WHERE status = 'pending') AS pending_messages,
        (SELECT count(*) FROM shipments WHERE status = 'creating') AS shipments_creating
 """
 DUPLICATE_ORDERS = """

@@ -37,7 +37,10 @@ WALKS_AT_ONCE = 40
 CONFIRMABLE = (
     "SELECT id FROM orders WHERE session_id = ANY($1::bigint[]) "
     "AND status = 'awaiting_confirmation' AND total_vnd > 0 "
-    "AND created_at < now() - interval '1 second' AND (id * 7919) % 1000 >= $2 LIMIT 500"
+    "AND created_at < now() - interval '1 second' AND (id * 7919) % 1000 >= $2 "
+    # Orders a merge is changing are skipped, not waited for: locking 500 orders while merges
+    # lock theirs deadlocks (the next turn takes them)
+    "ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED"
 )
 ADDRESSES = (  # what the buyer says on the phone: a name, a mobile, a two-level address
     "UPDATE orders SET recipient_name = 'Khách chaos', "
@@ -48,7 +51,7 @@ ADDRESSES = (  # what the buyer says on the phone: a name, a mobile, a two-level
 PACKABLE = (  # packing starts when the live is over, as at a cooperative's packing table
     "SELECT o.id FROM orders o JOIN live_sessions s ON s.id = o.session_id "
     "WHERE o.session_id = ANY($1::bigint[]) AND s.status = 'ended' AND o.status = 'confirmed' "
-    "LIMIT 500"
+    "ORDER BY o.id LIMIT 500 FOR UPDATE OF o SKIP LOCKED"
 )
 BOOKED = (
     "SELECT s.courier, s.client_order_code FROM shipments s JOIN orders o ON o.id = s.order_id "
