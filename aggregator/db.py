@@ -12,8 +12,13 @@ from asyncpg.pool import PoolConnectionProxy
 
 from aggregator.errors import ServiceUnavailableError
 from aggregator.settings import Settings
+from aggregator.tenancy import current_tenant
 
 CONNECT_TIMEOUT_S = 10.0
+STAFF_ROLE = "chotdon_staff"  # the role row-level security applies to (migration 0012)
+# One round trip on each loan: the role (RESET ALL on release keeps it, but a connection the
+# pool re-opened would not have it) and the cooperative, '' (no rows at all) when none is set.
+_ENTER_TENANT = "SELECT set_config('role', $1, false), set_config('chotdon.tenant_id', $2, false)"
 # A connection of our own or one borrowed from a pool: query code accepts either.
 Connection = asyncpg.Connection | PoolConnectionProxy
 
@@ -72,6 +77,18 @@ async def create_pool(settings: Settings, **overrides: Any) -> asyncpg.Pool:
     }
     with _one_clear_line():
         return await asyncpg.create_pool(_require_url(settings), **options)
+
+
+async def _enter_tenant(conn: PoolConnectionProxy) -> None:
+    tenant = current_tenant()
+    await conn.execute(_ENTER_TENANT, STAFF_ROLE, "" if tenant is None else str(tenant))
+
+
+async def create_staff_pool(settings: Settings) -> asyncpg.Pool:
+    """The pool staff requests use: every connection it lends acts as chotdon_staff for the
+    cooperative of aggregator.tenancy.current_tenant(), so Postgres itself keeps each
+    cooperative's rows from the others' staff, whatever a query forgot."""
+    return await create_pool(settings, max_size=settings.pg_staff_pool_max, setup=_enter_tenant)
 
 
 async def connect(url: str) -> asyncpg.Connection:

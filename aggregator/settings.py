@@ -96,6 +96,8 @@ class Settings(BaseSettings):
 
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
+    # Staff pages' own pool (row-level security applies to it), beside the webhooks' pool.
+    pg_staff_pool_max: int = Field(default=5, ge=1)
     worker_max_jobs: int = Field(default=8, ge=1)
     worker_poll_delay_s: float = Field(default=0.1, gt=0)
     # How long a buyer has to confirm an order from comments before its hold expires.

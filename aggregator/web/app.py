@@ -10,7 +10,7 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from aggregator.db import create_pool
+from aggregator.db import create_pool, create_staff_pool
 from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
@@ -27,7 +27,7 @@ from aggregator.web import (
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
-from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS
+from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.middleware import back_pressure, body_limit, map_errors, observe
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_pages import setup as setup_staff_pages
@@ -39,7 +39,14 @@ log = structlog.get_logger()
 async def _pg_pool_ctx(app: web.Application) -> AsyncIterator[None]:
     pool = await create_pool(app[SETTINGS])
     app[PG_POOL] = pool
+    try:
+        staff_pool = await create_staff_pool(app[SETTINGS])
+    except BaseException:
+        await pool.close()
+        raise
+    app[STAFF_PG_POOL] = staff_pool
     yield
+    await staff_pool.close()
     await pool.close()
 
 

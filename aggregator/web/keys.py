@@ -15,6 +15,8 @@ from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
+# Staff requests' pool: acts as chotdon_staff for the signed-in cooperative (row-level security).
+STAFF_PG_POOL = web.AppKey("staff_pg_pool", asyncpg.Pool)
 ARQ_POOL = web.AppKey("arq_pool", ArqRedis)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)

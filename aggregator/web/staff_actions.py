@@ -20,7 +20,7 @@ from aggregator.staff.actions import (
 )
 from aggregator.staff.queue import order_view
 from aggregator.staff.reports import log_csv, order_log
-from aggregator.web.keys import PG_POOL
+from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import staff_page
 from aggregator.web.staff_orders import order_page_response
@@ -74,7 +74,7 @@ def parse_edit(form: Form) -> Edit:
 async def _act(request: web.Request, staff: StaffUser, done: str) -> web.StreamResponse:
     order_id = path_id(request)
     form = await request.post()
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     try:
         if done == "edited":
             touched = await edit_order(pool, staff, order_id, parse_edit(form))
@@ -114,7 +114,7 @@ async def cancel(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 @staff_page(Area.ORDERS)
 async def event_log_csv(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     order_id = path_id(request)
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     view = await order_view(pool, staff, order_id)
     if view is None:
         raise web.HTTPNotFound()

@@ -21,7 +21,7 @@ from aggregator.shipping.staff_courier import (
     unblock_phone,
 )
 from aggregator.staff.accounts import StaffUser
-from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from connectors.couriers.errors import CourierError
@@ -49,7 +49,7 @@ async def fix(request: web.Request, staff: StaffUser) -> web.StreamResponse:
         raise web.HTTPSeeOther(
             location=f"/don/{order_id}?tinh={read.province}&loi={fields}#sua-dia-chi"
         )
-    pool, arq = request.app[PG_POOL], request.app[ARQ_POOL]
+    pool, arq = request.app[STAFF_PG_POOL], request.app[ARQ_POOL]
     done = await fix_address(pool, arq, staff, order_id, read)
     raise web.HTTPSeeOther(location=f"/don/{order_id}?done={'address' if done else 'refused'}")
 
@@ -58,7 +58,7 @@ async def fix(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """The courier's label of the order's parcel, fetched through the courier port now (GHN's and
     Viettel Post's print links expire, so they are never stored)."""
-    row = await request.app[PG_POOL].fetchrow(
+    row = await request.app[STAFF_PG_POOL].fetchrow(
         query("staff_order_courier"), staff.tenant_id, path_id(request)
     )
     if row is None:  # not an order of this cooperative: as if it did not exist
@@ -101,7 +101,7 @@ async def _block_page(
     context = {
         "staff": staff, "csrf": staff.csrf_token, "errors": errors or {},
         "values": values or {}, "notice": NOTICES.get(request.query.get("done", ""), ""),
-        "blocked": await blocked_phones(request.app[PG_POOL], staff.tenant_id),
+        "blocked": await blocked_phones(request.app[STAFF_PG_POOL], staff.tenant_id),
     }  # fmt: skip
     return render(request, "staff_blocklist.html", context, status=422 if errors else 200)
 
@@ -114,7 +114,7 @@ async def block(request: web.Request, staff: StaffUser) -> web.StreamResponse:
             request, staff, read.errors, {"phone": read.phone, "reason": read.reason}
         )
     await block_phone(
-        request.app[PG_POOL], staff.tenant_id, read.phone, read.reason, f"staff:{staff.id}"
+        request.app[STAFF_PG_POOL], staff.tenant_id, read.phone, read.reason, f"staff:{staff.id}"
     )
     raise web.HTTPSeeOther(location="/chan?done=added")
 
@@ -122,7 +122,7 @@ async def block(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 @staff_page(Area.BLOCKLIST)
 async def unblock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     phone = _form_text(await request.post()).get("phone", "")[:20]
-    found = await unblock_phone(request.app[PG_POOL], staff.tenant_id, phone)
+    found = await unblock_phone(request.app[STAFF_PG_POOL], staff.tenant_id, phone)
     raise web.HTTPSeeOther(location=f"/chan?done={'removed' if found else 'missing'}")
 
 

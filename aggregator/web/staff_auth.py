@@ -26,6 +26,7 @@ from aggregator.staff.accounts import (
     log_out,
     session_staff,
 )
+from aggregator.tenancy import acting_for
 from aggregator.web.keys import PG_POOL, SETTINGS
 
 log = structlog.get_logger()
@@ -86,7 +87,8 @@ def staff_page(area: Area | None) -> Callable[[StaffHandler], Callable[..., Any]
                 log.warning("staff.csrf_refused", staff_id=staff.id, path=request.path)
                 return _refuse(request, staff, 403, "Biểu mẫu đã hết hạn. Hãy tải lại trang.")
             structlog.contextvars.bind_contextvars(staff_id=staff.id, tenant_id=staff.tenant_id)
-            response = await handler(request, staff)
+            with acting_for(staff.tenant_id):  # the staff pool now sees this cooperative only
+                response = await handler(request, staff)
             response.headers.update(STAFF_HEADERS)
             return response
 

@@ -26,7 +26,7 @@ from aggregator.staff.catalogue import (
     save_photo,
     save_product,
 )
-from aggregator.web.keys import PG_POOL
+from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 
@@ -58,7 +58,7 @@ async def _fields(request: web.Request) -> dict[str, str]:
 
 @staff_page(Area.SETUP)
 async def products(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    rows = await list_products(request.app[PG_POOL], staff.tenant_id)
+    rows = await list_products(request.app[STAFF_PG_POOL], staff.tenant_id)
     notice = NOTICES.get(request.query.get("done", ""), "")
     return render(request, "staff_products.html", _context(staff, products=rows, notice=notice))
 
@@ -87,7 +87,7 @@ async def new_product(request: web.Request, staff: StaffUser) -> web.StreamRespo
 async def create_product(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     fields = await _fields(request)
     try:
-        product_id = await save_product(request.app[PG_POOL], staff.tenant_id, fields)
+        product_id = await save_product(request.app[STAFF_PG_POOL], staff.tenant_id, fields)
     except SetupFormError as exc:
         return _product_form(request, staff, fields, errors=exc.errors, status=400)
     raise web.HTTPSeeOther(location=f"/san-pham/{product_id}?done=created")
@@ -95,7 +95,7 @@ async def create_product(request: web.Request, staff: StaffUser) -> web.StreamRe
 
 @staff_page(Area.SETUP)
 async def edit_product(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    product = await get_product(request.app[PG_POOL], staff.tenant_id, path_id(request))
+    product = await get_product(request.app[STAFF_PG_POOL], staff.tenant_id, path_id(request))
     if product is None:
         raise web.HTTPNotFound()
     return _product_form(request, staff, _form_values(product), product)
@@ -103,7 +103,7 @@ async def edit_product(request: web.Request, staff: StaffUser) -> web.StreamResp
 
 @staff_page(Area.SETUP)
 async def update_product(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    pool, product_id = request.app[PG_POOL], path_id(request)
+    pool, product_id = request.app[STAFF_PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
@@ -117,7 +117,7 @@ async def update_product(request: web.Request, staff: StaffUser) -> web.StreamRe
 
 @staff_page(Area.SETUP)
 async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    pool, product_id = request.app[PG_POOL], path_id(request)
+    pool, product_id = request.app[STAFF_PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
@@ -136,7 +136,7 @@ async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResp
 @staff_page(None)
 async def photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """Any staff member of the cooperative may see its product photos (pick lists, orders)."""
-    found = await get_photo(request.app[PG_POOL], staff.tenant_id, path_id(request))
+    found = await get_photo(request.app[STAFF_PG_POOL], staff.tenant_id, path_id(request))
     if found is None:
         raise web.HTTPNotFound()
     return web.Response(
@@ -182,7 +182,7 @@ async def _csv_text(request: web.Request) -> str:
 @staff_page(Area.SETUP)
 async def import_post(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """'Xem trước' shows each row's fate; 'Áp dụng' saves the good rows in one transaction."""
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     try:
         text = await _csv_text(request)
         if not text.strip() or len(text) > MAX_CSV_CHARS:

@@ -24,7 +24,8 @@ from aggregator.core.staff import Area, may_open
 from aggregator.dashboard.shared import SharedSnapshots
 from aggregator.dashboard.snapshot import load_dashboard
 from aggregator.staff.accounts import StaffUser, session_staff
-from aggregator.web.keys import PG_POOL
+from aggregator.tenancy import acting_for
+from aggregator.web.keys import PG_POOL, STAFF_PG_POOL
 from aggregator.web.staff_auth import SESSION_COOKIE, render, staff_page
 
 log = structlog.get_logger()
@@ -67,15 +68,17 @@ def _time(board: Dashboard) -> str:
 
 
 async def _render_body(app: web.Application, tenant_id: int) -> Rendered:
-    async with app[PG_POOL].acquire() as conn:
-        board = await load_dashboard(conn, tenant_id)
+    # Loaded for whichever stream asked first: the cooperative is named here, not inherited.
+    with acting_for(tenant_id):
+        async with app[STAFF_PG_POOL].acquire() as conn:
+            board = await load_dashboard(conn, tenant_id)
     template = aiohttp_jinja2.get_env(app).get_template(BODY_TEMPLATE)
     return Rendered(template.render(_context(board)), _time(board))
 
 
 @staff_page(Area.DASHBOARD)
 async def dashboard_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    async with request.app[PG_POOL].acquire() as conn:
+    async with request.app[STAFF_PG_POOL].acquire() as conn:
         board = await load_dashboard(conn, staff.tenant_id)
     context = {"staff": staff, "csrf": staff.csrf_token, **_context(board)}
     return render(request, "staff_dashboard.html", context)

@@ -27,7 +27,7 @@ from aggregator.staff.lives import (
     start_live,
     stop_live,
 )
-from aggregator.web.keys import PG_POOL, SETTINGS
+from aggregator.web.keys import PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from schema.queries import query
@@ -58,7 +58,7 @@ async def _page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
 ) -> web.Response:
-    pool, tenant = request.app[PG_POOL], staff.tenant_id
+    pool, tenant = request.app[STAFF_PG_POOL], staff.tenant_id
     lives = await pool.fetch(query("setup_lives"), tenant)
     context = {
         "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "errors": errors or {},
@@ -92,6 +92,9 @@ async def connect_channel(request: web.Request, staff: StaffUser) -> web.StreamR
         text.get("secret", ""), text.get("extra_setting", "")[:200],
     )  # fmt: skip
     try:
+        # The owner's pool, the one staff write outside the wall: a Page, shop or OA belongs to
+        # one cooperative across chotdon, and only the owner may see that another one has it
+        # (the upsert itself is scoped to this cooperative's tenant id).
         await connect(request.app[PG_POOL], request.app[SETTINGS], staff.tenant_id, channel)
     except SetupFormError as exc:
         text.pop("secret", None)  # never echoed back
@@ -104,7 +107,7 @@ async def save_keywords(request: web.Request, staff: StaffUser) -> web.StreamRes
     form = await request.post()
     name, text = str(form.get("template_name", "")), str(form.get("keywords", ""))[:20_000]
     try:
-        await save_template(request.app[PG_POOL], staff.tenant_id, name, text)
+        await save_template(request.app[STAFF_PG_POOL], staff.tenant_id, name, text)
     except SetupFormError as exc:
         values = {"template_name": name, "keywords": text}
         return await _page(request, staff, 400, exc.errors, values)
@@ -142,7 +145,7 @@ async def start(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     form = await request.post()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     try:
-        sessions = await start_live(request.app[PG_POOL], staff.tenant_id, _live_form(form))
+        sessions = await start_live(request.app[STAFF_PG_POOL], staff.tenant_id, _live_form(form))
     except PromotionError as exc:
         return await _page(request, staff, 400, {"promotion": str(exc)}, values)
     except SetupFormError as exc:
@@ -153,7 +156,7 @@ async def start(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def _live_page(
     request: web.Request, staff: StaffUser, live_id: int, status: int = 200, error: str = ""
 ) -> web.Response:
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     live = await pool.fetchrow(query("setup_live"), staff.tenant_id, live_id)
     if live is None:
         raise web.HTTPNotFound()
@@ -183,7 +186,7 @@ async def change_promotion(request: web.Request, staff: StaffUser) -> web.Stream
         )  # fmt: skip
     except PromotionError as exc:
         return await _live_page(request, staff, live_id, 400, str(exc))
-    if not await set_promotion(request.app[PG_POOL], staff.tenant_id, live_id, promotion):
+    if not await set_promotion(request.app[STAFF_PG_POOL], staff.tenant_id, live_id, promotion):
         raise web.HTTPNotFound()
     raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=promotion")
 
@@ -191,7 +194,7 @@ async def change_promotion(request: web.Request, staff: StaffUser) -> web.Stream
 @staff_page(Area.SETUP)
 async def stop(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     live_id = path_id(request)
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     if await pool.fetchrow(query("setup_live"), staff.tenant_id, live_id) is None:
         raise web.HTTPNotFound()
     await stop_live(pool, staff.tenant_id, live_id)

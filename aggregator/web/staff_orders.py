@@ -21,7 +21,7 @@ from aggregator.staff.queue import (
     order_view,
 )
 from aggregator.staff.reports import PLATFORM_TEXT
-from aggregator.web.keys import PG_POOL
+from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import RISK_TEXT, STATUS_TEXT
@@ -58,7 +58,7 @@ def _filter(request: web.Request) -> QueueFilter:
 
 @staff_page(Area.ORDERS)
 async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     wanted = _filter(request)
     found = await order_queue(pool, staff, wanted)
     context = {
@@ -77,7 +77,7 @@ async def order_page_response(
     request: web.Request, staff: StaffUser, status: int = 200, problem: str = ""
 ) -> web.Response:
     """The order page; `problem` is a Vietnamese message when an action on it was refused."""
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     view = await order_view(pool, staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
@@ -99,7 +99,7 @@ async def order_page(request: web.Request, staff: StaffUser) -> web.StreamRespon
 @staff_page(Area.ORDERS)
 async def confirm(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     order_id = path_id(request)
-    done = await confirm_by_phone(request.app[PG_POOL], staff, order_id)
+    done = await confirm_by_phone(request.app[STAFF_PG_POOL], staff, order_id)
     if done is None:
         raise web.HTTPNotFound()
     outcome = "confirmed" if done else "refused"
@@ -115,7 +115,7 @@ async def payments(request: web.Request, staff: StaffUser) -> web.StreamResponse
     """Transfers that did not simply pay an order: for staff to call the buyer or refund."""
     context = {
         "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "status_text": PAYMENT_TEXT,
-        "payments": await payments_for_staff(request.app[PG_POOL], staff.tenant_id),
+        "payments": await payments_for_staff(request.app[STAFF_PG_POOL], staff.tenant_id),
     }  # fmt: skip
     return render(request, "staff_payments.html", context)
 

@@ -15,7 +15,7 @@ from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.packing import claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
-from aggregator.web.keys import ARQ_POOL, PG_POOL
+from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
@@ -30,7 +30,7 @@ NOTICES = {
 async def packing_home(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     context = {
         "staff": staff, "csrf": staff.csrf_token,
-        "mine": await my_packing(request.app[PG_POOL], staff),
+        "mine": await my_packing(request.app[STAFF_PG_POOL], staff),
         "notice": NOTICES.get(request.query.get("done", ""), ""),
     }  # fmt: skip
     return render(request, "staff_packing.html", context)
@@ -38,7 +38,7 @@ async def packing_home(request: web.Request, staff: StaffUser) -> web.StreamResp
 
 @staff_page(Area.PACKING)
 async def claim(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    order_id = await claim_next(request.app[PG_POOL], staff)
+    order_id = await claim_next(request.app[STAFF_PG_POOL], staff)
     if order_id is None:
         raise web.HTTPSeeOther(location="/dong-goi?done=none")
     raise web.HTTPSeeOther(location=f"/dong-goi/{order_id}")
@@ -47,7 +47,7 @@ async def claim(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def _pick_list(
     request: web.Request, staff: StaffUser, status: int = 200, message: str = ""
 ) -> web.Response:
-    view = await order_view(request.app[PG_POOL], staff, path_id(request))
+    view = await order_view(request.app[STAFF_PG_POOL], staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
     context = {
@@ -65,14 +65,14 @@ async def pick_list(request: web.Request, staff: StaffUser) -> web.StreamRespons
 @staff_page(Area.PACKING)
 async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     order_id = path_id(request)
-    view = await order_view(request.app[PG_POOL], staff, order_id)
+    view = await order_view(request.app[STAFF_PG_POOL], staff, order_id)
     if view is None:
         raise web.HTTPNotFound()
     form = await request.post()
     scanned = form.get("barcode")
     if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
         return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")
-    if not await pack_scanned(request.app[PG_POOL], request.app[ARQ_POOL], staff, order_id):
+    if not await pack_scanned(request.app[STAFF_PG_POOL], request.app[ARQ_POOL], staff, order_id):
         return await _pick_list(request, staff, 409, "Đơn không ở trạng thái đang đóng gói.")
     raise web.HTTPSeeOther(location="/dong-goi?done=packed")
 
@@ -80,7 +80,7 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 @staff_page(Area.PACKING)
 async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """The A6 packing slip of one order (barcode, QR, items, COD), to print at the table."""
-    async with request.app[PG_POOL].acquire() as conn:
+    async with request.app[STAFF_PG_POOL].acquire() as conn:
         found = await order_slip(conn, staff.tenant_id, path_id(request))
     if found is None:
         raise web.HTTPNotFound()

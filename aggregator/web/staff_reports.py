@@ -22,7 +22,7 @@ from aggregator.staff.reports import (
     build_report,
     report_csv,
 )
-from aggregator.web.keys import PG_POOL
+from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.staff_auth import render, staff_page
 
 
@@ -52,7 +52,7 @@ async def reports_page(request: web.Request, staff: StaffUser) -> web.StreamResp
     except RangeError as exc:
         context["message"] = str(exc)
         return render(request, "staff_reports.html", context, status=422)
-    report = await build_report(request.app[PG_POOL], staff, start, end)
+    report = await build_report(request.app[STAFF_PG_POOL], staff, start, end)
     context.update(report=report, tu=start.isoformat(), den=end.isoformat())
     return render(request, "staff_reports.html", context)
 
@@ -63,7 +63,7 @@ async def _report_or_422(request: web.Request, staff: StaffUser) -> Report:
         start, end = parse_range(first, last, datetime.now(UTC))
     except RangeError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
-    return await build_report(request.app[PG_POOL], staff, start, end)
+    return await build_report(request.app[STAFF_PG_POOL], staff, start, end)
 
 
 @staff_page(Area.REPORTS)

@@ -21,7 +21,7 @@ from aggregator.staff.unclear import (
     resolve_line,
     unclear_queue,
 )
-from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS
+from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
@@ -68,7 +68,7 @@ def _target(request: web.Request) -> tuple[str, int]:
 async def _page(
     request: web.Request, staff: StaffUser, status: int = 200, message: str = ""
 ) -> web.Response:
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     products = await catalogue(pool, staff)
     context = {
         "staff": staff, "csrf": staff.csrf_token, "message": message,
@@ -89,7 +89,7 @@ async def resolve(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     kind, item = _target(request)
     form = await request.post()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     try:
         choice = parse_choice(fields)
         if kind == "line":
@@ -110,7 +110,7 @@ async def resolve(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 @staff_page(Area.ORDERS)
 async def dismiss(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     kind, item = _target(request)
-    pool = request.app[PG_POOL]
+    pool = request.app[STAFF_PG_POOL]
     try:
         if kind == "line":
             await dismiss_line(pool, staff, item)
