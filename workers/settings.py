@@ -22,7 +22,12 @@ from workers.platform_jobs import (
     tiktok_sync_job,
     tiktok_sync_shop_job,
 )
-from workers.shipping_jobs import create_shipment_job, poll_shipments_job, sweep_shipments_job
+from workers.shipping_jobs import (
+    create_shipment_job,
+    poll_shipments_job,
+    shipment_news_job,
+    sweep_shipments_job,
+)
 from workers.system_jobs import purge_webhook_bodies_job, record_heartbeat
 from workers.token_jobs import platform_token_refresh_job
 
@@ -50,6 +55,14 @@ CRON_JOBS = [
         keep_result=0,
     ),
     cron(sweep_shipments_job, name=jobs.SWEEP_SHIPMENTS, second={7, 37}, unique=True),
+    # Every 10 s for up to NEWS_BUDGET_S: a parcel's news reaches the buyer within seconds.
+    cron(
+        shipment_news_job,
+        name=jobs.SHIPMENT_NEWS,
+        second=set(range(3, 60, 10)),
+        unique=True,
+        keep_result=0,
+    ),
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
     cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
     cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),

@@ -1,5 +1,5 @@
-"""Thin courier jobs: book a packed order's parcel, sweep unshipped orders and delivery news, poll
-overdue ones."""
+"""Thin courier jobs: book a packed order's parcel, sweep unshipped orders, hand delivery news to
+buyers, poll overdue parcels."""
 
 from __future__ import annotations
 
@@ -34,9 +34,13 @@ async def create_shipment_job(ctx: dict[str, Any], order_id: int) -> str:
 
 
 async def sweep_shipments_job(ctx: dict[str, Any]) -> int:
-    """Re-book packed orders a lost job left behind, and tell buyers their parcels' news."""
-    await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"])
+    """Re-book packed orders a lost job left behind."""
     return await sweep_unshipped(ctx[PG_POOL], ctx["redis"])
+
+
+async def shipment_news_job(ctx: dict[str, Any]) -> int:
+    """Tell buyers their parcels' news (picked up, a failed attempt, delivered)."""
+    return await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"])
 
 
 async def poll_shipments_job(ctx: dict[str, Any]) -> int:

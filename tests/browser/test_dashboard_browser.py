@@ -10,12 +10,10 @@ one the README uses).
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
@@ -25,18 +23,11 @@ from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import Platform, StaffRole
 from schema.events import CommentEvent
-from tests.support.browser import fits_the_phone, log_in, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, shot
 from tests.support.factories import Shop, seed_shop
 from tests.support.staff import add_staff
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-async def director_browser() -> AsyncIterator[Any]:
-    async with phone_page(playwright_api) as page:
-        yield page
 
 
 async def tiktok_live(db: asyncpg.Connection, shop: Shop) -> int:

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestServer
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, log_in, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, shot
 from tests.support.factories import seed_shop
 from tests.support.staff import add_staff
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
 
 def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -41,12 +37,6 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )  # fmt: skip
-
-
-@pytest.fixture
-async def director_browser() -> AsyncIterator[Any]:
-    async with phone_page(playwright_api) as page:
-        yield page
 
 
 async def _submit(page: Any, selector: str) -> None:

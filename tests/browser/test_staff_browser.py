@@ -7,27 +7,17 @@ then Enter). Screenshots of each step go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestServer
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, log_in, phone_page, shot
+from tests.support.browser import fits_the_phone, log_in, shot
 from tests.support.factories import seed_shop
 from tests.support.staff import add_order, add_staff
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-
-
-@pytest.fixture
-async def staff_browser() -> AsyncIterator[Any]:
-    async with phone_page(playwright_api) as page:
-        yield page
 
 
 async def test_log_in_open_the_queue_claim_and_pack_by_scanning(

@@ -6,28 +6,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestServer
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import ARTIFACTS, fits_the_phone, log_in, phone_page, shot
+from tests.support.browser import ARTIFACTS, fits_the_phone, log_in, shot
 from tests.support.sales import seed_sales
 from tests.support.staff import add_staff
-
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-
-
-@pytest.fixture
-async def director_browser() -> AsyncIterator[Any]:
-    async with phone_page(playwright_api) as page:
-        yield page
 
 
 async def test_director_exports_the_report_as_csv(
