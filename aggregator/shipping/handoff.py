@@ -22,6 +22,7 @@ from enum import StrEnum
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 
 from aggregator import jobs
 from aggregator.core.addresses import Outcome as AddressOutcome, Resolution
@@ -39,6 +40,7 @@ from schema.states import OrderStatus
 
 log = structlog.get_logger()
 SWEEP_BUCKET_S = 30
+IN_PROGRESS_PREFIX = in_progress_key_prefix.encode()
 
 
 class Outcome(StrEnum):
@@ -216,12 +218,35 @@ async def sweep_unshipped(
     """Re-enqueue packed orders whose shipment was never made (lost job, killed worker).
 
     The job id carries a time bucket: a killed worker's job id stays taken in Redis until its
-    timeout, and this must not wait for that. Running a create twice is safe (see above).
+    timeout, and this must not wait for that. Running a create twice is safe (see above). An
+    order whose job is still waiting in the queue is left alone: when the workers are behind,
+    re-enqueueing every waiting order each sweep would pile copies on the backlog (seen at the
+    chaos run's default size: 5,620 booking jobs queued for 1,149 orders).
     """
     rows = await pool.fetch(query("packed_orders_without_shipment"), stale_after_s, limit)
-    if not rows:
+    waiting = await _orders_with_a_waiting_job(arq) if rows else set()
+    lost = [r["id"] for r in rows if r["id"] not in waiting]
+    if not lost:
         return 0
     bucket = f":sweep{int(time.time() // SWEEP_BUCKET_S)}"
-    queued = await enqueue_shipments(arq, [r["id"] for r in rows], bucket)
-    log.info("shipment.requeued", orders=len(rows), queued=queued)
+    queued = await enqueue_shipments(arq, lost, bucket)
+    log.info("shipment.requeued", orders=len(lost), queued=queued, waiting=len(rows) - len(lost))
     return queued
+
+
+async def _orders_with_a_waiting_job(arq: ArqRedis) -> set[int]:
+    """Orders with a booking job in the queue that no worker has started (a started one may be
+    on a worker that was killed: that order is re-enqueued, as before)."""
+    prefix = shipment_job_id(0).removesuffix("0").encode()
+    queued = [m for m in await arq.zrange(arq.default_queue_name, 0, -1) if m.startswith(prefix)]
+    if not queued:
+        return set()
+    async with arq.pipeline(transaction=False) as pipe:
+        for member in queued:
+            pipe.exists(IN_PROGRESS_PREFIX + member)
+        started = await pipe.execute()
+    return {
+        int(member[len(prefix) :].split(b":")[0])
+        for member, running in zip(queued, started, strict=True)
+        if not running
+    }

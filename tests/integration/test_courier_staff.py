@@ -16,7 +16,13 @@ from arq.connections import ArqRedis
 from aggregator.confirmation.addresses import divisions
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
-from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed, sweep_unshipped
+from aggregator.shipping.handoff import (
+    Outcome,
+    create_shipment,
+    enqueue_shipments,
+    mark_packed,
+    sweep_unshipped,
+)
 from aggregator.shipping.risk import order_risk
 from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator, Faults
@@ -257,3 +263,26 @@ async def test_viettelpost_labels_print_on_its_own_print_host(
         page = await printed.text()
     waybill = await db.fetchval("SELECT tracking_code FROM shipments WHERE order_id = $1", order_id)
     assert printed.status == 200 and waybill in page
+
+
+async def test_the_sweep_adds_no_second_job_for_an_order_still_waiting_in_the_queue(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """Workers behind: the orders' booking jobs wait in the queue, and each sweep must not pile
+    another copy on them. A job a worker started (maybe on a worker since killed) or a job gone
+    with Redis's data gets its order re-enqueued."""
+    shop = await seed_shop(db)
+    ids = await seed_packing_orders(db, shop, 3, Courier.GHN)
+    await db.execute("UPDATE orders SET status = 'packed' WHERE id = ANY($1::bigint[])", ids)
+    assert await enqueue_shipments(arq_pool, ids) == 3  # as packing them does
+    queue = arq_pool.default_queue_name
+    assert await arq_pool.zcard(queue) == 3
+    for _ in range(3):  # the workers are behind: later sweeps add nothing
+        assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 0
+    assert await arq_pool.zcard(queue) == 3
+
+    started = next(m for m in await arq_pool.zrange(queue, 0, -1) if str(ids[0]).encode() in m)
+    await arq_pool.set(b"arq:in-progress:" + started, b"1")  # started, perhaps on a dead worker
+    assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 1
+    await arq_pool.flushdb()  # Redis lost everything
+    assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 3
