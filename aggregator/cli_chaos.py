@@ -15,7 +15,7 @@ from aggregator.chaos.config import ChaosConfig
 from aggregator.chaos.run import run_chaos
 from aggregator.errors import ChotdonError
 from aggregator.logging import configure_logging
-from aggregator.services import resolved_services
+from aggregator.services import services_and_embedded
 from aggregator.settings import load_settings
 from schema.errors import SchemaError
 
@@ -59,16 +59,18 @@ def chaos(
         bool, typer.Option("--keep-database", help="Keep the run's database to look into.")
     ] = False,
 ) -> None:
-    """Lives on every platform while workers, the web process, Redis, Postgres connections and a
-    courier fail on a schedule; exit 1 if anything was lost or doubled."""
+    """Lives on every platform while workers, the web process, Redis, Postgres (restarted when it
+    is the embedded one, its connections dropped otherwise) and a courier fail on a schedule;
+    exit 1 if anything was lost or doubled."""
     settings = load_settings()
     configure_logging("error" if as_json else settings.log_level, settings.log_json)
     config = ChaosConfig(comments=comments, lives=lives, workers=workers, seed=seed,
                          rounds=rounds, settle_timeout_s=settle_timeout,
                          keep_database=keep_database)  # fmt: skip
     try:
-        with resolved_services(settings) as live:
-            figures = asyncio.run(run_chaos(live, config))
+        with services_and_embedded(settings) as (live, embedded):
+            restart = embedded.restart_postgres if embedded is not None else None
+            figures = asyncio.run(run_chaos(live, config, restart))
     except (ChotdonError, SchemaError) as exc:
         typer.echo(f"chotdon: error: {exc}", err=True)
         raise typer.Exit(1) from None

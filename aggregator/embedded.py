@@ -48,6 +48,19 @@ class EmbeddedServices:
             ) from exc
         return self._pg.get_uri(), f"unix://{self._redis.socket_file}"
 
+    def restart_postgres(self) -> None:
+        """Stop and start the embedded Postgres (`pg_ctl restart -m fast`): every connection is
+        cut and new ones are refused until it is back. The chaos run's Postgres fault, where the
+        server is ours to restart. Blocking: call it from a thread."""
+        if self._pg is None:
+            raise ServiceUnavailableError("the embedded Postgres is not running")
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+        pg = self._pg
+        args = ["-w", "-m", "fast", "-t", "60", "-l", str(pg.log), "restart"]
+        pg_ctl(args, pgdata=pg.pgdata, user=pg.system_user, timeout=90)
+        pg.ensure_postgres_running()  # the new postmaster's pid, so that stop() stops this one
+
     def stop(self) -> None:
         """Stop what this object started. Safe to call twice."""
         if self._redis is not None:

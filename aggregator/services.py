@@ -28,18 +28,29 @@ def _local_app_secret(data_dir: Path) -> SecretStr:
 @contextlib.contextmanager
 def resolved_services(settings: Settings) -> Iterator[Settings]:
     """Yield settings whose URLs point at real services, starting embedded ones where unset."""
+    with services_and_embedded(settings) as (resolved, _):
+        yield resolved
+
+
+@contextlib.contextmanager
+def services_and_embedded(
+    settings: Settings,
+) -> Iterator[tuple[Settings, EmbeddedServices | None]]:
+    """As resolved_services, and the embedded servers when this process started them (the
+    chaos run restarts that Postgres; a server from DATABASE_URL is not ours to restart)."""
     if not settings.uses_embedded_services:
-        yield settings
+        yield settings, None
         return
     embedded = EmbeddedServices(settings.data_dir)
     database_url, redis_url = embedded.start()
     try:
-        yield settings.model_copy(
+        resolved = settings.model_copy(
             update={
                 "database_url": settings.database_url or database_url,
                 "redis_url": settings.redis_url or redis_url,
                 "app_secret": settings.app_secret or _local_app_secret(settings.data_dir),
             }
         )
+        yield resolved, embedded if settings.database_url is None else None
     finally:
         embedded.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -19,12 +20,14 @@ log = structlog.get_logger()
 WEB_DOWN_S = 1.0
 BUSY_WAIT_S = 5.0
 STALL_WAIT_S = 90.0
-# Every connection to the run's own database, ours included: other databases on a shared server
-# are not touched. (Restarting the server itself is not ours to do on a shared machine.)
+# Where the run started the (embedded) Postgres itself, the Postgres fault restarts the server.
+# On a server from DATABASE_URL, which may be shared, it drops every connection to the run's own
+# database instead, ours included: other databases are not touched.
 TERMINATE_ALL = (
     "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
 )
+RESTART_POSTGRES = "restart_postgres"  # how a Postgres fault is counted when it restarted it
 PENDING = "SELECT count(*) FROM comments WHERE status = 'pending'"
 
 
@@ -35,6 +38,7 @@ class Injector:
     database_url: str
     redis_url: str
     courier_timeout_s: float
+    restart_postgres: Callable[[], None] | None = None  # blocking; None: not ours to restart
     injected: Counter[str] = field(default_factory=Counter)
     connections_dropped: int = 0
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -52,6 +56,10 @@ class Injector:
                 await client.flushdb()
             finally:
                 await client.aclose()
+        elif fault is Fault.DROP_POSTGRES and self.restart_postgres is not None:
+            await asyncio.to_thread(self.restart_postgres)
+            self.injected[RESTART_POSTGRES] += 1
+            return
         elif fault is Fault.DROP_POSTGRES:
             async with connection(self.database_url) as conn:
                 self.connections_dropped += int(await conn.fetchval(TERMINATE_ALL))

@@ -9,7 +9,7 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,10 @@ def _child_settings(config: ChaosConfig) -> dict[str, str]:
     }
 
 
-async def run_chaos(settings: Settings, config: ChaosConfig) -> dict[str, Any]:
+async def run_chaos(
+    settings: Settings, config: ChaosConfig, restart_postgres: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """The whole run; `restart_postgres` (blocking) when the server is this process's own."""
     assert settings.database_url is not None and settings.redis_url is not None
     async with (
         chaos_database(settings.database_url, config.keep_database) as url,
@@ -99,7 +102,7 @@ async def run_chaos(settings: Settings, config: ChaosConfig) -> dict[str, Any]:
             lives = await seed(pool, run, sims, config.lives, max(10, config.buyers_per_live // 3))
             await fleet.start()
             await wait_for_heartbeat(pool, arq)
-            result = await _play(run, config, pool, arq, sims, fleet, lives)
+            result = await _play(run, config, pool, arq, sims, fleet, lives, restart_postgres)
         finally:
             await fleet.stop()
             await arq.aclose()
@@ -112,7 +115,7 @@ async def run_chaos(settings: Settings, config: ChaosConfig) -> dict[str, Any]:
 
 async def _play(
     run: Settings, config: ChaosConfig, pool: asyncpg.Pool, arq: ArqRedis, sims: Simulators,
-    fleet: Fleet, lives: list[Live],
+    fleet: Fleet, lives: list[Live], restart_postgres: Callable[[], None] | None,
 ) -> dict[str, Any]:  # fmt: skip
     assert run.database_url is not None and run.redis_url is not None
     sessions = [live.session_id for live in lives]
@@ -121,7 +124,8 @@ async def _play(
     steps = {"confirm": staff.confirm, "pack": staff.pack, "finish": staff.finish_packing,
              "couriers": couriers.dispatch}  # fmt: skip
     helpers = [asyncio.create_task(keep_going(name, step)) for name, step in steps.items()]
-    injector = Injector(fleet, sims, run.database_url, run.redis_url, COURIER_TIMEOUT_S)
+    injector = Injector(fleet, sims, run.database_url, run.redis_url, COURIER_TIMEOUT_S,
+                        restart_postgres)  # fmt: skip
     tally, started = Tally(), time.monotonic()
     timings: dict[str, Any] = {}
     try:

@@ -3,10 +3,12 @@ Zalo send their comments, and the database shows nothing lost or doubled."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
-from tests.support.processes import cli_env, run_cli
+from tests.support.processes import cli_env, processes_using, run_cli
 
 KINDS = {"kill_worker", "kill_web", "flush_redis", "drop_postgres", "courier_timeout"}
 
@@ -29,3 +31,24 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     assert set(figures["consistency"].values()) == {0} and figures["unfinished"] == {}
     assert figures["delivered"] > 0 and figures["returned"] > 0
     assert figures["shipments"] == figures["courier_parcels"] > 0
+
+
+@pytest.mark.timeout(600)
+def test_on_the_embedded_servers_the_postgres_fault_restarts_the_server(tmp_path: Path) -> None:
+    """Without DATABASE_URL the run owns its Postgres: the fault is a real restart (every
+    connection cut, new ones refused until it is back), and nothing is lost or doubled."""
+    data_dir = tmp_path / "data"
+    env = cli_env(CHOTDON_DATA_DIR=str(data_dir))
+    done = run_cli(
+        "chaos", "--comments", "400", "--lives", "3", "--rounds", "1", "--settle-timeout", "240",
+        "--json", env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = orjson.loads(done.stdout)
+    restarted = KINDS - {"drop_postgres"} | {"restart_postgres"}
+    assert figures["faults_injected"] == dict.fromkeys(restarted, 1)
+    assert figures["connections_dropped"] == 0  # restarted, not terminated
+    assert figures["comments_sent"] == figures["comments_stored"] == 400
+    assert figures["lost"] == figures["duplicate_orders"] == figures["duplicate_shipments"] == 0
+    assert figures["duplicate_messages"] == 0 and figures["unfinished"] == {}
+    assert not processes_using(str(data_dir)), "the restarted Postgres outlived the run"
