@@ -7,6 +7,7 @@ product already has) and writes in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Mapping
@@ -19,17 +20,17 @@ import structlog
 from aggregator.core.catalogue import (
     FIELDS,
     LABELS,
-    MAX_PHOTO_BYTES,
     AliasOwners,
     ProductInput,
     product_from_fields,
-    sniff_image,
 )
 from aggregator.db import Connection
 from aggregator.errors import BadInputError
 from aggregator.ingest.csv_import import BadRow
+from aggregator.staff.photos import PHOTO_UPLOAD_MAX_BYTES, PhotoError, fit_photo
 from schema.queries import query
 
+PHOTO_TOO_LARGE = f"Ảnh lớn quá {PHOTO_UPLOAD_MAX_BYTES // (1024 * 1024)} MB. Hãy chọn ảnh nhỏ hơn."
 log = structlog.get_logger()
 MAX_IMPORT_ROWS = 2000
 EXAMPLE_ROW = (
@@ -116,17 +117,20 @@ async def save_product(
 
 
 async def save_photo(pool: asyncpg.Pool, tenant_id: int, product_id: int, data: bytes) -> bool:
-    """Store the photo (False: no such product here). The type comes from the bytes."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise SetupFormError({"photo": "Ảnh lớn quá 800 KB. Hãy chọn ảnh nhỏ hơn."})
-    content_type = sniff_image(data)
-    if content_type is None:
-        raise SetupFormError({"photo": "Chỉ nhận ảnh JPEG, PNG hoặc WebP."})
+    """Store the photo as the pages need it (False: no such product here): decoded, upright,
+    shrunk and re-encoded in a thread (aggregator.staff.photos), whatever the phone sent."""
+    if len(data) > PHOTO_UPLOAD_MAX_BYTES:
+        raise SetupFormError({"photo": PHOTO_TOO_LARGE})
+    try:
+        fitted = await asyncio.to_thread(fit_photo, data)
+    except PhotoError as exc:
+        raise SetupFormError({"photo": str(exc)}) from None
     saved = await pool.fetchval(
-        query("setup_save_photo"), tenant_id, product_id, content_type, data
+        query("setup_save_photo"), tenant_id, product_id, fitted.content_type, fitted.data
     )
     if saved is not None:
-        log.info("catalog.photo_saved", product_id=product_id, size=len(data))
+        log.info("catalog.photo_saved", product_id=product_id, uploaded=len(data),
+                 stored=len(fitted.data), width=fitted.width, height=fitted.height)  # fmt: skip
     return saved is not None
 
 

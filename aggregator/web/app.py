@@ -30,6 +30,7 @@ from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.middleware import back_pressure, body_limit, map_errors, observe
 from aggregator.web.payments import setup as setup_payment_webhook
+from aggregator.web.staff_catalogue import LARGER_BODIES
 from aggregator.web.staff_pages import setup as setup_staff_pages
 
 WEB_DIR = Path(__file__).parent
@@ -79,7 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             observe,
-            body_limit(settings.max_body_bytes),
+            body_limit(settings.max_body_bytes, LARGER_BODIES),
             back_pressure(settings.max_inflight_deliveries),
             map_errors,
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 
 import structlog
 from aiohttp import web
@@ -52,20 +53,32 @@ async def map_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return web.json_response({"error": str(exc)}, status=exc.http_status)
 
 
-def body_limit(max_bytes: int) -> Middleware:
-    """Refuse a declared body over the limit before any handler runs (reads enforce the rest)."""
+def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middleware:
+    """Refuse a declared body over the limit before any handler runs (reads enforce the rest).
+    `larger`: route names allowed a bigger body (a product photo from a phone)."""
+    overrides = dict(larger or {})
 
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > max_bytes:
+        allowed = overrides.get(request.match_info.route.name or "", max_bytes)
+        if request.content_length is not None and request.content_length > allowed:
             log.warning("http.body_too_large", path=request.path, size=request.content_length)
-            await _record_oversized(request, max_bytes)
+            await _record_oversized(request, allowed)
+            text = None if delivery_source(request.path) else _too_large_text(allowed)
             raise web.HTTPRequestEntityTooLarge(
-                max_size=max_bytes, actual_size=request.content_length
+                max_size=allowed, actual_size=request.content_length, text=text
             )
         return await handler(request)
 
     return limit
+
+
+def _too_large_text(allowed: int) -> str:
+    """For a person at a form (a photo, a CSV): what happened, in their language."""
+    size = (
+        f"{allowed / (1024 * 1024):.0f} MB" if allowed >= 1024 * 1024 else f"{allowed // 1024} KB"
+    )
+    return f"Tệp gửi lên lớn quá (tối đa {size}). Hãy quay lại và chọn tệp nhỏ hơn."
 
 
 # Deliveries from platforms and couriers are recorded even when refused for their size.

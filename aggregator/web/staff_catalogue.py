@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from aggregator.core.catalogue import FIELDS, MAX_PHOTO_BYTES
+from aggregator.core.catalogue import FIELDS
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
@@ -26,6 +26,7 @@ from aggregator.staff.catalogue import (
     save_photo,
     save_product,
 )
+from aggregator.staff.photos import PHOTO_FORM_MAX_BYTES, PHOTO_SIDE_PX, PHOTO_UPLOAD_MAX_BYTES
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -73,7 +74,8 @@ def _product_form(
 ) -> web.Response:
     context = _context(
         staff, values=values, product=product, errors=errors or {},
-        notice=NOTICES.get(request.query.get("done", ""), ""), max_photo_kb=MAX_PHOTO_BYTES // 1024,
+        notice=NOTICES.get(request.query.get("done", ""), ""),
+        max_photo_mb=PHOTO_UPLOAD_MAX_BYTES // (1024 * 1024), photo_side_px=PHOTO_SIDE_PX,
     )  # fmt: skip
     return render(request, "staff_product_form.html", context, status=status)
 
@@ -115,14 +117,16 @@ async def update_product(request: web.Request, staff: StaffUser) -> web.StreamRe
     raise web.HTTPSeeOther(location=f"/san-pham/{product_id}?done=saved")
 
 
-@staff_page(Area.SETUP)
+@staff_page(Area.SETUP, max_body=PHOTO_FORM_MAX_BYTES)
 async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     pool, product_id = request.app[STAFF_PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
-    upload = (await request.post()).get("photo")
-    data = upload.file.read(MAX_PHOTO_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    upload = (await request.post()).get("photo")  # read up to PHOTO_FORM_MAX_BYTES (see setup)
+    data = (
+        upload.file.read(PHOTO_UPLOAD_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
+    )
     try:
         if not data:
             raise SetupFormError({"photo": "Hãy chọn một tệp ảnh."})
@@ -198,6 +202,11 @@ async def import_post(request: web.Request, staff: StaffUser) -> web.StreamRespo
     return _import_page(request, staff, status, preview=preview, text=text)
 
 
+PHOTO_POST_ROUTE = "setup_product_photo_post"
+# Routes whose body may pass the app-wide limit (app.py hands this to the body_limit middleware).
+LARGER_BODIES = {PHOTO_POST_ROUTE: PHOTO_FORM_MAX_BYTES}
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/san-pham", products, name="setup_products")
     app.router.add_get("/san-pham/moi", new_product, name="setup_product_new")
@@ -207,5 +216,5 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/san-pham/nhap", import_post, name="setup_product_import_post")
     app.router.add_get("/san-pham/{id}", edit_product, name="setup_product")
     app.router.add_post("/san-pham/{id}", update_product, name="setup_product_update")
-    app.router.add_post("/san-pham/{id}/anh", upload_photo, name="setup_product_photo_post")
+    app.router.add_post("/san-pham/{id}/anh", upload_photo, name=PHOTO_POST_ROUTE)
     app.router.add_get("/san-pham/{id}/anh", photo, name="setup_product_photo")

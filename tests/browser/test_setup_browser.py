@@ -1,19 +1,19 @@
 """The director's catalogue and live setup in a real browser (Debian chromium) at 360 × 740.
 
 A director adds a product (with a bad price first, to see the Vietnamese message), uploads its
-photo, then starts a live showing it with stock and a free-shipping promotion. Screenshots of
-each step go to test-artifacts/ (gitignored).
+photo (as heavy as a phone's, shrunk on the way), then starts a live showing it with stock and a
+free-shipping promotion. Screenshots of each step go to test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestServer
+from PIL import Image
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
@@ -23,20 +23,11 @@ from tests.support.factories import seed_shop
 from tests.support.staff import add_staff
 
 
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A real one-colour PNG, made with the standard library, for the upload."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )  # fmt: skip
+def _phone_photo(width: int, height: int) -> bytes:
+    """A photo as heavy as a phone's (noise does not compress), several MB of JPEG."""
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 60).convert("RGB").save(out, "JPEG", quality=95)
+    return out.getvalue()
 
 
 async def _submit(page: Any, selector: str) -> None:
@@ -49,8 +40,8 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
 ) -> None:
     shop = await seed_shop(db)
     _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
-    photo = tmp_path / "vai-thieu.png"
-    photo.write_bytes(_png(96, 64, (214, 60, 72)))
+    photo = tmp_path / "vai-thieu.jpg"
+    photo.write_bytes(_phone_photo(3000, 2000))
     server = TestServer(create_app(settings))
     await server.start_server()
     try:
@@ -78,7 +69,7 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
         await page.set_input_files("#photo", str(photo))
         await _submit(page, "#save-photo")
         assert "Đã lưu ảnh sản phẩm." in await page.inner_text("#notice")
-        assert await page.evaluate("document.querySelector('.product-photo').naturalWidth") == 96
+        assert await page.evaluate("document.querySelector('.product-photo').naturalWidth") == 1200
         await fits_the_phone(page)
         await shot(page, "setup-3-product-saved")
         await _submit(page, "text=Sản phẩm")

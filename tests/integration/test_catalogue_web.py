@@ -3,12 +3,15 @@ CSV import with a preview, and the guards (CSRF, roles, another cooperative's pr
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
@@ -78,6 +81,12 @@ async def test_bad_fields_come_back_in_vietnamese_and_escaped(
     assert after == before
 
 
+async def _post_photo(client: Client, csrf: str, product_id: int, data: bytes) -> Any:
+    form = FormData({"csrf": csrf})
+    form.add_field("photo", data, filename="../../etc/passwd", content_type="text/plain")
+    return await client.post(f"/san-pham/{product_id}/anh", data=form)
+
+
 async def test_photos_are_checked_stored_and_served_with_their_type(
     client: Client, db: asyncpg.Connection
 ) -> None:
@@ -85,20 +94,73 @@ async def test_photos_are_checked_stored_and_served_with_their_type(
     product_id = await db.fetchval(
         "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
     )
-    fake = FormData({"csrf": csrf})
-    fake.add_field("photo", b"<svg onload=alert(1)>", filename="a.png", content_type="image/png")
-    answer = await client.post(f"/san-pham/{product_id}/anh", data=fake)
-    assert answer.status == 400 and "Chỉ nhận ảnh JPEG, PNG hoặc WebP." in await answer.text()
-    big = FormData({"csrf": csrf})
-    big.add_field("photo", PNG + b"\x00" * 900_000, filename="big.png", content_type="image/png")
-    answer = await client.post(f"/san-pham/{product_id}/anh", data=big)
-    assert answer.status == 400 and "Ảnh lớn quá 800 KB" in await answer.text()
-    good = FormData({"csrf": csrf})
-    good.add_field("photo", PNG, filename="../../etc/passwd", content_type="text/plain")
-    assert (await client.post(f"/san-pham/{product_id}/anh", data=good)).status == 200
+    fake = await _post_photo(client, csrf, product_id, b"<svg onload=alert(1)>")
+    assert fake.status == 400 and "Chỉ nhận ảnh JPEG, PNG hoặc WebP." in await fake.text()
+    cut = await _post_photo(client, csrf, product_id, _jpeg(800, 600)[:3000])
+    assert cut.status == 400 and "Không đọc được ảnh này" in await cut.text()
+    bomb = await _post_photo(client, csrf, product_id, _png(10_000, 10_000))  # 100 MP, 100 KB
+    assert bomb.status == 400 and "quá nhiều điểm ảnh" in await bomb.text()
+    assert await db.fetchval("SELECT count(*) FROM product_photos") == 0
+
+    logo = await _post_photo(client, csrf, product_id, _png(300, 200, transparent=True))
+    assert logo.status == 200
     served = await client.get(f"/san-pham/{product_id}/anh")
-    assert served.status == 200 and served.content_type == "image/png"
-    assert await served.read() == PNG and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.status == 200 and served.content_type == "image/webp"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert Image.open(io.BytesIO(await served.read())).size == (300, 200)  # never enlarged
+
+
+async def test_a_phone_photo_is_taken_upright_small_and_without_its_metadata(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    """A 12-megapixel photo of several MB, held sideways (EXIF orientation 6) and carrying GPS
+    metadata, as a phone sends it: stored upright, 1200 px at most, a JPEG without EXIF."""
+    tenant_id, csrf = await _director(client, db)
+    product_id = await db.fetchval(
+        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
+    )
+    taken = _jpeg(4000, 3000, orientation=6)
+    assert len(taken) > 1_048_576  # more than the app-wide body limit
+    assert (await _post_photo(client, csrf, product_id, taken)).status == 200
+    served = await (await client.get(f"/san-pham/{product_id}/anh")).read()
+    image = Image.open(io.BytesIO(served))
+    assert (image.format, image.size) == ("JPEG", (900, 1200))  # turned upright, then shrunk
+    assert not image.getexif() and len(served) < 800 * 1024
+
+
+async def test_a_photo_over_the_upload_limit_is_refused_in_vietnamese(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    tenant_id, csrf = await _director(client, db)
+    product_id = await db.fetchval(
+        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
+    )
+    huge = await _post_photo(client, csrf, product_id, _jpeg(64, 64) + b"\x00" * 21 * 1024 * 1024)
+    assert huge.status == 413 and "Tệp gửi lên lớn quá (tối đa 20 MB)" in await huge.text()
+    other = await client.post("/san-pham/nhap", data=b"x" * 2 * 1024 * 1024)  # other forms: 1 MB
+    assert other.status == 413 and "tối đa 1 MB" in await other.text()
+    assert await db.fetchval("SELECT count(*) FROM product_photos") == 0
+
+
+def _jpeg(width: int, height: int, orientation: int | None = None) -> bytes:
+    """Noise, so the JPEG is as heavy as a real photo; with EXIF orientation and GPS if asked."""
+    image = Image.effect_noise((width, height), 80).convert("RGB")
+    out = io.BytesIO()
+    if orientation is None:
+        image.save(out, "JPEG", quality=95)
+        return out.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 30.0)}  # GPS: where the farm is
+    image.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def _png(width: int, height: int, transparent: bool = False) -> bytes:
+    image = Image.new("RGBA" if transparent else "RGB", (width, height), (200, 30, 40))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 CSV = (
