@@ -21,6 +21,7 @@ class SessionInfo:
     tenant_id: int
     channel_id: int
     hold_mode: HoldMode
+    status: str  # scheduled, live or ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,9 @@ async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
     row = await conn.fetchrow(query("lock_session_for_merge"), session_id)
     if row is None or row["id"] is None:
         return None
-    return SessionInfo(row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]))
+    return SessionInfo(
+        row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]), row["status"]
+    )
 
 
 async def load_pending(conn: Connection, session_id: int, limit: int) -> list[PendingComment]:

@@ -11,12 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
+from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.core.keywords import format_keywords
 from aggregator.core.money import format_vnd
 from aggregator.core.promotion import PromotionError, promotion_from_form, promotion_of
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.catalogue import SetupFormError, list_products
+from aggregator.staff.live_stock import LiveNotFoundError, change_live_stock, parse_stock_form
 from aggregator.staff.lives import (
     PLATFORM_TEXT,
     ChannelForm,
@@ -27,7 +29,7 @@ from aggregator.staff.lives import (
     start_live,
     stop_live,
 )
-from aggregator.web.keys import PG_POOL, SETTINGS, STAFF_PG_POOL
+from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from schema.queries import query
@@ -38,6 +40,7 @@ NOTICES = {
     "started": "Buổi live đã bắt đầu.",
     "stopped": "Buổi live đã kết thúc.",
     "promotion": "Đã cập nhật khuyến mãi.",
+    "stock": "Đã cập nhật số lượng.",
 }
 PROMOTION_KINDS = {
     "": "Không có",
@@ -192,6 +195,25 @@ async def change_promotion(request: web.Request, staff: StaffUser) -> web.Stream
 
 
 @staff_page(Area.SETUP)
+async def change_stock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    """Mid-live restock (or a correction): more stock goes to the waitlist first, and those
+    buyers are told, as after any change to their order."""
+    live_id, form = path_id(request), await request.post()
+    try:
+        wanted = parse_stock_form([str(k) for k in form.getall("key", [])],
+                                  [str(q) for q in form.getall("qty", [])])  # fmt: skip
+        done = await change_live_stock(request.app[STAFF_PG_POOL], staff.tenant_id, live_id, wanted)
+    except LiveNotFoundError:
+        raise web.HTTPNotFound() from None
+    except SetupFormError as exc:
+        return await _live_page(request, staff, live_id, 400, exc.errors["stock"])
+    if done.promoted_orders:
+        delay = request.app[SETTINGS].buyer_message_delay_s
+        await enqueue_order_messages(request.app[ARQ_POOL], done.promoted_orders, delay)
+    raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=stock")
+
+
+@staff_page(Area.SETUP)
 async def stop(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     live_id = path_id(request)
     pool = request.app[STAFF_PG_POOL]
@@ -208,4 +230,5 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/phien-live/bat-dau", start, name="setup_start_live")
     app.router.add_get("/phien-live/{id}", live_page, name="setup_live")
     app.router.add_post("/phien-live/{id}/khuyen-mai", change_promotion, name="setup_promotion")
+    app.router.add_post("/phien-live/{id}/ton-kho", change_stock, name="setup_live_stock")
     app.router.add_post("/phien-live/{id}/ket-thuc", stop, name="setup_stop_live")

@@ -88,7 +88,8 @@ JOIN channels c ON c.id = s.channel_id
 WHERE s.tenant_id = $1 AND s.id = $2;
 
 -- name: setup_live_stock
-SELECT p.code, p.name, st.variant, st.quantity, st.reserved, coalesce(st.price_vnd, p.price_vnd) AS price_vnd
+SELECT st.product_id, p.code, p.name, st.variant, st.quantity, st.reserved,
+       coalesce(st.price_vnd, p.price_vnd) AS price_vnd
 FROM session_stock st
 JOIN products p ON p.id = st.product_id
 WHERE st.tenant_id = $1 AND st.session_id = $2

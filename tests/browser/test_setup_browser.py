@@ -2,7 +2,8 @@
 
 A director adds a product (with a bad price first, to see the Vietnamese message), uploads its
 photo (as heavy as a phone's, shrunk on the way), then starts a live showing it with stock and a
-free-shipping promotion. Screenshots of each step go to test-artifacts/ (gitignored).
+free-shipping promotion, and raises its stock mid-live. Screenshots of each step go to
+test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
@@ -86,11 +87,15 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
         await shot(page, "setup-4-start-form")
         await _submit(page, "#start-live")
         assert "Buổi live đã bắt đầu." in await page.inner_text("#notice")
-        stock = await page.inner_text("#stock")
-        assert "Vải thiều Thanh Hà loại 1" in stock and "40 / 40" in stock
+        assert "Vải thiều Thanh Hà loại 1" in await page.inner_text("#stock")
+        assert await page.input_value("#stock-V01") == "40"
         assert "Miễn phí giao hàng cho đơn từ 2 sản phẩm" in await page.inner_text("#promotion")
         await fits_the_phone(page)
         await shot(page, "setup-5-live-started")
+        await page.fill("#stock-V01", "60")  # more boxes arrived during the live
+        await _submit(page, "#save-stock")
+        assert "Đã cập nhật số lượng." in await page.inner_text("#notice")
+        assert await page.input_value("#stock-V01") == "60"
     finally:
         await server.close()
     live = await db.fetchrow(
