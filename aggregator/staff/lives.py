@@ -86,6 +86,23 @@ async def connect(pool: asyncpg.Pool, settings: Settings, tenant_id: int, form: 
     )
 
 
+async def disable_channel(
+    pool: asyncpg.Pool, tenant_id: int, channel_id: int, staff_name: str
+) -> bool:
+    """Disconnect a channel and erase its credentials (False: not this cooperative's). Refused
+    while a live is on air on it: end the live first, so no buyer is left without answers."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(query("setup_lock_channel"), tenant_id, channel_id)
+        if row is None:
+            return False
+        if row["live"]:
+            raise SetupFormError({"channel": "Kênh đang có buổi live: hãy kết thúc live trước."})
+        reason = f"Ngắt kết nối bởi {staff_name[:80]}"
+        await conn.execute(query("setup_disable_channel"), tenant_id, channel_id, reason)
+    log.info("live_setup.channel_disabled", channel_id=channel_id)
+    return True
+
+
 async def save_template(pool: asyncpg.Pool, tenant_id: int, name: str, text: str) -> int:
     name = name.strip()
     errors: dict[str, str] = {}

@@ -24,6 +24,7 @@ from aggregator.staff.lives import (
     ChannelForm,
     LiveForm,
     connect,
+    disable_channel,
     save_template,
     set_promotion,
     start_live,
@@ -41,6 +42,7 @@ NOTICES = {
     "stopped": "Buổi live đã kết thúc.",
     "promotion": "Đã cập nhật khuyến mãi.",
     "stock": "Đã cập nhật số lượng.",
+    "channel_off": "Đã ngắt kết nối kênh và xóa mã truy cập đã lưu.",
 }
 PROMOTION_KINDS = {
     "": "Không có",
@@ -103,6 +105,18 @@ async def connect_channel(request: web.Request, staff: StaffUser) -> web.StreamR
         text.pop("secret", None)  # never echoed back
         return await _page(request, staff, 400, exc.errors, text)
     raise web.HTTPSeeOther(location="/phien-live?done=channel")
+
+
+@staff_page(Area.SETUP)
+async def disconnect_channel(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    pool, channel_id = request.app[STAFF_PG_POOL], path_id(request)
+    try:
+        found = await disable_channel(pool, staff.tenant_id, channel_id, staff.display_name)
+    except SetupFormError as exc:
+        return await _page(request, staff, 400, exc.errors)
+    if not found:
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther(location="/phien-live?done=channel_off")
 
 
 @staff_page(Area.SETUP)
@@ -226,6 +240,7 @@ async def stop(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 def setup(app: web.Application) -> None:
     app.router.add_get("/phien-live", lives_page, name="setup_lives")
     app.router.add_post("/phien-live/kenh", connect_channel, name="setup_connect_channel")
+    app.router.add_post("/phien-live/kenh/{id}/ngat", disconnect_channel, name="setup_channel_off")
     app.router.add_post("/phien-live/mau-tu-khoa", save_keywords, name="setup_keyword_template")
     app.router.add_post("/phien-live/bat-dau", start, name="setup_start_live")
     app.router.add_get("/phien-live/{id}", live_page, name="setup_live")

@@ -134,3 +134,17 @@ SELECT id FROM orders
 WHERE tenant_id = $1 AND session_id = $2 AND status IN ('draft', 'awaiting_confirmation')
 ORDER BY id
 FOR UPDATE;
+
+-- name: setup_lock_channel
+-- $1 tenant, $2 channel. NULL for another cooperative's channel; live: a live is on air on it.
+SELECT c.id, c.name,
+       EXISTS (SELECT 1 FROM live_sessions s WHERE s.channel_id = c.id AND s.status = 'live') AS live
+FROM channels c WHERE c.tenant_id = $1 AND c.id = $2
+FOR UPDATE OF c;
+
+-- name: setup_disable_channel
+-- The director disconnects it: the stored token or secret is erased (a leaked or departed
+-- staff member's token is no longer held); connecting again with the same id reactivates it.
+UPDATE channels
+SET status = 'disabled', status_reason = $3, credentials_encrypted = NULL
+WHERE tenant_id = $1 AND id = $2;

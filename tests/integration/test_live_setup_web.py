@@ -88,6 +88,42 @@ async def test_a_channel_is_connected_sealed_and_never_echoed(
     )
 
 
+async def test_a_channel_is_disconnected_with_its_token_erased_and_can_come_back(
+    rig: Rig, db: asyncpg.Connection
+) -> None:
+    shop, csrf = await _director(rig, db)
+    form = {"csrf": csrf, "platform": "zalo", "external_id": "oa-9", "name": "Zalo HTX",
+            "secret": SECRET}  # fmt: skip
+    await rig.client.post("/phien-live/kenh", data=form)
+    zalo = await db.fetchval("SELECT id FROM channels WHERE external_id = 'oa-9'")
+    page = await (await rig.client.get("/phien-live")).text()
+    assert f'id="disconnect-{zalo}"' in page and f'name="channel" value="{zalo}"' in page
+    on_air = await rig.client.post(f"/phien-live/kenh/{shop.channel_id}/ngat", data={"csrf": csrf})
+    assert on_air.status == 400 and "hãy kết thúc live trước" in await on_air.text()
+    assert await db.fetchval("SELECT status FROM channels WHERE id = $1", shop.channel_id) == (
+        "active"
+    )
+    _, csrf_b = await _director(rig, db)  # another cooperative cannot
+    other = await rig.client.post(f"/phien-live/kenh/{zalo}/ngat", data={"csrf": csrf_b})
+    assert other.status == 404
+
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR, "giamdoc-hoa")
+    csrf = await log_in(rig.client, login)
+    off = await rig.client.post(f"/phien-live/kenh/{zalo}/ngat", data={"csrf": csrf})
+    assert off.status == 200 and "Đã ngắt kết nối kênh" in await off.text()
+    row = await db.fetchrow(
+        "SELECT status, status_reason, credentials_encrypted FROM channels WHERE id = $1", zalo
+    )
+    assert row["status"] == "disabled" and row["credentials_encrypted"] is None
+    assert row["status_reason"].startswith("Ngắt kết nối bởi")
+    page = await (await rig.client.get("/phien-live")).text()
+    assert f'id="disconnect-{zalo}"' not in page
+    assert f'name="channel" value="{zalo}"' not in page  # no new live can use it
+    back = await rig.client.post("/phien-live/kenh", data={**form, "csrf": csrf})
+    assert back.status == 200
+    assert await db.fetchval("SELECT status FROM channels WHERE id = $1", zalo) == "active"
+
+
 async def test_a_live_starts_with_stock_keywords_and_promotion_then_stops(
     rig: Rig, db: asyncpg.Connection
 ) -> None:
