@@ -81,6 +81,15 @@ async def test_bad_fields_come_back_in_vietnamese_and_escaped(
     assert after == before
 
 
+async def _director_and_a01(client: Client, db: asyncpg.Connection) -> tuple[str, int]:
+    """A signed-in director's CSRF token, and the id of their product A01."""
+    tenant_id, csrf = await _director(client, db)
+    product_id = await db.fetchval(
+        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
+    )
+    return csrf, int(product_id)
+
+
 async def _post_photo(client: Client, csrf: str, product_id: int, data: bytes) -> Any:
     form = FormData({"csrf": csrf})
     form.add_field("photo", data, filename="../../etc/passwd", content_type="text/plain")
@@ -90,10 +99,7 @@ async def _post_photo(client: Client, csrf: str, product_id: int, data: bytes) -
 async def test_photos_are_checked_stored_and_served_with_their_type(
     client: Client, db: asyncpg.Connection
 ) -> None:
-    tenant_id, csrf = await _director(client, db)
-    product_id = await db.fetchval(
-        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
-    )
+    csrf, product_id = await _director_and_a01(client, db)
     fake = await _post_photo(client, csrf, product_id, b"<svg onload=alert(1)>")
     assert fake.status == 400 and "Chỉ nhận ảnh JPEG, PNG hoặc WebP." in await fake.text()
     cut = await _post_photo(client, csrf, product_id, _jpeg(800, 600)[:3000])
@@ -115,10 +121,7 @@ async def test_a_phone_photo_is_taken_upright_small_and_without_its_metadata(
 ) -> None:
     """A 12-megapixel photo of several MB, held sideways (EXIF orientation 6) and carrying GPS
     metadata, as a phone sends it: stored upright, 1200 px at most, a JPEG without EXIF."""
-    tenant_id, csrf = await _director(client, db)
-    product_id = await db.fetchval(
-        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
-    )
+    csrf, product_id = await _director_and_a01(client, db)
     taken = _jpeg(4000, 3000, orientation=6)
     assert len(taken) > 1_048_576  # more than the app-wide body limit
     assert (await _post_photo(client, csrf, product_id, taken)).status == 200
@@ -131,10 +134,7 @@ async def test_a_phone_photo_is_taken_upright_small_and_without_its_metadata(
 async def test_a_photo_over_the_upload_limit_is_refused_in_vietnamese(
     client: Client, db: asyncpg.Connection
 ) -> None:
-    tenant_id, csrf = await _director(client, db)
-    product_id = await db.fetchval(
-        "SELECT id FROM products WHERE tenant_id = $1 AND code = 'A01'", tenant_id
-    )
+    csrf, product_id = await _director_and_a01(client, db)
     huge = await _post_photo(client, csrf, product_id, _jpeg(64, 64) + b"\x00" * 21 * 1024 * 1024)
     assert huge.status == 413 and "Tệp gửi lên lớn quá (tối đa 20 MB)" in await huge.text()
     other = await client.post("/san-pham/nhap", data=b"x" * 2 * 1024 * 1024)  # other forms: 1 MB
