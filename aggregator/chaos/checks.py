@@ -20,6 +20,11 @@ import asyncpg
 from aggregator.chaos.world import Simulators
 from schema.enums import Platform
 
+# What the run's own queries may meet while a fault is in progress: the server restarting or
+# its connections terminated (InternalClientError: killed in the middle of a statement).
+CONNECTION_LOST = (
+    OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+)  # fmt: skip
 UNFINISHED = """
 SELECT (SELECT count(*) FROM comments WHERE status = 'pending') AS pending_comments,
        (SELECT count(*) FROM orders WHERE status NOT IN
@@ -81,7 +86,7 @@ async def wait_until_settled(pool: asyncpg.Pool, timeout_s: float) -> dict[str, 
     while True:
         try:
             row = _as_dict(await pool.fetchrow(UNFINISHED))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except CONNECTION_LOST:
             row = {"unreadable": 1}
         if not any(row.values()) or time.monotonic() > deadline:
             return row

@@ -185,7 +185,7 @@ async def _play_live(
         try:
             await pool.execute(END_LIVE, live.session_id)
             return
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except checks.CONNECTION_LOST:
             await asyncio.sleep(0.5)
 
 
