@@ -1,5 +1,5 @@
 """The director's catalogue rules, pure: a product form (or a CSV row) checked field by field
-with Vietnamese messages, photo sniffing, and aliases that may not belong to two products.
+with Vietnamese messages, and aliases that may not belong to two products.
 
 The web form and the CSV import both go through `product_from_fields`, so a CSV row is refused
 for the same reasons, in the same words, as the form.
@@ -15,7 +15,6 @@ from schema.parsing import CODE_PATTERN
 
 MAX_PRICE_VND = 1_000_000_000
 MAX_WEIGHT_G = 100_000
-MAX_PHOTO_BYTES = 800 * 1024  # under the request body limit, with room for the form around it
 # Fields of the form and columns of the CSV, in the template's order.
 FIELDS = (
     "code", "name", "aliases", "variants", "price_vnd", "weight_g", "origin_name",
@@ -171,14 +170,3 @@ def alias_clashes(
 ) -> list[tuple[str, str]]:
     """(alias, other product's code) for each of `code`'s aliases another product already has."""
     return AliasOwners(owners).clashes(code, aliases)
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The content type of a JPEG, PNG or WebP from its first bytes; None for anything else."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from aggregator.core.catalogue import MAX_PHOTO_BYTES
-
 PHOTO_UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a phone's photo, as taken
 PHOTO_FORM_MAX_BYTES = PHOTO_UPLOAD_MAX_BYTES + 64 * 1024  # the photo and the form around it
 PHOTO_SIDE_PX = 1200
+MAX_PHOTO_BYTES = 800 * 1024  # what is stored: a few hundred KB at PHOTO_SIDE_PX
 MAX_PIXELS = 60_000_000  # above any phone camera; refuses decompression bombs before decoding
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 TOO_MANY_PIXELS = "Ảnh có quá nhiều điểm ảnh. Hãy chọn ảnh nhỏ hơn."
