@@ -46,6 +46,13 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
 
 
+# What a statement may meet when its connection goes away (the server restarting, its backends
+# terminated): retryable. InternalClientError is what asyncpg raises for a connection killed in
+# the middle of a statement; it is not a PostgresError, and a writer task that let it escape
+# would end and leave every later caller waiting for ever.
+CONNECTION_LOST = (
+    OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+)  # fmt: skip
 # What asyncpg raises when the server is away, refuses us, or the URL is wrong.
 _CONNECT_FAILURES = (
     OSError,

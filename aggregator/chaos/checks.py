@@ -18,13 +18,9 @@ from typing import Any
 import asyncpg
 
 from aggregator.chaos.world import Simulators
+from aggregator.db import CONNECTION_LOST
 from schema.enums import Platform
 
-# What the run's own queries may meet while a fault is in progress: the server restarting or
-# its connections terminated (InternalClientError: killed in the middle of a statement).
-CONNECTION_LOST = (
-    OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError,
-)  # fmt: skip
 UNFINISHED = """
 SELECT (SELECT count(*) FROM comments WHERE status = 'pending') AS pending_comments,
        (SELECT count(*) FROM orders WHERE status NOT IN

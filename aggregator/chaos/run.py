@@ -26,7 +26,7 @@ from aggregator.chaos.processes import Fleet
 from aggregator.chaos.senders import Sender, Tally, comments
 from aggregator.chaos.staff import Couriers, Staff, keep_going
 from aggregator.chaos.world import Live, Simulators, seed, simulators
-from aggregator.db import connection, create_pool
+from aggregator.db import CONNECTION_LOST, connection, create_pool
 from aggregator.queue import create_arq_pool
 from aggregator.settings import Settings
 from schema.enums import Platform
@@ -185,7 +185,7 @@ async def _play_live(
         try:
             await pool.execute(END_LIVE, live.session_id)
             return
-        except checks.CONNECTION_LOST:
+        except CONNECTION_LOST:
             await asyncio.sleep(0.5)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from aggregator.db import CONNECTION_LOST
 from schema.enums import DeliveryStatus
 from schema.queries import query
 
@@ -113,14 +114,7 @@ class DeliveryRecorder:
                 for pending, is_new in zip(batch, outcome, strict=True):
                     if not pending.done.done():
                         pending.done.set_result(is_new)
-            # InternalClientError: a connection killed mid-statement; uncaught it would end this
-            # writer and leave every later record() waiting for ever.
-            except (
-                OSError,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,
-                asyncpg.InternalClientError,
-            ) as exc:
+            except CONNECTION_LOST as exc:  # record() callers get it; the writer carries on
                 log.error("facebook.delivery_record_failed", size=len(batch), error=str(exc))
                 for pending in batch:
                     if not pending.done.done():

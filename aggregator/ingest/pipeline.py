@@ -22,6 +22,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.db import CONNECTION_LOST
 from aggregator.errors import ServiceUnavailableError
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
@@ -31,10 +32,6 @@ from schema.events import CommentEvent, PlatformOrderEvent
 
 log = structlog.get_logger()
 Event = CommentEvent | PlatformOrderEvent
-# What asyncpg raises when the server kills a connection in the middle of a statement
-# (pg_terminate_backend, a restart): not a PostgresError, but as retryable. Uncaught, it would end
-# the writer task and every later submit() would wait for ever.
-DROPPED = (asyncpg.InternalClientError,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +163,7 @@ class Ingestor:
             try:
                 await self._write(batch)
                 return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, *DROPPED) as exc:
+            except CONNECTION_LOST as exc:
                 log.warning("ingest.batch_retry", attempt=attempt, error=str(exc))
                 await asyncio.sleep(self.config.retry_delay_s * 2 ** (attempt - 1))
         # Still failing: the raw webhook deliveries and the pollers' cursors keep what was sent.
