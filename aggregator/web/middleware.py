@@ -55,7 +55,8 @@ async def map_errors(request: web.Request, handler: Handler) -> web.StreamRespon
 
 def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middleware:
     """Refuse a declared body over the limit before any handler runs (reads enforce the rest).
-    `larger`: route names allowed a bigger body (a product photo from a phone)."""
+    `larger`: route names allowed a bigger body (a product photo from a phone); their handlers
+    get a request that reads up to that size."""
     overrides = dict(larger or {})
 
     @web.middleware
@@ -68,6 +69,8 @@ def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middl
             raise web.HTTPRequestEntityTooLarge(
                 max_size=allowed, actual_size=request.content_length, text=text
             )
+        if allowed != max_bytes:
+            request = request.clone(client_max_size=allowed)
         return await handler(request)
 
     return limit
@@ -75,9 +78,8 @@ def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middl
 
 def _too_large_text(allowed: int) -> str:
     """For a person at a form (a photo, a CSV): what happened, in their language."""
-    size = (
-        f"{allowed / (1024 * 1024):.0f} MB" if allowed >= 1024 * 1024 else f"{allowed // 1024} KB"
-    )
+    mb = 1024 * 1024
+    size = f"{allowed // mb} MB" if allowed >= mb else f"{allowed // 1024} KB"
     return f"Tệp gửi lên lớn quá (tối đa {size}). Hãy quay lại và chọn tệp nhỏ hơn."
 
 

@@ -70,18 +70,12 @@ async def _csrf_ok(request: web.Request, staff: StaffUser) -> bool:
     return tokens_match(staff.csrf_token, given if isinstance(given, str) else "")
 
 
-def staff_page(
-    area: Area | None, *, max_body: int | None = None
-) -> Callable[[StaffHandler], Callable[..., Any]]:
-    """Guard a handler: logged in, role allowed for `area` (None: any role), CSRF on POST.
-    `max_body`: this form may be larger than the app's body limit (a phone's photo); the route
-    must also be named in the body_limit middleware's overrides."""
+def staff_page(area: Area | None) -> Callable[[StaffHandler], Callable[..., Any]]:
+    """Guard a handler: logged in, role allowed for `area` (None: any role), CSRF on POST."""
 
     def wrap(handler: StaffHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
-            if max_body is not None:
-                request = request.clone(client_max_size=max_body)
             token = request.cookies.get(SESSION_COOKIE, "")
             staff = await session_staff(request.app[PG_POOL], token)
             if staff is None:

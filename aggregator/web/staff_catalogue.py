@@ -117,13 +117,13 @@ async def update_product(request: web.Request, staff: StaffUser) -> web.StreamRe
     raise web.HTTPSeeOther(location=f"/san-pham/{product_id}?done=saved")
 
 
-@staff_page(Area.SETUP, max_body=PHOTO_FORM_MAX_BYTES)
+@staff_page(Area.SETUP)
 async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     pool, product_id = request.app[STAFF_PG_POOL], path_id(request)
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
-    upload = (await request.post()).get("photo")  # read up to PHOTO_FORM_MAX_BYTES (see setup)
+    upload = (await request.post()).get("photo")  # up to PHOTO_FORM_MAX_BYTES: LARGER_BODIES
     data = (
         upload.file.read(PHOTO_UPLOAD_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
     )
