@@ -52,21 +52,24 @@ async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis) -> int:
         by_order[item["order_id"]].append(item)
     gate = asyncio.Semaphore(NEWS_ORDERS_AT_ONCE)
 
-    async def one_order(items: list[asyncpg.Record]) -> int:
+    async def one_order(order_id: int, items: list[asyncpg.Record]) -> int:
         async with gate:
-            return sum([await _hand_over(pool, arq, item) for item in items])
+            buyer = await pool.fetchrow(query("order_for_message"), order_id)
+            if buyer is None:
+                return 0
+            for item in items:
+                await _hand_over(pool, arq, buyer, item)
+            return len(items)
 
-    return sum(await asyncio.gather(*(one_order(items) for items in by_order.values())))
+    return sum(await asyncio.gather(*(one_order(o, items) for o, items in by_order.items())))
 
 
-async def _hand_over(pool: asyncpg.Pool, arq: ArqRedis, item: asyncpg.Record) -> bool:
-    buyer = await pool.fetchrow(query("order_for_message"), item["order_id"])
-    if buyer is None:
-        return False
+async def _hand_over(
+    pool: asyncpg.Pool, arq: ArqRedis, buyer: asyncpg.Record, item: asyncpg.Record
+) -> None:
     message_id, channel_kind = await dispatch(
         pool, arq, buyer, Delivery(item["idempotency_key"], item["body"])
     )
     await pool.execute(query("mark_shipment_news_handed_over"), item["id"], message_id)
     log.info("shipment.news_sent", order_id=item["order_id"], kind=item["kind"],
              channel=channel_kind)  # fmt: skip
-    return True
