@@ -40,6 +40,7 @@ from schema.states import OrderStatus
 
 log = structlog.get_logger()
 SWEEP_BUCKET_S = 30
+SHIPMENT_JOB_PREFIX = "shipment:"  # then the order id, then a sweep's bucket if any
 IN_PROGRESS_PREFIX = in_progress_key_prefix.encode()
 
 
@@ -61,7 +62,7 @@ class Reserved:
 
 
 def shipment_job_id(order_id: int, suffix: str = "") -> str:
-    return f"shipment:{order_id}{suffix}"
+    return f"{SHIPMENT_JOB_PREFIX}{order_id}{suffix}"
 
 
 async def enqueue_shipments(arq: ArqRedis, order_ids: Sequence[int], suffix: str = "") -> int:
@@ -237,7 +238,7 @@ async def sweep_unshipped(
 async def _orders_with_a_waiting_job(arq: ArqRedis) -> set[int]:
     """Orders with a booking job in the queue that no worker has started (a started one may be
     on a worker that was killed: that order is re-enqueued, as before)."""
-    prefix = shipment_job_id(0).removesuffix("0").encode()
+    prefix = SHIPMENT_JOB_PREFIX.encode()
     queued = [m for m in await arq.zrange(arq.default_queue_name, 0, -1) if m.startswith(prefix)]
     if not queued:
         return set()
