@@ -56,18 +56,23 @@ class Injector:
                 await client.flushdb()
             finally:
                 await client.aclose()
-        elif fault is Fault.DROP_POSTGRES and self.restart_postgres is not None:
-            await asyncio.to_thread(self.restart_postgres)
-            self.injected[RESTART_POSTGRES] += 1
-            return
         elif fault is Fault.DROP_POSTGRES:
-            async with connection(self.database_url) as conn:
-                self.connections_dropped += int(await conn.fetchval(TERMINATE_ALL))
+            self.injected[await self._postgres_fault()] += 1
+            return
         else:
             task = asyncio.create_task(self._courier_stalls())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         self.injected[fault] += 1
+
+    async def _postgres_fault(self) -> str:
+        """Restart the server where it is ours, else drop the run's connections; what it did."""
+        if self.restart_postgres is not None:
+            await asyncio.to_thread(self.restart_postgres)
+            return RESTART_POSTGRES
+        async with connection(self.database_url) as conn:
+            self.connections_dropped += int(await conn.fetchval(TERMINATE_ALL))
+        return Fault.DROP_POSTGRES.value
 
     async def _wait_for_work(self) -> None:
         """Strike a worker while comments are waiting, so it dies in the middle of its batches."""
