@@ -8,7 +8,6 @@ goes to the waitlist first, head of each queue first, exactly as a cancelled ord
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -28,12 +27,6 @@ class LiveNotFoundError(LookupError):
     """No running live of this cooperative with that id."""
 
 
-@dataclass(frozen=True, slots=True)
-class StockChanged:
-    changed: int  # rows whose quantity changed
-    promoted_orders: list[int]  # orders whose waitlisted lines now hold stock
-
-
 def parse_stock_form(keys: list[str], quantities: list[str]) -> dict[StockKey, int]:
     """The live page's rows: `key` = "<product id>|<variant>" beside each `qty`, in order.
     A quantity that is not a whole number from 0 to MAX_STOCK is refused in Vietnamese."""
@@ -51,8 +44,9 @@ def parse_stock_form(keys: list[str], quantities: list[str]) -> dict[StockKey, i
 
 async def change_live_stock(
     pool: asyncpg.Pool, tenant_id: int, session_id: int, wanted: Mapping[StockKey, int]
-) -> StockChanged:
-    """Set the quantities; SetupFormError when one would fall below what buyers hold."""
+) -> list[int]:
+    """Set the quantities; returns the orders whose waitlisted lines now hold stock.
+    SetupFormError when one would fall below what buyers hold."""
     async with pool.acquire() as conn, conn.transaction():
         session = await lock_session(conn, session_id)
         if session is None or session.tenant_id != tenant_id or session.status == "ended":
@@ -62,7 +56,7 @@ async def change_live_stock(
         if any(q < levels[k].reserved for k, q in changes.items()):
             raise SetupFormError({"stock": BELOW_HELD})
         if not changes:
-            return StockChanged(0, [])
+            return []
         keys = sorted(changes)
         await conn.execute(
             query("set_live_stock"), session_id, [k[0] for k in keys], [k[1] for k in keys],
@@ -72,4 +66,4 @@ async def change_live_stock(
         promoted = sorted(set(await promote_waitlists(conn, session_id, raised)))
         await recompute_totals(conn, promoted)
     log.info("live.stock_changed", session_id=session_id, rows=len(keys), promoted=len(promoted))
-    return StockChanged(len(keys), promoted)
+    return promoted

@@ -216,14 +216,16 @@ async def change_stock(request: web.Request, staff: StaffUser) -> web.StreamResp
     try:
         wanted = parse_stock_form([str(k) for k in form.getall("key", [])],
                                   [str(q) for q in form.getall("qty", [])])  # fmt: skip
-        done = await change_live_stock(request.app[STAFF_PG_POOL], staff.tenant_id, live_id, wanted)
+        promoted = await change_live_stock(
+            request.app[STAFF_PG_POOL], staff.tenant_id, live_id, wanted
+        )
     except LiveNotFoundError:
         raise web.HTTPNotFound() from None
     except SetupFormError as exc:
         return await _live_page(request, staff, live_id, 400, exc.errors["stock"])
-    if done.promoted_orders:
+    if promoted:
         delay = request.app[SETTINGS].buyer_message_delay_s
-        await enqueue_order_messages(request.app[ARQ_POOL], done.promoted_orders, delay)
+        await enqueue_order_messages(request.app[ARQ_POOL], promoted, delay)
     raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=stock")
 
 

@@ -137,7 +137,7 @@ FOR UPDATE;
 
 -- name: setup_lock_channel
 -- $1 tenant, $2 channel. NULL for another cooperative's channel; live: a live is on air on it.
-SELECT c.id, c.name,
+SELECT c.id,
        EXISTS (SELECT 1 FROM live_sessions s WHERE s.channel_id = c.id AND s.status = 'live') AS live
 FROM channels c WHERE c.tenant_id = $1 AND c.id = $2
 FOR UPDATE OF c;
