@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from aggregator.cli import main
+from aggregator.cli.main import main
 
 main()

@@ -18,9 +18,9 @@ import redis.asyncio as aioredis
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator.db import connect, create_pool
-from aggregator.embedded import EmbeddedServices
-from aggregator.queue import create_arq_pool
+from aggregator.cli.embedded import EmbeddedServices
+from aggregator.runtime.db import connect, create_pool
+from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from tests.support.databases import (
     create_test_database,

@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from aggregator.db import create_pool
+from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 

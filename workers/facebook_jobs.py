@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp
 from arq import Retry
 
-from aggregator import jobs
-from aggregator.facebook.outbound import send_job_id
-from aggregator.facebook.sending import SendResult, send_outbound
-from aggregator.facebook.tokens import token_cipher
-from aggregator.ratelimit import acquire
+from aggregator.platforms.facebook.outbound import send_job_id
+from aggregator.platforms.facebook.sending import SendResult, send_outbound
+from aggregator.platforms.facebook.tokens import token_cipher
+from aggregator.runtime import jobs
+from aggregator.runtime.ratelimit import acquire
 from aggregator.settings import Settings
 from connectors.facebook.graph import GraphClient
 from schema.queries import query

@@ -9,9 +9,9 @@ import structlog
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.orders.merge import MergeConfig, merge_session
-from aggregator.orders.sweeper import sweep
 from aggregator.settings import Settings
 from workers.context import PG_POOL, SETTINGS
+from workers.sweeper import sweep
 
 log = structlog.get_logger()
 

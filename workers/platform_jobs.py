@@ -13,13 +13,12 @@ import aiohttp
 import structlog
 from arq import Retry
 
-from aggregator import jobs
-from aggregator.facebook.sending import SendResult
+from aggregator.channels.directory import cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.platform import apply_platform_orders
-from aggregator.platforms.channels import cipher
+from aggregator.platforms.facebook.sending import SendResult
 from aggregator.platforms.outbound import Senders, send_message
-from aggregator.platforms.tiktok_orders import (
+from aggregator.platforms.tiktok.orders import (
     Backoff,
     ShopAccess,
     disconnect,
@@ -29,6 +28,7 @@ from aggregator.platforms.tiktok_orders import (
     sync_shop,
     sync_window,
 )
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError, RateLimitedError, TokenError, TransportError
 from connectors.zalo.client import OAClient

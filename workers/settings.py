@@ -7,8 +7,8 @@ from typing import Any
 from arq import cron, func
 from arq.worker import Worker
 
-from aggregator import jobs
-from aggregator.queue import deserialize_job, redis_settings, serialize_job
+from aggregator.runtime import jobs
+from aggregator.runtime.queue import deserialize_job, redis_settings, serialize_job
 from aggregator.settings import Settings
 from workers import context
 from workers.confirmation_jobs import buyer_reply_job, send_order_message_job

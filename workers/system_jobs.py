@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from aggregator.privacy import purge_webhook_bodies
+from aggregator.orders.privacy import purge_webhook_bodies
 from schema.queries import query
 from workers.context import PG_POOL, SETTINGS, WORKER_NAME
 

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from aggregator.platforms.channels import cipher
+from aggregator.channels.directory import cipher
 from aggregator.platforms.token_refresh import Refresher, refresh_due
 from aggregator.settings import Settings
 from connectors.tiktok.auth import refresh_shop_token

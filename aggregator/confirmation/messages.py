@@ -22,17 +22,17 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator import jobs
+from aggregator.channels.directory import ChannelRef
 from aggregator.confirmation.links import order_link
 from aggregator.confirmation.summary import reminder_text, summary_text
 from aggregator.confirmation.view import EDITABLE, OrderPage, load_order_page
-from aggregator.facebook import outbound as facebook
-from aggregator.facebook.pages import PageRef
 from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
 from aggregator.platforms import outbound as platforms
-from aggregator.platforms.channels import ChannelRef
-from aggregator.platforms.zns import ZaloRecipient, ZaloRoute, queue_zalo_order_update
+from aggregator.platforms.facebook import outbound as facebook
+from aggregator.platforms.facebook.pages import PageRef
+from aggregator.platforms.zalo.zns import ZaloRecipient, ZaloRoute, queue_zalo_order_update
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.enums import Platform
 from schema.queries import query

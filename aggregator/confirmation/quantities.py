@@ -12,7 +12,6 @@ from typing import Any
 
 from aggregator.confirmation.errors import StockLimitError
 from aggregator.confirmation.view import OrderPage, PageLine
-from aggregator.db import Connection
 from aggregator.orders.state import EventRow, record_events
 from aggregator.orders.stock import (
     StockKey,
@@ -22,6 +21,7 @@ from aggregator.orders.stock import (
     promote_waitlists,
 )
 from aggregator.orders.totals import recompute_totals
+from aggregator.runtime.db import Connection
 from schema.enums import ItemStatus
 from schema.queries import query
 

@@ -3,7 +3,7 @@
 The sweeper claims due orders by stamping reminder_sent_at in the statement that picks them, so
 two sweepers never remind the same order and an order is reminded at most once; the message job
 (one reminder key per order) is enqueued after that commit. Expiry itself stays in
-aggregator/orders/sweeper.py.
+workers/sweeper.py.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.confirmation.addresses import divisions
 from aggregator.confirmation.errors import BuyerFacingError
 from aggregator.confirmation.forms import read_delivery
@@ -22,6 +21,7 @@ from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import OrderPage, load_order_page
 from aggregator.core.replies import ReplyReading, read_reply
 from aggregator.orders.state import EventRow, record_events
+from aggregator.runtime import jobs
 from schema.enums import PaymentMethod, Platform
 from schema.queries import query
 

@@ -19,11 +19,11 @@ from aggregator.confirmation.forms import Delivery
 from aggregator.confirmation.quantities import ACTOR, apply_quantities
 from aggregator.confirmation.view import OrderPage, PageLine, load_order_page
 from aggregator.core.stock import StockRequest, allocate
-from aggregator.db import Connection
 from aggregator.orders.loading import lock_session
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
 from aggregator.orders.totals import recompute_totals
+from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
 from schema.states import OrderStatus

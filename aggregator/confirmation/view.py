@@ -9,8 +9,8 @@ from typing import Any
 
 from aggregator.core.promotion import promotion_of
 from aggregator.core.vietqr import BankAccount
-from aggregator.db import Connection
-from aggregator.shipping.risk import order_risk
+from aggregator.orders.risk import order_risk
+from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus, PaymentMethod
 from schema.queries import query
 from schema.states import OrderStatus

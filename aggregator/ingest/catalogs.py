@@ -15,7 +15,7 @@ import orjson
 
 from aggregator.core.keywords import with_keywords
 from aggregator.core.parser.catalog import Catalog
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.parsing import CatalogProduct
 from schema.queries import query
 

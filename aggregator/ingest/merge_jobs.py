@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.ingest.buckets import enqueue_per_bucket
+from aggregator.runtime import jobs
 
 MERGE_BUCKET_S = 0.15
 

@@ -22,12 +22,12 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator.db import CONNECTION_LOST
 from aggregator.errors import ServiceUnavailableError
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
 from aggregator.ingest.store import store_batch
+from aggregator.runtime.db import CONNECTION_LOST
 from schema.events import CommentEvent, PlatformOrderEvent
 
 log = structlog.get_logger()

@@ -13,8 +13,8 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.ingest.buckets import enqueue_per_bucket
+from aggregator.runtime import jobs
 from schema.queries import query
 
 log = structlog.get_logger()

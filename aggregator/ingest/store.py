@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from aggregator.core.parser import parse_comment
-from aggregator.db import Connection
 from aggregator.ingest.catalogs import CatalogCache
+from aggregator.runtime.db import Connection
 from schema.events import CommentEvent, PlatformOrderEvent
 from schema.parsing import Intent, ParsedComment
 from schema.queries import query

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.queries import query
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from aggregator.core.lines import Increase, Line, Shrink
 from aggregator.core.merge import UNCLEAR_CODE
 from aggregator.core.stock import StockRequest, allocate
-from aggregator.db import Connection
 from aggregator.orders.loading import ProductRef, SessionInfo
 from aggregator.orders.state import EventRow, record_events
 from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
+from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aggregator.core.stock import StockRequest, allocate
-from aggregator.db import Connection
 from aggregator.errors import ConflictError, NotFoundError
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.orders.stock import (
@@ -26,6 +25,7 @@ from aggregator.orders.stock import (
     release_orders,
 )
 from aggregator.orders.totals import recompute_totals
+from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
 from schema.states import ALLOWED_FROM, OPEN_STATUSES, OrderStatus

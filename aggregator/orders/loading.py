@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aggregator.core.lines import Line
 from aggregator.core.merge import BuyerComment, repeat_key
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus
 from schema.parsing import ParsedComment
 from schema.queries import query

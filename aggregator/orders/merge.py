@@ -15,7 +15,6 @@ import structlog
 
 from aggregator.core.lines import Line, current_quantities, plan_changes
 from aggregator.core.merge import REPEAT_WINDOW, MergeResult, merge_comments
-from aggregator.db import Connection
 from aggregator.orders.buyers import (
     Identity,
     flag_orders_to_merge,
@@ -37,6 +36,7 @@ from aggregator.orders.loading import (
 from aggregator.orders.state import INITIAL_STATUS, EventRow, create_orders, transition
 from aggregator.orders.stock import promote_waitlists, release_orders
 from aggregator.orders.totals import recompute_totals
+from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
 from schema.queries import query
 from schema.states import OrderStatus

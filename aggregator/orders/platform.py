@@ -26,11 +26,11 @@ from aggregator.core.platform_orders import (
     tiktok_action,
     tiktok_delivery,
 )
-from aggregator.db import Connection
 from aggregator.orders.buyers import Identity, link_phones, resolve_identities
 from aggregator.orders.state import EventRow, create_orders, record_events, transition
 from aggregator.orders.stock import StockKey, adjust_reserved, lock_stock, release_orders
 from aggregator.orders.totals import recompute_totals
+from aggregator.runtime.db import Connection
 from schema.enums import ItemStatus, OrderSource
 from schema.events import PlatformOrderEvent, PlatformOrderItem
 from schema.queries import query

@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
 from schema.queries import query
 from schema.states import ALLOWED_FROM, OrderStatus

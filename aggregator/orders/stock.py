@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aggregator.core.stock import promotable
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.queries import query
 
 StockKey = tuple[int, str]  # (product id, variant or "")

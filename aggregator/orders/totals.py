@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aggregator.core.promotion import order_totals, promotion_of
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.queries import query
 
 

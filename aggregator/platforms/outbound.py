@@ -1,6 +1,6 @@
 """Customer-service messages to TikTok Shop buyers and Zalo OA followers, sent at most once.
 
-Same rules as Facebook's (aggregator/facebook/outbound.py, whose queries and outcome types this
+Same rules as Facebook's (platforms/facebook/outbound.py, whose queries and outcome types this
 reuses): the outbound_messages row comes first, keyed by an idempotency key, so asking twice makes
 one row; a job sends it and marks it sent, and a retried job finds 'sent' and stops. Rate limits
 and outages retry with backoff; a refused token disconnects the channel and fails the message.
@@ -15,9 +15,9 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator import jobs
-from aggregator.facebook.sending import SendOutcome, SendResult, backoff_s
-from aggregator.platforms.channels import ChannelRef, open_json
+from aggregator.channels.directory import ChannelRef, open_json
+from aggregator.platforms.facebook.sending import SendOutcome, SendResult, backoff_s
+from aggregator.runtime import jobs
 from connectors.errors import (
     CredentialsError,
     PlatformApiError,

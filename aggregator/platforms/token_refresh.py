@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from aggregator.platforms.channels import open_json, seal_json
+from aggregator.channels.directory import open_json, seal_json
 from connectors.errors import PlatformApiError, TokenError, TransportError
 from connectors.facebook.tokens import TokenCipher
 from connectors.tokens import TokenPair

@@ -16,7 +16,7 @@ from typing import Annotated
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from aggregator.db import Connection
+from aggregator.runtime.db import Connection
 from schema.enums import Platform
 from schema.events import MAX_COMMENT_CHARS
 from schema.queries import query

@@ -15,16 +15,16 @@ from typing import Any
 import asyncpg
 from arq.connections import ArqRedis
 
-from aggregator.db import Connection
 from aggregator.errors import BadInputError, NotFoundError
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.rehearsal.player import Target, into_ingestor, play
-from aggregator.rehearsal.progress import counts_by_platform, wait_until_merged
 from aggregator.rehearsal.recording import (
     Recording,
     load_recorded_session,
     load_recording_file,
 )
+from aggregator.runtime.db import Connection
+from aggregator.tools.demo.progress import counts_by_platform, wait_until_merged
 from schema.enums import HoldMode, Platform
 from schema.queries import query
 

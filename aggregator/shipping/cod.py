@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aggregator.core.cod import Reconciliation, ShippedCod, read_report, reconcile
-from aggregator.db import Connection, connection
 from aggregator.errors import BadInputError, ServiceUnavailableError
+from aggregator.runtime.db import Connection, connection
 from aggregator.settings import Settings
 from schema.enums import Courier
 from schema.queries import query

@@ -15,8 +15,8 @@ from enum import StrEnum
 import asyncpg
 import structlog
 
-from aggregator.db import Connection
 from aggregator.orders.state import transition
+from aggregator.runtime.db import Connection
 from connectors.couriers.port import CourierEvent
 from connectors.couriers.status import RANK, supersedes
 from schema.enums import ShipmentStatus

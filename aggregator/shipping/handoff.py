@@ -24,10 +24,10 @@ import structlog
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 
-from aggregator import jobs
 from aggregator.core.addresses import Outcome as AddressOutcome, Resolution
-from aggregator.db import Connection
 from aggregator.orders.state import EventRow, record_events, transition
+from aggregator.runtime import jobs
+from aggregator.runtime.db import Connection
 from aggregator.shipping.addresses import resolve_address
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.request import cod_amount, shipment_request

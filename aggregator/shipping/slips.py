@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.confirmation.addresses import divisions
-from aggregator.db import Connection, connection
 from aggregator.errors import NotFoundError, ServiceUnavailableError
+from aggregator.runtime.db import Connection, connection
 from aggregator.settings import Settings
 from aggregator.shipping.slip_pdf import Slip, SlipLine, render_slips
 from schema.queries import query

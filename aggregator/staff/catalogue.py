@@ -24,9 +24,9 @@ from aggregator.core.catalogue import (
     ProductInput,
     product_from_fields,
 )
-from aggregator.db import Connection
 from aggregator.errors import BadInputError
 from aggregator.ingest.csv_import import BadRow
+from aggregator.runtime.db import Connection
 from aggregator.staff.photos import PHOTO_UPLOAD_MAX_BYTES, PhotoError, fit_photo
 from schema.queries import query
 

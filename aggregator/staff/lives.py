@@ -1,7 +1,7 @@
 """The director's live setup: connect channels, keyword templates, start and stop a live with its
 products, stock, keywords and on-air promotion.
 
-Channels are connected through aggregator.channel_admin, the same path as `chotdon channel add`
+Channels are connected through aggregator.staff.channels, the same path as `chotdon channel add`
 (credentials sealed with the per-platform cipher, never echoed). Every query is scoped by the
 director's tenant id.
 """
@@ -16,13 +16,13 @@ from typing import Any
 import asyncpg
 import structlog
 
-from aggregator.channel_admin import connect_for_tenant
 from aggregator.core.keywords import Keywords, merge_keywords, parse_keywords
 from aggregator.core.promotion import Promotion
 from aggregator.orders.loading import lock_session
 from aggregator.orders.totals import recompute_totals
 from aggregator.settings import Settings
 from aggregator.staff.catalogue import SetupFormError
+from aggregator.staff.channels import connect_for_tenant
 from schema.enums import HoldMode, Platform
 from schema.queries import query
 

@@ -10,9 +10,9 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from aggregator.db import create_pool, create_staff_pool
 from aggregator.ingest.pipeline import IngestConfig, Ingestor
-from aggregator.queue import create_arq_pool
+from aggregator.runtime.db import create_pool, create_staff_pool
+from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.web import (
     facebook,

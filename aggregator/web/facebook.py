@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from aggregator.facebook.deliveries import DeliveryRecorder
-from aggregator.facebook.pages import LiveIndex, PageDirectory
-from aggregator.facebook.webhooks import WebhookService
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory
+from aggregator.platforms.facebook.webhooks import WebhookService
 from aggregator.web.keys import ARQ_POOL, FACEBOOK_WEBHOOKS, INGESTOR, PG_POOL, SETTINGS
 from connectors.errors import SignatureError
 from connectors.facebook.signature import SIGNATURE_HEADER, verify_challenge

@@ -6,11 +6,11 @@ import asyncpg
 from aiohttp import web
 from arq.connections import ArqRedis
 
-from aggregator.facebook.webhooks import WebhookService
 from aggregator.ingest.pipeline import Ingestor
-from aggregator.platforms.relay import RelayService
-from aggregator.platforms.tiktok_webhooks import TikTokWebhooks
-from aggregator.platforms.zalo_webhooks import ZaloWebhooks
+from aggregator.platforms.facebook.webhooks import WebhookService
+from aggregator.platforms.relay.service import RelayService
+from aggregator.platforms.tiktok.webhooks import TikTokWebhooks
+from aggregator.platforms.zalo.webhooks import ZaloWebhooks
 from aggregator.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

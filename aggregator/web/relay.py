@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from aggregator.facebook.deliveries import DeliveryRecorder
-from aggregator.platforms.channels import ChannelDirectory, cipher
-from aggregator.platforms.relay import SOURCE, RelayRequest, RelayService
+from aggregator.channels.directory import ChannelDirectory, cipher
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.platforms.relay.service import SOURCE, RelayRequest, RelayService
 from aggregator.web.keys import INGESTOR, PG_POOL, RELAY, SETTINGS
 from connectors.relay.models import RelayBatch
 from schema.enums import Platform

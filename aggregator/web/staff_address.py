@@ -12,7 +12,8 @@ from aiohttp import web
 
 from aggregator.core.staff import Area
 from aggregator.shipping.couriers import Couriers
-from aggregator.shipping.staff_courier import (
+from aggregator.staff.accounts import StaffUser
+from aggregator.staff.courier import (
     block_phone,
     blocked_phones,
     fix_address,
@@ -20,7 +21,6 @@ from aggregator.shipping.staff_courier import (
     read_block_form,
     unblock_phone,
 )
-from aggregator.staff.accounts import StaffUser
 from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page

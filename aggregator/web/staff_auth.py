@@ -18,6 +18,7 @@ import structlog
 from aiohttp import web
 
 from aggregator.core.staff import Area, home_path, may_open, tokens_match
+from aggregator.runtime.tenancy import acting_for
 from aggregator.staff.accounts import (
     SESSION_TTL_S,
     LoginThrottledError,
@@ -26,7 +27,6 @@ from aggregator.staff.accounts import (
     log_out,
     session_staff,
 )
-from aggregator.tenancy import acting_for
 from aggregator.web.keys import PG_POOL, SETTINGS
 
 log = structlog.get_logger()

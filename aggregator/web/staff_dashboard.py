@@ -23,8 +23,8 @@ from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area, may_open
 from aggregator.dashboard.shared import SharedSnapshots
 from aggregator.dashboard.snapshot import load_dashboard
+from aggregator.runtime.tenancy import acting_for
 from aggregator.staff.accounts import StaffUser, session_staff
-from aggregator.tenancy import acting_for
 from aggregator.web.keys import PG_POOL, STAFF_PG_POOL
 from aggregator.web.staff_auth import SESSION_COOKIE, render, staff_page
 

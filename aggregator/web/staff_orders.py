@@ -9,9 +9,9 @@ from aggregator.confirmation.payments import payments_for_staff
 from aggregator.core.money import format_vnd
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import Area
-from aggregator.shipping.staff_courier import blocked_orders, courier_context
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.actions import action_context
+from aggregator.staff.courier import blocked_orders, courier_context
 from aggregator.staff.queue import (
     QueueFilter,
     confirm_by_phone,

@@ -7,8 +7,8 @@ import uuid
 import aiohttp_jinja2
 from aiohttp import web
 
-from aggregator import jobs
 from aggregator.errors import NotFoundError, ServiceUnavailableError
+from aggregator.runtime import jobs
 from aggregator.web.keys import ARQ_POOL, PG_POOL
 from schema.models import WorkerHeartbeat
 from schema.queries import query

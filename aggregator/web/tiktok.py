@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from aggregator.facebook.deliveries import DeliveryRecorder
-from aggregator.platforms.channels import ChannelDirectory
-from aggregator.platforms.tiktok_webhooks import SOURCE, TikTokWebhooks
+from aggregator.channels.directory import ChannelDirectory
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.platforms.tiktok.webhooks import SOURCE, TikTokWebhooks
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS, TIKTOK_WEBHOOKS
 from schema.enums import Platform
 

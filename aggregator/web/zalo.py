@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from aggregator.facebook.deliveries import DeliveryRecorder
-from aggregator.platforms.channels import ChannelDirectory
-from aggregator.platforms.zalo_webhooks import SOURCE, ZaloWebhooks
+from aggregator.channels.directory import ChannelDirectory
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.platforms.zalo.webhooks import SOURCE, ZaloWebhooks
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, ZALO_WEBHOOKS
 from schema.enums import Platform
 

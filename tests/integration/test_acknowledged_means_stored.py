@@ -7,7 +7,7 @@ import time
 
 import asyncpg
 
-from aggregator.facebook.deliveries import DeliveryRecord, DeliveryRecorder
+from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder
 from aggregator.settings import Settings
 from connectors.relay.signature import delivery_key
 from schema.enums import DeliveryStatus

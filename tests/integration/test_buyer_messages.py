@@ -7,9 +7,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.confirmation.messages import MessageKind, enqueue_order_messages, send_order_message
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins

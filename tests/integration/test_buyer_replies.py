@@ -8,8 +8,8 @@ import asyncpg
 import orjson
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.confirmation.replies import confirm_by_reply, handle_buyer_reply
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.confirmation import order_from_comments, shop_with_origins

@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import orjson
 
-from aggregator.platforms.channels import cipher, open_json
+from aggregator.channels.directory import cipher, open_json
 from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.factories import seed_shop

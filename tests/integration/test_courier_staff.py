@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.addresses import divisions
+from aggregator.orders.risk import order_risk
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import (
@@ -23,7 +24,6 @@ from aggregator.shipping.handoff import (
     mark_packed,
     sweep_unshipped,
 )
-from aggregator.shipping.risk import order_risk
 from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator, Faults
 from schema.enums import Courier, StaffRole

@@ -11,12 +11,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
 from aggregator.core.risk import RiskLevel
+from aggregator.orders.risk import order_risk, set_prepay_threshold
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed
 from aggregator.shipping.news import hand_over_shipment_news
 from aggregator.shipping.polling import poll_overdue
-from aggregator.shipping.risk import order_risk, set_prepay_threshold
 from aggregator.web.app import create_app
 from connectors.couriers.errors import CourierTimeoutError
 from connectors.simulators.courier_webhooks import Scenario, post_webhook

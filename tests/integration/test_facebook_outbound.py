@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestServer
 from arq import Retry
 from arq.connections import ArqRedis
 
-from aggregator.facebook import outbound, sending
-from aggregator.facebook.pages import load_pages
-from aggregator.facebook.tokens import connect_page, token_cipher
+from aggregator.platforms.facebook import outbound, sending
+from aggregator.platforms.facebook.pages import load_pages
+from aggregator.platforms.facebook.tokens import connect_page, token_cipher
 from aggregator.settings import Settings
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState

@@ -13,10 +13,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
-from aggregator.facebook.follower import PullConfig, Wiring
-from aggregator.facebook.puller import FacebookPuller
-from aggregator.facebook.tokens import connect_page
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.platforms.facebook.follower import PullConfig, Wiring
+from aggregator.platforms.facebook.puller import FacebookPuller
+from aggregator.platforms.facebook.tokens import connect_page
 from connectors.facebook.graph import GraphClient
 from connectors.facebook.tokens import TokenCipher
 from connectors.simulators.facebook import create_simulator

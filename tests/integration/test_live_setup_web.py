@@ -13,12 +13,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
+from aggregator.channels.directory import cipher, open_json
 from aggregator.confirmation.links import order_token
 from aggregator.core.parser import parse_comment
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
-from aggregator.platforms.channels import cipher, open_json
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import Platform, StaffRole

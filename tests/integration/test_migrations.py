@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from aggregator.db import connect
+from aggregator.runtime.db import connect
 from schema.errors import DatabaseTooNewError, MigrationChangedError
 from schema.migrate import load_migrations, migrate
 from tests.support.databases import create_empty_database, drop_database, with_database

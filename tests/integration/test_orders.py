@@ -11,12 +11,12 @@ from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.loading import lock_session
 from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.orders.state import transition
-from aggregator.orders.sweeper import expire_overdue_orders
 from schema.enums import HoldMode
 from schema.events import CommentEvent
 from schema.states import OrderStatus
 from tests.support.factories import Shop, seed_shop
 from tests.support.invariants import assert_consistent
+from workers.sweeper import expire_overdue_orders
 
 
 async def ingest(pool: asyncpg.Pool, arq: ArqRedis, events: list[CommentEvent]) -> None:

@@ -6,9 +6,9 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
-from aggregator import jobs
-from aggregator.platforms.channels import load_channel
+from aggregator.channels.directory import load_channel
 from aggregator.platforms.outbound import TIKTOK_MESSAGE, ZALO_MESSAGE, queue_message
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.simulators.zalo import ZaloState, create_app
 from schema.enums import Platform

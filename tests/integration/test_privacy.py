@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from aggregator.errors import ConflictError, NotFoundError
-from aggregator.privacy import erase_buyer, export_buyer, purge_webhook_bodies
+from aggregator.orders.privacy import erase_buyer, export_buyer, purge_webhook_bodies
 from aggregator.settings import Settings
 from tests.support.factories import Shop, seed_shop
 from tests.support.processes import cli_env, run_cli

@@ -7,7 +7,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from aggregator.ratelimit import acquire
+from aggregator.runtime.ratelimit import acquire
 
 
 async def test_a_full_second_waits_for_the_next_and_gives_up_in_time(

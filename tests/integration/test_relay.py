@@ -11,8 +11,8 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
+from aggregator.channels.directory import cipher, connect_channel
 from aggregator.errors import ConfigurationError
-from aggregator.platforms.channels import cipher, connect_channel
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from connectors.relay.signature import signed_headers

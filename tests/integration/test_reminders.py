@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from arq.connections import ArqRedis
 
-from aggregator import jobs
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
 from workers.confirmation_jobs import send_order_message_job

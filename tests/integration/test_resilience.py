@@ -13,12 +13,12 @@ import redis.asyncio as aioredis
 from arq.connections import ArqRedis
 
 from aggregator.ingest.pipeline import Ingestor
-from aggregator.orders.sweeper import sweep
 from aggregator.settings import Settings
 from tests.support.factories import seed_shop
 from tests.support.invariants import assert_consistent
 from tests.support.processes import REPO, chotdon, cli_env
 from workers.settings import build_worker
+from workers.sweeper import sweep
 
 
 async def run_worker_until_idle(settings: Settings) -> int:

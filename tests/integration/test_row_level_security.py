@@ -15,10 +15,10 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from aggregator.db import create_staff_pool
+from aggregator.runtime.db import create_staff_pool
+from aggregator.runtime.tenancy import acting_for
 from aggregator.settings import Settings
 from aggregator.staff import queue as staff_queue
-from aggregator.tenancy import acting_for
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from schema.queries import query

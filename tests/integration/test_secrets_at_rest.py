@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from pydantic import SecretStr
 
-from aggregator.keyring import credential_cipher
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError
 from connectors.facebook.tokens import TokenCipher

@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole

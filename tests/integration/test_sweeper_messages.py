@@ -7,8 +7,8 @@ import asyncpg
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
 
-from aggregator.orders.sweeper import requeue_stale_messages
 from tests.support.factories import seed_shop
+from workers.sweeper import requeue_stale_messages
 
 
 async def _message(db: asyncpg.Connection, channel: tuple[int, int], kind: str, status: str,

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from arq import Retry
 from arq.connections import ArqRedis
 
-from aggregator import jobs
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.simulators.tiktok import notification, webhook_headers
 from connectors.tiktok.webhook import NotificationType

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import asyncpg
 from arq.connections import ArqRedis
 
-from aggregator import jobs
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_orders
 from aggregator.orders.merge import merge_session
 from aggregator.orders.state import transition
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.tiktok.models import Order, order_event
 from schema.enums import Platform

@@ -10,7 +10,7 @@ import asyncpg
 from arq.connections import ArqRedis
 from structlog.testing import capture_logs
 
-from aggregator.platforms.channels import cipher, open_json
+from aggregator.channels.directory import cipher, open_json
 from aggregator.platforms.token_refresh import Refreshed, refresh_channel
 from aggregator.settings import Settings
 from connectors.tokens import TokenPair

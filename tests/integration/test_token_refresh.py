@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from aggregator.platforms.channels import cipher, open_json
+from aggregator.channels.directory import cipher, open_json
 from aggregator.platforms.token_refresh import CLAIM_LEASE_S, Refreshed, refresh_channel
 from aggregator.settings import Settings
 from connectors.simulators.zalo import ZaloState, create_app

@@ -9,7 +9,7 @@ import orjson
 from aiohttp.test_utils import TestClient
 from arq.connections import ArqRedis
 
-from aggregator import jobs
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from connectors.simulators.zalo import ZaloState, user_text, webhook_headers

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 from structlog.testing import capture_logs
 
-from aggregator.platforms.channels import ChannelRef, load_channel
-from aggregator.platforms.zns import (
+from aggregator.channels.directory import ChannelRef, load_channel
+from aggregator.platforms.zalo.zns import (
     ZNS_TEMPLATE_SETTING,
     ZaloRecipient,
     ZaloRoute,

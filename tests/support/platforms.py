@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 from pydantic import SecretStr
 
-from aggregator.platforms.channels import cipher, seal_json
+from aggregator.channels.directory import cipher, seal_json
 from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.facebook import CHOTDON_SECRET

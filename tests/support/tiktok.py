@@ -11,7 +11,7 @@ import asyncpg
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
-from aggregator.platforms.tiktok_orders import Backoff
+from aggregator.platforms.tiktok.orders import Backoff
 from aggregator.settings import Settings
 from connectors.simulators.tiktok import SimShop, TikTokState, create_app
 from schema.enums import Platform

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from aggregator.chaos.config import ChaosConfig, Fault, schedule
-from aggregator.cli_chaos import problems
+from aggregator.cli.chaos import problems
+from aggregator.tools.chaos.config import ChaosConfig, Fault, schedule
 
 
 def test_every_fault_strikes_rounds_times_during_the_sending_in_a_seeded_order() -> None:

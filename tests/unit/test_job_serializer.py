@@ -7,7 +7,7 @@ import pytest
 from arq.jobs import deserialize_result, serialize_result
 from arq.worker import JobExecutionFailed
 
-from aggregator.queue import deserialize_job, serialize_job
+from aggregator.runtime.queue import deserialize_job, serialize_job
 
 
 def _result(value: object, success: bool) -> bytes | None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from aggregator.core.parser import CatalogError, ParserError
-from aggregator.parse_cli import (
+from aggregator.cli.parse import (
     bench_corpus,
     evaluate,
     load_catalog,
@@ -17,6 +16,7 @@ from aggregator.parse_cli import (
     run_eval,
     run_parse,
 )
+from aggregator.core.parser import CatalogError, ParserError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "comments"
 CATALOG = DATA / "catalog.json"

@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from aggregator.cli.parse import comment_record
 from aggregator.core.parser import Catalog, catalog_from_data, parse_comment
-from aggregator.parse_cli import comment_record
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "comments"
 REQUIRED_EXACT_MATCH = 0.97

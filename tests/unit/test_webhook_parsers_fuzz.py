@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
 from aggregator.confirmation.payments import PaymentNotice
-from aggregator.facebook.events import feed_comment_event, messenger_event
+from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
 from connectors.couriers.port import WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
 from connectors.errors import ConnectorError

@@ -1,0 +1,104 @@
+"""`chotdon channel add|list`: connect a cooperative's channels; secrets come from the environment.
+
+A secret is never an argument (it would sit in the shell history and the process list) and is
+never echoed: `--secret-from-env VAR` names the variable that holds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import orjson
+import typer
+
+from aggregator.cli.services import resolved_services
+from aggregator.errors import BadInputError, ChotdonError
+from aggregator.logging import configure_logging
+from aggregator.settings import Settings, load_settings
+from aggregator.staff.channels import ChannelRequest, add_channel, list_channels
+from schema.enums import Platform
+from schema.errors import SchemaError
+
+T = TypeVar("T")
+channel_app = typer.Typer(help="Connect and list a cooperative's channels.", no_args_is_help=True)
+Tenant = Annotated[str, typer.Option(help="Cooperative slug.")]
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def _fail_clearly(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except (ChotdonError, SchemaError) as exc:
+        typer.echo(f"chotdon: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _secret(variable: str | None) -> str:
+    if variable is None:
+        raise BadInputError(
+            "--secret-from-env VAR is required: the token or secret is read from VAR"
+        )
+    value = os.environ.get(variable)
+    if not value:
+        raise BadInputError(f"environment variable {variable} is not set or empty")
+    return value
+
+
+def _settings_option(pairs: list[str]) -> dict[str, str]:
+    parsed = dict(p.partition("=")[::2] for p in pairs)
+    if any(not key for key in parsed) or any("=" not in p for p in pairs):
+        raise BadInputError("--setting takes KEY=VALUE")
+    return parsed
+
+
+@channel_app.command("add")
+def add(
+    tenant: Tenant,
+    platform: Annotated[str, typer.Option(help="relay, tiktok, zalo or facebook.")],
+    external_id: Annotated[str, typer.Option(help="Page id, shop id, OA id or relay name.")],
+    name: Annotated[str, typer.Option(help="Name staff see.")],
+    secret_from_env: Annotated[
+        str | None, typer.Option(help="Variable holding the token / secret (never an argument).")
+    ] = None,
+    setting: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE channel setting, e.g. shop_cipher=…")
+    ] = None,
+) -> None:
+    """Connect (or reconnect) a channel; its credentials are stored encrypted."""
+    settings = _settings()
+
+    def run() -> int:
+        if platform not in {p.value for p in Platform} or platform == Platform.MANUAL.value:
+            raise BadInputError(
+                f"--platform must be relay, tiktok, zalo or facebook, not {platform!r}"
+            )
+        request = ChannelRequest(
+            tenant, Platform(platform), external_id, name, _secret(secret_from_env),
+            _settings_option(setting or []),
+        )  # fmt: skip
+        with resolved_services(settings) as live:
+            return asyncio.run(add_channel(live, request))
+
+    channel_id = _fail_clearly(run)
+    typer.echo(f"channel {channel_id}: {platform} {external_id} connected (credentials encrypted)")
+
+
+@channel_app.command("list")
+def list_(tenant: Tenant) -> None:
+    """The cooperative's channels, one JSON line each (no credentials shown)."""
+    settings = _settings()
+
+    def run() -> list[dict[str, object]]:
+        with resolved_services(settings) as live:
+            return asyncio.run(list_channels(live, tenant))
+
+    for row in _fail_clearly(run):
+        typer.echo(orjson.dumps(row, default=str).decode())

@@ -1,0 +1,81 @@
+"""`chotdon chaos`: prove with a run that crashes lose and double nothing (see README)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aggregator.cli.services import services_and_embedded
+from aggregator.errors import ChotdonError
+from aggregator.logging import configure_logging
+from aggregator.settings import load_settings
+from aggregator.tools.chaos.config import ChaosConfig
+from aggregator.tools.chaos.run import run_chaos
+from schema.errors import SchemaError
+
+MUST_BE_ZERO = ("lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages")
+
+
+def problems(figures: dict[str, Any]) -> list[str]:
+    """What makes the run fail: anything lost or doubled, inconsistent, or left unfinished."""
+    found = [f"{name} = {figures[name]}" for name in MUST_BE_ZERO if figures[name]]
+    found += [f"{name} = {n}" for name, n in figures["consistency"].items() if n]
+    found += [f"unfinished {name} = {n}" for name, n in figures["unfinished"].items()]
+    return found
+
+
+def render(figures: dict[str, Any]) -> str:
+    table = Table(title="chotdon chaos")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    buffer = io.StringIO()
+    Console(file=buffer, width=110).print(table)
+    return buffer.getvalue()
+
+
+def chaos(
+    comments: Annotated[int, typer.Option(help="Comments the lives send in all.")] = 100_000,
+    lives: Annotated[
+        int, typer.Option(help="Concurrent lives (Facebook, TikTok, Zalo in turn).")
+    ] = 12,
+    workers: Annotated[int, typer.Option(help="`chotdon worker` processes.")] = 2,
+    seed: Annotated[int, typer.Option(help="Seed of the comments and the fault schedule.")] = 7,
+    rounds: Annotated[int, typer.Option(help="How many times each kind of fault strikes.")] = 2,
+    settle_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the work to settle after sending.")
+    ] = 300.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    keep_database: Annotated[
+        bool, typer.Option("--keep-database", help="Keep the run's database to look into.")
+    ] = False,
+) -> None:
+    """Lives on every platform while workers, the web process, Redis, Postgres (restarted when it
+    is the embedded one, its connections dropped otherwise) and a courier fail on a schedule;
+    exit 1 if anything was lost or doubled."""
+    settings = load_settings()
+    configure_logging("error" if as_json else settings.log_level, settings.log_json)
+    config = ChaosConfig(comments=comments, lives=lives, workers=workers, seed=seed,
+                         rounds=rounds, settle_timeout_s=settle_timeout,
+                         keep_database=keep_database)  # fmt: skip
+    try:
+        with services_and_embedded(settings) as (live, embedded):
+            restart = embedded.restart_postgres if embedded is not None else None
+            figures = asyncio.run(run_chaos(live, config, restart))
+    except (ChotdonError, SchemaError) as exc:
+        typer.echo(f"chotdon: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(orjson.dumps(figures).decode() if as_json else render(figures))
+    found = problems(figures)
+    for line in found:
+        typer.echo(f"chaos: {line}", err=True)
+    raise typer.Exit(1 if found else 0)

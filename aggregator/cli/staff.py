@@ -1,0 +1,66 @@
+"""`chotdon staff add`: a staff account of a cooperative; the password comes from the environment.
+
+A password is never an argument (it would sit in the shell history and the process list) and is
+never echoed: `--password-from-env VAR` names the variable that holds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+
+from aggregator.cli.services import resolved_services
+from aggregator.errors import BadInputError, ChotdonError
+from aggregator.logging import configure_logging
+from aggregator.runtime.db import create_pool
+from aggregator.settings import Settings, load_settings
+from aggregator.staff.accounts import add_staff
+from schema.enums import StaffRole
+
+staff_app = typer.Typer(help="Staff accounts of a cooperative.", no_args_is_help=True)
+
+
+def _password(variable: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        raise BadInputError(f"environment variable {variable} is not set or empty")
+    return value
+
+
+def _role(text: str) -> StaffRole:
+    if text not in {r.value for r in StaffRole}:
+        raise BadInputError(f"--role must be director, staff or packer, not {text!r}")
+    return StaffRole(text)
+
+
+async def _add(settings: Settings, tenant: str, login: str, role: StaffRole, password: str) -> int:
+    pool = await create_pool(settings, min_size=1, max_size=1)
+    try:
+        return await add_staff(pool, tenant, login, role, password)
+    finally:
+        await pool.close()
+
+
+@staff_app.command("add")
+def add(
+    tenant: Annotated[str, typer.Option(help="Cooperative slug.")],
+    login: Annotated[str, typer.Option(help="Login name (unique, any case).")],
+    role: Annotated[str, typer.Option(help="director, staff or packer.")],
+    password_from_env: Annotated[
+        str, typer.Option(help="Variable holding the password (never an argument).")
+    ],
+) -> None:
+    """Create a staff account; its password is stored as an argon2 hash."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        chosen, password = _role(role), _password(password_from_env)
+        with resolved_services(settings) as live:
+            staff_id = asyncio.run(_add(live, tenant, login, chosen, password))
+    except ChotdonError as exc:
+        typer.echo(f"chotdon: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"staff {staff_id}: {login} ({chosen.value}) added to {tenant}")

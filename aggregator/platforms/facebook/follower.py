@@ -1,0 +1,148 @@
+"""Follow one live: its SSE stream for speed, the comments edge every few seconds for gaps.
+
+Both hand comments to the ingest queue; a bounded set of seen ids spares the queue most repeats
+and the database's unique key catches the rest. The poller's watermark (the newest comment time of
+a complete poll) is written to live_sessions.last_comment_at one cycle late, when what it covered
+has been stored, so a restarted follower resumes from there (minus an overlap) and loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.logging import PHONE_PATTERN
+from aggregator.platforms.facebook import outbound
+from aggregator.platforms.facebook.pages import PageRef
+from aggregator.settings import Settings
+from connectors.errors import RateLimitedError, TransportError
+from connectors.facebook.graph import GraphClient
+from connectors.facebook.models import GraphComment
+from connectors.facebook.stream import follow_stream, poll_since
+from schema.queries import query
+
+log = structlog.get_logger()
+SEEN_MAX = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class PullConfig:
+    graph_url: str
+    streaming_url: str
+    comment_rate: str = "one_hundred_per_second"
+    poll_interval_s: float = 3.0
+    discover_interval_s: float = 15.0
+    overlap_s: float = 2.0
+    page_limit: int = 100
+    min_backoff_s: float = 0.2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PullConfig:
+        return cls(
+            graph_url=settings.facebook_graph_url,
+            streaming_url=settings.facebook_streaming_url,
+            comment_rate=settings.facebook_comment_rate,
+            poll_interval_s=settings.facebook_poll_interval_s,
+            discover_interval_s=settings.facebook_discover_interval_s,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What every follower shares: pools, the ingest queue, HTTP, the Graph client, settings."""
+
+    pool: asyncpg.Pool
+    arq: ArqRedis
+    ingestor: Ingestor
+    http: aiohttp.ClientSession
+    graph: GraphClient
+    config: PullConfig
+
+
+class LiveFollower:
+    def __init__(
+        self, wiring: Wiring, page: PageRef, token: str, session_id: int, live_id: str
+    ) -> None:
+        self.w, self.page, self.token = wiring, page, token
+        self.session_id, self.live_id = session_id, live_id
+        self.watermark: datetime | None = None
+        self.resumed_from: datetime | None = None
+        self._covered: datetime | None = None  # watermark of the previous poll: now stored
+        self._seen: dict[str, None] = {}
+        self.submitted = 0
+
+    def __repr__(self) -> str:
+        return f"LiveFollower(live_id={self.live_id!r}, session_id={self.session_id})"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        resume_at = await self.w.pool.fetchval(query("facebook_resume_point"), self.session_id)
+        self.watermark = self.resumed_from = resume_at
+        log.info("facebook.follow_started", live_id=self.live_id, resume_at=str(resume_at))
+        config = self.w.config
+        stream = asyncio.create_task(
+            follow_stream(
+                self.w.http,
+                config.streaming_url,
+                self.live_id,
+                self.token,
+                config.comment_rate,
+                self._take,
+                min_backoff_s=config.min_backoff_s,
+            )
+        )
+        try:
+            while not stop.is_set():
+                await self._poll_safely()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), config.poll_interval_s)
+        finally:
+            stream.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stream
+        await self._poll_safely()  # the tail the stream may have dropped
+        await self.w.ingestor.drain()
+        await self._save(self.watermark)
+        log.info("facebook.follow_stopped", live_id=self.live_id, submitted=self.submitted)
+
+    async def _take(self, comment: GraphComment) -> None:
+        if comment.id in self._seen:
+            return
+        self._seen[comment.id] = None
+        if len(self._seen) > SEEN_MAX:
+            del self._seen[next(iter(self._seen))]
+        self.submitted += 1
+        await self.w.ingestor.submit(comment.event(self.page.page_id, self.live_id))
+        if self.page.hide_phone_comments and PHONE_PATTERN.search(comment.message):
+            await outbound.queue_hide_comment(self.w.pool, self.w.arq, self.page, comment.id)
+
+    async def _poll_safely(self) -> None:
+        try:
+            await self._poll()
+        except (RateLimitedError, TransportError) as exc:
+            log.warning("facebook.poll_failed", live_id=self.live_id, error=str(exc))
+
+    async def _poll(self) -> None:
+        overlap = timedelta(seconds=self.w.config.overlap_s)
+        since = self.watermark - overlap if self.watermark is not None else None
+        comments = await poll_since(
+            self.w.graph, self.live_id, self.token, since, page_limit=self.w.config.page_limit
+        )
+        for comment in reversed(comments):  # oldest first, as they were written
+            await self._take(comment)
+        await self._save(self._covered)
+        self._covered = self.watermark
+        if comments:
+            newest = max(c.created_time for c in comments)
+            self.watermark = max(newest, self.watermark) if self.watermark else newest
+
+    async def _save(self, covered: datetime | None) -> None:
+        if covered is not None:
+            await self.w.pool.execute(query("set_facebook_resume_point"), self.session_id, covered)

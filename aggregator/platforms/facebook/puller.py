@@ -1,0 +1,123 @@
+"""`chotdon facebook-pull`: discover the lives of every connected Page and follow each one.
+
+Discovery lists GET /{page-id}/live_videos every few seconds (the live_videos webhook creates and
+ends sessions too); the set of sessions on air in Postgres decides which lives are followed, so
+both sources agree. When a live leaves the air its follower makes a last poll and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import structlog
+
+from aggregator.platforms.facebook.follower import LiveFollower, Wiring
+from aggregator.platforms.facebook.lives import end_live, start_live
+from aggregator.platforms.facebook.pages import PageRef, load_pages
+from aggregator.platforms.facebook.tokens import disconnect_page, token_problem
+from connectors.errors import ConnectorError, CredentialsError, TokenError
+from connectors.facebook.tokens import TokenCipher
+from schema.queries import query
+
+log = structlog.get_logger()
+
+
+@dataclass
+class _Running:
+    follower: LiveFollower
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+
+class FacebookPuller:
+    def __init__(self, wiring: Wiring, cipher: TokenCipher) -> None:
+        self.w, self.cipher = wiring, cipher
+        self.followers: dict[int, _Running] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                await self.tick()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.w.config.discover_interval_s)
+        finally:
+            await self.close()
+
+    async def tick(self) -> None:
+        pages = {p.channel_id: p for p in (await load_pages(self.w.pool)).values() if p.active}
+        on_air = {r["id"]: r for r in await self.w.pool.fetch(query("facebook_lives_on_air"))}
+        for page in pages.values():
+            await self._discover(page, {r["external_live_id"] for r in on_air.values()})
+        on_air = {r["id"]: r for r in await self.w.pool.fetch(query("facebook_lives_on_air"))}
+        await self._reap(pages)
+        for session_id, row in on_air.items():
+            owner = pages.get(row["channel_id"])
+            if session_id not in self.followers and owner is not None:
+                self._start(owner, session_id, row["external_live_id"])
+        for session_id in [s for s in self.followers if s not in on_air]:
+            await self._stop(session_id)
+
+    async def close(self) -> None:
+        for session_id in list(self.followers):
+            await self._stop(session_id)
+
+    async def _discover(self, page: PageRef, followed: set[str]) -> None:
+        try:
+            lives = await self.w.graph.live_videos(page.page_id, self._token(page))
+        except TokenError as exc:
+            await disconnect_page(self.w.pool, page.channel_id, token_problem(page.name, str(exc)))
+            return
+        except ConnectorError as exc:
+            log.warning("facebook.discover_failed", page_id=page.page_id, error=str(exc))
+            return
+        for live in lives:
+            if live.status.upper() == "LIVE":
+                video_id = live.video.id if live.video else None
+                await start_live(
+                    self.w.pool,
+                    page,
+                    live.id,
+                    title=live.title,
+                    started_at=live.creation_time,
+                    video_id=video_id,
+                )
+            elif live.id in followed:
+                await end_live(self.w.pool, page, live.id)
+
+    def _token(self, page: PageRef) -> str:
+        return self.cipher.decrypt(page.credentials_encrypted)
+
+    def _start(self, page: PageRef, session_id: int, live_id: str) -> None:
+        try:
+            token = self._token(page)
+        except CredentialsError as exc:
+            log.warning("facebook.no_token", page_id=page.page_id, error=str(exc))
+            return
+        follower = LiveFollower(self.w, page, token, session_id, live_id)
+        stop = asyncio.Event()
+        task = asyncio.create_task(follower.run(stop), name=f"facebook-live-{live_id}")
+        self.followers[session_id] = _Running(follower, stop, task)
+
+    async def _stop(self, session_id: int) -> None:
+        running = self.followers.pop(session_id)
+        running.stop.set()
+        try:
+            await running.task
+        except Exception as exc:  # a dead follower must not stop the others; its page is logged
+            log.error("facebook.follower_failed", session_id=session_id, error=repr(exc))
+
+    async def _reap(self, pages: dict[int, PageRef]) -> None:
+        """A follower that died (token revoked, bug) is logged and restarted by the next tick."""
+        for session_id, running in list(self.followers.items()):
+            if not running.task.done():
+                continue
+            del self.followers[session_id]
+            exc = running.task.exception()
+            page = pages.get(running.follower.page.channel_id)
+            if isinstance(exc, TokenError) and page is not None:
+                reason = token_problem(page.name, str(exc))
+                await disconnect_page(self.w.pool, page.channel_id, reason)
+            elif exc is not None:
+                log.error("facebook.follower_crashed", session_id=session_id, error=repr(exc))

@@ -1,0 +1,154 @@
+"""POST /webhooks/facebook as a service: verify, record, hand off. Every outcome is recorded.
+
+Order matters: the signature is checked on the raw bytes before anything parses them; the delivery
+is stored before the answer, and so are its comments (the answer waits for their commit); a retry
+or duplicate is recorded as such and only hands its comments over again, which stores nothing new
+unless the process died before storing them the first time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from aggregator.confirmation.replies import enqueue_buyer_reply
+from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.logging import PHONE_PATTERN
+from aggregator.platforms.facebook import outbound
+from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
+from aggregator.platforms.facebook.lives import apply_live_status
+from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory, PageRef
+from connectors.errors import PayloadError, SignatureError
+from connectors.facebook.signature import verify_signature
+from connectors.facebook.webhook import Delivery, FeedComment, parse_delivery
+from schema.enums import DeliveryStatus, Platform
+from schema.events import CommentEvent
+from schema.queries import query
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    message: str
+
+
+@dataclass
+class WebhookService:
+    pool: asyncpg.Pool
+    arq: ArqRedis
+    ingestor: Ingestor
+    recorder: DeliveryRecorder
+    app_secret: bytes | None
+    pages: PageDirectory
+    lives: LiveIndex
+
+    async def receive(self, body: bytes, headers: Any, signature: str | None) -> Outcome:
+        kept = sanitise_headers(headers)
+        try:
+            if not self.app_secret:
+                raise SignatureError("facebook_app_secret is not configured")
+            verify_signature(body, signature, self.app_secret)
+        except SignatureError as exc:
+            return await self._reject(body, kept, exc)
+        try:
+            delivery = parse_delivery(body)
+        except PayloadError as exc:
+            return await self._refuse(body, kept, 400, f"malformed delivery: {exc}")
+        pages = await self.pages.known(delivery.page_ids)
+        if not pages:
+            return await self._refuse(body, kept, 404, "no connected Page in this delivery")
+        unknown = sorted(delivery.page_ids - pages.keys())
+        record = DeliveryRecord(
+            body=body,
+            headers=kept,
+            verified=True,
+            status=DeliveryStatus.PROCESSED,
+            tenant_id=_single_tenant(pages),
+            delivery_key=delivery.key,
+            error=f"unknown pages skipped: {', '.join(unknown)}" if unknown else None,
+        )
+        if not await self.recorder.record(record):
+            log.info("facebook.webhook_duplicate", key=delivery.key[:16])
+            await self.ingestor.store(await self._events(delivery, pages))
+            return Outcome(200, "EVENT_RECEIVED")
+        await self._apply(delivery, pages)
+        return Outcome(200, "EVENT_RECEIVED")
+
+    async def _reject(self, body: bytes, headers: dict[str, str], exc: SignatureError) -> Outcome:
+        await self.recorder.record(
+            DeliveryRecord(
+                body=body,
+                headers=headers,
+                verified=False,
+                status=DeliveryStatus.REJECTED,
+                verification_error=str(exc),
+            )
+        )
+        log.warning("facebook.webhook_rejected", reason=str(exc))
+        return Outcome(401 if exc.missing else 403, str(exc))
+
+    async def _refuse(
+        self, body: bytes, headers: dict[str, str], status: int, error: str
+    ) -> Outcome:
+        await self.recorder.record(
+            DeliveryRecord(
+                body=body,
+                headers=headers,
+                verified=True,
+                status=DeliveryStatus.REJECTED,
+                error=error,
+            )
+        )
+        log.warning("facebook.webhook_refused", status=status, error=error)
+        return Outcome(status, error)
+
+    async def _apply(self, delivery: Delivery, pages: dict[str, PageRef]) -> None:
+        for live in delivery.lives:
+            if live.page_id in pages:
+                await apply_live_status(self.pool, pages[live.page_id], live.live_id, live.status)
+        await self.ingestor.store(await self._events(delivery, pages))
+        for page in pages.values():
+            await self._comments(page, [c for c in delivery.comments if c.page_id == page.page_id])
+        for message in delivery.messages:
+            if message.page_id in pages:
+                await enqueue_buyer_reply(self.arq, Platform.FACEBOOK, message.page_id,
+                                          message.sender_id, message.mid, message.text)  # fmt: skip
+
+    async def _events(self, delivery: Delivery, pages: dict[str, PageRef]) -> list[CommentEvent]:
+        """The delivery's comments and Messenger texts on connected Pages, as ingest events."""
+        events = []
+        for page in pages.values():
+            added = [
+                c for c in delivery.comments if c.page_id == page.page_id and c.verb != "remove"
+            ]
+            if added:
+                posts = {c.post_id for c in added}
+                live_ids = await self.lives.lives_for_posts(page.channel_id, posts)
+                events += [feed_comment_event(c, live_ids.get(c.post_id)) for c in added]
+        messages = [m for m in delivery.messages if m.page_id in pages]
+        return events + [messenger_event(m) for m in messages]
+
+    async def _comments(self, page: PageRef, comments: list[FeedComment]) -> None:
+        """After the comments are stored: hide those showing a phone, ignore removed ones."""
+        removed = [c.comment_id for c in comments if c.verb == "remove"]
+        for comment in comments:
+            if comment.verb == "remove":
+                continue
+            if page.hide_phone_comments and PHONE_PATTERN.search(comment.message):
+                await outbound.queue_hide_comment(self.pool, self.arq, page, comment.comment_id)
+        if removed:
+            await self.pool.execute(
+                query("ignore_removed_facebook_comments"), page.page_id, removed
+            )
+
+
+def _single_tenant(pages: dict[str, PageRef]) -> int | None:
+    tenants = {p.tenant_id for p in pages.values()}
+    return tenants.pop() if len(tenants) == 1 else None

@@ -1,0 +1,106 @@
+"""POST /relay/{channel}/comments as a service: authenticate, record, hand to the ingest queue.
+
+Order matters: the channel's secret is looked up and the signature and timestamp are checked on
+the raw bytes before anything parses them; every delivery is recorded (refused ones unverified and
+without secrets); a signed request seen before is a duplicate and changes nothing; the comments of
+a new one go to the Ingestor, which stores each (channel, comment id) once, and the answer waits
+for their commit (a retry of a duplicate hands them over again, in case a crash came first).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from aggregator.channels.directory import ChannelDirectory
+from aggregator.inbox.answers import Answer, refuse, reject
+from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.ingest.pipeline import Ingestor
+from connectors.errors import CredentialsError, PayloadError, SignatureError
+from connectors.facebook.tokens import TokenCipher
+from connectors.relay import signature
+from connectors.relay.models import comment_events, parse_batch
+from schema.enums import DeliveryStatus
+
+log = structlog.get_logger()
+SOURCE = "relay"
+
+
+@dataclass(frozen=True, slots=True)
+class RelayRequest:
+    channel: str
+    body: bytes
+    headers: Any
+
+
+@dataclass
+class RelayService:
+    ingestor: Ingestor
+    recorder: DeliveryRecorder
+    channels: ChannelDirectory
+    cipher: TokenCipher | None
+    window_s: int
+    max_comments: int
+
+    async def _secret(self, channel: str) -> tuple[int, bytes]:
+        ref = await self.channels.get(channel)
+        if ref is None or not ref.active:
+            raise SignatureError(f"no active relay channel {channel!r}")
+        if self.cipher is None:
+            raise SignatureError("CHOTDON_APP_SECRET is not configured: relay secrets are sealed")
+        try:
+            return ref.tenant_id, self.cipher.decrypt(ref.credentials_encrypted).encode()
+        except CredentialsError as exc:
+            raise SignatureError(f"relay channel {channel!r} has no usable secret: {exc}") from None
+
+    async def receive(self, request: RelayRequest) -> Answer:
+        kept = sanitise_headers(request.headers)
+        kept["relay-channel"] = request.channel[:200]
+        try:
+            tenant_id, secret = await self._secret(request.channel)
+            stamp = signature.verify(
+                secret,
+                request.body,
+                timestamp=request.headers.get(signature.TIMESTAMP_HEADER),
+                signature=request.headers.get(signature.SIGNATURE_HEADER),
+                now=time.time(),
+                window_s=self.window_s,
+            )
+        except SignatureError as exc:
+            return await reject(self.recorder, "relay.rejected", request.body, kept, exc)
+        return await self._accept(request, kept, tenant_id, stamp)
+
+    async def _accept(
+        self, request: RelayRequest, kept: dict[str, str], tenant_id: int, stamp: int
+    ) -> Answer:
+        try:
+            batch = parse_batch(request.body)
+        except PayloadError as exc:
+            return await refuse(
+                self.recorder, "relay.refused", request.body, kept, 400, str(exc), tenant_id
+            )
+        if len(batch.comments) > self.max_comments:
+            error = f"{len(batch.comments)} comments in one batch; at most {self.max_comments}"
+            return await refuse(
+                self.recorder, "relay.refused", request.body, kept, 413, error, tenant_id
+            )
+        record = DeliveryRecord(
+            body=request.body,
+            headers=kept,
+            verified=True,
+            status=DeliveryStatus.PROCESSED,
+            tenant_id=tenant_id,
+            delivery_key=signature.delivery_key(request.channel, stamp, request.body),
+        )
+        events = comment_events(request.channel, batch)
+        if not await self.recorder.record(record):
+            # Its comments again: they store nothing new unless a crash came before they did.
+            await self.ingestor.store(events)
+            log.info("relay.duplicate", channel=request.channel)
+            return Answer(200, {"accepted": 0, "duplicate": True})
+        await self.ingestor.store(events)  # acknowledged once committed
+        log.info("relay.accepted", channel=request.channel, comments=len(events))
+        return Answer(202, {"accepted": len(events), "duplicate": False})

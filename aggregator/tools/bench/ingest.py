@@ -1,0 +1,191 @@
+"""`chotdon bench ingest`: comments per second from arrival to order, against two baselines.
+
+Phases, all in one run on the same Postgres and Redis, in a throw-away database:
+- copy: raw COPY of comment rows into the comments table (the physical ceiling);
+- naive: one INSERT and one arq job per comment (what chotdon must beat by 10x);
+- burst: many lives at once, as fast as the pipeline takes them, until every comment is merged;
+- paced: a steady rate (by default 2,000/s as 20 lives at Facebook's 100 comments/s cap), to
+  measure latency from arrival to the order row reflecting it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from aggregator.ingest.catalogs import CatalogCache
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.ingest.store import store_batch
+from aggregator.runtime import jobs
+from aggregator.runtime.db import create_pool
+from aggregator.runtime.queue import create_arq_pool
+from aggregator.settings import Settings
+from aggregator.tools.bench.corpus import CommentStream, lives
+from aggregator.tools.bench.setup import bench_database, seed_lives, wait_for_heartbeat
+from aggregator.tools.demo.supervisor import running_processes
+from schema.events import CommentEvent
+
+SETTLE_TIMEOUT_S = 120.0
+REDELIVERY_SHARE = 0.03
+
+
+@dataclass(frozen=True)
+class IngestBenchConfig:
+    comments: int = 100_000
+    lives: int = 100
+    workers: int = 1
+    naive_comments: int = 2_000
+    paced_rate: int = 2_000
+    paced_lives: int = 20
+    paced_seconds: float = 8.0
+
+
+async def pending_count(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM comments WHERE status = 'pending'"))
+
+
+async def wait_until_merged(pool: asyncpg.Pool) -> None:
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while await pending_count(pool) > 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError("comments still pending after the settle timeout")
+        await asyncio.sleep(0.01)
+
+
+async def copy_phase(pool: asyncpg.Pool, events: list[CommentEvent]) -> float:
+    """Raw COPY of the same rows, no parsing, no merging: the physical limit."""
+    now = datetime.now(UTC)
+    records = [
+        ("facebook", e.channel_external_id, f"copy-{e.external_id}", e.author_external_id,
+         e.text, now, "other", "orphaned")
+        for e in events
+    ]  # fmt: skip
+    columns = ["platform", "channel_external_id", "external_id", "author_external_id", "body",
+               "commented_at", "intent", "status"]  # fmt: skip
+    started = time.perf_counter()
+    async with pool.acquire() as conn:
+        await conn.copy_records_to_table("comments", records=records, columns=columns)
+    return len(records) / (time.perf_counter() - started)
+
+
+async def naive_phase(pool: asyncpg.Pool, arq: ArqRedis, events: list[CommentEvent]) -> float:
+    """One INSERT round trip and one arq job per comment, until all are merged."""
+    catalogs = CatalogCache()
+    started = time.perf_counter()
+    for event in events:
+        result = await store_batch(pool, catalogs, [event])
+        for session_id in result.session_ids:
+            await arq.enqueue_job(jobs.MERGE_SESSION, session_id, _job_id=uuid.uuid4().hex)
+    await wait_until_merged(pool)
+    return len(events) / (time.perf_counter() - started)
+
+
+async def burst_phase(
+    pool: asyncpg.Pool, arq: ArqRedis, events: list[CommentEvent]
+) -> tuple[float, float, int]:
+    """Everything at once through the real pipeline; returns comments/s, orders/s, duplicates."""
+    redelivered = events[: int(len(events) * REDELIVERY_SHARE)]
+    orders_before = await pool.fetchval("SELECT count(*) FROM orders")
+    started = time.perf_counter()
+    async with Ingestor(pool, arq) as ingestor:
+        for event in [*events, *redelivered]:
+            await ingestor.submit(event)
+    await wait_until_merged(pool)
+    elapsed = time.perf_counter() - started
+    orders = await pool.fetchval("SELECT count(*) FROM orders") - orders_before
+    return len(events) / elapsed, orders / elapsed, ingestor.stats.duplicates
+
+
+async def paced_phase(
+    pool: asyncpg.Pool, arq: ArqRedis, stream: CommentStream, rate: int, seconds: float
+) -> tuple[float, float, int]:
+    """A steady `rate` comments/s; latency = merge commit time minus arrival time."""
+    tick, sent = 0.01, 0
+    per_tick = max(1, int(rate * tick))
+    started = time.monotonic()
+    async with Ingestor(pool, arq) as ingestor:
+        while time.monotonic() - started < seconds:
+            batch = [
+                e.model_copy(update={"commented_at": datetime.now(UTC)})
+                for e in stream.take(per_tick, prefix="paced-")
+            ]
+            await ingestor.submit_many(batch)
+            sent += len(batch)
+            await asyncio.sleep(max(0.0, started + sent / rate - time.monotonic()))
+    await wait_until_merged(pool)
+    row = await pool.fetchrow(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, "
+        "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM ("
+        " SELECT extract(epoch FROM processed_at - commented_at) * 1000 AS ms FROM comments"
+        " WHERE external_id LIKE 'paced-%' AND status = 'processed') t"
+    )
+    assert row is not None
+    return float(row["p50"]), float(row["p99"]), sent
+
+
+async def integrity(pool: asyncpg.Pool, sent: int) -> tuple[int, int]:
+    """(lost, duplicate orders): every unique comment stored once, one open order per buyer."""
+    stored = await pool.fetchval(
+        "SELECT count(*) FROM comments WHERE status IN ('processed', 'pending')"
+    )
+    duplicates = await pool.fetchval(
+        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM orders "
+        "WHERE status NOT IN ('cancelled', 'expired') "
+        "GROUP BY session_id, buyer_identity_id) t"
+    )
+    return sent - int(stored), int(duplicates)
+
+
+async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dict[str, float]:
+    assert settings.database_url is not None
+    async with bench_database(settings.database_url) as url:
+        bench = settings.model_copy(
+            update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
+        )
+        pool = await create_pool(bench, max_size=4)
+        arq = await create_arq_pool(bench)
+        try:
+            async with pool.acquire() as conn:
+                await seed_lives(conn, lives(config.lives))
+            return await _measure(pool, arq, bench, config)
+        finally:
+            await arq.aclose()
+            await pool.close()
+
+
+async def _measure(
+    pool: asyncpg.Pool, arq: ArqRedis, bench: Settings, config: IngestBenchConfig
+) -> dict[str, float]:
+    stream = CommentStream(lives(config.lives))
+    paced_stream = CommentStream(lives(min(config.paced_lives, config.lives)), seed=11)
+    naive_events = stream.take(config.naive_comments, prefix="naive-")
+    burst_events = stream.take(config.comments, prefix="burst-")
+    copy_rate = await copy_phase(pool, burst_events)
+    async with running_processes(bench, ["worker"] * config.workers):
+        await wait_for_heartbeat(pool, arq)
+        naive_rate = await naive_phase(pool, arq, naive_events)
+        # A live database has planner statistics; a minute-old one has none until autovacuum
+        # wakes up, and would be measured on sequential scans no production server runs.
+        await pool.execute("ANALYZE")
+        rate, orders_rate, duplicates = await burst_phase(pool, arq, burst_events)
+        p50, p99, paced_sent = await paced_phase(
+            pool, arq, paced_stream, config.paced_rate, config.paced_seconds
+        )
+    lost, duplicate_orders = await integrity(
+        pool, config.naive_comments + config.comments + paced_sent
+    )
+    return {
+        "comments": config.comments, "lives": config.lives, "workers": config.workers,
+        "comments_per_s": round(rate), "orders_per_s": round(orders_rate),
+        "p50_ms": round(p50, 1), "p99_ms": round(p99, 1), "paced_rate": config.paced_rate,
+        "paced_lives": min(config.paced_lives, config.lives),
+        "naive_comments_per_s": round(naive_rate), "copy_comments_per_s": round(copy_rate),
+        "vs_naive": round(rate / naive_rate, 1), "vs_copy": round(rate / copy_rate, 3),
+        "redeliveries_ignored": duplicates, "lost": lost, "duplicate_orders": duplicate_orders,
+    }  # fmt: skip

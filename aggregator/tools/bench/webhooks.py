@@ -1,0 +1,166 @@
+"""`chotdon bench webhooks`: signed Facebook webhook POSTs/s acknowledged by one web process.
+
+One `chotdon serve` child on a throw-away database; the client sends pre-built, pre-signed
+deliveries (one comment each, all different) over keep-alive connections. Baselines in the same
+run: the same POSTs to an unrouted path (HTTP only), and the same POSTs unsigned (rejected but
+recorded). The figures are printed, not asserted: machines are noisy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import orjson
+
+from aggregator.runtime.db import connection
+from aggregator.settings import Settings
+from aggregator.tools.bench.setup import bench_database
+from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
+from connectors.facebook.signature import SIGNATURE_HEADER, sign
+
+BENCH_SECRET = "bench-meta-app-secret"
+PAGE_ID = "bench-page"
+
+
+@dataclass(frozen=True)
+class WebhookBenchConfig:
+    posts: int = 20_000
+    concurrency: int = 64
+
+
+def deliveries(count: int, prefix: str) -> list[bytes]:
+    now = int(time.time())
+    bodies = []
+    for i in range(count):
+        change = {
+            "field": "feed",
+            "value": {
+                "item": "comment",
+                "verb": "add",
+                "comment_id": f"{prefix}_{i}",
+                "post_id": f"{PAGE_ID}_bench-live",
+                "from": {"id": f"u{i % 5000}", "name": "Khách"},
+                "message": "chốt A01 x2",
+                "created_time": now,
+            },
+        }
+        entry = {"id": PAGE_ID, "time": now * 1000 + i, "changes": [change]}
+        bodies.append(orjson.dumps({"object": "page", "entry": [entry]}))
+    return bodies
+
+
+def _headers(bodies: list[bytes], signed: bool) -> list[dict[str, str]]:
+    """Signed before the clock starts: the client's own HMACs are not the server's work."""
+    plain = {"Content-Type": "application/json"}
+    if not signed:
+        return [plain] * len(bodies)
+    return [plain | {SIGNATURE_HEADER: sign(body, BENCH_SECRET.encode())} for body in bodies]
+
+
+async def _fire(url: str, bodies: list[bytes], concurrency: int, signed: bool) -> tuple[float, int]:
+    """(POSTs per second, how many were answered 200)."""
+    queue = iter(zip(bodies, _headers(bodies, signed), strict=True))
+    ok = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def one_client() -> None:
+            nonlocal ok
+            for body, headers in queue:
+                async with http.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    ok += response.status == 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return len(bodies) / elapsed, ok
+
+
+@contextlib.asynccontextmanager
+async def _web_process(settings: Settings) -> AsyncIterator[str]:
+    env = child_environment(settings) | {
+        "CHOTDON_FACEBOOK_APP_SECRET": BENCH_SECRET,
+        "CHOTDON_LOG_LEVEL": "error",
+    }
+    child = subprocess.Popen([sys.executable, "-m", "aggregator", "serve"], env=env)
+    try:
+        await wait_until_healthy(settings.base_url, [child])
+        yield settings.base_url
+    finally:
+        await asyncio.to_thread(stop_children, [child])
+
+
+async def _seed(url: str) -> None:
+    async with connection(url) as conn:
+        tenant_id = await conn.fetchval(
+            "INSERT INTO tenants (slug, name) VALUES ('htx-bench', 'HTX Bench') RETURNING id"
+        )
+        channel_id = await conn.fetchval(
+            "INSERT INTO channels (tenant_id, platform, external_id, name) "
+            "VALUES ($1, 'facebook', $2, 'Bench page') RETURNING id",
+            tenant_id,
+            PAGE_ID,
+        )
+        await conn.execute(
+            "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, started_at) "
+            "VALUES ($1, $2, 'bench-live', now())",
+            tenant_id,
+            channel_id,
+        )
+
+
+async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> dict[str, float]:
+    assert settings.database_url is not None
+    async with bench_database(settings.database_url) as url:
+        await _seed(url)
+        bench = settings.model_copy(
+            update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
+        )
+        async with _web_process(bench) as base:
+            await _fire(f"{base}/webhooks/facebook", deliveries(500, "warm"), 16, signed=True)
+            noop, _ = await _fire(
+                f"{base}/bench-unrouted",
+                deliveries(config.posts, "n"),
+                config.concurrency,
+                signed=False,
+            )
+            unsigned, _ = await _fire(
+                f"{base}/webhooks/facebook",
+                deliveries(config.posts, "u"),
+                config.concurrency,
+                signed=False,
+            )
+            rate, ok = await _fire(
+                f"{base}/webhooks/facebook",
+                deliveries(config.posts, "s"),
+                config.concurrency,
+                signed=True,
+            )
+            await asyncio.sleep(0.5)
+        async with connection(url) as conn:
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM webhook_deliveries WHERE verified AND status = 'processed'"
+            )
+            comments = await conn.fetchval(
+                "SELECT count(*) FROM comments WHERE external_id LIKE 's_%'"
+            )
+    return {
+        "signed_webhook_posts_per_s": round(rate),
+        "acknowledged": ok,
+        "deliveries_stored": stored - 500,
+        "comments_stored": comments,
+        "baseline_unrouted_posts_per_s": round(noop),
+        "baseline_unsigned_rejected_posts_per_s": round(unsigned),
+        "ratio_to_unrouted": round(rate / noop, 2),
+        "posts": config.posts,
+        "concurrency": config.concurrency,
+    }

@@ -1,0 +1,186 @@
+"""Play the demo live across Facebook, TikTok and Zalo, with staff and couriers at work."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+from rich.console import Console
+from rich.live import Live
+
+from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.player import Send, into_ingestor, play, to_event
+from aggregator.rehearsal.recording import Recording
+from aggregator.settings import Settings
+from aggregator.tools.demo.buyers import DemoBuyers
+from aggregator.tools.demo.couriers import DemoCouriers, deliver_parcels
+from aggregator.tools.demo.platforms import DemoPlatforms
+from aggregator.tools.demo.progress import (
+    counts_by_platform,
+    progress_table,
+    report,
+    wait_until_merged,
+)
+from aggregator.tools.demo.script import demo_live
+from aggregator.tools.demo.seed import DemoLives, end_lives, seed_demo
+from aggregator.tools.demo.senders import Destination, platform_sender
+from aggregator.tools.demo.staff import confirm_calls, pack_orders
+from schema.enums import Platform
+
+log = structlog.get_logger()
+REDELIVERY_SHARE = 0.05  # platforms retry webhooks: some comments arrive twice
+SETTLE_S = 30.0
+
+
+@dataclass(frozen=True)
+class DemoLiveOptions:
+    comments: int = 600
+    live_seconds: float = 60.0
+    interactive: bool = True
+
+
+@dataclass(frozen=True)
+class OnAir:
+    """The running web app the platforms post to, and the platforms' simulators."""
+
+    base_url: str
+    platforms: DemoPlatforms
+    settings: Settings
+
+    def destinations(self, lives: DemoLives) -> dict[Platform, Destination]:
+        return {
+            p: Destination(p, t.channel_external_id, t.external_live_id or "")
+            for p, t in lives.targets.items()
+        }
+
+
+async def _redeliver(
+    ingestor: Ingestor, recording: Recording, lives: DemoLives, run_id: str
+) -> int:
+    """Deliver a few comments a second time, as a retrying platform would."""
+    rng = random.Random(7)
+    again = [(i, c) for i, c in enumerate(recording.comments) if rng.random() < REDELIVERY_SHARE]
+    for index, comment in again:
+        await ingestor.submit(to_event(comment, lives.targets[comment.platform], run_id, index))
+    return len(again)
+
+
+@dataclass
+class DemoRun:
+    """One demo live: seeded lives, the staff and couriers working, the comments playing.
+
+    With `on_air` the comments go through the platforms' signed webhooks and relay to the web
+    app and buyers confirm on their order page; without it they go straight into the ingest
+    pipeline (a rehearsal in one process).
+    """
+
+    pool: asyncpg.Pool
+    arq: ArqRedis
+    options: DemoLiveOptions
+    console: Console
+    couriers: DemoCouriers | None = None
+    on_air: OnAir | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    sent: int = 0
+    duplicates: int = 0
+    played_s: float = 0.0
+    _lives: DemoLives | None = None
+    _buyers: DemoBuyers | None = None
+    _helpers: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def session_ids(self) -> list[int]:
+        """The lives of this run; none until start() has seeded them (Ctrl-C may come first)."""
+        return list(self._lives.session_ids.values()) if self._lives is not None else []
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        self._helpers.append(asyncio.create_task(work))
+
+    async def start(self) -> None:
+        async with self.pool.acquire() as conn:
+            self._lives = await seed_demo(conn, self.run_id)
+        if self.on_air is not None:
+            await self.on_air.platforms.connect(self.pool, self.on_air.settings, self._lives)
+            self._buyers = DemoBuyers(
+                self.on_air.platforms,
+                self.on_air.platforms.settings(self.on_air.settings),
+                self.on_air.base_url,
+            )
+            self._spawn(self._buyers.run())
+        self._spawn(confirm_calls(self.pool, self.session_ids))
+        if self.couriers is not None:
+            self._spawn(pack_orders(self.pool, self.arq, self.session_ids))
+            self._spawn(deliver_parcels(self.pool, self.couriers, self.session_ids))
+
+    async def play(self) -> None:
+        assert self._lives is not None, "start() first"
+        recording = Recording(comments=demo_live(self.options.comments, self.options.live_seconds))
+        started = time.monotonic()
+        if self.on_air is None:
+            await self._play_into_ingest(recording)
+        else:
+            await self._play_on_air(recording, self.on_air)
+        await wait_until_merged(self.pool, self.session_ids, SETTLE_S)
+        self.played_s = time.monotonic() - started
+
+    async def _play_into_ingest(self, recording: Recording) -> None:
+        assert self._lives is not None
+        async with Ingestor(self.pool, self.arq) as ingestor:
+            send = into_ingestor(ingestor, self._lives.targets, self.run_id)
+            self.sent = await self._play_and_show(recording, send)
+            await _redeliver(ingestor, recording, self._lives, self.run_id)
+        self.duplicates = ingestor.stats.duplicates
+
+    async def _play_on_air(self, recording: Recording, on_air: OnAir) -> None:
+        assert self._lives is not None
+        destinations = on_air.destinations(self._lives)
+        async with platform_sender(
+            on_air.base_url, on_air.platforms, destinations, self.run_id
+        ) as (send, stats):
+            self.sent = await self._play_and_show(recording, send)
+        self.duplicates = stats.redelivered_comments
+
+    async def _play_and_show(self, recording: Recording, send: Send) -> int:
+        playing = asyncio.create_task(play(recording, send, speed=1.0))
+        if self.options.interactive:
+            await self._show(playing)
+        return await playing
+
+    async def _show(self, until: asyncio.Task[int]) -> None:
+        with Live(console=self.console, refresh_per_second=4, transient=False) as live:
+            while not until.done():
+                async with self.pool.acquire() as conn:
+                    figures = await counts_by_platform(conn, self.session_ids)
+                live.update(progress_table(figures, "Phiên live"))
+                await asyncio.sleep(0.5)
+
+    async def stop(self) -> dict[str, Any]:
+        """Stop the staff, buyers and couriers, end the lives, and say what happened."""
+        for task in self._helpers:
+            task.cancel()
+        outcomes = await asyncio.gather(*self._helpers, return_exceptions=True)
+        for outcome in outcomes:  # a stand-in that died early would leave its step undone
+            if isinstance(outcome, Exception):
+                log.error("demo.helper_failed", error=repr(outcome)[:500])
+        async with self.pool.acquire() as conn:
+            await end_lives(conn, self.session_ids)
+            figures = await counts_by_platform(conn, self.session_ids)
+        self.console.print(progress_table(figures, "Kết thúc phiên live"))
+        return report(
+            figures,
+            sent=self.sent,
+            duplicates=self.duplicates,
+            timings={
+                "live_s": round(self.played_s, 1),
+                "comments_per_s": round(self.sent / self.played_s, 1) if self.played_s else 0,
+            },
+            buyers_confirmed_on_page=self._buyers.confirmed if self._buyers else 0,
+        )
