@@ -8,13 +8,14 @@ from typing import Any
 import aiohttp
 from arq import Retry
 
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.facebook.outbound import send_job_id
 from aggregator.platforms.facebook.sending import SendResult, send_outbound
-from aggregator.platforms.facebook.tokens import token_cipher
 from aggregator.runtime import jobs
 from aggregator.runtime.ratelimit import acquire
 from aggregator.settings import Settings
 from connectors.facebook.graph import GraphClient
+from schema.enums import Platform
 from schema.queries import query
 from workers.context import PG_POOL, SETTINGS
 
@@ -41,7 +42,7 @@ async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
         outcome = await send_outbound(
             ctx[PG_POOL],
             GraphClient(http, settings.facebook_graph_url),
-            token_cipher(settings),
+            credential_cipher(settings, Platform.FACEBOOK),
             message_id,
             final_attempt=ctx.get("job_try", 1) >= MAX_TRIES,
         )

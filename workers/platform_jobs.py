@@ -13,7 +13,7 @@ import aiohttp
 import structlog
 from arq import Retry
 
-from aggregator.channels.directory import cipher
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.platform import apply_platform_orders
 from aggregator.platforms.facebook.sending import SendResult
@@ -50,7 +50,9 @@ def _retry(ctx: dict[str, Any], exc: Exception) -> Retry:
 
 async def _access(ctx: dict[str, Any], channel_id: int) -> ShopAccess | None:
     try:
-        return await shop_access(ctx[PG_POOL], cipher(ctx[SETTINGS], Platform.TIKTOK), channel_id)
+        return await shop_access(
+            ctx[PG_POOL], credential_cipher(ctx[SETTINGS], Platform.TIKTOK), channel_id
+        )
     except CredentialsError as exc:
         log.warning("tiktok.shop_unusable", channel_id=channel_id, error=str(exc))
         return None
@@ -112,7 +114,7 @@ async def tiktok_sync_job(ctx: dict[str, Any]) -> int:
 async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
     """Send outbound_messages row `message_id` (TikTok CS or Zalo OA) at most once."""
     settings: Settings = ctx[SETTINGS]
-    ciphers = {p: cipher(settings, p) for p in (Platform.TIKTOK, Platform.ZALO)}
+    ciphers = {p: credential_cipher(settings, p) for p in (Platform.TIKTOK, Platform.ZALO)}
     async with aiohttp.ClientSession() as http:
         tiktok = shop_client(http, settings) if settings.tiktok_app_secret else None
         zalo = OAClient(http, settings.zalo_openapi_url, settings.zalo_zns_url)

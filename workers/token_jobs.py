@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from aggregator.channels.directory import cipher
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.token_refresh import Refresher, refresh_due
 from aggregator.settings import Settings
 from connectors.tiktok.auth import refresh_shop_token
@@ -63,9 +63,8 @@ async def platform_token_refresh_job(ctx: dict[str, Any]) -> dict[str, int]:
             refresher = build(http, settings)
             if refresher is None:
                 continue
-            counts = await refresh_due(
-                ctx[PG_POOL], cipher(settings, platform), platform, refresher, int(time.time())
-            )
+            sealer = credential_cipher(settings, platform)
+            counts = await refresh_due(ctx[PG_POOL], sealer, platform, refresher, int(time.time()))
             done.update({f"{platform.value}.{k.value}": n for k, n in counts.items()})
     log.info("platform.token_refresh_run", **done)
     return done

@@ -1,9 +1,8 @@
-"""Channels of one platform, cached briefly, and their credentials sealed at rest.
+"""Channels of one platform, cached briefly, and connecting one with its sealed credentials.
 
-Credentials (a relay channel's secret, a TikTok shop's or Zalo OA's token pair) are stored in
-channels.credentials_encrypted with the Facebook connector's cipher, keyed per purpose from
-CHOTDON_CREDENTIAL_KEYS (else CHOTDON_APP_SECRET); they are plain text only in memory, for the
-length of a call.
+Credentials (a relay channel's secret, a TikTok shop's or Zalo OA's token pair) arrive here
+already sealed by aggregator.credentials; they are plain text only in memory, for the length of
+a call.
 """
 
 from __future__ import annotations
@@ -13,30 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import orjson
 
-from aggregator.credentials.keyring import credential_cipher
 from aggregator.errors import ConfigurationError
-from aggregator.settings import Settings
-from connectors.facebook.tokens import TokenCipher
 from schema.enums import Platform
 from schema.queries import query
 
 CHANNELS_TTL_S = 5.0
-
-
-def cipher(settings: Settings, platform: Platform) -> TokenCipher:
-    """The platform's credential cipher under the configured keys (see credentials.keyring)."""
-    return credential_cipher(settings, platform)
-
-
-def seal_json(sealer: TokenCipher, value: dict[str, Any]) -> bytes:
-    return sealer.encrypt(orjson.dumps(value).decode())
-
-
-def open_json(sealer: TokenCipher, sealed: bytes | None) -> dict[str, Any]:
-    opened: dict[str, Any] = orjson.loads(sealer.decrypt(sealed))
-    return opened
 
 
 @dataclass(frozen=True, slots=True)

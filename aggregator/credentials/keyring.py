@@ -12,15 +12,15 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.errors import ConfigurationError
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError
-from connectors.facebook.tokens import TokenCipher
 from schema.enums import Platform
 from schema.queries import query
 
 log = structlog.get_logger()
-# The HKDF purpose label of each platform's credentials (Facebook keeps the connector default).
+# The HKDF purpose label of each platform's credentials: one key per platform from each secret.
 PURPOSES = {
     Platform.FACEBOOK: b"facebook page access token",
     Platform.RELAY: b"relay channel secret",
@@ -41,6 +41,7 @@ def credential_secrets(settings: Settings) -> list[bytes]:
 
 
 def credential_cipher(settings: Settings, platform: Platform) -> TokenCipher:
+    """The one way aggregator code gets the cipher of a platform's stored credentials."""
     return TokenCipher(credential_secrets(settings), PURPOSES[platform])
 
 

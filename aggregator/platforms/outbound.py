@@ -15,7 +15,8 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator.channels.directory import ChannelRef, open_json
+from aggregator.channels.directory import ChannelRef
+from aggregator.credentials.cipher import TokenCipher, open_json
 from aggregator.platforms.facebook.sending import SendOutcome, SendResult, backoff_s
 from aggregator.runtime import jobs
 from connectors.errors import (
@@ -25,7 +26,6 @@ from connectors.errors import (
     TokenError,
     TransportError,
 )
-from connectors.facebook.tokens import TokenCipher
 from connectors.tiktok.client import ShopClient
 from connectors.zalo.client import OAClient
 from schema.enums import Platform

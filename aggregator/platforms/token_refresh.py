@@ -27,9 +27,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from aggregator.channels.directory import open_json, seal_json
+from aggregator.credentials.cipher import TokenCipher, open_json, seal_json
 from connectors.errors import PlatformApiError, TokenError, TransportError
-from connectors.facebook.tokens import TokenCipher
 from connectors.tokens import TokenPair
 from schema.enums import Platform
 from schema.queries import query

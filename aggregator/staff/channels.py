@@ -1,8 +1,8 @@
 """Connect and list a cooperative's channels (Facebook Page, TikTok shop, Zalo OA, relay source).
 
-Credentials are sealed with the existing ciphers, each with its own purpose (Page tokens through
-connect_page, the others through connect_channel), and are never printed or logged: a listing says
-only whether a channel has them.
+Credentials are sealed by aggregator.credentials, each platform under its own purpose (Page tokens
+through connect_page, the others through connect_channel), and are never printed or logged: a
+listing says only whether a channel has them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ import asyncpg
 import orjson
 import structlog
 
-from aggregator.channels.directory import cipher, connect_channel, seal_json
+from aggregator.channels.directory import connect_channel
+from aggregator.credentials.cipher import seal_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.errors import BadInputError
-from aggregator.platforms.facebook.tokens import connect_page, token_cipher
+from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings
 from schema.enums import Platform
@@ -38,7 +40,7 @@ class ChannelRequest:
 
 def sealed_credentials(settings: Settings, platform: Platform, secret: str) -> bytes:
     """Relay: the HMAC secret. TikTok / Zalo: a JSON object of tokens, or one access token."""
-    sealer = cipher(settings, platform)
+    sealer = credential_cipher(settings, platform)
     if platform is Platform.RELAY:
         return sealer.encrypt(secret)
     try:
@@ -71,9 +73,8 @@ async def connect_for_tenant(
     if not secret:
         raise BadInputError("the channel's secret or token is empty")
     if platform is Platform.FACEBOOK:
-        return await connect_page(
-            pool, token_cipher(settings), tenant_id, external_id, name, secret
-        )
+        sealer = credential_cipher(settings, Platform.FACEBOOK)
+        return await connect_page(pool, sealer, tenant_id, external_id, name, secret)
     sealed = sealed_credentials(settings, platform, secret)
     channel_id = await connect_channel(
         pool, platform, tenant_id, external_id, name, sealed, channel_settings or {}

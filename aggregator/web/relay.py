@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from aggregator.channels.directory import ChannelDirectory, cipher
+from aggregator.channels.directory import ChannelDirectory
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.platforms.relay.service import SOURCE, RelayRequest, RelayService
 from aggregator.web.keys import INGESTOR, PG_POOL, RELAY, SETTINGS
@@ -33,7 +34,7 @@ async def _relay_ctx(app: web.Application) -> AsyncIterator[None]:
             ingestor=app[INGESTOR],
             recorder=recorder,
             channels=ChannelDirectory(pool, Platform.RELAY),
-            cipher=cipher(settings, Platform.RELAY) if settings.app_secret else None,
+            cipher=credential_cipher(settings, Platform.RELAY) if settings.app_secret else None,
             window_s=settings.relay_window_s,
             max_comments=settings.relay_max_comments,
         )

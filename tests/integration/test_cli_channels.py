@@ -7,7 +7,8 @@ import asyncio
 import asyncpg
 import orjson
 
-from aggregator.channels.directory import cipher, open_json
+from aggregator.credentials.cipher import open_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.factories import seed_shop
@@ -50,11 +51,12 @@ async def test_add_and_list_channels_without_showing_a_secret(
         "SELECT credentials_encrypted FROM channels WHERE external_id = 'sheet-1'"
     )
     assert RELAY_SECRET.encode() not in sealed
-    assert cipher(configured, Platform.RELAY).decrypt(sealed) == RELAY_SECRET
+    assert credential_cipher(configured, Platform.RELAY).decrypt(sealed) == RELAY_SECRET
     row = await db.fetchrow(
         "SELECT credentials_encrypted, settings FROM channels WHERE platform = 'tiktok'"
     )
-    assert open_json(cipher(configured, Platform.TIKTOK), row["credentials_encrypted"]) == {
+    sealer = credential_cipher(configured, Platform.TIKTOK)
+    assert open_json(sealer, row["credentials_encrypted"]) == {
         "access_token": "tts-at-5b1d", "refresh_token": "tts-rt-77e0",
     }  # fmt: skip
     assert row["settings"]["shop_cipher"] == "GCP_abc"

@@ -11,12 +11,14 @@ from aiohttp.test_utils import TestServer
 from arq import Retry
 from arq.connections import ArqRedis
 
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.facebook import outbound, sending
 from aggregator.platforms.facebook.pages import load_pages
-from aggregator.platforms.facebook.tokens import connect_page, token_cipher
+from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.settings import Settings
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState
+from schema.enums import Platform
 from tests.support.facebook import facebook_settings
 from workers.context import PG_POOL, SETTINGS
 from workers.facebook_jobs import MAX_TRIES, facebook_send_job
@@ -42,7 +44,8 @@ async def fb(
     tenant_id = await db.fetchval(
         "INSERT INTO tenants (slug, name) VALUES ('htx-a', 'A') RETURNING id"
     )
-    await connect_page(pool, token_cipher(fb_settings), tenant_id, "p1", "Trang HTX", "tok-1")
+    sealer = credential_cipher(fb_settings, Platform.FACEBOOK)
+    await connect_page(pool, sealer, tenant_id, "p1", "Trang HTX", "tok-1")
     state.add_page("p1", "tok-1")
     state.add_live("p1", "L1")
     return fb_settings, (await load_pages(pool))["p1"]

@@ -13,14 +13,16 @@ import pytest
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
+from aggregator.credentials.cipher import TokenCipher
+from aggregator.credentials.keyring import PURPOSES
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.follower import PullConfig, Wiring
 from aggregator.platforms.facebook.puller import FacebookPuller
 from aggregator.platforms.facebook.tokens import connect_page
 from connectors.facebook.graph import GraphClient
-from connectors.facebook.tokens import TokenCipher
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState, SimConfig
+from schema.enums import Platform
 from tests.support.facebook import CHOTDON_SECRET
 
 COMMENTS = 20_000
@@ -50,7 +52,7 @@ async def rig() -> AsyncIterator[Rig]:
         min_backoff_s=0.05,
     )
     try:
-        yield Rig(state, config, TokenCipher(CHOTDON_SECRET.encode()))
+        yield Rig(state, config, TokenCipher(CHOTDON_SECRET.encode(), PURPOSES[Platform.FACEBOOK]))
     finally:
         await server.close()
 

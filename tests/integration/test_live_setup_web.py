@@ -13,9 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
-from aggregator.channels.directory import cipher, open_json
 from aggregator.confirmation.links import order_token
 from aggregator.core.parser import parse_comment
+from aggregator.credentials.cipher import open_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
@@ -74,7 +75,7 @@ async def test_a_channel_is_connected_sealed_and_never_echoed(
     assert (
         row["tenant_id"] == shop.tenant_id and SECRET.encode() not in row["credentials_encrypted"]
     )
-    opened = open_json(cipher(rig.settings, Platform.ZALO), row["credentials_encrypted"])
+    opened = open_json(credential_cipher(rig.settings, Platform.ZALO), row["credentials_encrypted"])
     assert opened == {"access_token": SECRET}
     assert row["settings"]["zns_order_update_template"] == "tpl-77"
     bad = await rig.client.post("/phien-live/kenh", data={**form, "external_id": "", "name": ""})

@@ -11,7 +11,8 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from aggregator.channels.directory import cipher, connect_channel
+from aggregator.channels.directory import connect_channel
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.errors import ConfigurationError
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
@@ -50,7 +51,7 @@ async def test_connecting_a_relay_channel_seals_its_secret_and_keeps_it_per_coop
     settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool
 ) -> None:
     configured = platform_settings(settings)
-    sealer = cipher(configured, Platform.RELAY)
+    sealer = credential_cipher(configured, Platform.RELAY)
     mine, other = await seed_shop(db), await seed_shop(db)
     channel_id = await connect_channel(
         pool, Platform.RELAY, mine.tenant_id, "htx-tiktok", "TikTok LIVE", sealer.encrypt("s1")

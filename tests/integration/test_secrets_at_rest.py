@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from pydantic import SecretStr
 
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError
-from connectors.facebook.tokens import TokenCipher
 from schema.enums import Platform
 from tests.support.factories import seed_shop
 from tests.support.processes import cli_env, run_cli

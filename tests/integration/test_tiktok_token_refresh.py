@@ -10,7 +10,8 @@ import asyncpg
 from arq.connections import ArqRedis
 from structlog.testing import capture_logs
 
-from aggregator.channels.directory import cipher, open_json
+from aggregator.credentials.cipher import open_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.token_refresh import Refreshed, refresh_channel
 from aggregator.settings import Settings
 from connectors.tokens import TokenPair
@@ -32,7 +33,8 @@ async def stored(db: asyncpg.Connection, rig: TikTokRig) -> tuple[dict[str, str]
         rig.channel_id,
     )
     assert row is not None
-    return open_json(cipher(rig.settings, Platform.TIKTOK), row["credentials_encrypted"]), row
+    sealer = credential_cipher(rig.settings, Platform.TIKTOK)
+    return open_json(sealer, row["credentials_encrypted"]), row
 
 
 async def test_a_due_shop_is_refreshed_sealed_and_the_new_token_works(
@@ -69,7 +71,7 @@ async def test_two_workers_make_one_call_and_a_refused_refresh_token_disconnects
             await asyncio.sleep(0.2)
             return await real(refresh_token)
 
-        sealer, now = cipher(rig.settings, Platform.TIKTOK), int(time.time())
+        sealer, now = credential_cipher(rig.settings, Platform.TIKTOK), int(time.time())
         results = await asyncio.gather(
             *(
                 refresh_channel(pool, sealer, Platform.TIKTOK, rig.channel_id, slow, now=now)

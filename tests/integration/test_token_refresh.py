@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from aggregator.channels.directory import cipher, open_json
+from aggregator.credentials.cipher import open_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.token_refresh import CLAIM_LEASE_S, Refreshed, refresh_channel
 from aggregator.settings import Settings
 from connectors.simulators.zalo import ZaloState, create_app
@@ -52,7 +53,7 @@ async def zalo_rig(settings: Settings, db: asyncpg.Connection) -> AsyncIterator[
             channel_settings={"token_expires_at": int(time.time()) + 600},
         )  # fmt: skip
         access, refresh = state.issue_tokens(oa_id)
-        sealed = cipher(configured, Platform.ZALO).encrypt(
+        sealed = credential_cipher(configured, Platform.ZALO).encrypt(
             f'{{"access_token": "{access}", "refresh_token": "{refresh}"}}'
         )
         await db.execute(
@@ -69,7 +70,8 @@ async def stored(db: asyncpg.Connection, rig: ZaloRig) -> tuple[dict[str, str], 
         rig.channel_id,
     )
     assert row is not None
-    return open_json(cipher(rig.settings, Platform.ZALO), row["credentials_encrypted"]), row
+    sealer = credential_cipher(rig.settings, Platform.ZALO)
+    return open_json(sealer, row["credentials_encrypted"]), row
 
 
 async def test_the_cron_job_refreshes_a_due_oa_and_stores_the_new_pair_sealed(
@@ -110,7 +112,7 @@ async def test_a_crash_after_zalo_answered_loses_the_pair_and_disconnects_the_oa
             await real(refresh_token)
             raise RuntimeError("worker killed between the token call and the save")
 
-        sealer, now = cipher(rig.settings, Platform.ZALO), int(time.time())
+        sealer, now = credential_cipher(rig.settings, Platform.ZALO), int(time.time())
         with pytest.raises(RuntimeError):
             await refresh_channel(
                 pool, sealer, Platform.ZALO, rig.channel_id, crash_after_answer, now=now
@@ -147,7 +149,7 @@ async def test_two_workers_refreshing_at_once_make_one_call(
             await asyncio.sleep(0.2)  # the other worker arrives while this call is in flight
             return await real(refresh_token)
 
-        sealer, now = cipher(rig.settings, Platform.ZALO), int(time.time())
+        sealer, now = credential_cipher(rig.settings, Platform.ZALO), int(time.time())
         results = await asyncio.gather(
             *(
                 refresh_channel(pool, sealer, Platform.ZALO, rig.channel_id, slow, now=now)
@@ -168,7 +170,7 @@ async def test_an_unreachable_token_endpoint_keeps_the_unspent_token_for_the_nex
         down = rig.settings.model_copy(update={"zalo_oauth_url": "http://127.0.0.1:9"})
         dead, real = zalo_refresher(http, down), zalo_refresher(http, rig.settings)
         assert dead is not None and real is not None
-        sealer, now = cipher(rig.settings, Platform.ZALO), int(time.time())
+        sealer, now = credential_cipher(rig.settings, Platform.ZALO), int(time.time())
         assert (
             await refresh_channel(pool, sealer, Platform.ZALO, rig.channel_id, dead, now=now)
             == Refreshed.RETRY

@@ -8,7 +8,8 @@ from typing import Any
 import asyncpg
 from pydantic import SecretStr
 
-from aggregator.channels.directory import cipher, seal_json
+from aggregator.credentials.cipher import seal_json
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.facebook import CHOTDON_SECRET
@@ -46,7 +47,7 @@ async def add_channel(
 ) -> tuple[int, str]:
     """A channel of `platform` with sealed credentials; returns (channel id, external id)."""
     external_id = external_id or f"{platform.value}{next(_counter)}"
-    sealer = cipher(platform_settings(settings), platform)
+    sealer = credential_cipher(platform_settings(settings), platform)
     sealed = (
         sealer.encrypt(credentials)
         if isinstance(credentials, str)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import structlog
 
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.platforms.facebook.follower import LiveFollower, Wiring
 from aggregator.platforms.facebook.lives import end_live, start_live
 from aggregator.platforms.facebook.pages import PageRef, load_pages
 from aggregator.platforms.facebook.tokens import disconnect_page, token_problem
 from connectors.errors import ConnectorError, CredentialsError, TokenError
-from connectors.facebook.tokens import TokenCipher
 from schema.queries import query
 
 log = structlog.get_logger()

@@ -8,14 +8,15 @@ import signal
 import aiohttp
 import structlog
 
+from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.follower import PullConfig, Wiring
 from aggregator.platforms.facebook.puller import FacebookPuller
-from aggregator.platforms.facebook.tokens import token_cipher
 from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from connectors.facebook.graph import GraphClient
+from schema.enums import Platform
 
 log = structlog.get_logger()
 
@@ -26,7 +27,7 @@ async def run_facebook_pull(settings: Settings, stop: asyncio.Event | None = Non
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    cipher = token_cipher(settings)
+    cipher = credential_cipher(settings, Platform.FACEBOOK)
     config = PullConfig.from_settings(settings)
     pool = await create_pool(settings)
     arq = await create_arq_pool(settings)

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.tokens import disconnect_page, token_problem
 from connectors.errors import (
@@ -20,7 +21,6 @@ from connectors.errors import (
     TransportError,
 )
 from connectors.facebook.graph import GraphClient
-from connectors.facebook.tokens import TokenCipher
 from schema.queries import query
 
 log = structlog.get_logger()

@@ -5,18 +5,11 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
-from aggregator.credentials.keyring import credential_cipher
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.errors import ConfigurationError
-from aggregator.settings import Settings
-from connectors.facebook.tokens import TokenCipher
-from schema.enums import Platform
 from schema.queries import query
 
 log = structlog.get_logger()
-
-
-def token_cipher(settings: Settings) -> TokenCipher:
-    return credential_cipher(settings, Platform.FACEBOOK)
 
 
 async def connect_page(

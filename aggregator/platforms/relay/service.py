@@ -16,11 +16,11 @@ from typing import Any
 import structlog
 
 from aggregator.channels.directory import ChannelDirectory
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.inbox.answers import Answer, refuse, reject
 from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
 from aggregator.ingest.pipeline import Ingestor
 from connectors.errors import CredentialsError, PayloadError, SignatureError
-from connectors.facebook.tokens import TokenCipher
 from connectors.relay import signature
 from connectors.relay.models import comment_events, parse_batch
 from schema.enums import DeliveryStatus

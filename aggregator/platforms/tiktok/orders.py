@@ -19,12 +19,12 @@ import aiohttp
 import asyncpg
 import structlog
 
-from aggregator.channels.directory import ChannelRef, load_channel, open_json
+from aggregator.channels.directory import ChannelRef, load_channel
+from aggregator.credentials.cipher import TokenCipher, open_json
 from aggregator.errors import ConfigurationError
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError, RateLimitedError, TokenError
-from connectors.facebook.tokens import TokenCipher
 from connectors.tiktok.client import ShopClient
 from connectors.tiktok.models import MAX_IDS_PER_CALL, order_event
 from schema.enums import Platform

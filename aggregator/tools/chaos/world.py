@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 import asyncpg
 from aiohttp import web
 
-from aggregator.channels.directory import cipher, connect_channel, seal_json
-from aggregator.platforms.facebook.tokens import connect_page, token_cipher
+from aggregator.channels.directory import connect_channel
+from aggregator.credentials.cipher import seal_json
+from aggregator.credentials.keyring import credential_cipher
+from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import DemoCouriers, demo_couriers
@@ -121,13 +123,13 @@ async def _channel(
     if live.platform is Platform.FACEBOOK:
         token = secrets.token_urlsafe(12)
         sims.facebook.add_page(live.channel, token)
-        return await connect_page(pool, token_cipher(settings), tenant_id, live.channel, name,
-                                  token)  # fmt: skip
+        sealer = credential_cipher(settings, Platform.FACEBOOK)
+        return await connect_page(pool, sealer, tenant_id, live.channel, name, token)
     if live.platform is Platform.RELAY:
-        sealed = cipher(settings, Platform.RELAY).encrypt(sims.relay_secret)
+        sealed = credential_cipher(settings, Platform.RELAY).encrypt(sims.relay_secret)
     else:
         access, _refresh = sims.zalo.issue_tokens(live.channel)
-        sealed = seal_json(cipher(settings, Platform.ZALO), {"access_token": access})
+        sealed = seal_json(credential_cipher(settings, Platform.ZALO), {"access_token": access})
     return await connect_channel(pool, live.platform, tenant_id, live.channel, name, sealed, {})
 
 

@@ -20,8 +20,10 @@ import asyncpg
 from aiohttp import web
 from pydantic import SecretStr
 
-from aggregator.channels.directory import cipher, connect_channel, seal_json
-from aggregator.platforms.facebook.tokens import connect_page, token_cipher
+from aggregator.channels.directory import connect_channel
+from aggregator.credentials.cipher import seal_json
+from aggregator.credentials.keyring import credential_cipher
+from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.settings import Settings
 from aggregator.tools.demo.seed import CHANNEL_SETTINGS, CHANNELS, DemoLives
 from connectors.simulators.facebook import create_simulator
@@ -87,17 +89,17 @@ class DemoPlatforms:
         """Give the demo's channels this run's credentials, as a director connecting them does."""
         settings, tenant_id = self.settings(base), lives.tenant_id
         _, page, page_name = CHANNELS[Platform.FACEBOOK]
-        token = token_cipher(settings)
+        token = credential_cipher(settings, Platform.FACEBOOK)
         await connect_page(pool, token, tenant_id, page, page_name, self.page_token)
         self.facebook.add_page(page, self.page_token)
         self.facebook.add_live(page, lives.targets[Platform.FACEBOOK].external_live_id or "")
         _, oa, oa_name = CHANNELS[Platform.ZALO]
         access, refresh = self.zalo.issue_tokens(oa)
         tokens = {"access_token": access, "refresh_token": refresh}
-        sealed = seal_json(cipher(settings, Platform.ZALO), tokens)
+        sealed = seal_json(credential_cipher(settings, Platform.ZALO), tokens)
         await connect_channel(pool, Platform.ZALO, tenant_id, oa, oa_name, sealed)
         _, bridge, bridge_name = CHANNELS[Platform.TIKTOK]
-        secret = cipher(settings, Platform.RELAY).encrypt(self.relay_secret)
+        secret = credential_cipher(settings, Platform.RELAY).encrypt(self.relay_secret)
         await connect_channel(
             pool,
             Platform.RELAY,

@@ -1,16 +1,20 @@
-"""Page access tokens at rest: Fernet (AES-128-CBC + HMAC-SHA256), keyed by HKDF from a secret.
+"""Credentials at rest: Fernet (AES-128-CBC + HMAC-SHA256), keyed by HKDF from a secret.
 
-The key is derived from chotdon's app secret with a purpose label, so the same secret never
-serves two uses directly. Tokens are plain strings only in memory, for the length of a call.
-Several secrets (newest first) make a MultiFernet: the newest seals, every one opens, and
-`rotate` re-seals a stored value under the newest, which is how keys are changed.
+Every platform's stored credentials (a Facebook Page token, a relay channel's secret, a TikTok
+shop's or Zalo OA's token pair) are sealed here and nowhere else. The key is derived from a secret
+with a purpose label (keyring.PURPOSES), so the same secret never serves two uses directly.
+Credentials are plain only in memory, for the length of a call. Several secrets (newest first)
+make a MultiFernet: the newest seals, every one opens, and `rotate` re-seals a stored value under
+the newest, which is how keys are changed.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from typing import Any
 
+import orjson
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -18,13 +22,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from connectors.errors import CredentialsError
 
 _SALT = b"chotdon/credentials/v1"
-_INFO = b"facebook page access token"
 
 
 class TokenCipher:
-    def __init__(self, secret: bytes | Sequence[bytes], purpose: bytes = _INFO) -> None:
-        """`purpose` labels the key: other credentials (TikTok, Zalo, relay) get their own key.
-        `secret` may be a list, newest first: the newest seals, all of them open."""
+    """Seals and opens text under one purpose's key (one per platform, see keyring)."""
+
+    def __init__(self, secret: bytes | Sequence[bytes], purpose: bytes) -> None:
+        """`secret` may be a list, newest first: the newest seals, all of them open."""
         secrets = [secret] if isinstance(secret, bytes) else list(secret)
         if not secrets or any(len(s) < 16 for s in secrets):
             raise CredentialsError("a credential key is missing or too short to key encryption")
@@ -44,6 +48,7 @@ class TokenCipher:
             raise CredentialsError("a stored credential opens with none of the keys") from None
 
     def decrypt(self, sealed: bytes | None) -> str:
+        # The messages name a Page because Facebook came first; staff know them, so they stay.
         if not sealed:
             raise CredentialsError("no Page access token stored: connect the Page again")
         try:
@@ -53,6 +58,16 @@ class TokenCipher:
                 "the stored Page token cannot be decrypted (was CHOTDON_APP_SECRET or a "
                 "CHOTDON_CREDENTIAL_KEYS key removed?)"
             ) from None
+
+
+def seal_json(sealer: TokenCipher, value: dict[str, Any]) -> bytes:
+    """A credential made of several values (a token pair and its expiry), sealed as one."""
+    return sealer.encrypt(orjson.dumps(value).decode())
+
+
+def open_json(sealer: TokenCipher, sealed: bytes | None) -> dict[str, Any]:
+    opened: dict[str, Any] = orjson.loads(sealer.decrypt(sealed))
+    return opened
 
 
 def _fernet(secret: bytes, purpose: bytes) -> Fernet:
