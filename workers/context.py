@@ -1,4 +1,5 @@
-"""What every job finds in its ctx: settings and the Postgres pool, opened once per worker."""
+"""What every job finds in its ctx: settings and the Postgres pool, opened once per worker; and
+the outbound registries, where the worker wires each platform into the outbound port."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import os
 import socket
 from typing import Any
 
+import aiohttp
 import structlog
 
+from aggregator.credentials.keyring import credential_cipher
+from aggregator.outbound.port import Senders
+from aggregator.outbound.record import SendJobs
+from aggregator.platforms.facebook import outbound as facebook
+from aggregator.platforms.facebook.sending import FacebookSender
+from aggregator.platforms.tiktok import outbound as tiktok
+from aggregator.platforms.tiktok.orders import shop_client
+from aggregator.platforms.zalo import outbound as zalo
 from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
+from connectors.facebook.graph import GraphClient
+from connectors.zalo.client import OAClient
+from schema.enums import Platform
 
 SETTINGS = "settings"
 PG_POOL = "pg_pool"
@@ -18,6 +31,34 @@ WORKER_NAME = "worker_name"
 COURIERS = "couriers"
 
 log = structlog.get_logger()
+
+
+def outbound_send_jobs() -> SendJobs:
+    """The job that sends each platform's stored messages (the sweeper re-enqueues lost ones)."""
+    return {
+        Platform.FACEBOOK: facebook.SEND_JOB,
+        Platform.TIKTOK: tiktok.SEND_JOB,
+        Platform.ZALO: zalo.SEND_JOB,
+    }
+
+
+def facebook_senders(http: aiohttp.ClientSession, settings: Settings) -> Senders:
+    """What the facebook_send job sends: Graph API calls with the Page's sealed token."""
+    graph = GraphClient(http, settings.facebook_graph_url)
+    return {
+        Platform.FACEBOOK: FacebookSender(graph, credential_cipher(settings, Platform.FACEBOOK))
+    }
+
+
+def platform_senders(http: aiohttp.ClientSession, settings: Settings) -> Senders:
+    """What the platform_send job sends: TikTok customer service (if the app is configured) and
+    Zalo OA messages and ZNS templates."""
+    shop = shop_client(http, settings) if settings.tiktok_app_secret else None
+    oa = OAClient(http, settings.zalo_openapi_url, settings.zalo_zns_url)
+    return {
+        Platform.TIKTOK: tiktok.TikTokSender(shop, credential_cipher(settings, Platform.TIKTOK)),
+        Platform.ZALO: zalo.ZaloSender(oa, credential_cipher(settings, Platform.ZALO)),
+    }
 
 
 def worker_name() -> str:

@@ -8,16 +8,14 @@ from typing import Any
 import aiohttp
 from arq import Retry
 
-from aggregator.credentials.keyring import credential_cipher
-from aggregator.platforms.facebook.outbound import send_job_id
-from aggregator.platforms.facebook.sending import SendResult, send_outbound
+from aggregator.outbound.outcome import SendResult
+from aggregator.outbound.sending import send_stored
+from aggregator.platforms.facebook.outbound import SEND_JOB
 from aggregator.runtime import jobs
 from aggregator.runtime.ratelimit import acquire
 from aggregator.settings import Settings
-from connectors.facebook.graph import GraphClient
-from schema.enums import Platform
 from schema.queries import query
-from workers.context import PG_POOL, SETTINGS
+from workers.context import PG_POOL, SETTINGS, facebook_senders
 
 MAX_TRIES = 8
 RATE_DEFER_S = 1.0
@@ -35,17 +33,14 @@ async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
         # (the outbound row's status keeps it to one send whatever runs).
         await ctx["redis"].enqueue_job(
             jobs.FACEBOOK_SEND, message_id,
-            _job_id=f"{send_job_id(message_id)}:later:{time.time_ns()}", _defer_by=RATE_DEFER_S,
+            _job_id=f"{SEND_JOB.job_id(message_id)}:later:{time.time_ns()}", _defer_by=RATE_DEFER_S,
         )  # fmt: skip
         return "rate_limited"
     async with aiohttp.ClientSession() as http:
-        outcome = await send_outbound(
-            ctx[PG_POOL],
-            GraphClient(http, settings.facebook_graph_url),
-            credential_cipher(settings, Platform.FACEBOOK),
-            message_id,
+        outcome = await send_stored(
+            ctx[PG_POOL], facebook_senders(http, settings), message_id, log_as="facebook",
             final_attempt=ctx.get("job_try", 1) >= MAX_TRIES,
-        )
+        )  # fmt: skip
     if outcome.result is SendResult.RETRY:
         raise Retry(defer=outcome.retry_in_s)
     return outcome.result.value

@@ -16,8 +16,8 @@ from arq import Retry
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.platform import apply_platform_orders
-from aggregator.platforms.facebook.sending import SendResult
-from aggregator.platforms.outbound import Senders, send_message
+from aggregator.outbound.outcome import SendResult
+from aggregator.outbound.sending import send_stored
 from aggregator.platforms.tiktok.orders import (
     Backoff,
     ShopAccess,
@@ -31,10 +31,9 @@ from aggregator.platforms.tiktok.orders import (
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError, RateLimitedError, TokenError, TransportError
-from connectors.zalo.client import OAClient
 from schema.enums import Platform
 from schema.queries import query
-from workers.context import PG_POOL, SETTINGS
+from workers.context import PG_POOL, SETTINGS, platform_senders
 
 log = structlog.get_logger()
 BACKOFF = "tiktok_backoff"  # ctx key: tests shorten the waits
@@ -113,14 +112,9 @@ async def tiktok_sync_job(ctx: dict[str, Any]) -> int:
 
 async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
     """Send outbound_messages row `message_id` (TikTok CS or Zalo OA) at most once."""
-    settings: Settings = ctx[SETTINGS]
-    ciphers = {p: credential_cipher(settings, p) for p in (Platform.TIKTOK, Platform.ZALO)}
     async with aiohttp.ClientSession() as http:
-        tiktok = shop_client(http, settings) if settings.tiktok_app_secret else None
-        zalo = OAClient(http, settings.zalo_openapi_url, settings.zalo_zns_url)
-        senders = Senders(tiktok, zalo, ciphers)
-        outcome = await send_message(
-            ctx[PG_POOL], senders, message_id,
+        outcome = await send_stored(
+            ctx[PG_POOL], platform_senders(http, ctx[SETTINGS]), message_id, log_as="platform",
             final_attempt=ctx.get("job_try", 1) >= SEND_MAX_TRIES,
         )  # fmt: skip
     if outcome.result is SendResult.RETRY:

@@ -21,11 +21,10 @@ from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_ord
 from aggregator.orders.loading import lock_session
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
-from aggregator.platforms.facebook.outbound import send_job_id as facebook_job_id
-from aggregator.platforms.outbound import send_job_id as platform_job_id
-from aggregator.runtime import jobs
+from aggregator.outbound.record import send_job_for
 from schema.queries import query
 from schema.states import OrderStatus
+from workers.context import outbound_send_jobs
 
 log = structlog.get_logger()
 STALE_AFTER_S = 2.0
@@ -90,16 +89,14 @@ async def requeue_stale_messages(
 ) -> int:
     """Enqueue again the send job of messages pending too long; how many jobs were new."""
     rows = await pool.fetch(query("stale_pending_messages"), stale_after_s, MESSAGE_BATCH)
-    requeued = 0
+    send_jobs, requeued = outbound_send_jobs(), 0
     for row in rows:
-        if row["kind"].startswith("facebook."):
-            job = await arq.enqueue_job(
-                jobs.FACEBOOK_SEND, row["id"], _job_id=facebook_job_id(row["id"])
-            )
-        else:
-            job = await arq.enqueue_job(
-                jobs.PLATFORM_SEND, row["id"], _job_id=platform_job_id(row["id"])
-            )
+        send_job = send_job_for(send_jobs, row["kind"])
+        if send_job is None:  # not a platform's kind (the query asks only for those)
+            continue
+        job = await arq.enqueue_job(
+            send_job.function, row["id"], _job_id=send_job.job_id(row["id"])
+        )
         requeued += job is not None
     if requeued:
         log.info("sweep.messages_requeued", messages=requeued)

@@ -28,10 +28,15 @@ from aggregator.confirmation.summary import reminder_text, summary_text
 from aggregator.confirmation.view import EDITABLE, OrderPage, load_order_page
 from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
-from aggregator.platforms import outbound as platforms
 from aggregator.platforms.facebook import outbound as facebook
 from aggregator.platforms.facebook.pages import PageRef
-from aggregator.platforms.zalo.zns import ZaloRecipient, ZaloRoute, queue_zalo_order_update
+from aggregator.platforms.zalo.zns import (
+    ZALO_MESSAGE,
+    ZALO_ZNS,
+    ZaloRecipient,
+    ZaloRoute,
+    queue_zalo_order_update,
+)
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.enums import Platform
@@ -152,7 +157,7 @@ async def _send_zalo(
     if mid is None:
         reason = "not sent: the buyer left Zalo's message window and no phone or ZNS template"
         return await _record_unsent(pool, row, delivery, reason)
-    return mid, platforms.ZALO_ZNS if route is ZaloRoute.ZNS else platforms.ZALO_MESSAGE
+    return mid, ZALO_ZNS if route is ZaloRoute.ZNS else ZALO_MESSAGE
 
 
 async def dispatch(

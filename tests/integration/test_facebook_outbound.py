@@ -12,7 +12,8 @@ from arq import Retry
 from arq.connections import ArqRedis
 
 from aggregator.credentials.keyring import credential_cipher
-from aggregator.platforms.facebook import outbound, sending
+from aggregator.outbound import sending
+from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.pages import load_pages
 from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.settings import Settings

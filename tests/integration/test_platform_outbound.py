@@ -7,7 +7,9 @@ from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
 from aggregator.channels.directory import load_channel
-from aggregator.platforms.outbound import TIKTOK_MESSAGE, ZALO_MESSAGE, queue_message
+from aggregator.outbound.record import queue_channel_message as queue_message
+from aggregator.platforms.tiktok.outbound import TIKTOK_MESSAGE
+from aggregator.platforms.zalo.zns import ZALO_MESSAGE
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from connectors.simulators.zalo import ZaloState, create_app

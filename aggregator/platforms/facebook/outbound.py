@@ -16,9 +16,9 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.outbound.record import Outgoing, SendJob, queue_outbound
 from aggregator.platforms.facebook.pages import PageRef
 from aggregator.runtime import jobs
-from schema.queries import query
 
 log = structlog.get_logger()
 PRIVATE_REPLY = "facebook.private_reply"
@@ -27,15 +27,13 @@ HIDE_COMMENT = "facebook.hide_comment"
 RESPONSE = "RESPONSE"
 MESSAGE_TAG = "MESSAGE_TAG"
 ORDER_UPDATE_TAG = "POST_PURCHASE_UPDATE"
+# Facebook's own send job: it keeps to each Page's sending rate (workers/facebook_jobs.py).
+SEND_JOB = SendJob(jobs.FACEBOOK_SEND, "facebook-send")
 
 
 class MessagingType(StrEnum):
     RESPONSE = RESPONSE  # within 24 h of the buyer's last message
     MESSAGE_TAG = MESSAGE_TAG  # later, only for a tagged purpose (order updates)
-
-
-def send_job_id(message_id: int) -> str:
-    return f"facebook-send:{message_id}"
 
 
 async def _queue(
@@ -48,21 +46,8 @@ async def _queue(
     target: dict[str, Any],
     order_id: int | None = None,
 ) -> int:
-    row = await pool.fetchrow(
-        query("insert_outbound_message"),
-        page.tenant_id,
-        page.channel_id,
-        None,
-        order_id,
-        kind,
-        key,
-        body,
-        target,
-    )
-    assert row is not None  # the upsert always returns its row
-    if row["status"] == "pending":  # enqueue after the commit; a job id per row coalesces repeats
-        await arq.enqueue_job(jobs.FACEBOOK_SEND, row["id"], _job_id=send_job_id(row["id"]))
-    return int(row["id"])
+    outgoing = Outgoing(page.tenant_id, page.channel_id, kind, key, body, target, order_id)
+    return await queue_outbound(pool, arq, outgoing, SEND_JOB)
 
 
 async def queue_private_reply(

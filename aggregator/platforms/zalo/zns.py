@@ -19,9 +19,11 @@ from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
 from aggregator.core.parser.phone import normalize_phone
-from aggregator.platforms.outbound import ZALO_MESSAGE, ZALO_ZNS, queue_message
+from aggregator.outbound.record import queue_channel_message
 
 log = structlog.get_logger()
+ZALO_MESSAGE = "zalo.cs_message"  # target {user_id}
+ZALO_ZNS = "zalo.zns"  # target {phone (84…), template_id, template_data}
 ZNS_TEMPLATE_SETTING = "zns_order_update_template"
 ZALO_CS_WINDOW_S = 7 * 86_400
 
@@ -73,5 +75,5 @@ async def queue_zalo_order_update(
     else:
         log.info("zalo.order_update_unreachable", order_id=order_id, has_template=bool(template_id))
         return route, None
-    message_id = await queue_message(pool, arq, channel, kind, key, text, target, order_id)
+    message_id = await queue_channel_message(pool, arq, channel, kind, key, text, target, order_id)
     return route, message_id

@@ -1,0 +1,83 @@
+"""The record of what is sent to buyers: outbound_messages rows, written before anything is sent.
+
+A row comes first, keyed by its idempotency key, so asking twice makes one row; its send job is
+enqueued after the commit under a job id per row, so repeats coalesce and a retried job finds the
+row 'sent' and stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from arq.connections import ArqRedis
+
+from aggregator.channels.directory import ChannelRef
+from aggregator.outbound.port import kind_platform
+from aggregator.runtime import jobs
+from schema.enums import Platform
+from schema.queries import query
+
+
+@dataclass(frozen=True, slots=True)
+class SendJob:
+    """The arq job that sends a platform's rows, and the job id it gives each row."""
+
+    function: str
+    prefix: str
+
+    def job_id(self, message_id: int) -> str:
+        return f"{self.prefix}:{message_id}"
+
+
+# The send job of customer-service messages (TikTok Shop, Zalo OA and ZNS), shared by those
+# platforms; Facebook has its own (platforms/facebook/outbound.py) for its per-Page rate limit.
+PLATFORM_SEND_JOB = SendJob(jobs.PLATFORM_SEND, "platform-send")
+SendJobs = Mapping[Platform, SendJob]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to store before sending: on which channel, of which kind, keyed how, to whom."""
+
+    tenant_id: int
+    channel_id: int
+    kind: str
+    key: str  # the idempotency key, unique across all outbound_messages
+    body: str
+    target: dict[str, Any]
+    order_id: int | None = None
+
+
+async def queue_outbound(
+    pool: asyncpg.Pool, arq: ArqRedis, outgoing: Outgoing, job: SendJob
+) -> int:
+    """One row per idempotency key, then its send job after the commit; returns the row id."""
+    row = await pool.fetchrow(
+        query("insert_outbound_message"), outgoing.tenant_id, outgoing.channel_id, None,
+        outgoing.order_id, outgoing.kind, outgoing.key, outgoing.body, outgoing.target,
+    )  # fmt: skip
+    assert row is not None  # the upsert always returns its row
+    if row["status"] == "pending":
+        await arq.enqueue_job(job.function, row["id"], _job_id=job.job_id(row["id"]))
+    return int(row["id"])
+
+
+async def queue_channel_message(
+    pool: asyncpg.Pool, arq: ArqRedis, channel: ChannelRef, kind: str, key: str, text: str,
+    target: dict[str, Any], order_id: int | None = None,
+) -> int:  # fmt: skip
+    """A customer-service message on a TikTok shop or Zalo OA, keyed `kind:channel:key`."""
+    outgoing = Outgoing(
+        channel.tenant_id, channel.id, kind, f"{kind}:{channel.external_id}:{key}", text, target,
+        order_id,
+    )  # fmt: skip
+    return await queue_outbound(pool, arq, outgoing, PLATFORM_SEND_JOB)
+
+
+def send_job_for(send_jobs: SendJobs, kind: str) -> SendJob | None:
+    """The job that sends rows of this kind, None when no platform sends it."""
+    platform = kind_platform(kind)
+    return None if platform is None else send_jobs.get(platform)
