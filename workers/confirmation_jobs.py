@@ -8,14 +8,14 @@ from aggregator.confirmation.messages import MessageKind, send_order_message
 from aggregator.confirmation.replies import handle_buyer_reply
 from aggregator.settings import Settings
 from schema.enums import Platform
-from workers.context import PG_POOL, SETTINGS
+from workers.context import PG_POOL, SETTINGS, outbound_routers
 
 
 async def send_order_message_job(ctx: dict[str, Any], order_id: int, kind: str) -> int | None:
     """Re-read the order and tell its buyer (summary or reminder); the send jobs do the sending."""
     settings: Settings = ctx[SETTINGS]
     return await send_order_message(
-        ctx[PG_POOL], ctx["redis"], settings, order_id, MessageKind(kind)
+        ctx[PG_POOL], ctx["redis"], settings, outbound_routers(), order_id, MessageKind(kind)
     )
 
 

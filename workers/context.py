@@ -11,7 +11,7 @@ import aiohttp
 import structlog
 
 from aggregator.credentials.keyring import credential_cipher
-from aggregator.outbound.port import Senders
+from aggregator.outbound.port import Routers, Senders
 from aggregator.outbound.record import SendJobs
 from aggregator.platforms.facebook import outbound as facebook
 from aggregator.platforms.facebook.sending import FacebookSender
@@ -31,6 +31,16 @@ WORKER_NAME = "worker_name"
 COURIERS = "couriers"
 
 log = structlog.get_logger()
+
+
+def outbound_routers() -> Routers:
+    """How a message about an order reaches its buyer, per platform. Relay and manual channels
+    have none: their messages are recorded 'unsent' for staff."""
+    return {
+        Platform.FACEBOOK: facebook.FacebookRouter(),
+        Platform.TIKTOK: tiktok.TikTokRouter(),
+        Platform.ZALO: zalo.ZaloRouter(),
+    }
 
 
 def outbound_send_jobs() -> SendJobs:

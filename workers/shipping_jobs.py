@@ -11,7 +11,7 @@ from aggregator.shipping.handoff import create_shipment, sweep_unshipped
 from aggregator.shipping.news import hand_over_shipment_news
 from aggregator.shipping.polling import poll_overdue
 from connectors.couriers.errors import CourierTimeoutError, CourierUnavailableError
-from workers.context import COURIERS, PG_POOL, SETTINGS
+from workers.context import COURIERS, PG_POOL, SETTINGS, outbound_routers
 
 RETRY_BASE_S = 0.5
 RETRY_MAX_S = 300.0
@@ -40,7 +40,7 @@ async def sweep_shipments_job(ctx: dict[str, Any]) -> int:
 
 async def shipment_news_job(ctx: dict[str, Any]) -> int:
     """Tell buyers their parcels' news (picked up, a failed attempt, delivered)."""
-    return await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"])
+    return await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"], outbound_routers())
 
 
 async def poll_shipments_job(ctx: dict[str, Any]) -> int:

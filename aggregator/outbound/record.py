@@ -2,7 +2,8 @@
 
 A row comes first, keyed by its idempotency key, so asking twice makes one row; its send job is
 enqueued after the commit under a job id per row, so repeats coalesce and a retried job finds the
-row 'sent' and stops.
+row 'sent' and stops. A message no platform can send is written 'unsent', with the reason, for
+staff to send by hand.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import asyncpg
 from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
-from aggregator.outbound.port import kind_platform
+from aggregator.outbound.port import Buyer, BuyerMessage, Queued, kind_platform
 from aggregator.runtime import jobs
 from schema.enums import Platform
 from schema.queries import query
+
+UNSENT_KIND = "order.message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,18 @@ async def queue_channel_message(
         order_id,
     )  # fmt: skip
     return await queue_outbound(pool, arq, outgoing, PLATFORM_SEND_JOB)
+
+
+async def record_unsent(
+    pool: asyncpg.Pool, buyer: Buyer, message: BuyerMessage, reason: str
+) -> Queued:
+    """Written for the record and for staff, who send it by hand; no job sends it."""
+    message_id = await pool.fetchval(
+        query("record_unsent_message"), buyer.tenant_id, buyer.channel.id, buyer.identity_id,
+        buyer.order_id, UNSENT_KIND, f"{buyer.platform.value}:{message.key}", message.text,
+        {"user_id": buyer.user_id}, reason,
+    )  # fmt: skip
+    return Queued(int(message_id or 0), UNSENT_KIND)
 
 
 def send_job_for(send_jobs: SendJobs, kind: str) -> SendJob | None:

@@ -2,11 +2,11 @@
 
 Applying a courier webhook records the news in `outbound_messages` (kind `shipment_<status>`, one
 row per shipment and status, in the webhook's own transaction). This hands each recorded news item
-to the buyer's platform through the same dispatch as the confirmation messages: a Messenger or Zalo
-OA message (or a ZNS template to their phone outside Zalo's window), or an 'unsent' record for staff
-where the platform has no way to write to the buyer. The dispatch is keyed by the news row's own
-idempotency key, so handing the same item over twice (a crash before it is marked) sends nothing
-twice.
+to the buyer's platform through the outbound port, like the confirmation messages: a Messenger or
+Zalo OA message (or a ZNS template to their phone outside Zalo's window), or an 'unsent' record for
+staff where the platform has no way to write to the buyer; the routers registry the caller passes
+in decides. The message is keyed by the news row's own idempotency key, so handing the same item
+over twice (a crash before it is marked) sends nothing twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
-from aggregator.confirmation.messages import Delivery, dispatch
+from aggregator.outbound.buyers import load_buyer, queue_for_buyer
+from aggregator.outbound.port import Buyer, BuyerMessage, Routers
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -32,19 +33,19 @@ NEWS_ORDERS_AT_ONCE = 4  # the worker's pool is shared with its other jobs
 
 
 async def hand_over_shipment_news(
-    pool: asyncpg.Pool, arq: ArqRedis, budget_s: float = NEWS_BUDGET_S
+    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, budget_s: float = NEWS_BUDGET_S
 ) -> int:
     """Hand pending delivery-news items to the buyer's platform, batch after batch until none is
     left or the time budget is spent; returns how many."""
     deadline, handed = time.monotonic() + budget_s, 0
     while True:
-        batch = await _hand_over_batch(pool, arq)
+        batch = await _hand_over_batch(pool, arq, routers)
         handed += batch
         if batch < NEWS_BATCH or time.monotonic() > deadline:
             return handed
 
 
-async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis) -> int:
+async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis, routers: Routers) -> int:
     """One batch, several orders at once: each order's news in its recorded order (picked up
     before delivered), the orders side by side, within a few of the pool's connections."""
     by_order: dict[int, list[asyncpg.Record]] = defaultdict(list)
@@ -54,22 +55,21 @@ async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis) -> int:
 
     async def one_order(order_id: int, items: list[asyncpg.Record]) -> int:
         async with gate:
-            buyer = await pool.fetchrow(query("order_for_message"), order_id)
+            buyer = await load_buyer(pool, order_id)
             if buyer is None:
                 return 0
             for item in items:
-                await _hand_over(pool, arq, buyer, item)
+                await _hand_over(pool, arq, routers, buyer, item)
             return len(items)
 
     return sum(await asyncio.gather(*(one_order(o, items) for o, items in by_order.items())))
 
 
 async def _hand_over(
-    pool: asyncpg.Pool, arq: ArqRedis, buyer: asyncpg.Record, item: asyncpg.Record
+    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, buyer: Buyer, item: asyncpg.Record
 ) -> None:
-    message_id, channel_kind = await dispatch(
-        pool, arq, buyer, Delivery(item["idempotency_key"], item["body"])
-    )
-    await pool.execute(query("mark_shipment_news_handed_over"), item["id"], message_id)
+    message = BuyerMessage(item["idempotency_key"], item["body"])
+    queued = await queue_for_buyer(pool, arq, routers, buyer, message)
+    await pool.execute(query("mark_shipment_news_handed_over"), item["id"], queued.message_id)
     log.info("shipment.news_sent", order_id=item["order_id"], kind=item["kind"],
-             channel=channel_kind)  # fmt: skip
+             channel=queued.kind)  # fmt: skip

@@ -13,8 +13,10 @@ from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
-from workers.context import PG_POOL, SETTINGS
+from workers.context import PG_POOL, SETTINGS, outbound_routers
 from workers.order_jobs import merge_session_job
+
+ROUTERS = outbound_routers()
 
 
 async def _messages(db: asyncpg.Connection, order_id: int) -> list[asyncpg.Record]:
@@ -32,7 +34,7 @@ async def test_facebook_buyer_gets_a_private_reply_then_order_updates(
     shop = await shop_with_origins(db, stock={"A01": 5})
     order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
     for _ in range(2):  # the same content twice: one message
-        await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
+        await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
     [first] = await _messages(db, order_id)
     order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", order_id)
     assert first["kind"] == "facebook.private_reply" and first["status"] == "pending"
@@ -46,7 +48,7 @@ async def test_facebook_buyer_gets_a_private_reply_then_order_updates(
         assert page.status == 200 and order_no in await page.text()
     # The buyer adds an item: one new message, now in Messenger, tagged as an order update.
     await order_from_comments(db, pool, arq_pool, shop, "lan", "thêm 1 nem chua")
-    await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
     messages = await _messages(db, order_id)
     assert [m["kind"] for m in messages] == ["facebook.private_reply", "facebook.message"]
     assert messages[1]["target"]["tag"] == "POST_PURCHASE_UPDATE"
@@ -79,8 +81,8 @@ async def test_other_platforms_send_or_record_the_message(
     shop = await shop_with_origins(db)
     order_id = await order_from_comments(db, pool, arq_pool, shop, "u1", "chốt A01")
     await db.execute("UPDATE channels SET platform = $1 WHERE id = $2", platform, shop.channel_id)
-    await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
-    await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
     [message] = await _messages(db, order_id)
     assert (message["kind"], message["status"]) == (kind, status)
     assert message["target"]["user_id"] == "u1"
@@ -93,10 +95,16 @@ async def test_no_message_for_confirmed_or_expired_orders_or_without_a_secret(
 ) -> None:
     shop = await shop_with_origins(db)
     order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01")
-    assert await send_order_message(pool, arq_pool, settings, order_id, MessageKind.SUMMARY) is None
+    assert (
+        await send_order_message(pool, arq_pool, settings, ROUTERS, order_id, MessageKind.SUMMARY)
+        is None
+    )
     await db.execute("UPDATE orders SET status = 'expired' WHERE id = $1", order_id)
     own = confirmation_settings(settings)
-    assert await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY) is None
+    assert (
+        await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
+        is None
+    )
     assert await _messages(db, order_id) == []
 
 
@@ -134,7 +142,7 @@ async def test_a_zalo_buyer_outside_the_window_gets_a_zns_template_by_phone(
         shop.channel_id,
     )
     await db.execute("UPDATE comments SET commented_at = now() - interval '8 days'")
-    await send_order_message(pool, arq_pool, own, order_id, MessageKind.SUMMARY)
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
     [message] = await _messages(db, order_id)
     assert message["kind"] == "zalo.zns"
     assert message["target"]["phone"] == "84912345678"

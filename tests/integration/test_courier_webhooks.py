@@ -30,6 +30,7 @@ from tests.support.shipping import (
     point_webhooks,
     seed_packing_orders,
 )
+from workers.context import outbound_routers
 
 
 @dataclass
@@ -109,8 +110,9 @@ async def test_delivery_news_reaches_the_buyers_platform_once(
 ) -> None:
     order_id = rig.orders[Courier.GHN][0]
     await rig.sim.walk(Courier.GHN, await order_no(db, order_id), Scenario.DELIVER)
-    assert await hand_over_shipment_news(pool, arq_pool) == 2  # picked up, delivered
-    assert await hand_over_shipment_news(pool, arq_pool) == 0  # nothing handed over twice
+    routers = outbound_routers()
+    assert await hand_over_shipment_news(pool, arq_pool, routers) == 2  # picked up, delivered
+    assert await hand_over_shipment_news(pool, arq_pool, routers) == 0  # nothing handed over twice
     news = await db.fetch(
         "SELECT kind, status, body, external_message_id FROM outbound_messages "
         "WHERE order_id = $1 AND kind LIKE 'shipment%' ORDER BY id",

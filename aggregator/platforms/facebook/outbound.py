@@ -5,6 +5,10 @@ sent. A retried job finds 'sent' and stops. If a crash falls between the send an
 retry sends again and Facebook refuses a second private reply to the same comment
 ("already replied"): that refusal marks the row sent. Failures stay on the row (status failed,
 last_error) for staff.
+
+FacebookRouter is Facebook's side of the outbound port: the first message about an order is a
+private reply to the comment that opened it (allowed once per comment, within 7 days), later ones
+Messenger messages tagged as order updates; an order from a Messenger chat is answered in the chat.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.outbound.port import Buyer, BuyerMessage, Queued
 from aggregator.outbound.record import Outgoing, SendJob, queue_outbound
 from aggregator.platforms.facebook.pages import PageRef
 from aggregator.runtime import jobs
@@ -93,3 +98,39 @@ async def queue_hide_comment(
     message_id = await _queue(pool, arq, page, HIDE_COMMENT, key, "", {"comment_id": comment_id})
     log.info("facebook.comment_hide_queued", page_id=page.page_id, comment_id=comment_id)
     return message_id
+
+
+def _is_messenger_id(comment_id: str | None) -> bool:
+    return comment_id is not None and comment_id.startswith(("m_", "mid."))
+
+
+def _buyer_page(buyer: Buyer) -> PageRef:
+    channel = buyer.channel
+    return PageRef(
+        channel_id=channel.id,
+        tenant_id=channel.tenant_id,
+        page_id=channel.external_id,
+        name=channel.name,
+        active=channel.active,
+        hide_phone_comments=False,
+        credentials_encrypted=channel.credentials_encrypted,
+    )
+
+
+class FacebookRouter:
+    """A private reply to the opening comment first, then Messenger messages (port.BuyerRouter)."""
+
+    async def queue(
+        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+    ) -> Queued:
+        page, comment_id = _buyer_page(buyer), buyer.first_comment_id
+        if buyer.facebook_messages == 0 and comment_id and not _is_messenger_id(comment_id):
+            mid = await queue_private_reply(
+                pool, arq, page, comment_id, message.text, order_id=buyer.order_id
+            )
+            return Queued(mid, PRIVATE_REPLY)
+        mid = await queue_message(
+            pool, arq, page, buyer.user_id, message.text, key=message.key,
+            within_24h=_is_messenger_id(comment_id), order_id=buyer.order_id,
+        )  # fmt: skip
+        return Queued(mid, MESSAGE)

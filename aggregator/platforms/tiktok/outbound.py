@@ -1,8 +1,9 @@
-"""TikTok's side of the outbound port: sending customer-service messages.
+"""TikTok's side of the outbound port: customer-service messages, and none yet about orders.
 
-TikTok Shop's customer-service API writes into a conversation: messages queued with a
-conversation id (queue_channel_message with TIKTOK_MESSAGE) are sent by the shared platform send
-job.
+TikTok Shop's customer-service API writes into a conversation, and a live commenter has no
+conversation id we know: messages about their order are recorded 'unsent', with the reason, for
+staff to send by hand. Messages queued with a conversation id (queue_channel_message with
+TIKTOK_MESSAGE) are sent by the shared platform send job.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
+from arq.connections import ArqRedis
 
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.outbound.port import StoredMessage
-from aggregator.outbound.record import PLATFORM_SEND_JOB
+from aggregator.outbound.port import Buyer, BuyerMessage, Queued, StoredMessage
+from aggregator.outbound.record import PLATFORM_SEND_JOB, record_unsent
 from aggregator.outbound.sending import (
     channel_refusal,
     disconnect_channel,
@@ -25,6 +27,16 @@ from connectors.tiktok.client import ShopClient
 
 TIKTOK_MESSAGE = "tiktok.cs_message"  # target {shop_cipher, conversation_id}
 SEND_JOB = PLATFORM_SEND_JOB
+NO_CONVERSATION = "not yet sent: TikTok needs a customer-service conversation id for this buyer"
+
+
+class TikTokRouter:
+    """Records the message unsent: there is no conversation to write into (port.BuyerRouter)."""
+
+    async def queue(
+        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+    ) -> Queued:
+        return await record_unsent(pool, buyer, message, NO_CONVERSATION)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,29 +1,57 @@
-"""Zalo's side of the outbound port: sending stored OA messages and ZNS templates.
+"""Zalo's side of the outbound port: order updates to a buyer, and sending the stored rows.
 
-zns.py decides which of the two reaches a buyer. Both kinds go out through the shared platform
-send job; the ZNS tracking id is the row id, the same on every retry.
+A buyer who messaged the OA lately gets an OA customer-service message, anyone else with a phone
+number a ZNS template (when the OA has one); a buyer neither reaches gets the message recorded
+'unsent' for staff (zns.py decides the route). Both kinds go out through the shared platform send
+job; the ZNS tracking id is the row id, the same on every retry.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import asyncpg
+from arq.connections import ArqRedis
 
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.outbound.port import StoredMessage
-from aggregator.outbound.record import PLATFORM_SEND_JOB
+from aggregator.outbound.port import Buyer, BuyerMessage, Queued, StoredMessage
+from aggregator.outbound.record import PLATFORM_SEND_JOB, record_unsent
 from aggregator.outbound.sending import (
     channel_refusal,
     disconnect_channel,
     stored_access_token,
     unknown_kind,
 )
-from aggregator.platforms.zalo.zns import ZALO_MESSAGE, ZALO_ZNS
+from aggregator.platforms.zalo.zns import (
+    ZALO_MESSAGE,
+    ZALO_ZNS,
+    ZaloRecipient,
+    ZaloRoute,
+    queue_zalo_order_update,
+)
 from connectors.errors import CredentialsError
 from connectors.zalo.client import OAClient
 
 SEND_JOB = PLATFORM_SEND_JOB
+UNREACHABLE = "not sent: the buyer left Zalo's message window and no phone or ZNS template"
+
+
+class ZaloRouter:
+    """An OA message inside Zalo's window, else a ZNS template by phone (port.BuyerRouter)."""
+
+    async def queue(
+        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+    ) -> Queued:
+        recipient = ZaloRecipient(buyer.user_id, buyer.last_message_at, buyer.phone)
+        data = {"order_code": buyer.order_no, "customer_name": buyer.display_name}
+        route, mid = await queue_zalo_order_update(
+            pool, arq, buyer.channel, buyer.order_id, message.key, recipient, message.text, data,
+            time.time(),
+        )  # fmt: skip
+        if mid is None:
+            return await record_unsent(pool, buyer, message, UNREACHABLE)
+        return Queued(mid, ZALO_ZNS if route is ZaloRoute.ZNS else ZALO_MESSAGE)
 
 
 @dataclass(frozen=True, slots=True)
