@@ -20,7 +20,7 @@ import structlog
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from aggregator.core.payments import order_number_in, signature_matches, token_matches
-from aggregator.inbox.deliveries import sanitise_headers
+from aggregator.inbox.records import sanitise_headers
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings

@@ -7,7 +7,8 @@ from typing import Any
 
 import structlog
 
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord
 from connectors.errors import SignatureError
 from schema.enums import DeliveryStatus
 

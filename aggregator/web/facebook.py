@@ -8,7 +8,7 @@ from aiohttp import web
 
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory
-from aggregator.platforms.facebook.webhooks import WebhookService
+from aggregator.platforms.facebook.webhooks import SOURCE, WebhookService
 from aggregator.web.keys import ARQ_POOL, FACEBOOK_WEBHOOKS, INGESTOR, PG_POOL, SETTINGS
 from connectors.errors import SignatureError
 from connectors.facebook.signature import SIGNATURE_HEADER, verify_challenge
@@ -41,7 +41,7 @@ async def receive(request: web.Request) -> web.Response:
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.facebook_app_secret
-    async with DeliveryRecorder(pool) as recorder:
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[FACEBOOK_WEBHOOKS] = WebhookService(
             pool=pool,
             arq=app[ARQ_POOL],

@@ -111,12 +111,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'received' THEN NULL ELSE
 ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL AND verified DO NOTHING
 RETURNING id;
 
--- name: finish_webhook_delivery
-UPDATE webhook_deliveries
-SET status = $2, error = $3, tenant_id = $4, processed_at = now(),
-    delivery_key = CASE WHEN $2 = 'rejected' THEN NULL ELSE delivery_key END
-WHERE id = $1;
-
 -- name: shipments_due_for_poll
 SELECT id, courier, tracking_code
 FROM shipments

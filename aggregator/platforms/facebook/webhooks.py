@@ -16,7 +16,8 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.replies import enqueue_buyer_reply
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord, sanitise_headers
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.logging import PHONE_PATTERN
 from aggregator.platforms.facebook import outbound
@@ -31,6 +32,7 @@ from schema.events import CommentEvent
 from schema.queries import query
 
 log = structlog.get_logger()
+SOURCE = "facebook"
 
 
 @dataclass(frozen=True, slots=True)

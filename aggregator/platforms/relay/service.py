@@ -17,7 +17,8 @@ import structlog
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord, sanitise_headers
 from aggregator.ingest.pipeline import Ingestor
 from connectors.errors import CredentialsError, PayloadError, SignatureError
 from connectors.facebook.tokens import TokenCipher

@@ -16,7 +16,8 @@ from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord, sanitise_headers
 from aggregator.runtime import jobs
 from connectors.errors import PayloadError, SignatureError
 from connectors.tiktok.signature import WEBHOOK_HEADER, verify_webhook

@@ -18,7 +18,8 @@ from arq.connections import ArqRedis
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.confirmation.replies import enqueue_buyer_reply
 from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord, sanitise_headers
 from aggregator.ingest.pipeline import Ingestor
 from connectors.errors import PayloadError, SignatureError
 from connectors.zalo.signature import SIGNATURE_HEADER, verify
