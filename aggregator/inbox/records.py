@@ -89,7 +89,8 @@ class Inbound:
         return DeliveryRecord(self.body, self.headers, True, status, tenant_id, key, error=error)
 
     def rejected(self, reason: str, *, error: str | None = None) -> DeliveryRecord:
-        """The sender is not proven (signature, token, address): unverified, so it holds no key."""
+        """The sender is not proven (signature, token, address): unverified, so it holds no key.
+        `error`: anything else staff should know (the size of a body refused unread)."""
         return DeliveryRecord(
             self.body, self.headers, False, DeliveryStatus.REJECTED,
             verification_error=reason, error=error,
