@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from aggregator.core.payments import order_number_in, signature_matches, token_matches
 from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.journal import DeliveryJournal, finish_delivery
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import Inbound
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime.db import Connection
@@ -106,7 +106,9 @@ async def _apply(conn: Connection, delivery_id: int, notice: PaymentNotice) -> M
         event = EventRow(match.tenant_id, match.order_id, ACTOR, "payment_received",
                          reason=f"bank transfer {match.status.value}", data=data)  # fmt: skip
         await record_events(conn, [event])
-    await finish_delivery(conn, delivery_id, DeliveryStatus.PROCESSED, tenant_id=match.tenant_id)
+    await finish_webhook_delivery(
+        conn, delivery_id, DeliveryStatus.PROCESSED, tenant_id=match.tenant_id
+    )
     return match
 
 

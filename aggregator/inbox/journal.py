@@ -19,7 +19,7 @@ Database = asyncpg.Pool | Connection
 
 
 class DeliveryJournal:
-    """`DeliveryJournal(pool_or_connection, source)`; `open(r)` then `finish_delivery(...)`."""
+    """`DeliveryJournal(pool_or_connection, source)`: `open(r)`, then `finish_webhook_delivery`."""
 
     def __init__(self, db: Database, source: str) -> None:
         self.db, self.source = db, source  # webhook_deliveries.source: 'courier:ghn', 'payments'
@@ -39,7 +39,7 @@ class DeliveryJournal:
         return None
 
 
-async def finish_delivery(
+async def finish_webhook_delivery(
     db: Database,
     delivery_id: int,
     status: DeliveryStatus,

@@ -16,7 +16,7 @@ import asyncpg
 import structlog
 
 from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.journal import DeliveryJournal, finish_delivery
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import Inbound
 from aggregator.settings import Settings
 from aggregator.shipping.events import Applied, apply_event
@@ -124,5 +124,7 @@ async def _apply(
     async with pool.acquire() as conn, conn.transaction():
         result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
         status, error, answer = _outcome(result.applied)
-        await finish_delivery(conn, delivery_id, status, tenant_id=result.tenant_id, error=error)
+        await finish_webhook_delivery(
+            conn, delivery_id, status, tenant_id=result.tenant_id, error=error
+        )
     return answer

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncpg
 
 from aggregator.inbox.deliveries import DeliveryRecorder
-from aggregator.inbox.journal import DeliveryJournal, finish_delivery
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import DeliveryRecord, Inbound, Recorder
 from schema.enums import DeliveryStatus
 
@@ -60,10 +60,12 @@ async def test_a_delivery_refused_after_it_was_opened_gives_its_key_back(
     first = await journal.open(received)
     assert first is not None
     assert await db.fetchval("SELECT processed_at FROM webhook_deliveries") is None
-    await finish_delivery(pool, first, DeliveryStatus.REJECTED, tenant_id=None, error="unknown")
+    await finish_webhook_delivery(
+        pool, first, DeliveryStatus.REJECTED, tenant_id=None, error="unknown"
+    )
     second = await journal.open(received)  # the courier's retry, once the parcel is known
     assert second is not None and second != first
-    await finish_delivery(pool, second, DeliveryStatus.PROCESSED, tenant_id=None)
+    await finish_webhook_delivery(pool, second, DeliveryStatus.PROCESSED, tenant_id=None)
     assert await journal.open(received) is None  # now a duplicate
     assert await _rows(db, "courier:test") == [
         (None, True, None, {"content-type": "application/json"}, "rejected", "unknown", True),
