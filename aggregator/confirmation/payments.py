@@ -6,7 +6,7 @@ idempotency key twice over (webhook_deliveries and payments are unique on it), s
 delivered three times marks the order paid once. The content must name one order number
 (CD0000123); transfers that add up to less than the order's total are 'partial', more is
 'overpaid', no order is 'unmatched': all three wait on the staff list. Everything happens in one
-transaction; the answer comes after the commit.
+transaction, the delivery's record through the inbox included; the answer comes after the commit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import structlog
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from aggregator.core.payments import order_number_in, signature_matches, token_matches
-from aggregator.inbox.deliveries import sanitise_headers
+from aggregator.inbox.answers import Answer, refuse, reject
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
+from aggregator.inbox.records import Inbound
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
@@ -29,9 +31,12 @@ from schema.events import storable
 from schema.queries import query
 
 log = structlog.get_logger()
+SOURCE = "payments"
+REJECTED, REFUSED = "payment.webhook_rejected", "payment.webhook_refused"
 TOKEN_HEADERS = ("authorization", "x-chotdon-token")
 SIGNATURE_HEADER = "x-chotdon-signature"
 ACTOR = "system:payments"
+NOT_A_NOTICE = "not a transaction notification"
 
 
 class PaymentNotice(BaseModel):
@@ -43,12 +48,6 @@ class PaymentNotice(BaseModel):
     ]
     amount: Annotated[int, Field(ge=1, le=10_000_000_000)]
     content: Annotated[str, BeforeValidator(storable), Field(max_length=1000)] = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    body: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +72,6 @@ def _authentic(settings: Settings, body: bytes, headers: Any) -> str | None:
         return None if ok else "missing or wrong signature"
     presented = next((headers.get(h) for h in TOKEN_HEADERS if headers.get(h)), None)
     return None if token_matches(presented, secret) else "missing or wrong token"
-
-
-async def _record(
-    conn: Connection, key: str | None, body: bytes, headers: dict[str, str], status: str,
-    *, verified: bool = True, verification_error: str | None = None, error: str | None = None,
-) -> int | None:  # fmt: skip
-    delivery_id = await conn.fetchval(
-        query("record_payment_delivery"), key, verified, verification_error, headers, body,
-        status, error,
-    )  # fmt: skip
-    return None if delivery_id is None else int(delivery_id)
 
 
 async def _match(conn: Connection, notice: PaymentNotice) -> Match:
@@ -118,7 +106,9 @@ async def _apply(conn: Connection, delivery_id: int, notice: PaymentNotice) -> M
         event = EventRow(match.tenant_id, match.order_id, ACTOR, "payment_received",
                          reason=f"bank transfer {match.status.value}", data=data)  # fmt: skip
         await record_events(conn, [event])
-    await conn.execute(query("finish_payment_delivery"), delivery_id, match.tenant_id)
+    await finish_webhook_delivery(
+        conn, delivery_id, DeliveryStatus.PROCESSED, tenant_id=match.tenant_id
+    )
     return match
 
 
@@ -126,28 +116,33 @@ def _notice(body: bytes) -> PaymentNotice:
     return PaymentNotice.model_validate(orjson.loads(body))
 
 
+def _failed(message: str) -> dict[str, Any]:
+    return {"success": False, "message": message}
+
+
 async def receive_payment(
     pool: asyncpg.Pool, settings: Settings, body: bytes, headers: Any
 ) -> Answer:
-    kept = sanitise_headers(headers)
+    inbound = Inbound.of(body, headers)
     async with pool.acquire() as conn, conn.transaction():
+        journal = DeliveryJournal(conn, SOURCE)
         problem = _authentic(settings, body, headers)
         if problem is not None:
-            await _record(conn, None, body, kept, DeliveryStatus.REJECTED.value, verified=False,
-                          verification_error=problem)  # fmt: skip
-            log.warning("payment.webhook_rejected", reason=problem)
             missing = not any(headers.get(h) for h in (*TOKEN_HEADERS, SIGNATURE_HEADER))
-            return Answer(401 if missing else 403, {"success": False, "message": problem})
+            status = 401 if missing else 403
+            return await reject(
+                journal, inbound, status, problem, event=REJECTED, body=_failed(problem)
+            )
         try:
             notice = _notice(body)
         except (orjson.JSONDecodeError, ValidationError) as exc:
-            error = f"not a transaction notification: {str(exc)[:300]}"
-            await _record(conn, None, body, kept, DeliveryStatus.REJECTED.value, error=error)
-            return Answer(400, {"success": False, "message": "not a transaction notification"})
-        delivery_id = await _record(conn, notice.transaction_id, body, kept, "received")
+            error = f"{NOT_A_NOTICE}: {str(exc)[:300]}"
+            return await refuse(
+                journal, inbound, 400, error, event=REFUSED, body=_failed(NOT_A_NOTICE)
+            )
+        received = inbound.accepted(notice.transaction_id, None, status=DeliveryStatus.RECEIVED)
+        delivery_id = await journal.open(received)
         if delivery_id is None:
-            error = f"duplicate of transaction {notice.transaction_id}"
-            await _record(conn, None, body, kept, DeliveryStatus.DUPLICATE.value, error=error)
             log.info("payment.duplicate")
             return Answer(200, {"success": True, "duplicate": True})
         match = await _apply(conn, delivery_id, notice)

@@ -1,4 +1,10 @@
-"""What a webhook or relay service answers, and the records it writes for refused deliveries."""
+"""What every webhook service answers, and the one way a delivery is turned away.
+
+A service returns an Answer (an HTTP status and a JSON object, or plain text where a platform
+expects it); the web layer only translates it. A delivery we do not take is still recorded,
+through whichever recorder the service uses, before the answer goes out: staff can see every
+refusal, and the sender's retry meets the same rule.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +13,39 @@ from typing import Any
 
 import structlog
 
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder
+from aggregator.inbox.records import Inbound, Recorder
 from connectors.errors import SignatureError
-from schema.enums import DeliveryStatus
 
 log = structlog.get_logger()
+Body = dict[str, Any] | str  # a str is sent as text/plain (Facebook's EVENT_RECEIVED)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     status: int
-    body: dict[str, Any] = field(default_factory=dict)
+    body: Body = field(default_factory=dict)
+
+
+def signature_status(exc: SignatureError) -> int:
+    """401 when nothing was presented, 403 when what was presented is wrong."""
+    return 401 if exc.missing else 403
 
 
 async def reject(
-    recorder: DeliveryRecorder,
-    event: str,
-    body: bytes,
-    headers: dict[str, str],
-    exc: SignatureError,
-) -> Answer:
-    """A delivery whose signature failed: recorded unverified, without secrets; 401 or 403."""
-    await recorder.record(
-        DeliveryRecord(
-            body=body,
-            headers=headers,
-            verified=False,
-            status=DeliveryStatus.REJECTED,
-            verification_error=str(exc),
-        )
-    )
-    log.warning(event, reason=str(exc))
-    return Answer(401 if exc.missing else 403, {"error": str(exc)})
+    recorder: Recorder, inbound: Inbound, status: int, reason: str, *,
+    event: str, body: Body | None = None, **context: Any,
+) -> Answer:  # fmt: skip
+    """The sender is not proven: recorded unverified (reason, no secret), answered 401/403."""
+    await recorder.record(inbound.rejected(reason))
+    log.warning(event, status=status, reason=reason, **context)
+    return Answer(status, {"error": reason} if body is None else body)
 
 
 async def refuse(
-    recorder: DeliveryRecorder,
-    event: str,
-    body: bytes,
-    headers: dict[str, str],
-    status: int,
-    error: str,
-    tenant_id: int | None = None,
-) -> Answer:
-    """A signed delivery we cannot take (malformed, too big, unknown channel): recorded, 4xx."""
-    await recorder.record(
-        DeliveryRecord(
-            body=body,
-            headers=headers,
-            verified=True,
-            status=DeliveryStatus.REJECTED,
-            tenant_id=tenant_id,
-            error=error,
-        )
-    )
-    log.warning(event, status=status, error=error)
-    return Answer(status, {"error": error})
+    recorder: Recorder, inbound: Inbound, status: int, error: str, *,
+    event: str, tenant_id: int | None = None, body: Body | None = None, **context: Any,
+) -> Answer:  # fmt: skip
+    """A proven delivery we cannot take (malformed, too big, unknown channel): recorded, 4xx."""
+    await recorder.record(inbound.refused(error, tenant_id))
+    log.warning(event, status=status, error=error, **context)
+    return Answer(status, {"error": error} if body is None else body)

@@ -1,8 +1,9 @@
-"""Record every webhook delivery, batched: many concurrent requests share one INSERT.
+"""Record platform deliveries, batched: many concurrent requests share one INSERT.
 
-A request hands its record over and waits for the commit (so it acknowledges only what is stored);
-the writer takes whatever has queued up meanwhile. A verified delivery whose key is already stored
-is recorded again as a duplicate (without the key), and the caller learns it is not new.
+The hot path (Facebook, TikTok, Zalo, the relay): a request hands its record over and waits for
+the commit (so it acknowledges only what is stored); the writer takes whatever has queued up
+meanwhile. A verified delivery whose key is already stored is recorded again as a duplicate
+(without the key), and the caller learns it is not new.
 """
 
 from __future__ import annotations
@@ -10,35 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 import structlog
 
+from aggregator.inbox.records import DeliveryRecord, as_duplicate, columns
 from aggregator.runtime.db import CONNECTION_LOST
-from schema.enums import DeliveryStatus
 from schema.queries import query
 
 log = structlog.get_logger()
-SOURCE = "facebook"
-KEPT_HEADERS = ("content-type", "content-length", "user-agent", "x-forwarded-for")
-
-
-def sanitise_headers(headers: Any) -> dict[str, str]:
-    """Only harmless headers are stored: never cookies, authorisation or signatures."""
-    return {name: str(headers[name])[:300] for name in KEPT_HEADERS if name in headers}
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryRecord:
-    body: bytes
-    headers: dict[str, str]
-    verified: bool
-    status: DeliveryStatus
-    tenant_id: int | None = None
-    delivery_key: str | None = None
-    verification_error: str | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -49,35 +30,22 @@ class _Pending:
     )
 
 
-def _columns(records: list[DeliveryRecord]) -> list[list[object]]:
-    return [
-        [r.tenant_id for r in records],
-        [r.delivery_key for r in records],
-        [r.verified for r in records],
-        [r.verification_error for r in records],
-        [r.headers for r in records],
-        [r.body for r in records],
-        [r.status.value for r in records],
-        [r.error for r in records],
-    ]
-
-
-def _as_duplicate(record: DeliveryRecord) -> DeliveryRecord:
-    return DeliveryRecord(
-        body=record.body,
-        headers=record.headers,
-        verified=True,
-        status=DeliveryStatus.DUPLICATE,
-        tenant_id=record.tenant_id,
-        error=f"duplicate of delivery {record.delivery_key}",
-    )
+def _first_of_their_key(records: list[DeliveryRecord]) -> list[bool]:
+    """A key twice in one batch: the second is a duplicate already, whatever the table holds."""
+    seen: set[str | None] = set()
+    first = []
+    for r in records:
+        first.append(not r.keyed or r.delivery_key not in seen)
+        if r.keyed:
+            seen.add(r.delivery_key)
+    return first
 
 
 class DeliveryRecorder:
-    """`async with DeliveryRecorder(pool)`; `await record(r)`: True if new, False if duplicate."""
+    """`async with DeliveryRecorder(pool, source)`; `await record(r)`: True if new."""
 
     def __init__(
-        self, pool: asyncpg.Pool, batch_size: int = 500, writers: int = 2, source: str = SOURCE
+        self, pool: asyncpg.Pool, source: str, batch_size: int = 500, writers: int = 2
     ) -> None:
         self.pool, self.batch_size, self.writers = pool, batch_size, writers
         self.source = source  # webhook_deliveries.source: facebook, tiktok, zalo, relay
@@ -115,7 +83,9 @@ class DeliveryRecorder:
                     if not pending.done.done():
                         pending.done.set_result(is_new)
             except CONNECTION_LOST as exc:  # record() callers get it; the writer carries on
-                log.error("facebook.delivery_record_failed", size=len(batch), error=str(exc))
+                log.error(
+                    "inbox.record_failed", source=self.source, size=len(batch), error=str(exc)
+                )
                 for pending in batch:
                     if not pending.done.done():
                         pending.done.set_exception(exc)
@@ -124,28 +94,19 @@ class DeliveryRecorder:
                     self._queue.task_done()
 
     async def _write(self, records: list[DeliveryRecord]) -> list[bool]:
-        seen: set[str] = set()
-        first: list[bool] = []
-        for r in records:  # a key twice in one batch: the second is a duplicate already
-            keyed = r.verified and r.delivery_key is not None
-            first.append(not keyed or r.delivery_key not in seen)
-            if keyed and r.delivery_key is not None:
-                seen.add(r.delivery_key)
+        first = _first_of_their_key(records)
         candidates = [r for r, f in zip(records, first, strict=True) if f]
+        insert = query("record_webhook_deliveries")
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                query("record_webhook_deliveries"), self.source, *_columns(candidates)
-            )
+            rows = await conn.fetch(insert, self.source, *columns(candidates))
             stored = {row["delivery_key"] for row in rows}
             outcome = [
-                f and (not r.verified or r.delivery_key is None or r.delivery_key in stored)
+                f and (not r.keyed or r.delivery_key in stored)
                 for r, f in zip(records, first, strict=True)
             ]
             duplicates = [
-                _as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new
+                as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new
             ]
             if duplicates:
-                await conn.execute(
-                    query("record_webhook_deliveries"), self.source, *_columns(duplicates)
-                )
+                await conn.execute(insert, self.source, *columns(duplicates))
         return outcome

@@ -1,20 +1,23 @@
 """Courier status webhooks: authenticate, record, deduplicate, apply, answer fast.
 
-Every delivery is recorded in webhook_deliveries, whatever its fate: refused (bad auth or IP,
-401/403), malformed (400), unknown tracking code (404), duplicate (200) or processed (200).
-Secrets are compared in constant time and never stored (Viettel Post's body TOKEN is redacted).
+Every delivery is recorded through the inbox, whatever its fate: refused (bad auth or IP,
+401/403), malformed (400), unknown tracking code (404), duplicate (200) or processed (200). The
+delivery is opened before its event is applied and finished in the same transaction as the event.
+Secrets are compared in constant time and never stored (only harmless headers are kept, and
+Viettel Post's body TOKEN is redacted).
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
-from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import structlog
 
+from aggregator.inbox.answers import Answer, refuse, reject
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
+from aggregator.inbox.records import Inbound
 from aggregator.settings import Settings
 from aggregator.shipping.events import Applied, apply_event
 from connectors.couriers.errors import MalformedWebhookError
@@ -22,16 +25,19 @@ from connectors.couriers.port import CourierEvent, WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
 from connectors.errors import PayloadError
 from schema.enums import Courier, DeliveryStatus
-from schema.queries import query
 
 log = structlog.get_logger()
-SECRET_HEADERS = frozenset({"authorization", "x-chotdon-token", "token", "cookie"})
+REJECTED, REFUSED = "courier.webhook_rejected", "courier.webhook_refused"
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    detail: str
+def source(courier: Courier) -> str:
+    """webhook_deliveries.source of a courier's deliveries: 'courier:ghn'."""
+    return f"courier:{courier.value}"
+
+
+def _said(status: int, message: str) -> Answer:
+    """Couriers read {success, message}; success is true only with a 200."""
+    return Answer(status, {"success": status == 200, "message": message})
 
 
 def webhook_secret(settings: Settings, courier: Courier) -> str:
@@ -66,32 +72,15 @@ def authenticate(secret: str, presented: list[str]) -> str | None:
     return None if ok else "secret does not match"
 
 
-def stored_headers(request: WebhookRequest) -> dict[str, Any]:
-    return {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
-
-
-async def _record(
-    pool: asyncpg.Pool, courier: Courier, request: WebhookRequest, *,
-    key: str | None, verified: bool, status: DeliveryStatus, error: str | None,
-) -> int | None:  # fmt: skip
-    body = WEBHOOKS[courier].redact(request.body)
-    delivery_id: int | None = await pool.fetchval(
-        query("record_webhook_delivery"),
-        f"courier:{courier.value}", key, verified, error if not verified else None,
-        stored_headers(request), body, status.value, error,
-    )  # fmt: skip
-    return delivery_id
-
-
-async def _reject(
-    pool: asyncpg.Pool, courier: Courier, request: WebhookRequest, answer: Answer, verified: bool
-) -> Answer:
-    status = DeliveryStatus.REJECTED
-    await _record(pool, courier, request, key=None, verified=verified, status=status,
-                  error=answer.detail)  # fmt: skip
-    log.warning("courier.webhook_rejected", courier=courier.value, status=answer.status,
-                reason=answer.detail)  # fmt: skip
-    return answer
+def _refused(
+    settings: Settings, courier: Courier, request: WebhookRequest, remote: str | None
+) -> tuple[int, str] | None:
+    """None if the delivery comes from an allowed address with the right secret; else why not."""
+    if not ip_allowed(settings.courier_webhook_allow_ips, remote):
+        return 403, "address not allowed"
+    presented = WEBHOOKS[courier].secrets(request)
+    refused = authenticate(webhook_secret(settings, courier), presented)
+    return None if refused is None else (401, refused)
 
 
 async def receive(
@@ -99,44 +88,43 @@ async def receive(
     remote: str | None,
 ) -> Answer:  # fmt: skip
     spec = WEBHOOKS[courier]
-    if not ip_allowed(settings.courier_webhook_allow_ips, remote):
-        return await _reject(pool, courier, request, Answer(403, "address not allowed"), False)
-    refused = authenticate(webhook_secret(settings, courier), spec.secrets(request))
+    journal = DeliveryJournal(pool, source(courier))
+    inbound = Inbound.of(spec.redact(request.body), request.headers)
+    refused = _refused(settings, courier, request, remote)
     if refused is not None:
-        return await _reject(pool, courier, request, Answer(401, refused), False)
+        status, reason = refused
+        return await reject(journal, inbound, status, reason, event=REJECTED,
+                            body=_said(status, reason).body, courier=courier.value)  # fmt: skip
     try:
         event = spec.parse(request)
     except (MalformedWebhookError, PayloadError) as exc:
-        return await _reject(pool, courier, request, Answer(400, str(exc)), True)
-    return await _apply(pool, settings, courier, request, event)
+        error = str(exc)
+        return await refuse(journal, inbound, 400, error, event=REFUSED,
+                            body=_said(400, error).body, courier=courier.value)  # fmt: skip
+    return await _apply(pool, settings, journal, inbound, event)
+
+
+def _outcome(applied: Applied) -> tuple[DeliveryStatus, str | None, Answer]:
+    """What the delivery's row says and what the courier hears, once its event is applied."""
+    if applied is Applied.UNKNOWN:  # refused: finishing it frees its key for a later retry
+        return DeliveryStatus.REJECTED, "unknown tracking code", _said(404, "unknown tracking code")
+    if applied is Applied.DUPLICATE:  # a new delivery of an event we already have
+        return DeliveryStatus.DUPLICATE, None, _said(200, "duplicate")
+    return DeliveryStatus.PROCESSED, None, _said(200, applied.value)
 
 
 async def _apply(
-    pool: asyncpg.Pool, settings: Settings, courier: Courier, request: WebhookRequest,
+    pool: asyncpg.Pool, settings: Settings, journal: DeliveryJournal, inbound: Inbound,
     event: CourierEvent,
 ) -> Answer:  # fmt: skip
-    delivery_id = await _record(pool, courier, request, key=event.delivery_key, verified=True,
-                                status=DeliveryStatus.RECEIVED, error=None)  # fmt: skip
-    if delivery_id is None:  # the same delivery again: recorded without its key, acknowledged
-        await _record(pool, courier, request, key=None, verified=True,
-                      status=DeliveryStatus.DUPLICATE, error=event.delivery_key)  # fmt: skip
-        return Answer(200, "duplicate")
+    received = inbound.accepted(event.delivery_key, None, status=DeliveryStatus.RECEIVED)
+    delivery_id = await journal.open(received)
+    if delivery_id is None:  # the same delivery again: recorded as a duplicate, acknowledged
+        return _said(200, "duplicate")
     async with pool.acquire() as conn, conn.transaction():
         result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
-        if result.applied is Applied.UNKNOWN:
-            outcome, error, answer = (
-                DeliveryStatus.REJECTED,
-                "unknown tracking code",
-                Answer(404, "unknown tracking code"),
-            )
-        elif result.applied is Applied.DUPLICATE:
-            outcome, error, answer = DeliveryStatus.DUPLICATE, None, Answer(200, "duplicate")
-        else:
-            outcome, error, answer = (
-                DeliveryStatus.PROCESSED,
-                None,
-                Answer(200, result.applied.value),
-            )
-        await conn.execute(query("finish_webhook_delivery"), delivery_id, outcome.value, error,
-                           result.tenant_id)  # fmt: skip
+        status, error, answer = _outcome(result.applied)
+        await finish_webhook_delivery(
+            conn, delivery_id, status, tenant_id=result.tenant_id, error=error
+        )
     return answer

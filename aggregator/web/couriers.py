@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from aggregator.shipping.webhooks import receive
+from aggregator.web.answers import respond
 from aggregator.web.keys import PG_POOL, SETTINGS
 from connectors.couriers.port import WebhookRequest
 from schema.enums import Courier
@@ -21,9 +22,7 @@ def _handler(courier: Courier) -> Handler:
         )
         app = request.app
         answer = await receive(app[PG_POOL], app[SETTINGS], courier, inbound, request.remote)
-        return web.json_response(
-            {"success": answer.status == 200, "message": answer.detail}, status=answer.status
-        )
+        return respond(answer)
 
     return handle
 

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.handoff import Inbox
 from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory
-from aggregator.platforms.facebook.webhooks import WebhookService
+from aggregator.platforms.facebook.webhooks import SOURCE, WebhookService
+from aggregator.web.answers import respond
 from aggregator.web.keys import ARQ_POOL, FACEBOOK_WEBHOOKS, INGESTOR, PG_POOL, SETTINGS
 from connectors.errors import SignatureError
 from connectors.facebook.signature import SIGNATURE_HEADER, verify_challenge
@@ -30,23 +32,20 @@ async def verify_subscription(request: web.Request) -> web.Response:
 
 async def receive(request: web.Request) -> web.Response:
     body = await request.read()
-    outcome = await request.app[FACEBOOK_WEBHOOKS].receive(
+    answer = await request.app[FACEBOOK_WEBHOOKS].receive(
         body, request.headers, request.headers.get(SIGNATURE_HEADER)
     )
-    if outcome.status == 200:
-        return web.Response(text=outcome.message, content_type="text/plain")
-    return web.json_response({"error": outcome.message}, status=outcome.status)
+    return respond(answer)
 
 
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.facebook_app_secret
-    async with DeliveryRecorder(pool) as recorder:
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[FACEBOOK_WEBHOOKS] = WebhookService(
             pool=pool,
             arq=app[ARQ_POOL],
-            ingestor=app[INGESTOR],
-            recorder=recorder,
+            inbox=Inbox(recorder, app[INGESTOR]),
             app_secret=secret.get_secret_value().encode() if secret is not None else None,
             pages=PageDirectory(pool),
             lives=LiveIndex(pool),

@@ -11,9 +11,10 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from aggregator.errors import ChotdonError
+from aggregator.inbox.journal import DeliveryJournal
+from aggregator.inbox.records import Inbound
 from aggregator.web.keys import INGESTOR, PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from schema.queries import query
 
 log = structlog.get_logger()
 
@@ -83,9 +84,7 @@ def _too_large_text(allowed: int) -> str:
     return f"Tệp gửi lên lớn quá (tối đa {size}). Hãy quay lại và chọn tệp nhỏ hơn."
 
 
-# Deliveries from platforms and couriers are recorded even when refused for their size.
-_RECORDED_PREFIXES = ("/webhooks/", "/relay/")
-_SAFE_HEADERS = ("Content-Type", "Content-Length", "User-Agent")
+NOT_CHECKED = "not checked: body over the size limit"
 
 
 def delivery_source(path: str) -> str | None:
@@ -98,15 +97,15 @@ def delivery_source(path: str) -> str | None:
 
 
 async def _record_oversized(request: web.Request, max_bytes: int) -> None:
+    """Deliveries from platforms, couriers and banks are recorded even when refused for their
+    size: unread, so unverified, with an empty body and the inbox's harmless headers."""
     source = delivery_source(request.path)
     if source is None:
         return
-    headers = {h: request.headers[h] for h in _SAFE_HEADERS if h in request.headers}
     error = f"body of {request.content_length} bytes is over the {max_bytes}-byte limit"
+    record = Inbound.of(b"", request.headers).rejected(NOT_CHECKED, error=error)
     try:
-        await request.app[PG_POOL].execute(
-            query("record_oversized_delivery"), source, headers, error
-        )
+        await DeliveryJournal(request.app[PG_POOL], source).record(record)
     except Exception:  # the 413 goes out whatever happens to the record
         log.exception("http.body_too_large_not_recorded", path=request.path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from aggregator.confirmation.payments import receive_payment
+from aggregator.web.answers import respond
 from aggregator.web.keys import PG_POOL, SETTINGS
 
 
@@ -13,7 +14,7 @@ async def payment_webhook(request: web.Request) -> web.Response:
     answer = await receive_payment(
         request.app[PG_POOL], request.app[SETTINGS], await request.read(), headers
     )
-    return web.json_response(answer.body, status=answer.status)
+    return respond(answer)
 
 
 def setup(app: web.Application) -> None:

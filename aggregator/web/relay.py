@@ -9,7 +9,9 @@ from aiohttp import web
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.handoff import Inbox
 from aggregator.platforms.relay.service import SOURCE, RelayRequest, RelayService
+from aggregator.web.answers import respond
 from aggregator.web.keys import INGESTOR, PG_POOL, RELAY, SETTINGS
 from connectors.relay.models import RelayBatch
 from schema.enums import Platform
@@ -20,7 +22,7 @@ async def receive(request: web.Request) -> web.Response:
     answer = await request.app[RELAY].receive(
         RelayRequest(request.match_info["channel"], body, request.headers)
     )
-    return web.json_response(answer.body, status=answer.status)
+    return respond(answer)
 
 
 async def batch_schema(_request: web.Request) -> web.Response:
@@ -29,10 +31,9 @@ async def batch_schema(_request: web.Request) -> web.Response:
 
 async def _relay_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
-    async with DeliveryRecorder(pool, source=SOURCE) as recorder:
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[RELAY] = RelayService(
-            ingestor=app[INGESTOR],
-            recorder=recorder,
+            inbox=Inbox(recorder, app[INGESTOR]),
             channels=ChannelDirectory(pool, Platform.RELAY),
             cipher=credential_cipher(settings, Platform.RELAY) if settings.app_secret else None,
             window_s=settings.relay_window_s,

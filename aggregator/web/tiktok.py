@@ -9,6 +9,7 @@ from aiohttp import web
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.platforms.tiktok.webhooks import SOURCE, TikTokWebhooks
+from aggregator.web.answers import respond
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS, TIKTOK_WEBHOOKS
 from schema.enums import Platform
 
@@ -16,13 +17,13 @@ from schema.enums import Platform
 async def receive(request: web.Request) -> web.Response:
     body = await request.read()
     answer = await request.app[TIKTOK_WEBHOOKS].receive(body, request.headers)
-    return web.json_response(answer.body, status=answer.status)
+    return respond(answer)
 
 
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.tiktok_app_secret
-    async with DeliveryRecorder(pool, source=SOURCE) as recorder:
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[TIKTOK_WEBHOOKS] = TikTokWebhooks(
             arq=app[ARQ_POOL],
             recorder=recorder,

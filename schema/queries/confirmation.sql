@@ -114,21 +114,6 @@ FROM (
 WHERE o.id = due.id
 RETURNING o.id, o.tenant_id;
 
--- name: record_payment_delivery
--- $1 transaction id (NULL for a delivery we refuse), $2 verified, $3 verification error,
--- $4 harmless headers, $5 body, $6 status, $7 error. A verified transaction id already stored
--- conflicts and returns nothing: the caller records it again as a duplicate.
-INSERT INTO webhook_deliveries (source, delivery_key, verified, verification_error, headers, body,
-                                status, error, processed_at)
-VALUES ('payments', $1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'received' THEN NULL ELSE now() END)
-ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL AND verified DO NOTHING
-RETURNING id;
-
--- name: finish_payment_delivery
--- $1 delivery id, $2 tenant id (NULL when the payment matched no order).
-UPDATE webhook_deliveries SET status = 'processed', processed_at = now(), tenant_id = $2
-WHERE id = $1;
-
 -- name: order_for_payment
 -- $1 order number. Locked: two transfers for one order are counted one after the other.
 SELECT id, tenant_id, total_vnd, paid_at, status FROM orders WHERE order_no = $1 FOR UPDATE;

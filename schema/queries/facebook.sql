@@ -1,22 +1,9 @@
--- Facebook connector: webhook deliveries, Pages, lives, resume points, outbound messages.
+-- Facebook connector: Pages, lives, resume points, outbound messages.
 
 -- name: facebook_pages
 SELECT id, tenant_id, external_id, name, settings, credentials_encrypted, status, status_reason
 FROM channels
 WHERE platform = 'facebook' AND status <> 'disabled';
-
--- name: record_webhook_deliveries
--- One statement per batch. A verified delivery whose key is already stored conflicts on
--- webhook_deliveries_key and is skipped; the caller records it again as a duplicate.
-INSERT INTO webhook_deliveries (tenant_id, source, delivery_key, verified, verification_error,
-                                headers, body, status, error, processed_at)
-SELECT t.tenant_id, $1, t.delivery_key, t.verified, t.verification_error, t.headers, t.body,
-       t.status, t.error, CASE WHEN t.status = 'processed' THEN now() END
-FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[], $7::bytea[],
-            $8::text[], $9::text[])
-     AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error)
-ON CONFLICT DO NOTHING
-RETURNING delivery_key;
 
 -- name: facebook_lives_by_post
 -- Feed comment webhooks name the post (page id _ video id); a live is known by its live video

@@ -104,19 +104,6 @@ FROM orders o JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
 WHERE o.id = $1
 ON CONFLICT (idempotency_key) DO NOTHING;
 
--- name: record_webhook_delivery
-INSERT INTO webhook_deliveries (source, delivery_key, verified, verification_error, headers, body,
-                                status, error, processed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'received' THEN NULL ELSE now() END)
-ON CONFLICT (source, delivery_key) WHERE delivery_key IS NOT NULL AND verified DO NOTHING
-RETURNING id;
-
--- name: finish_webhook_delivery
-UPDATE webhook_deliveries
-SET status = $2, error = $3, tenant_id = $4, processed_at = now(),
-    delivery_key = CASE WHEN $2 = 'rejected' THEN NULL ELSE delivery_key END
-WHERE id = $1;
-
 -- name: shipments_due_for_poll
 SELECT id, courier, tracking_code
 FROM shipments

@@ -7,7 +7,8 @@ import time
 
 import asyncpg
 
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.records import DeliveryRecord
 from aggregator.settings import Settings
 from connectors.relay.signature import delivery_key
 from schema.enums import DeliveryStatus

@@ -16,8 +16,9 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.replies import enqueue_buyer_reply
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
-from aggregator.ingest.pipeline import Ingestor
+from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.handoff import Inbox
+from aggregator.inbox.records import Inbound
 from aggregator.logging import PHONE_PATTERN
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
@@ -26,94 +27,58 @@ from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory, PageRe
 from connectors.errors import PayloadError, SignatureError
 from connectors.facebook.signature import verify_signature
 from connectors.facebook.webhook import Delivery, FeedComment, parse_delivery
-from schema.enums import DeliveryStatus, Platform
+from schema.enums import Platform
 from schema.events import CommentEvent
 from schema.queries import query
 
 log = structlog.get_logger()
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    status: int
-    message: str
+SOURCE = "facebook"
+REJECTED, REFUSED = "facebook.webhook_rejected", "facebook.webhook_refused"
+RECEIVED = Answer(200, "EVENT_RECEIVED")  # plain text, as in Facebook's own webhook examples
 
 
 @dataclass
 class WebhookService:
     pool: asyncpg.Pool
     arq: ArqRedis
-    ingestor: Ingestor
-    recorder: DeliveryRecorder
+    inbox: Inbox
     app_secret: bytes | None
     pages: PageDirectory
     lives: LiveIndex
 
-    async def receive(self, body: bytes, headers: Any, signature: str | None) -> Outcome:
-        kept = sanitise_headers(headers)
+    async def receive(self, body: bytes, headers: Any, signature: str | None) -> Answer:
+        inbound = Inbound.of(body, headers)
         try:
             if not self.app_secret:
                 raise SignatureError("facebook_app_secret is not configured")
             verify_signature(body, signature, self.app_secret)
         except SignatureError as exc:
-            return await self._reject(body, kept, exc)
+            status = signature_status(exc)
+            return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
         try:
             delivery = parse_delivery(body)
         except PayloadError as exc:
-            return await self._refuse(body, kept, 400, f"malformed delivery: {exc}")
+            error = f"malformed delivery: {exc}"
+            return await refuse(self.inbox, inbound, 400, error, event=REFUSED)
         pages = await self.pages.known(delivery.page_ids)
         if not pages:
-            return await self._refuse(body, kept, 404, "no connected Page in this delivery")
+            error = "no connected Page in this delivery"
+            return await refuse(self.inbox, inbound, 404, error, event=REFUSED)
         unknown = sorted(delivery.page_ids - pages.keys())
-        record = DeliveryRecord(
-            body=body,
-            headers=kept,
-            verified=True,
-            status=DeliveryStatus.PROCESSED,
-            tenant_id=_single_tenant(pages),
-            delivery_key=delivery.key,
-            error=f"unknown pages skipped: {', '.join(unknown)}" if unknown else None,
-        )
-        if not await self.recorder.record(record):
+        skipped = f"unknown pages skipped: {', '.join(unknown)}" if unknown else None
+        record = inbound.accepted(delivery.key, _single_tenant(pages), error=skipped)
+        if await self.inbox.record(record):
+            await self._apply(delivery, pages)
+        else:
             log.info("facebook.webhook_duplicate", key=delivery.key[:16])
-            await self.ingestor.store(await self._events(delivery, pages))
-            return Outcome(200, "EVENT_RECEIVED")
-        await self._apply(delivery, pages)
-        return Outcome(200, "EVENT_RECEIVED")
-
-    async def _reject(self, body: bytes, headers: dict[str, str], exc: SignatureError) -> Outcome:
-        await self.recorder.record(
-            DeliveryRecord(
-                body=body,
-                headers=headers,
-                verified=False,
-                status=DeliveryStatus.REJECTED,
-                verification_error=str(exc),
-            )
-        )
-        log.warning("facebook.webhook_rejected", reason=str(exc))
-        return Outcome(401 if exc.missing else 403, str(exc))
-
-    async def _refuse(
-        self, body: bytes, headers: dict[str, str], status: int, error: str
-    ) -> Outcome:
-        await self.recorder.record(
-            DeliveryRecord(
-                body=body,
-                headers=headers,
-                verified=True,
-                status=DeliveryStatus.REJECTED,
-                error=error,
-            )
-        )
-        log.warning("facebook.webhook_refused", status=status, error=error)
-        return Outcome(status, error)
+            await self.inbox.hand_on(await self._events(delivery, pages))
+        return RECEIVED
 
     async def _apply(self, delivery: Delivery, pages: dict[str, PageRef]) -> None:
         for live in delivery.lives:
             if live.page_id in pages:
                 await apply_live_status(self.pool, pages[live.page_id], live.live_id, live.status)
-        await self.ingestor.store(await self._events(delivery, pages))
+        await self.inbox.hand_on(await self._events(delivery, pages))
         for page in pages.values():
             await self._comments(page, [c for c in delivery.comments if c.page_id == page.page_id])
         for message in delivery.messages:

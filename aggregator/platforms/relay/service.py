@@ -17,16 +17,16 @@ import structlog
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
-from aggregator.ingest.pipeline import Ingestor
+from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.handoff import Inbox
+from aggregator.inbox.records import Inbound, sanitise_headers
 from connectors.errors import CredentialsError, PayloadError, SignatureError
 from connectors.relay import signature
 from connectors.relay.models import comment_events, parse_batch
-from schema.enums import DeliveryStatus
 
 log = structlog.get_logger()
 SOURCE = "relay"
+REJECTED, REFUSED = "relay.rejected", "relay.refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,7 @@ class RelayRequest:
 
 @dataclass
 class RelayService:
-    ingestor: Ingestor
-    recorder: DeliveryRecorder
+    inbox: Inbox
     channels: ChannelDirectory
     cipher: TokenCipher | None
     window_s: int
@@ -59,6 +58,7 @@ class RelayService:
     async def receive(self, request: RelayRequest) -> Answer:
         kept = sanitise_headers(request.headers)
         kept["relay-channel"] = request.channel[:200]
+        inbound = Inbound(request.body, kept)
         try:
             tenant_id, secret = await self._secret(request.channel)
             stamp = signature.verify(
@@ -70,37 +70,26 @@ class RelayService:
                 window_s=self.window_s,
             )
         except SignatureError as exc:
-            return await reject(self.recorder, "relay.rejected", request.body, kept, exc)
-        return await self._accept(request, kept, tenant_id, stamp)
+            status = signature_status(exc)
+            return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
+        return await self._accept(request.channel, inbound, tenant_id, stamp)
 
-    async def _accept(
-        self, request: RelayRequest, kept: dict[str, str], tenant_id: int, stamp: int
-    ) -> Answer:
+    async def _accept(self, channel: str, inbound: Inbound, tenant_id: int, stamp: int) -> Answer:
         try:
-            batch = parse_batch(request.body)
+            batch = parse_batch(inbound.body)
         except PayloadError as exc:
             return await refuse(
-                self.recorder, "relay.refused", request.body, kept, 400, str(exc), tenant_id
+                self.inbox, inbound, 400, str(exc), event=REFUSED, tenant_id=tenant_id
             )
         if len(batch.comments) > self.max_comments:
             error = f"{len(batch.comments)} comments in one batch; at most {self.max_comments}"
-            return await refuse(
-                self.recorder, "relay.refused", request.body, kept, 413, error, tenant_id
-            )
-        record = DeliveryRecord(
-            body=request.body,
-            headers=kept,
-            verified=True,
-            status=DeliveryStatus.PROCESSED,
-            tenant_id=tenant_id,
-            delivery_key=signature.delivery_key(request.channel, stamp, request.body),
-        )
-        events = comment_events(request.channel, batch)
-        if not await self.recorder.record(record):
-            # Its comments again: they store nothing new unless a crash came before they did.
-            await self.ingestor.store(events)
-            log.info("relay.duplicate", channel=request.channel)
+            return await refuse(self.inbox, inbound, 413, error, event=REFUSED, tenant_id=tenant_id)
+        key = signature.delivery_key(channel, stamp, inbound.body)
+        events = comment_events(channel, batch)
+        # Acknowledged once its comments are committed; a duplicate's are handed over again:
+        # they store nothing new unless a crash came before they did.
+        if not await self.inbox.take(inbound.accepted(key, tenant_id), events):
+            log.info("relay.duplicate", channel=channel)
             return Answer(200, {"accepted": 0, "duplicate": True})
-        await self.ingestor.store(events)  # acknowledged once committed
-        log.info("relay.accepted", channel=request.channel, comments=len(events))
+        log.info("relay.accepted", channel=channel, comments=len(events))
         return Answer(202, {"accepted": len(events), "duplicate": False})

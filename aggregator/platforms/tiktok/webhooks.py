@@ -15,17 +15,17 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelDirectory
-from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
+from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.records import Inbound, Recorder
 from aggregator.runtime import jobs
 from connectors.errors import PayloadError, SignatureError
 from connectors.tiktok.signature import WEBHOOK_HEADER, verify_webhook
 from connectors.tiktok.webhook import Notification, parse_notification
-from schema.enums import DeliveryStatus
 
 log = structlog.get_logger()
 SOURCE = "tiktok"
-SUCCESS = {"code": 0, "message": "success"}
+REJECTED, REFUSED = "tiktok.webhook_rejected", "tiktok.webhook_refused"
+SUCCESS = Answer(200, {"code": 0, "message": "success"})
 
 
 def fetch_job_id(channel_id: int, order_id: str, update_time: int) -> str:
@@ -35,40 +35,34 @@ def fetch_job_id(channel_id: int, order_id: str, update_time: int) -> str:
 @dataclass
 class TikTokWebhooks:
     arq: ArqRedis
-    recorder: DeliveryRecorder
+    recorder: Recorder
     shops: ChannelDirectory
     app_key: str
     app_secret: bytes | None
 
     async def receive(self, body: bytes, headers: Any) -> Answer:
-        kept = sanitise_headers(headers)
+        inbound = Inbound.of(body, headers)
         try:
             if not self.app_secret or not self.app_key:
                 raise SignatureError("tiktok_app_key / tiktok_app_secret are not configured")
             verify_webhook(body, headers.get(WEBHOOK_HEADER), self.app_key, self.app_secret)
         except SignatureError as exc:
-            return await reject(self.recorder, "tiktok.webhook_rejected", body, kept, exc)
+            status = signature_status(exc)
+            return await reject(self.recorder, inbound, status, str(exc), event=REJECTED)
         try:
             notification = parse_notification(body)
         except PayloadError as exc:
-            return await refuse(self.recorder, "tiktok.webhook_refused", body, kept, 400, str(exc))
+            return await refuse(self.recorder, inbound, 400, str(exc), event=REFUSED)
         shop = await self.shops.get(notification.shop_id)
         if shop is None:
             error = f"no connected TikTok shop {notification.shop_id}"
-            return await refuse(self.recorder, "tiktok.webhook_refused", body, kept, 404, error)
-        record = DeliveryRecord(
-            body=body,
-            headers=kept,
-            verified=True,
-            status=DeliveryStatus.PROCESSED,
-            tenant_id=shop.tenant_id,
-            delivery_key=notification.tts_notification_id,
-        )
-        if not await self.recorder.record(record):
-            log.info("tiktok.webhook_duplicate", key=notification.tts_notification_id)
-            return Answer(200, SUCCESS)
-        await self._hand_off(shop.id, notification)
-        return Answer(200, SUCCESS)
+            return await refuse(self.recorder, inbound, 404, error, event=REFUSED)
+        key = notification.tts_notification_id
+        if await self.recorder.record(inbound.accepted(key, shop.tenant_id)):
+            await self._hand_off(shop.id, notification)
+        else:
+            log.info("tiktok.webhook_duplicate", key=key)
+        return SUCCESS
 
     async def _hand_off(self, channel_id: int, notification: Notification) -> None:
         order_id = notification.order_id

@@ -17,63 +17,56 @@ from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.confirmation.replies import enqueue_buyer_reply
-from aggregator.inbox.answers import Answer, refuse, reject
-from aggregator.inbox.deliveries import DeliveryRecord, DeliveryRecorder, sanitise_headers
-from aggregator.ingest.pipeline import Ingestor
+from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.handoff import Inbox
+from aggregator.inbox.records import Inbound
 from connectors.errors import PayloadError, SignatureError
 from connectors.zalo.signature import SIGNATURE_HEADER, verify
 from connectors.zalo.webhook import comment_event, parse_event
-from schema.enums import DeliveryStatus, Platform
+from schema.enums import Platform
 
 log = structlog.get_logger()
 SOURCE = "zalo"
-OK = {"error": 0, "message": "Success"}
+REJECTED, REFUSED = "zalo.webhook_rejected", "zalo.webhook_refused"
+OK = Answer(200, {"error": 0, "message": "Success"})
 
 
 @dataclass
 class ZaloWebhooks:
-    ingestor: Ingestor
-    recorder: DeliveryRecorder
+    inbox: Inbox
     accounts: ChannelDirectory
     app_id: str
     secret: str
     arq: ArqRedis | None = None  # hands buyers' replies to the confirmation job
 
     async def receive(self, body: bytes, headers: Any) -> Answer:
-        kept = sanitise_headers(headers)
+        inbound = Inbound.of(body, headers)
         try:
             if not self.app_id or not self.secret:
                 raise SignatureError("zalo_app_id / zalo_oa_secret_key are not configured")
             verify(body, headers.get(SIGNATURE_HEADER), self.app_id, self.secret)
         except SignatureError as exc:
-            return await reject(self.recorder, "zalo.webhook_rejected", body, kept, exc)
+            status = signature_status(exc)
+            return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
         try:
             event = parse_event(body)
         except PayloadError as exc:
-            return await refuse(self.recorder, "zalo.webhook_refused", body, kept, 400, str(exc))
+            return await refuse(self.inbox, inbound, 400, str(exc), event=REFUSED)
         account = await self.accounts.get(event.recipient.id)
-        record = DeliveryRecord(
-            body=body,
-            headers=kept,
-            verified=True,
-            status=DeliveryStatus.PROCESSED,
-            tenant_id=account.tenant_id if account else None,
-            delivery_key=event.delivery_key,
-            error=None if account else f"unknown OA {event.recipient.id}: kept as orphaned",
+        orphaned = None if account else f"unknown OA {event.recipient.id}: kept as orphaned"
+        record = inbound.accepted(
+            event.delivery_key, account.tenant_id if account else None, error=orphaned
         )
         comment = comment_event(event)
-        if not await self.recorder.record(record):
+        # A duplicate's comment is stored again, in case a crash came between record and commit.
+        if not await self.inbox.take(record, [comment] if comment is not None else []):
             log.info("zalo.webhook_duplicate", key=event.delivery_key)
-            # Stored again in case a crash came between the record and the comment's commit.
-            await self.ingestor.store([comment] if comment is not None else [])
-            return Answer(200, OK)
-        if comment is not None:
-            await self.ingestor.store([comment])
-            if account is not None and self.arq is not None:
-                # The same message may confirm the buyer's order ("ok", a phone, an address).
-                await enqueue_buyer_reply(
-                    self.arq, Platform.ZALO, comment.channel_external_id,
-                    comment.author_external_id, comment.external_id, comment.text,
-                )  # fmt: skip
+            return OK
+        if comment is not None and account is not None and self.arq is not None:
+            # The same message may confirm the buyer's order ("ok", a phone, an address).
+            await enqueue_buyer_reply(
+                self.arq, Platform.ZALO, comment.channel_external_id,
+                comment.author_external_id, comment.external_id, comment.text,
+            )  # fmt: skip
         log.info("zalo.event", event_name=event.event_name, oa=event.recipient.id)
-        return Answer(200, OK)
+        return OK

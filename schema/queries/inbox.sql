@@ -1,0 +1,24 @@
+-- The inbox: every webhook delivery (platform, relay, courier, bank) is recorded here, once.
+
+-- name: record_webhook_deliveries
+-- $1 source ('facebook', 'courier:ghn', 'payments'…), then one array per column: a batch, or a
+-- single row, in one statement. A verified delivery whose key is already stored conflicts on
+-- webhook_deliveries_key and is skipped; the caller records it again as a duplicate. A delivery
+-- still 'received' is finished later (finish_webhook_delivery); any other is done as it lands.
+INSERT INTO webhook_deliveries (tenant_id, source, delivery_key, verified, verification_error,
+                                headers, body, status, error, processed_at)
+SELECT t.tenant_id, $1, t.delivery_key, t.verified, t.verification_error, t.headers, t.body,
+       t.status, t.error, CASE WHEN t.status = 'received' THEN NULL ELSE now() END
+FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[], $7::bytea[],
+            $8::text[], $9::text[])
+     AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error)
+ON CONFLICT DO NOTHING
+RETURNING id, delivery_key;
+
+-- name: finish_webhook_delivery
+-- $1 delivery id, $2 status, $3 error, $4 tenant id. A delivery refused after it was recorded
+-- (a parcel we do not know yet) gives up its key, so the sender's retry is taken, not a duplicate.
+UPDATE webhook_deliveries
+SET status = $2, error = $3, tenant_id = $4, processed_at = now(),
+    delivery_key = CASE WHEN $2 = 'rejected' THEN NULL ELSE delivery_key END
+WHERE id = $1;

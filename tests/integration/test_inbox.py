@@ -1,0 +1,75 @@
+"""The inbox's shared rules hold whichever recorder writes the row (the batched one of the hot
+path, or the journal of deliveries applied in a transaction): only harmless headers are kept, a
+verified key is stored once and a repeat is recorded as a duplicate without it, an unproven
+delivery never claims a key, and a delivery refused after it was opened gives its key back."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
+from aggregator.inbox.records import DeliveryRecord, Inbound, Recorder
+from schema.enums import DeliveryStatus
+
+HEADERS = {"content-type": "application/json", "authorization": "Bearer s3cret",
+           "cookie": "session=s3cret", "x-hub-signature-256": "sha256=s3cret"}  # fmt: skip
+INBOUND = Inbound.of(b'{"id": 1}', HEADERS)
+FORGED = DeliveryRecord(INBOUND.body, INBOUND.headers, False, DeliveryStatus.REJECTED,
+                        delivery_key="k1", verification_error="wrong signature")  # fmt: skip
+
+
+async def _walk(recorder: Recorder) -> list[bool]:
+    return [
+        await recorder.record(FORGED),  # unproven: stored, but its key claims nothing
+        await recorder.record(INBOUND.accepted("k1", None)),
+        await recorder.record(INBOUND.accepted("k1", None)),
+        await recorder.record(INBOUND.refused("malformed")),
+    ]
+
+
+async def _rows(db: asyncpg.Connection, source: str) -> list[tuple[object, ...]]:
+    rows = await db.fetch(
+        "SELECT delivery_key, verified, verification_error, headers, status, error, "
+        "processed_at IS NOT NULL AS done FROM webhook_deliveries WHERE source = $1 ORDER BY id",
+        source,
+    )
+    return [tuple(r) for r in rows]
+
+
+async def test_both_recorders_store_the_same_rows_by_the_same_rules(
+    pool: asyncpg.Pool, db: asyncpg.Connection
+) -> None:
+    async with DeliveryRecorder(pool, "batched") as batched:
+        assert await _walk(batched) == [True, True, False, True]
+    assert await _walk(DeliveryJournal(pool, "single")) == [True, True, False, True]
+    kept = {"content-type": "application/json"}
+    assert await _rows(db, "batched") == await _rows(db, "single") == [
+        ("k1", False, "wrong signature", kept, "rejected", None, True),
+        ("k1", True, None, kept, "processed", None, True),
+        (None, True, None, kept, "duplicate", "duplicate of delivery k1", True),
+        (None, True, None, kept, "rejected", "malformed", True),
+    ]  # fmt: skip
+
+
+async def test_a_delivery_refused_after_it_was_opened_gives_its_key_back(
+    pool: asyncpg.Pool, db: asyncpg.Connection
+) -> None:
+    journal = DeliveryJournal(pool, "courier:test")
+    received = INBOUND.accepted("parcel-1", None, status=DeliveryStatus.RECEIVED)
+    first = await journal.open(received)
+    assert first is not None
+    assert await db.fetchval("SELECT processed_at FROM webhook_deliveries") is None
+    await finish_webhook_delivery(
+        pool, first, DeliveryStatus.REJECTED, tenant_id=None, error="unknown"
+    )
+    second = await journal.open(received)  # the courier's retry, once the parcel is known
+    assert second is not None and second != first
+    await finish_webhook_delivery(pool, second, DeliveryStatus.PROCESSED, tenant_id=None)
+    assert await journal.open(received) is None  # now a duplicate
+    assert await _rows(db, "courier:test") == [
+        (None, True, None, {"content-type": "application/json"}, "rejected", "unknown", True),
+        ("parcel-1", True, None, {"content-type": "application/json"}, "processed", None, True),
+        (None, True, None, {"content-type": "application/json"}, "duplicate",
+         "duplicate of delivery parcel-1", True),
+    ]  # fmt: skip
