@@ -13,8 +13,10 @@ from aiohttp.typedefs import Handler, Middleware
 from aggregator.errors import ChotdonError
 from aggregator.inbox.journal import DeliveryJournal
 from aggregator.inbox.records import Inbound
+from aggregator.shipping.webhooks import source as courier_source
 from aggregator.web.keys import INGESTOR, PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from schema.enums import Courier
 
 log = structlog.get_logger()
 
@@ -85,15 +87,20 @@ def _too_large_text(allowed: int) -> str:
 
 
 NOT_CHECKED = "not checked: body over the size limit"
+COURIER_NAMES = frozenset(c.value for c in Courier)
 
 
 def delivery_source(path: str) -> str | None:
-    """'facebook' for /webhooks/facebook, 'relay' for /relay/...; None for other paths."""
+    """webhook_deliveries.source of a path, as its own service records it: 'facebook' for
+    /webhooks/facebook, 'courier:ghn' for /webhooks/ghn, 'relay' for /relay/...; else None."""
     if path.startswith("/relay/"):
         return "relay"
-    if path.startswith("/webhooks/"):
-        return path.removeprefix("/webhooks/").split("/", 1)[0] or None
-    return None
+    if not path.startswith("/webhooks/"):
+        return None
+    name = path.removeprefix("/webhooks/").split("/", 1)[0]
+    if name in COURIER_NAMES:
+        return courier_source(Courier(name))
+    return name or None
 
 
 async def _record_oversized(request: web.Request, max_bytes: int) -> None:

@@ -258,3 +258,14 @@ async def test_viettelpost_tells_the_waybill_of_a_timed_out_create_by_webhook(
     assert tracking == rig.sim.parcels[(Courier.VIETTELPOST, code)].tracking_code
     assert await status_of(db, order_id) == ("delivered", "delivered")
     assert rig.sim.count(Courier.VIETTELPOST) == 4
+
+
+async def test_an_oversized_courier_delivery_is_recorded_under_the_couriers_own_source(
+    db: asyncpg.Connection, rig: Rig
+) -> None:
+    """Refused unread for its size, it still lands where the courier's other deliveries are."""
+    huge = b"x" * (rig.settings.max_body_bytes + 1)
+    answer = await rig.client.post("/webhooks/ghtk", data=huge)
+    assert answer.status == 413
+    row = await db.fetchrow("SELECT source, verified, length(body) AS size FROM webhook_deliveries")
+    assert (row["source"], row["verified"], row["size"]) == ("courier:ghtk", False, 0)
