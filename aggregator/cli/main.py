@@ -25,6 +25,7 @@ from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.logging import configure_logging
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.rehearsal.replay import ReplaySource
+from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings, load_settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
@@ -83,7 +84,7 @@ def migrate(data_dir: DataDir = None) -> None:
 
     def run() -> None:
         with resolved_services(settings) as live:
-            report = asyncio.run(commands.migrate_database(live))
+            report = asyncio.run(migrate_database(live))
         applied = ", ".join(f"{v:04d}" for v in report.applied) or "nothing new"
         typer.echo(f"schema at version {report.current_version} (applied: {applied})")
 

@@ -17,18 +17,14 @@ from rich.console import Console
 from rich.live import Live
 
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.figures import counts_by_platform, wait_until_merged
 from aggregator.rehearsal.player import Send, into_ingestor, play, to_event
 from aggregator.rehearsal.recording import Recording
 from aggregator.settings import Settings
 from aggregator.tools.demo.buyers import DemoBuyers
 from aggregator.tools.demo.couriers import DemoCouriers, deliver_parcels
 from aggregator.tools.demo.platforms import DemoPlatforms
-from aggregator.tools.demo.progress import (
-    counts_by_platform,
-    progress_table,
-    report,
-    wait_until_merged,
-)
+from aggregator.tools.demo.progress import progress_table, report
 from aggregator.tools.demo.script import demo_live
 from aggregator.tools.demo.seed import DemoLives, end_lives, seed_demo
 from aggregator.tools.demo.senders import Destination, platform_sender
