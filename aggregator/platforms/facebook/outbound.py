@@ -9,7 +9,6 @@ last_error) for staff.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -27,11 +26,6 @@ HIDE_COMMENT = "facebook.hide_comment"
 RESPONSE = "RESPONSE"
 MESSAGE_TAG = "MESSAGE_TAG"
 ORDER_UPDATE_TAG = "POST_PURCHASE_UPDATE"
-
-
-class MessagingType(StrEnum):
-    RESPONSE = RESPONSE  # within 24 h of the buyer's last message
-    MESSAGE_TAG = MESSAGE_TAG  # later, only for a tagged purpose (order updates)
 
 
 def send_job_id(message_id: int) -> str:
