@@ -1,12 +1,19 @@
-"""The one exception root of aggregator/, and the HTTP status each kind maps to at the web edge."""
+"""The aggregator's kinds of error under chotdon's one root, and the HTTP status each maps to at
+the web edge. `ChotdonError` itself is defined in schema.errors (schema imports nothing of ours,
+so connectors/ can derive from it too) and re-exported here."""
 
 from __future__ import annotations
 
+from schema.errors import ChotdonError
 
-class ChotdonError(Exception):
-    """Root of every error the aggregator raises on purpose."""
-
-    http_status = 500
+__all__ = [
+    "BadInputError",
+    "ChotdonError",
+    "ConfigurationError",
+    "ConflictError",
+    "NotFoundError",
+    "ServiceUnavailableError",
+]
 
 
 class ConfigurationError(ChotdonError):

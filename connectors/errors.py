@@ -1,9 +1,12 @@
-"""The one exception root of connectors/: what can go wrong talking to a platform."""
+"""What can go wrong talking to a platform: connectors/' errors, under chotdon's one root
+(schema.errors.ChotdonError)."""
 
 from __future__ import annotations
 
+from schema.errors import ChotdonError
 
-class ConnectorError(Exception):
+
+class ConnectorError(ChotdonError):
     """Root of every error a connector raises on purpose."""
 
 
@@ -22,15 +25,16 @@ class PayloadError(ConnectorError):
 class PlatformApiError(ConnectorError):
     """The platform answered a call with an error.
 
-    `code` / `subcode` are the platform's own numbers (Graph API `error.code`), `http_status` the
-    HTTP status. The message never contains an access token.
+    `code` / `subcode` are the platform's own numbers (Graph API `error.code`), `status` the HTTP
+    status of its answer (given as `http_status`; the class's own `http_status` stays what
+    chotdon's web edge answers). The message never contains an access token.
     """
 
     def __init__(
         self, message: str, *, code: int | None = None, subcode: int | None = None, http_status: int
     ) -> None:
         super().__init__(message)
-        self.code, self.subcode, self.http_status = code, subcode, http_status
+        self.code, self.subcode, self.status = code, subcode, http_status
 
 
 class RateLimitedError(PlatformApiError):

@@ -1,9 +1,20 @@
-"""The one exception root of the data layer."""
+"""chotdon's one exception root, and the errors of the data layer.
+
+`ChotdonError` lives here because schema imports nothing of ours: connectors/ and aggregator/ both
+derive their errors from it (aggregator.errors re-exports it), so one `except ChotdonError` (the
+web edge, the CLI) catches every error chotdon raises on purpose.
+"""
 
 from __future__ import annotations
 
 
-class SchemaError(Exception):
+class ChotdonError(Exception):
+    """Root of every error chotdon raises on purpose; `http_status` is what the web edge answers."""
+
+    http_status = 500
+
+
+class SchemaError(ChotdonError):
     """Root of every error raised by schema/."""
 
 

@@ -20,7 +20,6 @@ from aggregator.logging import configure_logging
 from aggregator.settings import Settings, load_settings
 from aggregator.staff.channels import ChannelRequest, add_channel, list_channels
 from schema.enums import Platform
-from schema.errors import SchemaError
 
 T = TypeVar("T")
 channel_app = typer.Typer(help="Connect and list a cooperative's channels.", no_args_is_help=True)
@@ -36,7 +35,7 @@ def _settings() -> Settings:
 def _fail_clearly(action: Callable[[], T]) -> T:
     try:
         return action()
-    except (ChotdonError, SchemaError) as exc:
+    except ChotdonError as exc:
         typer.echo(f"chotdon: error: {exc}", err=True)
         raise typer.Exit(1) from None
 

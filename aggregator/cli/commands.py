@@ -1,4 +1,4 @@
-"""The production commands behind the CLI: migrate, serve, worker."""
+"""The production commands behind the CLI: serve and its preflight check."""
 
 from __future__ import annotations
 
@@ -7,23 +7,12 @@ import asyncio
 import structlog
 from aiohttp import web
 
-from aggregator.errors import ServiceUnavailableError
-from aggregator.runtime.db import connection, create_pool
+from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
-from schema.migrate import MigrationReport, migrate
 
 log = structlog.get_logger()
-
-
-async def migrate_database(settings: Settings) -> MigrationReport:
-    if not settings.database_url:
-        raise ServiceUnavailableError("no DATABASE_URL to migrate")
-    async with connection(settings.database_url) as conn:
-        report = await migrate(conn)
-    log.info("schema.migrated", applied=list(report.applied), version=report.current_version)
-    return report
 
 
 def serve(settings: Settings) -> None:

@@ -19,12 +19,12 @@ from aggregator.cli.privacy import buyer_app, rotate_keys
 from aggregator.cli.services import resolved_services
 from aggregator.cli.staff import staff_app
 from aggregator.core.cod import Reconciliation
-from aggregator.core.parser import ParserError
 from aggregator.errors import ChotdonError
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.logging import configure_logging
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.rehearsal.replay import ReplaySource
+from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings, load_settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
@@ -34,7 +34,6 @@ from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_benc
 from aggregator.tools.demo.demo_live import DemoLiveOptions
 from aggregator.tools.demo.supervisor import DemoOptions, run_demo
 from schema.enums import Courier
-from schema.errors import SchemaError
 from workers.settings import build_worker
 
 app = typer.Typer(
@@ -69,7 +68,7 @@ def _fail_clearly(action: Callable[[], T]) -> T:
     """Our known failures print one line and exit 1 instead of a traceback wall."""
     try:
         return action()
-    except (ChotdonError, SchemaError, ParserError) as exc:
+    except ChotdonError as exc:
         typer.echo(f"chotdon: error: {exc}", err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -83,7 +82,7 @@ def migrate(data_dir: DataDir = None) -> None:
 
     def run() -> None:
         with resolved_services(settings) as live:
-            report = asyncio.run(commands.migrate_database(live))
+            report = asyncio.run(migrate_database(live))
         applied = ", ".join(f"{v:04d}" for v in report.applied) or "nothing new"
         typer.echo(f"schema at version {report.current_version} (applied: {applied})")
 

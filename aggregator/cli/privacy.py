@@ -23,7 +23,6 @@ from aggregator.logging import configure_logging
 from aggregator.orders.privacy import erase_buyer, export_buyer
 from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings, load_settings
-from connectors.errors import ConnectorError
 
 buyer_app = typer.Typer(help="A buyer's personal data: export, erase.", no_args_is_help=True)
 T = TypeVar("T")
@@ -38,7 +37,7 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     try:
         with resolved_services(settings) as live:
             return asyncio.run(work(live))
-    except (ChotdonError, ConnectorError) as exc:
+    except ChotdonError as exc:
         typer.echo(f"chotdon: error: {exc}", err=True)
         raise typer.Exit(1) from None
 

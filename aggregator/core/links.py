@@ -15,6 +15,8 @@ import hmac
 import struct
 from enum import StrEnum
 
+from aggregator.errors import NotFoundError
+
 _PAYLOAD = struct.Struct(">QQ")  # order id, expiry (unix seconds)
 _MAC_BYTES = 32
 TOKEN_BYTES = _PAYLOAD.size + _MAC_BYTES
@@ -28,7 +30,7 @@ class LinkProblem(StrEnum):
     EXPIRED = "expired"
 
 
-class LinkError(ValueError):
+class LinkError(NotFoundError, ValueError):
     """The token does not open an order; `problem` says why (for the page and the log)."""
 
     def __init__(self, problem: LinkProblem) -> None:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from aggregator.core.money import format_vnd
+from aggregator.errors import BadInputError
 
 MAX_MIN_ITEMS = 99
 MAX_AMOUNT_VND = 10_000_000
@@ -24,7 +25,7 @@ class PromotionKind(StrEnum):
     AMOUNT = "amount"
 
 
-class PromotionError(ValueError):
+class PromotionError(BadInputError, ValueError):
     """A promotion form that cannot be applied; the message is shown to the director."""
 
 

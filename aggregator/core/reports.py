@@ -23,11 +23,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from aggregator.errors import BadInputError
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DAYS = 366
 
 
-class RangeError(ValueError):
+class RangeError(BadInputError, ValueError):
     """A date range the report cannot use; the message is Vietnamese, for the director."""
 
 

@@ -60,9 +60,6 @@ class CatalogCache:
             self._with_keywords[key] = catalog
         return catalog
 
-    def forget(self, tenant_id: int) -> None:
-        self._entries.pop(tenant_id, None)
-
 
 def _product(row: asyncpg.Record) -> CatalogProduct:
     return CatalogProduct(

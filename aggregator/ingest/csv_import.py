@@ -18,6 +18,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from aggregator.core.parser.phone import normalize_phone
+from aggregator.errors import BadInputError
 from aggregator.ingest.manual import manual_order_event
 from schema.enums import Platform
 from schema.events import CommentEvent
@@ -47,7 +48,7 @@ class CsvReading:
     bad_rows: list[BadRow] = field(default_factory=list)
 
 
-class CsvFormatError(ValueError):
+class CsvFormatError(BadInputError, ValueError):
     """The file as a whole cannot be read (no header, missing columns)."""
 
 

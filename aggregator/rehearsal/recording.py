@@ -87,9 +87,3 @@ async def load_recorded_session(conn: Connection, session_id: int) -> Recording:
             for r in rows
         ]
     )
-
-
-def dump_recording(comments: Iterable[RecordedComment]) -> str:
-    return "".join(
-        orjson.dumps(c.model_dump(mode="json", exclude_none=True)).decode() + "\n" for c in comments
-    )

@@ -17,6 +17,7 @@ from arq.connections import ArqRedis
 
 from aggregator.errors import BadInputError, NotFoundError
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.figures import counts_by_platform, wait_until_merged
 from aggregator.rehearsal.player import Target, into_ingestor, play
 from aggregator.rehearsal.recording import (
     Recording,
@@ -24,7 +25,6 @@ from aggregator.rehearsal.recording import (
     load_recording_file,
 )
 from aggregator.runtime.db import Connection
-from aggregator.tools.demo.progress import counts_by_platform, wait_until_merged
 from schema.enums import HoldMode, Platform
 from schema.queries import query
 

@@ -20,7 +20,7 @@ from aggregator.core.staff import (
     normalized_login,
     token_hash,
 )
-from aggregator.errors import BadInputError
+from aggregator.errors import BadInputError, ChotdonError
 from schema.enums import StaffRole
 from schema.queries import query
 
@@ -54,8 +54,10 @@ class NewSession:
     staff: StaffUser
 
 
-class LoginThrottledError(Exception):
+class LoginThrottledError(ChotdonError):
     """Too many refused logins for this login and address."""
+
+    http_status = 429
 
 
 def hash_password(password: str) -> str:

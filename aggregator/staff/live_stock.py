@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import asyncpg
 import structlog
 
+from aggregator.errors import NotFoundError
 from aggregator.orders.loading import lock_session
 from aggregator.orders.stock import StockKey, lock_stock, promote_waitlists
 from aggregator.orders.totals import recompute_totals
@@ -23,7 +24,7 @@ log = structlog.get_logger()
 BELOW_HELD = "Không thể đặt số lượng thấp hơn số khách đang giữ (cột «Giữ»)."
 
 
-class LiveNotFoundError(LookupError):
+class LiveNotFoundError(NotFoundError, LookupError):
     """No running live of this cooperative with that id."""
 
 

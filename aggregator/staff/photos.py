@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from aggregator.errors import BadInputError
+
 PHOTO_UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # a phone's photo, as taken
 PHOTO_FORM_MAX_BYTES = PHOTO_UPLOAD_MAX_BYTES + 64 * 1024  # the photo and the form around it
 PHOTO_SIDE_PX = 1200
@@ -24,7 +26,7 @@ TOO_MANY_PIXELS = "Ảnh có quá nhiều điểm ảnh. Hãy chọn ảnh nhỏ
 QUALITIES = (85, 70, 55)  # the first that fits MAX_PHOTO_BYTES
 
 
-class PhotoError(ValueError):
+class PhotoError(BadInputError, ValueError):
     """The upload is not a photo we take; the message is for the director, in Vietnamese."""
 
 

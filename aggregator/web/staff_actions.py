@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from aggregator.core.staff import Area
-from aggregator.errors import NotFoundError
+from aggregator.errors import BadInputError, NotFoundError
 from aggregator.orders.edits import MAX_QTY, ActionRefusedError
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.actions import (
@@ -33,7 +33,7 @@ MERGE_REASON = "cùng một khách (liên kết qua số điện thoại)"
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
 
-class FormError(ValueError):
+class FormError(BadInputError, ValueError):
     """The form cannot be used as sent; the message is Vietnamese, for staff."""
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.core.reports import local
 from aggregator.core.staff import Area
-from aggregator.errors import NotFoundError
+from aggregator.errors import BadInputError, NotFoundError
 from aggregator.orders.edits import MAX_QTY, ActionRefusedError
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.unclear import (
@@ -35,7 +35,7 @@ NOTICES = {
 }
 
 
-class ChoiceError(ValueError):
+class ChoiceError(BadInputError, ValueError):
     """A resolve form that does not name a product and a quantity; the message is for staff."""
 
 

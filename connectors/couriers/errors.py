@@ -1,4 +1,4 @@
-"""Courier errors, under the one connectors root (connectors.errors.ConnectorError).
+"""Courier errors, under the connectors root (connectors.errors.ConnectorError).
 
 They carry their data as attributes (courier, code), not only in the message.
 """

@@ -7,8 +7,8 @@ POST /v21.0/{page-id}/messages               Send API and private replies (recor
 POST /v21.0/{comment-id}?is_hidden=true      hide a comment
 GET  /streaming/{live-id}/live_comments      SSE at the chosen comment_rate: drops above the cap,
                                              random disconnects
-Webhooks go the other way: `post_webhooks` signs and POSTs deliveries to chotdon, in batches and
-with duplicates.
+Webhooks go the other way: `feed_comment` and `page_delivery` build a Page webhook delivery and
+`webhook_headers` signs it with the app secret, as Facebook POSTs it to chotdon.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import base64
 import time
 from typing import Any
 
-import aiohttp
 import orjson
 from aiohttp import web
 
@@ -213,53 +212,34 @@ async def _write(
         state.stats.streamed += len(chunk)
 
 
-async def post_webhooks(
-    http: aiohttp.ClientSession,
-    url: str,
-    app_secret: str,
+def feed_comment(
     page_id: str,
-    changes: list[dict[str, Any]],
+    video_id: str,
+    comment_id: str,
     *,
-    batch: int = 50,
-    duplicate_probability: float = 0.0,
-    state: FacebookState | None = None,
-) -> list[int]:
-    """POST signed deliveries of up to `batch` changes; some sent twice, as Facebook does."""
-    statuses = []
-    for start in range(0, len(changes), batch):
-        entry = {
-            "id": page_id,
-            "time": int(time.time() * 1000),
-            "changes": changes[start : start + batch],
-        }
-        body = orjson.dumps({"object": "page", "entry": [entry]})
-        headers = {
-            SIGNATURE_HEADER: sign(body, app_secret.encode()),
-            "Content-Type": "application/json",
-        }
-        repeat = 2 if state and state.random.random() < duplicate_probability else 1
-        for _ in range(repeat):
-            async with http.post(url, data=body, headers=headers) as response:
-                statuses.append(response.status)
-    return statuses
+    author_id: str,
+    author_name: str,
+    message: str,
+    created_time: int,
+) -> dict[str, Any]:
+    """One `feed` change for a new comment under a Page's live video, as a webhook carries it."""
+    return {
+        "field": "feed",
+        "value": {
+            "item": "comment", "verb": "add", "comment_id": comment_id,
+            "post_id": f"{page_id}_{video_id}",
+            "from": {"id": author_id, "name": author_name},
+            "message": message, "created_time": created_time,
+        },
+    }  # fmt: skip
 
 
-def comment_changes(
-    page_id: str, live: SimLive, comments: list[SimComment]
-) -> list[dict[str, Any]]:
-    """Feed webhook changes for comments (what Facebook POSTs when a Page subscribes to `feed`)."""
-    return [
-        {
-            "field": "feed",
-            "value": {
-                "item": "comment",
-                "verb": "add",
-                "comment_id": c.id,
-                "post_id": f"{page_id}_{live.video_id}",
-                "from": {"id": c.author_id, "name": c.author_name},
-                "message": c.message,
-                "created_time": int(c.created_at.timestamp()),
-            },
-        }
-        for c in comments
-    ]
+def page_delivery(page_id: str, changes: list[dict[str, Any]], time_ms: int) -> bytes:
+    """The body of one Page webhook delivery: one entry with `changes` (Facebook sends up to 50)."""
+    entry = {"id": page_id, "time": time_ms, "changes": changes}
+    return orjson.dumps({"object": "page", "entry": [entry]})
+
+
+def webhook_headers(app_secret: str, body: bytes) -> dict[str, str]:
+    """The headers of a delivery signed with the app secret, as Facebook sends them."""
+    return {SIGNATURE_HEADER: sign(body, app_secret.encode()), "Content-Type": "application/json"}

@@ -118,10 +118,6 @@ ORDER BY confirm_deadline
 LIMIT $2
 FOR UPDATE SKIP LOCKED;
 
--- name: order_with_lines_for_tenant
-SELECT o.id, o.order_no, o.status, o.session_id, o.total_vnd FROM orders o
-WHERE o.id = $1 AND o.tenant_id = $2;
-
 -- name: order_totals_inputs
 -- $1 order ids. What an order's totals are computed from: the wanted lines (requested or held;
 -- waitlisted and unclear ones do not count yet), the shipping fee, and its live's promotion.

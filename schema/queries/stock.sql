@@ -42,11 +42,6 @@ FROM old
 WHERE i.id = old.id
 RETURNING old.session_id, old.product_id, old.variant, old.qty, old.status AS was_status;
 
--- name: stocked_keys
-SELECT product_id, variant FROM session_stock
-WHERE session_id = $1
-  AND (product_id, variant) IN (SELECT * FROM unnest($2::bigint[], $3::text[]));
-
 -- name: set_live_stock
 -- The director's new quantities for a running live ($2, $3, $4 parallel arrays). The rows are
 -- already locked (lock_stock_rows); the CHECK keeps quantity >= reserved as a last wall.

@@ -10,9 +10,9 @@ import orjson
 from arq.connections import ArqRedis
 
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.figures import wait_until_merged
 from aggregator.rehearsal.recording import read_recording
 from aggregator.settings import Settings
-from aggregator.tools.demo.progress import wait_until_merged
 from tests.support.factories import seed_shop
 from tests.support.processes import REPO, chotdon, cli_env, run_cli
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aggregator.core.parser.catalog import Catalog, catalog_from_data
 from aggregator.core.parser.errors import CatalogError, ParserError
-from aggregator.core.parser.parse import parse_comment
+from aggregator.core.parser.parse import find_phone, parse_comment
 from aggregator.core.parser.phone import normalize_phone
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "CatalogError",
     "ParserError",
     "catalog_from_data",
+    "find_phone",
     "normalize_phone",
     "parse_comment",
 ]

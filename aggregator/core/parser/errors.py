@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from aggregator.errors import ChotdonError
 
-class ParserError(Exception):
+
+class ParserError(ChotdonError):
     """Root of every error the comment parser raises."""
 
 

@@ -33,6 +33,15 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
 
+def find_phone(text: str) -> str | None:
+    """The mobile number a comment shows, exactly as `parse_comment` reads it (ParsedComment.phone).
+
+    The reading does not need the catalogue, so an edge that acts before the comment is parsed
+    and stored (hiding a public comment that shows a phone) asks the parser without one.
+    """
+    return scan_phones(prepare(text).folded).phone
+
+
 def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
     if not phones:
         return frozenset()

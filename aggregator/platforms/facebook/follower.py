@@ -18,8 +18,8 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.core.parser import find_phone
 from aggregator.ingest.pipeline import Ingestor
-from aggregator.logging import PHONE_PATTERN
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.pages import PageRef
 from aggregator.settings import Settings
@@ -120,7 +120,7 @@ class LiveFollower:
             del self._seen[next(iter(self._seen))]
         self.submitted += 1
         await self.w.ingestor.submit(comment.event(self.page.page_id, self.live_id))
-        if self.page.hide_phone_comments and PHONE_PATTERN.search(comment.message):
+        if self.page.hide_phone_comments and find_phone(comment.message):
             await outbound.queue_hide_comment(self.w.pool, self.w.arq, self.page, comment.id)
 
     async def _poll_safely(self) -> None:

@@ -13,7 +13,6 @@ Messenger messages tagged as order updates; an order from a Messenger chat is an
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -34,11 +33,6 @@ MESSAGE_TAG = "MESSAGE_TAG"
 ORDER_UPDATE_TAG = "POST_PURCHASE_UPDATE"
 # Facebook's own send job: it keeps to each Page's sending rate (workers/facebook_jobs.py).
 SEND_JOB = SendJob(jobs.FACEBOOK_SEND, "facebook-send")
-
-
-class MessagingType(StrEnum):
-    RESPONSE = RESPONSE  # within 24 h of the buyer's last message
-    MESSAGE_TAG = MESSAGE_TAG  # later, only for a tagged purpose (order updates)
 
 
 async def _queue(

@@ -16,10 +16,10 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.replies import enqueue_buyer_reply
+from aggregator.core.parser import find_phone
 from aggregator.inbox.answers import Answer, refuse, reject, signature_status
 from aggregator.inbox.handoff import Inbox
 from aggregator.inbox.records import Inbound
-from aggregator.logging import PHONE_PATTERN
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
 from aggregator.platforms.facebook.lives import apply_live_status
@@ -106,7 +106,7 @@ class WebhookService:
         for comment in comments:
             if comment.verb == "remove":
                 continue
-            if page.hide_phone_comments and PHONE_PATTERN.search(comment.message):
+            if page.hide_phone_comments and find_phone(comment.message):
                 await outbound.queue_hide_comment(self.pool, self.arq, page, comment.comment_id)
         if removed:
             await self.pool.execute(

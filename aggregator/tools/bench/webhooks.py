@@ -15,19 +15,30 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
-import orjson
 
 from aggregator.runtime.db import connection
 from aggregator.settings import Settings
 from aggregator.tools.bench.setup import bench_database
 from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
-from connectors.facebook.signature import SIGNATURE_HEADER, sign
+from aggregator.tools.senders import (
+    JSON,
+    Delivery,
+    Destination,
+    Secrets,
+    Sender,
+    WireComment,
+    delivery,
+)
+from schema.enums import Platform
 
 BENCH_SECRET = "bench-meta-app-secret"
 PAGE_ID = "bench-page"
+LIVE = Destination(Platform.FACEBOOK, PAGE_ID, video="bench-live")
+SECRETS = Secrets(facebook_app_secret=BENCH_SECRET)
+UNSIGNED = {"Content-Type": JSON}
 
 
 @dataclass(frozen=True)
@@ -36,53 +47,30 @@ class WebhookBenchConfig:
     concurrency: int = 64
 
 
-def deliveries(count: int, prefix: str) -> list[bytes]:
-    now = int(time.time())
-    bodies = []
-    for i in range(count):
-        change = {
-            "field": "feed",
-            "value": {
-                "item": "comment",
-                "verb": "add",
-                "comment_id": f"{prefix}_{i}",
-                "post_id": f"{PAGE_ID}_bench-live",
-                "from": {"id": f"u{i % 5000}", "name": "Khách"},
-                "message": "chốt A01 x2",
-                "created_time": now,
-            },
-        }
-        entry = {"id": PAGE_ID, "time": now * 1000 + i, "changes": [change]}
-        bodies.append(orjson.dumps({"object": "page", "entry": [entry]}))
-    return bodies
+def deliveries(count: int, prefix: str, *, signed: bool = True) -> list[Delivery]:
+    """Built and signed before the clock starts: the client's own HMACs are not the server's
+    work. Each delivery has its own entry time, as Facebook's deliveries do."""
+    now_ms = int(time.time()) * 1000
+    built = [
+        delivery(
+            "", LIVE, [WireComment(f"{prefix}_{i}", f"u{i % 5000}", "Khách", "chốt A01 x2")],
+            SECRETS, at_ms=now_ms + i,
+        )
+        for i in range(count)
+    ]  # fmt: skip
+    return built if signed else [replace(d, headers=UNSIGNED) for d in built]
 
 
-def _headers(bodies: list[bytes], signed: bool) -> list[dict[str, str]]:
-    """Signed before the clock starts: the client's own HMACs are not the server's work."""
-    plain = {"Content-Type": "application/json"}
-    if not signed:
-        return [plain] * len(bodies)
-    return [plain | {SIGNATURE_HEADER: sign(body, BENCH_SECRET.encode())} for body in bodies]
-
-
-async def _fire(url: str, bodies: list[bytes], concurrency: int, signed: bool) -> tuple[float, int]:
-    """(POSTs per second, how many were answered 200)."""
-    queue = iter(zip(bodies, _headers(bodies, signed), strict=True))
-    ok = 0
+async def _fire(url: str, bodies: list[Delivery], concurrency: int) -> tuple[float, int]:
+    """(POSTs per second, how many were acknowledged)."""
+    aimed = [replace(d, url=url) for d in bodies]
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def one_client() -> None:
-            nonlocal ok
-            for body, headers in queue:
-                async with http.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    ok += response.status == 200
-
+        sender = Sender(http, "", SECRETS)  # one try each, none sent twice
         started = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        await sender.in_lanes(iter(aimed), concurrency)
         elapsed = time.perf_counter() - started
-    return len(bodies) / elapsed, ok
+    return len(aimed) / elapsed, sender.tally.deliveries
 
 
 @contextlib.asynccontextmanager
@@ -126,24 +114,21 @@ async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> d
             update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
         )
         async with _web_process(bench) as base:
-            await _fire(f"{base}/webhooks/facebook", deliveries(500, "warm"), 16, signed=True)
+            await _fire(f"{base}/webhooks/facebook", deliveries(500, "warm"), 16)
             noop, _ = await _fire(
                 f"{base}/bench-unrouted",
-                deliveries(config.posts, "n"),
+                deliveries(config.posts, "n", signed=False),
                 config.concurrency,
-                signed=False,
             )
             unsigned, _ = await _fire(
                 f"{base}/webhooks/facebook",
-                deliveries(config.posts, "u"),
+                deliveries(config.posts, "u", signed=False),
                 config.concurrency,
-                signed=False,
             )
             rate, ok = await _fire(
                 f"{base}/webhooks/facebook",
                 deliveries(config.posts, "s"),
                 config.concurrency,
-                signed=True,
             )
             await asyncio.sleep(0.5)
         async with connection(url) as conn:

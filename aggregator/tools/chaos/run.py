@@ -23,12 +23,13 @@ from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.bench.setup import wait_for_heartbeat
 from aggregator.tools.chaos import checks
+from aggregator.tools.chaos.comments import BATCH, UNTIL_ACKNOWLEDGED, comments, play, signing
 from aggregator.tools.chaos.config import ChaosConfig, Strike, schedule
 from aggregator.tools.chaos.faults import Injector
 from aggregator.tools.chaos.processes import Fleet
-from aggregator.tools.chaos.senders import Sender, Tally, comments
 from aggregator.tools.chaos.staff import Couriers, Staff, keep_going
 from aggregator.tools.chaos.world import Live, Simulators, seed, simulators
+from aggregator.tools.senders import Sender, Tally
 from schema.enums import Platform
 from schema.migrate import migrate
 
@@ -132,7 +133,10 @@ async def _play(
         timeout = aiohttp.ClientTimeout(total=30)
         connector = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
-            sender = Sender(http, run.base_url, sims, tally, config.duplicate_share)
+            sender = Sender(
+                http, run.base_url, signing(sims), batch=BATCH, retry=UNTIL_ACKNOWLEDGED,
+                duplicate_share=config.duplicate_share, tally=tally,
+            )  # fmt: skip
             sending = asyncio.create_task(_send_all(sender, pool, lives, config))
             await _strike_on_schedule(injector, schedule(config), tally, config.comments)
             await sending
@@ -151,8 +155,8 @@ async def _play(
     return {
         "comments_sent": tally.sent, "comments_stored": stored, "lost": lost,
         "comments_stored_twice": twice, "not_acknowledged": tally.given_up,
-        "deliveries": tally.posts, "deliveries_retried": tally.retries,
-        "deliveries_sent_twice": tally.posted_twice,
+        "deliveries": tally.deliveries, "deliveries_retried": tally.retries,
+        "deliveries_sent_twice": tally.sent_twice,
         **found, "duplicate_shipments": found["duplicate_shipments"],
         "staff_confirmed": staff.confirmed, "staff_packed": staff.packed,
         "courier_webhook_retries": couriers.webhook_retries,
@@ -180,7 +184,7 @@ async def _play_live(
     sender: Sender, pool: asyncpg.Pool, live: Live, count: int, config: ChaosConfig
 ) -> None:
     busier = count * config.lives / max(1, config.comments)
-    await sender.play(live, comments(live, count, config.buyers_per_live, config.seed), busier)
+    await play(sender, live, comments(live, count, config.buyers_per_live, config.seed), busier)
     while True:  # the live is over: the director ends it (through any fault in progress)
         try:
             await pool.execute(END_LIVE, live.session_id)

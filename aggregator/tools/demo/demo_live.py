@@ -10,6 +10,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
@@ -17,27 +18,36 @@ from rich.console import Console
 from rich.live import Live
 
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.rehearsal.figures import counts_by_platform, wait_until_merged
 from aggregator.rehearsal.player import Send, into_ingestor, play, to_event
-from aggregator.rehearsal.recording import Recording
+from aggregator.rehearsal.recording import RecordedComment, Recording
 from aggregator.settings import Settings
 from aggregator.tools.demo.buyers import DemoBuyers
 from aggregator.tools.demo.couriers import DemoCouriers, deliver_parcels
 from aggregator.tools.demo.platforms import DemoPlatforms
-from aggregator.tools.demo.progress import (
-    counts_by_platform,
-    progress_table,
-    report,
-    wait_until_merged,
-)
+from aggregator.tools.demo.progress import progress_table, report
 from aggregator.tools.demo.script import demo_live
 from aggregator.tools.demo.seed import DemoLives, end_lives, seed_demo
-from aggregator.tools.demo.senders import Destination, platform_sender
 from aggregator.tools.demo.staff import confirm_calls, pack_orders
+from aggregator.tools.senders import (
+    Buffer,
+    Destination,
+    Retry,
+    Secrets,
+    Sender,
+    WireComment,
+    buffered,
+)
 from schema.enums import Platform
 
 log = structlog.get_logger()
 REDELIVERY_SHARE = 0.05  # platforms retry webhooks: some comments arrive twice
 SETTLE_S = 30.0
+# On air, the platforms gather what comes in for a moment and retry a delivery a few times (not
+# one refused for good), then give it up.
+FLUSH_EVERY_S = 0.2
+FLUSH_AT = 50
+PLATFORM_RETRY = Retry(delays_s=(0.2, 0.5, 1.0, 2.0, 4.0, 8.0), stop_on_refusal=True)
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,29 @@ class OnAir:
     settings: Settings
 
     def destinations(self, lives: DemoLives) -> dict[Platform, Destination]:
+        """Where each viewer platform's comments go (TikTok's through the relay)."""
         return {
-            p: Destination(p, t.channel_external_id, t.external_live_id or "")
+            p: Destination(t.platform, t.channel_external_id, video=t.external_live_id or "")
             for p, t in lives.targets.items()
         }
+
+    def secrets(self) -> Secrets:
+        platforms = self.platforms
+        return Secrets(platforms.facebook_app_secret, platforms.relay_secret, platforms.zalo)
+
+
+def _on_air(buffer: Buffer, destinations: dict[Platform, Destination], run_id: str) -> Send:
+    """The player's `send` when on air: each comment as its platform carries it to chotdon."""
+
+    async def send(index: int, comment: RecordedComment) -> None:
+        to = destinations[comment.platform]
+        comment_id = f"{run_id}{comment.id or index}"
+        if to.platform is Platform.FACEBOOK:  # Facebook's ids are "<object>_<comment>"
+            comment_id = f"{to.video}_{comment_id}"
+        author = f"{comment.platform.value}-{comment.author_id}"
+        await buffer.add(to, WireComment(comment_id, author, comment.author_name, comment.text))
+
+    return send
 
 
 async def _redeliver(
@@ -142,11 +171,17 @@ class DemoRun:
     async def _play_on_air(self, recording: Recording, on_air: OnAir) -> None:
         assert self._lives is not None
         destinations = on_air.destinations(self._lives)
-        async with platform_sender(
-            on_air.base_url, on_air.platforms, destinations, self.run_id
-        ) as (send, stats):
-            self.sent = await self._play_and_show(recording, send)
-        self.duplicates = stats.redelivered_comments
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            sender = Sender(
+                http, on_air.base_url, on_air.secrets(), retry=PLATFORM_RETRY,
+                duplicate_share=REDELIVERY_SHARE,
+            )  # fmt: skip
+            async with buffered(sender, FLUSH_AT, FLUSH_EVERY_S) as buffer:
+                send = _on_air(buffer, destinations, self.run_id)
+                self.sent = await self._play_and_show(recording, send)
+        self.duplicates = sender.tally.comments_sent_twice
+        if sender.tally.given_up:
+            log.warning("demo.deliveries_given_up", comments=sender.tally.given_up)
 
     async def _play_and_show(self, recording: Recording, send: Send) -> int:
         playing = asyncio.create_task(play(recording, send, speed=1.0))

@@ -4,8 +4,8 @@ secrets a real deployment would hold, wired into chotdon exactly like production
 The web app and the worker get the simulators' URLs and the app secrets as ordinary CHOTDON_*
 settings; the demo's channels get sealed credentials (a Page token, an OA token, the relay's
 secret for the TikTok LIVE bridge). Comments then reach chotdon only through its signed webhooks
-and relay (see senders.py), and buyer messages leave through the platforms' send APIs into these
-simulators, where the demo's buyers read their confirmation links.
+and relay (see aggregator/tools/senders.py), and buyer messages leave through the platforms' send
+APIs into these simulators, where the demo's buyers read their confirmation links.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ import orjson
 import structlog
 from rich.console import Console
 
-from aggregator.cli.commands import migrate_database
 from aggregator.errors import ServiceUnavailableError
 from aggregator.runtime.db import create_pool
+from aggregator.runtime.migrations import migrate_database
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import demo_couriers
