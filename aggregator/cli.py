@@ -33,6 +33,7 @@ from aggregator.services import resolved_services
 from aggregator.settings import Settings, load_settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
+from aggregator.single_instance import single_instance
 from schema.enums import Courier
 from schema.errors import SchemaError
 from workers.settings import build_worker
@@ -96,7 +97,7 @@ def serve(data_dir: DataDir = None, port: Port = None) -> None:
     settings = _settings(data_dir, port)
 
     def run() -> None:
-        with resolved_services(settings) as live:
+        with single_instance(settings), resolved_services(settings) as live:
             commands.preflight(live)
             commands.serve(live)
 
@@ -143,7 +144,7 @@ def demo(
     options = DemoOptions(duration_s=duration, live=None if no_live else live, report_path=report)
 
     def run() -> None:
-        with resolved_services(settings) as services:
+        with single_instance(settings), resolved_services(settings) as services:
             run_demo(services, options)
 
     _fail_clearly(run)
