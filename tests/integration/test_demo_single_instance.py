@@ -129,3 +129,15 @@ def test_a_second_run_on_the_same_port_is_refused_before_starting_anything(
         # nothing was started there: no Postgres cluster, no Redis file, only the folder's lock
         assert [p.name for p in other.iterdir()] == [LOCK_FILE]
     _still_running(demo)
+
+
+def test_the_first_address_printed_is_the_login_page(demo: Demo) -> None:
+    assert demo.first_line.startswith("chotdon is running: "), demo.first_line
+    url = re.search(r"https?://\S+", demo.first_line)
+    assert url is not None and url.group(0) == f"{demo.base}/dang-nhap", demo.first_line
+    with urllib.request.urlopen(url.group(0), timeout=5) as page:
+        html = page.read().decode()
+    assert 'action="/dang-nhap"' in html and 'name="password"' in html
+    with urllib.request.urlopen(f"{demo.base}/", timeout=5) as home:
+        assert 'href="/dang-nhap"' in home.read().decode()  # the status page leads there too
+    _still_running(demo)  # /healthz is still the health check
