@@ -17,6 +17,7 @@ from aggregator.cli.channels import channel_app
 from aggregator.cli.chaos import chaos
 from aggregator.cli.privacy import buyer_app, rotate_keys
 from aggregator.cli.services import resolved_services
+from aggregator.cli.single_instance import single_instance
 from aggregator.cli.staff import staff_app
 from aggregator.core.cod import Reconciliation
 from aggregator.errors import ChotdonError
@@ -95,7 +96,7 @@ def serve(data_dir: DataDir = None, port: Port = None) -> None:
     settings = _settings(data_dir, port)
 
     def run() -> None:
-        with resolved_services(settings) as live:
+        with single_instance(settings), resolved_services(settings) as live:
             commands.preflight(live)
             commands.serve(live)
 
@@ -142,7 +143,7 @@ def demo(
     options = DemoOptions(duration_s=duration, live=None if no_live else live, report_path=report)
 
     def run() -> None:
-        with resolved_services(settings) as services:
+        with single_instance(settings), resolved_services(settings) as services:
             run_demo(services, options)
 
     _fail_clearly(run)

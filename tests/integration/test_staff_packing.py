@@ -4,9 +4,7 @@ packed through the hand-off module, which enqueues the courier booking after com
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -20,6 +18,7 @@ from aggregator.staff.packing import claim_next
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.factories import seed_shop
+from tests.support.pdf import pdf_text
 from tests.support.staff import add_order, add_staff, log_in
 
 Client = TestClient  # type: ignore[type-arg]
@@ -92,7 +91,7 @@ async def test_claim_pick_and_scan_to_packed(
 
 
 async def test_the_packer_prints_the_claimed_orders_slip(
-    client: Client, db: asyncpg.Connection, tmp_path: Path
+    client: Client, db: asyncpg.Connection
 ) -> None:
     shop, other = await seed_shop(db), await seed_shop(db)
     order_id = await add_order(db, shop, status="confirmed")
@@ -104,9 +103,7 @@ async def test_the_packer_prints_the_claimed_orders_slip(
     assert f'href="/dong-goi/{order_id}/phieu.pdf"' in pick and 'id="auto-print"' in pick
     answer = await client.get(f"/dong-goi/{order_id}/phieu.pdf")
     assert answer.status == 200 and answer.content_type == "application/pdf"
-    pdf = tmp_path / "slip.pdf"
-    pdf.write_bytes(await answer.read())
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(await answer.read())
     order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", order_id)
     assert order_no in text and "Gạo ST25" in text
     # another cooperative's order, or one not yet being packed, has no slip here

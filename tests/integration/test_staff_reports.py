@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -21,6 +18,7 @@ from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.browser import ARTIFACTS
 from tests.support.factories import seed_shop
+from tests.support.pdf import pdf_text, save_pages
 from tests.support.sales import sales_order, seed_sales
 from tests.support.staff import add_staff, log_in
 
@@ -83,7 +81,7 @@ async def test_report_numbers_per_vietnam_day_live_platform_and_product(
 
 
 async def test_tax_pdf_renders_pages_with_vietnamese_text(
-    client: Client, db: asyncpg.Connection, tmp_path: Path
+    client: Client, db: asyncpg.Connection
 ) -> None:
     shop = await seed_sales(db)
     _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
@@ -91,23 +89,15 @@ async def test_tax_pdf_renders_pages_with_vietnamese_text(
     answer = await client.get("/bao-cao/bao-cao.pdf", params=RANGE)
     assert answer.status == 200 and answer.headers["Content-Type"] == "application/pdf"
     assert "bao-cao-thue-20260301-20260302.pdf" in answer.headers["Content-Disposition"]
-    pdf = tmp_path / "bao-cao.pdf"
-    pdf.write_bytes(await answer.read())
-    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
-        pytest.skip("poppler-utils is not installed: PDF text and pages not checked")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    pdf = await answer.read()
+    text = pdf_text(pdf)
     for expected in ("Báo cáo doanh thu", "HTX Nông sản Thái Bình", "Doanh thu theo ngày",
                      "Hoá đơn theo người mua (4 đơn)", "Nguyễn Thị Lan", "091****678",
                      "Gạo ST25 túi 5kg", "1.440.000 đ", "đã chuyển khoản",
                      "thanh toán qua sàn"):  # fmt: skip
         assert expected in text, expected
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(
-        ["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "report-tax-pdf")], check=True
-    )
-    pages = sorted(ARTIFACTS.glob("report-tax-pdf*.png"))
+    pages = save_pages(pdf, dpi=60, prefix=ARTIFACTS / "report-tax-pdf")
     assert pages and all(p.stat().st_size > 5_000 for p in pages)
 
 

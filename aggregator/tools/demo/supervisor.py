@@ -34,6 +34,7 @@ from aggregator.tools.demo.couriers import demo_couriers
 from aggregator.tools.demo.demo_live import DemoLiveOptions, DemoRun, OnAir
 from aggregator.tools.demo.logins import demo_logins, format_logins
 from aggregator.tools.demo.platforms import demo_platforms
+from aggregator.web.staff_auth import LOGIN_PATH
 
 log = structlog.get_logger()
 PR_SET_PDEATHSIG = 1
@@ -177,7 +178,8 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
         await wait_until_healthy(settings.base_url, children)
         await prove_worker(settings.base_url)
         couriers.point_webhooks(settings.base_url)
-        print(f"chotdon is running: {settings.base_url}/  (Ctrl-C to stop)", flush=True)
+        # The first address printed is where a person starts: the staff login, not /healthz.
+        print(f"chotdon is running: {settings.base_url}{LOGIN_PATH}  (Ctrl-C to stop)", flush=True)
         started = time.monotonic()
         if options.live is None:
             await _watch(children, options.duration_s)
