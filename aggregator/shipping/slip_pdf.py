@@ -1,8 +1,9 @@
 """chotdon's own A6 packing slip: order number as Code128 barcode and QR, items, COD amount,
 buyer masked (initials, last three digits of the phone). One page per order; bulk = many pages.
 
-Vietnamese needs a Unicode TrueType font (DejaVu Sans where the system has it); without one the
-text is folded to plain ASCII rather than printed as empty boxes.
+Vietnamese needs a Unicode TrueType font: DejaVu Sans ships with chotdon (fonts/), so a slip reads
+the same on a slim Docker image as on a desktop; were it missing, the text is folded to plain ASCII
+rather than printed as empty boxes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from unidecode import unidecode
 
 FONT_CANDIDATES = (
+    Path(__file__).parent / "fonts" / "DejaVuSans.ttf",
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/Library/Fonts/DejaVuSans.ttf"),
@@ -71,7 +73,7 @@ def vnd(amount: int) -> str:
 
 @cache
 def font_name() -> str:
-    """Register a Unicode font once; "" when none is installed (text goes ASCII)."""
+    """Register a Unicode font once; "" when none is found (text goes ASCII)."""
     for path in FONT_CANDIDATES:
         if path.exists():
             pdfmetrics.registerFont(TTFont(UNICODE_FONT, str(path)))
