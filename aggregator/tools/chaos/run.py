@@ -18,6 +18,7 @@ import asyncpg
 from arq.connections import ArqRedis
 from pydantic import SecretStr
 
+from aggregator.errors import ServiceUnavailableError
 from aggregator.runtime.db import CONNECTION_LOST, connection, create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
@@ -63,8 +64,21 @@ async def chaos_database(server_url: str, keep: bool = False) -> AsyncIterator[s
         yield url
     finally:
         if not keep:
+            await _drop_database(server_url, name)
+
+
+async def _drop_database(server_url: str, name: str, attempts: int = 5) -> None:
+    """Retried on a fresh connection: at the end of a run the embedded server may still be
+    coming back from the last restart fault, and a lost connection must not fail a good run."""
+    for attempt in range(1, attempts + 1):
+        try:
             async with connection(server_url) as admin:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (*CONNECTION_LOST, ServiceUnavailableError):  # cut, or not accepting yet
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(attempt)
 
 
 def _child_settings(config: ChaosConfig) -> dict[str, str]:
