@@ -32,6 +32,7 @@ from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import demo_couriers
 from aggregator.tools.demo.demo_live import DemoLiveOptions, DemoRun, OnAir
+from aggregator.tools.demo.exclusive import demo_database_held
 from aggregator.tools.demo.logins import demo_logins, format_logins
 from aggregator.tools.demo.platforms import demo_platforms
 from aggregator.web.staff_auth import LOGIN_PATH
@@ -161,13 +162,19 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     # A shell may start us with SIGINT ignored (background job); Ctrl-C must still stop the demo.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    asyncio.run(migrate_database(settings))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_demo(settings, options))
     log.info("demo.stopped")
 
 
 async def _demo(settings: Settings, options: DemoOptions) -> None:
+    assert settings.database_url is not None  # resolved before the demo starts
+    async with demo_database_held(settings.database_url):  # before anything is written
+        await migrate_database(settings)
+        await _demo_running(settings, options)
+
+
+async def _demo_running(settings: Settings, options: DemoOptions) -> None:
     async with (
         demo_couriers() as couriers,
         demo_platforms() as platforms,
