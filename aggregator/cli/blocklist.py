@@ -10,10 +10,10 @@ import asyncpg
 import typer
 
 from aggregator.cli.services import resolved_services
-from aggregator.errors import BadInputError, ChotdonError
-from aggregator.logging import configure_logging
+from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.errors import BadInputError
 from aggregator.runtime.db import create_pool
-from aggregator.settings import Settings, load_settings
+from aggregator.settings import Settings
 from aggregator.staff.courier import (
     block_phone,
     blocked_phones,
@@ -56,15 +56,13 @@ async def _run(settings: Settings, slug: str, action: str, phone: str, reason: s
 
 
 def _main(slug: str, action: str, phone: str = "", reason: str = "") -> None:
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    try:
+    settings = command_settings()
+
+    def run() -> list[str]:
         with resolved_services(settings) as live:
-            lines = asyncio.run(_run(live, slug, action, phone, reason))
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    for line in lines:
+            return asyncio.run(_run(live, slug, action, phone, reason))
+
+    for line in fail_clearly(run):
         typer.echo(line)
 
 

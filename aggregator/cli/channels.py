@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
 
 from aggregator.cli.services import resolved_services
-from aggregator.errors import BadInputError, ChotdonError
-from aggregator.logging import configure_logging
-from aggregator.settings import Settings, load_settings
+from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.errors import BadInputError
 from aggregator.staff.channels import ChannelRequest, add_channel, list_channels
 from schema.enums import Platform
 
-T = TypeVar("T")
 channel_app = typer.Typer(help="Connect and list a cooperative's channels.", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option(help="Cooperative slug.")]
-
-
-def _settings() -> Settings:
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    return settings
-
-
-def _fail_clearly(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _secret(variable: str | None) -> str:
@@ -72,7 +55,7 @@ def add(
     ] = None,
 ) -> None:
     """Connect (or reconnect) a channel; its credentials are stored encrypted."""
-    settings = _settings()
+    settings = command_settings()
 
     def run() -> int:
         if platform not in {p.value for p in Platform} or platform == Platform.MANUAL.value:
@@ -86,18 +69,18 @@ def add(
         with resolved_services(settings) as live:
             return asyncio.run(add_channel(live, request))
 
-    channel_id = _fail_clearly(run)
+    channel_id = fail_clearly(run)
     typer.echo(f"channel {channel_id}: {platform} {external_id} connected (credentials encrypted)")
 
 
 @channel_app.command("list")
 def list_(tenant: Tenant) -> None:
     """The cooperative's channels, one JSON line each (no credentials shown)."""
-    settings = _settings()
+    settings = command_settings()
 
     def run() -> list[dict[str, object]]:
         with resolved_services(settings) as live:
             return asyncio.run(list_channels(live, tenant))
 
-    for row in _fail_clearly(run):
+    for row in fail_clearly(run):
         typer.echo(orjson.dumps(row, default=str).decode())

@@ -12,9 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregator.cli.services import services_and_embedded
-from aggregator.errors import ChotdonError
-from aggregator.logging import configure_logging
-from aggregator.settings import load_settings
+from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.tools.chaos.config import ChaosConfig
 from aggregator.tools.chaos.run import run_chaos
 
@@ -61,18 +59,17 @@ def chaos(
     """Lives on every platform while workers, the web process, Redis, Postgres (restarted when it
     is the embedded one, its connections dropped otherwise) and a courier fail on a schedule;
     exit 1 if anything was lost or doubled."""
-    settings = load_settings()
-    configure_logging("error" if as_json else settings.log_level, settings.log_json)
+    settings = command_settings(log_level="error" if as_json else None)
     config = ChaosConfig(comments=comments, lives=lives, workers=workers, seed=seed,
                          rounds=rounds, settle_timeout_s=settle_timeout,
                          keep_database=keep_database)  # fmt: skip
-    try:
+
+    def run() -> dict[str, Any]:
         with services_and_embedded(settings) as (live, embedded):
             restart = embedded.restart_postgres if embedded is not None else None
-            figures = asyncio.run(run_chaos(live, config, restart))
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+            return asyncio.run(run_chaos(live, config, restart))
+
+    figures = fail_clearly(run)
     typer.echo(orjson.dumps(figures).decode() if as_json else render(figures))
     found = problems(figures)
     for line in found:

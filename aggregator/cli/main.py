@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -17,16 +16,15 @@ from aggregator.cli.channels import channel_app
 from aggregator.cli.chaos import chaos
 from aggregator.cli.privacy import buyer_app, rotate_keys
 from aggregator.cli.services import resolved_services
+from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.cli.single_instance import single_instance
 from aggregator.cli.staff import staff_app
 from aggregator.core.cod import Reconciliation
-from aggregator.errors import ChotdonError
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
-from aggregator.logging import configure_logging
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.rehearsal.replay import ReplaySource
 from aggregator.runtime.migrations import migrate_database
-from aggregator.settings import Settings, load_settings
+from aggregator.settings import Settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
@@ -47,7 +45,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-T = TypeVar("T")
 DataDir = Annotated[
     Path | None, typer.Option(help="Folder of the embedded Postgres/Redis (CHOTDON_DATA_DIR).")
 ]
@@ -55,25 +52,12 @@ Port = Annotated[int | None, typer.Option(help="HTTP port (CHOTDON_PORT, default
 
 
 def _settings(data_dir: Path | None = None, port: int | None = None) -> Settings:
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if port is not None:
         overrides["port"] = port
-    settings = load_settings(**overrides)
-    configure_logging(settings.log_level, settings.log_json)
-    return settings
-
-
-def _fail_clearly(action: Callable[[], T]) -> T:
-    """Our known failures print one line and exit 1 instead of a traceback wall."""
-    try:
-        return action()
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+    return command_settings(**overrides)
 
 
 @app.command()
@@ -87,7 +71,7 @@ def migrate(data_dir: DataDir = None) -> None:
         applied = ", ".join(f"{v:04d}" for v in report.applied) or "nothing new"
         typer.echo(f"schema at version {report.current_version} (applied: {applied})")
 
-    _fail_clearly(run)
+    fail_clearly(run)
 
 
 @app.command()
@@ -100,7 +84,7 @@ def serve(data_dir: DataDir = None, port: Port = None) -> None:
             commands.preflight(live)
             commands.serve(live)
 
-    _fail_clearly(run)
+    fail_clearly(run)
 
 
 @app.command()
@@ -113,7 +97,7 @@ def worker(data_dir: DataDir = None) -> None:
             commands.preflight(live)
             build_worker(live).run()
 
-    _fail_clearly(run)
+    fail_clearly(run)
 
 
 @app.command()
@@ -146,7 +130,7 @@ def demo(
         with single_instance(settings), resolved_services(settings) as services:
             run_demo(services, options)
 
-    _fail_clearly(run)
+    fail_clearly(run)
 
 
 @app.command()
@@ -166,7 +150,7 @@ def replay(
         with resolved_services(settings) as services:
             return asyncio.run(operations.replay_live(services, where, speed))
 
-    outcome = _fail_clearly(run)
+    outcome = fail_clearly(run)
     for bad in outcome.pop("bad_lines"):  # type: ignore[attr-defined]
         typer.echo(f"line {bad['line']}: {bad['error']} (skipped)", err=True)
     typer.echo(orjson.dumps(outcome, option=orjson.OPT_INDENT_2).decode())
@@ -187,7 +171,7 @@ def parse(
             return parse_cli.run_eval(catalog, eval_file, sys.stdout)
         return parse_cli.run_parse(catalog, sys.stdin, sys.stdout)
 
-    raise typer.Exit(_fail_clearly(run))
+    raise typer.Exit(fail_clearly(run))
 
 
 bench_app = typer.Typer(help="Benchmarks that print figures and ratios against a baseline.")
@@ -224,7 +208,7 @@ def import_csv(
         with resolved_services(settings) as live:
             return asyncio.run(operations.import_csv(live, path, kind))
 
-    report = _fail_clearly(run)
+    report = fail_clearly(run)
     stats = report.stats
     typer.echo(
         f"{report.rows} rows: {stats.stored} stored, {stats.duplicates} already there, "
@@ -249,7 +233,7 @@ def slips(
         with resolved_services(settings) as live:
             return asyncio.run(write_session_slips(live, session_id, out))
 
-    typer.echo(f"{_fail_clearly(run)} slips written to {out}")
+    typer.echo(f"{fail_clearly(run)} slips written to {out}")
 
 
 @app.command("cod-reconcile")
@@ -265,7 +249,7 @@ def cod_reconcile(
         with resolved_services(settings) as live:
             return asyncio.run(reconcile_file(live, courier, path))
 
-    result = _fail_clearly(run)
+    result = fail_clearly(run)
     typer.echo(
         f"{len(result.matched)} matched, {len(result.mismatched)} amount differs, "
         f"{len(result.unknown)} unknown, {len(result.missing)} delivered but not reported, "
@@ -295,7 +279,7 @@ def orphans(
         with resolved_services(settings) as live:
             return asyncio.run(operations.orphaned_comments(live, tenant, limit))
 
-    for row in _fail_clearly(run):
+    for row in fail_clearly(run):
         typer.echo(orjson.dumps(row, default=str).decode())
 
 
@@ -325,7 +309,7 @@ def bench_ingest(
         with resolved_services(settings) as live:
             return asyncio.run(run_ingest_bench(live, config))
 
-    figures = _fail_clearly(run)
+    figures = fail_clearly(run)
     typer.echo(
         orjson.dumps(figures).decode()
         if as_json
@@ -342,7 +326,7 @@ def facebook_pull(data_dir: DataDir = None) -> None:
         with resolved_services(settings) as live:
             asyncio.run(run_facebook_pull(live))
 
-    _fail_clearly(run)
+    fail_clearly(run)
 
 
 @bench_app.command("webhooks")
@@ -360,7 +344,7 @@ def bench_webhooks(
         with resolved_services(settings) as live:
             return asyncio.run(run_webhook_bench(live, config))
 
-    figures = _fail_clearly(run)
+    figures = fail_clearly(run)
     typer.echo(
         orjson.dumps(figures).decode()
         if as_json

@@ -17,12 +17,11 @@ import orjson
 import typer
 
 from aggregator.cli.services import resolved_services
+from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.credentials.keyring import Rotation, rotate_credentials
-from aggregator.errors import ChotdonError
-from aggregator.logging import configure_logging
 from aggregator.orders.privacy import erase_buyer, export_buyer
 from aggregator.runtime.db import create_pool
-from aggregator.settings import Settings, load_settings
+from aggregator.settings import Settings
 
 buyer_app = typer.Typer(help="A buyer's personal data: export, erase.", no_args_is_help=True)
 T = TypeVar("T")
@@ -31,15 +30,13 @@ Phone = Annotated[str, typer.Option(help="The buyer's mobile number, in any comm
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    settings = command_settings()
 
-    try:
+    def run() -> T:
         with resolved_services(settings) as live:
             return asyncio.run(work(live))
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+
+    return fail_clearly(run)
 
 
 def _actor() -> str:

@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 
 from aggregator.cli.services import resolved_services
-from aggregator.errors import BadInputError, ChotdonError
-from aggregator.logging import configure_logging
+from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.errors import BadInputError
 from aggregator.runtime.db import create_pool
-from aggregator.settings import Settings, load_settings
+from aggregator.settings import Settings
 from aggregator.staff.accounts import add_staff
 from schema.enums import StaffRole
 
@@ -54,13 +54,12 @@ def add(
     ],
 ) -> None:
     """Create a staff account; its password is stored as an argon2 hash."""
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    try:
+    settings = command_settings()
+
+    def run() -> tuple[int, StaffRole]:
         chosen, password = _role(role), _password(password_from_env)
         with resolved_services(settings) as live:
-            staff_id = asyncio.run(_add(live, tenant, login, chosen, password))
-    except ChotdonError as exc:
-        typer.echo(f"chotdon: error: {exc}", err=True)
-        raise typer.Exit(1) from None
+            return asyncio.run(_add(live, tenant, login, chosen, password)), chosen
+
+    staff_id, chosen = fail_clearly(run)
     typer.echo(f"staff {staff_id}: {login} ({chosen.value}) added to {tenant}")

@@ -27,7 +27,8 @@ from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.bench.corpus import CommentStream, lives
-from aggregator.tools.bench.setup import bench_database, seed_lives, wait_for_heartbeat
+from aggregator.tools.bench.setup import seed_lives, wait_for_heartbeat
+from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import running_processes
 from schema.events import CommentEvent
 
@@ -144,7 +145,7 @@ async def integrity(pool: asyncpg.Pool, sent: int) -> tuple[int, int]:
 
 async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dict[str, float]:
     assert settings.database_url is not None
-    async with bench_database(settings.database_url) as url:
+    async with throwaway_database(settings.database_url, "chotdon_bench") as url:
         bench = settings.model_copy(
             update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
         )

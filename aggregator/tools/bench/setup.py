@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from arq.connections import ArqRedis
 
 from aggregator.runtime import jobs
-from aggregator.runtime.db import Connection, connection
+from aggregator.runtime.db import Connection
 from aggregator.tools.bench.corpus import Live
-from schema.migrate import migrate
 
 PRODUCTS = [
     ("A01", "Gạo ST25 túi 5kg", ["st25", "gạo st25"], [], 180_000),
@@ -24,26 +20,6 @@ PRODUCTS = [
     ("B01", "Bánh cáy Thái Bình", ["bánh cáy"], [], 45_000),
 ]
 STOCK_PER_LIVE = 300
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@contextlib.asynccontextmanager
-async def bench_database(server_url: str) -> AsyncIterator[str]:
-    """Create `chotdon_bench_<random>` on the server, migrate it, drop it at the end."""
-    name = f"chotdon_bench_{uuid.uuid4().hex[:10]}"
-    async with connection(server_url) as admin:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(server_url, name)
-    try:
-        async with connection(url) as conn:
-            await migrate(conn)
-        yield url
-    finally:
-        async with connection(server_url) as admin:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def seed_lives(conn: Connection, all_lives: list[Live]) -> None:

@@ -21,7 +21,7 @@ import aiohttp
 
 from aggregator.runtime.db import connection
 from aggregator.settings import Settings
-from aggregator.tools.bench.setup import bench_database
+from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
 from aggregator.tools.senders import (
     JSON,
@@ -108,7 +108,7 @@ async def _seed(url: str) -> None:
 
 async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> dict[str, float]:
     assert settings.database_url is not None
-    async with bench_database(settings.database_url) as url:
+    async with throwaway_database(settings.database_url, "chotdon_bench") as url:
         await _seed(url)
         bench = settings.model_copy(
             update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}

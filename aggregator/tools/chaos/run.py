@@ -4,12 +4,11 @@ then settle and check. Everything happens in a throw-away database dropped at th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,7 @@ import asyncpg
 from arq.connections import ArqRedis
 from pydantic import SecretStr
 
-from aggregator.errors import ServiceUnavailableError
-from aggregator.runtime.db import CONNECTION_LOST, connection, create_pool
+from aggregator.runtime.db import CONNECTION_LOST, create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.bench.setup import wait_for_heartbeat
@@ -30,9 +28,9 @@ from aggregator.tools.chaos.faults import Injector
 from aggregator.tools.chaos.processes import Fleet
 from aggregator.tools.chaos.staff import Couriers, Staff, keep_going
 from aggregator.tools.chaos.world import Live, Simulators, seed, simulators
+from aggregator.tools.databases import throwaway_database
 from aggregator.tools.senders import Sender, Tally
 from schema.enums import Platform
-from schema.migrate import migrate
 
 COURIER_TIMEOUT_S = 2.0
 ZALO_WEIGHT = 0.3
@@ -43,42 +41,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@contextlib.asynccontextmanager
-async def chaos_database(server_url: str, keep: bool = False) -> AsyncIterator[str]:
-    """`chotdon_chaos_<random>`: migrated for the run, dropped after it unless kept."""
-    name = f"chotdon_chaos_{uuid.uuid4().hex[:10]}"
-    async with connection(server_url) as admin:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(server_url, name)
-    try:
-        async with connection(url) as conn:
-            await migrate(conn)
-        yield url
-    finally:
-        if not keep:
-            await _drop_database(server_url, name)
-
-
-async def _drop_database(server_url: str, name: str, attempts: int = 5) -> None:
-    """Retried on a fresh connection: at the end of a run the embedded server may still be
-    coming back from the last restart fault, and a lost connection must not fail a good run."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with connection(server_url) as admin:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            return
-        except (*CONNECTION_LOST, ServiceUnavailableError):  # cut, or not accepting yet
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(attempt)
 
 
 def _child_settings(config: ChaosConfig) -> dict[str, str]:
@@ -98,7 +60,7 @@ async def run_chaos(
     """The whole run; `restart_postgres` (blocking) when the server is this process's own."""
     assert settings.database_url is not None and settings.redis_url is not None
     async with (
-        chaos_database(settings.database_url, config.keep_database) as url,
+        throwaway_database(settings.database_url, "chotdon_chaos", config.keep_database) as url,
         simulators(config.seed) as sims,
     ):
         run = settings.model_copy(update={

@@ -1,0 +1,33 @@
+"""What every `chotdon` command does the same way: read the settings once and configure logging,
+and turn our known failures into one line on stderr and exit 1 instead of a traceback wall."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from aggregator.errors import ChotdonError
+from aggregator.logging import configure_logging
+from aggregator.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+def command_settings(*, log_level: str | None = None, **overrides: Any) -> Settings:
+    """The one Settings of this command (options given on the command line win)."""
+    settings = load_settings(**overrides)
+    configure_logging(log_level or settings.log_level, settings.log_json)
+    return settings
+
+
+def fail_clearly(action: Callable[[], T]) -> T:
+    """Run the command's work; a ChotdonError prints `chotdon: error: …` and exits 1."""
+    try:
+        return action()
+    except ChotdonError as exc:
+        typer.echo(f"chotdon: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
