@@ -76,6 +76,7 @@ class DeliveryStatus(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+    UNREADABLE = "unreadable"  # proven sender, body not understood yet: kept for replay
 
 
 class MessageStatus(StrEnum):

@@ -41,6 +41,19 @@ async def reject(
     return Answer(status, {"error": reason} if body is None else body)
 
 
+async def keep_unreadable(
+    recorder: Recorder, inbound: Inbound, reason: str, *,
+    event: str, body: Body, tenant_id: int | None = None, **context: Any,
+) -> Answer:  # fmt: skip
+    """A proven delivery we cannot read: kept as a dead letter and answered 200 with the
+    sender's usual acknowledgement `body`, because a 4xx would make it retry and then give up
+    (Zalo disables the webhook, Facebook retries for 36 hours) and the next delivery is lost too.
+    Only a bad signature, an oversized body or an unknown receiver is refused."""
+    await recorder.record(inbound.unreadable(reason, tenant_id))
+    log.warning(event, reason=reason, **context)
+    return Answer(200, body)
+
+
 async def refuse(
     recorder: Recorder, inbound: Inbound, status: int, error: str, *,
     event: str, tenant_id: int | None = None, body: Body | None = None, **context: Any,

@@ -102,6 +102,13 @@ class Inbound:
             self.body, self.headers, True, DeliveryStatus.REJECTED, tenant_id, error=error
         )
 
+    def unreadable(self, reason: str, tenant_id: int | None = None) -> DeliveryRecord:
+        """Proven, but its body is not understood (yet): kept whole as a dead letter for
+        `chotdon deliveries replay`, never refused, so the sender does not retry or give up."""
+        return DeliveryRecord(
+            self.body, self.headers, True, DeliveryStatus.UNREADABLE, tenant_id, error=reason
+        )
+
 
 class Recorder(Protocol):
     """Anything that records a delivery: True if it is new, False if a duplicate."""

@@ -7,9 +7,13 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
+
+from aggregator.web.keys import PG_POOL
+from schema.queries import query
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -27,6 +31,19 @@ HTTP_LATENCY = Histogram(
 )
 
 
-async def metrics_view(_request: web.Request) -> web.Response:
+UNREADABLE = Gauge(
+    "chotdon_unreadable_deliveries",
+    "Verified webhook deliveries kept as unreadable (dead letters), by source; read from Postgres "
+    "at each scrape, so every web process reports the same figure.",
+    ["source"],
+    registry=REGISTRY,
+)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    rows = await request.app[PG_POOL].fetch(query("unreadable_counts"))
+    UNREADABLE.clear()
+    for row in rows:
+        UNREADABLE.labels(source=row["source"]).set(row["unreadable"])
     body = generate_latest(REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -22,3 +22,28 @@ UPDATE webhook_deliveries
 SET status = $2, error = $3, tenant_id = $4, processed_at = now(),
     delivery_key = CASE WHEN $2 = 'rejected' THEN NULL ELSE delivery_key END
 WHERE id = $1;
+
+-- name: unreadable_deliveries
+-- $1 source or NULL for every source, $2 how many, $3 the last id seen. Dead letters, oldest
+-- first, each locked for this replay so two replays never process the same one.
+SELECT id, source, tenant_id, headers, body, error
+FROM webhook_deliveries
+WHERE status = 'unreadable' AND ($1::text IS NULL OR source = $1) AND id > $3
+ORDER BY id
+LIMIT $2
+FOR UPDATE SKIP LOCKED;
+
+-- name: finish_replay
+-- $1 delivery id, $2 status after the replay, $3 error (the reason it is still unreadable), $4
+-- tenant id when the replay found it.
+UPDATE webhook_deliveries
+SET status = $2, error = $3, tenant_id = coalesce($4, tenant_id), processed_at = now(),
+    replays = replays + 1, replayed_at = now()
+WHERE id = $1;
+
+-- name: unreadable_counts
+-- Dead letters per source, for /metrics.
+SELECT source, count(*) AS unreadable
+FROM webhook_deliveries
+WHERE status = 'unreadable'
+GROUP BY source;

@@ -1,0 +1,26 @@
+"""Who reads each source's dead letters again: the composition root of `chotdon deliveries replay`.
+
+Each webhook source that can keep a delivery as unreadable registers its Replayer here, with the
+resources it needs (pools, the ingest queue) held for the replay's duration. A source with no
+replayer yet keeps its dead letters untouched, and the command says how many.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from aggregator.inbox.replay import Replayer
+from aggregator.settings import Settings
+
+
+@contextlib.asynccontextmanager
+async def replayers_for(
+    settings: Settings, pool: asyncpg.Pool
+) -> AsyncIterator[dict[str, Replayer]]:
+    """The replayers of every source, ready to use until the block ends."""
+    async with contextlib.AsyncExitStack() as _resources:
+        replayers: dict[str, Replayer] = {}
+        yield replayers
