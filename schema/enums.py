@@ -91,3 +91,11 @@ class PaymentStatus(StrEnum):
     PARTIAL = "partial"
     OVERPAID = "overpaid"
     UNMATCHED = "unmatched"
+
+
+class BankProvider(StrEnum):
+    """Who tells chotdon of a transfer into a cooperative's account (bank_connections.provider)."""
+
+    SEPAY = "sepay"
+    CASSO = "casso"
+    PAYOS = "payos"
