@@ -25,13 +25,15 @@ WHERE id = $1;
 
 -- name: unreadable_deliveries
 -- $1 source or NULL for every source, $2 how many, $3 the last id seen. Dead letters, oldest
--- first, each locked for this replay so two replays never process the same one.
+-- first, each locked for this replay so two replays never process the same one. NO KEY: a
+-- replayer may store rows that reference the delivery (a payment's delivery_id) on a connection
+-- of its own, and that foreign key check must not wait on this lock.
 SELECT id, source, tenant_id, headers, body, error
 FROM webhook_deliveries
 WHERE status = 'unreadable' AND ($1::text IS NULL OR source = $1) AND id > $3
 ORDER BY id
 LIMIT $2
-FOR UPDATE SKIP LOCKED;
+FOR NO KEY UPDATE SKIP LOCKED;
 
 -- name: finish_replay
 -- $1 delivery id, $2 status after the replay, $3 error (the reason it is still unreadable), $4
