@@ -11,6 +11,7 @@ import orjson
 import typer
 
 from aggregator.cli import commands, operations, parse as parse_cli
+from aggregator.cli.banks import bank_app
 from aggregator.cli.blocklist import blocklist_app
 from aggregator.cli.channels import channel_app
 from aggregator.cli.chaos import chaos
@@ -182,6 +183,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(blocklist_app, name="blocklist")
 app.add_typer(buyer_app, name="buyer")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(bank_app, name="bank")
 app.command("rotate-keys")(rotate_keys)
 app.command("chaos")(chaos)
 

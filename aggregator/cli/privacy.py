@@ -44,7 +44,7 @@ def _actor() -> str:
 
 
 def rotate_keys() -> None:
-    """Re-seal every stored channel credential under the newest CHOTDON_CREDENTIAL_KEYS key."""
+    """Re-seal every stored channel credential and bank secret under the newest key."""
 
     async def work(settings: Settings) -> Rotation:
         pool = await create_pool(settings, min_size=1, max_size=1)
@@ -58,6 +58,10 @@ def rotate_keys() -> None:
     if done.unreadable:
         ids = ", ".join(str(i) for i in done.unreadable)
         typer.echo(f"chotdon: error: no key opens the credentials of channels {ids}", err=True)
+    if done.unreadable_banks:
+        ids = ", ".join(str(i) for i in done.unreadable_banks)
+        typer.echo(f"chotdon: error: no key opens the secrets of bank connections {ids}", err=True)
+    if done.unreadable or done.unreadable_banks:
         raise typer.Exit(1)
 
 

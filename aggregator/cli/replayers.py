@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from aggregator.confirmation.bank_transfers import bank_replayer, source as bank_source
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
+from schema.enums import BankProvider
 
 
 @contextlib.asynccontextmanager
@@ -23,4 +25,5 @@ async def replayers_for(
     """The replayers of every source, ready to use until the block ends."""
     async with contextlib.AsyncExitStack() as _resources:
         replayers: dict[str, Replayer] = {}
+        replayers.update({bank_source(p): bank_replayer(pool, p) for p in BankProvider})
         yield replayers

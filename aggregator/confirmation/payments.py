@@ -1,7 +1,8 @@
 """Bank-transfer notifications (POST /webhooks/payments): verify, record, match, mark paid once.
 
-Services that watch a cooperative's account (Casso, SePay, a bank's own open API) post the common
-"transaction received" JSON: transaction id, amount, content. The transaction id is the
+Any service that watches a cooperative's account posts chotdon's own "transaction received" JSON:
+transaction id, amount, content (SePay, Casso and payOS, in their own formats, have routes of their
+own: bank_transfers.py, which matches through apply_payment here). The transaction id is the
 idempotency key twice over (webhook_deliveries and payments are unique on it), so a notification
 delivered three times marks the order paid once. The content must name one order number
 (CD0000123); transfers that add up to less than the order's total are 'partial', more is
@@ -12,6 +13,7 @@ transaction, the delivery's record through the inbox included; the answer comes 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -74,11 +76,17 @@ def _authentic(settings: Settings, body: bytes, headers: Any) -> str | None:
     return None if token_matches(presented, secret) else "missing or wrong token"
 
 
-async def _match(conn: Connection, notice: PaymentNotice) -> Match:
+async def _order(conn: Connection, order_no: str, tenant_id: int | None) -> asyncpg.Record | None:
+    if tenant_id is None:  # the generic route: the order number alone names the cooperative
+        return await conn.fetchrow(query("order_for_payment"), order_no)
+    return await conn.fetchrow(query("order_of_tenant_for_payment"), order_no, tenant_id)
+
+
+async def _match(conn: Connection, notice: PaymentNotice, tenant_id: int | None) -> Match:
     order_no = order_number_in(notice.content)
-    order = await conn.fetchrow(query("order_for_payment"), order_no) if order_no else None
+    order = await _order(conn, order_no, tenant_id) if order_no else None
     if order is None:
-        return Match(None, None, order_no, PaymentStatus.UNMATCHED, False)
+        return Match(tenant_id, None, order_no, PaymentStatus.UNMATCHED, False)
     if order["status"] in CLOSED_WITHOUT_SALE:
         # Nothing is owed on a cancelled or expired order: the money waits on the staff list,
         # to refund or to revive the order, and the order itself is not marked paid.
@@ -92,23 +100,38 @@ async def _match(conn: Connection, notice: PaymentNotice) -> Match:
     return Match(order["tenant_id"], order["id"], order_no, status, mark)
 
 
-async def _apply(conn: Connection, delivery_id: int, notice: PaymentNotice) -> Match:
-    match = await _match(conn, notice)
-    await conn.execute(
+async def apply_payment(
+    conn: Connection, delivery_id: int, notice: PaymentNotice, *, source: str = SOURCE,
+    tenant_id: int | None = None, transferred_at: datetime | None = None,
+) -> Match | None:  # fmt: skip
+    """Store the transfer, match it and mark its order paid once; None if `source` has this
+    transaction already (nothing is counted twice). `tenant_id`: the cooperative whose own account
+    received it, whose orders alone it may pay (None: whoever the order number names)."""
+    match = await _match(conn, notice, tenant_id)
+    stored = await conn.fetchval(
         query("insert_payment"), match.tenant_id, delivery_id, notice.transaction_id,
         notice.amount, notice.content, match.order_no, match.order_id, match.status.value,
+        source, transferred_at,
     )  # fmt: skip
+    if stored is None:
+        return None
     if match.order_id is not None and match.tenant_id is not None:
         if match.mark_paid:
             await conn.execute(query("mark_order_paid"), match.order_id)
         data = {"transaction_id": notice.transaction_id, "amount_vnd": notice.amount,
-                "status": match.status.value, "paid": match.mark_paid}  # fmt: skip
+                "status": match.status.value, "paid": match.mark_paid,
+                "source": source}  # fmt: skip
         event = EventRow(match.tenant_id, match.order_id, ACTOR, "payment_received",
                          reason=f"bank transfer {match.status.value}", data=data)  # fmt: skip
         await record_events(conn, [event])
-    await finish_webhook_delivery(
-        conn, delivery_id, DeliveryStatus.PROCESSED, tenant_id=match.tenant_id
-    )
+    return match
+
+
+async def _apply(conn: Connection, delivery_id: int, notice: PaymentNotice) -> Match | None:
+    match = await apply_payment(conn, delivery_id, notice)
+    status = DeliveryStatus.PROCESSED if match is not None else DeliveryStatus.DUPLICATE
+    tenant_id = match.tenant_id if match is not None else None
+    await finish_webhook_delivery(conn, delivery_id, status, tenant_id=tenant_id)
     return match
 
 
@@ -146,6 +169,8 @@ async def receive_payment(
             log.info("payment.duplicate")
             return Answer(200, {"success": True, "duplicate": True})
         match = await _apply(conn, delivery_id, notice)
+    if match is None:  # stored under another delivery already
+        return Answer(200, {"success": True, "duplicate": True})
     log.info("payment.received", order_id=match.order_id, status=match.status.value,
              paid=match.mark_paid)  # fmt: skip
     return Answer(200, {"success": True, "status": match.status.value})

@@ -7,7 +7,7 @@ credential is re-sealed under the new key), then drop the old secret from the li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
@@ -27,6 +27,9 @@ PURPOSES = {
     Platform.TIKTOK: b"tiktok shop tokens",
     Platform.ZALO: b"zalo oa tokens",
 }
+# Banks are not channels: a cooperative's bank-notice secret (SePay API key or HMAC secret, Casso
+# webhook key, payOS checksum key) has a purpose of its own.
+BANK_PURPOSE = b"bank notification secret"
 
 
 def credential_secrets(settings: Settings) -> list[bytes]:
@@ -45,10 +48,16 @@ def credential_cipher(settings: Settings, platform: Platform) -> TokenCipher:
     return TokenCipher(credential_secrets(settings), PURPOSES[platform])
 
 
+def bank_cipher(settings: Settings) -> TokenCipher:
+    """The cipher of the cooperatives' stored bank-notice secrets (bank_connections)."""
+    return TokenCipher(credential_secrets(settings), BANK_PURPOSE)
+
+
 @dataclass(frozen=True, slots=True)
 class Rotation:
     resealed: int
     unreadable: list[int]  # channel ids whose credentials no key opens (left as they were)
+    unreadable_banks: list[int] = field(default_factory=list)  # bank connections, likewise
 
 
 async def rotate_credentials(pool: asyncpg.Pool, settings: Settings) -> Rotation:
@@ -73,5 +82,24 @@ async def rotate_credentials(pool: asyncpg.Pool, settings: Settings) -> Rotation
             query("reseal_channel_credentials"), row["id"], row["credentials_encrypted"], fresh
         )
         resealed += 1 if done else 0
-    log.info("keys.rotated", resealed=resealed, unreadable=len(unreadable))
-    return Rotation(resealed, unreadable)
+    banks, unreadable_banks = await _rotate_bank_secrets(pool, bank_cipher(settings))
+    log.info("keys.rotated", resealed=resealed + banks, unreadable=len(unreadable),
+             unreadable_banks=len(unreadable_banks))  # fmt: skip
+    return Rotation(resealed + banks, unreadable, unreadable_banks)
+
+
+async def _rotate_bank_secrets(pool: asyncpg.Pool, sealer: TokenCipher) -> tuple[int, list[int]]:
+    """The same for bank connections' secrets: (re-sealed, ids no key opens)."""
+    resealed, unreadable = 0, []
+    for row in await pool.fetch(query("sealed_bank_secrets")):
+        try:
+            fresh = sealer.rotate(row["secret_encrypted"])
+        except CredentialsError:
+            unreadable.append(row["id"])
+            log.error("keys.unreadable_bank_secret", bank_connection_id=row["id"])
+            continue
+        done = await pool.fetchval(
+            query("reseal_bank_secret"), row["id"], row["secret_encrypted"], fresh
+        )
+        resealed += 1 if done else 0
+    return resealed, unreadable

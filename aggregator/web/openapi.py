@@ -1,8 +1,9 @@
 """GET /openapi.json: the machine-readable description of chotdon's HTTP interface for machines.
 
 It documents what outside systems call — the signed comment relay (with the batch's JSON schema
-from the pydantic model), the platform, courier and payment webhooks (with every refusal and the
-503 back-pressure answer), the Facebook subscription handshake, the heartbeat round trip, the
+from the pydantic model), the platform, courier and payment webhooks (chotdon's own transfer
+format, SePay's, Casso's and payOS's; with every refusal and the 503 back-pressure answer), the
+Facebook subscription handshake, the heartbeat round trip, the
 ward list of a province, and the health and metrics endpoints — so a bridge author can generate a
 client and check their payloads. The staff and buyer HTML pages are not part of it. A test runs
 schemathesis against this document and a running app (no 5xx, every answer as documented).
@@ -144,6 +145,21 @@ def _webhook_paths() -> dict[str, Any]:
         "/webhooks/viettelpost": _webhook("Viettel Post status (Authorization / body TOKEN)",
                                           _json("acknowledged", courier)),
         "/webhooks/payments": _webhook("Bank-transfer notifications (token or HMAC)", answer),
+        **_bank_paths(answer),
+    }  # fmt: skip
+
+
+def _bank_paths(answer: dict[str, Any]) -> dict[str, Any]:
+    """The providers' own notices; 404: the body names no connected account."""
+    optional = False
+    return {
+        "/webhooks/payments/sepay": _webhook("SePay transaction (Apikey or HMAC-SHA256)", answer, [
+            _header("Authorization", "Apikey <the cooperative's SePay API key>", optional),
+            _header("X-SePay-Signature", "sha256=HMAC-SHA256(secret, timestamp.body)", optional),
+            _header("X-SePay-Timestamp", "unix seconds, signed with the body", optional)]),
+        "/webhooks/payments/casso": _webhook("Casso webhook v2 transaction", answer, [
+            _header("X-Casso-Signature", "t=<ms>,v1=HMAC-SHA512 of t.sorted JSON", optional)]),
+        "/webhooks/payments/payos": _webhook("payOS payment (signature in the body)", answer),
     }  # fmt: skip
 
 

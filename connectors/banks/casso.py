@@ -30,7 +30,9 @@ from connectors.banks.notice import (
     Reading,
     account_text,
     bank_time,
+    clean,
     json_object,
+    transaction_text,
 )
 from connectors.errors import PayloadError, SignatureError
 from schema.enums import BankProvider
@@ -59,12 +61,13 @@ class CassoWebhook(BaseModel):
 
 
 def _js_value(value: Any) -> Any:
-    """What JSON.stringify would write: a whole float is written as an integer."""
+    """What JSON.stringify would write: a whole float (within JavaScript's exact integers) is
+    written as an integer."""
     if isinstance(value, dict):
         return {k: _js_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_js_value(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
 
@@ -118,18 +121,16 @@ def parse(body: bytes) -> Reading:
     except ValidationError as exc:
         raise PayloadError(f"not a Casso webhook: {str(exc)[:300]}") from None
     tx = hook.data
-    transaction_id = str(tx.id).strip()
     if hook.error != 0:
-        return Ignored(f"ignored: Casso error {hook.error}", transaction_id or None)
-    if not transaction_id:
-        raise PayloadError("a Casso transaction without an id")
+        return Ignored(f"ignored: Casso error {hook.error}")
+    transaction_id = transaction_text(tx.id)
     if tx.amount == 0:
         return Ignored("ignored: zero amount", transaction_id)
     return BankNotice(
         provider=BankProvider.CASSO,
-        transaction_id=transaction_id[:100],
+        transaction_id=transaction_id,
         amount_vnd=abs(tx.amount),
-        content=(tx.description or "")[:1000],
+        content=clean(tx.description or "", 1000),
         direction=Direction.IN if tx.amount > 0 else Direction.OUT,
         account_number=account_text(tx.accountNumber),
         at=bank_time(tx.transactionDateTime),

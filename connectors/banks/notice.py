@@ -24,6 +24,7 @@ from schema.enums import BankProvider
 # keeps UTC+7 all year.
 VIETNAM = timezone(timedelta(hours=7))
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+_YEARS = (2000, 2100)  # a time outside these is nonsense, not a transfer's
 
 
 class Direction(StrEnum):
@@ -68,11 +69,23 @@ def json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
+def clean(value: object, limit: int) -> str:
+    """Text fit to store: Postgres text holds no NUL, and a provider's field has a length."""
+    return str(value).replace("\x00", "").strip()[:limit]
+
+
 def account_text(value: object) -> str:
     """An account number as the providers write it (a string, sometimes a number), trimmed."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+    if isinstance(value, bool) or not isinstance(value, str | int) or not clean(value, 64):
         raise PayloadError("no receiving account number")
-    return str(value).strip()[:64]
+    return clean(value, 64)
+
+
+def transaction_text(value: object) -> str:
+    """The provider's transaction id as text; PayloadError if there is none."""
+    if isinstance(value, bool) or not clean(value, 100):
+        raise PayloadError("a transaction without an id")
+    return clean(value, 100)
 
 
 def bank_time(value: str | None) -> datetime | None:
@@ -91,6 +104,6 @@ def bank_time(value: str | None) -> datetime | None:
                 break
             except ValueError:
                 continue
-    if parsed is None:
+    if parsed is None or not _YEARS[0] <= parsed.year <= _YEARS[1]:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VIETNAM)

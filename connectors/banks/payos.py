@@ -30,7 +30,9 @@ from connectors.banks.notice import (
     Reading,
     account_text,
     bank_time,
+    clean,
     json_object,
+    transaction_text,
 )
 from connectors.errors import PayloadError, SignatureError
 from schema.enums import BankProvider
@@ -121,19 +123,17 @@ def parse(body: bytes) -> Reading:
     except ValidationError as exc:
         raise PayloadError(f"not a payOS webhook: {str(exc)[:300]}") from None
     data = hook.data
-    reference = str(data.reference).strip()
-    if not reference:
-        raise PayloadError("a payOS payment without a reference")
+    reference = transaction_text(data.reference)
     code = data.code if data.code is not None else hook.code
     if code != PAID:
-        return Ignored(f"ignored: payOS code {code}", reference)
+        return Ignored(f"ignored: payOS code {clean(code, 20)}", reference)
     if data.amount <= 0:
         return Ignored("ignored: no amount", reference)
     return BankNotice(
         provider=BankProvider.PAYOS,
-        transaction_id=reference[:100],
+        transaction_id=reference,
         amount_vnd=data.amount,
-        content=(data.description or "")[:1000],
+        content=clean(data.description or "", 1000),
         direction=Direction.IN,
         account_number=account_text(data.accountNumber),
         at=bank_time(data.transactionDateTime),

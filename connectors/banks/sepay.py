@@ -29,7 +29,9 @@ from connectors.banks.notice import (
     Reading,
     account_text,
     bank_time,
+    clean,
     json_object,
+    transaction_text,
 )
 from connectors.errors import PayloadError, SignatureError
 from schema.enums import BankProvider
@@ -98,20 +100,18 @@ def parse(body: bytes) -> Reading:
         tx = SepayTransaction.model_validate(json_object(body))
     except ValidationError as exc:
         raise PayloadError(f"not a SePay transaction: {str(exc)[:300]}") from None
-    transaction_id = str(tx.id).strip()
-    if not transaction_id:
-        raise PayloadError("a SePay transaction without an id")
+    transaction_id = transaction_text(tx.id)
     if tx.transferType not in {d.value for d in Direction}:
         raise PayloadError(f"unknown transferType {tx.transferType!r}")
     if tx.transferAmount == 0:
         return Ignored("ignored: zero amount", transaction_id)
     return BankNotice(
         provider=BankProvider.SEPAY,
-        transaction_id=transaction_id[:100],
+        transaction_id=transaction_id,
         amount_vnd=tx.transferAmount,
         # The content the payer typed; SePay's `code` (the payment code it recognised) or the
         # bank's full description when the content is empty.
-        content=(tx.content or tx.code or tx.description or "")[:1000],
+        content=clean(tx.content or tx.code or tx.description or "", 1000),
         direction=Direction(tx.transferType),
         account_number=account_text(tx.accountNumber),
         at=bank_time(tx.transactionDate),

@@ -118,13 +118,21 @@ RETURNING o.id, o.tenant_id;
 -- $1 order number. Locked: two transfers for one order are counted one after the other.
 SELECT id, tenant_id, total_vnd, paid_at, status FROM orders WHERE order_no = $1 FOR UPDATE;
 
+-- name: order_of_tenant_for_payment
+-- $1 order number, $2 tenant. The same, but only an order of the cooperative whose own account
+-- received the transfer: money paid into one cooperative's account never pays another's order.
+SELECT id, tenant_id, total_vnd, paid_at, status FROM orders
+WHERE order_no = $1 AND tenant_id = $2
+FOR UPDATE;
+
 -- name: insert_payment
 -- $1 tenant, $2 delivery, $3 transaction id, $4 amount, $5 content, $6 order number, $7 order,
--- $8 status.
+-- $8 status, $9 source ('payments', 'bank:sepay'…), $10 when the bank moved it (or NULL).
+-- No row back: that source's transaction is stored already (a redelivery, a replay).
 INSERT INTO payments (tenant_id, delivery_id, transaction_id, amount_vnd, content, order_no,
-                      order_id, status)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (transaction_id) DO NOTHING
+                      order_id, status, source, transferred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (source, transaction_id) DO NOTHING
 RETURNING id;
 
 -- name: paid_so_far

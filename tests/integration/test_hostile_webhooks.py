@@ -16,8 +16,10 @@ import orjson
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
+from aggregator.credentials.keyring import bank_cipher
 from aggregator.settings import Settings
 from aggregator.web.keys import ARQ_POOL, INGESTOR
+from connectors.banks import casso, payos, sepay
 from connectors.errors import SignatureError
 from connectors.facebook.signature import SIGNATURE_HEADER as FB_HEADER, sign as fb_sign
 from connectors.relay.signature import signed_headers as relay_headers
@@ -27,10 +29,10 @@ from connectors.zalo.signature import (
     body_timestamp,
     sign as zalo_sign,
 )
-from schema.enums import Platform
+from schema.enums import BankProvider, Platform
 from tests.support.facebook import APP_SECRET, app_client, facebook_settings
 from tests.support.factories import seed_shop
-from tests.support.hostile import SAMPLES, dumps, fixed_bodies
+from tests.support.hostile import BANK_ACCOUNT, SAMPLES, dumps, fixed_bodies
 from tests.support.platforms import (
     RELAY_SECRET,
     TIKTOK_APP_KEY,
@@ -46,8 +48,9 @@ from tests.support.staff import add_order
 Client = TestClient[Any, Any]
 COURIER_SECRET = "courier-webhook-secret-for-tests"
 PAYMENT_SECRET = "payment-webhook-secret-for-tests"
+BANK_SECRET = "bank-notice-secret-for-tests"
 SECRETS = (APP_SECRET, RELAY_SECRET, TIKTOK_APP_SECRET, ZALO_OA_SECRET, COURIER_SECRET,
-           PAYMENT_SECRET)  # fmt: skip
+           PAYMENT_SECRET, BANK_SECRET)  # fmt: skip
 DOMAIN_TABLES = ("comments", "orders", "order_items", "order_events", "payments", "shipments",
                  "shipment_events", "platform_orders", "outbound_messages", "buyers")  # fmt: skip
 JSON = {"Content-Type": "application/json"}
@@ -105,6 +108,31 @@ def _ghtk(body: bytes, ok: bool) -> Call:
     return Call(f"/webhooks/ghtk?hash={_keyed(COURIER_SECRET, ok)}", body, FORM)
 
 
+def _bank(provider: BankProvider) -> Signer:
+    """Each provider's own scheme; payOS signs inside the body, so a JSON body is re-signed."""
+    path = f"/webhooks/payments/{provider.value}"
+
+    def signer(body: bytes, ok: bool) -> Call:
+        secret = _keyed(BANK_SECRET, ok)
+        if provider is BankProvider.SEPAY:
+            stamp = str(int(time.time()))
+            signature = {sepay.SIGNATURE_HEADER: sepay.sign(body, stamp, secret),
+                         sepay.TIMESTAMP_HEADER: stamp}  # fmt: skip
+            return Call(path, body, {**JSON, **signature})
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            document = None
+        if provider is BankProvider.CASSO:
+            signed = casso.sign(document, 1, secret) if isinstance(document, dict) else "t=1,v1=0"
+            return Call(path, body, {**JSON, casso.SIGNATURE_HEADER: signed})
+        if isinstance(document, dict) and isinstance(document.get("data"), dict):
+            body = dumps({**document, "signature": payos.sign(document["data"], secret)})
+        return Call(path, body, JSON)
+
+    return signer
+
+
 def _signers(relay_channel: str) -> dict[str, tuple[str, Signer]]:
     """Route path -> (the sample's name, how to sign a body for it, well or badly)."""
     return {
@@ -122,6 +150,7 @@ def _signers(relay_channel: str) -> dict[str, tuple[str, Signer]]:
             "payments",
             _token("/webhooks/payments", "X-Chotdon-Token", PAYMENT_SECRET),
         ),
+        **{f"/webhooks/payments/{p.value}": (p.value, _bank(p)) for p in BankProvider},
     }
 
 
@@ -156,6 +185,12 @@ async def _seed(db: asyncpg.Connection, settings: Settings) -> str:
             "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, "
             "tracking_code, status) VALUES ($1, $2, $3, $4, $5, 'created')",
             shop.tenant_id, order_id, courier, f"CD-{courier}", tracking,
+        )  # fmt: skip
+    sealed = bank_cipher(settings).encrypt(BANK_SECRET)
+    for provider in BankProvider:  # so a notice that got through would reach the database
+        await db.execute(
+            "INSERT INTO bank_connections (tenant_id, provider, account_number, secret_encrypted) "
+            "VALUES ($1, $2, $3, $4)", shop.tenant_id, provider.value, BANK_ACCOUNT, sealed,
         )  # fmt: skip
     return "relay-hostile"
 

@@ -4,10 +4,14 @@ break them (random and malformed JSON, wrong types, huge numbers, invalid UTF-8,
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from hypothesis import strategies as st
+
+from schema.enums import BankProvider
+from tests.support.banks import addressed
 
 NOW_MS = int(time.time() * 1000)
 
@@ -72,10 +76,20 @@ def payment_sample() -> dict[str, Any]:
     return {"transaction_id": "FT26330001", "amount": 360000, "content": "CD0000001 chuyen khoan"}
 
 
+BANK_ACCOUNT = "0011001234567"  # connected for every provider in the hostile walk
+
+
+def bank_sample(provider: BankProvider) -> Callable[[], dict[str, Any]]:
+    """The provider's published sample, addressed to BANK_ACCOUNT and naming an order."""
+    return lambda: addressed(provider, account=BANK_ACCOUNT, content="CD0000001 chuyen khoan",
+                             transaction_id=92704, amount=360000)  # fmt: skip
+
+
 SAMPLES = {
     "facebook": facebook_sample, "tiktok": tiktok_sample, "zalo": zalo_sample,
     "relay": relay_sample, "ghn": ghn_sample, "ghtk": ghtk_sample,
     "viettelpost": viettelpost_sample, "payments": payment_sample,
+    **{provider.value: bank_sample(provider) for provider in BankProvider},
 }  # fmt: skip
 
 # Values of the wrong type or out of every range a field could expect.

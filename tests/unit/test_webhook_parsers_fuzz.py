@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
+from aggregator.confirmation.bank_transfers import read
 from aggregator.confirmation.payments import PaymentNotice
 from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
+from connectors.banks import ADAPTERS
 from connectors.couriers.port import WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
 from connectors.errors import ConnectorError
@@ -22,7 +24,7 @@ from connectors.relay.models import comment_events, parse_batch
 from connectors.tiktok.webhook import parse_notification
 from connectors.zalo.signature import body_timestamp
 from connectors.zalo.webhook import comment_event, parse_event
-from schema.enums import Courier
+from schema.enums import BankProvider, Courier
 from tests.support.hostile import bodies
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,3 +101,17 @@ def test_courier_webhooks(courier: Courier) -> None:
 def test_payment_notices(body: bytes) -> None:
     with contextlib.suppress(orjson.JSONDecodeError, ValidationError):  # answered with a 400
         PaymentNotice.model_validate(orjson.loads(body))
+
+
+@pytest.mark.parametrize("provider", list(BankProvider))
+def test_bank_notices(provider: BankProvider) -> None:
+    adapter = ADAPTERS[provider]
+
+    @FUZZ
+    @given(bodies(provider.value))
+    def check(body: bytes) -> None:
+        _read(adapter.account_of, body)
+        _read(lambda b: adapter.verify(b, {"x-casso-signature": "t=1,v1=00"}, "k"), body)
+        _read(lambda b: read(adapter, b), body)
+
+    check()
