@@ -24,6 +24,8 @@ from aggregator.inbox.replay import replay_unreadable
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from connectors.banks import ADAPTERS, sepay
+from connectors.banks.notice import Direction
+from connectors.simulators.banks import Transfer, post_transfer
 from schema.enums import BankProvider
 from tests.support.banks import addressed, signed
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
@@ -268,3 +270,24 @@ async def test_a_sepay_notice_with_the_api_key_instead_of_a_signature_pays_too(
     assert await _paid(db, rig.order_a)
     headers = await db.fetchval("SELECT headers FROM webhook_deliveries WHERE verified")
     assert "authorization" not in headers  # the key is never stored
+
+
+async def test_the_simulators_transfers_go_through_the_real_routes(
+    rig: Rig, db: asyncpg.Connection
+) -> None:
+    number, base = rig.order_a["order_no"], str(rig.client.make_url("")).rstrip("/")
+    parts = {BankProvider.SEPAY: 100_000, BankProvider.CASSO: 100_000, BankProvider.PAYOS: 160_000}
+    for n, (provider, amount) in enumerate(parts.items()):
+        transfer = Transfer(ACCOUNT_A, amount, f"{number} chuyen khoan", 9400 + n)
+        status = await post_transfer(rig.client.session, base, provider, transfer,
+                                     SECRETS_A[provider])  # fmt: skip
+        assert status == 200
+    assert await _paid(db, rig.order_a)
+    statuses = await db.fetch("SELECT source, status FROM payments ORDER BY id")
+    assert [tuple(r) for r in statuses] == [
+        ("bank:sepay", "partial"), ("bank:casso", "partial"), ("bank:payos", "matched"),
+    ]  # fmt: skip
+    out = Transfer(ACCOUNT_A, 50_000, "tra lai khach", 9500, direction=Direction.OUT)
+    assert await post_transfer(rig.client.session, base, BankProvider.CASSO, out,
+                               SECRETS_A[BankProvider.CASSO]) == 200  # fmt: skip
+    assert await db.fetchval("SELECT count(*) FROM payments") == 3
