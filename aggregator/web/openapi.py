@@ -40,7 +40,7 @@ REFUSALS = {
     "400": _json("malformed body; recorded", ANY_OBJECT),
     "401": _json("missing signature or token; recorded", ANY_OBJECT),
     "403": _json("wrong or stale signature, or unknown channel; recorded", ANY_OBJECT),
-    "404": _json("no connected channel, shop or parcel for this delivery; recorded", ANY_OBJECT),
+    "404": _json("no connected channel, shop, bank account or parcel; recorded", ANY_OBJECT),
     "413": _text("body over CHOTDON_MAX_BODY_BYTES; recorded unread"),
     "503": BUSY,
 }
