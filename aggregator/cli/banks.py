@@ -13,9 +13,8 @@ from typing import Annotated
 import orjson
 import typer
 
-from aggregator.cli.channels import _secret
 from aggregator.cli.services import resolved_services
-from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.cli.shell import command_settings, fail_clearly, read_env_secret
 from aggregator.confirmation.bank_accounts import BankRequest, bank_connections, connect_bank
 from aggregator.errors import BadInputError
 from aggregator.runtime.db import create_pool
@@ -67,7 +66,9 @@ def connect(
     settings = command_settings()
 
     def run() -> int:
-        request = BankRequest(tenant, _provider(provider), account, _secret(secret_from_env))
+        request = BankRequest(
+            tenant, _provider(provider), account, read_env_secret(secret_from_env)
+        )
         with resolved_services(settings) as live:
             return asyncio.run(_connect(live, request))
 

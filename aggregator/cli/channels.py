@@ -7,31 +7,19 @@ never echoed: `--secret-from-env VAR` names the variable that holds it.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Annotated
 
 import orjson
 import typer
 
 from aggregator.cli.services import resolved_services
-from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.cli.shell import command_settings, fail_clearly, read_env_secret
 from aggregator.errors import BadInputError
 from aggregator.staff.channels import ChannelRequest, add_channel, list_channels
 from schema.enums import Platform
 
 channel_app = typer.Typer(help="Connect and list a cooperative's channels.", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option(help="Cooperative slug.")]
-
-
-def _secret(variable: str | None) -> str:
-    if variable is None:
-        raise BadInputError(
-            "--secret-from-env VAR is required: the token or secret is read from VAR"
-        )
-    value = os.environ.get(variable)
-    if not value:
-        raise BadInputError(f"environment variable {variable} is not set or empty")
-    return value
 
 
 def _settings_option(pairs: list[str]) -> dict[str, str]:
@@ -63,7 +51,7 @@ def add(
                 f"--platform must be relay, tiktok, zalo or facebook, not {platform!r}"
             )
         request = ChannelRequest(
-            tenant, Platform(platform), external_id, name, _secret(secret_from_env),
+            tenant, Platform(platform), external_id, name, read_env_secret(secret_from_env),
             _settings_option(setting or []),
         )  # fmt: skip
         with resolved_services(settings) as live:

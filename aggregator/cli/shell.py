@@ -3,12 +3,13 @@ and turn our known failures into one line on stderr and exit 1 instead of a trac
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
 
-from aggregator.errors import ChotdonError
+from aggregator.errors import BadInputError, ChotdonError
 from aggregator.logging import configure_logging
 from aggregator.settings import Settings, load_settings
 
@@ -31,3 +32,14 @@ def fail_clearly(action: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+def read_env_secret(variable: str | None, option: str = "--secret-from-env") -> str:
+    """A token, secret or password read from the named environment variable, never from an
+    argument (arguments land in shell history and in the process list)."""
+    if variable is None:
+        raise BadInputError(f"{option} VAR is required: the token or secret is read from VAR")
+    value = os.environ.get(variable)
+    if not value:
+        raise BadInputError(f"environment variable {variable} is not set or empty")
+    return value

@@ -7,13 +7,12 @@ never echoed: `--password-from-env VAR` names the variable that holds it.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Annotated
 
 import typer
 
 from aggregator.cli.services import resolved_services
-from aggregator.cli.shell import command_settings, fail_clearly
+from aggregator.cli.shell import command_settings, fail_clearly, read_env_secret
 from aggregator.errors import BadInputError
 from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings
@@ -21,13 +20,6 @@ from aggregator.staff.accounts import add_staff
 from schema.enums import StaffRole
 
 staff_app = typer.Typer(help="Staff accounts of a cooperative.", no_args_is_help=True)
-
-
-def _password(variable: str) -> str:
-    value = os.environ.get(variable)
-    if not value:
-        raise BadInputError(f"environment variable {variable} is not set or empty")
-    return value
 
 
 def _role(text: str) -> StaffRole:
@@ -57,7 +49,7 @@ def add(
     settings = command_settings()
 
     def run() -> tuple[int, StaffRole]:
-        chosen, password = _role(role), _password(password_from_env)
+        chosen, password = _role(role), read_env_secret(password_from_env, "--password-from-env")
         with resolved_services(settings) as live:
             return asyncio.run(_add(live, tenant, login, chosen, password)), chosen
 
