@@ -14,6 +14,8 @@ import asyncpg
 
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
+from aggregator.shipping.webhooks import CourierReplayer, source
+from schema.enums import Courier
 
 
 @contextlib.asynccontextmanager
@@ -23,4 +25,6 @@ async def replayers_for(
     """The replayers of every source, ready to use until the block ends."""
     async with contextlib.AsyncExitStack() as _resources:
         replayers: dict[str, Replayer] = {}
+        for courier in Courier:  # courier:ghn, courier:ghtk, courier:viettelpost
+            replayers[source(courier)] = CourierReplayer(pool, settings, courier)
         yield replayers
