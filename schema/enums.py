@@ -68,6 +68,12 @@ class ShipmentStatus(StrEnum):
     RETURNING = "returning"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+    # Incidents staff must see (migration 0015): the courier could not pick the parcel up, or
+    # lost it, damaged it, or reports an exception outside its normal flow.
+    PICKUP_FAILED = "pickup_failed"
+    LOST = "lost"
+    DAMAGED = "damaged"
+    EXCEPTION = "exception"
 
 
 class DeliveryStatus(StrEnum):

@@ -15,7 +15,8 @@ import asyncpg
 from aggregator.confirmation.bank_transfers import bank_replayer, source as bank_source
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
-from schema.enums import BankProvider
+from aggregator.shipping.webhooks import CourierReplayer, source as courier_source
+from schema.enums import BankProvider, Courier
 
 
 @contextlib.asynccontextmanager
@@ -26,4 +27,6 @@ async def replayers_for(
     async with contextlib.AsyncExitStack() as _resources:
         replayers: dict[str, Replayer] = {}
         replayers.update({bank_source(p): bank_replayer(pool, p) for p in BankProvider})
+        for courier in Courier:  # courier:ghn, courier:ghtk, courier:viettelpost
+            replayers[courier_source(courier)] = CourierReplayer(pool, settings, courier)
         yield replayers

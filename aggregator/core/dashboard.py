@@ -290,10 +290,13 @@ def platform_rows(panels: Iterable[LivePanel]) -> tuple[PlatformRow, ...]:
 
 
 def dashboard(
-    lives: Iterable[LiveFacts], channels: Iterable[ChannelState], now: datetime
+    lives: Iterable[LiveFacts],
+    channels: Iterable[ChannelState],
+    now: datetime,
+    more: Iterable[Alert] = (),
 ) -> Dashboard:
     """The whole page: a panel per live, platform totals, and alerts of channels with no live
-    on air (a live's own channel alerts sit in its panel)."""
+    on air (a live's own channel alerts sit in its panel), then `more` (parcels in trouble)."""
     panels = tuple(panel(f, now) for f in lives)
     on_air = {p.facts.channel.id for p in panels if p.facts.on_air}
     alerts = tuple(
@@ -302,4 +305,4 @@ def dashboard(
         if channel.id not in on_air
         for alert in channel_alerts(channel, now)
     )
-    return Dashboard(now, panels, platform_rows(panels), alerts)
+    return Dashboard(now, panels, platform_rows(panels), alerts + tuple(more))

@@ -1,10 +1,11 @@
-"""Load one cooperative's dashboard: four set-based queries on one connection, shaped by
-aggregator.core.dashboard. The tenant id scopes every query."""
+"""Load one cooperative's dashboard: a few set-based queries on one connection, shaped by
+aggregator.core.dashboard (and aggregator.core.incidents for parcels in trouble). The tenant id
+scopes every query."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ from aggregator.core.dashboard import (
     CHART_MINUTES,
     RATE_WINDOW,
     VIETNAM,
+    Alert,
     ChannelState,
     Counts,
     Dashboard,
@@ -20,9 +22,15 @@ from aggregator.core.dashboard import (
     ProductLine,
     dashboard,
 )
+from aggregator.core.incidents import Incident, courier_says, incident_alerts
+from connectors.couriers.status_names import status_name
+from schema.enums import Courier
 from schema.queries import query
 
 MAX_LIVES = 12  # a cooperative runs a few lives at once; the page stays readable on a phone
+# Parcels in trouble and dead letters older than this are old news (the order queue keeps them).
+ALERT_WINDOW = timedelta(days=7)
+MAX_INCIDENTS = 100
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -98,7 +106,26 @@ async def _load(conn: asyncpg.Connection | Any, tenant_id: int, now: datetime) -
             per_minute[row["session_id"]][row["minute"]] = row["orders"]
     channels = await conn.fetch(query("dashboard_channels"), tenant_id, int(now.timestamp()))
     facts = [_facts(r, per_minute[r["id"]], products[r["id"]]) for r in lives]
-    return dashboard(facts, [_channel(c) for c in channels], now)
+    more = await _courier_alerts(conn, tenant_id, now - ALERT_WINDOW)
+    return dashboard(facts, [_channel(c) for c in channels], now, more)
+
+
+async def _courier_alerts(
+    conn: asyncpg.Connection | Any, tenant_id: int, since: datetime
+) -> list[Alert]:
+    """Parcels in trouble lately, and deliveries chotdon could not read."""
+    rows = await conn.fetch(query("dashboard_courier_incidents"), tenant_id, since, MAX_INCIDENTS)
+    unreadable = await conn.fetchval(query("dashboard_unreadable_deliveries"), tenant_id, since)
+    incidents = [_incident(r) for r in rows]
+    return incident_alerts(incidents, unreadable, rows[0]["total"] if rows else 0)
+
+
+def _incident(row: Any) -> Incident:
+    courier = Courier(row["courier"])
+    said = courier_says(
+        courier.value, status_name(courier, row["courier_status"] or ""), row["status_reason"]
+    )
+    return Incident(row["order_no"], row["status"], said)
 
 
 def _facts(r: Any, per_minute: dict[datetime, int], products: list[ProductLine]) -> LiveFacts:

@@ -4,7 +4,10 @@ In one transaction: the shipment row is locked, the event stored once (unique pe
 courier code and time), and the shipment moves only if the event is later in the parcel's life
 (status_rank, then time; a final status is never left). The order follows through the state
 module (shipped, delivered, returned); the buyer's delivered/returned counts feed the "bom hàng"
-risk; the buyer gets a message on their platform for pickup, a failed attempt and delivery.
+risk; the buyer gets a message on their platform for pickup, a failed attempt and delivery. A
+parcel in trouble (not picked up, a failed delivery, lost, damaged, an exception) writes an order
+event in Vietnamese with the courier's words, for the order page; the order itself has no state
+for it, so it stays shipped (or packed, while the courier never took the parcel).
 """
 
 from __future__ import annotations
@@ -15,18 +18,24 @@ from enum import StrEnum
 import asyncpg
 import structlog
 
-from aggregator.orders.state import transition
+from aggregator.core.incidents import ATTENTION, SHIPMENT_TEXT, courier_says
+from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.runtime.db import Connection
 from connectors.couriers.port import CourierEvent
 from connectors.couriers.status import RANK, supersedes
+from connectors.couriers.status_names import status_name
 from schema.enums import ShipmentStatus
 from schema.queries import query
 from schema.states import OrderStatus
 
 log = structlog.get_logger()
 S = ShipmentStatus
-ON_THE_WAY = frozenset({S.PICKED_UP, S.IN_TRANSIT, S.FAILED_ATTEMPT, S.RETURNING})
+# The courier has the parcel: the order is shipped (incidents happen in the courier's hands).
+ON_THE_WAY = frozenset(
+    {S.PICKED_UP, S.IN_TRANSIT, S.FAILED_ATTEMPT, S.RETURNING, S.LOST, S.DAMAGED, S.EXCEPTION}
+)
 RETURN_LEG = frozenset({S.RETURNING, S.RETURNED})
+INCIDENT_EVENT = "courier_incident"  # order_events.kind
 MESSAGES = {
     S.PICKED_UP: "Đơn {order_no} đã được giao cho đơn vị vận chuyển, mã vận đơn {tracking}.",
     S.FAILED_ATTEMPT: "Đơn {order_no}: shipper chưa giao được, sẽ liên hệ lại. Mã {tracking}.",
@@ -73,7 +82,7 @@ async def apply_event(conn: Connection, event: CourierEvent, *, poll_after_s: fl
     await conn.execute(
         query("move_shipment"),
         row["id"], event.status.value, event.courier_status, RANK[event.status], event.at,
-        event.tracking_code, event.cod_vnd, poll_after_s,
+        event.tracking_code, event.cod_vnd, poll_after_s, event.reason[:500],
     )  # fmt: skip
     await _follow(conn, row, current, event)
     log.info("shipment.status", shipment_id=row["id"], status=event.status.value,
@@ -100,6 +109,8 @@ async def _follow(
         await conn.execute(query("add_buyer_outcome"), shipment["buyer_id"], 0, 1)  # refused COD
     if new is S.RETURNED:
         await transition(conn, [order_id], OrderStatus.RETURNED, actor=actor, reason=reason.strip())
+    if new in ATTENTION:
+        await _incident(conn, shipment, event)
     template = MESSAGES.get(new)
     if template is not None:
         key = f"shipment:{shipment['id']}:{new.value}:{event.at.isoformat()}"
@@ -109,3 +120,18 @@ async def _follow(
         await conn.execute(
             query("queue_buyer_message"), order_id, f"shipment_{new.value}", key, body
         )
+
+
+async def _incident(conn: Connection, shipment: asyncpg.Record, event: CourierEvent) -> None:
+    """The order's history says, in Vietnamese, what went wrong and what the courier said."""
+    assert event.status is not None
+    said = courier_says(
+        event.courier.value, status_name(event.courier, event.courier_status), event.reason
+    )
+    text = f"{SHIPMENT_TEXT[event.status]} — {said}"
+    await record_events(conn, [EventRow(
+        shipment["tenant_id"], shipment["order_id"], f"courier:{event.courier.value}",
+        INCIDENT_EVENT, reason=text[:500], data={"shipment_status": event.status.value},
+    )])  # fmt: skip
+    log.warning("shipment.incident", shipment_id=shipment["id"], status=event.status.value,
+                courier=event.courier.value, courier_status=event.courier_status)  # fmt: skip

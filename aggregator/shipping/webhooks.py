@@ -1,23 +1,30 @@
 """Courier status webhooks: authenticate, record, deduplicate, apply, answer fast.
 
 Every delivery is recorded through the inbox, whatever its fate: refused (bad auth or IP,
-401/403), malformed (400), unknown tracking code (404), duplicate (200) or processed (200). The
-delivery is opened before its event is applied and finished in the same transaction as the event.
-Secrets are compared in constant time and never stored (only harmless headers are kept, and
-Viettel Post's body TOKEN is redacted).
+401/403), unknown tracking code (404: chotdon asks the courier to try again, for a parcel whose
+booking it has not finished recording), duplicate (200) or processed (200, a status chotdon does
+not use included: stored and ignored). A verified body chotdon cannot read at all is kept whole
+as a dead letter and acknowledged, and `chotdon deliveries replay` reads it again through
+CourierReplayer, which shares `read` and `apply_verified` with the live route. The delivery is
+opened before its event is applied and finished in the same transaction as the event. Secrets are
+compared in constant time and never stored (only harmless headers are kept, and Viettel Post's
+body TOKEN is redacted).
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from dataclasses import dataclass
 
 import asyncpg
 import structlog
 
-from aggregator.inbox.answers import Answer, refuse, reject
+from aggregator.inbox.answers import Answer, keep_unreadable, reject
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import Inbound
+from aggregator.inbox.replay import Replayed, StoredDelivery
+from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from aggregator.shipping.events import Applied, apply_event
 from connectors.couriers.errors import MalformedWebhookError
@@ -27,7 +34,8 @@ from connectors.errors import PayloadError
 from schema.enums import Courier, DeliveryStatus
 
 log = structlog.get_logger()
-REJECTED, REFUSED = "courier.webhook_rejected", "courier.webhook_refused"
+REJECTED, UNREADABLE = "courier.webhook_rejected", "courier.webhook_unreadable"
+ACK = {"success": True, "message": "received"}  # the 200 a courier reads as "taken"
 
 
 def source(courier: Courier) -> str:
@@ -95,36 +103,79 @@ async def receive(
         status, reason = refused
         return await reject(journal, inbound, status, reason, event=REJECTED,
                             body=_said(status, reason).body, courier=courier.value)  # fmt: skip
-    try:
-        event = spec.parse(request)
-    except (MalformedWebhookError, PayloadError) as exc:
-        error = str(exc)
-        return await refuse(journal, inbound, 400, error, event=REFUSED,
-                            body=_said(400, error).body, courier=courier.value)  # fmt: skip
-    return await _apply(pool, settings, journal, inbound, event)
-
-
-def _outcome(applied: Applied) -> tuple[DeliveryStatus, str | None, Answer]:
-    """What the delivery's row says and what the courier hears, once its event is applied."""
-    if applied is Applied.UNKNOWN:  # refused: finishing it frees its key for a later retry
-        return DeliveryStatus.REJECTED, "unknown tracking code", _said(404, "unknown tracking code")
-    if applied is Applied.DUPLICATE:  # a new delivery of an event we already have
-        return DeliveryStatus.DUPLICATE, None, _said(200, "duplicate")
-    return DeliveryStatus.PROCESSED, None, _said(200, applied.value)
-
-
-async def _apply(
-    pool: asyncpg.Pool, settings: Settings, journal: DeliveryJournal, inbound: Inbound,
-    event: CourierEvent,
-) -> Answer:  # fmt: skip
+    event = read(courier, request)
+    if isinstance(event, str):
+        return await keep_unreadable(journal, inbound, event, event=UNREADABLE, body=ACK,
+                                     courier=courier.value)  # fmt: skip
     received = inbound.accepted(event.delivery_key, None, status=DeliveryStatus.RECEIVED)
     delivery_id = await journal.open(received)
     if delivery_id is None:  # the same delivery again: recorded as a duplicate, acknowledged
         return _said(200, "duplicate")
     async with pool.acquire() as conn, conn.transaction():
-        result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
-        status, error, answer = _outcome(result.applied)
+        outcome = await apply_verified(conn, settings, event)
         await finish_webhook_delivery(
-            conn, delivery_id, status, tenant_id=result.tenant_id, error=error
+            conn, delivery_id, outcome.status, tenant_id=outcome.tenant_id, error=outcome.error
         )
-    return answer
+    return outcome.answer
+
+
+def read(courier: Courier, request: WebhookRequest) -> CourierEvent | str:
+    """The event a verified body carries, or why it cannot be read (then it is kept)."""
+    try:
+        return WEBHOOKS[courier].parse(request)
+    except (MalformedWebhookError, PayloadError) as exc:
+        return str(exc)[:300] or type(exc).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the delivery's row says and what the courier hears, once its event is applied."""
+
+    status: DeliveryStatus
+    error: str | None
+    answer: Answer
+    tenant_id: int | None
+
+
+async def apply_verified(conn: Connection, settings: Settings, event: CourierEvent) -> Outcome:
+    """Apply a verified event inside the caller's transaction: the live route's work after it
+    recorded the delivery, and the replay's."""
+    result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
+    if result.applied is Applied.UNKNOWN:  # refused: finishing it frees its key for a later retry
+        answer = _said(404, "unknown tracking code")
+        return Outcome(DeliveryStatus.REJECTED, "unknown tracking code", answer, None)
+    if result.applied is Applied.DUPLICATE:  # a new delivery of an event we already have
+        return Outcome(DeliveryStatus.DUPLICATE, None, _said(200, "duplicate"), result.tenant_id)
+    note = None if event.status else f"ignored: {event.courier_status}"  # stored, not applied
+    answer = _said(200, result.applied.value)
+    return Outcome(DeliveryStatus.PROCESSED, note, answer, result.tenant_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CourierReplayer:
+    """Reads a courier's dead letters again (`chotdon deliveries replay`): what the live route
+    does after recording, without recording a second delivery."""
+
+    pool: asyncpg.Pool
+    settings: Settings
+    courier: Courier
+
+    async def __call__(self, delivery: StoredDelivery) -> Replayed:
+        event = read(self.courier, stored_request(delivery))
+        if isinstance(event, str):
+            return Replayed(DeliveryStatus.UNREADABLE, event)
+        async with self.pool.acquire() as conn, conn.transaction():
+            outcome = await apply_verified(conn, self.settings, event)
+        return Replayed(outcome.status, outcome.error, outcome.tenant_id)
+
+
+def stored_request(delivery: StoredDelivery) -> WebhookRequest:
+    """The request as the live route saw it, from what was kept (its secrets were checked when it
+    came and are not stored: the parsers do not need them)."""
+    content_type = delivery.headers.get("content-type", "")
+    return WebhookRequest(
+        headers=delivery.headers,
+        query={},
+        body=delivery.body,
+        content_type=content_type.split(";", 1)[0].strip().lower(),
+    )

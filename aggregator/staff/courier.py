@@ -1,6 +1,6 @@
 """What staff see and do about an order's courier: the courier panel of the order page (risk,
-block flag, the courier's message, a corrected address), the address fix that hands the order
-to the courier again, and the cooperative's block list.
+block flag, where the parcel is and what the courier said, the courier's message, a corrected
+address), the address fix that hands the order to the courier again, and the block list.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from arq.connections import ArqRedis
 from aggregator.confirmation.addresses import Unit, address_text, divisions
 from aggregator.confirmation.forms import MAX_ADDRESS, MESSAGES, clean_text
 from aggregator.core.addresses import NewUnit, Resolution
+from aggregator.core.incidents import ATTENTION, DANGER, SHIPMENT_TEXT, courier_says
 from aggregator.core.parser.phone import normalize_phone
 from aggregator.orders.risk import OrderRisk, order_risk
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.shipping.addresses import resolve_address
 from aggregator.shipping.handoff import enqueue_shipments
 from aggregator.staff.accounts import StaffUser
+from connectors.couriers.status_names import status_name
+from schema.enums import Courier
 from schema.queries import query
 from schema.states import OrderStatus
 
@@ -46,6 +49,28 @@ class CourierPanel:
     courier: str | None
     tracking_code: str | None
     deliver_to: str  # the stored 2025 address in words, as the courier gets it
+    parcel: ParcelNews | None = None  # the live shipment's latest courier news
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelNews:
+    """Where the parcel is, in Vietnamese, and what the courier said about it."""
+
+    status: str  # a ShipmentStatus
+    text: str  # chotdon's words for it
+    said: str  # the courier's own status name and reason
+    level: str  # "danger", "warn" or "" (the courier panel's colour)
+
+
+def parcel_news(row: asyncpg.Record) -> ParcelNews | None:
+    status = row["shipment_status"]
+    if status is None or row["courier"] is None:
+        return None
+    courier = Courier(row["courier"])
+    code = row["courier_status"] or ""
+    said = courier_says(courier.value, status_name(courier, code), row["status_reason"] or "")
+    level = "danger" if status in DANGER else "warn" if status in ATTENTION else ""
+    return ParcelNews(status, SHIPMENT_TEXT.get(status, ""), said if code else "", level)
 
 
 async def courier_panel(
@@ -70,6 +95,7 @@ async def courier_panel(
         risk, row["status"], row["needs_address_reason"] or "", address, province,
         data.provinces, data.wards.get(province, ()), street, row["courier"], row["tracking_code"],
         address_text(row["address_line"], row["ward_code"], row["province_code"]),
+        parcel_news(row),
     )  # fmt: skip
 
 

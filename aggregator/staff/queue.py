@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from aggregator.core.incidents import ATTENTION
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import like_pattern, phone_digits
 from aggregator.orders.state import transition
@@ -19,6 +20,7 @@ from schema.queries import query
 from schema.states import OrderStatus
 
 PAGE_SIZE = 25
+PARCEL_TROUBLE = "su-co"  # the queue's filter for every parcel in trouble
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class QueueFilter:
     page: int = 1
     platform: Platform | None = None
     risk: RiskLevel | None = None  # this level or higher
+    parcel: str = ""  # a shipment status, or PARCEL_TROUBLE for any of ATTENTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +66,15 @@ async def order_queue(pool: asyncpg.Pool, staff: StaffUser, wanted: QueueFilter)
         query("staff_order_queue"), staff.tenant_id, wanted.live,
         wanted.status.value if wanted.status else None, name, phone, PAGE_SIZE + 1,
         (wanted.page - 1) * PAGE_SIZE, wanted.platform.value if wanted.platform else None,
-        int(wanted.risk) if wanted.risk is not None else None,
+        int(wanted.risk) if wanted.risk is not None else None, _parcel_statuses(wanted.parcel),
     )  # fmt: skip
     return QueuePage(list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE)
+
+
+def _parcel_statuses(parcel: str) -> list[str] | None:
+    if parcel == PARCEL_TROUBLE:
+        return sorted(ATTENTION)
+    return [parcel] if parcel in ATTENTION else None
 
 
 async def lives(pool: asyncpg.Pool, staff: StaffUser) -> list[asyncpg.Record]:

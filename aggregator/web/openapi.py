@@ -123,6 +123,12 @@ def _system_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _multipart(path: dict[str, Any]) -> dict[str, Any]:
+    """GHTK's PHP sample posts its fields as multipart/form-data."""
+    path["post"]["requestBody"]["content"]["multipart/form-data"] = {"schema": ANY_OBJECT}
+    return path
+
+
 def _webhook_paths() -> dict[str, Any]:
     received = _text("EVENT_RECEIVED")
     answer = _json("acknowledged", ANY_OBJECT)
@@ -140,8 +146,8 @@ def _webhook_paths() -> dict[str, Any]:
                                    [_header("X-ZEvent-Signature", "mac=sha256(...)", optional)]),
         "/webhooks/ghn": _webhook("GHN status (X-Chotdon-Token or ?token=)",
                                   _json("acknowledged", courier)),
-        "/webhooks/ghtk": _webhook("GHTK status (?hash=)", _json("acknowledged", courier),
-                                   form=True),
+        "/webhooks/ghtk": _multipart(_webhook("GHTK status (?hash=)",
+                                              _json("acknowledged", courier), form=True)),
         "/webhooks/viettelpost": _webhook("Viettel Post status (Authorization / body TOKEN)",
                                           _json("acknowledged", courier)),
         "/webhooks/payments": _webhook("Bank-transfer notifications (token or HMAC)", answer),

@@ -24,7 +24,7 @@ from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_text import RISK_TEXT, STATUS_TEXT
+from aggregator.web.staff_text import EVENT_TEXT, PARCEL_TEXT, RISK_TEXT, STATUS_TEXT
 from schema.enums import Platform, StaffRole
 from schema.states import OrderStatus
 
@@ -53,6 +53,7 @@ def _filter(request: web.Request) -> QueueFilter:
         page=max(1, _int(request.query.get("page"), 1) or 1),
         platform=Platform(platform) if platform in PLATFORM_TEXT else None,
         risk=RiskLevel.parse(risk) if risk in RISK_TEXT else None,
+        parcel=parcel if (parcel := request.query.get("van_chuyen", "")) in PARCEL_TEXT else "",
     )
 
 
@@ -64,7 +65,7 @@ async def queue(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     context = {
         "staff": staff, "csrf": staff.csrf_token, "found": found, "wanted": wanted,
         "lives": await lives(pool, staff), "status_text": STATUS_TEXT, "vnd": format_vnd,
-        "platform_text": PLATFORM_TEXT, "risk_text": RISK_TEXT,
+        "platform_text": PLATFORM_TEXT, "risk_text": RISK_TEXT, "parcel_text": PARCEL_TEXT,
         "rates": (
             await confirmation_rates(pool, staff) if staff.role is StaffRole.DIRECTOR else []
         ),
@@ -83,7 +84,7 @@ async def order_page_response(
         raise web.HTTPNotFound()
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
-        "status_text": STATUS_TEXT, "vnd": format_vnd,
+        "status_text": STATUS_TEXT, "event_text": EVENT_TEXT, "vnd": format_vnd,
         "notice": NOTICES.get(request.query.get("done", ""), ""), "problem": problem,
     }  # fmt: skip
     context.update(await action_context(pool, staff, view.order))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from aggregator.core.incidents import ATTENTION, SHIPMENT_TEXT
+from aggregator.shipping.events import INCIDENT_EVENT
+from aggregator.staff.queue import PARCEL_TROUBLE
+
 STATUS_TEXT = {
     "draft": "Nháp",
     "awaiting_confirmation": "Chờ khách xác nhận",
@@ -23,4 +27,16 @@ RISK_TEXT = {
     "medium": "Rủi ro trung bình",
     "high": "Rủi ro cao",
     "blocked": "Hay bom hàng",
+}
+
+# The order queue's parcel filter: every parcel in trouble, or one kind of trouble.
+PARCEL_TEXT = {
+    PARCEL_TROUBLE: "Có sự cố vận chuyển",
+    **{status: SHIPMENT_TEXT[status] for status in sorted(ATTENTION)},
+}
+
+# Order history entries that are not status moves (those show the two statuses).
+EVENT_TEXT = {
+    "status": "Đổi trạng thái",
+    INCIDENT_EVENT: "Sự cố vận chuyển",
 }

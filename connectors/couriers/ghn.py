@@ -165,8 +165,9 @@ def parse_webhook(request: WebhookRequest) -> CourierEvent:
     return CourierEvent(
         courier=Courier.GHN,
         tracking_code=order_code,
-        client_code=body.get("ClientOrderCode") or None,
-        courier_status=code or kind,
+        client_code=str(body.get("ClientOrderCode") or "") or None,
+        # A weight, fee or COD update repeats the current Status: it is stored under its Type.
+        courier_status=(code or kind) if kind in STATUS_TYPES else kind,
         status=common_status(Courier.GHN, code) if kind in STATUS_TYPES else None,
         at=wire.iso_time(time_text),
         delivery_key=f"{order_code}|{kind}|{time_text}",

@@ -2,8 +2,9 @@
 {success, message, …}. Our order number is `order.id`; a duplicate answers ORDER_ID_EXIST with
 the existing `ghtk_label`. Product weights are in kilograms.
 
-Webhook: POST form-urlencoded (JSON accepted too), no signature; the secret rides in the URL as
-?hash=…, as GHTK's own example shows. Dedup key label_id+status_id+action_time.
+Webhook: POST form-urlencoded, with the "+" of action_time's offset unencoded as in GHTK's own
+sample (JSON and multipart, as its other samples post, accepted too), no signature; the secret
+rides in the URL as ?hash=…, as GHTK's own example shows. Dedup key label_id+status_id+action_time.
 """
 
 from __future__ import annotations
@@ -187,11 +188,13 @@ def parse_webhook(request: WebhookRequest) -> CourierEvent:
     body = wire.form_or_json_body(request)
     label = wire.required(body, "label_id")
     code = wire.required(body, "status_id")
-    action_time = wire.required(body, "action_time")
+    # The same event posted with its "+" literal or encoded keeps one key.
+    action_time = wire.form_time(wire.required(body, "action_time"))
+    partner_id = body.get("partner_id")
     return CourierEvent(
         courier=Courier.GHTK,
         tracking_code=label,
-        client_code=body.get("partner_id") or None,
+        client_code=str(partner_id) if partner_id not in (None, "") else None,
         courier_status=code,
         status=common_status(Courier.GHTK, code),
         at=wire.iso_time(action_time),

@@ -1,7 +1,10 @@
 """The common shipment status set, each courier's codes mapped onto it, and the ordering rule.
 
 Pure values only. Every event keeps the courier's own code next to the common status; codes not
-in a table map to None (stored, flagged, never applied).
+in a table map to None (stored, flagged, never applied). Every code of the couriers' published
+status tables is here (GHN's order statuses, GHTK's status_id table on its webhook page with the
+shipper-reported codes, Viettel Post's ORDER_STATUS table in section 8 of its partner document);
+tests/fixtures/wire/<courier>/README.md names the pages.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ RANK: dict[ShipmentStatus, int] = {
     S.IN_TRANSIT: 30,
     S.FAILED_ATTEMPT: 30,
     S.RETURNING: 40,
+    # Still waiting for pickup: a new pickup attempt (same rank, newer) clears it.
+    S.PICKUP_FAILED: 10,
+    # Incidents outrank the way back, so a late "returning" does not hide a lost parcel, but not
+    # the final statuses: a parcel found and delivered (or returned) after all still ends so.
+    S.LOST: 80,
+    S.DAMAGED: 80,
+    S.EXCEPTION: 80,
     S.DELIVERED: 90,
     S.RETURNED: 90,
     S.CANCELLED: 90,
@@ -46,6 +56,9 @@ GHN_STATUS: dict[str, ShipmentStatus] = {
     "return_fail": S.RETURNING,
     "returned": S.RETURNED,
     "cancel": S.CANCELLED,
+    "exception": S.EXCEPTION,  # "Đơn hàng ngoại lệ không nằm trong quy trình"
+    "damage": S.DAMAGED,
+    "lost": S.LOST,
 }
 
 GHTK_STATUS: dict[str, ShipmentStatus] = {
@@ -53,8 +66,8 @@ GHTK_STATUS: dict[str, ShipmentStatus] = {
     "1": S.CREATED,
     "2": S.CREATED,
     "12": S.CREATED,
-    "8": S.CREATED,
-    "7": S.CREATED,
+    "8": S.CREATED,  # pickup postponed
+    "7": S.PICKUP_FAILED,
     "3": S.PICKED_UP,
     "4": S.IN_TRANSIT,
     "10": S.IN_TRANSIT,
@@ -64,6 +77,16 @@ GHTK_STATUS: dict[str, ShipmentStatus] = {
     "20": S.RETURNING,
     "21": S.RETURNED,
     "11": S.RETURNED,
+    "13": S.EXCEPTION,  # "Đơn hàng bồi hoàn": GHTK compensated the shop (lost or damaged)
+    # Shipper reports: GHTK's docs say they are notices, not order statuses (a 123 may later be
+    # corrected to 127), so a report never claims more than the order statuses do: "picked" and
+    # "delivered" wait for 3 and 5; the problems show at once.
+    "123": S.CREATED,
+    "127": S.PICKUP_FAILED,
+    "128": S.CREATED,
+    "45": S.IN_TRANSIT,
+    "49": S.FAILED_ATTEMPT,
+    "410": S.IN_TRANSIT,
 }
 
 VTP_STATUS: dict[str, ShipmentStatus] = {
@@ -75,6 +98,7 @@ VTP_STATUS: dict[str, ShipmentStatus] = {
     "107": S.CANCELLED,
     "200": S.PICKED_UP,
     "201": S.CANCELLED,
+    "202": S.PICKED_UP,  # the waybill entry edited after 200: the parcel is where it was
     "300": S.IN_TRANSIT,
     "400": S.IN_TRANSIT,
     "500": S.IN_TRANSIT,

@@ -34,6 +34,7 @@ from connectors.couriers.port import (
     WebhookSpec,
 )
 from connectors.couriers.status import common_status
+from connectors.couriers.status_names import VTP_REASONS
 from schema.enums import Courier
 
 PRINT_BASE = "https://digitalize.viettelpost.vn/DigitalizePrint/report.do"
@@ -182,15 +183,22 @@ def parse_webhook(request: WebhookRequest) -> CourierEvent:
     return CourierEvent(
         courier=Courier.VIETTELPOST,
         tracking_code=waybill,
-        client_code=data.get("ORDER_REFERENCE") or None,
+        client_code=str(data.get("ORDER_REFERENCE") or "") or None,
         courier_status=code,
         status=common_status(Courier.VIETTELPOST, code, returning=returning),
         at=wire.vn_time(when),
         delivery_key=f"{waybill}|{code}|{when}",
         cod_vnd=wire.money(data.get("MONEY_COLLECTION")),
-        reason=str(data.get("NOTE") or ""),
+        reason=_reason(data),
         raw=data,
     )
+
+
+def _reason(data: JsonObject) -> str:
+    """The documented failure reason of REASON_CODE, then the post office's NOTE."""
+    named = VTP_REASONS.get(str(data.get("REASON_CODE") or ""), "")
+    note = str(data.get("NOTE") or "")
+    return " — ".join(part for part in (named, note) if part)
 
 
 def redact(body: bytes) -> bytes:

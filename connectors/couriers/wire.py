@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import email.errors
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,13 +30,48 @@ def json_body(request: WebhookRequest) -> dict[str, Any]:
 
 
 def form_or_json_body(request: WebhookRequest) -> dict[str, Any]:
-    """GHTK posts form-urlencoded, its docs also show JSON: accept both."""
-    if "json" in request.content_type:
+    """GHTK posts form-urlencoded; its docs also show the same fields as JSON, and its PHP sample
+    posts them as an array, which PHP's curl sends as multipart/form-data: accept all three."""
+    content_type = request.headers.get("content-type", request.content_type)
+    if "json" in request.content_type or request.body.lstrip().startswith(b"{"):
         return json_body(request)
+    if "multipart/form-data" in content_type.lower():
+        return multipart_body(request.body, content_type)
     try:
         return dict(storable(dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))))
     except UnicodeDecodeError as exc:
         raise MalformedWebhookError("body is not UTF-8") from exc
+
+
+def multipart_body(body: bytes, content_type: str) -> dict[str, Any]:
+    """The named text fields of a multipart/form-data body (its boundary is in the header)."""
+    try:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
+        message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+        if not message.is_multipart():
+            raise MalformedWebhookError("multipart body without parts")
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                fields[name] = payload.decode("utf-8")
+    except (UnicodeError, ValueError, LookupError, email.errors.MessageError) as exc:
+        raise MalformedWebhookError(f"bad multipart body: {exc}"[:200]) from exc
+    if not fields:
+        raise MalformedWebhookError("multipart body without fields")
+    return dict(storable(fields))
+
+
+# GHTK's docs post `action_time=2016-11-02T12:18:39+07:00` with the "+" unencoded, and form
+# decoding reads a bare "+" as a space: a space where the offset's sign belongs can only be that.
+_LOST_PLUS = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})")
+
+
+def form_time(value: str) -> str:
+    """An ISO time read from a form, with the "+" of its offset given back."""
+    lost = _LOST_PLUS.fullmatch(value.strip())
+    return f"{lost[1]}+{lost[2]}" if lost else value
 
 
 def required(body: dict[str, Any], key: str) -> str:

@@ -1,7 +1,8 @@
 """The couriers' status webhooks as the simulator sends them: scenarios, wire bodies, retries.
 
 Each courier's body, content type and auth are its own (GHN JSON + custom header, GHTK form with
-?hash= in the URL, Viettel Post {DATA, TOKEN} + Authorization header).
+?hash= in the URL and the time's "+" unencoded as in its docs, Viettel Post {DATA, TOKEN} +
+Authorization header), with the fields of its documented sample.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
+from connectors.couriers.status_names import VTP_NAMES
 from schema.enums import Courier
 
 ICT = timezone(timedelta(hours=7))
@@ -66,43 +68,58 @@ class StatusReport:
 
 
 def webhook_body(report: StatusReport, target: WebhookTarget) -> tuple[bytes, str]:
-    """(body, content type) exactly as the courier would post it."""
+    """(body, content type) exactly as the courier would post it: the fields of its documented
+    sample (tests/fixtures/wire/<courier>/), a test compares the keys."""
     if report.courier is Courier.GHN:
-        return orjson.dumps(
-            {
-                "ShopID": 885,
-                "OrderCode": report.tracking_code,
-                "ClientOrderCode": report.client_code,
-                "Type": "switch_status",
-                "Status": report.code,
-                "Time": report.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                "CODAmount": report.cod_vnd,
-                "Reason": "",
-                "Description": "",
-            }
-        ), "application/json"
+        return orjson.dumps(_ghn(report)), "application/json"
     if report.courier is Courier.GHTK:
-        form = {
-            "label_id": report.tracking_code,
-            "partner_id": report.client_code,
-            "status_id": report.code,
-            "action_time": report.at.astimezone(ICT).isoformat(),
-            "reason_code": "",
-            "reason": "",
-            "pick_money": str(report.cod_vnd),
-        }
-        return urlencode(form).encode(), "application/x-www-form-urlencoded"
-    data = {
-        "ORDER_NUMBER": report.tracking_code,
-        "ORDER_REFERENCE": report.client_code,
+        return _ghtk_form(report), "application/x-www-form-urlencoded"
+    return orjson.dumps({"DATA": _vtp(report), "TOKEN": target.token}), "application/json"
+
+
+GHN_FEES = ("CODFailedFee", "CODFee", "Coupon", "DeliverRemoteAreasFee", "DocumentReturn",
+            "DoubleCheck", "Insurance", "MainService", "PickRemoteAreasFee", "R2S", "Return",
+            "StationDO", "StationPU", "Total")  # fmt: skip
+
+
+def _ghn(report: StatusReport) -> dict[str, object]:
+    return {
+        "CODAmount": report.cod_vnd, "CODTransferDate": None,
+        "ClientOrderCode": report.client_code, "ConvertedWeight": 500, "Description": "",
+        "Fee": dict.fromkeys(GHN_FEES, 0), "Height": 10, "IsPartialReturn": False, "Length": 20,
+        "OrderCode": report.tracking_code, "PartialReturnCode": "", "PaymentType": 2,
+        "Reason": "", "ReasonCode": "", "ShopID": 885, "Status": report.code,
+        "Time": report.at.astimezone(UTC).isoformat().replace("+00:00", "Z"), "TotalFee": 0,
+        "Type": "switch_status", "Warehouse": "", "Weight": 500, "Width": 15,
+    }  # fmt: skip
+
+
+def _ghtk_form(report: StatusReport) -> bytes:
+    """GHTK's documented wire: form-urlencoded with the "+" of action_time left unencoded."""
+    form = {
+        "label_id": report.tracking_code, "partner_id": report.client_code,
+        "action_time": report.at.astimezone(ICT).isoformat(), "status_id": report.code,
+        "reason_code": "", "reason": "", "weight": "0.5", "fee": "0",
+        "pick_money": str(report.cod_vnd), "return_part_package": "0",
+    }  # fmt: skip
+    return urlencode(form, safe=":+").encode()
+
+
+def _vtp(report: StatusReport) -> dict[str, object]:
+    place = "Bưu cục Thái Bình"
+    return {
+        "ORDER_NUMBER": report.tracking_code, "ORDER_REFERENCE": report.client_code,
         "ORDER_STATUSDATE": report.at.astimezone(ICT).strftime("%d/%m/%Y %H:%M:%S"),
-        "ORDER_STATUS": int(report.code),
-        "STATUS_NAME": "",
-        "MONEY_COLLECTION": report.cod_vnd,
-        "IS_RETURNING": report.code in {"502", "504", "515"},
-        "NOTE": "",
-    }
-    return orjson.dumps({"DATA": data, "TOKEN": target.token}), "application/json"
+        "ORDER_STATUS": int(report.code), "STATUS_NAME": VTP_NAMES.get(report.code, ""),
+        "LOCALION_CURRENTLY": place, "NOTE": "", "MONEY_COLLECTION": report.cod_vnd,
+        "MONEY_FEECOD": 0, "MONEY_TOTALFEE": 0, "MONEY_TOTAL": 0, "MONEY_TOTALVAT": 0,
+        "EXPECTED_DELIVERY": "", "PRODUCT_WEIGHT": 500, "ORDER_SERVICE": "VCN",
+        "ORDER_SERVICE_ADD": None, "ORDER_PAYMENT": 3, "EXPECTED_DELIVERY_DATE": None,
+        "DETAIL": [], "VOUCHER_VALUE": 0, "MONEY_COLLECTION_ORIGIN": None, "EMPLOYEE_NAME": "",
+        "EMPLOYEE_PHONE": "", "IS_RETURNING": report.code in {"502", "504", "515"},
+        "POD": {"IMAGES": []}, "REASON_CODE": None, "RECEIVER_FULLNAME": "",
+        "LOCATION_CURRENTLY": place,
+    }  # fmt: skip
 
 
 def acknowledged(courier: Courier, status: int) -> bool:

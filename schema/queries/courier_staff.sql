@@ -2,12 +2,13 @@
 
 -- name: staff_order_courier
 -- $1 tenant id, $2 order id. The address as stored, why the order needs one (the latest reason
--- it was moved to needs_address), and its live shipment if any.
+-- it was moved to needs_address), and its live shipment if any, with the courier's latest news.
 SELECT o.id, o.status, o.province_code, o.ward_code, o.address_line,
        (SELECT e.reason FROM order_events e
         WHERE e.order_id = o.id AND e.to_status = 'needs_address'
         ORDER BY e.at DESC, e.id DESC LIMIT 1) AS needs_address_reason,
-       s.courier, s.tracking_code, s.status AS shipment_status
+       s.courier, s.tracking_code, s.status AS shipment_status, s.courier_status,
+       s.status_reason, s.last_event_at
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.tenant_id = $1 AND o.id = $2;

@@ -110,3 +110,24 @@ WHERE tenant_id = $1
   AND (status = 'disconnected'
        OR (status = 'active' AND (settings ->> 'token_expires_at')::bigint <= $2))
 ORDER BY id;
+
+-- name: dashboard_courier_incidents
+-- $1 tenant id, $2 since when, $3 how many rows at most. The cooperative's parcels whose latest
+-- courier news needs staff (lost, damaged, an exception, not picked up, a failed delivery) and
+-- reached chotdon lately (updated_at: couriers' own clocks and time zones vary), dangers first,
+-- then the newest; `total` counts them all.
+SELECT o.order_no, s.courier, s.status, s.courier_status, s.status_reason,
+       count(*) OVER () AS total
+FROM shipments s
+JOIN orders o ON o.id = s.order_id AND o.tenant_id = s.tenant_id
+WHERE s.tenant_id = $1
+  AND s.status IN ('pickup_failed', 'failed_attempt', 'lost', 'damaged', 'exception')
+  AND s.updated_at >= $2
+ORDER BY s.status IN ('lost', 'damaged', 'exception') DESC, s.updated_at DESC, s.id DESC
+LIMIT $3;
+
+-- name: dashboard_unreadable_deliveries
+-- $1 tenant id, $2 since when. This cooperative's deliveries kept as dead letters lately: a
+-- platform sent something this version of chotdon cannot read.
+SELECT count(*) FROM webhook_deliveries
+WHERE tenant_id = $1 AND status = 'unreadable' AND received_at >= $2;

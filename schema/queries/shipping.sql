@@ -77,12 +77,15 @@ ON CONFLICT (shipment_id, courier_status, at) DO NOTHING
 RETURNING id;
 
 -- name: move_shipment
+-- $9 the courier's reason for the new status. Final statuses and incidents are not polled.
 UPDATE shipments
 SET status = $2, courier_status = $3, status_rank = $4, last_event_at = $5,
     tracking_code = coalesce(tracking_code, $6),
     cod_vnd = coalesce($7, cod_vnd),
-    next_poll_at = CASE WHEN $2 IN ('delivered', 'returned', 'cancelled') THEN NULL
+    next_poll_at = CASE WHEN $2 IN ('delivered', 'returned', 'cancelled', 'lost', 'damaged',
+                                    'exception') THEN NULL
                         ELSE now() + make_interval(secs => $8) END,
+    status_reason = $9,
     updated_at = now()
 WHERE id = $1;
 
@@ -107,7 +110,8 @@ ON CONFLICT (idempotency_key) DO NOTHING;
 -- name: shipments_due_for_poll
 SELECT id, courier, tracking_code
 FROM shipments
-WHERE status IN ('created', 'picked_up', 'in_transit', 'failed_attempt', 'returning')
+WHERE status IN ('created', 'picked_up', 'in_transit', 'failed_attempt', 'returning',
+                 'pickup_failed')
   AND tracking_code IS NOT NULL AND next_poll_at <= now()
 ORDER BY next_poll_at
 LIMIT $1;

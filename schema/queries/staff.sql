@@ -54,10 +54,14 @@ DELETE FROM login_failures WHERE login = $1 AND ip = $2;
 -- $1 tenant id, $2 live session id or NULL, $3 status or NULL, $4 ILIKE name pattern or NULL,
 -- $5 phone or NULL, $6 limit, $7 offset, $8 platform or NULL, $9 lowest risk level or NULL
 -- (chotdon_risk_level: the buyer's parcels and those of buyers with the recipient's phone, as
--- the order page's risk counts them). Newest first.
+-- the order page's risk counts them), $10 shipment statuses or NULL (parcels in trouble: lost,
+-- damaged, not picked up…). Newest first.
 SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
        coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
-       ls.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk
+       ls.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk,
+       (SELECT s.status FROM shipments s
+        WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id AND s.status <> 'cancelled'
+        ORDER BY s.id DESC LIMIT 1) AS parcel
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id
 LEFT JOIN live_sessions ls ON ls.id = o.session_id
@@ -78,6 +82,9 @@ WHERE o.tenant_id = $1
   AND ($5::text IS NULL OR b.phone = $5 OR o.recipient_phone = $5)
   AND ($8::text IS NULL OR coalesce(ch.platform, 'manual') = $8)
   AND ($9::int IS NULL OR r.level >= $9)
+  AND ($10::text[] IS NULL OR EXISTS (
+      SELECT 1 FROM shipments s
+      WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id AND s.status = ANY($10::text[])))
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT $6 OFFSET $7;
 
