@@ -117,6 +117,7 @@ class TikTokWebhooks:
     async def _act(self, shop: ChannelRef, notification: Notification) -> None:
         if notification.deauthorized:
             await self.pool.execute(query("deauthorize_platform_channel"), shop.id, DEAUTHORIZED)
+            self.shops.forget()  # this process reads it as disconnected from now on
             log.warning("tiktok.shop_deauthorized", channel_id=shop.id)
             return
         order_id = notification.order_id
