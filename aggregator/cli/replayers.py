@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from aggregator.cli.replay_platforms import platform_replayers
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
 
@@ -23,4 +24,5 @@ async def replayers_for(
     """The replayers of every source, ready to use until the block ends."""
     async with contextlib.AsyncExitStack() as _resources:
         replayers: dict[str, Replayer] = {}
+        replayers.update(await _resources.enter_async_context(platform_replayers(settings, pool)))
         yield replayers
