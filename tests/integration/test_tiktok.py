@@ -141,4 +141,7 @@ async def test_sync_cron_and_a_refused_token_disconnects_the_shop(
     row = await db.fetchrow(
         "SELECT status, status_reason FROM channels WHERE id = $1", rig.channel_id
     )
-    assert row["status"] == "disconnected" and "reconnect" in row["status_reason"]
+    assert row["status"] == "disconnected"
+    # the director reads it on the dashboard: in Vietnamese, and about a shop, not a Page
+    assert row["status_reason"].startswith("TikTok Shop từ chối mã truy cập (token)")
+    assert "kết nối lại cửa hàng" in row["status_reason"]

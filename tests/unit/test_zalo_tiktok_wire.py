@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from pydantic import SecretStr
 
-from connectors.errors import PayloadError, SignatureError
+from aggregator.credentials.keyring import credential_cipher
+from aggregator.settings import Settings
+from connectors.errors import CredentialsError, PayloadError, SignatureError
 from connectors.simulators import tiktok as tiktok_sim, zalo as zalo_sim
 from connectors.tiktok.webhook import NotificationType, parse_notification
 from connectors.zalo.signature import digest, sign, verify
 from connectors.zalo.webhook import comment_event, parse_event
+from schema.enums import Platform
 from tests.support.wire import shape, wire_body, wire_json
 
 STATE = zalo_sim.ZaloState("360846524940903967", "oa-secret")
@@ -102,3 +106,21 @@ def test_every_tiktok_fixture_is_read() -> None:
         address
     ).delivery_key(address)
     assert read["order_status_change"].delivery_key(b"") == "7327112393057371910"
+
+
+def _refusal(platform: Platform, sealed: bytes | None) -> str:
+    cipher = credential_cipher(Settings(app_secret=SecretStr("k" * 32)), platform)
+    with pytest.raises(CredentialsError) as raised:
+        cipher.decrypt(sealed)
+    return str(raised.value)
+
+
+def test_a_tiktok_or_zalo_channel_without_a_usable_token_is_not_called_a_page() -> None:
+    assert _refusal(Platform.TIKTOK, None).startswith("chưa lưu mã truy cập (token) của cửa hàng")
+    assert "cửa hàng TikTok" in _refusal(Platform.TIKTOK, b"gAAAA-not-ours")
+    assert "OA Zalo" in _refusal(Platform.ZALO, None)
+    for platform in (Platform.TIKTOK, Platform.ZALO, Platform.RELAY):
+        assert "Page" not in _refusal(platform, None) + _refusal(platform, b"x")
+    assert (
+        _refusal(Platform.FACEBOOK, None) == "no Page access token stored: connect the Page again"
+    )
