@@ -66,6 +66,10 @@ class ChannelDirectory:
             self._loaded_at = time.monotonic()
         return self._channels.get(external_id)
 
+    def forget(self) -> None:
+        """This process just changed a channel (disconnected it): reload on the next get."""
+        self._loaded_at = float("-inf")
+
 
 async def connect_channel(
     pool: asyncpg.Pool,

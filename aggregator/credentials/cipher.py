@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,15 +25,36 @@ from connectors.errors import CredentialsError
 _SALT = b"chotdon/credentials/v1"
 
 
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How the errors name a platform's credential (staff read them on the channel and the
+    message that failed): one for none stored, one for a stored one no key opens."""
+
+    missing: str
+    unreadable: str
+
+
+# Facebook came first and its staff know these sentences; the other platforms have their own
+# (aggregator.credentials.keyring.WORDINGS).
+PAGE_WORDING = Wording(
+    "no Page access token stored: connect the Page again",
+    "the stored Page token cannot be decrypted (was CHOTDON_APP_SECRET or a "
+    "CHOTDON_CREDENTIAL_KEYS key removed?)",
+)
+
+
 class TokenCipher:
     """Seals and opens text under one purpose's key (one per platform, see keyring)."""
 
-    def __init__(self, secret: bytes | Sequence[bytes], purpose: bytes) -> None:
+    def __init__(
+        self, secret: bytes | Sequence[bytes], purpose: bytes, wording: Wording = PAGE_WORDING
+    ) -> None:
         """`secret` may be a list, newest first: the newest seals, all of them open."""
         secrets = [secret] if isinstance(secret, bytes) else list(secret)
         if not secrets or any(len(s) < 16 for s in secrets):
             raise CredentialsError("a credential key is missing or too short to key encryption")
         self._fernet = MultiFernet([_fernet(s, purpose) for s in secrets])
+        self._wording = wording
 
     def __repr__(self) -> str:
         return "TokenCipher(***)"
@@ -48,16 +70,12 @@ class TokenCipher:
             raise CredentialsError("a stored credential opens with none of the keys") from None
 
     def decrypt(self, sealed: bytes | None) -> str:
-        # The messages name a Page because Facebook came first; staff know them, so they stay.
         if not sealed:
-            raise CredentialsError("no Page access token stored: connect the Page again")
+            raise CredentialsError(self._wording.missing)
         try:
             return self._fernet.decrypt(sealed).decode()
         except InvalidToken:
-            raise CredentialsError(
-                "the stored Page token cannot be decrypted (was CHOTDON_APP_SECRET or a "
-                "CHOTDON_CREDENTIAL_KEYS key removed?)"
-            ) from None
+            raise CredentialsError(self._wording.unreadable) from None
 
 
 def seal_json(sealer: TokenCipher, value: dict[str, Any]) -> bytes:

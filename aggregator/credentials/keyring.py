@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from aggregator.credentials.cipher import TokenCipher
+from aggregator.credentials.cipher import PAGE_WORDING, TokenCipher, Wording
 from aggregator.errors import ConfigurationError
 from aggregator.settings import Settings
 from connectors.errors import CredentialsError
@@ -32,6 +32,28 @@ PURPOSES = {
 BANK_PURPOSE = b"bank notification secret"
 
 
+_KEYS_GONE = "CHOTDON_APP_SECRET hoặc một khóa trong CHOTDON_CREDENTIAL_KEYS đã bị gỡ?"
+# How each platform's errors name its credential. TikTok's and Zalo's reach the director (the
+# channel's reason on /phien-live, a failed message), so they are in Vietnamese.
+WORDINGS = {
+    Platform.FACEBOOK: PAGE_WORDING,
+    Platform.TIKTOK: Wording(
+        "chưa lưu mã truy cập (token) của cửa hàng TikTok: hãy kết nối lại cửa hàng",
+        f"không mở được mã truy cập đã lưu của cửa hàng TikTok ({_KEYS_GONE}): "
+        "hãy kết nối lại cửa hàng",
+    ),
+    Platform.ZALO: Wording(
+        "chưa lưu mã truy cập (token) của OA Zalo: hãy kết nối lại OA",
+        f"không mở được mã truy cập đã lưu của OA Zalo ({_KEYS_GONE}): hãy kết nối lại OA",
+    ),
+    Platform.RELAY: Wording(
+        "no relay secret stored: connect the relay channel again",
+        "the stored relay secret cannot be decrypted (was CHOTDON_APP_SECRET or a "
+        "CHOTDON_CREDENTIAL_KEYS key removed?)",
+    ),
+}
+
+
 def credential_secrets(settings: Settings) -> list[bytes]:
     """Newest first: CHOTDON_CREDENTIAL_KEYS if set, else the app secret alone."""
     if settings.credential_keys is not None:
@@ -45,7 +67,7 @@ def credential_secrets(settings: Settings) -> list[bytes]:
 
 def credential_cipher(settings: Settings, platform: Platform) -> TokenCipher:
     """The one way aggregator code gets the cipher of a platform's stored credentials."""
-    return TokenCipher(credential_secrets(settings), PURPOSES[platform])
+    return TokenCipher(credential_secrets(settings), PURPOSES[platform], WORDINGS[platform])
 
 
 def bank_cipher(settings: Settings) -> TokenCipher:

@@ -69,7 +69,8 @@ def _webhook(
 
 def _relay() -> dict[str, Any]:
     accepted = {"type": "object", "required": ["accepted", "duplicate"], "properties": {
-        "accepted": {"type": "integer"}, "duplicate": {"type": "boolean"}}}  # fmt: skip
+        "accepted": {"type": "integer"}, "duplicate": {"type": "boolean"},
+        "unreadable": {"type": "boolean"}}}  # fmt: skip
     return {"post": {
         "summary": "A batch of live comments from a bridge (TikTok LIVE, YouTube, a sheet…)",
         "parameters": [
@@ -80,7 +81,9 @@ def _relay() -> dict[str, Any]:
         "requestBody": {"required": True, "content": {
             JSON: {"schema": {"$ref": "#/components/schemas/RelayBatch"}}}},
         "responses": {"202": _json("accepted", accepted),
-                      "200": _json("the same request again", accepted), **REFUSALS},
+                      "200": _json("the same request again, or a signed body that is not a "
+                                   "batch, kept unread (accepted 0, unreadable true)", accepted),
+                      **REFUSALS},
     }}  # fmt: skip
 
 

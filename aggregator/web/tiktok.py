@@ -28,6 +28,7 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
             arq=app[ARQ_POOL],
             recorder=recorder,
             shops=ChannelDirectory(pool, Platform.TIKTOK),
+            pool=pool,
             app_key=settings.tiktok_app_key,
             app_secret=secret.get_secret_value().encode() if secret is not None else None,
         )

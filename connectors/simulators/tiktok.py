@@ -203,17 +203,45 @@ def create_app(state: TikTokState) -> web.Application:
     return app
 
 
+def _order_data(kind: NotificationType, order: dict[str, Any]) -> dict[str, Any]:
+    """The `data` of each order notification, shaped as its Partner Center page documents."""
+    order_id, updated = order["id"], order["update_time"]
+    if kind is NotificationType.ORDER_STATUS_CHANGE:
+        return {"order_id": order_id, "order_status": order["status"],
+                "is_on_hold_order": False, "update_time": updated}  # fmt: skip
+    if kind is NotificationType.CANCELLATION_STATUS_CHANGE:
+        return {"order_id": order_id, "cancellations_role": "BUYER",
+                "cancel_status": "CANCELLATION_REQUEST_SUCCESS",
+                "cancel_id": f"c{order_id}", "create_time": updated}  # fmt: skip
+    if kind is NotificationType.RETURN_STATUS_CHANGE:
+        return {"order_id": order_id, "return_role": "BUYER", "return_type": "REFUND",
+                "return_status": "RETURN_OR_REFUND_REQUEST_PENDING", "return_id": f"r{order_id}",
+                "create_time": updated, "update_time": updated}  # fmt: skip
+    return {"order_id": order_id, "update_time": updated}  # recipient address update
+
+
 def notification(
     shop_id: str,
     order: dict[str, Any],
     kind: NotificationType = NotificationType.ORDER_STATUS_CHANGE,
 ) -> bytes:
-    """A webhook body about `order` as it is now (TikTok's notification id is unique per send)."""
-    data: dict[str, Any] = {"order_id": order["id"], "update_time": order["update_time"]}
-    if kind is NotificationType.ORDER_STATUS_CHANGE:
-        data.update(order_status=order["status"], is_on_hold_order=False)
-    envelope = {"type": int(kind), "tts_notification_id": f"tts{next(_ids)}", "shop_id": shop_id}
-    return orjson.dumps({**envelope, "timestamp": int(time.time()), "data": data})
+    """A webhook body about `order` as it is now (TikTok's notification id is unique per send;
+    the documented recipient-address example has none, so neither has this one)."""
+    envelope: dict[str, Any] = {"type": int(kind), "tts_notification_id": f"tts{next(_ids)}"}
+    if kind is NotificationType.RECIPIENT_ADDRESS_UPDATE:
+        del envelope["tts_notification_id"]
+    envelope.update(shop_id=shop_id, timestamp=int(time.time()), data=_order_data(kind, order))
+    return orjson.dumps(envelope)
+
+
+def deauthorization(shop_id: str) -> bytes:
+    """The seller took the app's authorization back (type 6)."""
+    message = f"Shop_id {shop_id} is deauthorized from your APP by merchant."
+    return orjson.dumps(
+        {"type": int(NotificationType.SELLER_DEAUTHORIZATION),
+         "tts_notification_id": f"tts{next(_ids)}", "shop_id": shop_id,
+         "timestamp": int(time.time()), "data": {"message": message}}
+    )  # fmt: skip
 
 
 def webhook_headers(state: TikTokState, body: bytes) -> dict[str, str]:

@@ -4,8 +4,9 @@ POST /v3.0/oa/message/cs     a customer-service text (header access_token), reco
 POST /message/template       a ZNS template message to a phone (84…), recorded in state.zns
 POST /v4/oa/access_token     refresh (header secret_key; form refresh_token, app_id): a new access
                              token and a new single-use refresh token; a used one is refused
-Webhooks go the other way: `user_text` builds a user_send_text event and `webhook_headers` signs it
-with X-ZEvent-Signature, so tests exercise the connector's real verification.
+Webhooks go the other way: `user_text` builds a user_send_text event (and `follow`, `user_image`,
+`user_sticker`, `oa_text` the other documented shapes, tests/fixtures/wire/zalo/), and
+`webhook_headers` signs it with X-ZEvent-Signature, so tests exercise the real verification.
 """
 
 from __future__ import annotations
@@ -111,15 +112,59 @@ def create_app(state: ZaloState) -> web.Application:
     return app
 
 
+def _now_ms() -> str:
+    return str(int(time.time() * 1000))
+
+
+def _message(
+    state: ZaloState, event_name: str, sender: str, recipient: str, message: dict[str, Any],
+    app_user: str,
+) -> bytes:  # fmt: skip
+    event = {
+        "app_id": state.app_id, "user_id_by_app": f"app-{app_user}", "event_name": event_name,
+        "timestamp": _now_ms(), "sender": {"id": sender}, "recipient": {"id": recipient},
+        "message": message,
+    }  # fmt: skip
+    return orjson.dumps(event)
+
+
 def user_text(
     state: ZaloState, oa_id: str, user_id: str, text: str, msg_id: str | None = None
 ) -> bytes:
     """A user_send_text event as Zalo posts it (timestamp in milliseconds, as a string)."""
     message = {"msg_id": msg_id or f"zm{next(_ids)}", "text": text}
+    return _message(state, "user_send_text", user_id, oa_id, message, user_id)
+
+
+def _attachment(state: ZaloState, event_name: str, oa_id: str, user_id: str, kind: str,
+                payload: dict[str, str]) -> bytes:  # fmt: skip
+    message = {"msg_id": f"zm{next(_ids)}", "text": "",
+               "attachments": [{"payload": payload, "type": kind}]}  # fmt: skip
+    return _message(state, event_name, user_id, oa_id, message, user_id)
+
+
+def user_image(state: ZaloState, oa_id: str, user_id: str, url: str) -> bytes:
+    payload = {"thumbnail": url, "url": url}
+    return _attachment(state, "user_send_image", oa_id, user_id, "image", payload)
+
+
+def user_sticker(state: ZaloState, oa_id: str, user_id: str, sticker_id: str) -> bytes:
+    payload = {"id": sticker_id, "url": f"https://zalo.me/sticker/{sticker_id}"}
+    return _attachment(state, "user_send_sticker", oa_id, user_id, "sticker", payload)
+
+
+def oa_text(state: ZaloState, oa_id: str, user_id: str, text: str) -> bytes:
+    """The OA's own message echoed back: the sender is the OA."""
+    message = {"msg_id": f"zm{next(_ids)}", "text": text}
+    return _message(state, "oa_send_text", oa_id, user_id, message, user_id)
+
+
+def follow(state: ZaloState, oa_id: str, user_id: str, event_name: str = "follow") -> bytes:
+    """follow / unfollow: `oa_id` and `follower`, no sender or recipient."""
     event = {
-        "app_id": state.app_id, "user_id_by_app": f"app-{user_id}", "event_name": "user_send_text",
-        "timestamp": str(int(time.time() * 1000)), "sender": {"id": user_id},
-        "recipient": {"id": oa_id}, "message": message,
+        "oa_id": oa_id, "follower": {"id": user_id}, "user_id_by_app": f"app-{user_id}",
+        "event_name": event_name, "source": "oa_profile", "app_id": state.app_id,
+        "timestamp": _now_ms(),
     }  # fmt: skip
     return orjson.dumps(event)
 

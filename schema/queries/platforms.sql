@@ -27,6 +27,15 @@ RETURNING id;
 -- $1 channel id, $2 reason shown to staff.
 UPDATE channels SET status = 'disconnected', status_reason = $2 WHERE id = $1;
 
+-- name: deauthorize_platform_channel
+-- $1 channel id, $2 reason shown to staff. The seller took the app's authorization back at the
+-- platform: the sealed tokens no longer work and are erased, as when staff disconnect a channel,
+-- and a refresh claim goes too, so nothing is sent, polled or refreshed until it is reconnected.
+UPDATE channels
+SET status = 'disconnected', status_reason = $2, credentials_encrypted = NULL,
+    settings = settings - 'token_refresh'
+WHERE id = $1;
+
 -- name: set_tiktok_synced_until
 -- $1 channel id, $2 unix seconds: every order updated before it has been read.
 UPDATE channels

@@ -35,14 +35,16 @@ class TikTokRig:
 
 
 @contextlib.asynccontextmanager
-async def tiktok_rig(settings: Settings, db: asyncpg.Connection) -> AsyncIterator[TikTokRig]:
+async def tiktok_rig(
+    settings: Settings, db: asyncpg.Connection, shop_id: str = "7495000000000000001"
+) -> AsyncIterator[TikTokRig]:
     state = TikTokState(TIKTOK_APP_KEY, TIKTOK_APP_SECRET)
     server = TestServer(create_app(state))
     await server.start_server()
     try:
         configured = platform_settings(settings, tiktok_api_url=str(server.make_url("")))
         owner = await seed_shop(db)
-        shop = state.add_shop("7495000000000000001", "tts-access-token-1")
+        shop = state.add_shop(shop_id, "tts-access-token-1")
         channel_id, _ = await add_channel(
             db, configured, owner.tenant_id, Platform.TIKTOK,
             {"access_token": shop.token, "refresh_token": "tts-refresh-1"},

@@ -5,6 +5,12 @@ the raw bytes before anything parses them; every delivery is recorded (refused o
 without secrets); a signed request seen before is a duplicate and changes nothing; the comments of
 a new one go to the Ingestor, which stores each (channel, comment id) once, and the answer waits
 for their commit (a retry of a duplicate hands them over again, in case a crash came first).
+
+A signed batch chotdon cannot read (not JSON, not shaped like the published schema) is kept as a
+dead letter and answered 200, like every platform's: a bridge that retries it for ever would hold
+back the batches behind it. A readable batch past a documented limit (no comments: 400, more than
+CHOTDON_RELAY_MAX_COMMENTS: 413, a text past its length: 400) is still refused: the bridge is ours
+to fix, and splitting a batch is its job. The live route and the replayer share `_events`.
 """
 
 from __future__ import annotations
@@ -17,16 +23,31 @@ import structlog
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.answers import Answer, keep_unreadable, refuse, reject, signature_status
 from aggregator.inbox.handoff import Inbox
 from aggregator.inbox.records import Inbound, sanitise_headers
+from aggregator.inbox.replay import Replayed, StoredDelivery
 from connectors.errors import CredentialsError, PayloadError, SignatureError
 from connectors.relay import signature
-from connectors.relay.models import comment_events, parse_batch
+from connectors.relay.models import OverLimit, comment_events, parse_batch
+from schema.enums import DeliveryStatus
+from schema.errors import ChotdonError
+from schema.events import CommentEvent
 
 log = structlog.get_logger()
 SOURCE = "relay"
 REJECTED, REFUSED = "relay.rejected", "relay.refused"
+UNREADABLE = "relay.unreadable"
+CHANNEL_HEADER = "relay-channel"  # kept with the delivery: the replayer needs the channel
+KEPT = {"accepted": 0, "duplicate": False, "unreadable": True}
+
+
+class Refused(ChotdonError):
+    """A readable batch chotdon will not take: refused with `status`."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +78,7 @@ class RelayService:
 
     async def receive(self, request: RelayRequest) -> Answer:
         kept = sanitise_headers(request.headers)
-        kept["relay-channel"] = request.channel[:200]
+        kept[CHANNEL_HEADER] = request.channel[:200]
         inbound = Inbound(request.body, kept)
         try:
             tenant_id, secret = await self._secret(request.channel)
@@ -74,18 +95,44 @@ class RelayService:
             return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
         return await self._accept(request.channel, inbound, tenant_id, stamp)
 
-    async def _accept(self, channel: str, inbound: Inbound, tenant_id: int, stamp: int) -> Answer:
+    def _events(self, channel: str, body: bytes) -> list[CommentEvent]:
+        """The batch's comments; Refused past a limit, PayloadError when it cannot be read."""
         try:
-            batch = parse_batch(inbound.body)
-        except PayloadError as exc:
-            return await refuse(
-                self.inbox, inbound, 400, str(exc), event=REFUSED, tenant_id=tenant_id
-            )
+            batch = parse_batch(body)
+        except OverLimit as exc:
+            raise Refused(str(exc), 400) from None
         if len(batch.comments) > self.max_comments:
             error = f"{len(batch.comments)} comments in one batch; at most {self.max_comments}"
-            return await refuse(self.inbox, inbound, 413, error, event=REFUSED, tenant_id=tenant_id)
+            raise Refused(error, 413)
+        return comment_events(channel, batch)
+
+    async def replay(self, delivery: StoredDelivery) -> Replayed:
+        """A dead letter read again (its signature was proven when it came): its comments are
+        handed on, without recording a second delivery."""
+        channel = delivery.headers.get(CHANNEL_HEADER, "")
+        if not channel:
+            return Replayed(DeliveryStatus.UNREADABLE, "no relay channel recorded with it")
+        try:
+            events = self._events(channel, delivery.body)
+        except Refused as exc:
+            return Replayed(DeliveryStatus.REJECTED, str(exc), delivery.tenant_id)
+        except PayloadError as exc:
+            return Replayed(DeliveryStatus.UNREADABLE, str(exc))
+        await self.inbox.hand_on(events)
+        return Replayed(DeliveryStatus.PROCESSED, None, delivery.tenant_id)
+
+    async def _accept(self, channel: str, inbound: Inbound, tenant_id: int, stamp: int) -> Answer:
+        try:
+            events = self._events(channel, inbound.body)
+        except Refused as exc:
+            return await refuse(
+                self.inbox, inbound, exc.status, str(exc), event=REFUSED, tenant_id=tenant_id
+            )
+        except PayloadError as exc:
+            return await keep_unreadable(
+                self.inbox, inbound, str(exc), event=UNREADABLE, body=KEPT, tenant_id=tenant_id
+            )
         key = signature.delivery_key(channel, stamp, inbound.body)
-        events = comment_events(channel, batch)
         # Acknowledged once its comments are committed; a duplicate's are handed over again:
         # they store nothing new unless a crash came before they did.
         if not await self.inbox.take(inbound.accepted(key, tenant_id), events):

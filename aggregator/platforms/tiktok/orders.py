@@ -65,7 +65,7 @@ async def with_backoff(call: Callable[[], Awaitable[T]], backoff: Backoff) -> T:
 async def shop_access(pool: asyncpg.Pool, sealer: TokenCipher, channel_id: int) -> ShopAccess:
     channel = await load_channel(pool, channel_id, Platform.TIKTOK)
     if not channel.active:
-        raise CredentialsError(f"TikTok shop {channel.external_id} is not connected")
+        raise CredentialsError(f"cửa hàng TikTok {channel.external_id} chưa được kết nối")
     credentials = open_json(sealer, channel.credentials_encrypted)
     return ShopAccess(
         channel, str(credentials["access_token"]), str(channel.settings.get(SHOP_CIPHER_SETTING))
@@ -73,7 +73,8 @@ async def shop_access(pool: asyncpg.Pool, sealer: TokenCipher, channel_id: int) 
 
 
 async def disconnect(pool: asyncpg.Pool, access: ShopAccess, exc: TokenError) -> None:
-    reason = f"TikTok shop {access.channel.name}: the access token was refused; reconnect. [{exc}]"
+    # Shown to the director after "TikTok «shop» đã mất kết nối: ".
+    reason = f"TikTok Shop từ chối mã truy cập (token), hãy kết nối lại cửa hàng. [{exc}]"
     await pool.execute(query("disconnect_platform_channel"), access.channel.id, reason)
     log.warning("tiktok.shop_disconnected", channel_id=access.channel.id, error=str(exc))
 
