@@ -70,9 +70,16 @@ def credential_cipher(settings: Settings, platform: Platform) -> TokenCipher:
     return TokenCipher(credential_secrets(settings), PURPOSES[platform], WORDINGS[platform])
 
 
+BANK_WORDING = Wording(
+    "no bank-notice secret stored: connect the bank account again (chotdon bank connect)",
+    "the stored bank-notice secret cannot be decrypted (was CHOTDON_APP_SECRET or a "
+    "CHOTDON_CREDENTIAL_KEYS key removed?): connect the bank account again",
+)
+
+
 def bank_cipher(settings: Settings) -> TokenCipher:
     """The cipher of the cooperatives' stored bank-notice secrets (bank_connections)."""
-    return TokenCipher(credential_secrets(settings), BANK_PURPOSE)
+    return TokenCipher(credential_secrets(settings), BANK_PURPOSE, BANK_WORDING)
 
 
 @dataclass(frozen=True, slots=True)
