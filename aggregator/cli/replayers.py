@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from aggregator.cli.facebook_replay import facebook_replayer
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
 
@@ -23,4 +24,7 @@ async def replayers_for(
     """The replayers of every source, ready to use until the block ends."""
     async with contextlib.AsyncExitStack() as _resources:
         replayers: dict[str, Replayer] = {}
+        replayers["facebook"] = await _resources.enter_async_context(
+            facebook_replayer(settings, pool)
+        )
         yield replayers

@@ -47,13 +47,6 @@ UPDATE live_sessions
 SET last_comment_at = greatest(last_comment_at, $2)
 WHERE id = $1;
 
--- name: ignore_removed_facebook_comments
--- A comment the buyer deleted before it was merged is not an order any more.
-UPDATE comments
-SET status = 'ignored', processed_at = now()
-WHERE platform = 'facebook' AND channel_external_id = $1 AND external_id = ANY($2::text[])
-  AND status = 'pending';
-
 -- name: connect_facebook_page
 INSERT INTO channels (tenant_id, platform, external_id, name, credentials_encrypted)
 VALUES ($1, 'facebook', $2, $3, $4)

@@ -13,7 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
 from aggregator.confirmation.payments import PaymentNotice
-from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
+from aggregator.platforms.facebook.events import (
+    comment_revision,
+    feed_comment_event,
+    messenger_event,
+)
 from connectors.couriers.port import WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
 from connectors.errors import ConnectorError
@@ -44,7 +48,8 @@ def test_facebook_deliveries(body: bytes) -> None:
         assert isinstance(delivery.key, str)
         for comment in delivery.comments:
             feed_comment_event(comment, None)
-        for message in delivery.messages:
+            comment_revision(comment)
+        for message in [*delivery.messages, *delivery.edits]:
             messenger_event(message)
 
 
