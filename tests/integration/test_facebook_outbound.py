@@ -100,7 +100,7 @@ async def test_rate_limits_retry_with_backoff_then_send(
     state = sim[0]
     state.fail_next = [(429, 4), (400, 613), (400, 32)]
     message_id = await outbound.queue_message(
-        pool, arq_pool, page, "psid-9", "Đơn đã gửi", key="order-1-shipped", within_24h=False
+        pool, arq_pool, page, "psid-9", "Đơn đã gửi", key="order-1-shipped"
     )
     delays = []
     for job_try in range(1, 4):
@@ -116,8 +116,7 @@ async def test_rate_limits_retry_with_backoff_then_send(
             "page_id": "p1",
             "recipient": {"id": "psid-9"},
             "message": {"text": "Đơn đã gửi"},
-            "messaging_type": "MESSAGE_TAG",
-            "tag": "POST_PURCHASE_UPDATE",
+            "messaging_type": "RESPONSE",
         }
     ]
 
