@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from aggregator.cli.facebook_replay import facebook_replayer
 from aggregator.cli.replay_platforms import platform_replayers
 from aggregator.confirmation.bank_transfers import bank_replayer, source as bank_source
 from aggregator.inbox.replay import Replayer
@@ -27,6 +28,9 @@ async def replayers_for(
     """The replayers of every source, ready to use until the block ends."""
     async with contextlib.AsyncExitStack() as resources:
         replayers: dict[str, Replayer] = {}
+        replayers["facebook"] = await resources.enter_async_context(
+            facebook_replayer(settings, pool)
+        )
         replayers.update(await resources.enter_async_context(platform_replayers(settings, pool)))
         replayers.update({bank_source(p): bank_replayer(pool, p) for p in BankProvider})
         for courier in Courier:  # courier:ghn, courier:ghtk, courier:viettelpost

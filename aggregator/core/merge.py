@@ -14,6 +14,10 @@ The rules, each tested in tests/unit/test_merge_rules.py:
 5. An order comment naming no product we sell ("+1", "ib", "chốt mã A09") becomes an unclear
    line for staff when the order has nothing else in it.
 6. Questions and chatter change nothing.
+7. A buyer who edits or removes a comment already merged gets each line that comment named (before
+   or after the edit) recomputed from all their comments that still stand in the live, oldest
+   first: "chốt A01 x2" edited to "chốt A01 x3" gives 3, a removed comment takes back what it
+   ordered. Lines it never named keep what they were (staff changes, other channels' lines).
 """
 
 from __future__ import annotations
@@ -141,3 +145,28 @@ def merge_comments(
             continue
         result.applied.append(comment.comment_id)
     return result
+
+
+def recompute(
+    result: MergeResult,
+    history: Iterable[BuyerComment],
+    lines: Iterable[LineKey],
+    revised: Iterable[int],
+) -> MergeResult:
+    """Rule 7: `result` (the buyer's new comments merged as usual) with each of `lines` set to
+    what the buyer's standing `history` in the live gives it; `revised` are the edited or
+    removed comments. The same history always gives the same lines, so merging again is a no-op."""
+    replay = merge_comments({}, history, {})
+    for key in lines:
+        result.desired[key] = replay.desired.get(key, 0)
+        if key in replay.first_comment:
+            result.first_comment[key] = replay.first_comment[key]
+    result.applied.extend(revised)
+    if result.desired and not result.wants_anything:
+        result.cancel_order = True
+    return result
+
+
+def named_lines(items: Iterable[ParsedItem]) -> set[LineKey]:
+    """The lines a comment's items name (an edit recomputes these)."""
+    return {_line_key(item) for item in items}

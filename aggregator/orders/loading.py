@@ -30,6 +30,14 @@ class PendingComment:
     author_name: str
     phone: str | None
     comment: BuyerComment
+    # An edit or removal of a comment already merged: what it said when merged, and whether the
+    # buyer removed it (0017_comment_revisions). Both empty for a new comment.
+    replaced: ParsedComment | None = None
+    removed: bool = False
+
+    @property
+    def revision(self) -> bool:
+        return self.replaced is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +71,27 @@ async def load_pending(conn: Connection, session_id: int, limit: int) -> list[Pe
         comment = BuyerComment(
             r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"]
         )
+        replaced = ParsedComment.model_validate(r["replaced"]) if r["replaced"] else None
         pending.append(
-            PendingComment(r["author_external_id"], r["author_name"], r["phone"], comment)
-        )
+            PendingComment(r["author_external_id"], r["author_name"], r["phone"], comment,
+                           replaced, r["removed_at"] is not None)
+        )  # fmt: skip
     return pending
+
+
+async def load_history(
+    conn: Connection, session_id: int, authors: list[str]
+) -> dict[str, list[BuyerComment]]:
+    """Per author, every comment of theirs in the live that still stands, oldest first."""
+    history: dict[str, list[BuyerComment]] = defaultdict(list)
+    if not authors:
+        return history
+    for r in await conn.fetch(query("buyer_history_in_session"), session_id, authors):
+        parsed = ParsedComment.model_validate(r["parsed"])
+        history[r["author_external_id"]].append(
+            BuyerComment(r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"])
+        )
+    return history
 
 
 async def load_open_orders(

@@ -14,7 +14,15 @@ import asyncpg
 import structlog
 
 from aggregator.core.lines import Line, current_quantities, plan_changes
-from aggregator.core.merge import REPEAT_WINDOW, MergeResult, merge_comments
+from aggregator.core.merge import (
+    REPEAT_WINDOW,
+    UNCLEAR_CODE,
+    BuyerComment,
+    MergeResult,
+    merge_comments,
+    named_lines,
+    recompute,
+)
 from aggregator.orders.buyers import (
     Identity,
     flag_orders_to_merge,
@@ -26,6 +34,7 @@ from aggregator.orders.loading import (
     OpenOrder,
     PendingComment,
     SessionInfo,
+    load_history,
     load_lines,
     load_open_orders,
     load_pending,
@@ -113,11 +122,16 @@ async def _merge_batch(
     since = min(p.comment.commented_at for p in pending) - REPEAT_WINDOW
     known_authors = [a for a in by_author if a not in new]  # new buyers have no history
     recent = await load_recent_texts(conn, session_id, known_authors, since)
+    revising = [a for a, items in by_author.items() if any(p.revision for p in items)]
+    history = await load_history(conn, session_id, revising)
     results: dict[str, MergeResult] = {}
     for author, comments in by_author.items():
         order = orders.get(identities[author].id)
         current = current_quantities(lines.get(order.id, [])) if order else {}
-        results[author] = merge_comments(current, [c.comment for c in comments], recent[author])
+        fresh = [p.comment for p in comments if not p.revision and not p.removed]
+        results[author] = merge_comments(current, fresh, recent[author])
+        if order is not None:  # an order no longer open (packed, shipped…) is not rewritten
+            _revise(results[author], comments, history[author])
     await _apply(conn, session, identities, orders, lines, results, config, stats)
     if linked_buyers:
         await flag_orders_to_merge(conn, linked_buyers, session_id)
@@ -126,6 +140,23 @@ async def _merge_batch(
     stats.repeats += sum(len(r.repeats) for r in results.values())
     stats.batches += 1
     return len(pending)
+
+
+def _revise(
+    result: MergeResult, comments: list[PendingComment], history: list[BuyerComment]
+) -> None:
+    """Rule 7 for the buyer's edited and removed comments: the lines they named, before or after,
+    recomputed from everything the buyer wrote in this live that still stands."""
+    revised = [p for p in comments if p.revision]
+    if not revised:
+        return
+    named = {(UNCLEAR_CODE, "")}  # an edit can turn an unclear "+1" into a product, or back
+    for p in revised:
+        assert p.replaced is not None
+        named |= named_lines(p.replaced.items)
+        if not p.removed:
+            named |= named_lines(p.comment.items)
+    recompute(result, history, named, [p.comment.comment_id for p in revised])
 
 
 async def _create_missing_orders(

@@ -23,7 +23,7 @@ import aiohttp
 import orjson
 
 from connectors.relay.signature import signed_headers as relay_headers
-from connectors.simulators import facebook as facebook_sim, zalo as zalo_sim
+from connectors.simulators import facebook_webhooks as facebook_sim, zalo as zalo_sim
 from schema.enums import Platform
 
 JSON = "application/json"

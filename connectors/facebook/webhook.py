@@ -1,86 +1,89 @@
-"""Page webhook deliveries: the documented JSON shape, parsed into changes chotdon acts on.
+"""Page webhook deliveries: the documented JSON shape, read leniently into what chotdon acts on.
 
-The envelope, entries and changes are strict (an unknown key there is a 400: the sender is not
-Facebook or the format changed and a person should look). Inside a change's `value`, Facebook adds
-fields over time (`post`, `photo`, `reaction_type`…), so only the fields read here are checked.
+Facebook adds keys and events over time: an entry carries `hop_context` when the Page has more than
+one messaging app, conversations another app owns arrive under `standby` instead of `messaging`,
+and feed changes report reactions, likes, posts and hides as well as comments. A verified delivery
+is never refused for its shape: unknown keys are ignored, events chotdon does not use are counted
+as ignored (named in the delivery's note), and PayloadError is raised only when the envelope, or a
+change chotdon acts on, cannot be read; the caller keeps that body as a dead letter to replay.
+
+Shapes: tests/fixtures/wire/facebook/ (each sample with its source). Feed entries carry `time` in
+unix seconds, Messenger entries in milliseconds. Ids are strings today; older deliveries (and
+Meta's older samples) wrote them as JSON numbers, which are read as the same strings.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.errors import PayloadError
-from schema.events import ExternalId
+from connectors.facebook import messaging
+from connectors.facebook.messaging import MessengerEdit, MessengerMessage, entry_time
+from schema.events import ExternalId, storable
 
 MAX_CHANGES = 1000  # Facebook batches up to 1000 changes in one POST
-# Unix times Facebook can send (seconds, milliseconds): bounded so a forged or broken value is a
-# PayloadError rather than an overflow deep inside datetime.
+# Unix seconds Facebook can send: bounded so a forged or broken value is a PayloadError rather
+# than an overflow deep inside datetime.
 Seconds = Annotated[int, Field(ge=0, lt=2**34)]
-Millis = Annotated[int, Field(ge=0, lt=2**44)]
+Stamp = Annotated[int, Field(ge=0, lt=2**44)]  # an entry's time: seconds (feed) or ms (Messenger)
+COMMENT_VERBS = frozenset({"add", "edited", "remove"})
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["Delivery", "FeedComment", "LiveStatus", "MessengerEdit", "MessengerMessage",
+           "page_ids_of", "parse_delivery"]  # fmt: skip
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, coerce_numbers_to_str=True
+    )
 
 
-class Sender(_Lenient):
+class Author(_Lenient):
     id: ExternalId
     name: str = ""
 
 
 class FeedValue(_Lenient):
-    item: str
-    verb: str
+    item: str = ""
+    verb: str = ""
     comment_id: ExternalId | None = None
     post_id: ExternalId | None = None
     parent_id: ExternalId | None = None
-    sender: Sender | None = Field(default=None, alias="from")
+    author: Author | None = Field(default=None, alias="from")
+    # Before Graph API v2.11 a feed change named its author this way; old samples still do.
+    sender_id: ExternalId | None = None
+    sender_name: str = ""
     message: str = ""
     created_time: Seconds | None = None
 
 
 class LiveVideoValue(_Lenient):
-    id: str = Field(min_length=1)
+    id: ExternalId
     status: str
 
 
-class MessengerText(_Lenient):
-    mid: ExternalId
-    text: str = ""
-    is_echo: bool = False
-
-
-class Messaging(_Lenient):
-    sender: Sender
-    recipient: Sender
-    timestamp: Millis
-    message: MessengerText | None = None
-
-
-class Change(_Strict):
+class Change(_Lenient):
     field: str
-    value: dict[str, Any]
+    value: Any = None
 
 
-class Entry(_Strict):
+class Entry(_Lenient):
     id: ExternalId
-    time: Millis
-    changes: list[Change] = Field(default_factory=list)
+    time: Stamp
+    changes: list[dict[str, Any]] = Field(default_factory=list)
     messaging: list[dict[str, Any]] = Field(default_factory=list)
+    standby: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class Envelope(_Strict):
-    object: Literal["page"]
+class Envelope(_Lenient):
+    object: str
     entry: list[Entry] = Field(min_length=1)
 
 
@@ -95,6 +98,7 @@ class FeedComment:
     author_name: str
     message: str
     created_at: datetime
+    changed_at: datetime  # when Facebook says the change happened: orders edits and removals
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,24 +108,17 @@ class LiveStatus:
     status: str  # live | live_stopped | vod | …
 
 
-@dataclass(frozen=True, slots=True)
-class MessengerMessage:
-    page_id: str
-    mid: str
-    sender_id: str
-    text: str
-    sent_at: datetime
-
-
 @dataclass
 class Delivery:
     """What one POST asks chotdon to do, and the key that identifies it across retries."""
 
+    object: str = "page"
     page_ids: set[str] = field(default_factory=set)
     comments: list[FeedComment] = field(default_factory=list)
     lives: list[LiveStatus] = field(default_factory=list)
     messages: list[MessengerMessage] = field(default_factory=list)
-    ignored: int = 0
+    edits: list[MessengerEdit] = field(default_factory=list)
+    ignored: Counter[str] = field(default_factory=Counter)
     change_keys: list[str] = field(default_factory=list)
 
     @property
@@ -129,20 +126,42 @@ class Delivery:
         """Facebook entry id + time + change, for every change: the same on every retry."""
         return hashlib.sha256("\n".join(sorted(self.change_keys)).encode()).hexdigest()
 
+    @property
+    def note(self) -> str | None:
+        """What was recorded and ignored: 'ignored: message_echo ×1, feed reaction ×2'."""
+        if not self.ignored:
+            return None
+        return "ignored: " + ", ".join(f"{k} ×{n}" for k, n in sorted(self.ignored.items()))
 
-def _at(seconds: float | None, fallback_ms: int) -> datetime:
-    value = seconds if seconds is not None else fallback_ms / 1000
-    return datetime.fromtimestamp(value, UTC)
+    def ignore(self, kind: str) -> None:
+        # The name comes from the body (a field, an object): no NUL, which Postgres text refuses.
+        name: str = storable(kind)
+        self.ignored[name[:60]] += 1
 
 
-def _feed(entry: Entry, value: dict[str, Any], out: Delivery) -> None:
+def _author(feed: FeedValue) -> Author | None:
+    if feed.author is not None:
+        return feed.author
+    return Author(id=feed.sender_id, name=feed.sender_name) if feed.sender_id else None
+
+
+def _feed(entry: Entry, value: Any, out: Delivery) -> None:
     feed = FeedValue.model_validate(value)
-    if feed.item != "comment" or not feed.comment_id or feed.sender is None:
-        out.ignored += 1
+    if feed.item != "comment":
+        out.ignore(f"feed {feed.item or 'change'}")
         return
-    if feed.sender.id == entry.id:  # the Page's own replies are not orders
-        out.ignored += 1
+    if feed.verb not in COMMENT_VERBS:
+        out.ignore(f"comment {feed.verb or 'change'}")  # hide, unhide…
         return
+    if not feed.comment_id:
+        raise PayloadError(f"entry {entry.id}: a comment {feed.verb} without comment_id")
+    # Without pages_read_user_content Graph omits `from`; the comment is kept all the same.
+    author = _author(feed) or Author(id=f"anonymous:{feed.comment_id}")
+    if author.id == entry.id:  # the Page's own replies are not orders
+        out.ignore("comment by the Page")
+        return
+    changed_at = entry_time(entry.time)
+    created = feed.created_time
     out.comments.append(
         FeedComment(
             page_id=entry.id,
@@ -150,44 +169,38 @@ def _feed(entry: Entry, value: dict[str, Any], out: Delivery) -> None:
             comment_id=feed.comment_id,
             post_id=feed.post_id or "",
             parent_id=feed.parent_id,
-            author_id=feed.sender.id,
-            author_name=feed.sender.name,
+            author_id=author.id,
+            author_name=author.name,
             message=feed.message,
-            created_at=_at(feed.created_time, entry.time),
+            created_at=datetime.fromtimestamp(created, UTC) if created else changed_at,
+            changed_at=changed_at,
         )
     )
 
 
-def _messaging(entry: Entry, raw: dict[str, Any], out: Delivery) -> None:
-    item = Messaging.model_validate(raw)
-    if item.message is None or item.message.is_echo or not item.message.text:
-        out.ignored += 1
-        return
-    out.messages.append(
-        MessengerMessage(
-            page_id=entry.id,
-            mid=item.message.mid,
-            sender_id=item.sender.id,
-            text=item.message.text,
-            sent_at=_at(None, item.timestamp),
-        )
-    )
+def _change(entry: Entry, raw: dict[str, Any], out: Delivery) -> None:
+    change = Change.model_validate(raw)
+    if change.field == "feed":
+        _feed(entry, change.value, out)
+    elif change.field == "live_videos":
+        live = LiveVideoValue.model_validate(change.value)
+        out.lives.append(LiveStatus(entry.id, live.id, live.status.lower()))
+    else:
+        out.ignore(change.field or "change")
 
 
 def _entry(entry: Entry, out: Delivery) -> None:
     out.page_ids.add(entry.id)
-    for change in entry.changes:
-        out.change_keys.append(_change_key(entry, change.model_dump()))
-        if change.field == "feed":
-            _feed(entry, change.value, out)
-        elif change.field == "live_videos":
-            live = LiveVideoValue.model_validate(change.value)
-            out.lives.append(LiveStatus(entry.id, live.id, live.status.lower()))
-        else:
-            out.ignored += 1
+    for raw in entry.changes:
+        out.change_keys.append(_change_key(entry, raw))
+        _change(entry, raw, out)
     for raw in entry.messaging:
         out.change_keys.append(_change_key(entry, raw))
-        _messaging(entry, raw, out)
+        messaging.read_item(entry.id, entry.time, raw, out)
+    for raw in entry.standby:
+        out.change_keys.append("standby:" + _change_key(entry, raw))
+        # Another app owns this conversation: the event is recorded, never answered or ordered.
+        out.ignore(f"standby {messaging.kind(raw)}")
 
 
 def _change_key(entry: Entry, change: dict[str, Any]) -> str:
@@ -199,15 +212,19 @@ def _change_key(entry: Entry, change: dict[str, Any]) -> str:
 
 
 def parse_delivery(body: bytes) -> Delivery:
-    """Parse a verified raw body; PayloadError names what is wrong."""
+    """Read a verified raw body; PayloadError names the part that cannot be read."""
     try:
         envelope = Envelope.model_validate_json(body)
     except ValidationError as exc:
         raise PayloadError(_describe(exc)) from None
-    changes = sum(len(e.changes) + len(e.messaging) for e in envelope.entry)
-    if changes > MAX_CHANGES:
-        raise PayloadError(f"{changes} changes in one delivery (Facebook sends at most 1000)")
-    out = Delivery()
+    out = Delivery(object=envelope.object)
+    if envelope.object != "page":  # an Instagram or user subscription on the same callback
+        out.ignore(f"object {envelope.object[:30]}")
+        out.change_keys.append(hashlib.sha256(body).hexdigest())
+        return out
+    events = sum(len(e.changes) + len(e.messaging) + len(e.standby) for e in envelope.entry)
+    if events > MAX_CHANGES:
+        raise PayloadError(f"{events} changes in one delivery (Facebook sends at most 1000)")
     try:
         for entry in envelope.entry:
             _entry(entry, out)
@@ -216,7 +233,25 @@ def parse_delivery(body: bytes) -> Delivery:
     return out
 
 
+class _Pages(_Lenient):
+    id: ExternalId
+
+
+class _PageList(_Lenient):
+    entry: list[_Pages]
+
+
+def page_ids_of(body: bytes) -> set[str]:
+    """The Page ids of a body that cannot be read whole (to file the dead letter under its
+    cooperative); empty when even those cannot be read."""
+    try:
+        return {e.id for e in _PageList.model_validate_json(body).entry}
+    except ValidationError:
+        return set()
+
+
 def _describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(p) for p in first["loc"]) or "body"
-    return f"{where}: {first['msg']}"
+    described: str = storable(f"{where[:200]}: {first['msg']}")  # keys come from the body
+    return described

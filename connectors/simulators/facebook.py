@@ -7,8 +7,9 @@ POST /v21.0/{page-id}/messages               Send API and private replies (recor
 POST /v21.0/{comment-id}?is_hidden=true      hide a comment
 GET  /streaming/{live-id}/live_comments      SSE at the chosen comment_rate: drops above the cap,
                                              random disconnects
-Webhooks go the other way: `feed_comment` and `page_delivery` build a Page webhook delivery and
-`webhook_headers` signs it with the app secret, as Facebook POSTs it to chotdon.
+The Send API refuses what the real one refuses: a MESSAGE_TAG with one of the tags Meta retired
+on 2026-04-27 answers error 100 ("Invalid parameter"). Webhooks go the other way:
+facebook_webhooks.py builds and signs the deliveries Facebook POSTs to chotdon.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from connectors.facebook.signature import SIGNATURE_HEADER, sign
 from connectors.simulators.facebook_live import FacebookState, SimComment, SimLive
 
 STATE = web.AppKey("facebook_state", FacebookState)
 RATE_CODES = (4, 17, 32, 613)
+RETIRED_TAGS = frozenset({"POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE"})
 BURST_S = 0.1
 
 
@@ -132,6 +133,8 @@ async def messages(request: web.Request) -> web.Response:
         state.replied.add(comment_id)
     elif body.get("messaging_type") not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
         return graph_error(400, 100, "(#100) messaging_type is required")
+    elif body.get("messaging_type") == "MESSAGE_TAG" and body.get("tag") in RETIRED_TAGS:
+        return graph_error(400, 100, "(#100) Invalid parameter")
     state.sent.append({"page_id": page_id, **body})
     mid = f"m_{len(state.sent)}"
     return web.json_response({"recipient_id": recipient.get("id", ""), "message_id": mid})
@@ -210,36 +213,3 @@ async def _write(
     if chunk:
         await response.write(b"".join(b"data: " + orjson.dumps(c.graph()) + b"\n\n" for c in chunk))
         state.stats.streamed += len(chunk)
-
-
-def feed_comment(
-    page_id: str,
-    video_id: str,
-    comment_id: str,
-    *,
-    author_id: str,
-    author_name: str,
-    message: str,
-    created_time: int,
-) -> dict[str, Any]:
-    """One `feed` change for a new comment under a Page's live video, as a webhook carries it."""
-    return {
-        "field": "feed",
-        "value": {
-            "item": "comment", "verb": "add", "comment_id": comment_id,
-            "post_id": f"{page_id}_{video_id}",
-            "from": {"id": author_id, "name": author_name},
-            "message": message, "created_time": created_time,
-        },
-    }  # fmt: skip
-
-
-def page_delivery(page_id: str, changes: list[dict[str, Any]], time_ms: int) -> bytes:
-    """The body of one Page webhook delivery: one entry with `changes` (Facebook sends up to 50)."""
-    entry = {"id": page_id, "time": time_ms, "changes": changes}
-    return orjson.dumps({"object": "page", "entry": [entry]})
-
-
-def webhook_headers(app_secret: str, body: bytes) -> dict[str, str]:
-    """The headers of a delivery signed with the app secret, as Facebook sends them."""
-    return {SIGNATURE_HEADER: sign(body, app_secret.encode()), "Content-Type": "application/json"}

@@ -47,13 +47,6 @@ UPDATE live_sessions
 SET last_comment_at = greatest(last_comment_at, $2)
 WHERE id = $1;
 
--- name: ignore_removed_facebook_comments
--- A comment the buyer deleted before it was merged is not an order any more.
-UPDATE comments
-SET status = 'ignored', processed_at = now()
-WHERE platform = 'facebook' AND channel_external_id = $1 AND external_id = ANY($2::text[])
-  AND status = 'pending';
-
 -- name: connect_facebook_page
 INSERT INTO channels (tenant_id, platform, external_id, name, credentials_encrypted)
 VALUES ($1, 'facebook', $2, $3, $4)
@@ -99,3 +92,15 @@ WHERE id = $1 AND status = 'pending';
 -- name: note_outbound_error
 UPDATE outbound_messages SET last_error = $2
 WHERE id = $1 AND status = 'pending';
+
+-- name: facebook_reply_windows
+-- $1 channel, $2 the buyer's page-scoped id, $3 the Page id, $4 the comment that opened the order.
+-- When the buyer last wrote to the Page in Messenger (stored without a post or live: a public
+-- comment opens no Messenger window), and when the opening comment was written (a private reply
+-- is allowed for 7 days after it). Unix seconds.
+SELECT (SELECT extract(epoch FROM max(c.commented_at)) FROM comments c
+         WHERE c.channel_id = $1 AND c.author_external_id = $2
+           AND c.external_live_id IS NULL AND c.removed_at IS NULL) AS last_message_at,
+       (SELECT extract(epoch FROM c.commented_at) FROM comments c
+         WHERE c.platform = 'facebook' AND c.channel_external_id = $3
+           AND c.external_id = $4) AS comment_at;

@@ -25,15 +25,19 @@ SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), $1::int) AS locked,
 FROM (SELECT 1) AS one LEFT JOIN live_sessions s ON s.id = $1;
 
 -- name: pending_comments_of_session
-SELECT id, author_external_id, author_name, body, intent, parsed, phone, commented_at
+SELECT id, author_external_id, author_name, body, intent, parsed, phone, commented_at, replaced,
+       removed_at
 FROM comments
 WHERE session_id = $1 AND status = 'pending'
 ORDER BY id
 LIMIT $2;
 
 -- name: mark_comments_processed
--- clock_timestamp, not now(): the moment the batch finished, for latency figures.
-UPDATE comments SET status = 'processed', processed_at = clock_timestamp()
+-- clock_timestamp, not now(): the moment the batch finished, for latency figures. A comment the
+-- buyer removed is 'ignored' once its lines are recomputed; a revision is done with `replaced`.
+UPDATE comments
+SET status = CASE WHEN removed_at IS NULL THEN 'processed' ELSE 'ignored' END,
+    processed_at = clock_timestamp(), replaced = NULL
 WHERE id = ANY($1::bigint[]);
 
 -- name: identities_by_external_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -9,6 +11,7 @@ from arq.connections import ArqRedis
 
 from aggregator.confirmation.messages import MessageKind, enqueue_order_messages, send_order_message
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.orders.merge import merge_session
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
@@ -46,21 +49,51 @@ async def test_facebook_buyer_gets_a_private_reply_then_order_updates(
     async with TestClient(TestServer(create_app(own))) as client:
         page = await client.get(link.removeprefix("http://buyer.test"))
         assert page.status == 200 and order_no in await page.text()
-    # The buyer adds an item: one new message, now in Messenger, tagged as an order update.
+    # The buyer adds an item in a public comment, which opens no Messenger window, and Meta
+    # retired the order-update tag on 2026-04-27: the message is recorded unsent, with why.
     await order_from_comments(db, pool, arq_pool, shop, "lan", "thêm 1 nem chua")
     await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
     messages = await _messages(db, order_id)
-    assert [m["kind"] for m in messages] == ["facebook.private_reply", "facebook.message"]
-    assert messages[1]["target"]["tag"] == "POST_PURCHASE_UPDATE"
-    assert messages[1]["target"]["psid"] == "lan"
+    assert [(m["kind"], m["status"]) for m in messages] == [
+        ("facebook.private_reply", "pending"), ("order.message", "unsent"),
+    ]  # fmt: skip
+    assert "outside Messenger's 24-hour window" in messages[1]["last_error"]
     assert "420.000 ₫" in messages[1]["body"]
+    # Once the buyer writes in Messenger, the next change goes out as a RESPONSE, untagged.
+    async with Ingestor(pool, arq_pool) as ingestor:
+        chat = shop.comment("thêm 1 nem chua nữa", "lan", cid="m_lan_1")
+        await ingestor.submit_many([chat.model_copy(update={"external_live_id": None})])
+    await merge_session(pool, shop.session_id)
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
+    messages = await _messages(db, order_id)
+    assert [m["kind"] for m in messages][2:] == ["facebook.message"]
+    assert messages[2]["target"] == {"psid": "lan", "messaging_type": "RESPONSE"}
+    assert "480.000 ₫" in messages[2]["body"]
     sends = [j for j in await arq_pool.queued_jobs() if j.function == jobs.FACEBOOK_SEND]
     assert len(sends) == 2
     events = await db.fetchval(
         "SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'buyer_messaged'",
         order_id,
     )
-    assert events == 2
+    assert events == 3
+
+
+async def test_a_comment_older_than_seven_days_gets_no_private_reply(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """Meta allows a private reply within 7 days of the comment; past that, and with no Messenger
+    message from the buyer, nothing may be sent: the message is recorded unsent, with why."""
+    own = confirmation_settings(settings)
+    shop = await shop_with_origins(db, stock={"A01": 5})
+    async with Ingestor(pool, arq_pool) as ingestor:
+        eight_days_ago = datetime.now(UTC) - timedelta(days=8)
+        await ingestor.submit(shop.comment("chốt A01", "old", at=eight_days_ago))
+    await merge_session(pool, shop.session_id)
+    order_id = await db.fetchval("SELECT id FROM orders")
+    await send_order_message(pool, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
+    [message] = await _messages(db, order_id)
+    assert (message["kind"], message["status"]) == ("order.message", "unsent")
+    assert "outside Messenger's 24-hour window" in message["last_error"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.outbound import sending
+from aggregator.outbound.record import Outgoing, queue_outbound
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.pages import load_pages
 from aggregator.platforms.facebook.tokens import connect_page
@@ -100,7 +101,7 @@ async def test_rate_limits_retry_with_backoff_then_send(
     state = sim[0]
     state.fail_next = [(429, 4), (400, 613), (400, 32)]
     message_id = await outbound.queue_message(
-        pool, arq_pool, page, "psid-9", "Đơn đã gửi", key="order-1-shipped", within_24h=False
+        pool, arq_pool, page, "psid-9", "Đơn đã gửi", key="order-1-shipped"
     )
     delays = []
     for job_try in range(1, 4):
@@ -116,8 +117,7 @@ async def test_rate_limits_retry_with_backoff_then_send(
             "page_id": "p1",
             "recipient": {"id": "psid-9"},
             "message": {"text": "Đơn đã gửi"},
-            "messaging_type": "MESSAGE_TAG",
-            "tag": "POST_PURCHASE_UPDATE",
+            "messaging_type": "RESPONSE",
         }
     ]
 
@@ -170,3 +170,22 @@ async def test_a_page_over_its_sending_rate_hands_the_send_to_a_later_job(
         assert len(sim[0].sent) == 1
     else:  # the second crossed into the next second: it had its own slot
         assert outcomes == ["sent", "sent"]
+
+
+async def test_a_message_queued_with_a_retired_tag_fails_visibly(
+    fb: tuple[Settings, Any],
+    pool: asyncpg.Pool,
+    arq_pool: ArqRedis,
+    sim: tuple[FacebookState, str],
+    db: asyncpg.Connection,
+) -> None:
+    """A row written before the upgrade, tagged POST_PURCHASE_UPDATE: the Send API (and the
+    simulator) refuse the tag Meta retired on 2026-04-27 with error 100; staff see why."""
+    settings, page = fb
+    target = {"psid": "psid-9", "messaging_type": "MESSAGE_TAG", "tag": "POST_PURCHASE_UPDATE"}
+    outgoing = Outgoing(page.tenant_id, page.channel_id, outbound.MESSAGE, "old-row", "Đơn", target)
+    message_id = await queue_outbound(pool, arq_pool, outgoing, outbound.SEND_JOB)
+    assert await run_job(settings, pool, message_id, redis=arq_pool) == "failed"
+    row = await db.fetchrow("SELECT status, last_error FROM outbound_messages")
+    assert row["status"] == "failed" and "Invalid parameter" in row["last_error"]
+    assert sim[0].sent == []

@@ -29,7 +29,14 @@ def facebook_sample() -> dict[str, Any]:
         "sender": {"id": "psid1"}, "recipient": {"id": "page1"}, "timestamp": NOW_MS,
         "message": {"mid": "m1", "text": "ok"},
     }  # fmt: skip
-    entry = {"id": "page1", "time": NOW_MS, "changes": [comment], "messaging": [message]}
+    entry = {
+        "id": "page1",
+        "time": NOW_MS,
+        "changes": [comment],
+        "messaging": [message],
+        "standby": [message],
+        "hop_context": [{"app_id": 263902037430900, "metadata": ""}],
+    }
     return {"object": "page", "entry": [entry]}
 
 

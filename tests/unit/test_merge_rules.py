@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aggregator.core.merge import REPEAT_WINDOW, UNCLEAR_CODE, BuyerComment, merge_comments
+from aggregator.core.merge import (
+    REPEAT_WINDOW,
+    UNCLEAR_CODE,
+    BuyerComment,
+    MergeResult,
+    merge_comments,
+    recompute,
+)
 from schema.parsing import Intent, ParsedItem
 
 T0 = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
@@ -137,3 +144,40 @@ def test_questions_and_chatter_change_nothing() -> None:
     )
     assert result.desired == {("A01", ""): 1}
     assert result.applied == []
+
+
+# Rule 7: edits and removals of comments already merged.
+A01, N01 = ("A01", ""), ("N01", "")
+
+
+def test_an_edited_quantity_replaces_what_the_comment_ordered() -> None:
+    edited = [c(1, "chốt A01 x3", Intent.ORDER, ("A01", 3))]  # was "chốt A01 x2"
+    result = recompute(MergeResult(desired={A01: 2}), edited, {A01}, [1])
+    assert (result.desired, result.applied, result.cancel_order) == ({A01: 3}, [1], False)
+
+
+def test_an_edit_keeps_what_later_comments_added() -> None:
+    history = [
+        c(1, "chốt A01 x5", Intent.ORDER, ("A01", 5)),  # was "chốt A01 x2", then "thêm 1 A01"
+        c(2, "thêm 1 A01", Intent.ORDER, ("A01", 1), minutes=1),
+    ]
+    result = recompute(MergeResult(desired={A01: 3}), history, {A01}, [1])
+    assert result.desired == {A01: 6}
+
+
+def test_an_edit_to_another_product_moves_the_line_and_leaves_others() -> None:
+    history = [c(1, "chốt N01", Intent.ORDER, ("N01", 1))]  # was "chốt A01"; B01 came by phone
+    result = recompute(MergeResult(desired={A01: 1, ("B01", ""): 2}), history, {A01, N01}, [1])
+    assert result.desired == {A01: 0, N01: 1, ("B01", ""): 2}
+
+
+def test_removing_the_only_comment_cancels_the_order() -> None:
+    result = recompute(MergeResult(desired={A01: 2}), [], {A01}, [1])
+    assert (result.desired, result.cancel_order) == ({A01: 0}, True)
+
+
+def test_recomputing_twice_from_the_same_history_changes_nothing() -> None:
+    history = [c(1, "chốt A01 x3", Intent.ORDER, ("A01", 3))]
+    once = recompute(MergeResult(desired={A01: 2}), history, {A01}, [1])
+    again = recompute(MergeResult(desired=dict(once.desired)), history, {A01}, [1])
+    assert once.desired == again.desired == {A01: 3}

@@ -14,7 +14,11 @@ from pydantic import ValidationError
 
 from aggregator.confirmation.bank_transfers import read
 from aggregator.confirmation.payments import PaymentNotice
-from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
+from aggregator.platforms.facebook.events import (
+    comment_revision,
+    feed_comment_event,
+    messenger_event,
+)
 from connectors.banks import ADAPTERS
 from connectors.couriers.port import WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
@@ -46,7 +50,8 @@ def test_facebook_deliveries(body: bytes) -> None:
         assert isinstance(delivery.key, str)
         for comment in delivery.comments:
             feed_comment_event(comment, None)
-        for message in delivery.messages:
+            comment_revision(comment)
+        for message in [*delivery.messages, *delivery.edits]:
             messenger_event(message)
 
 

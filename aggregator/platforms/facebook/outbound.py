@@ -6,13 +6,22 @@ retry sends again and Facebook refuses a second private reply to the same commen
 ("already replied"): that refusal marks the row sent. Failures stay on the row (status failed,
 last_error) for staff.
 
-FacebookRouter is Facebook's side of the outbound port: the first message about an order is a
-private reply to the comment that opened it (allowed once per comment, within 7 days), later ones
-Messenger messages tagged as order updates; an order from a Messenger chat is answered in the chat.
+FacebookRouter is Facebook's side of the outbound port, within what Meta allows today:
+- the first message about an order from a comment is a private reply to that comment (one per
+  comment, within 7 days of it; only the buyer's answer in Messenger opens a conversation);
+- any other message is a Messenger message of type RESPONSE, allowed only within 24 hours of the
+  buyer's last Messenger message (a public comment opens no Messenger window);
+- past that, nothing is sent: Meta retired the order-update tag (POST_PURCHASE_UPDATE, with
+  CONFIRMED_EVENT_UPDATE and ACCOUNT_UPDATE) on 2026-04-27, the Send API refuses it with error 100,
+  HUMAN_AGENT is for a person typing, not automated messages, and utility message templates need
+  an approved template and the page_utility_messaging permission chotdon does not have. The
+  message is recorded 'unsent' with that reason, for staff to send by hand. Sources: README
+  "Facebook".
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import asyncpg
@@ -20,17 +29,22 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued
-from aggregator.outbound.record import Outgoing, SendJob, queue_outbound
+from aggregator.outbound.record import Outgoing, SendJob, queue_outbound, record_unsent
 from aggregator.platforms.facebook.pages import PageRef
 from aggregator.runtime import jobs
+from schema.queries import query
 
 log = structlog.get_logger()
 PRIVATE_REPLY = "facebook.private_reply"
 MESSAGE = "facebook.message"
 HIDE_COMMENT = "facebook.hide_comment"
 RESPONSE = "RESPONSE"
-MESSAGE_TAG = "MESSAGE_TAG"
-ORDER_UPDATE_TAG = "POST_PURCHASE_UPDATE"
+MESSAGING_WINDOW_S = 24 * 3600  # Messenger's standard messaging window
+PRIVATE_REPLY_WINDOW_S = 7 * 24 * 3600
+OUTSIDE_WINDOW = (
+    "not sent: outside Messenger's 24-hour window (Meta retired the order-update message tags "
+    "on 2026-04-27); staff send it by hand"
+)
 # Facebook's own send job: it keeps to each Page's sending rate (workers/facebook_jobs.py).
 SEND_JOB = SendJob(jobs.FACEBOOK_SEND, "facebook-send")
 
@@ -72,13 +86,10 @@ async def queue_message(
     text: str,
     *,
     key: str,
-    within_24h: bool,
     order_id: int | None = None,
 ) -> int:
-    """A Messenger message: RESPONSE inside the 24-hour window, else tagged as an order update."""
+    """A Messenger message answering the buyer: only within 24 hours of their last message."""
     target: dict[str, Any] = {"psid": psid, "messaging_type": RESPONSE}
-    if not within_24h:
-        target = {"psid": psid, "messaging_type": MESSAGE_TAG, "tag": ORDER_UPDATE_TAG}
     return await _queue(
         pool, arq, page, MESSAGE, f"facebook:message:{page.page_id}:{key}", text, target, order_id
     )
@@ -111,20 +122,43 @@ def _buyer_page(buyer: Buyer) -> PageRef:
     )
 
 
+async def _windows(pool: asyncpg.Pool, buyer: Buyer) -> tuple[float | None, float | None]:
+    """(When the buyer last wrote in Messenger, when the comment that opened the order was
+    written), in unix seconds, None when there is none."""
+    row = await pool.fetchrow(
+        query("facebook_reply_windows"), buyer.channel.id, buyer.user_id,
+        buyer.channel.external_id, buyer.first_comment_id,
+    )  # fmt: skip
+    assert row is not None  # two scalar subqueries: always one row
+    last, comment = row["last_message_at"], row["comment_at"]
+    return (float(last) if last is not None else None,
+            float(comment) if comment is not None else None)  # fmt: skip
+
+
+def _within(at: float | None, window_s: float, now: float) -> bool:
+    return at is not None and now - at < window_s
+
+
 class FacebookRouter:
-    """A private reply to the opening comment first, then Messenger messages (port.BuyerRouter)."""
+    """A private reply to the opening comment first, then Messenger messages while the buyer's
+    24-hour window is open, else an 'unsent' record with the reason (port.BuyerRouter)."""
 
     async def queue(
         self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
     ) -> Queued:
-        page, comment_id = _buyer_page(buyer), buyer.first_comment_id
-        if buyer.facebook_messages == 0 and comment_id and not _is_messenger_id(comment_id):
+        page, comment_id, now = _buyer_page(buyer), buyer.first_comment_id, time.time()
+        last_message_at, comment_at = await _windows(pool, buyer)
+        first = buyer.facebook_messages == 0 and comment_id and not _is_messenger_id(comment_id)
+        if first and comment_id and _within(comment_at, PRIVATE_REPLY_WINDOW_S, now):
             mid = await queue_private_reply(
                 pool, arq, page, comment_id, message.text, order_id=buyer.order_id
             )
             return Queued(mid, PRIVATE_REPLY)
-        mid = await queue_message(
-            pool, arq, page, buyer.user_id, message.text, key=message.key,
-            within_24h=_is_messenger_id(comment_id), order_id=buyer.order_id,
-        )  # fmt: skip
-        return Queued(mid, MESSAGE)
+        if _within(last_message_at, MESSAGING_WINDOW_S, now):
+            mid = await queue_message(
+                pool, arq, page, buyer.user_id, message.text, key=message.key,
+                order_id=buyer.order_id,
+            )  # fmt: skip
+            return Queued(mid, MESSAGE)
+        log.info("facebook.message_unsent", order_id=buyer.order_id, reason="outside_window")
+        return await record_unsent(pool, buyer, message, OUTSIDE_WINDOW)

@@ -1,14 +1,21 @@
-"""POST /webhooks/facebook as a service: verify, record, hand off. Every outcome is recorded.
+"""POST /webhooks/facebook as a service: verify, record, act. Every outcome is recorded.
 
-Order matters: the signature is checked on the raw bytes before anything parses them; the delivery
-is stored before the answer, and so are its comments (the answer waits for their commit); a retry
-or duplicate is recorded as such and only hands its comments over again, which stores nothing new
-unless the process died before storing them the first time.
+Order matters: the signature is checked on the raw bytes before anything reads them. A verified
+delivery is never refused for its shape: events chotdon does not use (reads, deliveries, echoes of
+our own messages, postbacks, reactions, standby traffic of another app) are recorded as processed
+with a note naming them; a body that cannot be read is kept whole as a dead letter and answered
+like any other, so Facebook neither retries it for 36 hours nor drops the next one. Only a bad
+signature, an oversized body or a delivery for no connected Page is refused.
+
+The delivery is stored before the answer, and so are its comments (the answer waits for their
+commit); a retry or duplicate is recorded as such and only hands its comments over again, which
+stores nothing new unless the process died before storing them the first time. `replay` does
+what the live route does after recording, for `chotdon deliveries replay`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -17,24 +24,66 @@ from arq.connections import ArqRedis
 
 from aggregator.confirmation.replies import enqueue_buyer_reply
 from aggregator.core.parser import find_phone
-from aggregator.inbox.answers import Answer, refuse, reject, signature_status
+from aggregator.inbox.answers import Answer, keep_unreadable, refuse, reject, signature_status
 from aggregator.inbox.handoff import Inbox
 from aggregator.inbox.records import Inbound
+from aggregator.inbox.replay import Replayed, StoredDelivery
+from aggregator.ingest.revisions import revise_comments
 from aggregator.platforms.facebook import outbound
-from aggregator.platforms.facebook.events import feed_comment_event, messenger_event
+from aggregator.platforms.facebook.events import (
+    comment_revision,
+    feed_comment_event,
+    message_revision,
+    messenger_event,
+)
 from aggregator.platforms.facebook.lives import apply_live_status
 from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory, PageRef
 from connectors.errors import PayloadError, SignatureError
 from connectors.facebook.signature import verify_signature
-from connectors.facebook.webhook import Delivery, FeedComment, parse_delivery
-from schema.enums import Platform
+from connectors.facebook.webhook import (
+    Delivery,
+    FeedComment,
+    MessengerEdit,
+    MessengerMessage,
+    page_ids_of,
+    parse_delivery,
+)
+from schema.enums import DeliveryStatus, Platform
 from schema.events import CommentEvent
-from schema.queries import query
 
 log = structlog.get_logger()
 SOURCE = "facebook"
 REJECTED, REFUSED = "facebook.webhook_rejected", "facebook.webhook_refused"
-RECEIVED = Answer(200, "EVENT_RECEIVED")  # plain text, as in Facebook's own webhook examples
+UNREADABLE = "facebook.webhook_unreadable"
+ACK = "EVENT_RECEIVED"  # plain text, as in Facebook's own webhook examples
+RECEIVED = Answer(200, ACK)
+NO_PAGE = "no connected Page in this delivery"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a verified body says, before anything is recorded or done."""
+
+    delivery: Delivery | None
+    pages: dict[str, PageRef] = field(default_factory=dict)
+    unreadable: str | None = None  # why the body cannot be read (kept as a dead letter)
+
+    @property
+    def tenant_id(self) -> int | None:
+        tenants = {p.tenant_id for p in self.pages.values()}
+        return tenants.pop() if len(tenants) == 1 else None
+
+    @property
+    def for_no_page(self) -> bool:
+        """A Page delivery none of whose Pages is connected here (the one 404)."""
+        return self.delivery is not None and self.delivery.object == "page" and not self.pages
+
+    @property
+    def note(self) -> str | None:
+        assert self.delivery is not None
+        unknown = sorted(self.delivery.page_ids - self.pages.keys()) if self.pages else []
+        skipped = f"unknown pages skipped: {', '.join(unknown)}" if unknown else None
+        return "; ".join(n for n in (self.delivery.note, skipped) if n) or None
 
 
 @dataclass
@@ -55,65 +104,85 @@ class WebhookService:
         except SignatureError as exc:
             status = signature_status(exc)
             return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
+        reading = await self.read(body)
+        if reading.unreadable is not None:
+            return await keep_unreadable(
+                self.inbox, inbound, reading.unreadable, event=UNREADABLE, body=ACK,
+                tenant_id=reading.tenant_id,
+            )  # fmt: skip
+        if reading.for_no_page:
+            return await refuse(self.inbox, inbound, 404, NO_PAGE, event=REFUSED)
+        assert reading.delivery is not None
+        record = inbound.accepted(reading.delivery.key, reading.tenant_id, error=reading.note)
+        if await self.inbox.record(record):
+            await self.apply(reading)
+        else:
+            log.info("facebook.webhook_duplicate", key=reading.delivery.key[:16])
+            await self.inbox.hand_on(await self._events(reading.delivery, reading.pages))
+        return RECEIVED
+
+    async def replay(self, delivery: StoredDelivery) -> Replayed:
+        """A dead letter read again (its signature was checked when it came): done like a new
+        delivery, without recording a second one. port: aggregator.inbox.replay.Replayer."""
+        reading = await self.read(delivery.body)
+        if reading.unreadable is not None:
+            return Replayed(DeliveryStatus.UNREADABLE, reading.unreadable, reading.tenant_id)
+        if reading.for_no_page:
+            return Replayed(DeliveryStatus.UNREADABLE, f"{NO_PAGE} (yet)")
+        await self.apply(reading)
+        return Replayed(DeliveryStatus.PROCESSED, reading.note, reading.tenant_id)
+
+    async def read(self, body: bytes) -> Reading:
+        """The body read, with the connected Pages it names; never raises for its shape."""
         try:
             delivery = parse_delivery(body)
         except PayloadError as exc:
-            error = f"malformed delivery: {exc}"
-            return await refuse(self.inbox, inbound, 400, error, event=REFUSED)
-        pages = await self.pages.known(delivery.page_ids)
-        if not pages:
-            error = "no connected Page in this delivery"
-            return await refuse(self.inbox, inbound, 404, error, event=REFUSED)
-        unknown = sorted(delivery.page_ids - pages.keys())
-        skipped = f"unknown pages skipped: {', '.join(unknown)}" if unknown else None
-        record = inbound.accepted(delivery.key, _single_tenant(pages), error=skipped)
-        if await self.inbox.record(record):
-            await self._apply(delivery, pages)
-        else:
-            log.info("facebook.webhook_duplicate", key=delivery.key[:16])
-            await self.inbox.hand_on(await self._events(delivery, pages))
-        return RECEIVED
+            pages = await self.pages.known(page_ids_of(body))
+            return Reading(None, pages, unreadable=f"unreadable delivery: {exc}")
+        pages = await self.pages.known(delivery.page_ids) if delivery.object == "page" else {}
+        return Reading(delivery, pages)
 
-    async def _apply(self, delivery: Delivery, pages: dict[str, PageRef]) -> None:
+    async def apply(self, reading: Reading) -> None:
+        """What a recorded delivery asks: live status, comments and edits, buyers' messages."""
+        delivery, pages = reading.delivery, reading.pages
+        assert delivery is not None
         for live in delivery.lives:
             if live.page_id in pages:
                 await apply_live_status(self.pool, pages[live.page_id], live.live_id, live.status)
         await self.inbox.hand_on(await self._events(delivery, pages))
+        revisions = [comment_revision(c) for c in delivery.comments if c.verb != "add"]
+        revisions += [message_revision(e) for e in delivery.edits]
+        await revise_comments(
+            self.pool, self.arq, self.inbox.ingestor.catalogs,
+            [r for r in revisions if r.channel_external_id in pages],
+        )  # fmt: skip
         for page in pages.values():
-            await self._comments(page, [c for c in delivery.comments if c.page_id == page.page_id])
+            mine = [c for c in delivery.comments if c.page_id == page.page_id]
+            await self._hide_phones(page, mine)
         for message in delivery.messages:
             if message.page_id in pages:
                 await enqueue_buyer_reply(self.arq, Platform.FACEBOOK, message.page_id,
                                           message.sender_id, message.mid, message.text)  # fmt: skip
 
     async def _events(self, delivery: Delivery, pages: dict[str, PageRef]) -> list[CommentEvent]:
-        """The delivery's comments and Messenger texts on connected Pages, as ingest events."""
+        """The delivery's comments (new or edited) and Messenger texts on connected Pages."""
         events = []
         for page in pages.values():
-            added = [
+            written = [
                 c for c in delivery.comments if c.page_id == page.page_id and c.verb != "remove"
             ]
-            if added:
-                posts = {c.post_id for c in added}
-                live_ids = await self.lives.lives_for_posts(page.channel_id, posts)
-                events += [feed_comment_event(c, live_ids.get(c.post_id)) for c in added]
-        messages = [m for m in delivery.messages if m.page_id in pages]
-        return events + [messenger_event(m) for m in messages]
+            if written:
+                live_ids = await self.lives.lives_for_posts(
+                    page.channel_id, {c.post_id for c in written}
+                )
+                events += [feed_comment_event(c, live_ids.get(c.post_id)) for c in written]
+        chats: list[MessengerMessage | MessengerEdit] = [*delivery.messages, *delivery.edits]
+        return events + [messenger_event(m) for m in chats if m.page_id in pages]
 
-    async def _comments(self, page: PageRef, comments: list[FeedComment]) -> None:
-        """After the comments are stored: hide those showing a phone, ignore removed ones."""
-        removed = [c.comment_id for c in comments if c.verb == "remove"]
+    async def _hide_phones(self, page: PageRef, comments: list[FeedComment]) -> None:
+        """After the comments are stored: hide those showing a phone (an edit can add one)."""
+        if not page.hide_phone_comments:
+            return
         for comment in comments:
-            if comment.verb == "remove":
-                continue
-            if page.hide_phone_comments and find_phone(comment.message):
+            if comment.verb != "remove" and find_phone(comment.message):
                 await outbound.queue_hide_comment(self.pool, self.arq, page, comment.comment_id)
-        if removed:
-            await self.pool.execute(
-                query("ignore_removed_facebook_comments"), page.page_id, removed
-            )
-
-
-def _single_tenant(pages: dict[str, PageRef]) -> int | None:
-    tenants = {p.tenant_id for p in pages.values()}
-    return tenants.pop() if len(tenants) == 1 else None
