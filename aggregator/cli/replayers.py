@@ -15,6 +15,7 @@ import asyncpg
 from aggregator.cli.facebook_replay import facebook_replayer
 from aggregator.cli.replay_platforms import platform_replayers
 from aggregator.confirmation.bank_transfers import bank_replayer, source as bank_source
+from aggregator.confirmation.payments import SOURCE as PAYMENTS, payment_replayer
 from aggregator.inbox.replay import Replayer
 from aggregator.settings import Settings
 from aggregator.shipping.webhooks import CourierReplayer, source as courier_source
@@ -33,6 +34,7 @@ async def replayers_for(
         )
         replayers.update(await resources.enter_async_context(platform_replayers(settings, pool)))
         replayers.update({bank_source(p): bank_replayer(pool, p) for p in BankProvider})
+        replayers[PAYMENTS] = payment_replayer(pool)
         for courier in Courier:  # courier:ghn, courier:ghtk, courier:viettelpost
             replayers[courier_source(courier)] = CourierReplayer(pool, settings, courier)
         yield replayers

@@ -22,9 +22,10 @@ import structlog
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from aggregator.core.payments import order_number_in, signature_matches, token_matches
-from aggregator.inbox.answers import Answer, refuse, reject
+from aggregator.inbox.answers import Answer, keep_unreadable, reject
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import Inbound
+from aggregator.inbox.replay import Replayed, Replayer, StoredDelivery
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
@@ -34,7 +35,9 @@ from schema.queries import query
 
 log = structlog.get_logger()
 SOURCE = "payments"
-REJECTED, REFUSED = "payment.webhook_rejected", "payment.webhook_refused"
+REJECTED, UNREADABLE = "payment.webhook_rejected", "payment.webhook_unreadable"
+# A signed body we cannot read is acknowledged (the sender would only retry it) and kept.
+KEPT = {"success": True, "unreadable": True}
 TOKEN_HEADERS = ("authorization", "x-chotdon-token")
 SIGNATURE_HEADER = "x-chotdon-signature"
 ACTOR = "system:payments"
@@ -159,10 +162,8 @@ async def receive_payment(
         try:
             notice = _notice(body)
         except (orjson.JSONDecodeError, ValidationError) as exc:
-            error = f"{NOT_A_NOTICE}: {str(exc)[:300]}"
-            return await refuse(
-                journal, inbound, 400, error, event=REFUSED, body=_failed(NOT_A_NOTICE)
-            )
+            error = f"{NOT_A_NOTICE}: {str(exc)[:300]}"  # kept for a replay, not refused
+            return await keep_unreadable(journal, inbound, error, event=UNREADABLE, body=KEPT)
         received = inbound.accepted(notice.transaction_id, None, status=DeliveryStatus.RECEIVED)
         delivery_id = await journal.open(received)
         if delivery_id is None:
@@ -179,3 +180,22 @@ async def receive_payment(
 async def payments_for_staff(pool: asyncpg.Pool, tenant_id: int | None) -> list[dict[str, Any]]:
     """Partial, overpaid and unmatched transfers nobody resolved (tenant None: matched no one)."""
     return [dict(r) for r in await pool.fetch(query("payments_for_staff"), tenant_id)]
+
+
+def payment_replayer(pool: asyncpg.Pool) -> Replayer:
+    """`chotdon deliveries replay` for the generic endpoint: a dead letter whose signature was
+    checked when it came, read again and settled as the live route would, once (payments are
+    unique per source and transaction, so a second replay pays nothing)."""
+
+    async def replay(delivery: StoredDelivery) -> Replayed:
+        try:
+            notice = _notice(delivery.body)
+        except (orjson.JSONDecodeError, ValidationError) as exc:
+            return Replayed(DeliveryStatus.UNREADABLE, f"{NOT_A_NOTICE}: {str(exc)[:300]}")
+        async with pool.acquire() as conn, conn.transaction():
+            match = await apply_payment(conn, delivery.id, notice)
+        if match is None:
+            return Replayed(DeliveryStatus.DUPLICATE, f"transaction {notice.transaction_id}")
+        return Replayed(DeliveryStatus.PROCESSED, tenant_id=match.tenant_id)
+
+    return replay

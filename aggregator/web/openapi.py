@@ -37,7 +37,11 @@ BUSY = {
     "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "seconds"}},
 }
 REFUSALS = {
-    "400": _json("malformed body; recorded", ANY_OBJECT),
+    "400": _json(
+        "readable but past a documented limit (relay); a verified body chotdon cannot "
+        "read is never refused: it is kept as a dead letter and answered 2xx",
+        ANY_OBJECT,
+    ),
     "401": _json("missing signature or token; recorded", ANY_OBJECT),
     "403": _json("wrong or stale signature, or unknown channel; recorded", ANY_OBJECT),
     "404": _json("no connected channel, shop, bank account or parcel; recorded", ANY_OBJECT),

@@ -14,7 +14,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
-from aggregator.confirmation.payments import payments_for_staff
+from aggregator.confirmation.payments import payment_replayer, payments_for_staff
+from aggregator.inbox.journal import DeliveryJournal
+from aggregator.inbox.records import Inbound
+from aggregator.inbox.replay import replay_unreadable
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from tests.support.confirmation import (
@@ -128,7 +131,10 @@ async def test_hmac_mode_and_refused_requests_are_recorded(
         assert (await _notify(client, body, {"X-Chotdon-Signature": "sha256=00"}))[0] == 403
         bad_json = b'{"transaction_id": "h2", "amount": "lots"}'
         sig = "sha256=" + hmac.new(PAYMENT_SECRET.encode(), bad_json, hashlib.sha256).hexdigest()
-        assert (await _notify(client, bad_json, {"X-Chotdon-Signature": sig}))[0] == 400
+        # signed but not a notice: kept as a dead letter and acknowledged, never refused
+        assert await _notify(client, bad_json, {"X-Chotdon-Signature": sig}) == (
+            200, {"success": True, "unreadable": True},
+        )  # fmt: skip
         assert await _notify(client, body, {"X-Chotdon-Signature": good}) == (
             200, {"success": True, "status": "matched"},
         )  # fmt: skip
@@ -137,10 +143,28 @@ async def test_hmac_mode_and_refused_requests_are_recorded(
         "WHERE source = 'payments' ORDER BY id"
     )
     assert [(r["verified"], r["status"]) for r in rows] == [
-        (False, "rejected"), (False, "rejected"), (False, "rejected"), (True, "rejected"),
+        (False, "rejected"), (False, "rejected"), (False, "rejected"), (True, "unreadable"),
         (True, "processed"),
     ]  # fmt: skip
     assert all("authorization" not in r["headers"] for r in rows)  # secrets are never stored
     unconfigured = settings.model_copy(update={"payment_webhook_secret": None})
     async with TestClient(TestServer(create_app(unconfigured))) as client:
         assert (await _notify(client, body, TOKEN))[0] == 403
+
+
+async def test_a_notice_kept_as_unreadable_is_paid_once_by_a_replay(
+    pool: asyncpg.Pool, db: asyncpg.Connection, order: asyncpg.Record
+) -> None:
+    """A signed notice an older chotdon could not read: the replay pays its order, once."""
+    notice = {"transaction_id": "old-1", "amount": 360_000, "content": order["order_no"]}
+    kept = Inbound.of(orjson.dumps(notice), {}).unreadable("not a transaction notification")
+    await DeliveryJournal(pool, "payments").record(kept)
+    replayers = {"payments": payment_replayer(pool)}
+    first = await replay_unreadable(pool, replayers)
+    second = await replay_unreadable(pool, replayers)
+    assert (first.read, second.read, second.unreadable) == ({"payments": 1}, {}, {})
+    assert await db.fetchval("SELECT count(*) FROM payments") == 1
+    paid = await db.fetchval("SELECT paid_at FROM orders WHERE id = $1", order["id"])
+    assert paid is not None
+    row = await db.fetchrow("SELECT status, replays, tenant_id FROM webhook_deliveries")
+    assert (row["status"], row["replays"]) == ("processed", 1) and row["tenant_id"] is not None
