@@ -13,6 +13,7 @@ from aggregator.inbox.replay import Replayed, StoredDelivery, replay_unreadable
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import DeliveryStatus
+from tests.support.processes import cli_env, run_cli
 
 SOURCE = "dead-letter-test"
 
@@ -71,3 +72,17 @@ async def test_metrics_count_the_dead_letters_of_every_source(
     async with TestClient(TestServer(create_app(settings))) as client:
         text = await (await client.get("/metrics")).text()
     assert f'chotdon_unreadable_deliveries{{source="{SOURCE}"}} 2.0' in text
+
+
+async def test_the_replay_command_reads_every_source_and_says_what_is_left(
+    pool: asyncpg.Pool, database_url: str, redis_url: str
+) -> None:
+    await _keep(pool, "payments", b'{"transaction_id": "t1", "amount": "lots"}')
+    await _keep(pool, SOURCE, b"{}")
+    env = cli_env(DATABASE_URL=database_url, REDIS_URL=redis_url, CHOTDON_APP_SECRET="x" * 32)
+    done = run_cli("deliveries", "replay", env=env, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        f"{SOURCE}: 0 read, 0 still unreadable, 1 with no replayer yet",
+        "payments: 0 read, 1 still unreadable, 0 with no replayer yet",
+    ]
