@@ -35,13 +35,28 @@ FUNCTIONS = [
     func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5),
     # keep_result=0 frees the job id at once, so the next time bucket can reuse the pattern.
     func(merge_session_job, name=jobs.MERGE_SESSION, max_tries=20, keep_result=0, timeout=600),
-    func(facebook_send_job, name=jobs.FACEBOOK_SEND, max_tries=FACEBOOK_MAX_TRIES, timeout=60),
+    # Jobs the sweepers re-enqueue under the same id (the row in Postgres says what is unfinished):
+    # a job that failed on an exception (a connection cut by a Postgres restart) would otherwise
+    # keep its id for arq's default hour, and the re-enqueue would be refused all that time.
+    func(
+        facebook_send_job,
+        name=jobs.FACEBOOK_SEND,
+        max_tries=FACEBOOK_MAX_TRIES,
+        timeout=60,
+        keep_result=0,
+    ),
     func(send_order_message_job, name=jobs.SEND_ORDER_MESSAGE, max_tries=10, keep_result=0),
     func(buyer_reply_job, name=jobs.BUYER_REPLY, max_tries=5),
-    func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120),
+    func(create_shipment_job, name=jobs.CREATE_SHIPMENT, max_tries=30, timeout=120, keep_result=0),
     func(tiktok_fetch_orders_job, name=jobs.TIKTOK_FETCH_ORDERS, max_tries=12, timeout=120),
     func(tiktok_sync_shop_job, name=jobs.TIKTOK_SYNC_SHOP, max_tries=12, timeout=600),
-    func(platform_send_job, name=jobs.PLATFORM_SEND, max_tries=PLATFORM_SEND_MAX_TRIES, timeout=60),
+    func(
+        platform_send_job,
+        name=jobs.PLATFORM_SEND,
+        max_tries=PLATFORM_SEND_MAX_TRIES,
+        timeout=60,
+        keep_result=0,
+    ),
     func(apply_platform_orders_job, name=jobs.APPLY_PLATFORM_ORDERS, max_tries=20, keep_result=0),
 ]
 SWEEP_EVERY_S = 5
