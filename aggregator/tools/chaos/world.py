@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import asyncpg
-from aiohttp import web
 
 from aggregator.channels.directory import connect_channel
 from aggregator.credentials.cipher import seal_json
@@ -23,6 +22,7 @@ from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import DemoCouriers, demo_couriers
+from aggregator.tools.local_server import serve_locally
 from connectors.simulators import facebook as fb_sim, zalo as zalo_sim
 from connectors.simulators.facebook_live import FacebookState, SimConfig
 from schema.enums import Courier, Platform
@@ -79,22 +79,14 @@ class Simulators:
         }  # fmt: skip
 
 
-async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-
 @contextlib.asynccontextmanager
 async def simulators(seed: int) -> AsyncIterator[Simulators]:
     facebook = FacebookState(SimConfig(seed=seed))
     zalo = zalo_sim.ZaloState(ZALO_APP_ID, secrets.token_urlsafe(16))
     async with demo_couriers() as couriers:
         sims = Simulators(facebook, zalo, couriers)
-        fb_runner, sims.facebook_url = await _serve(fb_sim.create_simulator(facebook))
-        zalo_runner, sims.zalo_url = await _serve(zalo_sim.create_app(zalo))
+        fb_runner, sims.facebook_url = await serve_locally(fb_sim.create_simulator(facebook))
+        zalo_runner, sims.zalo_url = await serve_locally(zalo_sim.create_app(zalo))
         try:
             yield sims
         finally:

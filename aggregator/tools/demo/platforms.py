@@ -26,20 +26,13 @@ from aggregator.credentials.keyring import credential_cipher
 from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.settings import Settings
 from aggregator.tools.demo.seed import CHANNEL_SETTINGS, CHANNELS, DemoLives
+from aggregator.tools.local_server import serve_locally
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState
 from connectors.simulators.zalo import ZaloState, create_app as create_zalo_simulator
 from schema.enums import Platform
 
 ZALO_APP_ID = "demo-zalo-app"
-
-
-async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 @dataclass
@@ -59,8 +52,8 @@ class DemoPlatforms:
     _runners: list[web.AppRunner] = field(default_factory=list)
 
     async def start(self) -> None:
-        facebook, self.graph_url = await _serve(create_simulator(self.facebook))
-        zalo, self.zalo_url = await _serve(create_zalo_simulator(self.zalo))
+        facebook, self.graph_url = await serve_locally(create_simulator(self.facebook))
+        zalo, self.zalo_url = await serve_locally(create_zalo_simulator(self.zalo))
         self.graph_url += "/v21.0"
         self._runners = [facebook, zalo]
 
