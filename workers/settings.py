@@ -111,5 +111,17 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+# arq marks a started job "in progress" for the longest timeout of ALL its functions plus 10 s
+# (here the nightly purge's hour), and no worker starts that job again while the mark lives. A
+# send or booking job whose worker was killed -9 would then wait an hour, and the sweeper's
+# re-enqueue under the same id is refused all that time. The mark lives only as long as the
+# at-most-once jobs may run; the longer jobs (merges, shop syncs, the purge) are safe to overlap
+# with a second run because each one locks or upserts the rows it works on.
+AT_MOST_ONCE = {jobs.FACEBOOK_SEND, jobs.PLATFORM_SEND, jobs.CREATE_SHIPMENT}
+IN_PROGRESS_S = max(f.timeout_s or 0 for f in FUNCTIONS if f.name in AT_MOST_ONCE) + 10
+
+
 def build_worker(settings: Settings, **overrides: Any) -> Worker:
-    return Worker(**{**worker_options(settings), **overrides})
+    worker = Worker(**{**worker_options(settings), **overrides})
+    worker.in_progress_timeout_s = IN_PROGRESS_S
+    return worker

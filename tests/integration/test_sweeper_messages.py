@@ -10,7 +10,7 @@ from arq.connections import ArqRedis
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from tests.support.factories import seed_shop
-from workers.settings import build_worker
+from workers.settings import AT_MOST_ONCE, IN_PROGRESS_S, build_worker
 from workers.sweeper import requeue_stale_messages
 
 
@@ -66,3 +66,30 @@ async def test_a_send_job_that_failed_on_an_error_does_not_block_the_sweeper(
         await worker.close()
     assert worker.jobs_failed == 1
     assert await requeue_stale_messages(pool, arq_pool) == 1
+
+
+async def test_a_send_job_left_by_a_killed_worker_is_free_again_within_minutes(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings,
+    clean_redis: aioredis.Redis,
+) -> None:  # fmt: skip
+    """A worker killed -9 in the middle of a send leaves arq's "in progress" mark behind, and no
+    worker starts the job again while it lives. The mark must live minutes (as long as a send may
+    run), not the hour of the longest cron job, or the buyer's message waits that hour."""
+    shop = await seed_shop(db)
+    lost = await _message(db, (shop.tenant_id, shop.channel_id), "facebook.message", "pending", 600)
+    job_id = f"facebook-send:{lost}"
+    await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, lost, _job_id=job_id)
+    worker = build_worker(settings, poll_delay=0.02, handle_signals=False, cron_jobs=[])
+    worker._pool = arq_pool  # start one job by hand, as main() would
+    try:
+        await worker.start_jobs([job_id.encode()])  # what a worker does before it is killed
+        mark_ms = await clean_redis.pttl(f"arq:in-progress:{job_id}")
+    finally:
+        for task in worker.tasks.values():  # the "kill": the job never finishes
+            task.cancel()
+        worker._pool = None  # the fixture closes its own pool
+    longest_send_s = max(
+        f.timeout_s or 0 for f in worker.functions.values() if f.name in AT_MOST_ONCE
+    )
+    assert longest_send_s * 1000 < mark_ms <= IN_PROGRESS_S * 1000
+    assert IN_PROGRESS_S <= 180
