@@ -11,7 +11,7 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.buyer_id, o.buye
        o.free_shipping, coalesce(s.promotion, '{}'::jsonb) AS promotion
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
-LEFT JOIN live_sessions s ON s.id = o.session_id
+LEFT JOIN lives s ON s.id = o.live_id
 WHERE o.id = $1;
 
 -- name: lines_for_buyer_page

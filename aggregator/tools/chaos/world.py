@@ -132,10 +132,10 @@ async def _session(conn: Connection, tenant_id: int, channel_id: int, live: Live
         "status, started_at) VALUES ($1, $2, $3, $4, 'Live chaos', 'live', now()) RETURNING id",
         tenant_id, channel_id, live.live_id, live.video_id,
     )  # fmt: skip
-    await conn.execute(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
-        "SELECT $1, $2, id, CASE WHEN code = 'N01' THEN $3::int ELSE $4::int END FROM products "
-        "WHERE tenant_id = $1",
+    await conn.execute(  # the live's one pool (the session made its live on insert)
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
+        "SELECT $1, (SELECT live_id FROM live_sessions WHERE id = $2), id, "
+        "CASE WHEN code = 'N01' THEN $3::int ELSE $4::int END FROM products WHERE tenant_id = $1",
         tenant_id, session_id, scarce, PLENTY,
     )  # fmt: skip
     return int(session_id)
