@@ -333,3 +333,51 @@ async def test_the_catalogue_cache_recompiles_only_when_the_products_change(
         "A01"
     ]
     assert await cache.get(pool, shop.tenant_id, keywords) is not keyed
+
+
+async def test_one_live_starts_on_three_channels_with_one_stock(
+    rig: Rig, db: asyncpg.Connection
+) -> None:
+    shop, csrf = await _director(rig, db)
+    channels = [shop.channel_id]
+    for platform, external_id, name in (
+        ("zalo", "oa-htx", "Zalo HTX"), ("relay", "tt-htx", "TikTok HTX"),
+    ):  # fmt: skip
+        channels.append(await db.fetchval(
+            "INSERT INTO channels (tenant_id, platform, external_id, name) "
+            "VALUES ($1, $2, $3, $4) RETURNING id", shop.tenant_id, platform, external_id, name,
+        ))  # fmt: skip
+    form_page = await (await rig.client.get("/phien-live")).text()
+    assert "một kho hàng chung cho tất cả các kênh" in form_page
+    assert "riêng" not in form_page.split('id="live-channels"')[1].split("</fieldset>")[0]
+    assert "Chuyển khoản trước, được hàng trước" in form_page
+    fields = {k: v for k, v in _start_form(shop, csrf).items() if k != "channel"}
+    data = [*fields.items(), *(("channel", str(c)) for c in channels)]
+    data = [(k, "first_payment" if k == "hold_mode" else v) for k, v in data]
+    answer = await rig.client.post("/phien-live/bat-dau", data=data)
+    html = await answer.text()
+    assert answer.status == 200 and "Buổi live đã bắt đầu." in html
+    live = await db.fetchrow("SELECT id, hold_mode FROM lives WHERE title = $1", fields["title"])
+    assert live["hold_mode"] == "first_payment"
+    sessions = await db.fetch(
+        "SELECT channel_id, status FROM live_sessions WHERE live_id = $1 ORDER BY channel_id",
+        live["id"],
+    )
+    assert [(r["channel_id"], r["status"]) for r in sessions] == [(c, "live") for c in channels]
+    stock = await db.fetch(
+        "SELECT p.code, s.variant, s.quantity FROM live_stock s JOIN products p "
+        "ON p.id = s.product_id WHERE s.live_id = $1 ORDER BY p.code", live["id"],
+    )  # fmt: skip
+    assert [tuple(r) for r in stock] == [("A01", "", 10), ("M02", "1l", 7), ("N01", "", 5)]
+    for text in ("Trang Facebook", "Zalo OA", "TikTok LIVE", "Một kho hàng chung"):
+        assert text in html, text
+    assert "relay" not in html.split('id="live-channels"')[1].split("</ul>")[0]
+    listed = await (await rig.client.get("/phien-live")).text()
+    assert listed.count(f'href="/phien-live/{live["id"]}"') == 1  # the live once
+    assert "Zalo OA · Zalo HTX" in listed and "TikTok LIVE · TikTok HTX" in listed
+    stopped = await rig.client.post(f"/phien-live/{live['id']}/ket-thuc", data={"csrf": csrf})
+    assert stopped.status == 200
+    ended = await db.fetchval(
+        "SELECT count(*) FROM live_sessions WHERE live_id = $1 AND status = 'ended'", live["id"]
+    )
+    assert ended == 3
