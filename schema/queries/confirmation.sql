@@ -2,7 +2,8 @@
 
 -- name: order_for_buyer_page
 -- $1 order id. Everything the order page and the buyer's message show, in one row.
-SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.buyer_id, o.buyer_identity_id,
+SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.live_id, o.buyer_id,
+       o.buyer_identity_id,
        o.subtotal_vnd, o.shipping_vnd, o.discount_vnd, o.total_vnd, o.payment_method, o.paid_at,
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
        o.confirm_deadline, o.needs_reconfirmation, o.created_at,
