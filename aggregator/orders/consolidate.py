@@ -122,7 +122,8 @@ async def _absorb(
     )  # fmt: skip
     await record_events(
         conn,
-        [EventRow(tenant_id, survivor.id, actor, "merged", reason="same buyer linked by phone",
+        [EventRow(tenant_id, survivor.id, actor, "merged",
+                  reason="cùng số điện thoại, cùng buổi live",
                   data={"from": [number[i] for i in other_ids], "lines": len(moved)})],
     )  # fmt: skip
     log.info("order.merged_same_buyer", order_id=survivor.id, merged=other_ids, lines=len(moved))
@@ -130,7 +131,7 @@ async def _absorb(
         await conn.execute(query("flag_reconfirmation"), [survivor.id])
         await transition(
             conn, [survivor.id], OrderStatus.AWAITING_CONFIRMATION, actor=actor,
-            reason="lines of the buyer's other order merged in",
+            reason="gộp thêm hàng từ đơn khác của khách",
         )  # fmt: skip
         return OrderStatus.AWAITING_CONFIRMATION
     return survivor.status

@@ -137,7 +137,7 @@ async def hold_on_paid(conn: Connection, order_id: int) -> list[int]:
         await record_events(
             conn,
             [EventRow(order.tenant_id, order_id, "system:payments", "paid_waiting_for_stock",
-                      reason="paid, but the live had no stock left: waiting on the waitlist",
+                      reason="đã chuyển khoản nhưng buổi live đã hết hàng: khách đang chờ hàng",
                       data={"lines": short})],
         )  # fmt: skip
         log.warning("order.paid_without_stock", order_id=order_id, lines=len(short))

@@ -100,7 +100,7 @@ UPDATE order_items i SET order_id = m.keep, updated_at = now()
 FROM merged_orders m WHERE i.order_id = m.id AND i.status <> 'removed';
 INSERT INTO order_events (tenant_id, order_id, actor, kind, from_status, to_status, reason, data)
 SELECT o.tenant_id, o.id, 'system:migration', 'status', o.status, 'cancelled',
-       'merged into another open order of the same buyer in this live',
+       'gộp vào đơn khác của cùng người mua trong buổi live',
        jsonb_build_object('merged_into', m.keep)
 FROM orders o JOIN merged_orders m ON m.id = o.id;
 UPDATE orders o SET status = 'cancelled', updated_at = now(), version = o.version + 1
