@@ -21,7 +21,8 @@ class StaffRole(StrEnum):
 
 class HoldMode(StrEnum):
     FIRST_COMMENT = "first_comment"  # the first to comment holds the stock
-    FIRST_CONFIRM = "first_confirm"  # stock is taken only when the buyer confirms
+    FIRST_CONFIRM = "first_confirm"  # stock is taken when the order is confirmed (buyer or staff)
+    FIRST_PAYMENT = "first_payment"  # stock is taken when the transfer pays the order
 
 
 class CommentStatus(StrEnum):

@@ -26,6 +26,7 @@ from aggregator.inbox.answers import Answer, keep_unreadable, reject
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import Inbound
 from aggregator.inbox.replay import Replayed, Replayer, StoredDelivery
+from aggregator.orders.holds import hold_on_paid
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
@@ -87,6 +88,8 @@ async def _order(conn: Connection, order_no: str, tenant_id: int | None) -> asyn
 
 async def _match(conn: Connection, notice: PaymentNotice, tenant_id: int | None) -> Match:
     order_no = order_number_in(notice.content)
+    if order_no:  # the live's lock before the order row: a payment may take the live's stock
+        await conn.execute(query("lock_live_of_order_no"), order_no)
     order = await _order(conn, order_no, tenant_id) if order_no else None
     if order is None:
         return Match(tenant_id, None, order_no, PaymentStatus.UNMATCHED, False)
@@ -121,6 +124,7 @@ async def apply_payment(
     if match.order_id is not None and match.tenant_id is not None:
         if match.mark_paid:
             await conn.execute(query("mark_order_paid"), match.order_id)
+            await hold_on_paid(conn, match.order_id)  # first_payment lives: the money holds
         data = {"transaction_id": notice.transaction_id, "amount_vnd": notice.amount,
                 "status": match.status.value, "paid": match.mark_paid,
                 "source": source}  # fmt: skip

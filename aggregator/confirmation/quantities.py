@@ -49,9 +49,9 @@ async def _check_stock(
     growing: dict[StockKey, PageLine],
 ) -> None:
     """Refuse a held line growing past what is left, or past buyers already waiting."""
-    assert page.session_id is not None or not deltas
-    levels = await lock_stock(conn, page.session_id or 0, deltas)
-    queued = await keys_with_waitlist(conn, page.session_id or 0, growing)
+    assert page.live_id is not None or not deltas
+    levels = await lock_stock(conn, page.live_id or 0, deltas)
+    queued = await keys_with_waitlist(conn, page.live_id or 0, growing)
     for key, line in growing.items():
         if key not in levels:
             continue  # no per-live stock for this product: not limited
@@ -83,9 +83,9 @@ async def apply_quantities(
     )
     promoted: list[int] = []
     if deltas:
-        await adjust_reserved(conn, page.session_id or 0, deltas)
+        await adjust_reserved(conn, page.live_id or 0, deltas)
         freed = [key for key, delta in deltas.items() if delta < 0]
-        promoted = await promote_waitlists(conn, page.session_id or 0, freed)
+        promoted = await promote_waitlists(conn, page.live_id or 0, freed)
     await recompute_totals(conn, sorted({page.id, *promoted}))
     changed: dict[str, Any] = {_label(lines[i]): changes[i] for i in ids}
     event = EventRow(

@@ -1,14 +1,13 @@
 """The buyer confirms the order: one transaction, through the stock and state modules.
 
 Lock order (the merge's, so the two never deadlock): the live's merge lock, then the order row,
-then its lines, then stock rows in key order. In hold mode first_confirm nothing is held until the
-buyer confirms: confirming reserves what is left (first to confirm wins) and waitlists the rest.
+then its lines, then stock rows in key order. What confirming holds depends on the live's hold
+mode (aggregator/orders/holds.py): in first_confirm, what is left (first to confirm wins).
 Every step leaves an order_events row: what the buyer confirmed, when, from which browser.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -18,13 +17,11 @@ from aggregator.confirmation.errors import EmptyOrderError, NotEditableError, St
 from aggregator.confirmation.forms import Delivery
 from aggregator.confirmation.quantities import ACTOR, apply_quantities
 from aggregator.confirmation.view import OrderPage, PageLine, load_order_page
-from aggregator.core.stock import StockRequest, allocate
+from aggregator.orders.holds import hold_on_confirm
 from aggregator.orders.loading import lock_session
 from aggregator.orders.state import EventRow, record_events, transition
-from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
-from aggregator.orders.totals import recompute_totals
 from aggregator.runtime.db import Connection
-from schema.enums import HoldMode, ItemStatus
+from schema.enums import ItemStatus
 from schema.queries import query
 from schema.states import OrderStatus
 
@@ -63,33 +60,6 @@ async def locked_page(conn: Connection, order_id: int) -> OrderPage:
     return page
 
 
-async def _reserve_on_confirm(conn: Connection, page: OrderPage) -> list[PageLine]:
-    """first_confirm: hold what the live still has for each requested line; returns the rest."""
-    by_key: dict[StockKey, list[PageLine]] = defaultdict(list)
-    for line in page.lines:
-        if line.status is ItemStatus.REQUESTED and line.product_id is not None:
-            by_key[(line.product_id, line.variant)].append(line)
-    session_id = page.session_id or 0
-    levels = await lock_stock(conn, session_id, by_key)
-    queued = await keys_with_waitlist(conn, session_id, levels)
-    reserve: dict[StockKey, int] = defaultdict(int)
-    statuses: dict[int, ItemStatus] = {}
-    for key, lines in by_key.items():
-        if key not in levels:
-            continue  # no per-live stock: not limited, stays requested
-        requests = [StockRequest(ln.id, ln.qty) for ln in lines]
-        for line, ok in zip(
-            lines, allocate(levels[key].available, key in queued, requests), strict=True
-        ):
-            statuses[line.id] = ItemStatus.HELD if ok else ItemStatus.WAITLISTED
-            reserve[key] += line.qty if ok else 0
-    if statuses:
-        ids = sorted(statuses)
-        await conn.execute(query("set_line_statuses"), ids, [statuses[i].value for i in ids])
-        await adjust_reserved(conn, session_id, reserve)
-    return [ln for ln in page.lines if statuses.get(ln.id) is ItemStatus.WAITLISTED]
-
-
 def _confirmation_data(page: OrderPage, delivery: Delivery, user_agent: str) -> dict[str, object]:
     """What the buyer confirmed, for a dispute: lines, prices, total, recipient, device."""
     return {
@@ -121,10 +91,8 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
     assert delivery is not None
     if not any(ln.status in WANTED for ln in page.lines):
         raise EmptyOrderError(f"order {page.id} has no line to confirm")
-    waitlisted: list[PageLine] = []
-    if page.hold_mode is HoldMode.FIRST_CONFIRM:
-        waitlisted = await _reserve_on_confirm(conn, page)
-        await recompute_totals(conn, [page.id])
+    waiting = set(await hold_on_confirm(conn, page.id))  # by the live's hold mode
+    waitlisted = [ln for ln in page.lines if ln.id in waiting]
     d = delivery
     await conn.execute(
         query("save_buyer_confirmation"),

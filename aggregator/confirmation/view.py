@@ -59,6 +59,7 @@ class OrderPage:
     order_no: str
     status: OrderStatus
     session_id: int | None
+    live_id: int | None  # the live whose one stock pool the lines hold from
     buyer_id: int
     hold_mode: HoldMode
     subtotal_vnd: int
@@ -160,6 +161,7 @@ async def load_order_page(conn: Connection, order_id: int) -> OrderPage | None:
         order_no=row["order_no"],
         status=OrderStatus(row["status"]),
         session_id=row["session_id"],
+        live_id=row["live_id"],
         buyer_id=row["buyer_id"],
         hold_mode=HoldMode(row["hold_mode"]),
         subtotal_vnd=row["subtotal_vnd"],

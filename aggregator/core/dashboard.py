@@ -133,6 +133,8 @@ class LiveFacts:
     counts: Counts = Counts()
     per_minute: Mapping[datetime, int] = field(default_factory=dict)
     products: tuple[ProductLine, ...] = ()
+    live_id: int | None = None  # the broadcast this channel's session belongs to (None: its own)
+    live_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,24 @@ class LivePanel:
     platform: str
     comments_per_min: float
     chart: Chart
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveBoard:
+    """One live once, whatever channels it runs on: a panel per channel inside, the figures
+    added up, one chart and the stock of its one pool."""
+
+    id: int
+    title: str
+    on_air: bool
+    ended_at: datetime | None
+    channels: tuple[LivePanel, ...]
+    comments: int
+    comments_per_min: float
+    counts: Counts
+    chart: Chart
+    products: tuple[ProductLine, ...]
     alerts: tuple[Alert, ...]
 
 
@@ -155,9 +175,10 @@ class PlatformRow:
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     at: datetime
-    panels: tuple[LivePanel, ...]
+    panels: tuple[LivePanel, ...]  # one per channel of each live
     platforms: tuple[PlatformRow, ...]
     alerts: tuple[Alert, ...]  # channels in trouble, whether or not a live runs on them
+    lives: tuple[LiveBoard, ...] = ()  # the panels grouped into the lives they belong to
 
 
 def platform_text(platform: str) -> str:
@@ -235,11 +256,7 @@ def channel_alerts(channel: ChannelState, now: datetime) -> list[Alert]:
 
 
 def live_alerts(facts: LiveFacts, now: datetime) -> list[Alert]:
-    alerts = [
-        Alert(Level.DANGER, f"Hết hàng: {p.code} {p.name}{' ' + p.variant if p.variant else ''}")
-        for p in facts.products
-        if p.sold_out
-    ]
+    alerts = sold_out_alerts(facts.products)
     if facts.on_air:
         alerts.extend(channel_alerts(facts.channel, now))
         silent = _stale(facts, now)
@@ -289,14 +306,75 @@ def platform_rows(panels: Iterable[LivePanel]) -> tuple[PlatformRow, ...]:
     return tuple(rows.values())
 
 
+def sold_out_alerts(products: Iterable[ProductLine]) -> list[Alert]:
+    return [
+        Alert(Level.DANGER, f"Hết hàng: {p.code} {p.name}{' ' + p.variant if p.variant else ''}")
+        for p in products
+        if p.sold_out
+    ]
+
+
+def _board(
+    live_id: int,
+    group: list[LivePanel],
+    products: tuple[ProductLine, ...],
+    per_minute: Mapping[datetime, int],
+    now: datetime,
+) -> LiveBoard:
+    on_air = any(p.facts.on_air for p in group)
+    starts = [p.facts.started_at for p in group if p.facts.started_at is not None]
+    ends = [p.facts.ended_at for p in group if p.facts.ended_at is not None]
+    ended_at = None if on_air or not ends else max(ends)
+    end = now if ended_at is None else ended_at
+    started = min(starts) if starts else None
+    counts = Counts()
+    for p in group:
+        counts = counts + p.facts.counts
+    alerts = sold_out_alerts(products) + [a for p in group for a in p.alerts]
+    return LiveBoard(
+        id=live_id,
+        title=group[0].facts.live_title or group[0].facts.title,
+        on_air=on_air,
+        ended_at=ended_at,
+        channels=tuple(group),
+        comments=sum(p.facts.comments for p in group),
+        comments_per_min=round(sum(p.comments_per_min for p in group), 1),
+        counts=counts,
+        chart=bar_chart(minute_series(per_minute, end, chart_minutes(started, end))),
+        products=products,
+        alerts=tuple(alerts),
+    )
+
+
+def live_boards(
+    panels: Iterable[LivePanel],
+    now: datetime,
+    products: Mapping[int, tuple[ProductLine, ...]] | None = None,
+    per_minute: Mapping[int, Mapping[datetime, int]] | None = None,
+) -> tuple[LiveBoard, ...]:
+    """The channel panels grouped by live, in the order lives first appear; `products` and
+    `per_minute` are by live id (one pool and one order chart for all its channels)."""
+    groups: dict[int, list[LivePanel]] = {}
+    for p in panels:
+        groups.setdefault(p.facts.live_id or p.facts.id, []).append(p)
+    return tuple(
+        _board(live_id, group, (products or {}).get(live_id, ()),
+               (per_minute or {}).get(live_id, {}), now)
+        for live_id, group in groups.items()
+    )  # fmt: skip
+
+
 def dashboard(
     lives: Iterable[LiveFacts],
     channels: Iterable[ChannelState],
     now: datetime,
     more: Iterable[Alert] = (),
+    products: Mapping[int, tuple[ProductLine, ...]] | None = None,
+    per_minute: Mapping[int, Mapping[datetime, int]] | None = None,
 ) -> Dashboard:
-    """The whole page: a panel per live, platform totals, and alerts of channels with no live
-    on air (a live's own channel alerts sit in its panel), then `more` (parcels in trouble)."""
+    """The whole page: a board per live with a panel per channel, platform totals, and alerts of
+    channels with no live on air (a live's own channel alerts sit in its board), then `more`
+    (parcels in trouble). `products`, `per_minute`: by live id."""
     panels = tuple(panel(f, now) for f in lives)
     on_air = {p.facts.channel.id for p in panels if p.facts.on_air}
     alerts = tuple(
@@ -305,4 +383,5 @@ def dashboard(
         if channel.id not in on_air
         for alert in channel_alerts(channel, now)
     )
-    return Dashboard(now, panels, platform_rows(panels), alerts + tuple(more))
+    boards = live_boards(panels, now, products, per_minute)
+    return Dashboard(now, panels, platform_rows(panels), alerts + tuple(more), boards)

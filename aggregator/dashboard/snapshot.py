@@ -93,21 +93,26 @@ async def _load(conn: asyncpg.Connection | Any, tenant_id: int, now: datetime) -
     lives = await conn.fetch(
         query("dashboard_lives"), tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW
     )
-    ids = [r["id"] for r in lives]
+    ends: dict[int, datetime] = {}  # per live: now while any channel is on air
+    for r in lives:
+        end = _chart_end(r, now)
+        ends[r["live_id"]] = max(end, ends.get(r["live_id"], end))
+    ids = sorted(ends)
     products: dict[int, list[ProductLine]] = defaultdict(list)
     per_minute: dict[int, dict[datetime, int]] = defaultdict(dict)
     if ids:
         for row in await conn.fetch(query("dashboard_products"), tenant_id, ids):
-            products[row["session_id"]].append(_product(row))
-        ends = [_chart_end(r, now) for r in lives]
+            products[row["live_id"]].append(_product(row))
         for row in await conn.fetch(
-            query("dashboard_orders_per_minute"), tenant_id, ids, ends, CHART_MINUTES
-        ):
-            per_minute[row["session_id"]][row["minute"]] = row["orders"]
+            query("dashboard_orders_per_minute"), tenant_id, ids, [ends[i] for i in ids],
+            CHART_MINUTES,
+        ):  # fmt: skip
+            per_minute[row["live_id"]][row["minute"]] = row["orders"]
     channels = await conn.fetch(query("dashboard_channels"), tenant_id, int(now.timestamp()))
-    facts = [_facts(r, per_minute[r["id"]], products[r["id"]]) for r in lives]
+    facts = [_facts(r) for r in lives]
     more = await _courier_alerts(conn, tenant_id, now - ALERT_WINDOW)
-    return dashboard(facts, [_channel(c) for c in channels], now, more)
+    by_live = {live_id: tuple(lines) for live_id, lines in products.items()}
+    return dashboard(facts, [_channel(c) for c in channels], now, more, by_live, per_minute)
 
 
 async def _courier_alerts(
@@ -128,7 +133,8 @@ def _incident(row: Any) -> Incident:
     return Incident(row["order_no"], row["status"], said)
 
 
-def _facts(r: Any, per_minute: dict[datetime, int], products: list[ProductLine]) -> LiveFacts:
+def _facts(r: Any) -> LiveFacts:
+    """One channel of a live; its orders per minute and stock are the live's (by live id)."""
     return LiveFacts(
         id=r["id"],
         title=r["title"],
@@ -141,6 +147,6 @@ def _facts(r: Any, per_minute: dict[datetime, int], products: list[ProductLine])
         last_comment_at=r["last_comment_at"],
         watermark=r["watermark"],
         counts=_counts(r),
-        per_minute=per_minute,
-        products=tuple(products),
+        live_id=r["live_id"],
+        live_title=r["live_title"] or "",
     )

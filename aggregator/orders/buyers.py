@@ -49,7 +49,7 @@ async def _owners(conn: Connection, tenant_id: int, phones: list[str]) -> dict[s
 
 
 async def link_phones(
-    conn: Connection, tenant_id: int, session_id: int, phones: Mapping[Identity, str]
+    conn: Connection, tenant_id: int, phones: Mapping[Identity, str]
 ) -> dict[int, Identity]:
     """Record phones on identities and link each identity to the buyer who owns its phone.
 
@@ -74,16 +74,5 @@ async def link_phones(
     linked = {i.id: Identity(i.id, owners.get(p, i.buyer_id)) for i, p in items}
     moves = [(i.id, linked[i.id].buyer_id) for i, _ in items if linked[i.id].buyer_id != i.buyer_id]
     if moves:
-        await conn.execute(
-            query("relink_identities"), [m[0] for m in moves], [m[1] for m in moves], session_id
-        )
+        await conn.execute(query("relink_identities"), [m[0] for m in moves], [m[1] for m in moves])
     return linked
-
-
-async def flag_orders_to_merge(conn: Connection, buyer_ids: set[int], session_id: int) -> list[int]:
-    """Open orders of one buyer in this live, through several identities: staff decide."""
-    flagged: list[int] = []
-    for buyer_id in sorted(buyer_ids):
-        rows = await conn.fetch(query("flag_orders_to_merge"), buyer_id, session_id)
-        flagged += [r["id"] for r in rows]
-    return flagged

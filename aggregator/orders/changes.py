@@ -72,12 +72,12 @@ class BatchChanges:
             product = self.products.get(code)
             if code == UNCLEAR_CODE or product is None:
                 statuses[index] = ItemStatus.UNCLEAR
-            elif self.session.hold_mode is HoldMode.FIRST_CONFIRM:
-                statuses[index] = ItemStatus.REQUESTED
+            elif self.session.hold_mode is not HoldMode.FIRST_COMMENT:
+                statuses[index] = ItemStatus.REQUESTED  # held at confirmation or payment
             else:
                 stocked[(product.id, variant)].append(index)
-        levels = await lock_stock(conn, self.session.id, stocked)
-        queued = await keys_with_waitlist(conn, self.session.id, levels)
+        levels = await lock_stock(conn, self.session.live_id, stocked)
+        queued = await keys_with_waitlist(conn, self.session.live_id, levels)
         for key, indexes in stocked.items():
             if key not in levels:  # no per-live stock for this product: not limited
                 statuses.update(dict.fromkeys(indexes, ItemStatus.REQUESTED))
@@ -115,7 +115,7 @@ class BatchChanges:
         statuses = await self._allocate(conn)
         for index, pending in enumerate(self.increases):
             self._place(pending, statuses[index])
-        await adjust_reserved(conn, self.session.id, self.reserve)
+        await adjust_reserved(conn, self.session.live_id, self.reserve)
         await self._write_lines(conn)
         await record_events(conn, self.events)
 

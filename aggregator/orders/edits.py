@@ -46,6 +46,7 @@ class LockedOrder:
     order_no: str
     status: str
     session_id: int | None
+    live_id: int | None  # the stock's pool
     buyer_id: int
     hold_mode: HoldMode
     has_shipment: bool
@@ -61,12 +62,15 @@ class NewLine:
 
 
 async def lock_order(conn: Connection, tenant_id: int, order_id: int) -> LockedOrder:
+    # The live's lock before the order row: the merge's lock order, so the two never deadlock.
+    await conn.execute(query("lock_live_of_order"), order_id)
     row = await conn.fetchrow(query("lock_order_for_action"), tenant_id, order_id)
     if row is None:
         raise NotFoundError(f"no order {order_id} for tenant {tenant_id}")
     return LockedOrder(
-        row["id"], tenant_id, row["order_no"], row["status"], row["session_id"], row["buyer_id"],
-        HoldMode(row["hold_mode"] or HoldMode.FIRST_COMMENT.value), row["has_shipment"],
+        row["id"], tenant_id, row["order_no"], row["status"], row["session_id"], row["live_id"],
+        row["buyer_id"], HoldMode(row["hold_mode"] or HoldMode.FIRST_COMMENT.value),
+        row["has_shipment"],
     )  # fmt: skip
 
 
@@ -79,7 +83,7 @@ async def _stock_status(
     conn: Connection, order: LockedOrder, key: StockKey, qty: int, position: int
 ) -> ItemStatus:
     """Held, waitlisted or requested for `qty` more of `key`, reserving what is held."""
-    if order.hold_mode is HoldMode.FIRST_CONFIRM:  # lines reserve at confirmation
+    if order.hold_mode is not HoldMode.FIRST_COMMENT:  # lines reserve at confirmation or payment
         return ItemStatus.REQUESTED
     return await _take(conn, order, key, qty, position)
 
@@ -88,15 +92,15 @@ async def _take(
     conn: Connection, order: LockedOrder, key: StockKey, qty: int, position: int
 ) -> ItemStatus:
     """Reserve `qty` of `key` if the allocation rule allows: held, else waitlisted."""
-    if order.session_id is None:
+    if order.live_id is None:
         return ItemStatus.REQUESTED
-    levels = await lock_stock(conn, order.session_id, [key])
+    levels = await lock_stock(conn, order.live_id, [key])
     if key not in levels:  # no per-live stock for this product: not limited
         return ItemStatus.REQUESTED
-    waiting = key in await keys_with_waitlist(conn, order.session_id, [key])
+    waiting = key in await keys_with_waitlist(conn, order.live_id, [key])
     if not allocate(levels[key].available, waiting, [StockRequest(position, qty)])[0]:
         return ItemStatus.WAITLISTED
-    await adjust_reserved(conn, order.session_id, {key: qty})
+    await adjust_reserved(conn, order.live_id, {key: qty})
     return ItemStatus.HELD
 
 
@@ -104,11 +108,11 @@ async def _release(
     conn: Connection, order: LockedOrder, freed: Mapping[StockKey, int]
 ) -> list[int]:
     """Give back held stock and promote the waitlists; returns the promoted orders."""
-    if order.session_id is None or not freed:
+    if order.live_id is None or not freed:
         return []
-    await lock_stock(conn, order.session_id, freed)
-    await adjust_reserved(conn, order.session_id, {k: -q for k, q in freed.items()})
-    return await promote_waitlists(conn, order.session_id, freed)
+    await lock_stock(conn, order.live_id, freed)
+    await adjust_reserved(conn, order.live_id, {k: -q for k, q in freed.items()})
+    return await promote_waitlists(conn, order.live_id, freed)
 
 
 async def _finish(conn: Connection, order_ids: list[int]) -> None:
@@ -251,8 +255,10 @@ async def merge_orders(
     sources = [rows[i] for i in source_ids if i in rows and i != target.id]
     if not sources or len(sources) != len(set(source_ids) - {target.id}):
         raise NotFoundError("an order to merge is not this cooperative's")
+    persons = {target.buyer_id, rows[target.id]["person"]} if target.id in rows else set()
     for row in sources:
-        same = row["buyer_id"] == target.buyer_id and row["session_id"] == target.session_id
+        person = row["buyer_id"] in persons or row["person"] in persons
+        same = person and row["live_id"] == target.live_id
         if not same or row["status"] not in EDITABLE:
             raise ActionRefusedError(f"Đơn {row['order_no']} không gộp được vào đơn này.")
     numbers = [r["order_no"] for r in sources]

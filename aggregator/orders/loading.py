@@ -20,8 +20,9 @@ class SessionInfo:
     id: int
     tenant_id: int
     channel_id: int
-    hold_mode: HoldMode
+    hold_mode: HoldMode  # the live's
     status: str  # scheduled, live or ended
+    live_id: int  # the broadcast this session (one channel of it) belongs to: the stock's pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +55,15 @@ class ProductRef:
 
 
 async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
-    """Take the session's merge lock (until the transaction ends) and read the session."""
+    """Take the merge lock of the session's live (until the transaction ends: every channel of
+    the live takes turns) and read the session."""
     row = await conn.fetchrow(query("lock_session_for_merge"), session_id)
     if row is None or row["id"] is None:
         return None
     return SessionInfo(
-        row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]), row["status"]
-    )
+        row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]), row["status"],
+        row["live_id"],
+    )  # fmt: skip
 
 
 async def load_pending(conn: Connection, session_id: int, limit: int) -> list[PendingComment]:
@@ -80,29 +83,19 @@ async def load_pending(conn: Connection, session_id: int, limit: int) -> list[Pe
 
 
 async def load_history(
-    conn: Connection, session_id: int, authors: list[str]
-) -> dict[str, list[BuyerComment]]:
-    """Per author, every comment of theirs in the live that still stands, oldest first."""
-    history: dict[str, list[BuyerComment]] = defaultdict(list)
-    if not authors:
+    conn: Connection, live_id: int, buyer_ids: list[int]
+) -> dict[int, list[BuyerComment]]:
+    """Per buyer, every comment of theirs in the live that still stands, on any of its channels,
+    oldest first."""
+    history: dict[int, list[BuyerComment]] = defaultdict(list)
+    if not buyer_ids:
         return history
-    for r in await conn.fetch(query("buyer_history_in_session"), session_id, authors):
+    for r in await conn.fetch(query("buyer_history_in_live"), live_id, buyer_ids):
         parsed = ParsedComment.model_validate(r["parsed"])
-        history[r["author_external_id"]].append(
+        history[r["buyer_id"]].append(
             BuyerComment(r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"])
         )
     return history
-
-
-async def load_open_orders(
-    conn: Connection, session_id: int, identity_ids: list[int]
-) -> dict[int, OpenOrder]:
-    """Open order of each identity in this live (at most one, by a unique index)."""
-    rows = await conn.fetch(query("open_orders_of_identities"), session_id, identity_ids)
-    return {
-        r["buyer_identity_id"]: OpenOrder(r["id"], r["buyer_id"], OrderStatus(r["status"]))
-        for r in rows
-    }
 
 
 async def load_lines(conn: Connection, order_ids: list[int]) -> dict[int, list[Line]]:

@@ -1,14 +1,17 @@
 """Merge a live session's pending comments into orders, one locked batch per transaction.
 
-A per-session advisory lock means two jobs never merge the same comments; everything a batch
-changes (orders, lines, stock, audit rows, the comments' processed mark) commits together, so a
-worker killed mid-batch leaves nothing half-applied and the next job simply redoes the batch.
+The advisory lock is the live's (every channel of it): two jobs never merge the same comments,
+and two channels' jobs for one buyer take turns, so the buyer keeps one open order per live. The
+stock is the live's pool. Everything a batch changes (orders, lines, stock, audit rows, the
+comments' processed mark) commits together, so a worker killed mid-batch leaves nothing
+half-applied and the next job simply redoes the batch.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -23,20 +26,15 @@ from aggregator.core.merge import (
     named_lines,
     recompute,
 )
-from aggregator.orders.buyers import (
-    Identity,
-    flag_orders_to_merge,
-    link_phones,
-    resolve_identities,
-)
+from aggregator.orders.buyers import Identity, link_phones, resolve_identities
 from aggregator.orders.changes import BatchChanges
+from aggregator.orders.consolidate import open_orders_by_buyer
 from aggregator.orders.loading import (
     OpenOrder,
     PendingComment,
     SessionInfo,
     load_history,
     load_lines,
-    load_open_orders,
     load_pending,
     load_products,
     load_recent_texts,
@@ -96,14 +94,44 @@ async def _link_phones(
     session: SessionInfo,
     pending: list[PendingComment],
     identities: dict[str, Identity],
-) -> set[int]:
-    """Link identities by the phones in these comments; returns the buyers who got a phone."""
+) -> None:
+    """Link identities by the phones in these comments (an identity may change buyer)."""
     written = {identities[p.author]: p.phone for p in pending if p.phone}
-    linked = await link_phones(conn, session.tenant_id, session.id, written)
+    linked = await link_phones(conn, session.tenant_id, written)
     author_of = {identity.id: author for author, identity in identities.items()}
     for identity_id, identity in linked.items():
         identities[author_of[identity_id]] = identity
-    return {identity.buyer_id for identity in linked.values()}
+
+
+@dataclass
+class _Buyer:
+    """The comments of one buyer in a batch (several accounts of one person are one buyer)."""
+
+    identity: Identity  # the first account: the one a new order answers
+    authors: list[str]
+    comments: list[PendingComment]
+
+
+def _by_buyer(
+    by_author: dict[str, list[PendingComment]], identities: dict[str, Identity]
+) -> dict[int, _Buyer]:
+    buyers: dict[int, _Buyer] = {}
+    for author in sorted(by_author, key=lambda a: by_author[a][0].comment.comment_id):
+        identity = identities[author]
+        entry = buyers.setdefault(identity.buyer_id, _Buyer(identity, [], []))
+        entry.authors.append(author)
+        entry.comments += by_author[author]
+    for entry in buyers.values():
+        entry.comments.sort(key=lambda p: p.comment.comment_id)
+    return buyers
+
+
+def _recent_of(recent: dict[str, dict[str, datetime]], authors: list[str]) -> dict[str, datetime]:
+    merged: dict[str, datetime] = {}
+    for author in authors:
+        for key, at in recent[author].items():
+            merged[key] = max(at, merged.get(key, at))
+    return merged
 
 
 async def _merge_batch(
@@ -116,25 +144,31 @@ async def _merge_batch(
     by_author = _group_by_author(pending)
     names = {a: items[-1].author_name for a, items in by_author.items()}
     identities, new = await resolve_identities(conn, session.tenant_id, session.channel_id, names)
-    linked_buyers = await _link_phones(conn, session, pending, identities)
-    orders = await load_open_orders(conn, session_id, [i.id for i in identities.values()])
+    await _link_phones(conn, session, pending, identities)
+    live_orders = await open_orders_by_buyer(
+        conn, session.tenant_id, session.live_id, identities.values(), actor=ACTOR
+    )
+    orders = live_orders.by_buyer
     lines = await load_lines(conn, [o.id for o in orders.values()])
     since = min(p.comment.commented_at for p in pending) - REPEAT_WINDOW
     known_authors = [a for a in by_author if a not in new]  # new buyers have no history
     recent = await load_recent_texts(conn, session_id, known_authors, since)
-    revising = [a for a, items in by_author.items() if any(p.revision for p in items)]
-    history = await load_history(conn, session_id, revising)
-    results: dict[str, MergeResult] = {}
-    for author, comments in by_author.items():
-        order = orders.get(identities[author].id)
+    buyers = _by_buyer(by_author, identities)
+    revising = [b for b, e in buyers.items() if any(p.revision for p in e.comments)]
+    history = await load_history(conn, session.live_id, revising)
+    results: dict[int, MergeResult] = {}
+    for buyer_id, entry in buyers.items():
+        order = orders.get(buyer_id)
         current = current_quantities(lines.get(order.id, [])) if order else {}
-        fresh = [p.comment for p in comments if not p.revision and not p.removed]
-        results[author] = merge_comments(current, fresh, recent[author])
+        fresh = [p.comment for p in entry.comments if not p.revision and not p.removed]
+        results[buyer_id] = merge_comments(current, fresh, _recent_of(recent, entry.authors))
         if order is not None:  # an order no longer open (packed, shipped…) is not rewritten
-            _revise(results[author], comments, history[author])
-    await _apply(conn, session, identities, orders, lines, results, config, stats)
-    if linked_buyers:
-        await flag_orders_to_merge(conn, linked_buyers, session_id)
+            _revise(results[buyer_id], entry.comments, history[buyer_id])
+    changes = await _apply(conn, session, buyers, orders, lines, results, config, stats)
+    touched = sorted(changes | live_orders.touched)
+    stats.orders_touched.update(touched)
+    if touched:
+        await recompute_totals(conn, touched)
     await conn.execute(query("mark_comments_processed"), [p.comment.comment_id for p in pending])
     stats.comments += len(pending)
     stats.repeats += sum(len(r.repeats) for r in results.values())
@@ -162,50 +196,48 @@ def _revise(
 async def _create_missing_orders(
     conn: Connection,
     session: SessionInfo,
-    identities: dict[str, Identity],
+    buyers: dict[int, _Buyer],
     orders: dict[int, OpenOrder],
-    results: dict[str, MergeResult],
+    results: dict[int, MergeResult],
     config: MergeConfig,
 ) -> list[int]:
-    wanted = [
-        identities[a] for a, r in results.items()
-        if r.wants_anything and identities[a].id not in orders
-    ]  # fmt: skip
+    wanted = [b for b, r in results.items() if r.wants_anything and b not in orders]
     if not wanted:
         return []
     created = await create_orders(
         conn,
         tenant_id=session.tenant_id,
         session_id=session.id,
-        buyers=[(i.buyer_id, i.id) for i in wanted],
+        buyers=[(b, buyers[b].identity.id) for b in wanted],
         source=OrderSource.COMMENT,
         confirm_window_s=config.confirm_window_s,
         actor=ACTOR,
         reason="order from comments",
     )
-    buyer_of = {i.id: i.buyer_id for i in wanted}
+    buyer_of = {buyers[b].identity.id: b for b in wanted}
     for identity_id, order_id in created.items():
-        orders[identity_id] = OpenOrder(order_id, buyer_of[identity_id], INITIAL_STATUS)
+        orders[buyer_of[identity_id]] = OpenOrder(order_id, buyer_of[identity_id], INITIAL_STATUS)
     return list(created.values())
 
 
 async def _apply(
     conn: Connection,
     session: SessionInfo,
-    identities: dict[str, Identity],
+    buyers: dict[int, _Buyer],
     orders: dict[int, OpenOrder],
     lines: dict[int, list[Line]],
-    results: dict[str, MergeResult],
+    results: dict[int, MergeResult],
     config: MergeConfig,
     stats: MergeStats,
-) -> None:
-    created = await _create_missing_orders(conn, session, identities, orders, results, config)
+) -> set[int]:
+    """Write the batch's orders, lines and stock; returns the orders whose lines changed."""
+    created = await _create_missing_orders(conn, session, buyers, orders, results, config)
     stats.orders_created += len(created)
     codes = {key[0] for r in results.values() for key in r.desired}
     changes = BatchChanges(session, await load_products(conn, session.tenant_id, codes))
     cancelled, changed_confirmed = [], []
-    for author, result in results.items():
-        order = orders.get(identities[author].id)
+    for buyer_id, result in results.items():
+        order = orders.get(buyer_id)
         if order is None or not result.applied:
             continue
         if result.cancel_order:
@@ -223,12 +255,9 @@ async def _apply(
                      data={"comments": result.applied, "lines": _lines_json(result)})
         )  # fmt: skip
     await changes.flush(conn)
-    promoted = await promote_waitlists(conn, session.id, changes.released_keys())
+    promoted = await promote_waitlists(conn, session.live_id, changes.released_keys())
     await _finish_orders(conn, cancelled, changed_confirmed, stats)
-    touched = sorted(changes.touched | set(created) | set(promoted))
-    stats.orders_touched.update(touched)
-    if touched:
-        await recompute_totals(conn, touched)
+    return changes.touched | set(created) | set(promoted)
 
 
 def _lines_json(result: MergeResult) -> dict[str, int]:

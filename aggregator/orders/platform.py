@@ -72,6 +72,7 @@ class Shop:
     tenant_id: int
     channel_id: int
     session_id: int | None
+    live_id: int | None  # the pool the lines hold from (one for every channel of the live)
 
 
 async def apply_platform_orders(
@@ -105,8 +106,11 @@ async def _apply_batch(
     rows = await _load(conn, channel_id, batch_size)
     if not rows:
         return 0
-    shop = Shop(rows[0].tenant_id, channel_id,
-                await conn.fetchval(query("shop_live_on_air"), channel_id))  # fmt: skip
+    on_air = await conn.fetchrow(query("shop_live_on_air"), channel_id)
+    shop = Shop(rows[0].tenant_id, channel_id, on_air["id"] if on_air else None,
+                on_air["live_id"] if on_air else None)  # fmt: skip
+    if shop.live_id is not None:  # the merge's lock: stock of the live changes one at a time
+        await conn.execute(query("lock_live"), shop.live_id)
     creating = [r for r in rows if r.step is Step.CREATE_CONFIRMED]
     created = await _create_orders(conn, shop, creating)
     order_of = {r.id: r.order_id or created.get(r.id) for r in rows}
@@ -159,7 +163,7 @@ async def _identities(
     identities, _ = await resolve_identities(conn, shop.tenant_id, shop.channel_id, names)
     phones = {identities[r.event.buyer_external_id]: phone
               for r in rows if (phone := r.delivery.phone)}  # fmt: skip
-    linked = await link_phones(conn, shop.tenant_id, shop.session_id or 0, phones)
+    linked = await link_phones(conn, shop.tenant_id, phones)
     return {author: linked.get(i.id, i) for author, i in identities.items()}
 
 
@@ -205,7 +209,7 @@ async def _add_lines(
     products = {r["code"]: (r["id"], r["price_vnd"]) for r in rows}
     keys = {(products[i.code][0], i.variant or "") for _, items in orders for i in items
             if i.code in products}  # fmt: skip
-    levels = await lock_stock(conn, shop.session_id, keys) if shop.session_id else {}
+    levels = await lock_stock(conn, shop.live_id, keys) if shop.live_id else {}
     reserve: dict[StockKey, int] = defaultdict(int)
     columns: list[list[object]] = [[] for _ in range(9)]
     for order_id, items in orders:
@@ -221,8 +225,8 @@ async def _add_lines(
                    item.unit_price_vnd or price, status.value, None, 0)  # fmt: skip
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
-    if shop.session_id is not None:
-        await adjust_reserved(conn, shop.session_id, reserve)
+    if shop.live_id is not None:
+        await adjust_reserved(conn, shop.live_id, reserve)
     if columns[0]:
         await conn.execute(query("insert_order_items"), shop.tenant_id, *columns)
 

@@ -1,4 +1,7 @@
-"""Per-live stock in Postgres: reserve, release and promote waitlists, row-locked, set-based."""
+"""Per-live stock in Postgres: reserve, release and promote waitlists, row-locked, set-based.
+
+Keyed by the live (lives.id), not the session: one pool for every channel the live runs on.
+"""
 
 from __future__ import annotations
 
@@ -29,56 +32,52 @@ def _columns(keys: Iterable[StockKey]) -> tuple[list[int], list[str]]:
 
 
 async def lock_stock(
-    conn: Connection, session_id: int, keys: Iterable[StockKey]
+    conn: Connection, live_id: int, keys: Iterable[StockKey]
 ) -> dict[StockKey, StockLevel]:
     """Lock the stock rows of these products (in a fixed order, so lockers never deadlock)."""
     products, variants = _columns(keys)
     if not products:
         return {}
-    rows = await conn.fetch(query("lock_stock_rows"), session_id, products, variants)
+    rows = await conn.fetch(query("lock_stock_rows"), live_id, products, variants)
     return {(r["product_id"], r["variant"]): StockLevel(r["quantity"], r["reserved"]) for r in rows}
 
 
 async def keys_with_waitlist(
-    conn: Connection, session_id: int, keys: Iterable[StockKey]
+    conn: Connection, live_id: int, keys: Iterable[StockKey]
 ) -> set[StockKey]:
     products, variants = _columns(keys)
     if not products:
         return set()
-    rows = await conn.fetch(query("keys_with_waitlist"), session_id, products, variants)
+    rows = await conn.fetch(query("keys_with_waitlist"), live_id, products, variants)
     return {(r["product_id"], r["variant"]) for r in rows}
 
 
-async def adjust_reserved(
-    conn: Connection, session_id: int, deltas: Mapping[StockKey, int]
-) -> None:
+async def adjust_reserved(conn: Connection, live_id: int, deltas: Mapping[StockKey, int]) -> None:
     changed = {k: d for k, d in deltas.items() if d}
     if not changed:
         return
     keys = sorted(changed)
     await conn.execute(
         query("adjust_reserved"),
-        session_id,
+        live_id,
         [k[0] for k in keys],
         [k[1] for k in keys],
         [changed[k] for k in keys],
     )
 
 
-async def promote_waitlists(
-    conn: Connection, session_id: int, keys: Iterable[StockKey]
-) -> list[int]:
+async def promote_waitlists(conn: Connection, live_id: int, keys: Iterable[StockKey]) -> list[int]:
     """Hold the waitlisted lines that now fit, head of each queue first; returns their order ids."""
     promoted_orders: list[int] = []
-    levels = await lock_stock(conn, session_id, keys)
+    levels = await lock_stock(conn, live_id, keys)
     for key in sorted(levels):
-        waiting = await conn.fetch(query("waitlist_of_key"), session_id, key[0], key[1])
+        waiting = await conn.fetch(query("waitlist_of_key"), live_id, key[0], key[1])
         count = promotable(levels[key].available, [w["qty"] for w in waiting])
         if count == 0:
             continue
         lines = waiting[:count]
         await conn.execute(query("hold_lines"), [w["id"] for w in lines])
-        await adjust_reserved(conn, session_id, {key: sum(w["qty"] for w in lines)})
+        await adjust_reserved(conn, live_id, {key: sum(w["qty"] for w in lines)})
         promoted_orders.extend(w["order_id"] for w in lines)
     return promoted_orders
 
@@ -92,10 +91,10 @@ async def release_orders(conn: Connection, order_ids: list[int]) -> list[int]:
     released: dict[int, dict[StockKey, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         if row["was_status"] == "held" and row["product_id"] is not None:
-            released[row["session_id"]][(row["product_id"], row["variant"])] -= row["qty"]
+            released[row["live_id"]][(row["product_id"], row["variant"])] -= row["qty"]
     promoted: list[int] = []
-    for session_id, deltas in released.items():
-        await lock_stock(conn, session_id, deltas)
-        await adjust_reserved(conn, session_id, deltas)
-        promoted += await promote_waitlists(conn, session_id, deltas)
+    for live_id, deltas in released.items():
+        await lock_stock(conn, live_id, deltas)
+        await adjust_reserved(conn, live_id, deltas)
+        promoted += await promote_waitlists(conn, live_id, deltas)
     return promoted

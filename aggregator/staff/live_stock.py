@@ -13,7 +13,6 @@ import asyncpg
 import structlog
 
 from aggregator.errors import NotFoundError
-from aggregator.orders.loading import lock_session
 from aggregator.orders.stock import StockKey, lock_stock, promote_waitlists
 from aggregator.orders.totals import recompute_totals
 from aggregator.staff.catalogue import SetupFormError
@@ -44,15 +43,16 @@ def parse_stock_form(keys: list[str], quantities: list[str]) -> dict[StockKey, i
 
 
 async def change_live_stock(
-    pool: asyncpg.Pool, tenant_id: int, session_id: int, wanted: Mapping[StockKey, int]
+    pool: asyncpg.Pool, tenant_id: int, live_id: int, wanted: Mapping[StockKey, int]
 ) -> list[int]:
-    """Set the quantities; returns the orders whose waitlisted lines now hold stock.
-    SetupFormError when one would fall below what buyers hold."""
+    """Set the quantities of the live's pool (all its channels); returns the orders whose
+    waitlisted lines now hold stock. SetupFormError when one would fall below what buyers hold."""
     async with pool.acquire() as conn, conn.transaction():
-        session = await lock_session(conn, session_id)
-        if session is None or session.tenant_id != tenant_id or session.status == "ended":
-            raise LiveNotFoundError(session_id)
-        levels = await lock_stock(conn, session_id, wanted)
+        await conn.execute(query("lock_live"), live_id)
+        live = await conn.fetchrow(query("lock_live_for_setup"), live_id)
+        if live is None or live["tenant_id"] != tenant_id or live["status"] == "ended":
+            raise LiveNotFoundError(live_id)
+        levels = await lock_stock(conn, live_id, wanted)
         changes = {k: q for k, q in wanted.items() if k in levels and q != levels[k].quantity}
         if any(q < levels[k].reserved for k, q in changes.items()):
             raise SetupFormError({"stock": BELOW_HELD})
@@ -60,11 +60,11 @@ async def change_live_stock(
             return []
         keys = sorted(changes)
         await conn.execute(
-            query("set_live_stock"), session_id, [k[0] for k in keys], [k[1] for k in keys],
+            query("set_live_stock"), live_id, [k[0] for k in keys], [k[1] for k in keys],
             [changes[k] for k in keys],
         )  # fmt: skip
         raised = [k for k in keys if changes[k] > levels[k].quantity]
-        promoted = sorted(set(await promote_waitlists(conn, session_id, raised)))
+        promoted = sorted(set(await promote_waitlists(conn, live_id, raised)))
         await recompute_totals(conn, promoted)
-    log.info("live.stock_changed", session_id=session_id, rows=len(keys), promoted=len(promoted))
+    log.info("live.stock_changed", live_id=live_id, rows=len(keys), promoted=len(promoted))
     return promoted

@@ -18,7 +18,6 @@ import structlog
 
 from aggregator.core.keywords import Keywords, merge_keywords, parse_keywords
 from aggregator.core.promotion import Promotion
-from aggregator.orders.loading import lock_session
 from aggregator.orders.totals import recompute_totals
 from aggregator.settings import Settings
 from aggregator.staff.catalogue import SetupFormError
@@ -32,6 +31,13 @@ PLATFORM_TEXT = {
     Platform.FACEBOOK: "Trang Facebook",
     Platform.TIKTOK: "TikTok Shop",
     Platform.ZALO: "Zalo OA",
+}
+# Every channel a live may run on, by its brand (the relay is a bridge for TikTok LIVE comments).
+CHANNEL_TEXT = {**PLATFORM_TEXT, Platform.RELAY: "TikTok LIVE", Platform.MANUAL: "Nhập tay"}
+HOLD_MODE_TEXT = {
+    HoldMode.FIRST_COMMENT: "Bình luận trước, giữ hàng trước",
+    HoldMode.FIRST_CONFIRM: "Xác nhận trước, được hàng trước",
+    HoldMode.FIRST_PAYMENT: "Chuyển khoản trước, được hàng trước",
 }
 
 
@@ -156,11 +162,12 @@ def _stock_rows(products: Sequence[Any], form: LiveForm) -> list[tuple[int, str,
     return sorted(rows)
 
 
-async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> list[int]:
-    """One session per chosen channel, each with the stock given; all or none are created."""
+async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> int:
+    """One live on every chosen channel at once, with one stock for all of them (100 bags on
+    three platforms are 100 bags); all or nothing. Returns the live's id."""
     if errors := _live_errors(form):
         raise SetupFormError(errors)
-    live_id = form.external_live_id or f"live-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    external_id = form.external_live_id or f"live-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     async with pool.acquire() as conn, conn.transaction():
         shown = _stock_rows(await conn.fetch(query("setup_product_variants"), tenant_id), form)
         templates = await conn.fetch(
@@ -168,45 +175,50 @@ async def start_live(pool: asyncpg.Pool, tenant_id: int, form: LiveForm) -> list
         )
         keywords: Keywords = merge_keywords(r["keywords"] for r in templates)
         promotion = form.promotion.as_json() if form.promotion else {}
+        live_id = int(await conn.fetchval(
+            query("setup_create_live"), tenant_id, form.title, form.hold_mode, promotion, keywords
+        ))  # fmt: skip
         sessions: list[int] = []
         for channel_id in sorted(set(form.channel_ids)):
-            if await conn.fetchval(query("setup_live_id_taken"), channel_id, live_id):
-                raise SetupFormError({"external_live_id": f"Mã live {live_id} đã được dùng."})
+            if await conn.fetchval(query("setup_live_id_taken"), channel_id, external_id):
+                raise SetupFormError({"external_live_id": f"Mã live {external_id} đã được dùng."})
             session_id = await conn.fetchval(
-                query("setup_start_live"), tenant_id, channel_id, live_id, form.title,
-                form.hold_mode, promotion, keywords,
-            )  # fmt: skip
+                query("setup_start_live"), tenant_id, channel_id, external_id, form.title, live_id
+            )
             if session_id is None:
                 raise SetupFormError({"channels": "Kênh đã chọn không dùng được. Hãy tải lại."})
-            await conn.execute(
-                query("setup_insert_stock"), tenant_id, session_id, [p for p, _, _ in shown],
-                [v for _, v, _ in shown], [q for _, _, q in shown],
-            )  # fmt: skip
             sessions.append(int(session_id))
-    log.info("live_setup.started", session_ids=sessions, products=len(shown))
-    return sessions
+        await conn.execute(
+            query("setup_insert_stock"), tenant_id, live_id, [p for p, _, _ in shown],
+            [v for _, v, _ in shown], [q for _, _, q in shown],
+        )  # fmt: skip
+    log.info("live_setup.started", live_id=live_id, session_ids=sessions, products=len(shown))
+    return live_id
 
 
-async def stop_live(pool: asyncpg.Pool, tenant_id: int, session_id: int) -> bool:
-    stopped = await pool.fetchval(query("setup_stop_live"), tenant_id, session_id)
+async def stop_live(pool: asyncpg.Pool, tenant_id: int, live_id: int) -> bool:
+    """End the live on every channel it runs on."""
+    async with pool.acquire() as conn, conn.transaction():
+        stopped = await conn.fetchval(query("setup_stop_live"), tenant_id, live_id)
+        await conn.execute(query("setup_stop_live_sessions"), tenant_id, live_id)
     if stopped is not None:
-        log.info("live_setup.stopped", session_id=session_id)
+        log.info("live_setup.stopped", live_id=live_id)
     return stopped is not None
 
 
 async def set_promotion(
-    pool: asyncpg.Pool, tenant_id: int, session_id: int, promotion: Promotion | None
+    pool: asyncpg.Pool, tenant_id: int, live_id: int, promotion: Promotion | None
 ) -> bool:
     """Change the live's promotion; orders not yet confirmed get new totals at once."""
     async with pool.acquire() as conn, conn.transaction():
-        await lock_session(conn, session_id)  # the merge's lock: no merge recomputes meanwhile
+        await conn.execute(query("lock_live"), live_id)  # no merge recomputes meanwhile
         found = await conn.fetchval(
-            query("setup_set_promotion"), tenant_id, session_id,
+            query("setup_set_promotion"), tenant_id, live_id,
             promotion.as_json() if promotion else {},
         )  # fmt: skip
         if found is None:
             return False
-        orders = await conn.fetch(query("setup_unconfirmed_orders_of_live"), tenant_id, session_id)
+        orders = await conn.fetch(query("setup_unconfirmed_orders_of_live"), tenant_id, live_id)
         await recompute_totals(conn, [r["id"] for r in orders])
-    log.info("live_setup.promotion_set", session_id=session_id, orders=len(orders))
+    log.info("live_setup.promotion_set", live_id=live_id, orders=len(orders))
     return True

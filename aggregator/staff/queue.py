@@ -13,6 +13,7 @@ import asyncpg
 from aggregator.core.incidents import ATTENTION
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import like_pattern, phone_digits
+from aggregator.orders.holds import hold_on_confirm, lock_order_live
 from aggregator.orders.state import transition
 from aggregator.staff.accounts import StaffUser
 from schema.enums import Platform
@@ -100,12 +101,15 @@ async def confirm_by_phone(pool: asyncpg.Pool, staff: StaffUser, order_id: int) 
     """Staff confirmed the order with the buyer on the phone. None: not this cooperative's order;
     False: its status does not allow it."""
     async with pool.acquire() as conn, conn.transaction():
+        await lock_order_live(conn, order_id)
         row = await conn.fetchrow(query("lock_staff_order"), staff.tenant_id, order_id)
         if row is None:
             return None
         moved = await transition(
             conn, [order_id], OrderStatus.CONFIRMED, actor=staff.actor, reason="confirmed by phone"
         )
+        if moved.moved:  # staff confirmation holds stock too (first_confirm, first_payment)
+            await hold_on_confirm(conn, order_id)
     return bool(moved.moved)
 
 

@@ -75,9 +75,9 @@ def _numbers(row: asyncpg.Record) -> dict[str, int]:
 
 
 def _live_label(row: asyncpg.Record) -> str:
-    if row["session_id"] is None:
+    if row["live_id"] is None:
         return "Không thuộc buổi live"
-    return row["live_title"] or f"Live #{row['session_id']}"
+    return row["live_title"] or f"Live #{row['live_id']}"
 
 
 async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: date) -> Report:

@@ -25,6 +25,7 @@ from aggregator.orders.edits import (
     lock_order,
     remove_unclear_line,
 )
+from aggregator.orders.loading import lock_session
 from aggregator.orders.state import create_orders
 from aggregator.staff.accounts import StaffUser
 from schema.enums import ItemStatus, OrderSource
@@ -109,8 +110,9 @@ async def resolve_comment(
         found = await conn.fetchrow(query("lock_unplaced_comment"), staff.tenant_id, comment_id)
         if found is None:
             raise NotFoundError(f"no unplaced comment {comment_id}")
+        await lock_session(conn, found["session_id"])  # the live's orders: one writer at a time
         order_id = await conn.fetchval(
-            query("open_order_of_identity"), found["session_id"], found["identity_id"]
+            query("open_order_of_buyer_in_live"), found["session_id"], found["buyer_id"]
         )
         if order_id is None:
             created = await create_orders(

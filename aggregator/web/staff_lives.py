@@ -20,6 +20,8 @@ from aggregator.staff.accounts import StaffUser
 from aggregator.staff.catalogue import SetupFormError, list_products
 from aggregator.staff.live_stock import LiveNotFoundError, change_live_stock, parse_stock_form
 from aggregator.staff.lives import (
+    CHANNEL_TEXT,
+    HOLD_MODE_TEXT,
     PLATFORM_TEXT,
     ChannelForm,
     LiveForm,
@@ -71,7 +73,8 @@ async def _page(
         "channels": await pool.fetch(query("channels_of_tenant"), tenant),
         "templates": await pool.fetch(query("setup_keyword_templates"), tenant),
         "products": [p for p in await list_products(pool, tenant) if p["active"]],
-        "lives": lives, "platforms": PLATFORM_TEXT, "kinds": PROMOTION_KINDS,
+        "lives": lives, "platforms": PLATFORM_TEXT, "channel_text": CHANNEL_TEXT,
+        "hold_modes": HOLD_MODE_TEXT, "kinds": PROMOTION_KINDS,
         "promotion_text": {s["id"]: _promotion_text(s["promotion"]) for s in lives},
         "format_keywords": format_keywords,
     }  # fmt: skip
@@ -160,14 +163,15 @@ def _live_form(form: Any) -> LiveForm:
 @staff_page(Area.SETUP)
 async def start(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     form = await request.post()
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    values["channels"] = [str(v) for v in form.getall("channel", [])]  # ticked again on an error
     try:
-        sessions = await start_live(request.app[STAFF_PG_POOL], staff.tenant_id, _live_form(form))
+        live_id = await start_live(request.app[STAFF_PG_POOL], staff.tenant_id, _live_form(form))
     except PromotionError as exc:
         return await _page(request, staff, 400, {"promotion": str(exc)}, values)
     except SetupFormError as exc:
         return await _page(request, staff, 400, exc.errors, values)
-    raise web.HTTPSeeOther(location=f"/phien-live/{sessions[0]}?done=started")
+    raise web.HTTPSeeOther(location=f"/phien-live/{live_id}?done=started")
 
 
 async def _live_page(
@@ -182,7 +186,9 @@ async def _live_page(
         "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "live": live,
         "stock": await pool.fetch(query("setup_live_stock"), staff.tenant_id, live_id),
         "promotion": promotion, "kinds": PROMOTION_KINDS, "error": error,
-        "keywords": format_keywords(live["keywords"]), "platforms": PLATFORM_TEXT,
+        "keywords": format_keywords(live["keywords"]), "platforms": CHANNEL_TEXT,
+        "sessions": await pool.fetch(query("setup_live_sessions"), staff.tenant_id, live_id),
+        "hold_modes": HOLD_MODE_TEXT,
         "notice": NOTICES.get(request.query.get("done", ""), ""),
     }  # fmt: skip
     return render(request, "staff_live.html", context, status=status)

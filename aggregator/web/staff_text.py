@@ -39,4 +39,6 @@ PARCEL_TEXT = {
 EVENT_TEXT = {
     "status": "Đổi trạng thái",
     INCIDENT_EVENT: "Sự cố vận chuyển",
+    "merged": "Gộp đơn",
+    "paid_waiting_for_stock": "Đã chuyển khoản, đang chờ hàng",
 }

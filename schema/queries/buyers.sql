@@ -19,28 +19,9 @@ WHERE b.id = u.buyer_id AND b.phone IS NULL
 RETURNING b.id, b.phone;
 
 -- name: relink_identities
--- Each identity joins the buyer who owns its phone; its open order in this live follows it.
--- (Only this live's orders: touching other lives' orders would deadlock with their merges.)
-WITH u AS (
-    SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS t(identity_id, buyer_id)
-), moved AS (
-    UPDATE buyer_identities AS b SET buyer_id = u.buyer_id FROM u WHERE b.id = u.identity_id
-)
-UPDATE orders AS o SET buyer_id = u.buyer_id
-FROM u
-WHERE o.buyer_identity_id = u.identity_id AND o.session_id = $3
-  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed');
-
--- name: flag_orders_to_merge
--- One buyer (linked by phone) with several open orders in the same live: staff decide to merge.
-WITH dup AS (
-    SELECT buyer_id FROM orders
-    WHERE buyer_id = $1 AND session_id = $2
-      AND status IN ('draft', 'awaiting_confirmation', 'confirmed')
-    GROUP BY buyer_id HAVING count(*) > 1
-)
-UPDATE orders o SET merge_review = true
-FROM dup
-WHERE o.session_id = $2 AND o.buyer_id = dup.buyer_id
-  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')
-RETURNING o.id;
+-- Each identity joins the buyer who owns its phone. Its open orders follow in the merge of each
+-- live (aggregator/orders/consolidate.py), under that live's lock: touching another live's
+-- orders here would deadlock with that live's merge.
+UPDATE buyer_identities AS b SET buyer_id = u.buyer_id
+FROM unnest($1::bigint[], $2::bigint[]) AS u(identity_id, buyer_id)
+WHERE b.id = u.identity_id;

@@ -2,7 +2,8 @@
 
 -- name: order_for_buyer_page
 -- $1 order id. Everything the order page and the buyer's message show, in one row.
-SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.buyer_id, o.buyer_identity_id,
+SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.live_id, o.buyer_id,
+       o.buyer_identity_id,
        o.subtotal_vnd, o.shipping_vnd, o.discount_vnd, o.total_vnd, o.payment_method, o.paid_at,
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
        o.confirm_deadline, o.needs_reconfirmation, o.created_at,
@@ -11,7 +12,7 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.buyer_id, o.buye
        o.free_shipping, coalesce(s.promotion, '{}'::jsonb) AS promotion
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
-LEFT JOIN live_sessions s ON s.id = o.session_id
+LEFT JOIN lives s ON s.id = o.live_id
 WHERE o.id = $1;
 
 -- name: lines_for_buyer_page

@@ -13,9 +13,11 @@
 -- $1 tenant id, $2 start of today (Vietnam), $3 how many lives at most, $4 the comment-rate
 -- window. Lives on air, and those that ended today, with their connector's state, comment counts
 -- (all, and within the window) and order figures.
-WITH lives AS (
+-- One row per channel of a live (its session); the page groups them by live_id.
+WITH shown AS (
     SELECT s.id, s.title, s.status, s.started_at, s.ended_at, s.created_at,
-           s.last_comment_at AS watermark,
+           s.last_comment_at AS watermark, s.live_id,
+           (SELECT l.title FROM lives l WHERE l.id = s.live_id) AS live_title,
            c.id AS channel_id, c.platform, c.name AS channel_name, c.status AS channel_status,
            c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
     FROM live_sessions s
@@ -38,7 +40,7 @@ WITH lives AS (
                WHERE o.status NOT IN ('cancelled', 'expired', 'returned') AND o.paid_at IS NULL
                  AND NOT (o.status = 'delivered' AND o.payment_method = 'cod')), 0) AS unpaid_vnd
     FROM orders o
-    WHERE o.tenant_id = $1 AND o.session_id IN (SELECT id FROM lives)
+    WHERE o.tenant_id = $1 AND o.session_id IN (SELECT id FROM shown)
     GROUP BY o.session_id
 )
 SELECT l.*, coalesce(cc.comments, 0) AS comments,
@@ -47,7 +49,7 @@ SELECT l.*, coalesce(cc.comments, 0) AS comments,
        coalesce(oc.paid, 0) AS paid, coalesce(oc.shipped, 0) AS shipped,
        coalesce(oc.revenue_vnd, 0)::bigint AS revenue_vnd,
        coalesce(oc.unpaid_vnd, 0)::bigint AS unpaid_vnd
-FROM lives l
+FROM shown l
 -- Per live, so each count is a range of comments_session_idx (an index-only scan once vacuumed).
 LEFT JOIN LATERAL (
     SELECT count(*) AS comments,
@@ -60,45 +62,47 @@ LEFT JOIN order_counts oc ON oc.session_id = l.id
 ORDER BY l.status = 'live' DESC, coalesce(l.started_at, l.created_at) DESC, l.id DESC;
 
 -- name: dashboard_products
--- $1 tenant id, $2 live ids. Per live and product (and variant): units ordered and their value
--- in orders still standing, the live's stock and what is reserved of it, buyers waitlisted.
+-- $1 tenant id, $2 live ids (lives.id). Per live and product (and variant): units ordered and
+-- their value in orders still standing, the live's one pool and what is reserved of it, buyers
+-- waitlisted, whatever channel the orders came from.
 WITH lines AS (
-    SELECT o.session_id, i.product_id, i.variant,
+    SELECT o.live_id, i.product_id, i.variant,
            coalesce(sum(i.qty) FILTER (WHERE i.status IN ('requested', 'held')), 0) AS ordered,
            coalesce(sum(i.qty * i.unit_price_vnd)
                     FILTER (WHERE i.status IN ('requested', 'held')), 0) AS revenue_vnd,
            count(*) FILTER (WHERE i.status = 'waitlisted') AS waitlist
     FROM order_items i
     JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
-    WHERE i.tenant_id = $1 AND o.session_id = ANY($2::bigint[]) AND i.product_id IS NOT NULL
+    WHERE i.tenant_id = $1 AND o.live_id = ANY($2::bigint[]) AND i.product_id IS NOT NULL
       AND o.status NOT IN ('cancelled', 'expired', 'returned')
-    GROUP BY o.session_id, i.product_id, i.variant
+    GROUP BY o.live_id, i.product_id, i.variant
 ), stock AS (
-    SELECT session_id, product_id, variant, quantity, reserved
-    FROM session_stock
-    WHERE tenant_id = $1 AND session_id = ANY($2::bigint[])
+    SELECT live_id, product_id, variant, quantity, reserved
+    FROM live_stock
+    WHERE tenant_id = $1 AND live_id = ANY($2::bigint[])
 )
-SELECT coalesce(l.session_id, s.session_id) AS session_id, p.code, p.name,
+SELECT coalesce(l.live_id, s.live_id) AS live_id, p.code, p.name,
        coalesce(l.variant, s.variant) AS variant,
        coalesce(l.ordered, 0)::int AS ordered, coalesce(l.revenue_vnd, 0)::bigint AS revenue_vnd,
        coalesce(l.waitlist, 0)::int AS waitlist, s.quantity AS stock,
        coalesce(s.reserved, 0) AS reserved
 FROM lines l
 FULL JOIN stock s
-  ON s.session_id = l.session_id AND s.product_id = l.product_id AND s.variant = l.variant
+  ON s.live_id = l.live_id AND s.product_id = l.product_id AND s.variant = l.variant
 JOIN products p ON p.id = coalesce(l.product_id, s.product_id) AND p.tenant_id = $1
-ORDER BY session_id, p.code, variant;
+ORDER BY live_id, p.code, variant;
 
 -- name: dashboard_orders_per_minute
--- $1 tenant id, $2 live ids, $3 ends (now for a live on air, its end otherwise), $4 minutes.
--- Orders created per whole minute in each live's last $4 minutes; empty minutes are left out.
-SELECT o.session_id, date_trunc('minute', o.created_at) AS minute, count(*) AS orders
+-- $1 tenant id, $2 live ids (lives.id), $3 ends (now for a live on air, its end otherwise),
+-- $4 minutes. Orders created per whole minute in each live's last $4 minutes, every channel
+-- together; empty minutes are left out.
+SELECT o.live_id, date_trunc('minute', o.created_at) AS minute, count(*) AS orders
 FROM orders o
-JOIN unnest($2::bigint[], $3::timestamptz[]) AS w(session_id, ends) ON w.session_id = o.session_id
+JOIN unnest($2::bigint[], $3::timestamptz[]) AS w(live_id, ends) ON w.live_id = o.live_id
 WHERE o.tenant_id = $1
   AND o.created_at >= date_trunc('minute', w.ends) - make_interval(mins => $4 - 1)
   AND o.created_at < date_trunc('minute', w.ends) + interval '1 minute'
-GROUP BY o.session_id, minute;
+GROUP BY o.live_id, minute;
 
 -- name: dashboard_channels
 -- $1 tenant id. The cooperative's connectors that are disconnected or whose token has expired

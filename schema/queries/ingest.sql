@@ -107,8 +107,8 @@ LIMIT $3;
 -- name: live_keywords_of_channels
 -- $1 channel ids, $2 platform live ids of a batch. Lives that parse with extra keywords: those
 -- on air, and those the batch names (a late comment of an ended live), newest first.
-SELECT id, channel_id, external_live_id, status, keywords
-FROM live_sessions
-WHERE channel_id = ANY($1::bigint[]) AND keywords <> '{}'::jsonb
-  AND (status = 'live' OR external_live_id = ANY($2::text[]))
-ORDER BY started_at DESC NULLS LAST, id DESC;
+SELECT s.id, s.channel_id, s.external_live_id, s.status, l.keywords
+FROM live_sessions s JOIN lives l ON l.id = s.live_id
+WHERE s.channel_id = ANY($1::bigint[]) AND l.keywords <> '{}'::jsonb
+  AND (s.status = 'live' OR s.external_live_id = ANY($2::text[]))
+ORDER BY s.started_at DESC NULLS LAST, s.id DESC;

@@ -19,10 +19,29 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::tex
                      $7::text[], $8::jsonb[]);
 
 -- name: lock_session_for_merge
--- Taken first in every merge transaction: one merge per live at a time, comments in order.
-SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), $1::int) AS locked,
-       s.id, s.tenant_id, s.channel_id, s.hold_mode, s.status
-FROM (SELECT 1) AS one LEFT JOIN live_sessions s ON s.id = $1;
+-- Taken first in every transaction that changes a live's orders or stock: the lock is the live's
+-- (all its channels), so merges of two channels of one live, a buyer's confirmation and a payment
+-- take turns and one buyer never gets two open orders in it. Comments merge in order.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), s.live_id::int) AS locked,
+       s.id, s.tenant_id, s.channel_id, s.live_id, l.hold_mode, s.status
+FROM (SELECT 1) AS one
+LEFT JOIN live_sessions s ON s.id = $1
+LEFT JOIN lives l ON l.id = s.live_id;
+
+-- name: lock_live
+-- $1 live id: the lock lock_session_for_merge takes.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), $1::int);
+
+-- name: lock_live_of_order
+-- $1 order id. The order's live lock (none for an order of no live), taken before the order row
+-- by anyone who then changes its lines or stock, the merge's lock order.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), live_id::int)
+FROM orders WHERE id = $1 AND live_id IS NOT NULL;
+
+-- name: lock_live_of_order_no
+-- $1 order number (a bank transfer names it); as lock_live_of_order.
+SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), live_id::int)
+FROM orders WHERE order_no = $1 AND live_id IS NOT NULL;
 
 -- name: pending_comments_of_session
 SELECT id, author_external_id, author_name, body, intent, parsed, phone, commented_at, replaced,
@@ -57,11 +76,19 @@ SELECT $1, buyer_id, $2, ext, name FROM input
 ON CONFLICT (channel_id, external_user_id) DO NOTHING
 RETURNING id, external_user_id, buyer_id;
 
--- name: open_orders_of_identities
-SELECT id, buyer_identity_id, buyer_id, status
+-- name: open_orders_of_buyers
+-- $1 live, $2 buyer ids, $3 identity ids. Open comment orders in the live of these buyers, or
+-- opened by these identities (one whose buyer changed since, by a phone link made in another
+-- live), whatever channel they came in on; oldest first.
+SELECT id, buyer_identity_id, buyer_id, status, paid_at
 FROM orders
-WHERE session_id = $1 AND buyer_identity_id = ANY($2::bigint[])
-  AND status IN ('draft', 'awaiting_confirmation', 'confirmed');
+WHERE live_id = $1 AND (buyer_id = ANY($2::bigint[]) OR buyer_identity_id = ANY($3::bigint[]))
+  AND status IN ('draft', 'awaiting_confirmation', 'confirmed') AND source <> 'platform'
+ORDER BY id;
+
+-- name: set_order_buyer
+-- $1 order id, $2 buyer id: the order follows its identity to the buyer a phone linked it to.
+UPDATE orders SET buyer_id = $2, updated_at = now() WHERE id = $1;
 
 -- name: live_lines_of_orders
 SELECT id, order_id, product_id, code, variant, qty, status, queue_position
@@ -129,7 +156,7 @@ SELECT o.id, o.shipping_vnd, coalesce(s.promotion, '{}'::jsonb) AS promotion,
        coalesce(t.subtotal, 0) AS subtotal, coalesce(t.items, 0) AS items
 FROM unnest($1::bigint[]) AS ids(id)
 JOIN orders o ON o.id = ids.id
-LEFT JOIN live_sessions s ON s.id = o.session_id
+LEFT JOIN lives s ON s.id = o.live_id
 LEFT JOIN LATERAL (
     SELECT sum(i.qty * i.unit_price_vnd) AS subtotal, sum(i.qty) AS items FROM order_items i
     WHERE i.order_id = ids.id AND i.status IN ('requested', 'held')
@@ -142,3 +169,10 @@ SET subtotal_vnd = t.subtotal, discount_vnd = t.discount, free_shipping = t.free
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[], $5::bigint[])
      AS t(id, subtotal, discount, free, total)
 WHERE o.id = t.id;
+
+-- name: flag_merge_review
+-- $1 order ids: several open orders of one buyer in one live that only staff may merge.
+UPDATE orders SET merge_review = true, updated_at = now() WHERE id = ANY($1::bigint[]);
+
+-- name: order_numbers
+SELECT id, order_no FROM orders WHERE id = ANY($1::bigint[]);

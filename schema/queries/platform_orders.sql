@@ -13,7 +13,7 @@ FOR UPDATE OF p SKIP LOCKED;
 
 -- name: shop_live_on_air
 -- $1 channel id. The live the shop's channel has on air, newest first; its stock holds the lines.
-SELECT id FROM live_sessions
+SELECT id, live_id FROM live_sessions
 WHERE channel_id = $1 AND status = 'live'
 ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT 1;

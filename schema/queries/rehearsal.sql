@@ -5,20 +5,30 @@ WHERE session_id = $1 AND status IN ('pending', 'processed')
 ORDER BY commented_at, id;
 
 -- name: session_to_copy
-SELECT s.id, s.tenant_id, s.channel_id, s.title, s.hold_mode, s.promotion, c.platform, c.external_id
-FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+SELECT s.id, s.tenant_id, s.channel_id, s.title, l.hold_mode, l.promotion, c.platform,
+       c.external_id
+FROM live_sessions s JOIN channels c ON c.id = s.channel_id JOIN lives l ON l.id = s.live_id
 WHERE s.id = $1;
 
 -- name: create_rehearsal_session
-INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, hold_mode, promotion,
-                           status, started_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'live', now())
+-- A rehearsal is a live of its own (hold mode $5, promotion $6) on the rehearsal channel.
+WITH live AS (
+    INSERT INTO lives (tenant_id, title, status, hold_mode, promotion, started_at)
+    VALUES ($1, $4, 'live', $5, $6, now())
+    RETURNING id
+)
+INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at,
+                           live_id)
+SELECT $1, $2, $3, $4, 'live', now(), live.id FROM live
 RETURNING id;
 
 -- name: copy_session_stock
-INSERT INTO session_stock (tenant_id, session_id, product_id, variant, quantity, reserved, price_vnd)
-SELECT tenant_id, $2, product_id, variant, quantity, 0, price_vnd
-FROM session_stock WHERE session_id = $1;
+-- $1 the session copied, $2 the rehearsal's session: the stock of the one's live, nothing held.
+INSERT INTO live_stock (tenant_id, live_id, product_id, variant, quantity, reserved, price_vnd)
+SELECT st.tenant_id, (SELECT live_id FROM live_sessions WHERE id = $2), st.product_id, st.variant,
+       st.quantity, 0, st.price_vnd
+FROM live_stock st
+WHERE st.live_id = (SELECT live_id FROM live_sessions WHERE id = $1);
 
 -- name: live_counts_by_platform
 -- The demo's and rehearsal's progress figures, per platform, for a set of lives. A relay channel

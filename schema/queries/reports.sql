@@ -7,7 +7,7 @@
 -- One pass over the orders: GROUPING SETS give the per-day, per-live and per-platform rows.
 WITH o AS (
     SELECT o.id, (o.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,
-           o.session_id, ls.title AS live_title, coalesce(ch.platform, 'manual') AS platform,
+           o.live_id, lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform,
            o.total_vnd,
            o.status IN ('confirmed', 'packing', 'packed', 'shipped', 'delivered', 'returned')
                AS confirmed,
@@ -23,6 +23,7 @@ WITH o AS (
                 THEN coalesce(s.cod_vnd, 0) ELSE 0 END AS cod_outstanding
     FROM orders o
     LEFT JOIN live_sessions ls ON ls.id = o.session_id AND ls.tenant_id = o.tenant_id
+    LEFT JOIN lives lv ON lv.id = o.live_id AND lv.tenant_id = o.tenant_id
     LEFT JOIN channels ch ON ch.id = ls.channel_id AND ch.tenant_id = o.tenant_id
     -- one live shipment per order (unique index), so these joins never multiply orders
     LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
@@ -30,9 +31,10 @@ WITH o AS (
                WHERE tenant_id = $1 AND kind = 'cod_reconciled') rec ON rec.order_id = o.id
     WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
 )
-SELECT GROUPING(day) = 0 AS by_day, GROUPING(session_id) = 0 AS by_live,
+-- A live is one row whatever channels it ran on (its orders' platforms are in the platform rows).
+SELECT GROUPING(day) = 0 AS by_day, GROUPING(live_id) = 0 AS by_live,
        GROUPING(platform) = 0 AS by_platform,
-       day, session_id, max(live_title) AS live_title, platform,
+       day, live_id, max(live_title) AS live_title, platform,
        count(*) AS orders,
        count(*) FILTER (WHERE confirmed) AS confirmed,
        count(*) FILTER (WHERE delivered) AS delivered,
@@ -41,8 +43,8 @@ SELECT GROUPING(day) = 0 AS by_day, GROUPING(session_id) = 0 AS by_live,
        coalesce(sum(total_vnd) FILTER (WHERE unpaid), 0)::bigint AS unpaid_vnd,
        coalesce(sum(cod_outstanding), 0)::bigint AS cod_outstanding_vnd
 FROM o
-GROUP BY GROUPING SETS ((day), (session_id), (platform))
-ORDER BY by_day DESC, day, by_live DESC, session_id NULLS LAST, platform;
+GROUP BY GROUPING SETS ((day), (live_id), (platform))
+ORDER BY by_day DESC, day, by_live DESC, live_id NULLS LAST, platform;
 
 -- name: report_products
 -- Per product and variant: the lines that count (requested or held) of the period's orders.

@@ -1,11 +1,12 @@
 -- name: comments_to_revise
 -- $1 platform, $2 channel external ids, $3 comment external ids. The stored comments a batch of
 -- edits and removals names, with what their text is read against (tenant, live keywords).
-SELECT c.id, c.channel_external_id, c.external_id, c.tenant_id, s.keywords
+SELECT c.id, c.channel_external_id, c.external_id, c.tenant_id, l.keywords
 FROM unnest($2::text[], $3::text[]) AS t(channel_external_id, external_id)
 JOIN comments c ON c.platform = $1 AND c.channel_external_id = t.channel_external_id
                AND c.external_id = t.external_id
-LEFT JOIN live_sessions s ON s.id = c.session_id;
+LEFT JOIN live_sessions s ON s.id = c.session_id
+LEFT JOIN lives l ON l.id = s.live_id;
 
 -- name: revise_comments
 -- $1 comment ids, $2 new bodies (NULL: removed), $3 intents, $4 readings, $5 phones, $6 the
@@ -46,11 +47,14 @@ FROM input i JOIN target t ON t.id = i.id
 WHERE c.id = i.id
 RETURNING c.session_id, c.status;
 
--- name: buyer_history_in_session
--- $1 session, $2 buyers' external ids. Everything these buyers wrote in the live that still
--- stands (merged or waiting), oldest first: what a revision recomputes their lines from.
-SELECT id, author_external_id, body, parsed, commented_at
-FROM comments
-WHERE session_id = $1 AND author_external_id = ANY($2::text[])
-  AND status IN ('pending', 'processed') AND removed_at IS NULL
-ORDER BY commented_at, id;
+-- name: buyer_history_in_live
+-- $1 live, $2 buyer ids. Everything these buyers wrote in the live that still stands (merged or
+-- waiting), on every channel of it, oldest first: what a revision recomputes their lines from.
+SELECT c.id, bi.buyer_id, c.body, c.parsed, c.commented_at
+FROM live_sessions s
+JOIN comments c ON c.session_id = s.id
+JOIN buyer_identities bi ON bi.channel_id = c.channel_id
+                        AND bi.external_user_id = c.author_external_id
+WHERE s.live_id = $1 AND bi.buyer_id = ANY($2::bigint[])
+  AND c.status IN ('pending', 'processed') AND c.removed_at IS NULL
+ORDER BY c.commented_at, c.id;

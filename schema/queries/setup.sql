@@ -71,36 +71,54 @@ RETURNING id;
 SELECT keywords FROM keyword_templates WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id;
 
 -- name: setup_lives
-SELECT s.id, s.title, s.status, s.external_live_id, s.started_at, s.ended_at, s.promotion,
-       s.keywords, c.platform, c.name AS channel_name,
-       (SELECT count(*) FROM orders o WHERE o.session_id = s.id) AS orders
-FROM live_sessions s
-JOIN channels c ON c.id = s.channel_id
-WHERE s.tenant_id = $1 AND s.external_live_id <> 'zalo-chat'
-ORDER BY (s.status = 'live') DESC, s.started_at DESC NULLS LAST, s.id DESC
+-- A live once, with its channels (platform and name of each), newest on air first. The Zalo OA's
+-- standing chat (orders by message outside any live) is not a live the director runs.
+SELECT l.id, l.title, l.status, l.hold_mode, l.started_at, l.ended_at, l.promotion, l.keywords,
+       ch.channels,
+       (SELECT count(*) FROM orders o WHERE o.live_id = l.id) AS orders
+FROM lives l
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(DISTINCT jsonb_build_object('platform', c.platform, 'name', c.name))
+               AS channels
+    FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+    WHERE s.live_id = l.id AND s.external_live_id <> 'zalo-chat'
+) AS ch
+WHERE l.tenant_id = $1 AND ch.channels IS NOT NULL
+ORDER BY (l.status = 'live') DESC, l.started_at DESC NULLS LAST, l.id DESC
 LIMIT 50;
 
 -- name: setup_live
-SELECT s.id, s.title, s.status, s.external_live_id, s.hold_mode, s.started_at, s.ended_at,
-       s.promotion, s.keywords, c.platform, c.name AS channel_name
-FROM live_sessions s
-JOIN channels c ON c.id = s.channel_id
-WHERE s.tenant_id = $1 AND s.id = $2;
+SELECT l.id, l.title, l.status, l.hold_mode, l.started_at, l.ended_at, l.promotion, l.keywords
+FROM lives l
+WHERE l.tenant_id = $1 AND l.id = $2;
+
+-- name: setup_live_sessions
+-- $2 live id. The channels it runs on: one row per (channel, platform live).
+SELECT s.id, s.external_live_id, s.status, c.platform, c.name AS channel_name
+FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+WHERE s.tenant_id = $1 AND s.live_id = $2
+ORDER BY c.platform, c.name, s.id;
 
 -- name: setup_live_stock
 SELECT st.product_id, p.code, p.name, st.variant, st.quantity, st.reserved,
        coalesce(st.price_vnd, p.price_vnd) AS price_vnd
-FROM session_stock st
+FROM live_stock st
 JOIN products p ON p.id = st.product_id
-WHERE st.tenant_id = $1 AND st.session_id = $2
+WHERE st.tenant_id = $1 AND st.live_id = $2
 ORDER BY p.code, st.variant;
+
+-- name: setup_create_live
+-- $2 title, $3 hold mode, $4 promotion, $5 keywords: the broadcast, on air from now.
+INSERT INTO lives (tenant_id, title, status, hold_mode, promotion, keywords, started_at)
+VALUES ($1, $2, 'live', $3, $4, $5, now())
+RETURNING id;
 
 -- name: setup_start_live
 -- $2 channel id (only an active channel of this cooperative), $3 platform live id, $4 title,
--- $5 hold mode, $6 promotion, $7 keywords. NULL when the channel is not this cooperative's.
-INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, hold_mode,
-                           promotion, keywords, started_at)
-SELECT c.tenant_id, c.id, $3, $4, 'live', $5, $6, $7, now()
+-- $5 live id. NULL when the channel is not this cooperative's.
+INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at,
+                           live_id)
+SELECT c.tenant_id, c.id, $3, $4, 'live', now(), $5
 FROM channels c
 WHERE c.tenant_id = $1 AND c.id = $2 AND c.status = 'active'
 ON CONFLICT (channel_id, external_live_id) DO NOTHING
@@ -113,25 +131,34 @@ SELECT 1 FROM live_sessions WHERE channel_id = $1 AND external_live_id = $2;
 SELECT id, variants FROM products WHERE tenant_id = $1;
 
 -- name: setup_insert_stock
--- $2 session id; products are taken only from this cooperative's catalogue.
-INSERT INTO session_stock (tenant_id, session_id, product_id, variant, quantity)
+-- $2 live id: one pool for all its channels; products only from this cooperative's catalogue.
+INSERT INTO live_stock (tenant_id, live_id, product_id, variant, quantity)
 SELECT p.tenant_id, $2, p.id, t.variant, t.quantity
 FROM unnest($3::bigint[], $4::text[], $5::int[]) AS t(product_id, variant, quantity)
 JOIN products p ON p.id = t.product_id AND p.tenant_id = $1;
 
 -- name: setup_stop_live
-UPDATE live_sessions SET status = 'ended', ended_at = now()
+UPDATE lives SET status = 'ended', ended_at = now()
 WHERE tenant_id = $1 AND id = $2 AND status <> 'ended'
 RETURNING id;
 
+-- name: setup_stop_live_sessions
+-- $2 live id: every channel of it goes off air with it.
+UPDATE live_sessions SET status = 'ended', ended_at = coalesce(ended_at, now())
+WHERE tenant_id = $1 AND live_id = $2 AND status <> 'ended';
+
+-- name: lock_live_for_setup
+-- $1 live id, read after lock_live: its cooperative and whether it is over.
+SELECT id, tenant_id, status FROM lives WHERE id = $1;
+
 -- name: setup_set_promotion
-UPDATE live_sessions SET promotion = $3 WHERE tenant_id = $1 AND id = $2 RETURNING id;
+UPDATE lives SET promotion = $3 WHERE tenant_id = $1 AND id = $2 RETURNING id;
 
 -- name: setup_unconfirmed_orders_of_live
 -- Orders the buyer has not confirmed yet: a changed promotion changes their total. Confirmed
 -- ones keep the total the buyer agreed to.
 SELECT id FROM orders
-WHERE tenant_id = $1 AND session_id = $2 AND status IN ('draft', 'awaiting_confirmation')
+WHERE tenant_id = $1 AND live_id = $2 AND status IN ('draft', 'awaiting_confirmation')
 ORDER BY id
 FOR UPDATE;
 

@@ -58,13 +58,14 @@ DELETE FROM login_failures WHERE login = $1 AND ip = $2;
 -- damaged, not picked up…). Newest first.
 SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
        coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
-       ls.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk,
+       lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk,
        (SELECT s.status FROM shipments s
         WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id AND s.status <> 'cancelled'
         ORDER BY s.id DESC LIMIT 1) AS parcel
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id
 LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN lives lv ON lv.id = o.live_id
 LEFT JOIN channels ch ON ch.id = ls.channel_id
 CROSS JOIN LATERAL (
     SELECT chotdon_risk_level(coalesce(sum(rb.delivered_count), 0)::int,
@@ -74,7 +75,7 @@ CROSS JOIN LATERAL (
       AND (rb.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND rb.phone = o.recipient_phone))
 ) r
 WHERE o.tenant_id = $1
-  AND ($2::bigint IS NULL OR o.session_id = $2)
+  AND ($2::bigint IS NULL OR o.live_id = $2)
   AND ($3::text IS NULL OR o.status = $3)
   AND ($4::text IS NULL
        OR b.display_name ILIKE $4 OR b.full_name ILIKE $4 OR o.recipient_name ILIKE $4
@@ -90,7 +91,7 @@ LIMIT $6 OFFSET $7;
 
 -- name: staff_lives
 -- $1 tenant id. Lives for the queue's filter, newest first.
-SELECT id, title, started_at FROM live_sessions
+SELECT id, title, started_at FROM lives
 WHERE tenant_id = $1 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 
 -- name: staff_order
@@ -98,10 +99,10 @@ WHERE tenant_id = $1 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 SELECT o.id, o.order_no, o.status, o.session_id, o.subtotal_vnd, o.shipping_vnd,
        o.discount_vnd, o.free_shipping, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
        o.recipient_phone, o.address_line, o.note, o.created_at, o.claimed_by,
-       b.display_name AS buyer_name, b.phone AS buyer_phone, ls.title AS live_title
+       b.display_name AS buyer_name, b.phone AS buyer_phone, lv.title AS live_title
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id
-LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN lives lv ON lv.id = o.live_id
 WHERE o.tenant_id = $1 AND o.id = $2;
 
 -- name: staff_order_lines
@@ -158,8 +159,8 @@ SELECT ls.id, ls.title,
        count(o.id) FILTER (WHERE o.status IN ('confirmed', 'packing', 'packed', 'shipped',
                                               'delivered', 'returned')) AS confirmed,
        count(o.id) FILTER (WHERE o.status = 'expired') AS expired
-FROM live_sessions ls
-LEFT JOIN orders o ON o.session_id = ls.id AND o.source = 'comment'
+FROM lives ls
+LEFT JOIN orders o ON o.live_id = ls.id AND o.source = 'comment'
 WHERE ls.tenant_id = $1
 GROUP BY ls.id, ls.title, ls.started_at
 ORDER BY ls.started_at DESC NULLS LAST, ls.id DESC

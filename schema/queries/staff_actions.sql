@@ -3,31 +3,39 @@
 
 -- name: lock_order_for_action
 -- $1 tenant id, $2 order id. The order row locked with what the actions need; NULL if not ours.
-SELECT o.id, o.order_no, o.status, o.session_id, o.buyer_id, o.merge_review,
-       ls.channel_id, ls.hold_mode,
+SELECT o.id, o.order_no, o.status, o.session_id, o.live_id, o.buyer_id, o.merge_review,
+       ls.channel_id, l.hold_mode,
        EXISTS (SELECT 1 FROM shipments s
                WHERE s.order_id = o.id AND s.status <> 'cancelled') AS has_shipment
 FROM orders o
 LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN lives l ON l.id = o.live_id
 WHERE o.tenant_id = $1 AND o.id = $2
 FOR UPDATE OF o;
 
 -- name: lock_orders_for_merge
 -- $1 tenant id, $2 order ids. Locked in id order (two merges never deadlock).
-SELECT id, order_no, status, session_id, buyer_id
+-- person: the buyer the order's identity belongs to today (a phone link may have moved it).
+SELECT id, order_no, status, session_id, live_id, buyer_id,
+       coalesce((SELECT bi.buyer_id FROM buyer_identities bi WHERE bi.id = buyer_identity_id),
+                buyer_id) AS person
 FROM orders
 WHERE tenant_id = $1 AND id = ANY($2::bigint[])
 ORDER BY id
 FOR UPDATE;
 
 -- name: linked_open_orders
--- $1 tenant id, $2 order id. Other open orders of the same buyer in the same live: the ones the
--- merge flag (orders.merge_review, set when identities link by phone) asks staff to look at.
+-- $1 tenant id, $2 order id. Other open orders of the same person in the same live: the ones
+-- the merge flag (orders.merge_review) asks staff to look at. The merge joins a buyer's orders
+-- itself when identities link by phone, except two orders both paid: they keep their buyers and
+-- are found here through the identities that opened them, now linked to one buyer.
 SELECT o2.id, o2.order_no, o2.status, o2.total_vnd, o2.merge_review
 FROM orders o
-JOIN orders o2 ON o2.tenant_id = o.tenant_id AND o2.buyer_id = o.buyer_id
-    AND o2.session_id = o.session_id AND o2.id <> o.id
+JOIN orders o2 ON o2.tenant_id = o.tenant_id AND o2.live_id = o.live_id AND o2.id <> o.id
+LEFT JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
+LEFT JOIN buyer_identities bi2 ON bi2.id = o2.buyer_identity_id
 WHERE o.tenant_id = $1 AND o.id = $2
+  AND (o2.buyer_id = o.buyer_id OR bi2.buyer_id = coalesce(bi.buyer_id, o.buyer_id))
   AND o2.status IN ('draft', 'awaiting_confirmation', 'confirmed')
 ORDER BY o2.id;
 
@@ -51,7 +59,8 @@ INSERT INTO order_items (tenant_id, order_id, product_id, code, variant, qty, un
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,
        coalesce($10::bigint,
                 (SELECT coalesce(max(c.id), 0) + 1 FROM comments c
-                 JOIN orders o ON o.session_id = c.session_id WHERE o.id = $2))
+                 JOIN live_sessions s ON s.id = c.session_id
+                 JOIN orders o ON o.live_id = s.live_id WHERE o.id = $2))
 RETURNING id;
 
 -- name: product_for_action

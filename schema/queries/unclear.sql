@@ -45,11 +45,12 @@ WHERE tenant_id = $1 AND id = $2 AND status = 'processed' AND intent = 'order'
   AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.source_comment_id = comments.id)
 RETURNING id;
 
--- name: open_order_of_identity
--- $1 session id, $2 identity id.
-SELECT id FROM orders
-WHERE session_id = $1 AND buyer_identity_id = $2
-  AND status IN ('draft', 'awaiting_confirmation', 'confirmed');
+-- name: open_order_of_buyer_in_live
+-- $1 session id, $2 buyer id: the buyer's open comment order in the session's live, whatever
+-- channel it came in on (one per buyer per live).
+SELECT o.id FROM orders o JOIN live_sessions s ON s.live_id = o.live_id
+WHERE s.id = $1 AND o.buyer_id = $2 AND o.source <> 'platform'
+  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed');
 
 -- name: order_of_unclear_line
 -- $1 tenant id, $2 line id.

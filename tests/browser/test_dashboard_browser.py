@@ -83,8 +83,9 @@ async def test_the_orders_count_rises_while_the_live_runs(
     director_browser: Any,
 ) -> None:
     shop = await seed_shop(db, stock={"A01": 5, "N01": 40})
-    await db.execute("UPDATE live_sessions SET title = 'Live tối: gạo ST25, nem chua'")
+    await db.execute("UPDATE lives SET title = 'Live tối: gạo ST25, nem chua'")
     tiktok = await tiktok_live(db, shop)
+    tiktok_board = await db.fetchval("SELECT live_id FROM live_sessions WHERE id = $1", tiktok)
     lives = [shop.session_id, tiktok]
     await feed(pool, arq_pool, lives, [shop.comment("chốt A01", "lan")])
     _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
@@ -100,7 +101,7 @@ async def test_the_orders_count_rises_while_the_live_runs(
         await page.wait_for_function(
             "document.getElementById('stream-state').textContent === 'Trực tiếp'"
         )
-        await orders_shown(page, shop.session_id, 1)
+        await orders_shown(page, shop.live, 1)
         await fits_the_phone(page)
         await shot(page, "dashboard-1-open")
         await page.evaluate("window.sameDocument = true")  # gone if the page reloaded
@@ -110,19 +111,19 @@ async def test_the_orders_count_rises_while_the_live_runs(
             shop.comment("chốt N01 x3", "minh"), shop.comment("lấy 2 nem chua", "hoa"),
             tiktok_comment("chốt A01", "tt-an"), tiktok_comment("B01 x2", "tt-binh"),
         ])  # fmt: skip
-        await orders_shown(page, shop.session_id, 3)
-        await orders_shown(page, tiktok, 2)
+        await orders_shown(page, shop.live, 3)
+        await orders_shown(page, tiktok_board, 2)
         await shot(page, "dashboard-2-rising")
 
         await feed(pool, arq_pool, lives, [
             shop.comment("chốt A01 x4", "quang"), shop.comment("chốt A01", "thu"),
             tiktok_comment("N01 x5", "tt-chi"),
         ])  # fmt: skip
-        await orders_shown(page, shop.session_id, 5)
-        await orders_shown(page, tiktok, 3)
-        panel = await page.inner_text(f"#live-{shop.session_id}")
+        await orders_shown(page, shop.live, 5)
+        await orders_shown(page, tiktok_board, 3)
+        panel = await page.inner_text(f"#live-{shop.live}")
         assert "Hết hàng: A01" in panel  # Lan 1 + Quang 4 took all five; Thu waits
-        waiting = f"#live-{shop.session_id} tr[data-code=A01] td:nth-child(4)"
+        waiting = f"#live-{shop.live} tr[data-code=A01] td:nth-child(4)"
         assert await page.inner_text(waiting) == "1"
         assert "TikTok" in await page.inner_text("#platforms")
         assert await page.evaluate("window.sameDocument === true")

@@ -261,10 +261,10 @@ async def test_quantity_changes_stay_within_the_stock(
     assert status == 303
     assert await _lines(db, minh) == [("A01", 1, "held")]
     assert await _lines(db, hoa) == [("A01", 2, "held")]  # the freed two went to the waitlist
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 5
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 5
     status, _ = await _post(rig, minh, "update", **{f"qty_{minh_line}": "0"})
     assert status == 303 and await _lines(db, minh) == []
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 4
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 4
     status, _ = await _post(rig, lan, "update", **{f"qty_{line}": "3"})
     assert status == 303 and await _lines(db, lan) == [("A01", 3, "held")]
     assert (await _order(db, lan))["total_vnd"] == 3 * 180_000
@@ -279,12 +279,12 @@ async def test_first_to_confirm_wins_in_first_confirm_mode(
     early = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01")
     late = await order_from_comments(db, pool, arq_pool, shop, "minh", "chốt A01")
     assert await _lines(db, early) == [("A01", 1, "requested")]
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 0
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 0
     assert (await _post(rig, late, "confirm", **_delivery()))[0] == 303
     assert (await _post(rig, early, "confirm", **_delivery(phone="0987654321")))[0] == 303
     assert await _lines(db, late) == [("A01", 1, "held")]
     assert await _lines(db, early) == [("A01", 1, "waitlisted")]
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 1
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 1
     _, html = await _open(rig, early)
     assert "danh sách chờ" in html
 

@@ -95,7 +95,9 @@ async def test_the_figures_of_a_live_fed_through_ingest_and_merge(
     # Lan 2 × 180.000 (paid), Hoa 3 × 60.000 (shipped COD, not collected), Minh only waits.
     assert counts.revenue_vnd == 360_000 + 180_000
     assert counts.unpaid_vnd == 180_000
-    products = {p.code: p for p in panel.facts.products}
+    (live,) = board.lives  # the live once; its one channel is the panel
+    assert live.id == shop.live and live.channels == (panel,) and live.counts == counts
+    products = {p.code: p for p in live.products}
     assert (products["A01"].ordered, products["A01"].left, products["A01"].waitlist) == (2, 0, 1)
     assert products["A01"].revenue_vnd == 360_000 and products["A01"].sold_out
     assert (products["N01"].ordered, products["N01"].stock, products["N01"].waitlist) == (
@@ -103,8 +105,8 @@ async def test_the_figures_of_a_live_fed_through_ingest_and_merge(
         None,
         0,
     )
-    assert [a.text for a in panel.alerts] == ["Hết hàng: A01 Gạo ST25 túi 5kg"]
-    assert panel.chart.total == 3 and sum(b.count for b in panel.chart.bars) == 3
+    assert [a.text for a in live.alerts] == ["Hết hàng: A01 Gạo ST25 túi 5kg"]
+    assert live.chart.total == 3 and sum(b.count for b in live.chart.bars) == 3
     (platform,) = board.platforms
     assert platform.counts == counts and platform.lives == 1
 
@@ -120,7 +122,7 @@ async def test_the_page_shows_the_figures_to_the_director_only(
     html = await page.text()
     assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<script>" not in html and "style=" not in html  # CSP: files only
-    assert kpis(html, shop.session_id) == {
+    assert kpis(html, shop.live) == {
         "comments_per_min": "0.8", "comments": "4", "orders": "3", "confirmed": "2", "paid": "1",
         "shipped": "1", "revenue": "540.000 ₫", "unpaid": "180.000 ₫",
     }  # fmt: skip
@@ -168,11 +170,11 @@ async def test_the_stream_sends_an_update_after_a_new_order(
         assert stream.status == 200
         assert stream.headers["Content-Type"].startswith("text/event-stream")
         first = await next_event(stream)
-        assert kpis(first, shop.session_id)["orders"] == "1"
+        assert kpis(first, shop.live)["orders"] == "1"
         await feed(pool, arq_pool, shop, ("chốt A01 x2", "minh"))
         seen = []
         for _ in range(10):  # a tick may catch the comment stored but not yet merged
-            seen.append(kpis(await next_event(stream), shop.session_id))
+            seen.append(kpis(await next_event(stream), shop.live))
             if seen[-1]["orders"] == "2":
                 break
         assert seen[-1]["orders"] == "2" and seen[-1]["comments"] == "2", seen
@@ -208,11 +210,11 @@ async def test_a_director_of_another_cooperative_sees_nothing_of_it(
     await log_in(client, director_b)
     html = await (await client.get(PAGE)).text()
     assert "Hôm nay chưa có buổi live nào" in html
-    assert "bí mật" not in html and f"live-{shop_a.session_id}" not in html
+    assert "bí mật" not in html and f"live-{shop_a.live}" not in html
     async with client.get(EVENTS) as stream:
         body = await next_event(stream)
     assert "Hôm nay chưa có buổi live nào" in body and "bí mật" not in body
-    assert "540.000" not in body and f"live-{shop_a.session_id}" not in body
+    assert "540.000" not in body and f"live-{shop_a.live}" not in body
 
 
 async def test_alerts_for_a_silent_live_a_lost_connector_and_an_expired_token(

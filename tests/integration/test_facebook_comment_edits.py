@@ -81,7 +81,7 @@ async def test_an_edited_comment_is_merged_again_and_a_removed_one_cancels(
         await merge_session(pool, shop.session_id)
     assert await db.fetchval("SELECT status FROM orders") == "cancelled"
     assert await db.fetchval("SELECT status FROM comments") == "ignored"
-    reserved = await db.fetchval("SELECT sum(reserved) FROM session_stock")
+    reserved = await db.fetchval("SELECT sum(reserved) FROM live_stock")
     assert reserved == 0  # what the removed comment held is free again
     statuses = await db.fetch("SELECT status FROM webhook_deliveries ORDER BY id")
     assert [r["status"] for r in statuses] == ["processed"] * 2 + ["duplicate"] + ["processed"] * 2

@@ -152,14 +152,15 @@ async def test_a_live_starts_with_stock_keywords_and_promotion_then_stops(
     assert answer.status == 200 and "Buổi live đã bắt đầu." in html
     assert "Miễn phí giao hàng cho đơn từ 2 sản phẩm" in html and "A01: hạt ngọc, gạo vua" in html
     live = await db.fetchrow(
-        "SELECT * FROM live_sessions WHERE tenant_id = $1 AND title = 'Live gạo mới tối thứ Sáu'",
+        "SELECT * FROM lives WHERE tenant_id = $1 AND title = 'Live gạo mới tối thứ Sáu'",
         shop.tenant_id,
     )
     assert live["status"] == "live" and live["keywords"] == {"A01": ["hạt ngọc", "gạo vua"]}
     assert live["promotion"] == {"kind": "free_ship", "min_items": 2, "value": 0}
+    session = await db.fetchval("SELECT id FROM live_sessions WHERE live_id = $1", live["id"])
     stock = await db.fetch(
-        "SELECT p.code, s.variant, s.quantity FROM session_stock s "
-        "JOIN products p ON p.id = s.product_id WHERE s.session_id = $1 ORDER BY p.code",
+        "SELECT p.code, s.variant, s.quantity FROM live_stock s "
+        "JOIN products p ON p.id = s.product_id WHERE s.live_id = $1 ORDER BY p.code",
         live["id"],
     )  # fmt: skip
     assert [(r["code"], r["variant"], r["quantity"]) for r in stock] == [
@@ -169,9 +170,8 @@ async def test_a_live_starts_with_stock_keywords_and_promotion_then_stops(
     assert again.status == 400 and "đã được dùng" in await again.text()
     stopped = await rig.client.post(f"/phien-live/{live['id']}/ket-thuc", data={"csrf": csrf})
     assert "Buổi live đã kết thúc." in await stopped.text()
-    assert (
-        await db.fetchval("SELECT status FROM live_sessions WHERE id = $1", live["id"]) == "ended"
-    )
+    assert await db.fetchval("SELECT status FROM live_sessions WHERE id = $1", session) == "ended"
+    assert await db.fetchval("SELECT status FROM lives WHERE id = $1", live["id"]) == "ended"
 
 
 async def test_template_keywords_change_how_that_lives_comments_parse(
@@ -224,14 +224,12 @@ async def test_the_promotion_changes_totals_through_the_merge_and_shows_to_buyer
 ) -> None:
     shop, csrf = await _director(rig, db)
     await db.execute(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
-        "SELECT tenant_id, $1, id, 50 FROM products WHERE tenant_id = $2", shop.session_id,
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
+        "SELECT tenant_id, $1, id, 50 FROM products WHERE tenant_id = $2", shop.live,
         shop.tenant_id,
     )  # fmt: skip
     promo = {"csrf": csrf, "promo_kind": "free_ship", "promo_min": "2"}
-    assert (
-        await rig.client.post(f"/phien-live/{shop.session_id}/khuyen-mai", data=promo)
-    ).status == 200
+    assert (await rig.client.post(f"/phien-live/{shop.live}/khuyen-mai", data=promo)).status == 200
     one = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01")
     two = await order_from_comments(db, pool, arq_pool, shop, "minh", "chốt A01 x2")
     rows = {
@@ -244,7 +242,7 @@ async def test_the_promotion_changes_totals_through_the_merge_and_shows_to_buyer
     assert rows[two]["free_shipping"] is True and rows[two]["total_vnd"] == 360_000
     # with a courier fee on both, only the order of 2 items has it waived
     await db.execute("UPDATE orders SET shipping_vnd = 30000 WHERE id = ANY($1)", [one, two])
-    await rig.client.post(f"/phien-live/{shop.session_id}/khuyen-mai", data=promo)
+    await rig.client.post(f"/phien-live/{shop.live}/khuyen-mai", data=promo)
     totals = await db.fetch(
         "SELECT total_vnd FROM orders WHERE id = ANY($1) ORDER BY id", [one, two]
     )
@@ -257,7 +255,7 @@ async def test_the_promotion_changes_totals_through_the_merge_and_shows_to_buyer
     assert "Miễn phí giao hàng (khuyến mãi của buổi live)" in staff_page
     # 10 % off from 2 items, set while the live runs: unconfirmed orders are re-totalled at once
     percent = {"csrf": csrf, "promo_kind": "percent", "promo_min": "2", "promo_value": "10"}
-    await rig.client.post(f"/phien-live/{shop.session_id}/khuyen-mai", data=percent)
+    await rig.client.post(f"/phien-live/{shop.live}/khuyen-mai", data=percent)
     assert await db.fetchval("SELECT total_vnd FROM orders WHERE id = $1", two) == 324_000
     await order_from_comments(db, pool, arq_pool, shop, "lan", "thêm 1 nem")  # 240.000 → −24.000
     row = await db.fetchrow("SELECT discount_vnd, total_vnd FROM orders WHERE id = $1", one)
@@ -274,7 +272,7 @@ async def test_guards_csrf_roles_and_another_cooperatives_lives(
 ) -> None:
     shop_a, _ = await _director(rig, db)
     shop_b, csrf_b = await _director(rig, db)
-    live_a = shop_a.session_id
+    live_a = shop_a.live
     assert (await rig.client.get(f"/phien-live/{live_a}")).status == 404
     for path in (f"/phien-live/{live_a}/ket-thuc", f"/phien-live/{live_a}/khuyen-mai"):
         answer = await rig.client.post(path, data={"csrf": csrf_b, "promo_kind": ""})
@@ -287,23 +285,21 @@ async def test_guards_csrf_roles_and_another_cooperatives_lives(
     await rig.client.post("/phien-live/bat-dau", data=foreign)
     assert (
         await db.fetchval(
-            "SELECT count(*) FROM session_stock WHERE product_id = $1", shop_a.products["A01"]
+            "SELECT count(*) FROM live_stock WHERE product_id = $1", shop_a.products["A01"]
         )
         == 0
     )
     page = await (await rig.client.get("/phien-live")).text()
     assert "Trang HTX" in page and f'href="/phien-live/{live_a}"' not in page
-    assert await db.fetchval("SELECT status FROM live_sessions WHERE id = $1", live_a) == "live"
+    assert await db.fetchval("SELECT status FROM lives WHERE id = $1", live_a) == "live"
     assert (await rig.client.post("/phien-live/bat-dau", data={**form, "csrf": ""})).status == 403
     assert (await rig.client.post("/phien-live/kenh", data={"platform": "zalo"})).status == 403
     for role in (StaffRole.STAFF, StaffRole.PACKER):
         _, login = await add_staff(db, shop_b.tenant_id, role)
         csrf = await log_in(rig.client, login)
         assert (await rig.client.get("/phien-live")).status == 403
-        assert (await rig.client.get(f"/phien-live/{shop_b.session_id}")).status == 403
-        stop = await rig.client.post(
-            f"/phien-live/{shop_b.session_id}/ket-thuc", data={"csrf": csrf}
-        )
+        assert (await rig.client.get(f"/phien-live/{shop_b.live}")).status == 403
+        stop = await rig.client.post(f"/phien-live/{shop_b.live}/ket-thuc", data={"csrf": csrf})
         assert stop.status == 403
     assert (
         await db.fetchval("SELECT status FROM live_sessions WHERE id = $1", shop_b.session_id)
@@ -337,3 +333,51 @@ async def test_the_catalogue_cache_recompiles_only_when_the_products_change(
         "A01"
     ]
     assert await cache.get(pool, shop.tenant_id, keywords) is not keyed
+
+
+async def test_one_live_starts_on_three_channels_with_one_stock(
+    rig: Rig, db: asyncpg.Connection
+) -> None:
+    shop, csrf = await _director(rig, db)
+    channels = [shop.channel_id]
+    for platform, external_id, name in (
+        ("zalo", "oa-htx", "Zalo HTX"), ("relay", "tt-htx", "TikTok HTX"),
+    ):  # fmt: skip
+        channels.append(await db.fetchval(
+            "INSERT INTO channels (tenant_id, platform, external_id, name) "
+            "VALUES ($1, $2, $3, $4) RETURNING id", shop.tenant_id, platform, external_id, name,
+        ))  # fmt: skip
+    form_page = await (await rig.client.get("/phien-live")).text()
+    assert "một kho hàng chung cho tất cả các kênh" in form_page
+    assert "riêng" not in form_page.split('id="live-channels"')[1].split("</fieldset>")[0]
+    assert "Chuyển khoản trước, được hàng trước" in form_page
+    fields = {k: v for k, v in _start_form(shop, csrf).items() if k != "channel"}
+    data = [*fields.items(), *(("channel", str(c)) for c in channels)]
+    data = [(k, "first_payment" if k == "hold_mode" else v) for k, v in data]
+    answer = await rig.client.post("/phien-live/bat-dau", data=data)
+    html = await answer.text()
+    assert answer.status == 200 and "Buổi live đã bắt đầu." in html
+    live = await db.fetchrow("SELECT id, hold_mode FROM lives WHERE title = $1", fields["title"])
+    assert live["hold_mode"] == "first_payment"
+    sessions = await db.fetch(
+        "SELECT channel_id, status FROM live_sessions WHERE live_id = $1 ORDER BY channel_id",
+        live["id"],
+    )
+    assert [(r["channel_id"], r["status"]) for r in sessions] == [(c, "live") for c in channels]
+    stock = await db.fetch(
+        "SELECT p.code, s.variant, s.quantity FROM live_stock s JOIN products p "
+        "ON p.id = s.product_id WHERE s.live_id = $1 ORDER BY p.code", live["id"],
+    )  # fmt: skip
+    assert [tuple(r) for r in stock] == [("A01", "", 10), ("M02", "1l", 7), ("N01", "", 5)]
+    for text in ("Trang Facebook", "Zalo OA", "TikTok LIVE", "Một kho hàng chung"):
+        assert text in html, text
+    assert "relay" not in html.split('id="live-channels"')[1].split("</ul>")[0]
+    listed = await (await rig.client.get("/phien-live")).text()
+    assert listed.count(f'href="/phien-live/{live["id"]}"') == 1  # the live once
+    assert "Zalo OA · Zalo HTX" in listed and "TikTok LIVE · TikTok HTX" in listed
+    stopped = await rig.client.post(f"/phien-live/{live['id']}/ket-thuc", data={"csrf": csrf})
+    assert stopped.status == 200
+    ended = await db.fetchval(
+        "SELECT count(*) FROM live_sessions WHERE live_id = $1 AND status = 'ended'", live["id"]
+    )
+    assert ended == 3

@@ -51,7 +51,7 @@ async def _lines(db: asyncpg.Connection, shop: Shop) -> dict[str, tuple[str, int
 
 async def _stock(db: asyncpg.Connection, shop: Shop) -> tuple[int, int]:
     row = await db.fetchrow(
-        "SELECT quantity, reserved FROM session_stock WHERE session_id = $1", shop.session_id
+        "SELECT quantity, reserved FROM live_stock WHERE live_id = $1", shop.live
     )
     return row["quantity"], row["reserved"]
 
@@ -68,10 +68,10 @@ async def test_restock_holds_for_the_waitlist_in_order_and_tells_those_buyers(
     assert [before[b][0] for b in BUYERS] == ["held", "waitlisted", "waitlisted"]
     _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
     csrf = await log_in(client, login)
-    page = await (await client.get(f"/phien-live/{shop.session_id}")).text()
+    page = await (await client.get(f"/phien-live/{shop.live}")).text()
     assert 'id="stock-form"' in page and 'id="held-A01">2<' in page
 
-    url = f"/phien-live/{shop.session_id}/ton-kho"
+    url = f"/phien-live/{shop.live}/ton-kho"
     below = await client.post(url, data=_form(shop, csrf, "1"))
     assert below.status == 400 and "thấp hơn số khách đang giữ" in await below.text()
     bad = await client.post(url, data=_form(shop, csrf, "nhiều"))
@@ -96,7 +96,7 @@ async def test_another_cooperative_or_an_ended_live_changes_nothing(
     other = await seed_shop(db, slug="htx-khac")
     _, login = await add_staff(db, other.tenant_id, StaffRole.DIRECTOR)
     csrf = await log_in(client, login)
-    url = f"/phien-live/{shop.session_id}/ton-kho"
+    url = f"/phien-live/{shop.live}/ton-kho"
     assert (await client.post(url, data=_form(shop, csrf, "50"))).status == 404
     assert await _stock(db, shop) == (2, 2)
 
@@ -105,5 +105,5 @@ async def test_another_cooperative_or_an_ended_live_changes_nothing(
     await db.execute("UPDATE live_sessions SET status = 'ended' WHERE id = $1", shop.session_id)
     assert (await client.post(url, data=_form(shop, csrf, "50"))).status == 404
     assert await _stock(db, shop) == (2, 2)
-    page = await (await client.get(f"/phien-live/{shop.session_id}")).text()
+    page = await (await client.get(f"/phien-live/{shop.live}")).text()
     assert 'id="stock-form"' not in page

@@ -58,7 +58,7 @@ async def test_comments_become_one_order_per_buyer(
     )
     assert order["status"] == "awaiting_confirmation"
     assert order["subtotal_vnd"] == 2 * 180_000 + 2 * 60_000
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 3
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 3
     assert await db.fetchval("SELECT count(*) FROM comments WHERE status = 'pending'") == 0
     await assert_consistent(db)
 
@@ -93,7 +93,7 @@ async def test_fifty_buyers_race_for_the_last_ten_units(
     assert len(waiting) == 40
     # the waitlist is in comment order: promotion follows queue_position, the comment id
     assert [r["queue_position"] for r in waiting] == [r["comment_id"] for r in waiting]
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 10
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 10
     await assert_consistent(db)
 
 
@@ -142,7 +142,7 @@ async def test_partial_cancel_gives_back_stock(
     await ingest(pool, arq_pool, [shop.comment("bớt 1 hộp nem nhé", "lan")])
     await merge_session(pool, shop.session_id)
     assert await lines_of(db, shop, "lan") == [("N01", 2, "held")]
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 2
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 2
     await assert_consistent(db)
 
 
@@ -162,7 +162,7 @@ async def test_first_to_confirm_mode_reserves_nothing_at_comment_time(
     await ingest(pool, arq_pool, [shop.comment("chốt A01", "lan"), shop.comment("chốt A01", "an")])
     await merge_session(pool, shop.session_id)
     assert await lines_of(db, shop, "an") == [("A01", 1, "requested")]
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 0
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 0
 
 
 async def test_comment_after_confirming_asks_for_reconfirmation(
@@ -182,7 +182,7 @@ async def test_comment_after_confirming_asks_for_reconfirmation(
     await assert_consistent(db)
 
 
-async def test_same_phone_links_buyers_and_flags_their_orders(
+async def test_same_phone_links_buyers_into_one_order_of_the_live(
     db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
 ) -> None:
     shop = await seed_shop(db)
@@ -193,8 +193,15 @@ async def test_same_phone_links_buyers_and_flags_their_orders(
     await merge_session(pool, shop.session_id)
     buyers = await db.fetchval("SELECT count(DISTINCT buyer_id) FROM buyer_identities")
     assert buyers == 1
-    flags = await db.fetch("SELECT merge_review FROM orders")
-    assert [r["merge_review"] for r in flags] == [True, True]
+    rows = await db.fetch(
+        "SELECT o.status, i.code, i.qty FROM orders o JOIN order_items i ON i.order_id = o.id "
+        "ORDER BY i.code"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("awaiting_confirmation", "A01", 1),
+        ("awaiting_confirmation", "N01", 2),
+    ]
+    await assert_consistent(db)
 
 
 async def test_expiry_releases_stock_to_the_waitlist(

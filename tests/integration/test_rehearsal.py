@@ -72,9 +72,7 @@ async def test_replays_play_into_a_rehearsal_copy_with_the_original_stock(
     assert copy["rehearsal_session"] != shop.session_id
     assert copy["figures"]["manual"]["orders"] == 2
     assert copy["figures"]["manual"]["waitlisted"] == 1  # the copy has the original's stock of 1
-    original = await db.fetchval(
-        "SELECT reserved FROM session_stock WHERE session_id = $1", shop.session_id
-    )
+    original = await db.fetchval("SELECT reserved FROM live_stock WHERE live_id = $1", shop.live)
     assert original == 1  # the real live's own holds are untouched by the rehearsal
     assert from_file.returncode == 0, from_file.stderr[-2000:]
     assert "line 3: not JSON" in from_file.stderr

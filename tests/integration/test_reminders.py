@@ -49,6 +49,6 @@ async def test_one_reminder_then_expiry_promotes_the_waitlist(
     assert result["orders_expired"] == 1
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", lan) == "expired"
     assert await db.fetchval("SELECT status FROM order_items WHERE order_id = $1", minh) == "held"
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 1
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 1
     # An expired order gets no reminder and no message any more.
     assert await send_order_message_job(ctx, lan, "summary") is None

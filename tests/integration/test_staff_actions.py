@@ -114,11 +114,15 @@ async def test_merge_linked_orders_of_one_buyer(
     client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
 ) -> None:
     shop = await seed_shop(db, stock={"A01": 5})
+    await _merged(pool, arq_pool, shop, ("chốt A01", "acc1"), ("chốt 2 hộp nem", "acc2"))
+    # Both paid before a phone shows they are one person: the merge leaves money to staff.
+    await db.execute("UPDATE orders SET paid_at = now()")
     await _merged(
-        pool, arq_pool, shop,
-        ("chốt A01 sđt 0912 345 678", "acc1"), ("chốt 2 hộp nem, 0912.345.678", "acc2"),
+        pool, arq_pool, shop, ("sđt 0912 345 678", "acc1"), ("0912.345.678 nhé", "acc2"),
     )  # fmt: skip
     first, second = await _order(db, "acc1"), await _order(db, "acc2")
+    assert (first["status"], second["status"]) == ("awaiting_confirmation",) * 2
+    assert await db.fetchval("SELECT count(*) FROM orders WHERE merge_review") == 2
     staff_id, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     csrf = await log_in(client, login)
     page = await (await client.get(f"/don/{first['id']}")).text()

@@ -51,9 +51,9 @@ async def test_unclear_line_resolves_into_a_held_line_with_an_audit_row(
 ) -> None:
     shop = await seed_shop(db)
     await db.execute(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, variant, quantity) "
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, variant, quantity) "
         "VALUES ($1, $2, $3, '500ml', 5)",
-        shop.tenant_id, shop.session_id, shop.products["M02"],
+        shop.tenant_id, shop.live, shop.products["M02"],
     )  # fmt: skip
     await _merged(pool, arq_pool, shop, ("chốt 2 hũ mật nhãn", "lan"), ("+1", "minh"))
     line_id = await _line_id(db, "lan")
@@ -90,7 +90,7 @@ async def test_unclear_line_resolves_into_a_held_line_with_an_audit_row(
         "held",
     )
     assert line["body"] == "chốt 2 hũ mật nhãn"  # the line keeps the comment it came from
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 2
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 2
     events = await db.fetch(
         "SELECT kind, actor FROM order_events WHERE order_id = $1 AND actor LIKE 'staff:%' "
         "ORDER BY id",

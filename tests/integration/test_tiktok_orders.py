@@ -26,8 +26,9 @@ async def stock_live(db: asyncpg.Connection, rig: TikTokRig, quantity: int) -> i
     tenant_id = await db.fetchval("SELECT tenant_id FROM channels WHERE id = $1", rig.channel_id)
     session_id = await add_live(db, tenant_id, rig.channel_id)
     await db.execute(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
-        "SELECT $1, $2, id, $3 FROM products WHERE tenant_id = $1 AND code = 'A01'",
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
+        "SELECT $1, (SELECT live_id FROM live_sessions WHERE id = $2), id, $3 FROM products "
+        "WHERE tenant_id = $1 AND code = 'A01'",
         tenant_id, session_id, quantity,
     )  # fmt: skip
     return session_id
@@ -58,7 +59,11 @@ async def our_order(db: asyncpg.Connection, external_id: str) -> asyncpg.Record:
 
 async def reserved(db: asyncpg.Connection, session_id: int) -> int:
     return int(
-        await db.fetchval("SELECT reserved FROM session_stock WHERE session_id = $1", session_id)
+        await db.fetchval(
+            "SELECT reserved FROM live_stock st JOIN live_sessions s ON s.live_id = st.live_id "
+            "WHERE s.id = $1",
+            session_id,
+        )
     )
 
 

@@ -27,8 +27,9 @@ class Shop:
     channel_id: int
     page_id: str
     session_id: int
-    live_id: str
+    live_id: str  # the platform's live id (external)
     products: dict[str, int]
+    live: int = 0  # lives.id: the broadcast, its stock pool and its page /phien-live/{live}
 
     def comment(
         self, text: str, author: str, *, cid: str | None = None, at: datetime | None = None
@@ -66,13 +67,21 @@ async def seed_shop(
         page_id,
     )
     live_id = f"live{n}"
+    # Live ids far from session ids: code that passes one for the other fails the tests.
+    await db.execute("SELECT setval('lives_id_seq', greatest(last_value, 5000)) FROM lives_id_seq")
+    live = await db.fetchval(
+        "INSERT INTO lives (tenant_id, title, hold_mode, started_at) "
+        "VALUES ($1, 'Live tối', $2, now() - interval '1 minute') RETURNING id",
+        tenant_id,
+        hold_mode.value,
+    )
     session_id = await db.fetchval(
-        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, hold_mode, "
+        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, live_id, "
         "started_at) VALUES ($1, $2, $3, 'Live tối', $4, now() - interval '1 minute') RETURNING id",
         tenant_id,
         channel_id,
         live_id,
-        hold_mode.value,
+        live,
     )
     products = {}
     for code, name, aliases, variants, price in PRODUCTS:
@@ -83,11 +92,54 @@ async def seed_shop(
         )  # fmt: skip
     for code, quantity in (stock or {}).items():
         await db.execute(
-            "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
+            "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
             "VALUES ($1, $2, $3, $4)",
-            tenant_id, session_id, products[code], quantity,
+            tenant_id, live, products[code], quantity,
         )  # fmt: skip
-    return Shop(tenant_id, channel_id, page_id, session_id, live_id, products)
+    return Shop(tenant_id, channel_id, page_id, session_id, live_id, products, live)
+
+
+@dataclass(frozen=True)
+class LiveChannel:
+    """Another channel the shop's live runs on (simulcast): its session joins the same live."""
+
+    platform: Platform
+    channel_id: int
+    channel_external_id: str
+    session_id: int
+    external_live_id: str
+
+    def comment(
+        self, text: str, author: str, *, cid: str | None = None, at: datetime | None = None
+    ) -> CommentEvent:
+        return CommentEvent(
+            platform=self.platform,
+            channel_external_id=self.channel_external_id,
+            external_id=cid or f"{self.platform.value}-c{next(_counter)}",
+            external_live_id=self.external_live_id,
+            author_external_id=author,
+            author_name=f"Khách {author}",
+            text=text,
+            commented_at=at or datetime.now(UTC),
+        )
+
+
+async def add_channel(db: asyncpg.Connection, shop: Shop, platform: Platform) -> LiveChannel:
+    """A Zalo OA, a TikTok relay source or another Page of the shop, on air in the shop's live."""
+    n = next(_counter)
+    external_id = f"{platform.value}{n}"
+    channel_id = await db.fetchval(
+        "INSERT INTO channels (tenant_id, platform, external_id, name) "
+        "VALUES ($1, $2, $3, $4) RETURNING id",
+        shop.tenant_id, platform.value, external_id, f"Kênh {platform.value} {n}",
+    )  # fmt: skip
+    external_live = f"{platform.value}-live{n}"
+    session_id = await db.fetchval(
+        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, live_id, "
+        "started_at) VALUES ($1, $2, $3, 'Live tối', $4, now() - interval '1 minute') RETURNING id",
+        shop.tenant_id, channel_id, external_live, shop.live,
+    )  # fmt: skip
+    return LiveChannel(platform, channel_id, external_id, session_id, external_live)
 
 
 def minutes_ago(minutes: float) -> datetime:

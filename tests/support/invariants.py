@@ -6,17 +6,17 @@ import asyncpg
 
 
 async def reserved_matches_held_lines(db: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Stock rows whose reserved count differs from the held lines of the session."""
+    """Stock rows whose reserved count differs from the held lines of the live (every channel)."""
     return await db.fetch(
         """
-        SELECT s.session_id, s.product_id, s.variant, s.reserved, coalesce(h.held, 0) AS held
-        FROM session_stock s
+        SELECT s.live_id, s.product_id, s.variant, s.reserved, coalesce(h.held, 0) AS held
+        FROM live_stock s
         LEFT JOIN (
-            SELECT o.session_id, i.product_id, i.variant, sum(i.qty) AS held
+            SELECT o.live_id, i.product_id, i.variant, sum(i.qty) AS held
             FROM order_items i JOIN orders o ON o.id = i.order_id
             WHERE i.status = 'held'
             GROUP BY 1, 2, 3
-        ) h USING (session_id, product_id, variant)
+        ) h USING (live_id, product_id, variant)
         WHERE s.reserved <> coalesce(h.held, 0)
         """
     )
@@ -24,8 +24,14 @@ async def reserved_matches_held_lines(db: asyncpg.Connection) -> list[asyncpg.Re
 
 async def assert_consistent(db: asyncpg.Connection) -> None:
     assert await reserved_matches_held_lines(db) == []
-    oversold = await db.fetchval("SELECT count(*) FROM session_stock WHERE reserved > quantity")
+    oversold = await db.fetchval("SELECT count(*) FROM live_stock WHERE reserved > quantity")
     assert oversold == 0
+    two_open = await db.fetchval(
+        "SELECT count(*) FROM (SELECT 1 FROM orders WHERE live_id IS NOT NULL "
+        "AND source <> 'platform' AND status IN ('draft', 'awaiting_confirmation', 'confirmed') "
+        "GROUP BY live_id, buyer_id HAVING count(*) > 1) t"
+    )
+    assert two_open == 0
     lines_of_closed = await db.fetchval(
         "SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id "
         "WHERE o.status IN ('cancelled', 'expired') AND i.status <> 'removed'"

@@ -49,9 +49,9 @@ async def seed_lives(conn: Connection, all_lives: list[Live]) -> None:
             channel_id,
             live.live_id,
         )
-        await conn.executemany(
-            "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
-            "VALUES ($1, $2, $3, $4)",
+        await conn.executemany(  # the live the session made for itself on insert
+            "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
+            "SELECT $1, live_id, $3, $4 FROM live_sessions WHERE id = $2",
             [(tenant_id, session_id, pid, STOCK_PER_LIVE) for pid in product_ids],
         )
 

@@ -30,26 +30,26 @@ SELECT (SELECT count(*) FROM comments WHERE status = 'pending') AS pending_comme
 """
 DUPLICATE_ORDERS = """
 WITH life AS (
-    SELECT o.id, o.session_id, o.buyer_identity_id, min(e.id) AS born,
+    SELECT o.id, o.live_id, o.buyer_id, min(e.id) AS born,
            min(e.id) FILTER (WHERE e.to_status NOT IN
                ('draft', 'awaiting_confirmation', 'confirmed')) AS closed
     FROM orders o JOIN order_events e ON e.order_id = o.id
-    WHERE o.session_id IS NOT NULL GROUP BY o.id
+    WHERE o.live_id IS NOT NULL AND o.source <> 'platform' GROUP BY o.id
 ), seq AS (
     SELECT born, lag(closed) OVER w AS previous_closed, lag(id) OVER w AS previous
-    FROM life WINDOW w AS (PARTITION BY session_id, buyer_identity_id ORDER BY born)
+    FROM life WINDOW w AS (PARTITION BY live_id, buyer_id ORDER BY born)
 )
 SELECT count(*) FROM seq
 WHERE previous IS NOT NULL AND (previous_closed IS NULL OR born < previous_closed)
 """
 CONSISTENCY = """
 SELECT
-  (SELECT count(*) FROM session_stock s LEFT JOIN (
-      SELECT o.session_id, i.product_id, i.variant, sum(i.qty) AS held
+  (SELECT count(*) FROM live_stock s LEFT JOIN (
+      SELECT o.live_id, i.product_id, i.variant, sum(i.qty) AS held
       FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.status = 'held'
-      GROUP BY 1, 2, 3) h USING (session_id, product_id, variant)
+      GROUP BY 1, 2, 3) h USING (live_id, product_id, variant)
    WHERE s.reserved <> coalesce(h.held, 0)) AS reserved_not_held,
-  (SELECT count(*) FROM session_stock WHERE reserved > quantity) AS oversold,
+  (SELECT count(*) FROM live_stock WHERE reserved > quantity) AS oversold,
   (SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id
    WHERE o.status IN ('cancelled', 'expired')
      AND i.status = 'held') AS held_on_closed,

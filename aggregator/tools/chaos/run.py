@@ -27,7 +27,7 @@ from aggregator.tools.chaos.config import ChaosConfig, Strike, schedule
 from aggregator.tools.chaos.faults import Injector
 from aggregator.tools.chaos.processes import Fleet
 from aggregator.tools.chaos.staff import Couriers, Staff, keep_going
-from aggregator.tools.chaos.world import Live, Simulators, seed, simulators
+from aggregator.tools.chaos.world import PLATFORMS, Live, Simulators, seed, simulators
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.senders import Sender, Tally
 from schema.enums import Platform
@@ -141,6 +141,8 @@ async def _play(
         "connections_dropped": injector.connections_dropped,
         "unfinished": {k: v for k, v in unfinished.items() if v},
         "lives": len(lives), "workers": config.workers, "seed": config.seed,
+        # every three channels (Facebook, TikTok relay, Zalo) are one live with one stock pool
+        "broadcasts": len({(live.index // len(PLATFORMS)) for live in lives}),
         "timings": timings,
     }  # fmt: skip
 

@@ -48,9 +48,9 @@ ADDRESSES = (  # what the buyer says on the phone: a name, a mobile, a two-level
     "address_line = 'Số ' || (id % 200 + 1) || ' đường Lê Lợi', "
     "province_code = 'Thái Bình', ward_code = 'Phường Trần Lãm' WHERE id = ANY($1::bigint[])"
 )
-PACKABLE = (  # packing starts when the live is over, as at a cooperative's packing table
-    "SELECT o.id FROM orders o JOIN live_sessions s ON s.id = o.session_id "
-    "WHERE o.session_id = ANY($1::bigint[]) AND s.status = 'ended' AND o.status = 'confirmed' "
+PACKABLE = (  # packing starts when the live is over on all its channels, as at a packing table
+    "SELECT o.id FROM orders o JOIN lives l ON l.id = o.live_id "
+    "WHERE o.session_id = ANY($1::bigint[]) AND l.status = 'ended' AND o.status = 'confirmed' "
     "ORDER BY o.id LIMIT 500 FOR UPDATE OF o SKIP LOCKED"
 )
 BOOKED = (

@@ -1,9 +1,12 @@
 """The world of a chaos run: cooperatives, channels and lives in Postgres, and the simulators of
 Facebook, Zalo and the couriers serving on local ports, wired to chotdon by ordinary settings.
 
-One cooperative per platform, each with its own courier: Facebook lives ship by GHN, TikTok lives
-(comments through the signed relay, as a bridge posts them) by GHTK, Zalo lives by Viettel Post.
-Every live is on a channel of its own, so "the live on air" of a relay or Zalo channel is that live.
+Lives run on three channels at once, as a cooperative's evening does: each broadcast is one live
+(one stock pool, one waitlist) on a Facebook Page, a TikTok LIVE relay source (comments through the
+signed relay, as a bridge posts them) and a Zalo OA of one cooperative. Each cooperative ships by
+its own courier, GHN, GHTK and Viettel Post in turn. A `Live` here is one channel of a broadcast
+(what a platform plays); every channel is its own, so "the live on air" of a relay or Zalo channel
+is that broadcast.
 """
 
 from __future__ import annotations
@@ -34,9 +37,8 @@ PRODUCTS = [  # code, name, aliases, price; N01 is scarce, so buyers also queue 
     ("B01", "Bánh cáy Thái Bình", ["bánh cáy"], 45_000),
 ]
 PLENTY = 1_000_000
-PLATFORMS = (Platform.FACEBOOK, Platform.RELAY, Platform.ZALO)
-COURIER_OF = {Platform.FACEBOOK: Courier.GHN, Platform.RELAY: Courier.GHTK,
-              Platform.ZALO: Courier.VIETTELPOST}  # fmt: skip
+PLATFORMS = (Platform.FACEBOOK, Platform.RELAY, Platform.ZALO)  # the channels of each broadcast
+COURIERS = (Courier.GHN, Courier.GHTK, Courier.VIETTELPOST)
 SENDER = {"name": "HTX Chaos", "phone": "0912000111", "address": "Thôn Đông, xã Vũ Hội",
           "ward": "Xã Vũ Hội", "province": "Hưng Yên"}  # fmt: skip
 ZALO_APP_ID = "chaos-zalo-app"
@@ -94,12 +96,13 @@ async def simulators(seed: int) -> AsyncIterator[Simulators]:
             await zalo_runner.cleanup()
 
 
-async def _tenant(conn: Connection, platform: Platform) -> int:
-    settings = {"courier": COURIER_OF[platform].value, "sender": SENDER}
+async def _tenant(conn: Connection, broadcast: int) -> int:
+    courier = COURIERS[broadcast % len(COURIERS)]
+    settings = {"courier": courier.value, "sender": SENDER}
     tenant_id = await conn.fetchval(
         "INSERT INTO tenants (slug, name, province, settings) "
         "VALUES ($1, $2, 'Hưng Yên', $3) RETURNING id",
-        f"htx-chaos-{platform.value}", f"HTX Chaos {platform.value}", settings,
+        f"htx-chaos-{broadcast}", f"HTX Chaos {broadcast} ({courier.value})", settings,
     )  # fmt: skip
     await conn.executemany(
         "INSERT INTO products (tenant_id, code, name, aliases, price_vnd) VALUES ($1,$2,$3,$4,$5)",
@@ -125,18 +128,30 @@ async def _channel(
     return await connect_channel(pool, live.platform, tenant_id, live.channel, name, sealed, {})
 
 
-async def _session(conn: Connection, tenant_id: int, channel_id: int, live: Live,
-                   scarce: int) -> int:  # fmt: skip
-    session_id = await conn.fetchval(
-        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, video_id, title, "
-        "status, started_at) VALUES ($1, $2, $3, $4, 'Live chaos', 'live', now()) RETURNING id",
-        tenant_id, channel_id, live.live_id, live.video_id,
+async def _broadcast(conn: Connection, tenant_id: int, broadcast: int, scarce: int) -> int:
+    """The live of one broadcast and its one stock pool (N01 scarce: buyers of every channel
+    queue on one waitlist)."""
+    live_id = await conn.fetchval(
+        "INSERT INTO lives (tenant_id, title, status, started_at) "
+        "VALUES ($1, $2, 'live', now()) RETURNING id",
+        tenant_id, f"Live chaos {broadcast}",
     )  # fmt: skip
     await conn.execute(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) "
         "SELECT $1, $2, id, CASE WHEN code = 'N01' THEN $3::int ELSE $4::int END FROM products "
         "WHERE tenant_id = $1",
-        tenant_id, session_id, scarce, PLENTY,
+        tenant_id, live_id, scarce, PLENTY,
+    )  # fmt: skip
+    return int(live_id)
+
+
+async def _session(conn: Connection, tenant_id: int, channel_id: int, live: Live,
+                   live_id: int) -> int:  # fmt: skip
+    session_id = await conn.fetchval(
+        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, video_id, title, "
+        "status, started_at, live_id) "
+        "VALUES ($1, $2, $3, $4, 'Live chaos', 'live', now(), $5) RETURNING id",
+        tenant_id, channel_id, live.live_id, live.video_id, live_id,
     )  # fmt: skip
     return int(session_id)
 
@@ -144,9 +159,12 @@ async def _session(conn: Connection, tenant_id: int, channel_id: int, live: Live
 async def seed(
     pool: asyncpg.Pool, settings: Settings, sims: Simulators, lives: int, scarce: int
 ) -> list[Live]:
-    """Three cooperatives, and `lives` lives dealt to Facebook, TikTok (relay) and Zalo in turn."""
+    """`lives` channels dealt to Facebook, TikTok (relay) and Zalo in turn, every three of them
+    one broadcast of a cooperative of its own (one live, one stock, three channels)."""
+    broadcasts = range((lives + len(PLATFORMS) - 1) // len(PLATFORMS))
     async with pool.acquire() as conn:
-        tenants = {p: await _tenant(conn, p) for p in PLATFORMS}
+        tenants = [await _tenant(conn, b) for b in broadcasts]
+        pools = [await _broadcast(conn, tenants[b], b, scarce) for b in broadcasts]
     made = []
     for index in range(lives):
         platform = PLATFORMS[index % len(PLATFORMS)]
@@ -155,9 +173,11 @@ async def seed(
         if platform is Platform.FACEBOOK:  # the Graph API simulator knows the live and its video
             video_id = sims.facebook.add_live(channel, f"live{index}").video_id
         draft = Live(index, platform, channel, f"live{index}", video_id, 0)
-        channel_id = await _channel(pool, settings, sims, tenants[platform], draft)
+        broadcast = index // len(PLATFORMS)
+        channel_id = await _channel(pool, settings, sims, tenants[broadcast], draft)
         async with pool.acquire() as conn:
-            session_id = await _session(conn, tenants[platform], channel_id, draft, scarce)
+            session_id = await _session(conn, tenants[broadcast], channel_id, draft,
+                                        pools[broadcast])  # fmt: skip
         made.append(Live(draft.index, platform, draft.channel, draft.live_id, draft.video_id,
                          session_id))  # fmt: skip
     return made

@@ -1,4 +1,5 @@
-"""The demo cooperative: an HTX in Thái Bình, its OCOP catalogue, channels and tonight's lives."""
+"""The demo cooperative: an HTX in Thái Bình, its OCOP catalogue, channels and tonight's live on
+its three channels."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ TENANT_SETTINGS = {
 SCARCE = {"N01": 12}  # nem chua sells out tonight: the rest of the buyers wait in line
 DEFAULT_STOCK = 500
 ON_AIR_PROMOTION = {"kind": "free_ship", "min_items": 2}  # free shipping from two items
+LIVE_TITLE = "Phiên live tối: gạo, mật ong, nem chua"
 
 
 @dataclass(frozen=True)
@@ -86,33 +88,36 @@ async def _channels(conn: Connection, tenant_id: int) -> None:
         )  # fmt: skip
 
 
-async def _live(conn: Connection, tenant_id: int, platform: Platform, run_id: str) -> int:
-    kind, external_id, _name = CHANNELS[platform]
-    channel_id = await conn.fetchval(
-        "SELECT id FROM channels WHERE platform = $1 AND external_id = $2",
-        kind.value,
-        external_id,
+async def _live(conn: Connection, tenant_id: int, run_id: str) -> dict[Platform, int]:
+    """Tonight's one live, simulcast on the Page, TikTok LIVE and the Zalo OA: one session per
+    channel, one stock for all three (100 bags on three platforms are 100 bags)."""
+    live_id = await conn.fetchval(
+        query("setup_create_live"), tenant_id, LIVE_TITLE, "first_comment", ON_AIR_PROMOTION, {}
     )
-    session_id = await conn.fetchval(
-        query("create_rehearsal_session"),
-        tenant_id, channel_id, f"live-{run_id}", "Phiên live tối: gạo, mật ong, nem chua",
-        "first_comment", ON_AIR_PROMOTION,
-    )  # fmt: skip
+    sessions: dict[Platform, int] = {}
+    for platform, (kind, external_id, _name) in CHANNELS.items():
+        channel_id = await conn.fetchval(
+            "SELECT id FROM channels WHERE platform = $1 AND external_id = $2",
+            kind.value,
+            external_id,
+        )
+        sessions[platform] = int(await conn.fetchval(
+            query("setup_start_live"), tenant_id, channel_id, f"live-{run_id}", LIVE_TITLE, live_id
+        ))  # fmt: skip
     products = await conn.fetch("SELECT id, code FROM products WHERE tenant_id = $1", tenant_id)
     await conn.executemany(
-        "INSERT INTO session_stock (tenant_id, session_id, product_id, quantity) "
-        "VALUES ($1, $2, $3, $4)",
-        [(tenant_id, session_id, p["id"], SCARCE.get(p["code"], DEFAULT_STOCK)) for p in products],
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) VALUES ($1, $2, $3, $4)",
+        [(tenant_id, live_id, p["id"], SCARCE.get(p["code"], DEFAULT_STOCK)) for p in products],
     )
-    return int(session_id)
+    return sessions
 
 
 async def seed_demo(conn: Connection, run_id: str) -> DemoLives:
-    """The cooperative (created once) and a fresh live on each platform for this run."""
+    """The cooperative (created once) and a fresh live on all three platforms for this run."""
     async with conn.transaction():
         tenant_id = await _tenant(conn)
         await _channels(conn, tenant_id)
-        sessions = {p: await _live(conn, tenant_id, p, run_id) for p in CHANNELS}
+        sessions = await _live(conn, tenant_id, run_id)
     targets = {
         p: Target(kind, external_id, f"live-{run_id}")
         for p, (kind, external_id, _) in CHANNELS.items()
