@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aggregator.core.prepay import money_rules
 from aggregator.core.promotion import order_totals, promotion_of
 from aggregator.runtime.db import Connection
 from schema.queries import query
@@ -18,11 +19,12 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
     if not ids:
         return
     rows = await conn.fetch(query("order_totals_inputs"), ids)
+    # The delivery fee buyers pay is the director's setting (0: the courier collects its own).
+    # An order holding nothing ships nothing: no fee either.
+    fees = [money_rules(r["tenant_settings"]).shipping_fee_vnd if r["items"] else 0 for r in rows]
     totals = [
-        order_totals(
-            int(r["subtotal"]), int(r["items"]), r["shipping_vnd"], promotion_of(r["promotion"])
-        )
-        for r in rows
+        order_totals(int(r["subtotal"]), int(r["items"]), fee, promotion_of(r["promotion"]))
+        for r, fee in zip(rows, fees, strict=True)
     ]
     await conn.execute(
         query("store_order_totals"),
@@ -31,4 +33,5 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
         [t.discount_vnd for t in totals],
         [t.free_shipping for t in totals],
         [t.total_vnd for t in totals],
+        fees,
     )

@@ -1,4 +1,5 @@
-"""The order queue staff work from: filters, search, one order's page, confirm by phone.
+"""The order queue staff work from: filters, search, one order's page (confirming by phone:
+staff/phone.py).
 
 Every query takes the staff member's tenant id: an order of another cooperative is never found.
 """
@@ -13,7 +14,6 @@ import asyncpg
 from aggregator.core.incidents import ATTENTION
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import like_pattern, phone_digits
-from aggregator.orders.state import transition
 from aggregator.staff.accounts import StaffUser
 from schema.enums import Platform
 from schema.queries import query
@@ -94,19 +94,6 @@ async def order_view(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> Ord
             list(await conn.fetch(query("staff_order_comments"), *args)),
             list(await conn.fetch(query("staff_order_events"), *args)),
         )
-
-
-async def confirm_by_phone(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> bool | None:
-    """Staff confirmed the order with the buyer on the phone. None: not this cooperative's order;
-    False: its status does not allow it."""
-    async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(query("lock_staff_order"), staff.tenant_id, order_id)
-        if row is None:
-            return None
-        moved = await transition(
-            conn, [order_id], OrderStatus.CONFIRMED, actor=staff.actor, reason="confirmed by phone"
-        )
-    return bool(moved.moved)
 
 
 async def confirmation_rates(pool: asyncpg.Pool, staff: StaffUser) -> list[dict[str, object]]:

@@ -83,9 +83,10 @@ def _problem_page(request: web.Request, exc: BuyerFacingError) -> web.Response:
 
 
 def _qr(page: OrderPage) -> str | None:
-    if page.bank is None or page.total_vnd <= 0 or page.paid_at is not None:
+    owed = page.total_vnd - page.paid_vnd  # a partial transfer: the QR asks for the balance
+    if page.bank is None or owed <= 0 or page.paid_at is not None:
         return None
-    return vietqr_data_uri(page.bank, page.total_vnd, page.order_no)
+    return vietqr_data_uri(page.bank, owed, page.order_no)
 
 
 def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any]:
