@@ -27,6 +27,7 @@ from aggregator.confirmation.forms import MESSAGES, read_form
 from aggregator.confirmation.links import form_key, open_token
 from aggregator.confirmation.qr import vietqr_data_uri
 from aggregator.confirmation.service import BuyerRequest, submit
+from aggregator.confirmation.summary import VIETNAM
 from aggregator.confirmation.view import OrderPage, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
@@ -89,6 +90,13 @@ def _qr(page: OrderPage) -> str | None:
     return vietqr_data_uri(page.bank, owed, page.order_no)
 
 
+def _pay_by(page: OrderPage) -> str:
+    """When a buyer who must prepay has to have paid by, in Vietnam time ('' when not due)."""
+    if page.payment_deadline is None or page.paid_at is not None:
+        return ""
+    return page.payment_deadline.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+
+
 def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any]:
     token = request.match_info["token"]
     units = divisions()
@@ -103,6 +111,7 @@ def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any
         "wards_of": units.wards,
         "address_text": address_text,
         "qr": _qr(page),
+        "pay_by": _pay_by(page),
         "errors": {},
         "notice": "",
         "values": {},

@@ -8,16 +8,19 @@ from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.errors import NothingHeldError
 from aggregator.confirmation.forms import Delivery
+from aggregator.confirmation.links import order_token
 from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import load_order_page
 from aggregator.core.prepay import MoneyRules
 from aggregator.orders.money import save_money_rules
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
+from aggregator.web.app import create_app
 from schema.enums import PaymentMethod
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
 from workers.confirmation_jobs import send_order_message_job
@@ -121,3 +124,23 @@ async def test_an_order_holding_only_waitlisted_lines_cannot_be_confirmed(
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", minh) == (
         "awaiting_confirmation"
     )
+
+
+async def test_the_buyer_page_asks_for_the_balance_by_the_deadline(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    own = confirmation_settings(settings)
+    shop = await shop_with_origins(db, stock={"A01": 5})
+    lan = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
+    await confirm(pool, lan, PaymentMethod.VIETQR)
+    await db.execute(
+        "INSERT INTO payments (tenant_id, transaction_id, amount_vnd, order_id, status) "
+        "VALUES ($1, 'tx-1', 60000, $2, 'partial')", shop.tenant_id, lan,
+    )  # fmt: skip
+    await db.execute(
+        "UPDATE orders SET payment_deadline = '2026-07-02 01:30+00' WHERE id = $1", lan
+    )
+    async with TestClient(TestServer(create_app(own))) as client:
+        page = await (await client.get(f"/o/{order_token(own, lan)}")).text()
+    assert "vui lòng chuyển 300.000 ₫ trước 08:30 ngày 02/07/2026" in page  # Vietnam time
+    assert "Số tiền: <strong>300.000 ₫</strong> (đã nhận 60.000 ₫, còn thiếu)" in page
