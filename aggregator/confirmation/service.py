@@ -135,9 +135,9 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
     waitlisted: list[PageLine] = []
     if page.hold_mode is HoldMode.FIRST_CONFIRM:
         waitlisted = await _reserve_on_confirm(conn, page)
+        # A buyer who lost the race keeps a place on the waitlist (confirmed, holding nothing
+        # yet): the money gates keep such an order from being packed until stock reaches it.
         await recompute_totals(conn, [page.id])
-        if len(waitlisted) == sum(ln.status in COUNTED for ln in page.lines):
-            raise NothingHeldError(f"order {page.id}: every line went to the waitlist")
     d = delivery
     await conn.execute(
         query("save_buyer_confirmation"),
