@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import asyncpg
+
 from aggregator.core.prepay import money_rules
 from aggregator.core.promotion import order_totals, promotion_of
 from aggregator.runtime.db import Connection
@@ -19,9 +21,7 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
     if not ids:
         return
     rows = await conn.fetch(query("order_totals_inputs"), ids)
-    # The delivery fee buyers pay is the director's setting (0: the courier collects its own).
-    # An order holding nothing ships nothing: no fee either.
-    fees = [money_rules(r["tenant_settings"]).shipping_fee_vnd if r["items"] else 0 for r in rows]
+    fees = [_fee(r) for r in rows]
     totals = [
         order_totals(int(r["subtotal"]), int(r["items"]), fee, promotion_of(r["promotion"]))
         for r, fee in zip(rows, fees, strict=True)
@@ -35,3 +35,12 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
         [t.total_vnd for t in totals],
         fees,
     )
+
+
+def _fee(row: asyncpg.Record) -> int:
+    """The delivery fee the buyer pays: the director's setting when there is one, else what the
+    order already carries (0: the courier collects its own fee at the door). An order holding
+    nothing ships nothing, so it carries no fee."""
+    if not row["items"]:
+        return 0
+    return money_rules(row["tenant_settings"]).shipping_fee_vnd or int(row["shipping_vnd"])
