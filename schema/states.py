@@ -36,7 +36,8 @@ ALLOWED_FROM: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CANCELLED: frozenset(
         {S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED, S.PACKING, S.PACKED, S.NEEDS_ADDRESS}
     ),
-    S.EXPIRED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION}),
+    # CONFIRMED: an order that must prepay, unpaid at its payment deadline.
+    S.EXPIRED: frozenset({S.DRAFT, S.AWAITING_CONFIRMATION, S.CONFIRMED}),
     S.DRAFT: frozenset(),
 }
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 
+from aggregator.confirmation.deadlines import expire_unpaid_orders, send_due_payment_reminders
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.orders.merge import MergeConfig, merge_session
@@ -40,8 +41,14 @@ async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
     settings: Settings = ctx[SETTINGS]
     reminded = await send_due_reminders(ctx[PG_POOL], ctx["redis"], settings.reminder_after_s)
     report = await sweep(ctx[PG_POOL], ctx["redis"])
+    payment_reminders = await send_due_payment_reminders(ctx[PG_POOL], ctx["redis"])
+    unpaid = await expire_unpaid_orders(ctx[PG_POOL])
+    if unpaid.promoted:  # the next buyers in line got the stock: tell them
+        await enqueue_order_messages(ctx["redis"], unpaid.promoted, settings.buyer_message_delay_s)
     return {
         "sessions_requeued": report.sessions_requeued,
         "orders_expired": report.orders_expired,
         "reminders": reminded,
+        "payment_reminders": payment_reminders,
+        "unpaid_expired": len(unpaid.expired),
     }

@@ -16,6 +16,7 @@ from aggregator.cli.blocklist import blocklist_app
 from aggregator.cli.channels import channel_app
 from aggregator.cli.chaos import chaos
 from aggregator.cli.deliveries import deliveries_app
+from aggregator.cli.money import money_app
 from aggregator.cli.privacy import buyer_app, rotate_keys
 from aggregator.cli.services import resolved_services
 from aggregator.cli.shell import command_settings, fail_clearly
@@ -181,6 +182,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
 app.add_typer(staff_app, name="staff")
 app.add_typer(blocklist_app, name="blocklist")
+app.add_typer(money_app, name="money-rules")
 app.add_typer(buyer_app, name="buyer")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(bank_app, name="bank")

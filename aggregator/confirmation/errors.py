@@ -5,6 +5,7 @@ ChotdonError
 │   ├── FormError            fields the buyer must correct (a message per field)
 │   ├── StockLimitError      more than the live has left
 │   └── EmptyOrderError      confirming an order with nothing in it
+│       └── NothingHeldError only waitlisted or unclear lines: nothing would ship
 ├── NotFoundError (404)
 │   └── LinkNotValidError    tampered, malformed or unknown order link
 ├── ConflictError (409)
@@ -45,6 +46,15 @@ class StockLimitError(BadInputError, BuyerFacingError):
 
 class EmptyOrderError(BadInputError, BuyerFacingError):
     buyer_message = "Đơn không còn sản phẩm nào để xác nhận."
+
+
+class NothingHeldError(EmptyOrderError):
+    """Every line waits for stock (or is unclear): there is nothing to send yet."""
+
+    buyer_message = (
+        "Các sản phẩm trong đơn đều đang tạm hết hàng (bạn đang trong danh sách chờ), nên chưa "
+        "thể xác nhận đơn. Shop sẽ nhắn cho bạn ngay khi có hàng."
+    )
 
 
 class LinkNotValidError(NotFoundError, BuyerFacingError):

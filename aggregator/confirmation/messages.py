@@ -19,7 +19,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.links import order_link
-from aggregator.confirmation.summary import reminder_text, summary_text
+from aggregator.confirmation.summary import payment_reminder_text, reminder_text, summary_text
 from aggregator.confirmation.view import EDITABLE, OrderPage, load_order_page
 from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
@@ -28,6 +28,7 @@ from aggregator.outbound.port import Buyer, BuyerMessage, Routers
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.queries import query
+from schema.states import OrderStatus
 
 log = structlog.get_logger()
 
@@ -35,6 +36,15 @@ log = structlog.get_logger()
 class MessageKind(StrEnum):
     SUMMARY = "summary"
     REMINDER = "reminder"
+    PAYMENT_REMINDER = "payment_reminder"  # a confirmed order that must prepay, still unpaid
+
+
+# When each kind still has something to say: a payment reminder is about a confirmed order.
+SPEAKS_WHEN = {
+    MessageKind.SUMMARY: EDITABLE,
+    MessageKind.REMINDER: EDITABLE,
+    MessageKind.PAYMENT_REMINDER: frozenset({OrderStatus.CONFIRMED}),
+}
 
 
 def message_job_id(order_id: int, kind: MessageKind, bucket: int) -> str:
@@ -63,6 +73,8 @@ def _message(settings: Settings, page: OrderPage, buyer: Buyer, kind: MessageKin
     link = order_link(settings, page.id)
     if kind is MessageKind.REMINDER:
         return BuyerMessage(f"order:{page.id}:reminder", reminder_text(page, link))
+    if kind is MessageKind.PAYMENT_REMINDER:
+        return BuyerMessage(f"order:{page.id}:payment_reminder", payment_reminder_text(page, link))
     name = buyer.display_name.split(" ")[-1]  # Vietnamese given name comes last
     return BuyerMessage(f"order:{page.id}:summary:{page.digest}", summary_text(page, name, link))
 
@@ -82,8 +94,10 @@ async def send_order_message(
     buyer = await load_buyer(pool, order_id)
     async with pool.acquire() as conn:
         page = await load_order_page(conn, order_id)
-    if buyer is None or page is None or page.status not in EDITABLE or not page.lines:
+    if buyer is None or page is None or page.status not in SPEAKS_WHEN[kind] or not page.lines:
         return None
+    if kind is MessageKind.PAYMENT_REMINDER and page.paid_at is not None:
+        return None  # paid since the reminder was claimed
     message = _message(settings, page, buyer, kind)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(query("lock_order_messages"), order_id)

@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 
-from aggregator.confirmation.errors import EmptyOrderError, NotEditableError, StaleOrderError
+from aggregator.confirmation.errors import (
+    EmptyOrderError,
+    NotEditableError,
+    NothingHeldError,
+    StaleOrderError,
+)
 from aggregator.confirmation.forms import Delivery
 from aggregator.confirmation.quantities import ACTOR, apply_quantities
-from aggregator.confirmation.view import OrderPage, PageLine, load_order_page
+from aggregator.confirmation.view import COUNTED, OrderPage, PageLine, load_order_page
 from aggregator.orders.holds import hold_on_confirm
 from aggregator.orders.loading import lock_session
+from aggregator.orders.money import start_payment_deadline
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.runtime.db import Connection
 from schema.enums import ItemStatus
@@ -38,6 +44,9 @@ class BuyerRequest:
     delivery: Delivery | None = None  # None: only update the quantities
     user_agent: str = ""
     actor: str = ACTOR
+    # Staff confirming by phone go through the same rules; their audit event says so.
+    event_kind: str = "buyer_confirmed"
+    reason: str = "buyer confirmed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,8 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
     assert delivery is not None
     if not any(ln.status in WANTED for ln in page.lines):
         raise EmptyOrderError(f"order {page.id} has no line to confirm")
+    if not any(ln.status in COUNTED for ln in page.lines):  # only waitlisted or unclear lines
+        raise NothingHeldError(f"order {page.id} holds nothing to ship")
     waiting = set(await hold_on_confirm(conn, page.id))  # by the live's hold mode
     waitlisted = [ln for ln in page.lines if ln.id in waiting]
     d = delivery
@@ -114,18 +125,19 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
         d.address_line,
     )
     moved = await transition(
-        conn, [page.id], OrderStatus.CONFIRMED, actor=request.actor, reason="buyer confirmed"
+        conn, [page.id], OrderStatus.CONFIRMED, actor=request.actor, reason=request.reason
     )
     if not moved.moved:
         raise NotEditableError(f"order {page.id} cannot be confirmed from {page.status}")
+    await start_payment_deadline(conn, page.id)  # only an order that must prepay gets one
     final = await load_order_page(conn, page.id)
     assert final is not None
     event = EventRow(
         page.tenant_id,
         page.id,
         request.actor,
-        "buyer_confirmed",
-        reason="buyer confirmed",
+        request.event_kind,
+        reason=request.reason,
         data=_confirmation_data(final, d, request.user_agent),
     )
     await record_events(conn, [event])

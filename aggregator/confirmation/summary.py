@@ -66,3 +66,18 @@ def reminder_text(page: OrderPage, link: str) -> str:
         f"được xác nhận. Vui lòng xác nhận{until}, sau đó hàng giữ cho bạn sẽ được nhường cho "
         f"người khác: {link}"
     )[:MAX_CHARS]
+
+
+def payment_reminder_text(page: OrderPage, link: str) -> str:
+    """The one reminder to a buyer who must transfer first: how much is still owed, by when,
+    and that the goods held for them go to the next buyer after that."""
+    until = ""
+    if page.payment_deadline is not None:
+        local = page.payment_deadline.astimezone(VIETNAM)
+        until = f" trước {local:%H:%M} ngày {local:%d/%m}"
+    owed = max(0, page.total_vnd - page.paid_vnd)
+    return (
+        f"{page.tenant_name} nhắc bạn: đơn {page.order_no} cần chuyển khoản trước khi gửi hàng. "
+        f"Vui lòng chuyển {format_vnd(owed)}{until}, nội dung {page.order_no}; sau thời hạn "
+        f"đó hàng giữ cho bạn sẽ được nhường cho người khác. Mã QR và chi tiết: {link}"
+    )[:MAX_CHARS]

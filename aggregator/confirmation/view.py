@@ -80,6 +80,9 @@ class OrderPage:
     discount_vnd: int = 0
     free_shipping: bool = False
     promotion_text: str = ""
+    # Money gates (0019): bank transfers so far, and when a prepaying buyer must have paid by.
+    paid_vnd: int = 0
+    payment_deadline: datetime | None = None
 
     @property
     def editable(self) -> bool:
@@ -180,4 +183,6 @@ async def load_order_page(conn: Connection, order_id: int) -> OrderPage | None:
         discount_vnd=row["discount_vnd"],
         free_shipping=row["free_shipping"],
         promotion_text=_promotion_text(row["promotion"]),
+        paid_vnd=row["paid_vnd"],
+        payment_deadline=row["payment_deadline"],
     )

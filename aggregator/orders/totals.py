@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import asyncpg
+
+from aggregator.core.prepay import money_rules
 from aggregator.core.promotion import order_totals, promotion_of
 from aggregator.runtime.db import Connection
 from schema.queries import query
@@ -18,11 +21,10 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
     if not ids:
         return
     rows = await conn.fetch(query("order_totals_inputs"), ids)
+    fees = [_fee(r) for r in rows]
     totals = [
-        order_totals(
-            int(r["subtotal"]), int(r["items"]), r["shipping_vnd"], promotion_of(r["promotion"])
-        )
-        for r in rows
+        order_totals(int(r["subtotal"]), int(r["items"]), fee, promotion_of(r["promotion"]))
+        for r, fee in zip(rows, fees, strict=True)
     ]
     await conn.execute(
         query("store_order_totals"),
@@ -31,4 +33,14 @@ async def recompute_totals(conn: Connection, order_ids: Iterable[int]) -> None:
         [t.discount_vnd for t in totals],
         [t.free_shipping for t in totals],
         [t.total_vnd for t in totals],
+        fees,
     )
+
+
+def _fee(row: asyncpg.Record) -> int:
+    """The delivery fee the buyer pays: the director's setting when there is one, else what the
+    order already carries (0: the courier collects its own fee at the door). An order holding
+    nothing ships nothing, so it carries no fee."""
+    if not row["items"]:
+        return 0
+    return money_rules(row["tenant_settings"]).shipping_fee_vnd or int(row["shipping_vnd"])

@@ -25,6 +25,7 @@ from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 
 from aggregator.core.addresses import Outcome as AddressOutcome, Resolution
+from aggregator.core.prepay import BLOCK_TEXT
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.runtime import jobs
 from aggregator.runtime.db import Connection
@@ -51,7 +52,7 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # the order is not packed (cancelled meanwhile, unknown)
     REJECTED = "rejected"  # the courier refused the order itself: it now needs_address
     NEEDS_ADDRESS = "needs_address"  # an address we cannot make a 2025 one for certain
-    HELD = "held"  # a blocked buyer's unpaid COD order: waits for a transfer
+    HELD = "held"  # must be paid first and is not (or holds no goods): never booked as is
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +163,12 @@ async def _check_before_booking(
     conn: Connection, order: asyncpg.Record, address: Resolution
 ) -> Outcome | None:
     """Stop before the courier when staff must act; store a certain old→new conversion."""
-    if order["blocked"] and cod_amount(order) > 0:
+    if order["ship_block"] is not None:  # must be paid first, or holds no goods (0019)
         await record_events(conn, [EventRow(
             order["tenant_id"], order["id"], "system:courier", "shipment_held",
-            reason="Số điện thoại bị chặn COD: chờ khách chuyển khoản trước khi gửi hàng.",
+            reason=BLOCK_TEXT[order["ship_block"]], data={"block": order["ship_block"]},
         )])  # fmt: skip
-        log.info("shipment.held_blocked", order_id=order["id"])
+        log.info("shipment.held", order_id=order["id"], block=order["ship_block"])
         return Outcome.HELD
     if address.unit is None:
         async with conn.transaction():

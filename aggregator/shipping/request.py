@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
 from aggregator.core.addresses import Resolution
+from aggregator.core.prepay import cod_due, shop_pays_shipping
 from connectors.couriers.port import Item, Party, ShipmentRequest
 
 DEFAULT_WEIGHT_G = 500  # a product without a weight still weighs something
 
 
-def cod_amount(order: asyncpg.Record) -> int:
-    """Cash the courier collects: the total of an unpaid cash-on-delivery order, else nothing."""
-    if order["payment_method"] == "cod" and order["paid_at"] is None:
-        return int(order["total_vnd"])
-    return 0
+def cod_amount(order: asyncpg.Record | Mapping[str, Any]) -> int:
+    """Cash the courier collects: total - paid (a partial transfer leaves the balance), nothing
+    on an order paid in full. An order that must prepay never gets here unpaid (money gates)."""
+    return cod_due(
+        int(order["total_vnd"]), int(order["paid_vnd"]), str(order["payment_method"]),
+        order["paid_at"] is not None,
+    )  # fmt: skip
 
 
 def sender_of(order: asyncpg.Record) -> Party:
@@ -61,4 +64,5 @@ def shipment_request(
         value_vnd=int(order["total_vnd"]),
         weight_g=sum(i.weight_g * i.quantity for i in items) or DEFAULT_WEIGHT_G,
         note=order["note"] or "",
+        shop_pays_shipping=shop_pays_shipping(order["free_shipping"], int(order["shipping_vnd"])),
     )

@@ -52,6 +52,9 @@ class Slip:
     lines: tuple[SlipLine, ...]
     courier: str = ""
     tracking_code: str = ""
+    paid_vnd: int = 0  # bank transfers so far: the COD above is total - this
+    promotion: str = ""  # the live's promotion that applied, as the buyer read it
+    shipping: str = ""  # who pays delivery, when the slip should say it
 
 
 def mask_name(name: str) -> str:
@@ -125,6 +128,22 @@ def _draw_slip(canvas: Canvas, slip: Slip) -> None:
         y -= 4.5 * mm
     if len(slip.lines) > MAX_LINES:
         canvas.drawString(6 * mm, y, _text(f"… và {len(slip.lines) - MAX_LINES} dòng nữa"))
+    _draw_money(canvas, slip, font)
+
+
+def _draw_money(canvas: Canvas, slip: Slip, font: str) -> None:
+    """Bottom of the slip: promotion, delivery fee, transfers, and what the courier collects.
+    "Paid" is written only when nothing is owed (COD is total - paid, computed by the caller)."""
+    canvas.setFont(font, 8)
+    notes = [
+        f"Khuyến mãi: {slip.promotion}" if slip.promotion else "",
+        f"Phí giao hàng: {slip.shipping}" if slip.shipping else "",
+        f"Đã chuyển khoản: {vnd(slip.paid_vnd)}" if slip.paid_vnd and slip.cod_vnd else "",
+    ]
+    y = 16 * mm
+    for note in (n for n in notes if n):
+        canvas.drawString(6 * mm, y, _text(note)[:60])
+        y += 4 * mm
     canvas.setFont(font, 12)
     cod = f"Thu hộ (COD): {vnd(slip.cod_vnd)}" if slip.cod_vnd else "Đã thanh toán - không thu tiền"
     canvas.drawString(6 * mm, 10 * mm, _text(cod))

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.confirmation.addresses import divisions
+from aggregator.core.promotion import promotion_of
 from aggregator.errors import NotFoundError, ServiceUnavailableError
 from aggregator.runtime.db import Connection, connection
 from aggregator.settings import Settings
-from aggregator.shipping.slip_pdf import Slip, SlipLine, render_slips
+from aggregator.shipping.request import cod_amount
+from aggregator.shipping.slip_pdf import Slip, SlipLine, render_slips, vnd
 from schema.queries import query
 
 
@@ -43,13 +45,31 @@ async def _slips(conn: Connection, orders: Sequence[Any]) -> list[Slip]:
             recipient_phone=o["recipient_phone"] or "",
             # Orders store the 2025 province's code; older rows and the demo may hold its name.
             province=names.get(f"p:{o['province_code']}", o["province_code"] or ""),
-            cod_vnd=o["total_vnd"] if o["payment_method"] == "cod" and o["paid_at"] is None else 0,
+            cod_vnd=cod_amount(o),
             lines=tuple(by_order.get(o["id"], [])),
             courier=o["courier"] or "",
             tracking_code=o["tracking_code"] or "",
+            paid_vnd=int(o["paid_vnd"]),
+            promotion=_promotion_text(o),
+            shipping=_shipping_text(o),
         )
         for o in orders
     ]
+
+
+def _promotion_text(order: Any) -> str:
+    promotion = promotion_of(order["promotion"])
+    if promotion is None or not (order["free_shipping"] or order["discount_vnd"]):
+        return ""  # none, or the order did not reach its minimum
+    return promotion.describe()
+
+
+def _shipping_text(order: Any) -> str:
+    if order["free_shipping"]:
+        return "miễn phí cho khách (shop trả)"
+    if order["shipping_vnd"]:
+        return f"{vnd(int(order['shipping_vnd']))} (đã tính trong đơn)"
+    return ""
 
 
 async def write_session_slips(settings: Settings, session_id: int, out: Path) -> int:

@@ -6,6 +6,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.orders.money import ShipBlockedError, ship_blocks
 from aggregator.orders.state import transition
 from aggregator.shipping.handoff import mark_packed
 from aggregator.staff.accounts import StaffUser
@@ -34,7 +35,14 @@ async def my_packing(pool: asyncpg.Pool, staff: StaffUser) -> list[asyncpg.Recor
 
 
 async def pack_scanned(pool: asyncpg.Pool, arq: ArqRedis, staff: StaffUser, order_id: int) -> bool:
-    """The scan matched: packed through the hand-off module (courier booked after commit)."""
+    """The scan matched: packed through the hand-off module (courier booked after commit).
+    ShipBlockedError: the order must be paid first, or holds no goods (the state module would
+    refuse it too; this says why)."""
+    async with pool.acquire() as conn:
+        block = (await ship_blocks(conn, [order_id])).get(order_id)
+    if block is not None:
+        log.info("packing.refused", order_id=order_id, staff_id=staff.id, block=block)
+        raise ShipBlockedError(order_id, block)
     moved = await mark_packed(pool, arq, [order_id], actor=staff.actor)
     if moved:
         log.info("packing.packed", order_id=order_id, staff_id=staff.id)

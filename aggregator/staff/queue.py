@@ -1,4 +1,5 @@
-"""The order queue staff work from: filters, search, one order's page, confirm by phone.
+"""The order queue staff work from: filters, search, one order's page (confirming by phone:
+staff/phone.py).
 
 Every query takes the staff member's tenant id: an order of another cooperative is never found.
 """
@@ -13,8 +14,6 @@ import asyncpg
 from aggregator.core.incidents import ATTENTION
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import like_pattern, phone_digits
-from aggregator.orders.holds import hold_on_confirm, lock_order_live
-from aggregator.orders.state import transition
 from aggregator.staff.accounts import StaffUser
 from schema.enums import Platform
 from schema.queries import query
@@ -95,22 +94,6 @@ async def order_view(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> Ord
             list(await conn.fetch(query("staff_order_comments"), *args)),
             list(await conn.fetch(query("staff_order_events"), *args)),
         )
-
-
-async def confirm_by_phone(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> bool | None:
-    """Staff confirmed the order with the buyer on the phone. None: not this cooperative's order;
-    False: its status does not allow it."""
-    async with pool.acquire() as conn, conn.transaction():
-        await lock_order_live(conn, order_id)
-        row = await conn.fetchrow(query("lock_staff_order"), staff.tenant_id, order_id)
-        if row is None:
-            return None
-        moved = await transition(
-            conn, [order_id], OrderStatus.CONFIRMED, actor=staff.actor, reason="confirmed by phone"
-        )
-        if moved.moved:  # staff confirmation holds stock too (first_confirm, first_payment)
-            await hold_on_confirm(conn, order_id)
-    return bool(moved.moved)
 
 
 async def confirmation_rates(pool: asyncpg.Pool, staff: StaffUser) -> list[dict[str, object]]:

@@ -27,6 +27,7 @@ from aggregator.confirmation.forms import MESSAGES, read_form
 from aggregator.confirmation.links import form_key, open_token
 from aggregator.confirmation.qr import vietqr_data_uri
 from aggregator.confirmation.service import BuyerRequest, submit
+from aggregator.confirmation.summary import VIETNAM
 from aggregator.confirmation.view import OrderPage, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
@@ -83,9 +84,17 @@ def _problem_page(request: web.Request, exc: BuyerFacingError) -> web.Response:
 
 
 def _qr(page: OrderPage) -> str | None:
-    if page.bank is None or page.total_vnd <= 0 or page.paid_at is not None:
+    owed = page.total_vnd - page.paid_vnd  # a partial transfer: the QR asks for the balance
+    if page.bank is None or owed <= 0 or page.paid_at is not None:
         return None
-    return vietqr_data_uri(page.bank, page.total_vnd, page.order_no)
+    return vietqr_data_uri(page.bank, owed, page.order_no)
+
+
+def _pay_by(page: OrderPage) -> str:
+    """When a buyer who must prepay has to have paid by, in Vietnam time ('' when not due)."""
+    if page.payment_deadline is None or page.paid_at is not None:
+        return ""
+    return page.payment_deadline.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
 
 
 def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any]:
@@ -102,6 +111,7 @@ def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any
         "wards_of": units.wards,
         "address_text": address_text,
         "qr": _qr(page),
+        "pay_by": _pay_by(page),
         "errors": {},
         "notice": "",
         "values": {},

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area, scan_matches
+from aggregator.orders.money import ShipBlockedError
 from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
@@ -72,7 +73,13 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     scanned = form.get("barcode")
     if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
         return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")
-    if not await pack_scanned(request.app[STAFF_PG_POOL], request.app[ARQ_POOL], staff, order_id):
+    try:
+        packed = await pack_scanned(
+            request.app[STAFF_PG_POOL], request.app[ARQ_POOL], staff, order_id
+        )
+    except ShipBlockedError as exc:
+        return await _pick_list(request, staff, 409, exc.staff_message)
+    if not packed:
         return await _pick_list(request, staff, 409, "Đơn không ở trạng thái đang đóng gói.")
     raise web.HTTPSeeOther(location="/dong-goi?done=packed")
 

@@ -11,6 +11,7 @@ from aggregator.web import (
     staff_catalogue,
     staff_dashboard,
     staff_lives,
+    staff_money,
     staff_orders,
     staff_packing,
     staff_reports,
@@ -30,5 +31,6 @@ def setup(app: web.Application) -> None:
         staff_address,
         staff_catalogue,
         staff_lives,
+        staff_money,
     ):
         pages.setup(app)

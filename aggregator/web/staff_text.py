@@ -41,4 +41,13 @@ EVENT_TEXT = {
     INCIDENT_EVENT: "Sự cố vận chuyển",
     "merged": "Gộp đơn",
     "paid_waiting_for_stock": "Đã chuyển khoản, đang chờ hàng",
+    "buyer_confirmed": "Khách xác nhận đơn",
+    "staff_confirmed_by_phone": "Nhân viên gọi điện xác nhận",
+    "buyer_messaged": "Đã nhắn cho khách",
+    "message_sent_by_hand": "Nhân viên đã gửi tay tin nhắn",
+    "payment_received": "Nhận chuyển khoản",
+    "shipment_held": "Giữ lại, chưa gửi hãng vận chuyển",
+    "shipment_rejected": "Hãng vận chuyển từ chối",
+    "address_converted": "Đổi sang địa chỉ mới (2025)",
+    "line_added": "Thêm sản phẩm",
 }

@@ -50,7 +50,8 @@ def create_body(request: ShipmentRequest) -> JsonObject:
         "width": 15,
         "height": 10,
         "service_type_id": 2,
-        "payment_type_id": 2,  # the buyer pays the fee
+        # 1: the shop (seller) pays the fee, 2: the buyer pays it (GHN create-order docs).
+        "payment_type_id": 1 if request.shop_pays_shipping else 2,
         "required_note": "CHOXEMHANGKHONGTHU",
         "cod_amount": request.cod_vnd,
         "insurance_value": min(request.value_vnd, 5_000_000),

@@ -59,6 +59,8 @@ def create_body(request: ShipmentRequest) -> JsonObject:
             "ward": r.ward,
             "hamlet": "Khác",
             "pick_money": request.cod_vnd,
+            # 1: the receiver does not pay the fee (the shop does); 0: the receiver pays it.
+            "is_freeship": 1 if request.shop_pays_shipping else 0,
             "value": request.value_vnd,
             "total_weight": round(max(request.weight_g, 1) / 1000, 3),
             "transport": "road",

@@ -51,6 +51,9 @@ class ShipmentRequest:
     value_vnd: int
     weight_g: int
     note: str = ""
+    # The shop pays the courier's fee (free shipping, or a fee already in the order's total);
+    # False: the courier collects its fee from the recipient on top of cod_vnd.
+    shop_pays_shipping: bool = False
 
 
 @dataclass(frozen=True, slots=True)

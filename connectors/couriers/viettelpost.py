@@ -45,7 +45,10 @@ LABEL_VALID_MS = 24 * 3600 * 1000
 
 
 def _payment(request: ShipmentRequest) -> int:
-    return 3 if request.cod_vnd > 0 else 1  # 3: collect goods money only; 1: no collection
+    """ORDER_PAYMENT: 1 no collection, 2 goods money + fee, 3 goods money only, 4 fee only."""
+    if request.shop_pays_shipping:
+        return 3 if request.cod_vnd > 0 else 1
+    return 2 if request.cod_vnd > 0 else 4
 
 
 def _address(party_address: str, ward: str, province: str) -> str:

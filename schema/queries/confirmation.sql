@@ -9,7 +9,8 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.session_id, o.live_id, o.buyer
        o.confirm_deadline, o.needs_reconfirmation, o.created_at,
        t.name AS tenant_name, t.settings AS tenant_settings,
        coalesce(s.hold_mode, 'first_comment') AS hold_mode,
-       o.free_shipping, coalesce(s.promotion, '{}'::jsonb) AS promotion
+       o.free_shipping, coalesce(s.promotion, '{}'::jsonb) AS promotion,
+       o.payment_deadline, chotdon_paid_vnd(o.id) AS paid_vnd
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN lives s ON s.id = o.live_id

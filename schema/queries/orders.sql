@@ -1,8 +1,10 @@
 -- name: transition_orders
--- The guarded move of the state machine: only orders in an allowed status move.
+-- The guarded move of the state machine: only orders in an allowed status move. An order that
+-- must be paid first or holds no goods (chotdon_ship_block, 0019) is never claimed or packed.
 WITH old AS (
     SELECT id, status FROM orders
     WHERE id = ANY($1::bigint[]) AND status = ANY($3::text[])
+      AND ($2::text NOT IN ('packing', 'packed') OR chotdon_ship_block(id) IS NULL)
     ORDER BY id
     FOR UPDATE
 )
@@ -153,9 +155,11 @@ FOR UPDATE SKIP LOCKED;
 -- $1 order ids. What an order's totals are computed from: the wanted lines (requested or held;
 -- waitlisted and unclear ones do not count yet), the shipping fee, and its live's promotion.
 SELECT o.id, o.shipping_vnd, coalesce(s.promotion, '{}'::jsonb) AS promotion,
-       coalesce(t.subtotal, 0) AS subtotal, coalesce(t.items, 0) AS items
+       coalesce(t.subtotal, 0) AS subtotal, coalesce(t.items, 0) AS items,
+       tn.settings AS tenant_settings
 FROM unnest($1::bigint[]) AS ids(id)
 JOIN orders o ON o.id = ids.id
+JOIN tenants tn ON tn.id = o.tenant_id
 LEFT JOIN lives s ON s.id = o.live_id
 LEFT JOIN LATERAL (
     SELECT sum(i.qty * i.unit_price_vnd) AS subtotal, sum(i.qty) AS items FROM order_items i
@@ -165,9 +169,10 @@ LEFT JOIN LATERAL (
 -- name: store_order_totals
 UPDATE orders AS o
 SET subtotal_vnd = t.subtotal, discount_vnd = t.discount, free_shipping = t.free,
-    total_vnd = t.total, updated_at = now()
-FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[], $5::bigint[])
-     AS t(id, subtotal, discount, free, total)
+    total_vnd = t.total, shipping_vnd = t.shipping, updated_at = now()
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[], $5::bigint[],
+            $6::bigint[])
+     AS t(id, subtotal, discount, free, total, shipping)
 WHERE o.id = t.id;
 
 -- name: flag_merge_review

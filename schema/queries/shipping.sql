@@ -1,12 +1,12 @@
 -- Couriers: hand-off, status events, polling, risk and packing slips.
 
 -- name: order_for_shipment
+-- ship_block: why it may not be booked now (0019: 'unpaid', 'empty'), NULL when it may.
 SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o.paid_at,
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
-       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings,
-       EXISTS (SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
-               WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone))
-           AS blocked
+       o.shipping_vnd, o.free_shipping, chotdon_paid_vnd(o.id) AS paid_vnd,
+       chotdon_ship_block(o.id) AS ship_block,
+       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings
 FROM orders o JOIN tenants t ON t.id = o.tenant_id
 WHERE o.id = $1;
 
@@ -51,10 +51,9 @@ SELECT o.id
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.status = 'packed'
-  -- A blocked buyer's unpaid COD order waits for its transfer (its payment moves updated_at).
-  AND NOT (o.payment_method = 'cod' AND o.paid_at IS NULL AND EXISTS (
-      SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
-      WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone)))
+  -- An order that must be paid first waits for its transfer (its payment moves updated_at);
+  -- one holding no goods is never booked (0019: chotdon_ship_block).
+  AND chotdon_ship_block(o.id) IS NULL
   AND ((s.id IS NULL AND o.updated_at < now() - make_interval(secs => $1))
        OR (s.status = 'creating' AND s.updated_at < now() - make_interval(secs => $1)))
 ORDER BY o.id
@@ -143,9 +142,12 @@ RETURNING settings;
 -- name: session_orders_for_slips
 SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.payment_method,
        o.paid_at, o.address_line, o.ward_code, o.province_code, o.note,
+       o.shipping_vnd, o.free_shipping, o.discount_vnd, chotdon_paid_vnd(o.id) AS paid_vnd,
+       coalesce(ls.promotion, '{}'::jsonb) AS promotion,
        t.name AS tenant_name, s.courier, s.tracking_code
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
+LEFT JOIN live_sessions ls ON ls.id = o.session_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
 ORDER BY o.order_no;
@@ -154,9 +156,12 @@ ORDER BY o.order_no;
 -- $1 order, $2 the staff member's cooperative: one order's slip, for the packer who holds it.
 SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.payment_method,
        o.paid_at, o.address_line, o.ward_code, o.province_code, o.note,
+       o.shipping_vnd, o.free_shipping, o.discount_vnd, chotdon_paid_vnd(o.id) AS paid_vnd,
+       coalesce(ls.promotion, '{}'::jsonb) AS promotion,
        t.name AS tenant_name, s.courier, s.tracking_code
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
+LEFT JOIN live_sessions ls ON ls.id = o.session_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.id = $1 AND o.tenant_id = $2
   AND o.status IN ('packing', 'packed', 'shipped', 'needs_address');

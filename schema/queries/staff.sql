@@ -59,6 +59,8 @@ DELETE FROM login_failures WHERE login = $1 AND ip = $2;
 SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
        coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
        lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk,
+       -- 0019: a confirmed order that may not be packed yet ('unpaid': chờ chuyển khoản; 'empty').
+       CASE WHEN o.status = 'confirmed' THEN chotdon_ship_block(o.id) END AS ship_block,
        (SELECT s.status FROM shipments s
         WHERE s.tenant_id = o.tenant_id AND s.order_id = o.id AND s.status <> 'cancelled'
         ORDER BY s.id DESC LIMIT 1) AS parcel
@@ -126,24 +128,6 @@ ORDER BY c.commented_at, c.id;
 SELECT at, actor, kind, from_status, to_status, reason
 FROM order_events WHERE tenant_id = $1 AND order_id = $2
 ORDER BY at, id;
-
--- name: lock_staff_order
--- $1 tenant id, $2 order id. The order row locked, NULL for another cooperative's order.
-SELECT id, status FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
-
--- name: claim_next_order
--- $1 tenant id, $2 staff id. The oldest confirmed order no other packer holds, locked (SKIP
--- LOCKED: concurrent claims each take a different one) and marked as this packer's.
-WITH next AS (
-    SELECT id FROM orders
-    WHERE tenant_id = $1 AND status = 'confirmed'
-    ORDER BY created_at, id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE orders o SET claimed_by = $2
-FROM next WHERE o.id = next.id
-RETURNING o.id;
 
 -- name: packing_orders_of_staff
 -- $1 tenant id, $2 staff id. Orders this packer claimed and has not packed yet.

@@ -195,18 +195,16 @@ async def test_a_blocked_phone_gets_no_cod_parcel_and_the_director_manages_the_l
     page = await (await client.get(f"/don/{order_id}")).text()
     assert "nằm trong danh sách chặn" in page and "Rủi ro bom hàng" in page
 
-    await mark_packed(pool, arq_pool, [order_id, other], actor="staff:test")
+    # The money gate (0019): a blocked buyer's unpaid order is not even packed.
+    assert await mark_packed(pool, arq_pool, [order_id, other], actor="staff:test") == [other]
     await drain(ship_settings)
     assert simulator.count() == 1  # only the other buyer's parcel
-    assert await db.fetchval(
-        "SELECT count(*) FROM order_events WHERE order_id = $1 AND kind = 'shipment_held'",
-        order_id,
-    ) == 1  # fmt: skip
+    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "packing"
     assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 0  # waits for a transfer
 
     await client.post("/chan/bo", data={"csrf": csrf, "phone": phone})
     assert await db.fetchval("SELECT count(*) FROM blocked_phones") == 0
-    assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 1
+    assert await mark_packed(pool, arq_pool, [order_id], actor="staff:test") == [order_id]
     await drain(ship_settings)
     assert simulator.count() == 2
 

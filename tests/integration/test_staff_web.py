@@ -161,15 +161,27 @@ async def test_order_page_and_confirm_by_phone(client: Client, db: asyncpg.Conne
     assert "anh/chị &lt;b&gt;Lan&lt;/b&gt;" in page and "2 × Gạo ST25" in page
     no_csrf = await client.post(f"/don/{order_id}/xac-nhan", data={"csrf": "x"})
     assert no_csrf.status == 403
-    done = await client.post(f"/don/{order_id}/xac-nhan", data={"csrf": csrf})
+    form = {
+        "csrf": csrf,
+        "name": "Trần Thị Lan",
+        "phone": "0912 345 678",
+        "province": "1",
+        "ward": "70",
+        "address": "Số 5 Hàng Bài",
+        "payment": "cod",
+        "action": "confirm",
+    }
+    done = await client.post(f"/don/{order_id}/xac-nhan", data=form)
     assert done.status == 200 and "Đã xác nhận đơn" in await done.text()
     event = await db.fetchrow(
-        "SELECT actor, to_status, reason FROM order_events WHERE order_id = $1", order_id
-    )
+        "SELECT actor, to_status, reason FROM order_events WHERE order_id = $1 AND to_status "
+        "IS NOT NULL", order_id,
+    )  # fmt: skip
     assert dict(event) == {
-        "actor": f"staff:{staff_id}", "to_status": "confirmed", "reason": "confirmed by phone",
+        "actor": f"staff:{staff_id}", "to_status": "confirmed",
+        "reason": "nhân viên gọi điện xác nhận với khách",
     }  # fmt: skip
-    again = await client.post(f"/don/{order_id}/xac-nhan", data={"csrf": csrf})
+    again = await client.post(f"/don/{order_id}/xac-nhan", data=form)
     assert "không xác nhận được" in await again.text()
 
 
