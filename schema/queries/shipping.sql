@@ -147,7 +147,7 @@ SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.pay
        t.name AS tenant_name, s.courier, s.tracking_code
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
-LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN lives ls ON ls.id = o.live_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
 ORDER BY o.order_no;
@@ -161,7 +161,7 @@ SELECT o.id, o.order_no, o.recipient_name, o.recipient_phone, o.total_vnd, o.pay
        t.name AS tenant_name, s.courier, s.tracking_code
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
-LEFT JOIN live_sessions ls ON ls.id = o.session_id
+LEFT JOIN lives ls ON ls.id = o.live_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.id = $1 AND o.tenant_id = $2
   AND o.status IN ('packing', 'packed', 'shipped', 'needs_address');
