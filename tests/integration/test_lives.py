@@ -23,7 +23,7 @@ from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
 from aggregator.settings import Settings
 from aggregator.staff.accounts import StaffUser
-from aggregator.staff.queue import confirm_by_phone
+from aggregator.staff.phone import confirm_by_phone
 from aggregator.web.app import create_app
 from schema.enums import HoldMode, PaymentMethod, Platform, StaffRole
 from schema.events import CommentEvent
@@ -35,6 +35,9 @@ from tests.support.staff import add_staff
 
 DELIVERY = Delivery("Nguyễn Thị Lan", "0912345678", "01", "00004", "Số 1 Lê Lợi", "",
                     PaymentMethod.COD)  # fmt: skip
+# The same buyer, as staff type it into the order page's phone form.
+PHONE_FORM = {"name": DELIVERY.name, "phone": DELIVERY.phone, "province": "1", "ward": "70",
+              "address": DELIVERY.address_line, "note": "", "payment": "cod"}  # fmt: skip
 
 
 async def three_channels(
@@ -184,7 +187,8 @@ async def test_first_confirm_buyer_page_and_staff_phone_race_across_channels(
 
     # Half confirm on the buyer page, half by staff on the phone, all at once.
     await asyncio.gather(*(
-        buyer(o) if i % 2 else confirm_by_phone(pool, staff, o) for i, o in enumerate(orders)
+        buyer(o) if i % 2 else confirm_by_phone(pool, staff, o, PHONE_FORM)
+        for i, o in enumerate(orders)
     ))  # fmt: skip
     quantity, reserved, held = await pool_figures(db, shop.live, "N01")
     assert reserved == held == quantity == 7  # demand was 15: the pool is full, never more

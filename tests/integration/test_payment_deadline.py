@@ -54,7 +54,7 @@ async def test_one_payment_reminder_then_expiry_gives_the_stock_to_the_next_buye
     statuses = await db.fetch("SELECT order_id, status FROM order_items ORDER BY order_id")
     assert [r["status"] for r in statuses] == ["held", "waitlisted", "waitlisted"]
     await db.execute("UPDATE order_items SET status = 'held' WHERE order_id = $1", cod)
-    await db.execute("UPDATE session_stock SET quantity = 3, reserved = 3")
+    await db.execute("UPDATE live_stock SET quantity = 3, reserved = 3")
 
     await confirm(pool, lan, PaymentMethod.VIETQR)
     await confirm(pool, cod, PaymentMethod.COD)
@@ -85,7 +85,7 @@ async def test_one_payment_reminder_then_expiry_gives_the_stock_to_the_next_buye
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", lan) == "expired"
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", cod) == "confirmed"
     assert await db.fetchval("SELECT status FROM order_items WHERE order_id = $1", minh) == "held"
-    assert await db.fetchval("SELECT reserved FROM session_stock") == 3
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 3
     event = await db.fetchrow(
         "SELECT actor, reason FROM order_events WHERE order_id = $1 AND to_status = 'expired'", lan
     )
