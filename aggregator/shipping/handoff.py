@@ -124,6 +124,9 @@ async def create_shipment(
         order = await conn.fetchrow(query("order_for_shipment"), order_id)
         if order is None or order["status"] != OrderStatus.PACKED:
             return Outcome.SKIPPED
+        if order["sandbox"]:  # a rehearsal's parcel is never booked (0020_sandbox…)
+            log.info("shipment.sandbox_skipped", order_id=order_id)
+            return Outcome.SKIPPED
         # In a thread: the first old address a process meets loads the old→new table (~1 s).
         address = await asyncio.to_thread(
             resolve_address, order["province_code"], order["ward_code"], order["address_line"]

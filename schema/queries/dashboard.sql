@@ -20,7 +20,7 @@ WITH lives AS (
            c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
     FROM live_sessions s
     JOIN channels c ON c.id = s.channel_id AND c.tenant_id = s.tenant_id
-    WHERE s.tenant_id = $1
+    WHERE s.tenant_id = $1 AND NOT s.sandbox  -- rehearsals are not lives the director runs
       AND (s.status = 'live' OR (s.status = 'ended' AND s.ended_at >= $2))
     ORDER BY s.status = 'live' DESC, coalesce(s.started_at, s.created_at) DESC, s.id DESC
     LIMIT $3
@@ -71,6 +71,7 @@ WITH lines AS (
     FROM order_items i
     JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
     WHERE i.tenant_id = $1 AND o.session_id = ANY($2::bigint[]) AND i.product_id IS NOT NULL
+      AND NOT chotdon_sandbox(o.session_id)
       AND o.status NOT IN ('cancelled', 'expired', 'returned')
     GROUP BY o.session_id, i.product_id, i.variant
 ), stock AS (
@@ -95,7 +96,7 @@ ORDER BY session_id, p.code, variant;
 SELECT o.session_id, date_trunc('minute', o.created_at) AS minute, count(*) AS orders
 FROM orders o
 JOIN unnest($2::bigint[], $3::timestamptz[]) AS w(session_id, ends) ON w.session_id = o.session_id
-WHERE o.tenant_id = $1
+WHERE o.tenant_id = $1 AND NOT chotdon_sandbox(o.session_id)
   AND o.created_at >= date_trunc('minute', w.ends) - make_interval(mins => $4 - 1)
   AND o.created_at < date_trunc('minute', w.ends) + interval '1 minute'
 GROUP BY o.session_id, minute;

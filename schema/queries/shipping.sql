@@ -6,7 +6,8 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o
        t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings,
        EXISTS (SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
                WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone))
-           AS blocked
+           AS blocked,
+       chotdon_sandbox(o.session_id) AS sandbox
 FROM orders o JOIN tenants t ON t.id = o.tenant_id
 WHERE o.id = $1;
 
@@ -50,7 +51,7 @@ WHERE id = $1 AND status = 'creating';
 SELECT o.id
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
-WHERE o.status = 'packed'
+WHERE o.status = 'packed' AND NOT chotdon_sandbox(o.session_id)
   -- A blocked buyer's unpaid COD order waits for its transfer (its payment moves updated_at).
   AND NOT (o.payment_method = 'cod' AND o.paid_at IS NULL AND EXISTS (
       SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
@@ -131,7 +132,8 @@ SELECT o.id, o.tenant_id, t.settings AS tenant_settings,
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN buyers b ON b.tenant_id = o.tenant_id
-    AND (b.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND b.phone = o.recipient_phone))
+    AND (b.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND b.phone = o.recipient_phone
+                               AND b.sandbox = chotdon_sandbox(o.session_id)))
 WHERE o.id = $1
 GROUP BY o.id, o.tenant_id, t.settings;
 
@@ -148,6 +150,7 @@ FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
+  AND NOT chotdon_sandbox(o.session_id)
 ORDER BY o.order_no;
 
 -- name: order_for_slip
