@@ -16,7 +16,10 @@ from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.tools.chaos.config import ChaosConfig
 from aggregator.tools.chaos.run import run_chaos
 
-MUST_BE_ZERO = ("lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages")
+MUST_BE_ZERO = (
+    "lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages",
+    "pulled_lost", "pulled_stored_twice",  # the live `chotdon facebook-pull` read (chaos/pulled.py)
+)  # fmt: skip
 
 
 def problems(figures: dict[str, Any]) -> list[str]:
@@ -24,6 +27,8 @@ def problems(figures: dict[str, Any]) -> list[str]:
     found = [f"{name} = {figures[name]}" for name in MUST_BE_ZERO if figures[name]]
     found += [f"{name} = {n}" for name, n in figures["consistency"].items() if n]
     found += [f"unfinished {name} = {n}" for name, n in figures["unfinished"].items()]
+    if not figures["pulled_comments_produced"]:
+        found.append("the pulled Facebook live produced no comment")
     return found
 
 
