@@ -52,6 +52,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # the courier refused the order itself: it now needs_address
     NEEDS_ADDRESS = "needs_address"  # an address we cannot make a 2025 one for certain
     HELD = "held"  # a blocked buyer's unpaid COD order: waits for a transfer
+    PLATFORM = "platform"  # TikTok ships it with its own logistics: never booked here
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,9 @@ async def create_shipment(
         if order["sandbox"]:  # a rehearsal's parcel is never booked (0020_sandbox…)
             log.info("shipment.sandbox_skipped", order_id=order_id)
             return Outcome.SKIPPED
+        if order["platform_ships"]:  # TikTok's carrier takes it (platforms/tiktok/fulfilment.py)
+            log.info("shipment.platform_ships", order_id=order_id)
+            return Outcome.PLATFORM
         # In a thread: the first old address a process meets loads the old→new table (~1 s).
         address = await asyncio.to_thread(
             resolve_address, order["province_code"], order["ward_code"], order["address_line"]

@@ -7,7 +7,8 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o
        EXISTS (SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
                WHERE bp.tenant_id = o.tenant_id AND bp.phone IN (o.recipient_phone, b.phone))
            AS blocked,
-       chotdon_sandbox(o.session_id) AS sandbox
+       chotdon_sandbox(o.session_id) AS sandbox,
+       chotdon_platform_ships(o.id) AS platform_ships
 FROM orders o JOIN tenants t ON t.id = o.tenant_id
 WHERE o.id = $1;
 
@@ -52,6 +53,7 @@ SELECT o.id
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.status = 'packed' AND NOT chotdon_sandbox(o.session_id)
+  AND NOT chotdon_platform_ships(o.id)  -- TikTok ships those (tiktok_fulfilment.sql)
   -- A blocked buyer's unpaid COD order waits for its transfer (its payment moves updated_at).
   AND NOT (o.payment_method = 'cod' AND o.paid_at IS NULL AND EXISTS (
       SELECT 1 FROM blocked_phones bp JOIN buyers b ON b.id = o.buyer_id
