@@ -19,6 +19,7 @@ from aggregator.tools.chaos.run import run_chaos
 MUST_BE_ZERO = (
     "lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages",
     "pulled_lost", "pulled_stored_twice",  # the live `chotdon facebook-pull` read (chaos/pulled.py)
+    "rehearsal_leaks",  # a replay's sandbox orders where real work looks (chaos/rehearsal.py)
 )  # fmt: skip
 
 
@@ -29,6 +30,8 @@ def problems(figures: dict[str, Any]) -> list[str]:
     found += [f"unfinished {name} = {n}" for name, n in figures["unfinished"].items()]
     if not figures["pulled_comments_produced"]:
         found.append("the pulled Facebook live produced no comment")
+    if not figures["rehearsal_orders"]:
+        found.append("the rehearsal made no order")
     return found
 
 

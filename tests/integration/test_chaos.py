@@ -35,6 +35,8 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     # the live `chotdon facebook-pull` read, killed -9 and restarted mid-live: nothing lost
     assert figures["pulled_comments_produced"] == figures["pulled_comments_stored"] > 0
     assert figures["pulled_lost"] == figures["pulled_stored_twice"] == 0
+    # a live replayed into a sandbox copy reached no queue, dashboard, report, courier or buyer
+    assert figures["rehearsal_orders"] > 0 and figures["rehearsal_leaks"] == 0
 
 
 @pytest.mark.timeout(600)

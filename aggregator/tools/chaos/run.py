@@ -27,6 +27,7 @@ from aggregator.tools.chaos.config import ChaosConfig, Strike, schedule
 from aggregator.tools.chaos.faults import Injector
 from aggregator.tools.chaos.processes import Fleet
 from aggregator.tools.chaos.pulled import PulledLive, pulled_figures, seed_pulled, wait_until_pulled
+from aggregator.tools.chaos.rehearsal import rehearsal_figures, rehearse
 from aggregator.tools.chaos.staff import Couriers, Staff, keep_going
 from aggregator.tools.chaos.world import Live, Simulators, seed, simulators
 from aggregator.tools.databases import throwaway_database
@@ -126,6 +127,8 @@ async def _play(
             await producing
             timings["send_s"] = round(time.monotonic() - started, 1)
             await injector.settle()
+            # the shortest live (ended now) replayed into a sandbox copy: it must leak nowhere
+            await rehearse(pool, arq, min(lives, key=lambda live: live.index).session_id)
         await wait_until_pulled(pool, pulled, config.settle_timeout_s)
         unfinished = await checks.wait_until_settled(pool, config.settle_timeout_s)
         timings["settle_s"] = round(time.monotonic() - started - timings["send_s"], 1)
@@ -134,6 +137,7 @@ async def _play(
         await couriers.stop()
     found = await checks.figures(pool, sims)
     found |= await pulled_figures(pool, pulled)
+    found |= await rehearsal_figures(pool)
     stored, lost, twice = await checks.stored_comments(pool, tally.ids)
     timings["total_s"] = round(time.monotonic() - started, 1)
     timings["comments_per_s"] = round(tally.sent / max(timings["send_s"], 0.001))
