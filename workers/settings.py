@@ -13,6 +13,11 @@ from aggregator.settings import Settings
 from workers import context
 from workers.confirmation_jobs import buyer_reply_job, send_order_message_job
 from workers.facebook_jobs import MAX_TRIES as FACEBOOK_MAX_TRIES, facebook_send_job
+from workers.fulfilment_jobs import (
+    MAX_TRIES as FULFIL_MAX_TRIES,
+    sweep_tiktok_fulfilments_job,
+    tiktok_fulfil_job,
+)
 from workers.order_jobs import merge_session_job, sweep_job
 from workers.platform_jobs import (
     SEND_MAX_TRIES as PLATFORM_SEND_MAX_TRIES,
@@ -58,6 +63,14 @@ FUNCTIONS = [
         keep_result=0,
     ),
     func(apply_platform_orders_job, name=jobs.APPLY_PLATFORM_ORDERS, max_tries=20, keep_result=0),
+    # One job id per order (the sweeper re-enqueues it): keep_result=0 frees it when it ends.
+    func(
+        tiktok_fulfil_job,
+        name=jobs.TIKTOK_FULFIL,
+        max_tries=FULFIL_MAX_TRIES,
+        timeout=120,
+        keep_result=0,
+    ),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [
@@ -80,6 +93,13 @@ CRON_JOBS = [
     ),
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
     cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
+    cron(
+        sweep_tiktok_fulfilments_job,
+        name=jobs.SWEEP_TIKTOK_FULFILMENTS,
+        second={13},
+        unique=True,
+        keep_result=0,
+    ),
     cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),
     cron(
         purge_webhook_bodies_job,

@@ -7,7 +7,8 @@ from typing import Any
 
 from arq import Retry
 
-from aggregator.shipping.handoff import create_shipment, sweep_unshipped
+from aggregator.platforms.tiktok.fulfilment import enqueue_fulfilment
+from aggregator.shipping.handoff import Outcome, create_shipment, sweep_unshipped
 from aggregator.shipping.news import hand_over_shipment_news
 from aggregator.shipping.polling import poll_overdue
 from connectors.couriers.errors import CourierTimeoutError, CourierUnavailableError
@@ -30,6 +31,8 @@ async def create_shipment_job(ctx: dict[str, Any], order_id: int) -> str:
     except (CourierTimeoutError, CourierUnavailableError) as exc:
         # The next try looks the parcel up by client order code before creating anything.
         raise Retry(defer=retry_delay(ctx.get("job_try", 1))) from exc
+    if outcome is Outcome.PLATFORM:  # TikTok ships it: tell TikTok, fetch its label
+        await enqueue_fulfilment(ctx["redis"], order_id)
     return outcome.value
 
 

@@ -16,7 +16,11 @@ from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.tools.chaos.config import ChaosConfig
 from aggregator.tools.chaos.run import run_chaos
 
-MUST_BE_ZERO = ("lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages")
+MUST_BE_ZERO = (
+    "lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages",
+    "pulled_lost", "pulled_stored_twice",  # the live `chotdon facebook-pull` read (chaos/pulled.py)
+    "rehearsal_leaks",  # a replay's sandbox orders where real work looks (chaos/rehearsal.py)
+)  # fmt: skip
 
 
 def problems(figures: dict[str, Any]) -> list[str]:
@@ -24,6 +28,10 @@ def problems(figures: dict[str, Any]) -> list[str]:
     found = [f"{name} = {figures[name]}" for name in MUST_BE_ZERO if figures[name]]
     found += [f"{name} = {n}" for name, n in figures["consistency"].items() if n]
     found += [f"unfinished {name} = {n}" for name, n in figures["unfinished"].items()]
+    if not figures["pulled_comments_produced"]:
+        found.append("the pulled Facebook live produced no comment")
+    if not figures["rehearsal_orders"]:
+        found.append("the rehearsal made no order")
     return found
 
 

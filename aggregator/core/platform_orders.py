@@ -49,6 +49,21 @@ def tiktok_action(status: str) -> PlatformAction:
     return TIKTOK_ACTIONS.get(status.strip().upper(), PlatformAction.WAIT)
 
 
+# For orders TikTok ships (it never gets a parcel of ours): where TikTok's carrier has the parcel.
+# The state table allows packed -> shipped -> delivered only, so an order staff have not packed
+# yet never jumps ahead.
+CARRIER_PROGRESS: dict[str, tuple[str, ...]] = {
+    "IN_TRANSIT": ("shipped",),
+    "DELIVERED": ("shipped", "delivered"),
+    "COMPLETED": ("shipped", "delivered"),
+}
+
+
+def tiktok_carrier_moves(status: str) -> tuple[str, ...]:
+    """Our statuses, in order, that TikTok's status says its carrier has reached."""
+    return CARRIER_PROGRESS.get(status.strip().upper(), ())
+
+
 def next_step(action: PlatformAction, has_order: bool) -> Step:
     if action is PlatformAction.CONFIRM:
         return Step.CONFIRM if has_order else Step.CREATE_CONFIRMED

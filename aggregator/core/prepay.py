@@ -115,4 +115,6 @@ BLOCK_TEXT = {
     "unpaid": "Đơn cần chuyển khoản trước: chờ chuyển khoản, chưa được đóng gói hay gửi hàng.",
     "empty": "Đơn không còn sản phẩm nào có hàng (chỉ còn hàng chờ, hàng đã bỏ hoặc chưa rõ): "
     "không đóng gói, không gửi.",
+    "unheld": "Đơn có sản phẩm chưa được giữ hàng (chờ khách xác nhận hoặc chuyển khoản): "
+    "chưa đóng gói, chưa gửi.",
 }

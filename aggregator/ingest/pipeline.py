@@ -114,8 +114,11 @@ class Ingestor:
         is harmless)."""
         if not events:
             return
+        # Counted before submitting: a batch holding these events may fail while submit_many
+        # still waits for room, and that failure must reach this caller.
+        failures_before = self.stats.failed_batches
         await self.submit_many(events)
-        marker = _Stored(asyncio.get_running_loop().create_future(), self.stats.failed_batches)
+        marker = _Stored(asyncio.get_running_loop().create_future(), failures_before)
         await self._queue.put(marker)
         await marker.done
 

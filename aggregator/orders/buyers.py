@@ -43,8 +43,11 @@ async def resolve_identities(
     return found, set()
 
 
-async def _owners(conn: Connection, tenant_id: int, phones: list[str]) -> dict[str, int]:
-    rows = await conn.fetch(query("buyers_by_phones"), tenant_id, phones)
+async def _owners(
+    conn: Connection, tenant_id: int, session_id: int, phones: list[str]
+) -> dict[str, int]:
+    """Owners on the live's side of the sandbox boundary (a rehearsal never reaches real buyers)."""
+    rows = await conn.fetch(query("buyers_by_phones"), tenant_id, phones, session_id)
     return {r["phone"]: r["id"] for r in rows}
 
 
@@ -63,11 +66,11 @@ async def link_phones(
         query("set_identity_phones"), [i.id for i, _ in items], [p for _, p in items]
     )
     wanted = sorted(set(phones.values()))
-    owners = await _owners(conn, tenant_id, wanted)
+    owners = await _owners(conn, tenant_id, session_id, wanted)
     unowned = [p for p in wanted if p not in owners]
     if unowned:
         await conn.execute(query("lock_phones"), tenant_id, unowned)
-        owners = await _owners(conn, tenant_id, wanted)
+        owners = await _owners(conn, tenant_id, session_id, wanted)
         claims = {p: i.buyer_id for i, p in reversed(items) if p not in owners}
         rows = await conn.fetch(query("claim_phones"), list(claims.values()), list(claims))
         owners.update({r["phone"]: r["id"] for r in rows})

@@ -30,7 +30,7 @@ class ShipBlockedError(ConflictError):
 
 
 async def ship_blocks(conn: Connection, order_ids: Sequence[int]) -> dict[int, str]:
-    """order id -> 'unpaid' or 'empty', for the orders that may not ship now."""
+    """order id -> 'unpaid', 'empty' or 'unheld', for the orders that may not ship now."""
     if not order_ids:
         return {}
     rows = await conn.fetch(query("ship_blocks_of_orders"), list(order_ids))

@@ -24,6 +24,7 @@ from aggregator.core.platform_orders import (
     Step,
     next_step,
     tiktok_action,
+    tiktok_carrier_moves,
     tiktok_delivery,
 )
 from aggregator.orders.buyers import Identity, link_phones, resolve_identities
@@ -119,6 +120,9 @@ async def _apply_batch(
                if (o := order_of[r.id])]  # fmt: skip
     cancel = [o for r in rows if r.step is Step.CANCEL if (o := order_of[r.id])]
     promoted = await _move(conn, confirm, cancel, stats)
+    await _follow_carrier(
+        conn, [(o, r.event.external_status) for r in rows if (o := order_of[r.id])]
+    )
     await record_events(conn, [
         EventRow(r.tenant_id, order_id, ACTOR, "platform_state",
                  data={"external_order_id": r.event.external_order_id,
@@ -153,6 +157,18 @@ async def _move(
     )
     stats.cancelled += len(moved.moved)
     return await release_orders(conn, moved.moved) if moved.moved else []
+
+
+async def _follow_carrier(conn: Connection, states: list[tuple[int, str]]) -> None:
+    """Orders TikTok ships follow its carrier (shipped, delivered): no courier webhook of ours
+    will tell (platforms/tiktok/fulfilment.py). Others are left to our own courier's news."""
+    ours = {r["id"] for r in await conn.fetch(
+        query("platform_shipped_orders"), [o for o, _ in states])}  # fmt: skip
+    for target in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        moving = [o for o, status in states
+                  if o in ours and target.value in tiktok_carrier_moves(status)]  # fmt: skip
+        if moving:
+            await transition(conn, moving, target, actor=ACTOR, reason="TikTok's carrier")
 
 
 async def _identities(

@@ -8,6 +8,7 @@ with no router (relay, manual) gets its messages recorded 'unsent', for staff to
 from __future__ import annotations
 
 import asyncpg
+import structlog
 from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
@@ -15,6 +16,9 @@ from aggregator.outbound.port import Buyer, BuyerMessage, Queued, Routers
 from aggregator.outbound.record import record_unsent
 from schema.enums import Platform
 from schema.queries import query
+
+log = structlog.get_logger()
+SANDBOX_KIND = "sandbox.not_sent"
 
 
 async def load_buyer(pool: asyncpg.Pool, order_id: int) -> Buyer | None:
@@ -44,13 +48,21 @@ async def load_buyer(pool: asyncpg.Pool, order_id: int) -> Buyer | None:
         last_message_at=float(last) if last is not None else None,
         first_comment_id=row["first_comment_id"],
         facebook_messages=row["facebook_messages"],
+        sandbox=row["sandbox"],
     )
 
 
 async def queue_for_buyer(
     pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, buyer: Buyer, message: BuyerMessage
 ) -> Queued:
-    """Queue the message on the buyer's platform; returns the row and how it goes out."""
+    """Queue the message on the buyer's platform; returns the row and how it goes out.
+
+    A rehearsal's message is neither sent nor stored as a message (so no send job, sweeper or
+    "to send by hand" list can pick it up): replayed ids and phones may be real people's.
+    """
+    if buyer.sandbox:
+        log.info("outbound.sandbox_not_sent", order_id=buyer.order_id, key=message.key)
+        return Queued(0, SANDBOX_KIND)
     router = routers.get(buyer.platform)
     if router is None:
         reason = (

@@ -48,6 +48,7 @@ class Buyer:
     last_message_at: float | None  # unix seconds of their last comment or message to us
     first_comment_id: str | None  # the comment (or Messenger message) that opened the order
     facebook_messages: int  # messages already queued to them on Facebook about this order
+    sandbox: bool = False  # an order of a rehearsal: nothing may reach a real buyer
 
 
 @dataclass(frozen=True, slots=True)

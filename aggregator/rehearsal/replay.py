@@ -1,7 +1,10 @@
 """`chotdon replay`: play a past or recorded live into a rehearsal copy, to train and to test.
 
-The copy is a new live on the cooperative's 'manual' channel, with the stock of the live it copies
-(or no stock limits for a file), so nothing a rehearsal does touches a real live's orders.
+The copy is a sandbox live (live_sessions.sandbox) on the cooperative's rehearsal channel, with
+the stock of the live it copies (or no stock limits for a file). Real work never sees it: its
+orders stay out of the queue, packing, dashboard, reports and tax exports, its buyers are sandbox
+buyers that phone numbers never link to real ones, nothing is sent to a buyer and no courier is
+booked. The live ends when the replay ends, however it ends.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ async def create_rehearsal(
     live_id = f"rehearsal-{uuid.uuid4().hex[:8]}"
     original = await conn.fetchrow(query("session_to_copy"), copy_of) if copy_of else None
     session_id = await conn.fetchval(
-        query("create_rehearsal_session"),
+        query("create_sandbox_session"),
         tenant_id, channel_id, live_id,
         f"Tập dượt: {original['title']}" if original else "Tập dượt",
         original["hold_mode"] if original else HoldMode.FIRST_COMMENT.value,
@@ -95,10 +98,13 @@ async def replay(
         recording, tenant_id, slug = await _load(conn, source)
         session_id, target = await create_rehearsal(conn, tenant_id, slug, source.session_id)
     started = time.monotonic()
-    async with Ingestor(pool, arq) as ingestor:
-        send = into_ingestor(ingestor, {Platform.MANUAL: target}, target.external_live_id or "")
-        sent = await play(recording, send, speed=speed)
-    await wait_until_merged(pool, [session_id], SETTLE_S)
+    try:
+        async with Ingestor(pool, arq) as ingestor:
+            send = into_ingestor(ingestor, {Platform.MANUAL: target}, target.external_live_id or "")
+            sent = await play(recording, send, speed=speed)
+        await wait_until_merged(pool, [session_id], SETTLE_S)
+    finally:  # an interrupted rehearsal ends too: no sandbox live stays on air
+        await pool.execute(query("end_sandbox_session"), session_id)
     async with pool.acquire() as conn:
         figures = await counts_by_platform(conn, [session_id])
     return {

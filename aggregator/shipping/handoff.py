@@ -53,6 +53,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"  # the courier refused the order itself: it now needs_address
     NEEDS_ADDRESS = "needs_address"  # an address we cannot make a 2025 one for certain
     HELD = "held"  # must be paid first and is not (or holds no goods): never booked as is
+    PLATFORM = "platform"  # TikTok ships it with its own logistics: never booked here
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,12 @@ async def create_shipment(
         order = await conn.fetchrow(query("order_for_shipment"), order_id)
         if order is None or order["status"] != OrderStatus.PACKED:
             return Outcome.SKIPPED
+        if order["sandbox"]:  # a rehearsal's parcel is never booked (0020_sandbox…)
+            log.info("shipment.sandbox_skipped", order_id=order_id)
+            return Outcome.SKIPPED
+        if order["platform_ships"]:  # TikTok's carrier takes it (platforms/tiktok/fulfilment.py)
+            log.info("shipment.platform_ships", order_id=order_id)
+            return Outcome.PLATFORM
         # In a thread: the first old address a process meets loads the old→new table (~1 s).
         address = await asyncio.to_thread(
             resolve_address, order["province_code"], order["ward_code"], order["address_line"]

@@ -1,6 +1,7 @@
 """Packing pages: GET /dong-goi (claim button, my open orders), POST /dong-goi/nhan (claim next),
 GET /dong-goi/{id} (pick list and scan form), POST /dong-goi/{id}/quet (barcode scan -> packed),
-GET /dong-goi/{id}/phieu.pdf (the order's packing slip)."""
+GET /dong-goi/{id}/phieu.pdf (the order's packing slip), GET /dong-goi/{id}/nhan-tiktok.pdf
+(TikTok's own label of an order TikTok ships, stored by platforms/tiktok/fulfilment.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
+from schema.queries import query
 
 NOTICES = {
     "none": "Không còn đơn nào chờ đóng gói.",
@@ -48,12 +50,15 @@ async def claim(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def _pick_list(
     request: web.Request, staff: StaffUser, status: int = 200, message: str = ""
 ) -> web.Response:
-    view = await order_view(request.app[STAFF_PG_POOL], staff, path_id(request))
+    pool = request.app[STAFF_PG_POOL]
+    view = await order_view(pool, staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
+    tiktok = await pool.fetchrow(query("tiktok_label_state"), staff.tenant_id, view.order["id"])
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
         "status_text": STATUS_TEXT, "vnd": format_vnd, "message": message,
+        "tiktok": tiktok if tiktok is not None and tiktok["platform_ships"] else None,
     }  # fmt: skip
     return render(request, "staff_pick.html", context, status=status)
 
@@ -99,9 +104,25 @@ async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
 
+@staff_page(Area.PACKING)
+async def tiktok_label(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    """TikTok's label of an order TikTok ships, as chotdon downloaded it (TikTok's URL expires)."""
+    row = await request.app[STAFF_PG_POOL].fetchrow(
+        query("tiktok_label_of_order"), staff.tenant_id, path_id(request)
+    )
+    if row is None:
+        raise web.HTTPNotFound()
+    headers = {
+        "Content-Disposition": f'inline; filename="nhan-tiktok-{row["order_no"]}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return web.Response(body=row["label_pdf"], content_type="application/pdf", headers=headers)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/dong-goi", packing_home, name="staff_packing")
     app.router.add_post("/dong-goi/nhan", claim, name="staff_packing_claim")
     app.router.add_get("/dong-goi/{id}", pick_list, name="staff_pick_list")
     app.router.add_post("/dong-goi/{id}/quet", scan, name="staff_packing_scan")
     app.router.add_get("/dong-goi/{id}/phieu.pdf", slip, name="staff_packing_slip")
+    app.router.add_get("/dong-goi/{id}/nhan-tiktok.pdf", tiktok_label, name="staff_tiktok_label")

@@ -4,6 +4,11 @@ Routes (the API base URL is the server's root):
 POST /order/202309/orders/search             orders of the shop by update time, cursor paging
 GET  /order/202309/orders?ids=…              details of up to 50 orders
 POST /customer_service/202309/conversations/{id}/messages    recorded in state.sent
+POST /fulfillment/202309/packages/{package_id}/ship          arrange: AWAITING_SHIPMENT becomes
+                                             AWAITING_COLLECTION with a tracking number;
+                                             counted in state.ship_calls; refused once arranged
+GET  /fulfillment/202309/packages/{package_id}/shipping_documents   doc_url of the label (only
+                                             once arranged), served unsigned at /sim-documents/…
 GET  /api/v2/token/refresh                   app_key, app_secret, refresh_token: a new token pair;
                                              each refresh token works once (state.refresh_tokens)
 Every call must be signed (sign over path, sorted params and body), carry a fresh timestamp, a
@@ -50,6 +55,8 @@ class TikTokState:
     sent: list[dict[str, Any]] = field(default_factory=list)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # unused refresh token → cipher
     token_calls: int = 0
+    ship_calls: dict[str, int] = field(default_factory=dict)  # package id → Ship Package calls
+    lose_next_ship_answer: bool = False  # arrange, then answer 500 (the answer is lost)
 
     def add_shop(self, shop_id: str, token: str) -> SimShop:
         shop = SimShop(shop_id, f"cipher-{shop_id}", token)
@@ -71,6 +78,8 @@ class TikTokState:
             "is_cod": True,
             "recipient_address": {"name": "Nguyễn Thị Lan", "phone_number": "(+84)912345678",
                                   "full_address": "Xã Vũ Thư, Thái Bình"},
+            # TikTok's logistics ship it; its package exists once the order awaits shipment
+            "shipping_type": "TIKTOK", "packages": [{"id": f"pkg{order_id}"}],
             "line_items": [
                 {"id": f"{order_id}-1", "seller_sku": "A01", "sku_id": "s1",
                  "product_name": "Gạo ST25", "sku_name": "", "sale_price": "180000"},
@@ -188,6 +197,61 @@ async def refresh_token(request: web.Request) -> web.Response:
     )
 
 
+def _package_order(state: TikTokState, shop: SimShop, package_id: str) -> dict[str, Any] | None:
+    for order in state.orders[shop.shop_id].values():
+        if any(p.get("id") == package_id for p in order.get("packages", [])):
+            return order
+    return None
+
+
+ARRANGED = ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
+
+
+async def ship_package(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    shop = await _authorise(request, state)
+    if isinstance(shop, web.Response):
+        return shop
+    package_id = request.match_info["package_id"]
+    order = _package_order(state, shop, package_id)
+    if order is None:
+        return _error(400, 21001001, "package not found")
+    state.ship_calls[package_id] = state.ship_calls.get(package_id, 0) + 1
+    if order["status"] != "AWAITING_SHIPMENT":
+        return _error(400, 21023046, f"package cannot be shipped in status {order['status']}")
+    state.put_order(shop.shop_id, order["id"], "AWAITING_COLLECTION",
+                    tracking_number=f"TTVN{next(_ids):08d}")  # fmt: skip
+    if state.lose_next_ship_answer:
+        state.lose_next_ship_answer = False
+        return _error(500, 1000005, "internal error (the shipment was arranged)")
+    return _ok({})
+
+
+async def shipping_documents(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    shop = await _authorise(request, state)
+    if isinstance(shop, web.Response):
+        return shop
+    package_id = request.match_info["package_id"]
+    order = _package_order(state, shop, package_id)
+    if order is None:
+        return _error(400, 21001001, "package not found")
+    if order["status"] not in ARRANGED:
+        return _error(400, 21023035, "shipment not arranged")
+    url = f"{request.url.origin()}/sim-documents/{package_id}.pdf"
+    return _ok({"doc_url": url, "tracking_number": order.get("tracking_number", "")})
+
+
+async def document(request: web.Request) -> web.Response:
+    """The label behind doc_url: a pre-signed link, no TikTok auth (a minimal PDF)."""
+    package_id = request.match_info["package_id"]
+    body = LABEL_PDF.replace(b"PACKAGE", package_id.encode())
+    return web.Response(body=body, content_type="application/pdf")
+
+
+LABEL_PDF = (
+    b"%PDF-1.4\n% TikTok Shop shipping label PACKAGE\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+)
 STATE = web.AppKey("tiktok_state", TikTokState)
 
 
@@ -200,6 +264,11 @@ def create_app(state: TikTokState) -> web.Application:
     app.router.add_post(
         "/customer_service/202309/conversations/{conversation_id}/messages", send_message
     )
+    app.router.add_post("/fulfillment/202309/packages/{package_id}/ship", ship_package)
+    app.router.add_get(
+        "/fulfillment/202309/packages/{package_id}/shipping_documents", shipping_documents
+    )
+    app.router.add_get("/sim-documents/{package_id}.pdf", document)
     return app
 
 

@@ -4,7 +4,10 @@ FROM unnest($1::bigint[], $2::text[]) AS u(id, phone)
 WHERE b.id = u.id;
 
 -- name: buyers_by_phones
-SELECT phone, id FROM buyers WHERE tenant_id = $1 AND phone = ANY($2::text[]);
+-- $3 the live whose comments gave the phones: a sandbox live's buyers match only sandbox buyers,
+-- a real live's only real ones (a replayed phone never links a rehearsal to a real buyer).
+SELECT phone, id FROM buyers
+WHERE tenant_id = $1 AND phone = ANY($2::text[]) AND sandbox = chotdon_sandbox($3);
 
 -- name: lock_phones
 -- Two merges (of two lives) claiming the same new phone at once take turns; locks are taken in

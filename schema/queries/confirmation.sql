@@ -83,7 +83,8 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.reminder_sent_at, o.buyer_iden
        (SELECT cm.external_id FROM order_items i JOIN comments cm ON cm.id = i.source_comment_id
         WHERE i.order_id = o.id ORDER BY i.queue_position, i.id LIMIT 1) AS first_comment_id,
        (SELECT count(*) FROM outbound_messages m
-        WHERE m.order_id = o.id AND m.kind LIKE 'facebook.%') AS facebook_messages
+        WHERE m.order_id = o.id AND m.kind LIKE 'facebook.%') AS facebook_messages,
+       chotdon_sandbox(o.session_id) AS sandbox
 FROM orders o
 JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
 JOIN buyers b ON b.id = o.buyer_id

@@ -22,7 +22,7 @@ WITH shown AS (
            c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
     FROM live_sessions s
     JOIN channels c ON c.id = s.channel_id AND c.tenant_id = s.tenant_id
-    WHERE s.tenant_id = $1
+    WHERE s.tenant_id = $1 AND NOT s.sandbox  -- rehearsals are not lives the director runs
       AND (s.status = 'live' OR (s.status = 'ended' AND s.ended_at >= $2))
     ORDER BY s.status = 'live' DESC, coalesce(s.started_at, s.created_at) DESC, s.id DESC
     LIMIT $3
@@ -74,6 +74,7 @@ WITH lines AS (
     FROM order_items i
     JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
     WHERE i.tenant_id = $1 AND o.live_id = ANY($2::bigint[]) AND i.product_id IS NOT NULL
+      AND NOT chotdon_sandbox(o.session_id)
       AND o.status NOT IN ('cancelled', 'expired', 'returned')
     GROUP BY o.live_id, i.product_id, i.variant
 ), stock AS (
@@ -99,7 +100,7 @@ ORDER BY live_id, p.code, variant;
 SELECT o.live_id, date_trunc('minute', o.created_at) AS minute, count(*) AS orders
 FROM orders o
 JOIN unnest($2::bigint[], $3::timestamptz[]) AS w(live_id, ends) ON w.live_id = o.live_id
-WHERE o.tenant_id = $1
+WHERE o.tenant_id = $1 AND NOT chotdon_sandbox(o.session_id)
   AND o.created_at >= date_trunc('minute', w.ends) - make_interval(mins => $4 - 1)
   AND o.created_at < date_trunc('minute', w.ends) + interval '1 minute'
 GROUP BY o.live_id, minute;

@@ -70,8 +70,12 @@ WITH input AS (
     SELECT nextval(pg_get_serial_sequence('buyers', 'id')) AS buyer_id, ext, name
     FROM unnest($3::text[], $4::text[]) AS t(ext, name)
 ), new_buyers AS (
-    INSERT INTO buyers (id, tenant_id, display_name)
-    SELECT buyer_id, $1, name FROM input
+    -- A buyer first seen on a sandbox channel (rehearsals) is a sandbox buyer.
+    INSERT INTO buyers (id, tenant_id, display_name, sandbox)
+    SELECT buyer_id, $1, name,
+           coalesce((SELECT (c.settings ->> 'sandbox')::boolean FROM channels c WHERE c.id = $2),
+                    false)
+    FROM input
 )
 INSERT INTO buyer_identities (tenant_id, buyer_id, channel_id, external_user_id, display_name)
 SELECT $1, buyer_id, $2, ext, name FROM input

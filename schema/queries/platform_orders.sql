@@ -43,3 +43,7 @@ WHERE p.id = u.id;
 SELECT DISTINCT channel_id FROM platform_orders
 WHERE applied_updated_at IS DISTINCT FROM updated_at
   AND greatest(received_at, updated_at) < now() - make_interval(secs => $1);
+
+-- name: platform_shipped_orders
+-- $1 order ids. Those TikTok ships with its own logistics (chotdon_platform_ships).
+SELECT id FROM orders WHERE id = ANY($1::bigint[]) AND chotdon_platform_ships(id);

@@ -22,6 +22,17 @@ INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, statu
 SELECT $1, $2, $3, $4, 'live', now(), live.id FROM live
 RETURNING id;
 
+-- name: create_sandbox_session
+-- A rehearsal or replay: a sandbox live (0020_sandbox_tiktok_fulfilment), on air until it ends.
+INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, hold_mode, promotion,
+                           status, started_at, sandbox)
+VALUES ($1, $2, $3, $4, $5, $6, 'live', now(), true)
+RETURNING id;
+
+-- name: end_sandbox_session
+UPDATE live_sessions SET status = 'ended', ended_at = coalesce(ended_at, now())
+WHERE id = $1 AND sandbox AND status <> 'ended';
+
 -- name: copy_session_stock
 -- $1 the session copied, $2 the rehearsal's session: the stock of the one's live, nothing held.
 INSERT INTO live_stock (tenant_id, live_id, product_id, variant, quantity, reserved, price_vnd)
@@ -56,11 +67,15 @@ WHERE s.id = ANY($1::bigint[])
 ORDER BY 1;
 
 -- name: rehearsal_channel
--- Each cooperative has one 'manual' channel that rehearsals and replays play into.
+-- Each cooperative has one 'manual' channel that rehearsals and replays play into; it is a
+-- sandbox channel: the buyers its comments make are sandbox buyers.
 WITH made AS (
-    INSERT INTO channels (tenant_id, platform, external_id, name)
-    VALUES ($1, 'manual', $2, 'Tập dượt / phát lại')
-    ON CONFLICT (platform, external_id) DO NOTHING
+    INSERT INTO channels (tenant_id, platform, external_id, name, settings)
+    VALUES ($1, 'manual', $2, 'Tập dượt / phát lại', '{"sandbox": true}'::jsonb)
+    ON CONFLICT (platform, external_id) DO UPDATE
+    SET settings = channels.settings || '{"sandbox": true}'::jsonb
+    WHERE channels.tenant_id = excluded.tenant_id
+      AND channels.settings ->> 'sandbox' IS DISTINCT FROM 'true'
     RETURNING id
 )
 SELECT id FROM made

@@ -30,6 +30,7 @@ WITH o AS (
     LEFT JOIN (SELECT DISTINCT order_id FROM order_events
                WHERE tenant_id = $1 AND kind = 'cod_reconciled') rec ON rec.order_id = o.id
     WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
+      AND NOT coalesce(ls.sandbox, false)  -- rehearsals are no revenue
 )
 -- A live is one row whatever channels it ran on (its orders' platforms are in the platform rows).
 SELECT GROUPING(day) = 0 AS by_day, GROUPING(live_id) = 0 AS by_live,
@@ -67,7 +68,7 @@ FROM orders o
 JOIN order_items i ON i.order_id = o.id AND i.tenant_id = o.tenant_id
 LEFT JOIN products p ON p.id = i.product_id AND p.tenant_id = o.tenant_id
 WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
-  AND i.status IN ('requested', 'held')
+  AND i.status IN ('requested', 'held') AND NOT chotdon_sandbox(o.session_id)
 GROUP BY i.code, coalesce(p.name, i.code), i.variant
 ORDER BY revenue_vnd DESC, i.code, i.variant;
 
@@ -83,6 +84,7 @@ WITH earned AS (
     FROM orders o
     JOIN buyers b ON b.id = o.buyer_id AND b.tenant_id = o.tenant_id
     WHERE o.tenant_id = $1 AND o.created_at >= $2 AND o.created_at < $3
+      AND NOT chotdon_sandbox(o.session_id)
       AND (o.status = 'delivered'
            OR (o.paid_at IS NOT NULL AND o.status NOT IN ('cancelled', 'expired', 'returned')))
 ), lines AS (

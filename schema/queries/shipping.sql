@@ -6,7 +6,9 @@ SELECT o.id, o.tenant_id, o.order_no, o.status, o.total_vnd, o.payment_method, o
        o.recipient_name, o.recipient_phone, o.province_code, o.ward_code, o.address_line, o.note,
        o.shipping_vnd, o.free_shipping, chotdon_paid_vnd(o.id) AS paid_vnd,
        chotdon_ship_block(o.id) AS ship_block,
-       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings
+       t.name AS tenant_name, t.province AS tenant_province, t.settings AS tenant_settings,
+       chotdon_sandbox(o.session_id) AS sandbox,
+       chotdon_platform_ships(o.id) AS platform_ships
 FROM orders o JOIN tenants t ON t.id = o.tenant_id
 WHERE o.id = $1;
 
@@ -50,7 +52,8 @@ WHERE id = $1 AND status = 'creating';
 SELECT o.id
 FROM orders o
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
-WHERE o.status = 'packed'
+WHERE o.status = 'packed' AND NOT chotdon_sandbox(o.session_id)
+  AND NOT chotdon_platform_ships(o.id)  -- TikTok ships those (tiktok_fulfilment.sql)
   -- An order that must be paid first waits for its transfer (its payment moves updated_at);
   -- one holding no goods is never booked (0019: chotdon_ship_block).
   AND chotdon_ship_block(o.id) IS NULL
@@ -130,7 +133,8 @@ SELECT o.id, o.tenant_id, t.settings AS tenant_settings,
 FROM orders o
 JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN buyers b ON b.tenant_id = o.tenant_id
-    AND (b.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND b.phone = o.recipient_phone))
+    AND (b.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND b.phone = o.recipient_phone
+                               AND b.sandbox = chotdon_sandbox(o.session_id)))
 WHERE o.id = $1
 GROUP BY o.id, o.tenant_id, t.settings;
 
@@ -150,6 +154,7 @@ JOIN tenants t ON t.id = o.tenant_id
 LEFT JOIN lives ls ON ls.id = o.live_id
 LEFT JOIN shipments s ON s.order_id = o.id AND s.status <> 'cancelled'
 WHERE o.session_id = $1 AND o.status IN ('packing', 'packed', 'shipped')
+  AND NOT chotdon_sandbox(o.session_id)
 ORDER BY o.order_no;
 
 -- name: order_for_slip

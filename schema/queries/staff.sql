@@ -74,9 +74,11 @@ CROSS JOIN LATERAL (
                               coalesce(sum(rb.returned_count), 0)::int) AS level
     FROM buyers rb
     WHERE rb.tenant_id = o.tenant_id
-      AND (rb.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND rb.phone = o.recipient_phone))
+      AND (rb.id = o.buyer_id OR (o.recipient_phone IS NOT NULL AND rb.phone = o.recipient_phone
+                                   AND NOT rb.sandbox))
 ) r
 WHERE o.tenant_id = $1
+  AND NOT coalesce(ls.sandbox, false)  -- rehearsals never reach the real queue
   AND ($2::bigint IS NULL OR o.live_id = $2)
   AND ($3::text IS NULL OR o.status = $3)
   AND ($4::text IS NULL
@@ -93,8 +95,9 @@ LIMIT $6 OFFSET $7;
 
 -- name: staff_lives
 -- $1 tenant id. Lives for the queue's filter, newest first.
-SELECT id, title, started_at FROM lives
-WHERE tenant_id = $1 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
+SELECT id, title, started_at FROM lives l
+WHERE tenant_id = $1 AND NOT chotdon_live_sandbox(l.id)
+ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 
 -- name: staff_order
 -- $1 tenant id, $2 order id. NULL for an order of another cooperative.
@@ -133,6 +136,7 @@ ORDER BY at, id;
 -- $1 tenant id, $2 staff id. Orders this packer claimed and has not packed yet.
 SELECT id, order_no, created_at FROM orders
 WHERE tenant_id = $1 AND claimed_by = $2 AND status = 'packing'
+  AND NOT chotdon_sandbox(session_id)
 ORDER BY updated_at, id;
 
 -- name: confirmation_rates
@@ -145,7 +149,7 @@ SELECT ls.id, ls.title,
        count(o.id) FILTER (WHERE o.status = 'expired') AS expired
 FROM lives ls
 LEFT JOIN orders o ON o.live_id = ls.id AND o.source = 'comment'
-WHERE ls.tenant_id = $1
+WHERE ls.tenant_id = $1 AND NOT chotdon_live_sandbox(ls.id)
 GROUP BY ls.id, ls.title, ls.started_at
 ORDER BY ls.started_at DESC NULLS LAST, ls.id DESC
 LIMIT 10;

@@ -10,7 +10,7 @@ FROM order_items i
 JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
 LEFT JOIN comments c ON c.id = i.source_comment_id AND c.tenant_id = i.tenant_id
 LEFT JOIN live_sessions ls ON ls.id = o.session_id
-WHERE i.tenant_id = $1 AND i.status = 'unclear'
+WHERE i.tenant_id = $1 AND i.status = 'unclear' AND NOT coalesce(ls.sandbox, false)
   AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')
 ORDER BY c.commented_at DESC NULLS LAST, i.id DESC
 LIMIT $2;
@@ -23,6 +23,7 @@ SELECT c.id AS comment_id, c.body, c.author_name, c.commented_at, c.platform,
 FROM comments c
 LEFT JOIN live_sessions ls ON ls.id = c.session_id
 WHERE c.tenant_id = $1 AND c.status = 'processed' AND c.intent = 'order'
+  AND NOT coalesce(ls.sandbox, false)
   AND jsonb_array_length(coalesce(c.parsed -> 'items', '[]'::jsonb)) = 0
   AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.source_comment_id = c.id)
 ORDER BY c.commented_at DESC, c.id DESC

@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.processes import cli_env, processes_using, run_cli
 
-KINDS = {"kill_worker", "kill_web", "flush_redis", "drop_postgres", "courier_timeout"}
+KINDS = {"kill_worker", "kill_web", "flush_redis", "drop_postgres", "courier_timeout",
+         "kill_facebook_pull"}  # fmt: skip
 
 
 @pytest.mark.timeout(600)  # processes start slowly on a busy machine
@@ -31,6 +32,11 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     assert set(figures["consistency"].values()) == {0} and figures["unfinished"] == {}
     assert figures["delivered"] > 0 and figures["returned"] > 0
     assert figures["shipments"] == figures["courier_parcels"] > 0
+    # the live `chotdon facebook-pull` read, killed -9 and restarted mid-live: nothing lost
+    assert figures["pulled_comments_produced"] == figures["pulled_comments_stored"] > 0
+    assert figures["pulled_lost"] == figures["pulled_stored_twice"] == 0
+    # a live replayed into a sandbox copy reached no queue, dashboard, report, courier or buyer
+    assert figures["rehearsal_orders"] > 0 and figures["rehearsal_leaks"] == 0
 
 
 @pytest.mark.timeout(600)

@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 
 from aggregator.credentials.cipher import TokenCipher
 from aggregator.credentials.keyring import PURPOSES
-from aggregator.ingest.pipeline import Ingestor
+from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.platforms.facebook.follower import PullConfig, Wiring
 from aggregator.platforms.facebook.puller import FacebookPuller
 from aggregator.platforms.facebook.tokens import connect_page
@@ -116,3 +116,68 @@ async def test_a_live_of_20000_comments_is_stored_exactly_once_through_drops_and
         f"streamed {stats.streamed}, dropped {stats.dropped}, disconnects {stats.disconnects}, "
         f"comment edge requests {stats.comment_requests}"
     )
+
+
+STORE_FAILS = """
+CREATE TABLE test_store_fault (failing boolean NOT NULL);
+INSERT INTO test_store_fault VALUES (false);
+CREATE FUNCTION test_refuse_comment() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT failing FROM test_store_fault) THEN
+    RAISE EXCEPTION 'store down (test fault)';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER test_refuse_comment BEFORE INSERT ON comments
+FOR EACH ROW EXECUTE FUNCTION test_refuse_comment();
+"""
+
+
+async def test_a_store_that_fails_mid_way_never_moves_the_resume_point_past_what_is_committed(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, rig: Rig
+) -> None:
+    """Postgres refuses every comment batch for a while, then the puller is killed: the resume
+    point covers only committed comments, and the restarted puller stores every comment once."""
+    await db.execute(STORE_FAILS)
+    await seed_page(db, pool, rig)
+    live = rig.state.add_live("p1", "L1")
+    producer = asyncio.create_task(rig.state.run_live(live, 8_000, 1_000))
+    one_try = IngestConfig(write_attempts=1, retry_delay_s=0)
+    async with aiohttp.ClientSession() as http:
+        graph = GraphClient(http, rig.config.graph_url)
+        async with Ingestor(pool, arq_pool, one_try) as ingestor:
+            first = FacebookPuller(
+                Wiring(pool, arq_pool, ingestor, http, graph, rig.config), rig.cipher
+            )
+            first_task = asyncio.create_task(first.run(asyncio.Event()))
+            await asyncio.sleep(2.5)
+            await db.execute("UPDATE test_store_fault SET failing = true")
+            await asyncio.sleep(2.5)  # stream and polls keep reading; nothing is committed
+            await crash(first, first_task)
+            failed = ingestor.stats.failed_batches
+        await db.execute("UPDATE test_store_fault SET failing = false")
+        resume_at = await db.fetchval("SELECT last_comment_at FROM live_sessions")
+        stored = {r["external_id"] for r in await db.fetch("SELECT external_id FROM comments")}
+        before_resume = {c.id for c in live.comments if c.created_at < resume_at}
+        assert failed > 0 and resume_at is not None
+        assert before_resume and before_resume <= stored  # the point never passed a lost one
+
+        async with Ingestor(pool, arq_pool) as ingestor:
+            second, stop = (
+                FacebookPuller(
+                    Wiring(pool, arq_pool, ingestor, http, graph, rig.config), rig.cipher
+                ),
+                asyncio.Event(),
+            )
+            second_task = asyncio.create_task(second.run(stop))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                ended = await db.fetchval("SELECT status = 'ended' FROM live_sessions")
+                if producer.done() and ended and not second.followers:
+                    break
+                await asyncio.sleep(0.1)
+            stop.set()
+            await second_task
+    rows = [r["external_id"] for r in await db.fetch("SELECT external_id FROM comments")]
+    assert len(rows) == len(live.comments) == 8_000
+    assert set(rows) == {c.id for c in live.comments}

@@ -70,6 +70,10 @@ async def test_replays_play_into_a_rehearsal_copy_with_the_original_stock(
     assert past.returncode == 0, past.stderr[-2000:]
     copy = orjson.loads(past.stdout)
     assert copy["rehearsal_session"] != shop.session_id
+    rehearsal = await db.fetchrow(
+        "SELECT sandbox, status FROM live_sessions WHERE id = $1", copy["rehearsal_session"]
+    )
+    assert rehearsal is not None and rehearsal["sandbox"] and rehearsal["status"] == "ended"
     assert copy["figures"]["manual"]["orders"] == 2
     assert copy["figures"]["manual"]["waitlisted"] == 1  # the copy has the original's stock of 1
     original = await db.fetchval("SELECT reserved FROM live_stock WHERE live_id = $1", shop.live)

@@ -1,9 +1,12 @@
 """Follow one live: its SSE stream for speed, the comments edge every few seconds for gaps.
 
-Both hand comments to the ingest queue; a bounded set of seen ids spares the queue most repeats
-and the database's unique key catches the rest. The poller's watermark (the newest comment time of
-a complete poll) is written to live_sessions.last_comment_at one cycle late, when what it covered
-has been stored, so a restarted follower resumes from there (minus an overlap) and loses nothing.
+The stream hands comments to the ingest queue without waiting (speed); the poller stores what it
+read and waits for the commit (`Ingestor.store`). Only then does the resume point
+(live_sessions.last_comment_at) move to the newest comment of that poll, so a Postgres outage or a
+kill -9 with a backlog in the queue cannot lose a comment: whatever the queue lost, the next poll
+(or the restarted follower, from the resume point minus an overlap) reads and stores again. The
+poller skips only ids it knows are committed, never ids the stream merely queued; the database's
+unique key makes storing twice harmless.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.core.parser import find_phone
+from aggregator.errors import ServiceUnavailableError
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.pages import PageRef
+from aggregator.runtime.db import CONNECTION_LOST
 from aggregator.settings import Settings
 from connectors.errors import RateLimitedError, TransportError
 from connectors.facebook.graph import GraphClient
@@ -75,8 +80,8 @@ class LiveFollower:
         self.session_id, self.live_id = session_id, live_id
         self.watermark: datetime | None = None
         self.resumed_from: datetime | None = None
-        self._covered: datetime | None = None  # watermark of the previous poll: now stored
-        self._seen: dict[str, None] = {}
+        self._seen: dict[str, None] = {}  # queued by the stream (maybe not stored yet)
+        self._stored: dict[str, None] = {}  # committed through a poll's store
         self.submitted = 0
 
     def __repr__(self) -> str:
@@ -109,17 +114,17 @@ class LiveFollower:
                 await stream
         await self._poll_safely()  # the tail the stream may have dropped
         await self.w.ingestor.drain()
-        await self._save(self.watermark)
         log.info("facebook.follow_stopped", live_id=self.live_id, submitted=self.submitted)
 
     async def _take(self, comment: GraphComment) -> None:
-        if comment.id in self._seen:
+        """From the stream: queued, not awaited; the poller makes sure it is stored."""
+        if not _remember(self._seen, comment.id):
             return
-        self._seen[comment.id] = None
-        if len(self._seen) > SEEN_MAX:
-            del self._seen[next(iter(self._seen))]
         self.submitted += 1
         await self.w.ingestor.submit(comment.event(self.page.page_id, self.live_id))
+        await self._hide_phone(comment)
+
+    async def _hide_phone(self, comment: GraphComment) -> None:
         if self.page.hide_phone_comments and find_phone(comment.message):
             await outbound.queue_hide_comment(self.w.pool, self.w.arq, self.page, comment.id)
 
@@ -128,6 +133,8 @@ class LiveFollower:
             await self._poll()
         except (RateLimitedError, TransportError) as exc:
             log.warning("facebook.poll_failed", live_id=self.live_id, error=str(exc))
+        except (ServiceUnavailableError, *CONNECTION_LOST) as exc:  # resume point stays put
+            log.warning("facebook.poll_not_stored", live_id=self.live_id, error=str(exc))
 
     async def _poll(self) -> None:
         overlap = timedelta(seconds=self.w.config.overlap_s)
@@ -135,14 +142,28 @@ class LiveFollower:
         comments = await poll_since(
             self.w.graph, self.live_id, self.token, since, page_limit=self.w.config.page_limit
         )
-        for comment in reversed(comments):  # oldest first, as they were written
-            await self._take(comment)
-        await self._save(self._covered)
-        self._covered = self.watermark
+        fresh = [c for c in reversed(comments) if c.id not in self._stored]  # oldest first
+        await self.w.ingestor.store([c.event(self.page.page_id, self.live_id) for c in fresh])
+        for comment in fresh:  # committed now
+            _remember(self._stored, comment.id)
+            if _remember(self._seen, comment.id):
+                self.submitted += 1
+                await self._hide_phone(comment)
         if comments:
             newest = max(c.created_time for c in comments)
             self.watermark = max(newest, self.watermark) if self.watermark else newest
+            await self._save(self.watermark)
 
     async def _save(self, covered: datetime | None) -> None:
         if covered is not None:
             await self.w.pool.execute(query("set_facebook_resume_point"), self.session_id, covered)
+
+
+def _remember(ids: dict[str, None], comment_id: str) -> bool:
+    """Add to a bounded insertion-ordered set; False when it was already there."""
+    if comment_id in ids:
+        return False
+    ids[comment_id] = None
+    if len(ids) > SEEN_MAX:
+        del ids[next(iter(ids))]
+    return True

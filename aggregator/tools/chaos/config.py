@@ -13,6 +13,7 @@ class Fault(StrEnum):
     FLUSH_REDIS = "flush_redis"  # every queued job and rate window gone
     DROP_POSTGRES = "drop_postgres"  # pg_terminate_backend on every connection of the run
     COURIER_TIMEOUT = "courier_timeout"  # the courier accepts a parcel, then never answers
+    KILL_PULLER = "kill_facebook_pull"  # kill -9 `chotdon facebook-pull` mid-live, then restart
 
 
 @dataclass(frozen=True)

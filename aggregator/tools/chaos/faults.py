@@ -18,6 +18,7 @@ from aggregator.tools.chaos.world import Simulators
 
 log = structlog.get_logger()
 WEB_DOWN_S = 1.0
+PULLER_DOWN_S = 2.0
 BUSY_WAIT_S = 5.0
 STALL_WAIT_S = 90.0
 # Where the run started the (embedded) Postgres itself, the Postgres fault restarts the server.
@@ -50,6 +51,8 @@ class Injector:
             await self.fleet.kill_worker(self.injected[fault] % len(self.fleet.workers))
         elif fault is Fault.KILL_WEB:
             await self.fleet.kill_web(WEB_DOWN_S)
+        elif fault is Fault.KILL_PULLER:
+            await self.fleet.kill_puller(PULLER_DOWN_S)
         elif fault is Fault.FLUSH_REDIS:
             client = aioredis.from_url(self.redis_url)  # type: ignore[no-untyped-call]
             try:

@@ -1,6 +1,6 @@
-"""The web process and the workers of a chaos run: real `chotdon serve` / `chotdon worker`
-children, killed with SIGKILL and started again. Their output goes to log files, not to stdout
-(which carries the run's JSON)."""
+"""The web process, the workers and the Facebook puller of a chaos run: real `chotdon serve`,
+`chotdon worker` and `chotdon facebook-pull` children, killed with SIGKILL and started again.
+Their output goes to log files, not to stdout (which carries the run's JSON)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Fleet:
         self.log_dir = log_dir
         self.web: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes] | None] = [None] * workers
+        self.puller: subprocess.Popen[bytes] | None = None
         self._logs: list[IO[bytes]] = []
         self.restart_s: list[float] = []  # web: kill to healthy again
 
@@ -47,6 +48,7 @@ class Fleet:
     async def start(self) -> None:
         self.web = self._spawn("serve", "web")
         self.workers = [self._spawn("worker", f"worker-{i}") for i in range(len(self.workers))]
+        self.puller = self._spawn("facebook-pull", "facebook-pull")
         await wait_until_healthy(self.settings.base_url, [self.web])
 
     @staticmethod
@@ -60,6 +62,13 @@ class Fleet:
         await self._kill(self.workers[index])
         self.workers[index] = self._spawn("worker", f"worker-{index}")
 
+    async def kill_puller(self, down_s: float) -> None:
+        """kill -9 `chotdon facebook-pull` with whatever its queue holds; a new one after down_s
+        (the fake live keeps commenting meanwhile)."""
+        await self._kill(self.puller)
+        await asyncio.sleep(down_s)
+        self.puller = self._spawn("facebook-pull", "facebook-pull")
+
     async def kill_web(self, down_s: float) -> None:
         started = time.monotonic()
         await self._kill(self.web)
@@ -69,11 +78,11 @@ class Fleet:
         self.restart_s.append(round(time.monotonic() - started, 2))
 
     def alive(self) -> bool:
-        children = [self.web, *self.workers]
+        children = [self.web, *self.workers, self.puller]
         return all(child is not None and child.poll() is None for child in children)
 
     async def stop(self) -> None:
-        children = [c for c in (self.web, *self.workers) if c is not None]
+        children = [c for c in (self.web, *self.workers, self.puller) if c is not None]
         await asyncio.to_thread(stop_children, children)
         for log in self._logs:
             log.close()

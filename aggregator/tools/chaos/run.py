@@ -26,6 +26,8 @@ from aggregator.tools.chaos.comments import BATCH, UNTIL_ACKNOWLEDGED, comments,
 from aggregator.tools.chaos.config import ChaosConfig, Strike, schedule
 from aggregator.tools.chaos.faults import Injector
 from aggregator.tools.chaos.processes import Fleet
+from aggregator.tools.chaos.pulled import PulledLive, pulled_figures, seed_pulled, wait_until_pulled
+from aggregator.tools.chaos.rehearsal import rehearsal_figures, rehearse
 from aggregator.tools.chaos.staff import Couriers, Staff, keep_going
 from aggregator.tools.chaos.world import PLATFORMS, Live, Simulators, seed, simulators
 from aggregator.tools.databases import throwaway_database
@@ -77,9 +79,11 @@ async def run_chaos(
                       config.workers)  # fmt: skip
         try:
             lives = await seed(pool, run, sims, config.lives, max(10, config.buyers_per_live // 3))
+            pulled = await seed_pulled(pool, run, sims)
             await fleet.start()
             await wait_for_heartbeat(pool, arq)
-            result = await _play(run, config, pool, arq, sims, fleet, lives, restart_postgres)
+            result = await _play(run, config, pool, arq, sims, fleet, lives, restart_postgres,
+                                 pulled)  # fmt: skip
         finally:
             await fleet.stop()
             await arq.aclose()
@@ -93,6 +97,7 @@ async def run_chaos(
 async def _play(
     run: Settings, config: ChaosConfig, pool: asyncpg.Pool, arq: ArqRedis, sims: Simulators,
     fleet: Fleet, lives: list[Live], restart_postgres: Callable[[], None] | None,
+    pulled: PulledLive,
 ) -> dict[str, Any]:  # fmt: skip
     assert run.database_url is not None and run.redis_url is not None
     sessions = [live.session_id for live in lives]
@@ -114,16 +119,25 @@ async def _play(
                 duplicate_share=config.duplicate_share, tally=tally,
             )  # fmt: skip
             sending = asyncio.create_task(_send_all(sender, pool, lives, config))
+            sent = asyncio.Event()
+            producing = asyncio.create_task(pulled.produce(sims, sent))
             await _strike_on_schedule(injector, schedule(config), tally, config.comments)
             await sending
+            sent.set()
+            await producing
             timings["send_s"] = round(time.monotonic() - started, 1)
             await injector.settle()
+            # the shortest live (ended now) replayed into a sandbox copy: it must leak nowhere
+            await rehearse(pool, arq, min(lives, key=lambda live: live.index).session_id)
+        await wait_until_pulled(pool, pulled, config.settle_timeout_s)
         unfinished = await checks.wait_until_settled(pool, config.settle_timeout_s)
         timings["settle_s"] = round(time.monotonic() - started - timings["send_s"], 1)
     finally:
         await _stop(helpers)
         await couriers.stop()
     found = await checks.figures(pool, sims)
+    found |= await pulled_figures(pool, pulled)
+    found |= await rehearsal_figures(pool)
     stored, lost, twice = await checks.stored_comments(pool, tally.ids)
     timings["total_s"] = round(time.monotonic() - started, 1)
     timings["comments_per_s"] = round(tally.sent / max(timings["send_s"], 0.001))

@@ -71,6 +71,10 @@ class Simulators:
             **self.couriers.environment(),
             "CHOTDON_FACEBOOK_APP_SECRET": self.facebook_secret,
             "CHOTDON_FACEBOOK_GRAPH_URL": f"{self.facebook_url}/v21.0",
+            # chotdon facebook-pull (chaos/pulled.py): the fake's stream, polled often
+            "CHOTDON_FACEBOOK_STREAMING_URL": f"{self.facebook_url}/streaming",
+            "CHOTDON_FACEBOOK_POLL_INTERVAL_S": "1",
+            "CHOTDON_FACEBOOK_DISCOVER_INTERVAL_S": "1",
             "CHOTDON_FACEBOOK_SEND_PER_S": "1000",
             "CHOTDON_ZALO_APP_ID": ZALO_APP_ID,
             "CHOTDON_ZALO_OA_SECRET_KEY": zalo_secret,
