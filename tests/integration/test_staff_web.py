@@ -74,10 +74,11 @@ async def test_the_cookie_is_secure_behind_https(
     async with TestClient(TestServer(app)) as https_client:
         form = await https_client.get("/dang-nhap")
         assert "Secure" in form.headers["Set-Cookie"]
+        signed = form.cookies["cd_login"].value  # the jar keeps Secure cookies from plain http
         answer = await https_client.post(
             "/dang-nhap",
             data={"csrf": hidden(await form.text()), "login": login, "password": PASSWORD},
-            cookies={"cd_login": hidden(await form.text())},
+            cookies={"cd_login": signed},
             allow_redirects=False,
         )
     assert answer.status == 303
@@ -105,7 +106,8 @@ async def test_login_refusals_csrf_and_rate_limit(client: Client, db: asyncpg.Co
         "/dang-nhap",
         data={"csrf": await _login_form(client), "login": login, "password": PASSWORD},
     )
-    assert throttled.status == 429 and "15 phút" in await throttled.text()
+    assert throttled.status == 429 and "Hãy thử lại sau 2 giây" in await throttled.text()
+    assert throttled.headers["Retry-After"] == "2"  # a short delay, not a 15-minute lock
     assert await db.fetchval("SELECT count(*) FROM staff_sessions") == 0
 
 

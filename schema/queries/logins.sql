@@ -1,0 +1,74 @@
+-- name: reserve_login_attempt
+-- $1 scopes, $2 keys, $3 free tries of each bucket, $4 first delay (s), $5 longest delay (s),
+-- $6 quiet spell (s) after which a bucket starts afresh. One statement, so parallel tries of one
+-- bucket queue on its row lock: each sees the tries before it, and no more than the bucket allows
+-- get through. A bucket still delayed keeps its delay (a refused try does not lengthen it, so
+-- hammering cannot lock anyone out for longer) and counts the refusal. Rows are taken in key
+-- order so two tries never wait on each other's rows. Returns one row per bucket.
+WITH wanted AS (
+    SELECT w.scope, w.key, w.free
+    FROM unnest($1::text[], $2::text[], $3::int[]) AS w(scope, key, free)
+    ORDER BY w.scope, w.key
+)
+INSERT INTO login_limits AS l (scope, key, free, attempts, blocked_until)
+SELECT scope, key, free, 1, now() + chotdon_login_delay(1, free, $4, $5) FROM wanted
+ON CONFLICT (scope, key) DO UPDATE SET
+    reserved = l.blocked_until <= now(),
+    attempts = CASE WHEN l.blocked_until > now() THEN l.attempts
+                    WHEN l.updated_at < now() - make_interval(secs => $6) THEN 1
+                    ELSE l.attempts + 1 END,
+    refused = CASE WHEN l.blocked_until > now() THEN l.refused + 1
+                   WHEN l.updated_at < now() - make_interval(secs => $6) THEN 0
+                   ELSE l.refused END,
+    blocked_until = CASE
+        WHEN l.blocked_until > now() THEN l.blocked_until
+        WHEN l.updated_at < now() - make_interval(secs => $6)
+            THEN now() + chotdon_login_delay(1, excluded.free, $4, $5)
+        ELSE now() + chotdon_login_delay(l.attempts + 1, excluded.free, $4, $5) END,
+    free = excluded.free,
+    updated_at = now()
+RETURNING scope, key, reserved, blocked_until;
+
+-- name: login_succeeded
+-- $1 normalized login, $2 client address, $3 trusted device id or ''. The login's and the
+-- device's delays are forgotten; the address gets its try back (a right password is no attack).
+UPDATE login_limits SET
+    attempts = CASE WHEN scope = 'address' THEN greatest(attempts - 1, 0) ELSE 0 END,
+    blocked_until = CASE WHEN scope = 'address' THEN blocked_until ELSE '-infinity' END,
+    updated_at = now()
+WHERE (scope = 'login' AND key = $1) OR (scope = 'address' AND key = $2)
+   OR (scope = 'device' AND key = $3);
+
+-- name: unlock_login
+-- $1 normalized login: `chotdon staff unlock` forgets its tries and delay. Returns the rows.
+UPDATE login_limits SET attempts = 0, refused = 0, blocked_until = '-infinity', updated_at = now()
+WHERE scope = 'login' AND key = $1
+RETURNING key;
+
+-- name: insert_login_failure
+-- $1 normalized login, $2 client address: a password was checked and refused.
+INSERT INTO login_failures (login, ip) VALUES ($1, $2);
+
+-- name: delete_stale_login_limits
+-- $1 seconds: buckets quiet that long and not delayed (every per-minute global row among them),
+-- and refused passwords older than a day. Housekeeping, indexed.
+WITH gone AS (
+    DELETE FROM login_limits
+    WHERE updated_at < now() - make_interval(secs => $1) AND blocked_until < now()
+)
+DELETE FROM login_failures WHERE at < now() - interval '1 day';
+
+-- name: login_attack_figures
+-- $1 tenant id, $2 since: refused passwords and delayed tries of this cooperative's logins,
+-- the same across the whole server, and this cooperative's logins delayed now.
+SELECT
+    (SELECT count(*) FROM login_failures f JOIN staff s ON lower(s.login) = f.login
+     WHERE s.tenant_id = $1 AND f.at > $2) AS own_wrong,
+    (SELECT coalesce(sum(l.refused), 0) FROM login_limits l JOIN staff s ON lower(s.login) = l.key
+     WHERE l.scope = 'login' AND s.tenant_id = $1 AND l.updated_at > $2) AS own_refused,
+    (SELECT count(*) FROM login_failures f WHERE f.at > $2) AS all_wrong,
+    (SELECT coalesce(sum(l.refused), 0) FROM login_limits l
+     WHERE l.scope = 'address' AND l.updated_at > $2) AS all_refused,
+    (SELECT coalesce(array_agg(s.login ORDER BY s.login), '{}') FROM login_limits l
+     JOIN staff s ON lower(s.login) = l.key
+     WHERE l.scope = 'login' AND s.tenant_id = $1 AND l.blocked_until > now()) AS delayed_logins;
