@@ -59,7 +59,7 @@ class LoginPolicy:
 
 
 def delay_s(tries: int, free: int, first_s: float, longest_s: float) -> float:
-    """The wait after the n-th try of a bucket (the same rule as SQL chotdon_login_delay)."""
+    """The wait after the n-th try of a bucket (the rule of SQL chotdon_login_blocked_until)."""
     if tries < free:
         return 0.0
     return min(longest_s, first_s * float(2 ** min(tries - free, 30)))

@@ -16,11 +16,15 @@ CREATE TABLE login_limits (
 CREATE INDEX login_limits_updated_idx ON login_limits (updated_at);
 CREATE INDEX login_failures_at_idx ON login_failures (at);
 
--- The wait after the n-th try of a bucket that allows `free` tries: none before, then
--- first_s, 2 x first_s, 4 x first_s ... never more than longest_s.
-CREATE FUNCTION chotdon_login_delay(n integer, free integer, first_s float8, longest_s float8)
-RETURNS interval LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN n < free THEN interval '0'
-           ELSE make_interval(secs => least(longest_s, first_s * power(2, least(n - free, 30))))
+-- Until when a bucket is delayed after its n-th try when it allows `free` tries: not at all
+-- before (-infinity, not now(): a try whose transaction started a moment earlier and waited
+-- for the row must still get through), then first_s, 2 x first_s, 4 x first_s ... never more
+-- than longest_s.
+CREATE FUNCTION chotdon_login_blocked_until(
+    n integer, free integer, first_s float8, longest_s float8
+) RETURNS timestamptz LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN n < free THEN '-infinity'::timestamptz
+           ELSE now() + make_interval(
+               secs => least(longest_s, first_s * power(2, least(n - free, 30))))
            END
 $$;

@@ -11,7 +11,7 @@ WITH wanted AS (
     ORDER BY w.scope, w.key
 )
 INSERT INTO login_limits AS l (scope, key, free, attempts, blocked_until)
-SELECT scope, key, free, 1, now() + chotdon_login_delay(1, free, $4, $5) FROM wanted
+SELECT scope, key, free, 1, chotdon_login_blocked_until(1, free, $4, $5) FROM wanted
 ON CONFLICT (scope, key) DO UPDATE SET
     reserved = l.blocked_until <= now(),
     attempts = CASE WHEN l.blocked_until > now() THEN l.attempts
@@ -23,26 +23,27 @@ ON CONFLICT (scope, key) DO UPDATE SET
     blocked_until = CASE
         WHEN l.blocked_until > now() THEN l.blocked_until
         WHEN l.updated_at < now() - make_interval(secs => $6)
-            THEN now() + chotdon_login_delay(1, excluded.free, $4, $5)
-        ELSE now() + chotdon_login_delay(l.attempts + 1, excluded.free, $4, $5) END,
+            THEN chotdon_login_blocked_until(1, excluded.free, $4, $5)
+        ELSE chotdon_login_blocked_until(l.attempts + 1, excluded.free, $4, $5) END,
     free = excluded.free,
     updated_at = now()
 RETURNING scope, key, reserved, blocked_until;
 
 -- name: login_succeeded
--- $1 normalized login, $2 client address, $3 trusted device id or ''. The login's and the
--- device's delays are forgotten; the address gets its try back (a right password is no attack).
+-- $1 normalized login, $2 client address, $3 trusted device id or ''. The device's delay is
+-- forgotten, and the login's unless the try came from a trusted device (others may still be
+-- attacking that login: their delay stays); the address gets its try back.
 UPDATE login_limits SET
     attempts = CASE WHEN scope = 'address' THEN greatest(attempts - 1, 0) ELSE 0 END,
     blocked_until = CASE WHEN scope = 'address' THEN blocked_until ELSE '-infinity' END,
     updated_at = now()
-WHERE (scope = 'login' AND key = $1) OR (scope = 'address' AND key = $2)
+WHERE (scope = 'login' AND key = $1 AND $3 = '') OR (scope = 'address' AND key = $2)
    OR (scope = 'device' AND key = $3);
 
 -- name: unlock_login
 -- $1 normalized login: `chotdon staff unlock` forgets its tries and delay. Returns the rows.
 UPDATE login_limits SET attempts = 0, refused = 0, blocked_until = '-infinity', updated_at = now()
-WHERE scope = 'login' AND key = $1
+WHERE scope = 'login' AND key = $1 AND (attempts > 0 OR blocked_until > now())
 RETURNING key;
 
 -- name: insert_login_failure

@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from aggregator.core.dashboard import Level
 from aggregator.core.forwarded import client_address, forwarded_proto, parse_networks
 from aggregator.core.login_limits import (
+    LoginAttacks,
     LoginPolicy,
     Scope,
     delay_s,
+    login_alerts,
     retry_after_s,
     wait_text,
 )
@@ -91,3 +94,12 @@ def test_signed_values_cannot_be_forged_or_moved_or_kept_past_expiry() -> None:
     assert unsign(key, "nonce-1", 1_000) is None  # the old unsigned double submit
     assert unsign(key, body + "." + mac[:-2] + "AA", 1_000) is None
     assert unsign(key, "%%%." + mac, 1_000) is None
+
+
+def test_the_director_is_told_of_attacks_in_vietnamese_and_not_bothered_on_a_quiet_hour() -> None:
+    assert login_alerts(LoginAttacks(0, 0, 10, 5, ())) == []
+    alerts = login_alerts(LoginAttacks(3, 7, 400, 900, ("giamdoc",)))
+    assert [a.level for a in alerts] == [Level.DANGER, Level.WARN, Level.WARN]
+    assert "giamdoc" in alerts[0].text and "mở khóa" in alerts[0].text
+    assert "10 lần đăng nhập sai" in alerts[1].text and "7 lần bị chặn" in alerts[1].text
+    assert "1300 lần" in alerts[2].text
