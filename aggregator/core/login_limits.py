@@ -65,10 +65,9 @@ def delay_s(tries: int, free: int, first_s: float, longest_s: float) -> float:
     return min(longest_s, first_s * float(2 ** min(tries - free, 30)))
 
 
-def retry_after_s(blocked_until: list[datetime], now: datetime) -> int:
+def retry_after_s(waits_s: list[float]) -> int:
     """Whole seconds until every refusing bucket lets a try through again (at least 1)."""
-    latest = max(blocked_until, default=now)
-    return max(1, math.ceil((latest - now).total_seconds()))
+    return max(1, math.ceil(max(waits_s, default=0.0)))
 
 
 def wait_text(seconds: int) -> str:

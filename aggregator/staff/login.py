@@ -54,9 +54,9 @@ async def reserve(pool: asyncpg.Pool, policy: LoginPolicy, attempt: LoginTry) ->
         [b.scope.value for b in buckets], [b.key for b in buckets], [b.free for b in buckets],
         policy.first_delay_s, policy.longest_delay_s, policy.quiet_s,
     )  # fmt: skip
-    refusing = [r for r in rows if not r["reserved"]]
-    if refusing:
-        wait = retry_after_s([r["blocked_until"] for r in refusing], now)
+    if not all(r["reserved"] for r in rows):
+        refusing = [r for r in rows if r["wait_s"] > 0]
+        wait = retry_after_s([r["wait_s"] for r in refusing])
         log.warning("staff.login_delayed", client=attempt.address,
                     scopes=sorted(r["scope"] for r in refusing), retry_after_s=wait)  # fmt: skip
         raise LoginThrottledError(wait)

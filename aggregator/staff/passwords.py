@@ -9,6 +9,8 @@ once (503 with Retry-After) instead of waiting behind an attacker's flood.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +24,7 @@ from aggregator.errors import ServiceUnavailableError
 T = TypeVar("T")
 HASHER = PasswordHasher()
 RETRY_AFTER_S = 5
+LOW_PRIORITY = 19  # nice value of the hashing threads (Linux sets it per thread)
 
 
 class PasswordPoolBusyError(ServiceUnavailableError):
@@ -35,9 +38,19 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
+def _lower_priority() -> None:
+    """Run this worker thread (and the lane threads argon2 starts from it, which inherit it) at
+    the lowest CPU priority: on a busy machine the event loop, Postgres and the webhooks come
+    first, and logins wait for spare CPU instead of taking it from them."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOW_PRIORITY)
+
+
 class PasswordPool:
     def __init__(self, workers: int, queue: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._capacity = workers + queue
         self._lock = threading.Lock()
         self._in_flight = 0  # submitted and not finished (queued or hashing)

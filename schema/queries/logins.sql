@@ -1,33 +1,12 @@
 -- name: reserve_login_attempt
 -- $1 scopes, $2 keys, $3 free tries of each bucket, $4 first delay (s), $5 longest delay (s),
--- $6 quiet spell (s) after which a bucket starts afresh. One statement, so parallel tries of one
--- bucket queue on its row lock: each sees the tries before it, and no more than the bucket allows
--- get through. A bucket still delayed keeps its delay (a refused try does not lengthen it, so
--- hammering cannot lock anyone out for longer) and counts the refusal. Rows are taken in key
--- order so two tries never wait on each other's rows. Returns one row per bucket.
-WITH wanted AS (
-    SELECT w.scope, w.key, w.free
-    FROM unnest($1::text[], $2::text[], $3::int[]) AS w(scope, key, free)
-    ORDER BY w.scope, w.key
-)
-INSERT INTO login_limits AS l (scope, key, free, attempts, blocked_until)
-SELECT scope, key, free, 1, chotdon_login_blocked_until(1, free, $4, $5) FROM wanted
-ON CONFLICT (scope, key) DO UPDATE SET
-    reserved = l.blocked_until <= now(),
-    attempts = CASE WHEN l.blocked_until > now() THEN l.attempts
-                    WHEN l.updated_at < now() - make_interval(secs => $6) THEN 1
-                    ELSE l.attempts + 1 END,
-    refused = CASE WHEN l.blocked_until > now() THEN l.refused + 1
-                   WHEN l.updated_at < now() - make_interval(secs => $6) THEN 0
-                   ELSE l.refused END,
-    blocked_until = CASE
-        WHEN l.blocked_until > now() THEN l.blocked_until
-        WHEN l.updated_at < now() - make_interval(secs => $6)
-            THEN chotdon_login_blocked_until(1, excluded.free, $4, $5)
-        ELSE chotdon_login_blocked_until(l.attempts + 1, excluded.free, $4, $5) END,
-    free = excluded.free,
-    updated_at = now()
-RETURNING scope, key, reserved, blocked_until;
+-- $6 quiet spell (s) after which a bucket starts afresh. One statement: the function locks the
+-- try's buckets, and counts the try in all of them or in none (see migration 0021). wait_s: how
+-- long the bucket stays delayed (0 when it is not).
+SELECT scope, key, reserved,
+       CASE WHEN isfinite(blocked_until) THEN greatest(0, extract(epoch FROM blocked_until - now()))
+            ELSE 0 END::float8 AS wait_s
+FROM chotdon_reserve_login($1::text[], $2::text[], $3::int[], $4, $5, $6);
 
 -- name: login_succeeded
 -- $1 normalized login, $2 client address, $3 trusted device id or ''. The device's delay is

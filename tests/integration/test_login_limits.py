@@ -95,27 +95,45 @@ async def test_nineteen_wrong_and_one_right_after_four_failures_check_one(
     assert await db.fetchval("SELECT count(*) FROM login_failures") in (4, 5)
 
 
+async def _delay_of(db: asyncpg.Connection, login: str) -> tuple[int, float]:
+    """(tries counted, the delay the last one set) of a login's bucket."""
+    row = await db.fetchrow(
+        "SELECT attempts, CASE WHEN isfinite(blocked_until) "
+        "THEN extract(epoch FROM blocked_until - updated_at) ELSE 0 END::float8 AS delay "
+        "FROM login_limits WHERE scope = 'login' AND key = $1",
+        login,
+    )
+    return row["attempts"], row["delay"]
+
+
+async def _wait_over(db: asyncpg.Connection) -> None:
+    """As if the delay had passed (no sleeping: a slow machine would blur the timing)."""
+    await db.execute("UPDATE login_limits SET blocked_until = now() - interval '1 ms'")
+
+
 async def test_delays_grow_progressively_and_a_right_password_clears_them(
     settings: Settings, db: asyncpg.Connection
 ) -> None:
     _, login = await _director(db)
-    fast = WIDE | {"login_tries_per_login": 2, "login_first_delay_s": 1.0}
-    async with _client(settings, **fast) as c:
+    async with _client(settings, **(WIDE | {"login_tries_per_login": 2})) as c:
         csrf = await _form(c)
         assert [await _try(c, csrf, login, "sai") for _ in range(2)] == [401, 401]
-        form = {"csrf": csrf[0], "login": login, "password": "x"}
+        assert await _delay_of(db, login) == (2, 60.0)
+        until = "SELECT blocked_until FROM login_limits WHERE scope = 'login'"
+        blocked_until = await db.fetchval(until)
+        form = {"csrf": csrf[0], "login": login, "password": PASSWORD}
         delayed = await c.post("/dang-nhap", data=form, cookies={"cd_login": csrf[1]})
-        assert delayed.status == 429 and delayed.headers["Retry-After"] == "1"
-        assert "Hãy thử lại sau 1 giây" in await delayed.text()
-        await asyncio.sleep(1.1)
-        assert await _try(c, csrf, login, "sai") == 401  # the third try, now delayed twice as long
+        assert delayed.status == 429 and 0 < int(delayed.headers["Retry-After"]) <= 60
+        assert "Hãy thử lại sau 1 phút" in await delayed.text()
+        assert await db.fetchval(until) == blocked_until  # a refused try does not lengthen it
+        await _wait_over(db)
+        assert await _try(c, csrf, login, "sai") == 401  # the third try: twice as long
+        assert await _delay_of(db, login) == (3, 120.0)
         again = await c.post("/dang-nhap", data=form, cookies={"cd_login": csrf[1]})
-        assert again.status == 429 and again.headers["Retry-After"] == "2"
-        await asyncio.sleep(2.1)
+        assert again.status == 429 and 60 < int(again.headers["Retry-After"]) <= 120
+        await _wait_over(db)
         assert await _try(c, csrf, login, PASSWORD) == 303
-        c.session.cookie_jar.clear()
-        csrf = await _form(c)
-        assert await _try(c, csrf, login, "sai") == 401  # forgotten after the success
+        assert await _delay_of(db, login) == (0, 0.0)  # forgotten after the success
 
 
 async def test_new_login_names_from_one_address_are_stopped_by_the_address_limit(
@@ -126,6 +144,9 @@ async def test_new_login_names_from_one_address_are_stopped_by_the_address_limit
         csrf = await _form(client)
         answers = [await _try(client, csrf, f"ten-moi-{i}", "sai-mat-khau") for i in range(12)]
     assert answers == [401] * 5 + [429] * 7
+    # all or nothing: the refused tries used up neither the server's budget nor any login's
+    counted = "SELECT sum(attempts) FROM login_limits WHERE scope = $1"
+    assert await db.fetchval(counted, "global") == await db.fetchval(counted, "login") == 5
 
 
 async def test_the_server_wide_limit_caps_hashing_per_minute(
