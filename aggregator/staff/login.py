@@ -67,18 +67,19 @@ async def log_in(
 ) -> NewSession | None:
     """A new session for the right password; None when refused. Raises LoginThrottledError
     when the limits refuse the try, PasswordPoolBusyError when every password worker is taken."""
-    if not passwords.has_room():  # before reserving, so a busy server does not use up tries
+    trusted = attempt.device is not None
+    if not passwords.has_room(trusted):  # before reserving: a busy server uses up no tries
         raise PasswordPoolBusyError("password checks are all busy")
     await reserve(pool, policy, attempt)
     key = normalized_login(attempt.login)
     row = await pool.fetchrow(query("staff_for_login"), key)
     stored = row["password_hash"] if row is not None else _DUMMY_HASH
-    if not await passwords.verify(stored, attempt.password) or row is None:
+    if not await passwords.verify(stored, attempt.password, trusted) or row is None:
         await pool.execute(query("insert_login_failure"), key, attempt.address)
         log.info("staff.login_refused", client=attempt.address, trusted_device=bool(attempt.device))
         return None
     if HASHER.check_needs_rehash(row["password_hash"]):
-        fresh = await passwords.hash(attempt.password)
+        fresh = await passwords.hash(attempt.password, trusted)
         await pool.execute(query("update_staff_password_hash"), row["id"], fresh)
     await pool.execute(query("login_succeeded"), key, attempt.address, attempt.device or "")
     await pool.execute(query("delete_stale_login_limits"), policy.quiet_s)

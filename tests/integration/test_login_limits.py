@@ -314,3 +314,16 @@ async def test_the_courier_allow_list_sees_the_client_behind_a_trusted_proxy_onl
     assert allowed.status == 401 and refused.status == 403  # past the allow-list: no secret
     async with _client(settings, **fenced) as direct:  # no trusted proxy: the header is ignored
         assert (await direct.post("/webhooks/ghn", json={}, headers=courier)).status == 403
+
+
+async def test_a_full_pool_does_not_keep_a_trusted_device_waiting(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    _, director = await _director(db)
+    async with _client(settings, password_workers=1, password_queue=0, **WIDE) as phone:
+        assert await _try(phone, await _form(phone), director, PASSWORD) == 303
+        _drop_session(phone)
+        csrf, mine = await _form(phone), await _form(phone)
+        flood = [_try(phone, csrf, f"ke-{i}", "x") for i in range(6)]  # not its login
+        answers = await asyncio.gather(*flood, _try(phone, mine, director, PASSWORD))
+    assert 503 in answers[:-1] and answers[-1] == 303  # the device's own lane
