@@ -82,7 +82,6 @@ async def log_in(
         fresh = await passwords.hash(attempt.password, trusted)
         await pool.execute(query("update_staff_password_hash"), row["id"], fresh)
     await pool.execute(query("login_succeeded"), key, attempt.address, attempt.device or "")
-    await pool.execute(query("delete_stale_login_limits"), policy.quiet_s)
     return await new_session(pool, row)
 
 
@@ -91,3 +90,10 @@ async def unlock(pool: asyncpg.Pool, login: str) -> bool:
     rows = await pool.fetch(query("unlock_login"), normalized_login(login))
     log.info("staff.login_unlocked", had_delay=bool(rows))
     return bool(rows)
+
+
+async def forget_stale_tries(pool: asyncpg.Pool, quiet_s: float) -> int:
+    """Delete buckets quiet for `quiet_s` (they would start afresh anyway); a worker cron job."""
+    deleted = int(await pool.fetchval(query("delete_stale_login_limits"), quiet_s))
+    log.info("staff.login_buckets_forgotten", deleted=deleted)
+    return deleted

@@ -30,13 +30,17 @@ RETURNING key;
 INSERT INTO login_failures (login, ip) VALUES ($1, $2);
 
 -- name: delete_stale_login_limits
--- $1 seconds: buckets quiet that long and not delayed (every per-minute global row among them),
--- and refused passwords older than a day. Housekeeping, indexed.
+-- $1 seconds: buckets quiet that long and not delayed (every past per-minute global row among
+-- them: a flood of new login names leaves one row per name), and refused passwords older than a
+-- day. Housekeeping, indexed; returns the buckets deleted.
 WITH gone AS (
     DELETE FROM login_limits
     WHERE updated_at < now() - make_interval(secs => $1) AND blocked_until < now()
+    RETURNING 1
+), old AS (
+    DELETE FROM login_failures WHERE at < now() - interval '1 day'
 )
-DELETE FROM login_failures WHERE at < now() - interval '1 day';
+SELECT count(*) FROM gone;
 
 -- name: login_attack_figures
 -- $1 tenant id, $2 since: refused passwords and delayed tries of this cooperative's logins,

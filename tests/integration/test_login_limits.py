@@ -26,6 +26,7 @@ from schema.enums import StaffRole
 from tests.support.factories import seed_shop
 from tests.support.processes import cli_env, run_cli
 from tests.support.staff import PASSWORD, add_staff, hidden
+from workers.system_jobs import forget_login_tries_job
 
 Client = TestClient  # type: ignore[type-arg]
 # Only the per-login bucket, with a delay that outlasts a slow test machine.
@@ -327,3 +328,21 @@ async def test_a_full_pool_does_not_keep_a_trusted_device_waiting(
         flood = [_try(phone, csrf, f"ke-{i}", "x") for i in range(6)]  # not its login
         answers = await asyncio.gather(*flood, _try(phone, mine, director, PASSWORD))
     assert 503 in answers[:-1] and answers[-1] == 303  # the device's own lane
+
+
+async def test_quiet_buckets_are_forgotten_by_the_worker_job(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    await _director(db)
+    async with _client(settings, **WIDE) as client:
+        csrf = await _form(client)
+        await asyncio.gather(*(_try(client, csrf, f"ten-{i}", "x") for i in range(3)))
+    await db.execute(
+        "UPDATE login_limits SET updated_at = now() - interval '2 hours' WHERE key <> 'ten-0'"
+    )
+    await db.execute(
+        "UPDATE login_failures SET at = now() - interval '2 days' WHERE login <> 'ten-0'"
+    )
+    assert await forget_login_tries_job({"pg_pool": pool}) == 4  # address, minute, ten-1, ten-2
+    assert await db.fetchval("SELECT array_agg(key) FROM login_limits") == ["ten-0"]
+    assert await db.fetchval("SELECT array_agg(login) FROM login_failures") == ["ten-0"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from aggregator.core.dashboard import Level
 from aggregator.core.forwarded import client_address, forwarded_proto, parse_networks
@@ -19,6 +20,7 @@ from aggregator.core.login_limits import (
     wait_text,
 )
 from aggregator.core.signed import sign, unsign
+from aggregator.settings import Settings
 
 PROXIES = parse_networks("10.0.0.0/8, 2001:db8::/32")
 NOW = datetime(2026, 12, 6, 12, 0, 30, tzinfo=UTC)
@@ -102,3 +104,11 @@ def test_the_director_is_told_of_attacks_in_vietnamese_and_not_bothered_on_a_qui
     assert "giamdoc" in alerts[0].text and "mở khóa" in alerts[0].text
     assert "10 lần đăng nhập sai" in alerts[1].text and "7 lần bị chặn" in alerts[1].text
     assert "1300 lần" in alerts[2].text
+
+
+def test_a_typo_in_an_address_list_stops_the_start() -> None:
+    with pytest.raises(ValidationError, match="trusted_proxies"):
+        Settings(trusted_proxies="10.0.0.0/8, 10.0.0.300")
+    with pytest.raises(ValidationError, match="courier_webhook_allow_ips"):
+        Settings(courier_webhook_allow_ips="ghn.vn")
+    assert Settings(trusted_proxies="127.0.0.1, ::1").trusted_proxies == "127.0.0.1, ::1"
