@@ -133,7 +133,7 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     if not form_nonce_ok(request, fields.get("csrf", "")):
         return _login_page(request, 403, "Biểu mẫu đã hết hạn. Hãy đăng nhập lại.")
     login, password = fields.get("login", "").strip(), fields.get("password", "")
-    if not login or not password:
+    if not login or not password or "\x00" in login:  # Postgres text cannot hold NUL
         return _login_page(request, 400, "Hãy nhập tên đăng nhập và mật khẩu.")
     attempt = LoginTry(login, password, client_address(request), trusted_device(request, login))
     policy = login_policy(request.app[SETTINGS])

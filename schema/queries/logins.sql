@@ -52,7 +52,7 @@ SELECT
      WHERE l.scope = 'login' AND s.tenant_id = $1 AND l.updated_at > $2) AS own_refused,
     (SELECT count(*) FROM login_failures f WHERE f.at > $2) AS all_wrong,
     (SELECT coalesce(sum(l.refused), 0) FROM login_limits l
-     WHERE l.scope = 'address' AND l.updated_at > $2) AS all_refused,
+     WHERE l.scope <> 'device' AND l.updated_at > $2) AS all_refused,
     (SELECT coalesce(array_agg(s.login ORDER BY s.login), '{}') FROM login_limits l
      JOIN staff s ON lower(s.login) = l.key
      WHERE l.scope = 'login' AND s.tenant_id = $1 AND l.blocked_until > now()) AS delayed_logins;

@@ -260,6 +260,7 @@ async def test_a_forged_csrf_cookie_and_field_pair_is_refused(
         ]
         for pair in pairs:
             assert await _try(client, pair, login, PASSWORD) == 403
+        assert await _try(client, (nonce, signed), "giam\x00doc", PASSWORD) == 400
         assert await _try(client, (nonce, signed), login, PASSWORD) == 303
     assert await db.fetchval("SELECT count(*) FROM staff_sessions") == 1
 
