@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from aggregator.core.forwarded import parse_networks
 
 
 class Settings(BaseSettings):
@@ -94,6 +96,24 @@ class Settings(BaseSettings):
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_zns_url: str = "https://business.openapi.zalo.me"  # ZNS template messages
 
+    # Behind a reverse proxy: the proxies' addresses/CIDRs, comma-separated. Only a request from
+    # one of them has its client address taken from X-Forwarded-For / Forwarded and its scheme
+    # from X-Forwarded-Proto (login limits, courier allow-list, logs, Secure cookies).
+    trusted_proxies: str = ""
+    secure_cookies: bool = False  # Secure cookies even without https public_url or proxy header
+    # Logins: argon2 checks run on this many threads, with at most password_queue waiting (then
+    # 503). Tries allowed before progressive delays (first, doubled each try, up to the longest)
+    # per client address, per login, per trusted device; per minute for the whole server.
+    password_workers: int = Field(default=2, ge=1)
+    password_queue: int = Field(default=8, ge=0)
+    login_tries_per_address: int = Field(default=20, ge=1)
+    login_tries_per_login: int = Field(default=5, ge=1)
+    login_tries_per_device: int = Field(default=5, ge=1)
+    login_tries_per_minute: int = Field(default=300, ge=1)
+    login_first_delay_s: float = Field(default=2.0, gt=0)
+    login_longest_delay_s: float = Field(default=300.0, gt=0)
+    trusted_device_days: int = Field(default=180, ge=1)
+
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
     # Staff pages' own pool (row-level security applies to it), beside the webhooks' pool.
@@ -116,6 +136,12 @@ class Settings(BaseSettings):
 
     log_level: str = "info"
     log_json: bool = True
+
+    @field_validator("trusted_proxies", "courier_webhook_allow_ips")
+    @classmethod
+    def _networks(cls, text: str) -> str:
+        parse_networks(text)  # a typo fails at start, not as a silently open allow-list
+        return text
 
     @property
     def uses_embedded_services(self) -> bool:

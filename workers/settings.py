@@ -33,7 +33,11 @@ from workers.shipping_jobs import (
     shipment_news_job,
     sweep_shipments_job,
 )
-from workers.system_jobs import purge_webhook_bodies_job, record_heartbeat
+from workers.system_jobs import (
+    forget_login_tries_job,
+    purge_webhook_bodies_job,
+    record_heartbeat,
+)
 from workers.token_jobs import platform_token_refresh_job
 
 FUNCTIONS = [
@@ -101,6 +105,14 @@ CRON_JOBS = [
         keep_result=0,
     ),
     cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),
+    cron(
+        forget_login_tries_job,
+        name=jobs.FORGET_LOGIN_TRIES,
+        minute=set(range(0, 60, 10)),
+        second={53},
+        unique=True,
+        keep_result=0,
+    ),
     cron(
         purge_webhook_bodies_job,
         name=jobs.PURGE_WEBHOOK_BODIES,

@@ -6,7 +6,9 @@ from typing import Any
 
 import structlog
 
+from aggregator.core.login_limits import LoginPolicy
 from aggregator.orders.privacy import purge_webhook_bodies
+from aggregator.staff.login import forget_stale_tries
 from schema.queries import query
 from workers.context import PG_POOL, SETTINGS, WORKER_NAME
 
@@ -23,3 +25,9 @@ async def record_heartbeat(ctx: dict[str, Any], requested_by: str) -> str:
 async def purge_webhook_bodies_job(ctx: dict[str, Any]) -> int:
     """Daily: raw webhook bodies past CHOTDON_WEBHOOK_BODY_RETENTION_DAYS are emptied."""
     return await purge_webhook_bodies(ctx[PG_POOL], ctx[SETTINGS].webhook_body_retention_days)
+
+
+async def forget_login_tries_job(ctx: dict[str, Any]) -> int:
+    """Every 10 minutes: login buckets quiet for an hour are deleted (a flood of new login names
+    leaves a row per name; a quiet bucket starts afresh anyway)."""
+    return await forget_stale_tries(ctx[PG_POOL], LoginPolicy().quiet_s)

@@ -30,6 +30,7 @@ from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
+from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.tools.bench.report import render_figures
 from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_bench
@@ -355,6 +356,31 @@ def bench_webhooks(
         orjson.dumps(figures).decode()
         if as_json
         else render_figures(figures, "chotdon bench webhooks")
+    )
+
+
+@bench_app.command("hostile")
+def bench_hostile(
+    seconds: Annotated[float, typer.Option(help="Length of each phase.")] = 8.0,
+    login_rate: Annotated[int, typer.Option(help="Login POSTs/s (a new name each).")] = 50,
+    big_rate: Annotated[int, typer.Option(help="Refused 1 MB deliveries/s.")] = 10,
+    unauth_rate: Annotated[int, typer.Option(help="Unauthenticated POSTs/s.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """/healthz and signed-webhook latency under unauthenticated floods, against no flood."""
+    settings = _settings(data_dir)
+    config = HostileBenchConfig(seconds, login_rate, big_rate, unauth_rate)
+
+    def run() -> dict[str, float]:
+        with resolved_services(settings) as live:
+            return asyncio.run(run_hostile_bench(live, config))
+
+    figures = fail_clearly(run)
+    typer.echo(
+        orjson.dumps(figures).decode()
+        if as_json
+        else render_figures(figures, "chotdon bench hostile")
     )
 
 

@@ -1,6 +1,6 @@
-"""Staff web app rules, pure: who may open what, the CSRF compare, the login rate limit.
+"""Staff web app rules, pure: who may open what, the CSRF compare, search helpers.
 
-No I/O here: the web layer reads the session and counts refused logins, then asks these.
+No I/O here: the web layer reads the session, then asks these (login limits: login_limits.py).
 """
 
 from __future__ import annotations
@@ -10,10 +10,6 @@ import hmac
 from enum import StrEnum
 
 from schema.enums import StaffRole
-
-# Refused logins per (login, IP) within the window before further tries are turned away.
-LOGIN_MAX_FAILURES = 5
-LOGIN_WINDOW_S = 15 * 60
 
 
 class Area(StrEnum):
@@ -51,11 +47,6 @@ def tokens_match(expected: str, given: str) -> bool:
 def token_hash(token: str) -> str:
     """What the database keeps of a session token: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def login_allowed(recent_failures: int, max_failures: int = LOGIN_MAX_FAILURES) -> bool:
-    """A login may be tried while its (login, IP) has fewer refusals than the limit."""
-    return recent_failures < max_failures
 
 
 def normalized_login(login: str) -> str:

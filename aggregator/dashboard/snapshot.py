@@ -23,6 +23,7 @@ from aggregator.core.dashboard import (
     dashboard,
 )
 from aggregator.core.incidents import Incident, courier_says, incident_alerts
+from aggregator.core.login_limits import LoginAttacks, login_alerts
 from connectors.couriers.status_names import status_name
 from schema.enums import Courier
 from schema.queries import query
@@ -30,6 +31,7 @@ from schema.queries import query
 MAX_LIVES = 12  # a cooperative runs a few lives at once; the page stays readable on a phone
 # Parcels in trouble and dead letters older than this are old news (the order queue keeps them).
 ALERT_WINDOW = timedelta(days=7)
+LOGIN_ALERT_WINDOW = timedelta(hours=1)
 MAX_INCIDENTS = 100
 
 
@@ -111,6 +113,7 @@ async def _load(conn: asyncpg.Connection | Any, tenant_id: int, now: datetime) -
     channels = await conn.fetch(query("dashboard_channels"), tenant_id, int(now.timestamp()))
     facts = [_facts(r) for r in lives]
     more = await _courier_alerts(conn, tenant_id, now - ALERT_WINDOW)
+    more += await _login_alerts(conn, tenant_id, now - LOGIN_ALERT_WINDOW)
     by_live = {live_id: tuple(lines) for live_id, lines in products.items()}
     return dashboard(facts, [_channel(c) for c in channels], now, more, by_live, per_minute)
 
@@ -123,6 +126,19 @@ async def _courier_alerts(
     unreadable = await conn.fetchval(query("dashboard_unreadable_deliveries"), tenant_id, since)
     incidents = [_incident(r) for r in rows]
     return incident_alerts(incidents, unreadable, rows[0]["total"] if rows else 0)
+
+
+async def _login_alerts(
+    conn: asyncpg.Connection | Any, tenant_id: int, since: datetime
+) -> list[Alert]:
+    """Refused logins of the last hour (issue 24: the director is told of attacks)."""
+    row = await conn.fetchrow(query("login_attack_figures"), tenant_id, since)
+    assert row is not None  # one row of sub-selects, always
+    attacks = LoginAttacks(
+        row["own_wrong"], row["own_refused"], row["all_wrong"], row["all_refused"],
+        tuple(row["delayed_logins"]),
+    )  # fmt: skip
+    return login_alerts(attacks)
 
 
 def _incident(row: Any) -> Incident:

@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 password hashes, login with a rate limit, server-side sessions.
+"""Staff accounts: argon2 password hashes, server-side sessions (login itself: staff/login.py).
 
 A session is a random token in the cookie; the database keeps its SHA-256 and a CSRF token.
 Passwords and tokens are never logged.
@@ -11,24 +11,15 @@ from dataclasses import dataclass
 
 import asyncpg
 import structlog
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
-from aggregator.core.staff import (
-    LOGIN_WINDOW_S,
-    login_allowed,
-    normalized_login,
-    token_hash,
-)
-from aggregator.errors import BadInputError, ChotdonError
+from aggregator.core.staff import token_hash
+from aggregator.errors import BadInputError
+from aggregator.staff.passwords import HASHER
 from schema.enums import StaffRole
 from schema.queries import query
 
 log = structlog.get_logger()
 SESSION_TTL_S = 12 * 3600
-_hasher = PasswordHasher()
-# Verified when the login is unknown, so a wrong login costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("chotdon-no-such-staff")
 MIN_PASSWORD_CHARS = 10
 
 
@@ -54,23 +45,11 @@ class NewSession:
     staff: StaffUser
 
 
-class LoginThrottledError(ChotdonError):
-    """Too many refused logins for this login and address."""
-
-    http_status = 429
-
-
 def hash_password(password: str) -> str:
+    """For the command line and the demo set-up (the web app hashes on its PasswordPool)."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise BadInputError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    return _hasher.hash(password)
-
-
-def _verify(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return HASHER.hash(password)
 
 
 async def add_staff(
@@ -94,27 +73,7 @@ async def add_staff(
     return staff_id
 
 
-async def log_in(pool: asyncpg.Pool, login: str, password: str, ip: str) -> NewSession | None:
-    """A new session for the right password; None when refused. Raises when throttled."""
-    key = normalized_login(login)
-    failures = await pool.fetchval(query("count_login_failures"), key, ip, LOGIN_WINDOW_S)
-    if not login_allowed(int(failures)):
-        log.warning("staff.login_throttled", ip=ip)
-        raise LoginThrottledError(key)
-    row = await pool.fetchrow(query("staff_for_login"), key)
-    if row is None or not _verify(row["password_hash"], password):
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-        await pool.execute(query("insert_login_failure"), key, ip)
-        log.info("staff.login_refused", ip=ip)
-        return None
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        await pool.execute(query("update_staff_password_hash"), row["id"], _hasher.hash(password))
-    await pool.execute(query("clear_login_failures"), key, ip)
-    return await _new_session(pool, row)
-
-
-async def _new_session(pool: asyncpg.Pool, row: asyncpg.Record) -> NewSession:
+async def new_session(pool: asyncpg.Pool, row: asyncpg.Record) -> NewSession:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     await pool.execute(query("delete_expired_staff_sessions"))  # housekeeping, indexed
     await pool.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import jinja2
 import structlog
 from aiohttp import web
 
+from aggregator.core.forwarded import parse_networks
 from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.runtime.db import create_pool, create_staff_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
+from aggregator.staff.passwords import PasswordPool
 from aggregator.web import (
     facebook,
     health,
@@ -27,7 +30,16 @@ from aggregator.web import (
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
-from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, STAFF_PG_POOL
+from aggregator.web.keys import (
+    ARQ_POOL,
+    COOKIE_SECRET,
+    INGESTOR,
+    PASSWORDS,
+    PG_POOL,
+    PROXIES,
+    SETTINGS,
+    STAFF_PG_POOL,
+)
 from aggregator.web.middleware import back_pressure, body_limit, map_errors, observe
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_catalogue import LARGER_BODIES
@@ -66,6 +78,22 @@ async def _ingestor_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _passwords_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = PasswordPool(settings.password_workers, settings.password_queue)
+    app[PASSWORDS] = pool
+    yield
+    pool.close()
+
+
+def _cookie_secret(settings: Settings) -> bytes:
+    if settings.app_secret is not None:
+        return settings.app_secret.get_secret_value().encode()
+    # Without a secret (tests) login forms still work, but only with this very process.
+    log.warning("web.no_app_secret", effect="login cookies signed with a per-process key")
+    return secrets.token_bytes(32)
+
+
 def _add_routes(app: web.Application) -> None:
     app.router.add_get("/", system.index, name="index")
     app.router.add_get("/healthz", health.healthz, name="healthz")
@@ -87,8 +115,10 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[COOKIE_SECRET] = _cookie_secret(settings)
+    app[PROXIES] = parse_networks(settings.trusted_proxies)
     security.setup(app)
-    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx])
+    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx, _passwords_ctx])
     facebook.setup(app)
     relay.setup(app)
     openapi.setup(app)

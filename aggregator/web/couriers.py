@@ -7,6 +7,7 @@ from aiohttp.typedefs import Handler
 
 from aggregator.shipping.webhooks import receive
 from aggregator.web.answers import respond
+from aggregator.web.client import client_address
 from aggregator.web.keys import PG_POOL, SETTINGS
 from connectors.couriers.port import WebhookRequest
 from schema.enums import Courier
@@ -20,8 +21,8 @@ def _handler(courier: Courier) -> Handler:
             body=await request.read(),
             content_type=request.content_type,
         )
-        app = request.app
-        answer = await receive(app[PG_POOL], app[SETTINGS], courier, inbound, request.remote)
+        app, client = request.app, client_address(request)  # behind a trusted proxy: the client
+        answer = await receive(app[PG_POOL], app[SETTINGS], courier, inbound, client)
         return respond(answer)
 
     return handle

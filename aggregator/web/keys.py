@@ -6,12 +6,14 @@ import asyncpg
 from aiohttp import web
 from arq.connections import ArqRedis
 
+from aggregator.core.forwarded import Network
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.webhooks import WebhookService
 from aggregator.platforms.relay.service import RelayService
 from aggregator.platforms.tiktok.webhooks import TikTokWebhooks
 from aggregator.platforms.zalo.webhooks import ZaloWebhooks
 from aggregator.settings import Settings
+from aggregator.staff.passwords import PasswordPool
 
 SETTINGS = web.AppKey("settings", Settings)
 PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
@@ -23,3 +25,9 @@ FACEBOOK_WEBHOOKS = web.AppKey("facebook_webhooks", WebhookService)
 RELAY = web.AppKey("relay", RelayService)
 TIKTOK_WEBHOOKS = web.AppKey("tiktok_webhooks", TikTokWebhooks)
 ZALO_WEBHOOKS = web.AppKey("zalo_webhooks", ZaloWebhooks)
+# Argon2 checks of the login page, on their own threads (staff/passwords.py).
+PASSWORDS = web.AppKey("passwords", PasswordPool)
+# Signs the login form's CSRF cookie and the trusted-device cookie: the app secret, or (without
+# one, in tests) a random key of this process.
+COOKIE_SECRET = web.AppKey("cookie_secret", bytes)
+PROXIES = web.AppKey("trusted_proxies", tuple[Network, ...])

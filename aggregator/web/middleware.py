@@ -14,6 +14,7 @@ from aggregator.errors import ChotdonError
 from aggregator.inbox.journal import DeliveryJournal
 from aggregator.inbox.records import Inbound
 from aggregator.shipping.webhooks import source as courier_source
+from aggregator.web.client import client_address
 from aggregator.web.keys import INGESTOR, PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from schema.enums import Courier
@@ -30,7 +31,9 @@ def _route_name(request: web.Request) -> str:
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id for every log line, count and time the request."""
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=uuid.uuid4().hex[:12])
+    structlog.contextvars.bind_contextvars(
+        request_id=uuid.uuid4().hex[:12], client=client_address(request)
+    )
     route = _route_name(request)
     started = time.perf_counter()
     status = 500

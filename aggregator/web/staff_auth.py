@@ -9,7 +9,6 @@ that staff member's tenant id.
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,22 +16,29 @@ import aiohttp_jinja2
 import structlog
 from aiohttp import web
 
+from aggregator.core.login_limits import LoginPolicy, wait_text
 from aggregator.core.staff import Area, home_path, may_open, tokens_match
 from aggregator.runtime.tenancy import acting_for
-from aggregator.staff.accounts import (
-    SESSION_TTL_S,
-    LoginThrottledError,
-    StaffUser,
-    log_in,
-    log_out,
-    session_staff,
+from aggregator.settings import Settings
+from aggregator.staff.accounts import SESSION_TTL_S, StaffUser, log_out, session_staff
+from aggregator.staff.login import LoginThrottledError, LoginTry, log_in
+from aggregator.staff.passwords import RETRY_AFTER_S, PasswordPoolBusyError
+from aggregator.web.client import client_address, over_tls
+from aggregator.web.keys import PASSWORDS, PG_POOL, SETTINGS
+from aggregator.web.login_cookies import (
+    DEVICE_COOKIE,
+    LOGIN_COOKIE,
+    LOGIN_PATH,
+    form_nonce_ok,
+    new_form_nonce,
+    set_form_cookie,
+    trust_device,
+    trusted_device,
 )
-from aggregator.web.keys import PG_POOL, SETTINGS
 
 log = structlog.get_logger()
 SESSION_COOKIE = "cd_staff"
-LOGIN_COOKIE = "cd_login"
-LOGIN_PATH = "/dang-nhap"
+__all__ = ["DEVICE_COOKIE", "LOGIN_COOKIE", "LOGIN_PATH", "SESSION_COOKIE", "staff_page"]
 STAFF_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -45,8 +51,13 @@ STAFF_HEADERS = {
 StaffHandler = Callable[[web.Request, StaffUser], Awaitable[web.StreamResponse]]
 
 
-def _secure(request: web.Request) -> bool:
-    return request.app[SETTINGS].base_url.startswith("https://")
+def login_policy(settings: Settings) -> LoginPolicy:
+    return LoginPolicy(
+        per_address=settings.login_tries_per_address, per_login=settings.login_tries_per_login,
+        per_device=settings.login_tries_per_device, per_minute=settings.login_tries_per_minute,
+        first_delay_s=settings.login_first_delay_s,
+        longest_delay_s=settings.login_longest_delay_s,
+    )  # fmt: skip
 
 
 def render(
@@ -97,14 +108,15 @@ def staff_page(area: Area | None) -> Callable[[StaffHandler], Callable[..., Any]
     return wrap
 
 
-def _login_page(request: web.Request, status: int = 200, message: str = "") -> web.Response:
-    nonce = secrets.token_urlsafe(24)
+def _login_page(
+    request: web.Request, status: int = 200, message: str = "", retry_after_s: int = 0
+) -> web.Response:
+    nonce, signed = new_form_nonce(request)
     context = {"csrf": nonce, "message": message, "login": ""}
     response = render(request, "staff_login.html", context, status=status)
-    response.set_cookie(
-        LOGIN_COOKIE, nonce, path=LOGIN_PATH, httponly=True, samesite="Strict",
-        secure=_secure(request), max_age=3600,
-    )  # fmt: skip
+    set_form_cookie(request, response, signed)
+    if retry_after_s:
+        response.headers["Retry-After"] = str(retry_after_s)
     return response
 
 
@@ -118,22 +130,30 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 async def login_post(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not tokens_match(request.cookies.get(LOGIN_COOKIE, ""), fields.get("csrf", "")):
+    if not form_nonce_ok(request, fields.get("csrf", "")):
         return _login_page(request, 403, "Biểu mẫu đã hết hạn. Hãy đăng nhập lại.")
     login, password = fields.get("login", "").strip(), fields.get("password", "")
-    if not login or not password:
+    if not login or not password or "\x00" in login:  # Postgres text cannot hold NUL
         return _login_page(request, 400, "Hãy nhập tên đăng nhập và mật khẩu.")
+    attempt = LoginTry(login, password, client_address(request), trusted_device(request, login))
+    policy = login_policy(request.app[SETTINGS])
     try:
-        session = await log_in(request.app[PG_POOL], login, password, request.remote or "")
-    except LoginThrottledError:
-        return _login_page(request, 429, "Sai quá nhiều lần. Hãy thử lại sau 15 phút.")
+        session = await log_in(request.app[PG_POOL], request.app[PASSWORDS], policy, attempt)
+    except LoginThrottledError as exc:
+        text = f"Có nhiều lần đăng nhập sai. Hãy thử lại sau {wait_text(exc.retry_after_s)}."
+        return _login_page(request, 429, text, exc.retry_after_s)
+    except PasswordPoolBusyError:
+        return _login_page(
+            request, 503, "Máy chủ đang bận. Hãy thử lại sau ít giây.", RETRY_AFTER_S
+        )
     if session is None:
         return _login_page(request, 401, "Sai tên đăng nhập hoặc mật khẩu.")
     response = web.HTTPSeeOther(location=home_path(session.staff.role))
     response.set_cookie(
         SESSION_COOKIE, session.token, path="/", httponly=True, samesite="Lax",
-        secure=_secure(request), max_age=SESSION_TTL_S,
+        secure=over_tls(request), max_age=SESSION_TTL_S,
     )  # fmt: skip
+    trust_device(request, response, login)
     response.del_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     raise response
 

@@ -37,19 +37,6 @@ DELETE FROM staff_sessions WHERE token_hash = $1;
 -- name: delete_expired_staff_sessions
 DELETE FROM staff_sessions WHERE expires_at <= now();
 
--- name: count_login_failures
--- $1 normalized login, $2 IP, $3 window in seconds.
-SELECT count(*) FROM login_failures
-WHERE login = $1 AND ip = $2 AND at > now() - make_interval(secs => $3);
-
--- name: insert_login_failure
--- $1 normalized login, $2 IP.
-INSERT INTO login_failures (login, ip) VALUES ($1, $2);
-
--- name: clear_login_failures
--- $1 normalized login, $2 IP: a successful login forgets the earlier mistakes.
-DELETE FROM login_failures WHERE login = $1 AND ip = $2;
-
 -- name: staff_order_queue
 -- $1 tenant id, $2 live session id or NULL, $3 status or NULL, $4 ILIKE name pattern or NULL,
 -- $5 phone or NULL, $6 limit, $7 offset, $8 platform or NULL, $9 lowest risk level or NULL

@@ -74,17 +74,29 @@ async def test_the_cookie_is_secure_behind_https(
     async with TestClient(TestServer(app)) as https_client:
         form = await https_client.get("/dang-nhap")
         assert "Secure" in form.headers["Set-Cookie"]
+        signed = form.cookies["cd_login"].value  # the jar keeps Secure cookies from plain http
         answer = await https_client.post(
             "/dang-nhap",
             data={"csrf": hidden(await form.text()), "login": login, "password": PASSWORD},
-            cookies={"cd_login": hidden(await form.text())},
+            cookies={"cd_login": signed},
             allow_redirects=False,
         )
     assert answer.status == 303
     assert "Secure" in next(c for c in answer.headers.getall("Set-Cookie") if "cd_staff=" in c)
 
 
-async def test_login_refusals_csrf_and_rate_limit(client: Client, db: asyncpg.Connection) -> None:
+@pytest.fixture
+async def slow_client(settings: Settings) -> AsyncIterator[Client]:
+    """A first login delay that outlasts slow password checks on a busy test machine."""
+    app = create_app(settings.model_copy(update={"login_first_delay_s": 60.0}))
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+async def test_login_refusals_csrf_and_rate_limit(
+    slow_client: Client, db: asyncpg.Connection
+) -> None:
+    client = slow_client
     shop = await seed_shop(db)
     _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     no_csrf = await client.post("/dang-nhap", data={"login": login, "password": PASSWORD})
@@ -105,7 +117,8 @@ async def test_login_refusals_csrf_and_rate_limit(client: Client, db: asyncpg.Co
         "/dang-nhap",
         data={"csrf": await _login_form(client), "login": login, "password": PASSWORD},
     )
-    assert throttled.status == 429 and "15 phút" in await throttled.text()
+    assert throttled.status == 429 and "Hãy thử lại sau 1 phút" in await throttled.text()
+    assert 0 < int(throttled.headers["Retry-After"]) <= 60  # a delay, not a 15-minute lock
     assert await db.fetchval("SELECT count(*) FROM staff_sessions") == 0
 
 

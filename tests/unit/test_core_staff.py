@@ -1,4 +1,4 @@
-"""Pure staff rules: roles, CSRF compare, login rate limit, search helpers, scans."""
+"""Pure staff rules: roles, CSRF compare, search helpers, scans."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from aggregator.core.staff import (
     Area,
     home_path,
     like_pattern,
-    login_allowed,
     may_open,
     phone_digits,
     scan_matches,
@@ -30,11 +29,6 @@ def test_csrf_tokens_compare() -> None:
     assert not tokens_match("abc", "abd")
     assert not tokens_match("", "")
     assert not tokens_match("abc", "")
-
-
-def test_login_rate_limit_decision() -> None:
-    assert login_allowed(0) and login_allowed(4)
-    assert not login_allowed(5) and not login_allowed(50)
 
 
 def test_session_tokens_are_stored_hashed() -> None:

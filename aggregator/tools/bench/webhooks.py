@@ -74,11 +74,18 @@ async def _fire(url: str, bodies: list[Delivery], concurrency: int) -> tuple[flo
 
 
 @contextlib.asynccontextmanager
-async def _web_process(settings: Settings) -> AsyncIterator[str]:
-    env = child_environment(settings) | {
-        "CHOTDON_FACEBOOK_APP_SECRET": BENCH_SECRET,
-        "CHOTDON_LOG_LEVEL": "error",
-    }
+async def web_process(
+    settings: Settings, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[str]:
+    """One `chotdon serve` child signing-ready for the bench page; yields its base URL."""
+    env = (
+        child_environment(settings)
+        | {
+            "CHOTDON_FACEBOOK_APP_SECRET": BENCH_SECRET,
+            "CHOTDON_LOG_LEVEL": "error",
+        }
+        | (extra_env or {})
+    )
     child = subprocess.Popen([sys.executable, "-m", "aggregator", "serve"], env=env)
     try:
         await wait_until_healthy(settings.base_url, [child])
@@ -87,7 +94,7 @@ async def _web_process(settings: Settings) -> AsyncIterator[str]:
         await asyncio.to_thread(stop_children, [child])
 
 
-async def _seed(url: str) -> None:
+async def seed_live(url: str) -> None:
     async with connection(url) as conn:
         tenant_id = await conn.fetchval(
             "INSERT INTO tenants (slug, name) VALUES ('htx-bench', 'HTX Bench') RETURNING id"
@@ -109,11 +116,11 @@ async def _seed(url: str) -> None:
 async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> dict[str, float]:
     assert settings.database_url is not None
     async with throwaway_database(settings.database_url, "chotdon_bench") as url:
-        await _seed(url)
+        await seed_live(url)
         bench = settings.model_copy(
             update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
         )
-        async with _web_process(bench) as base:
+        async with web_process(bench) as base:
             await _fire(f"{base}/webhooks/facebook", deliveries(500, "warm"), 16)
             noop, _ = await _fire(
                 f"{base}/bench-unrouted",
