@@ -9,6 +9,7 @@ The page is plain HTML for 360 px screens; a few lines of our own JS fill the wa
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import aiohttp_jinja2
@@ -27,11 +28,12 @@ from aggregator.confirmation.forms import MESSAGES, read_form
 from aggregator.confirmation.links import form_key, open_token
 from aggregator.confirmation.qr import vietqr_data_uri
 from aggregator.confirmation.service import BuyerRequest, submit
-from aggregator.confirmation.view import OrderPage, load_order_page
+from aggregator.confirmation.view import OrderPage, Prefill, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
 from aggregator.web.keys import PG_POOL, SETTINGS
 from schema.enums import ItemStatus, PaymentMethod
+from schema.states import FINAL_STATUSES
 
 log = structlog.get_logger()
 NONCE_COOKIE = "cd_form"
@@ -107,6 +109,7 @@ def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any
         "values": {},
         "messages": MESSAGES,
         "vietqr": PaymentMethod.VIETQR.value,
+        "personal_hidden": page.status in FINAL_STATUSES,
     }
 
 
@@ -134,6 +137,10 @@ async def _page(request: web.Request, order_id: int) -> OrderPage:
         page = await load_order_page(conn, order_id)
     if page is None:
         raise LinkNotValidError(f"order {order_id} of a valid link does not exist")
+    if page.status in FINAL_STATUSES:
+        # Delivered, cancelled, expired or returned: the link may still be opened for days (or
+        # forwarded), and nothing is left to check, so name, phone, address and note stay off it.
+        page = replace(page, prefill=Prefill(), note="")
     return page
 
 

@@ -13,7 +13,7 @@ from aggregator.core.staff import Area, scan_matches
 from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
-from aggregator.staff.packing import claim_next, my_packing, pack_scanned
+from aggregator.staff.packing import NotYourPackingError, claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
 from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
 from aggregator.web.paths import path_id
@@ -24,6 +24,7 @@ NOTICES = {
     "none": "Không còn đơn nào chờ đóng gói.",
     "packed": "Đã đóng gói xong, đơn đã chuyển cho đơn vị vận chuyển.",
 }
+NOT_YOURS = "Đơn này do người khác nhận đóng gói: chỉ người đã nhận đơn hoặc giám đốc được quét."
 
 
 @staff_page(Area.PACKING)
@@ -72,7 +73,13 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     scanned = form.get("barcode")
     if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
         return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")
-    if not await pack_scanned(request.app[STAFF_PG_POOL], request.app[ARQ_POOL], staff, order_id):
+    try:
+        packed = await pack_scanned(
+            request.app[STAFF_PG_POOL], request.app[ARQ_POOL], staff, order_id
+        )
+    except NotYourPackingError:
+        return await _pick_list(request, staff, 403, NOT_YOURS)
+    if not packed:
         return await _pick_list(request, staff, 409, "Đơn không ở trạng thái đang đóng gói.")
     raise web.HTTPSeeOther(location="/dong-goi?done=packed")
 

@@ -144,6 +144,12 @@ UPDATE orders o SET claimed_by = $2
 FROM next WHERE o.id = next.id
 RETURNING o.id;
 
+-- name: lock_packing_claim
+-- $1 tenant id, $2 order id. Who claimed the order for packing, its row locked until the packing
+-- transaction ends (so the claim cannot change between this check and the move); no row for
+-- another cooperative's order.
+SELECT claimed_by FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
 -- name: packing_orders_of_staff
 -- $1 tenant id, $2 staff id. Orders this packer claimed and has not packed yet.
 SELECT id, order_no, created_at FROM orders
