@@ -30,6 +30,14 @@ HTTP_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
+REFUSALS_UNRECORDED = Counter(
+    "chotdon_refused_deliveries_unrecorded_total",
+    "Unverified webhook deliveries refused and not recorded, past the per-address limit "
+    "(CHOTDON_REFUSALS_RECORDED_PER_MINUTE), by source.",
+    ["source"],
+    registry=REGISTRY,
+)
+
 
 UNREADABLE = Gauge(
     "chotdon_unreadable_deliveries",

@@ -13,9 +13,16 @@ from aiohttp.typedefs import Handler, Middleware
 from aggregator.errors import ChotdonError
 from aggregator.inbox.journal import DeliveryJournal
 from aggregator.inbox.records import Inbound
+from aggregator.inbox.refusals import (
+    RefusalLimit,
+    RefusalScope,
+    admit_refusal,
+    enter_scope,
+    leave_scope,
+)
 from aggregator.shipping.webhooks import source as courier_source
 from aggregator.web.keys import INGESTOR, PG_POOL
-from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS, REFUSALS_UNRECORDED
 from schema.enums import Courier
 
 log = structlog.get_logger()
@@ -44,6 +51,32 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address, for limits and logs: the one place that reads it."""
+    return request.remote or ""
+
+
+def refusal_scope(limit: RefusalLimit) -> Middleware:
+    """Each delivery request carries its client address and the process's RefusalLimit, so a
+    refusal recorded anywhere below counts against them; what went unrecorded is counted here."""
+
+    @web.middleware
+    async def scope(request: web.Request, handler: Handler) -> web.StreamResponse:
+        source = delivery_source(request.path)
+        if source is None:
+            return await handler(request)
+        current = RefusalScope(limit, client_address(request))
+        token = enter_scope(current)
+        try:
+            return await handler(request)
+        finally:
+            leave_scope(token)
+            if current.unrecorded:
+                REFUSALS_UNRECORDED.labels(source).inc(current.unrecorded)
+
+    return scope
 
 
 @web.middleware
@@ -107,10 +140,11 @@ async def _record_oversized(request: web.Request, max_bytes: int) -> None:
     """Deliveries from platforms, couriers and banks are recorded even when refused for their
     size: unread, so unverified, with an empty body and the inbox's harmless headers."""
     source = delivery_source(request.path)
-    if source is None:
+    if source is None or not admit_refusal():
         return
     error = f"body of {request.content_length} bytes is over the {max_bytes}-byte limit"
-    record = Inbound.of(b"", request.headers).rejected(NOT_CHECKED, error=error)
+    inbound = Inbound.of(b"", request.headers)
+    record = inbound.rejected(NOT_CHECKED, error=error, size=request.content_length)
     try:
         await DeliveryJournal(request.app[PG_POOL], source).record(record)
     except Exception:  # the 413 goes out whatever happens to the record

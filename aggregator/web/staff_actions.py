@@ -57,9 +57,9 @@ def parse_edit(form: Form) -> Edit:
         if not name.startswith("qty-") or not isinstance(value, str):
             continue
         line_id, qty = name[4:], value.strip()
-        if not line_id.isdigit() or len(line_id) > 18:
+        if not line_id.isdecimal() or len(line_id) > 18:
             raise FormError("Dòng hàng không hợp lệ.")
-        if not qty.isdigit() or int(qty) > MAX_QTY:
+        if not qty.isdecimal() or int(qty) > MAX_QTY:
             raise FormError(f"Số lượng phải là số nguyên từ 0 đến {MAX_QTY} (0 là bỏ dòng).")
         quantities[int(line_id)] = int(qty)
     add = None
@@ -80,7 +80,7 @@ async def _act(request: web.Request, staff: StaffUser, done: str) -> web.StreamR
             touched = await edit_order(pool, staff, order_id, parse_edit(form))
         elif done == "merged":
             ids = [v for v in form.getall("merge", []) if isinstance(v, str)]
-            if not ids or not all(v.isdigit() and len(v) <= 18 for v in ids):
+            if not ids or not all(v.isdecimal() and len(v) <= 18 for v in ids):
                 raise FormError("Hãy chọn đơn cần gộp.")
             await merge_linked(pool, staff, order_id, [int(v) for v in ids], MERGE_REASON)
             touched = [order_id]

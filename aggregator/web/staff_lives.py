@@ -53,7 +53,7 @@ PROMOTION_KINDS = {
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) <= 18]
+    return [int(v) for v in values if v.isdecimal() and len(v) <= 18]
 
 
 async def _page(
@@ -137,11 +137,11 @@ def _live_form(form: Any) -> LiveForm:
         if key.startswith("qty_") and isinstance(value, str) and value.strip():
             # qty_<product id>, or qty_<product id>_<variant index> for a product with variants
             product, _, variant = key.removeprefix("qty_").partition("_")
-            if len(key) > 40 or not product.isdigit() or (variant and not variant.isdigit()):
+            if len(key) > 40 or not product.isdecimal() or (variant and not variant.isdecimal()):
                 continue
             quantity = value.strip()
             index = int(variant) if variant else None
-            stock[(int(product), index)] = int(quantity) if quantity.isdigit() else -1
+            stock[(int(product), index)] = int(quantity) if quantity.isdecimal() else -1
     promotion = promotion_from_form(
         str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
         str(form.get("promo_value", "")),

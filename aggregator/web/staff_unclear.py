@@ -42,10 +42,10 @@ class ChoiceError(BadInputError, ValueError):
 def parse_choice(fields: dict[str, str]) -> Choice:
     """`product` is "<product id>:<variant>", `qty` a whole number from 1 to MAX_QTY."""
     product_id, _, variant = fields.get("product", "").partition(":")
-    if not product_id.isdigit() or len(product_id) > 18:
+    if not product_id.isdecimal() or len(product_id) > 18:
         raise ChoiceError("Hãy chọn sản phẩm.")
     qty = fields.get("qty", "").strip()
-    if not qty.isdigit() or not 1 <= int(qty) <= MAX_QTY:
+    if not qty.isdecimal() or not 1 <= int(qty) <= MAX_QTY:
         raise ChoiceError(f"Số lượng phải là số nguyên từ 1 đến {MAX_QTY}.")
     return Choice(int(product_id), variant.strip()[:50], int(qty))
 
