@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     # Secrets: never literals in code. The demo generates an app secret under data_dir.
     app_secret: SecretStr | None = None
+    # Bearer token for /metrics and the heartbeat API from outside the private network (see
+    # aggregator/web/operations.py); none: only direct requests from private addresses.
+    ops_token: SecretStr | None = None
     # Keys sealing stored credentials, newest first, comma-separated. The newest encrypts, every
     # one decrypts; `chotdon rotate-keys` re-seals everything with the newest. Empty: app_secret.
     credential_keys: SecretStr | None = None

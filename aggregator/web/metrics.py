@@ -13,6 +13,7 @@ from prometheus_client import (
 )
 
 from aggregator.web.keys import PG_POOL
+from aggregator.web.operations import require_ops
 from schema.queries import query
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -49,6 +50,7 @@ UNREADABLE = Gauge(
 
 
 async def metrics_view(request: web.Request) -> web.Response:
+    require_ops(request)
     rows = await request.app[PG_POOL].fetch(query("unreadable_counts"))
     UNREADABLE.clear()
     for row in rows:

@@ -21,6 +21,7 @@ from aggregator.inbox.refusals import (
     leave_scope,
 )
 from aggregator.shipping.webhooks import source as courier_source
+from aggregator.web.client import client_address
 from aggregator.web.keys import INGESTOR, PG_POOL
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS, REFUSALS_UNRECORDED
 from schema.enums import Courier
@@ -51,11 +52,6 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
-
-
-def client_address(request: web.Request) -> str:
-    """The client's address, for limits and logs: the one place that reads it."""
-    return request.remote or ""
 
 
 def refusal_scope(limit: RefusalLimit) -> Middleware:
