@@ -31,6 +31,7 @@ from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import OrderPage, Prefill, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS
 from schema.enums import ItemStatus, PaymentMethod
 from schema.states import FINAL_STATUSES
@@ -189,7 +190,7 @@ async def post_order(request: web.Request) -> web.Response:
         page = await _page(request, _order_id(request))
     except BuyerFacingError as exc:
         return _problem_page(request, exc)
-    form = _form_values(await request.post())
+    form = _form_values(await posted_form(request))
     nonce = request.cookies.get(NONCE_COOKIE, "")
     key = form_key(request.app[SETTINGS])
     try:

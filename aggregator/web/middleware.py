@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Mapping
 
+import asyncpg
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -75,6 +76,16 @@ def refusal_scope(limit: RefusalLimit) -> Middleware:
     return scope
 
 
+# Input that reached a decoder or Postgres unchecked: text that is not the charset it claims,
+# or a NUL Postgres text and jsonb cannot hold. Handlers check their input at the boundary; this
+# is the last wall, so a gap is a logged 400, not a 500.
+UNDECODABLE = (
+    UnicodeError,
+    asyncpg.CharacterNotInRepertoireError,
+    asyncpg.UntranslatableCharacterError,
+)
+
+
 @web.middleware
 async def map_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Our exception tree becomes a JSON error with the status its class names."""
@@ -83,6 +94,9 @@ async def map_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except ChotdonError as exc:
         log.warning("http.error", path=request.path, error=str(exc), status=exc.http_status)
         return web.json_response({"error": str(exc)}, status=exc.http_status)
+    except UNDECODABLE as exc:
+        log.error("http.undecodable_input", path=request.path, error=type(exc).__name__)
+        return web.json_response({"error": "input is not valid text"}, status=400)
 
 
 def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middleware:

@@ -20,6 +20,7 @@ from aggregator.staff.actions import (
 )
 from aggregator.staff.queue import order_view
 from aggregator.staff.reports import log_csv, order_log
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import staff_page
@@ -73,7 +74,7 @@ def parse_edit(form: Form) -> Edit:
 
 async def _act(request: web.Request, staff: StaffUser, done: str) -> web.StreamResponse:
     order_id = path_id(request)
-    form = await request.post()
+    form = await posted_form(request)
     pool = request.app[STAFF_PG_POOL]
     try:
         if done == "edited":

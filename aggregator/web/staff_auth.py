@@ -27,6 +27,7 @@ from aggregator.staff.accounts import (
     log_out,
     session_staff,
 )
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS
 
 log = structlog.get_logger()
@@ -65,7 +66,7 @@ def _refuse(request: web.Request, staff: StaffUser, status: int, message: str) -
 async def _csrf_ok(request: web.Request, staff: StaffUser) -> bool:
     if request.method != "POST":
         return True
-    form = await request.post()
+    form = await posted_form(request)
     given = form.get("csrf")
     return tokens_match(staff.csrf_token, given if isinstance(given, str) else "")
 
@@ -116,7 +117,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login_post(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not tokens_match(request.cookies.get(LOGIN_COOKIE, ""), fields.get("csrf", "")):
         return _login_page(request, 403, "Biểu mẫu đã hết hạn. Hãy đăng nhập lại.")

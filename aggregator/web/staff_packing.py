@@ -15,6 +15,7 @@ from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.packing import NotYourPackingError, claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -69,7 +70,7 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     view = await order_view(request.app[STAFF_PG_POOL], staff, order_id)
     if view is None:
         raise web.HTTPNotFound()
-    form = await request.post()
+    form = await posted_form(request)
     scanned = form.get("barcode")
     if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
         return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")

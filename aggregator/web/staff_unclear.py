@@ -21,6 +21,7 @@ from aggregator.staff.unclear import (
     resolve_line,
     unclear_queue,
 )
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -87,7 +88,7 @@ async def unclear_page(request: web.Request, staff: StaffUser) -> web.StreamResp
 @staff_page(Area.ORDERS)
 async def resolve(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     kind, item = _target(request)
-    form = await request.post()
+    form = await posted_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     pool = request.app[STAFF_PG_POOL]
     try:
