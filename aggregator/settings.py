@@ -35,9 +35,16 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(default=20_000, ge=10)
     # Raw webhook bodies (webhook_deliveries.body) are emptied after this many days (0: kept).
     webhook_body_retention_days: int = Field(default=30, ge=0)
+    # Refused (unverified) deliveries recorded per client address and minute, and in all per
+    # minute, by each web process; past either they are only counted (/metrics).
+    refusals_recorded_per_minute: int = Field(default=30, ge=0)
+    refusals_recorded_total: int = Field(default=600, ge=0)
 
     # Secrets: never literals in code. The demo generates an app secret under data_dir.
     app_secret: SecretStr | None = None
+    # Bearer token for /metrics and the heartbeat API from outside the private network (see
+    # aggregator/web/operations.py); none: only direct requests from private addresses.
+    ops_token: SecretStr | None = None
     # Keys sealing stored credentials, newest first, comma-separated. The newest encrypts, every
     # one decrypts; `chotdon rotate-keys` re-seals everything with the newest. Empty: app_secret.
     credential_keys: SecretStr | None = None

@@ -52,7 +52,7 @@ def _money(text: str) -> int | None:
     """'180.000', '180,000', '180000 đ' -> 180000; anything else None."""
     digits = text.strip().lower().removesuffix("₫").removesuffix("đ").removesuffix("vnd").strip()
     digits = digits.replace(".", "").replace(",", "").replace(" ", "")
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+    return int(digits) if digits.isdecimal() and len(digits) <= 12 else None
 
 
 def _code(text: str, errors: dict[str, str]) -> str:
@@ -96,14 +96,14 @@ def _numbers(fields: Mapping[str, str], errors: dict[str, str]) -> tuple[int, in
     if price is None or price > MAX_PRICE_VND:
         errors["price_vnd"] = "Giá là số tiền VND, ví dụ 180000 hoặc 180.000."
     weight_text = fields.get("weight_g", "").strip() or "0"
-    if not weight_text.isdigit() or int(weight_text) > MAX_WEIGHT_G:
+    if not weight_text.isdecimal() or int(weight_text) > MAX_WEIGHT_G:
         errors["weight_g"] = "Khối lượng là số gam từ 0 đến 100000."
     stars_text = fields.get("ocop_stars", "").strip()
     if stars_text and stars_text not in {"3", "4", "5"}:
         errors["ocop_stars"] = "Sao OCOP là 3, 4 hoặc 5 (để trống nếu chưa được chứng nhận)."
     return (
         price or 0,
-        int(weight_text) if weight_text.isdigit() else 0,
+        int(weight_text) if weight_text.isdecimal() else 0,
         int(stars_text) if stars_text in {"3", "4", "5"} else None,
     )
 

@@ -61,7 +61,7 @@ def _column(header: list[str], names: tuple[str, ...]) -> str | None:
 
 def parse_amount(text: str) -> int:
     digits = re.sub(r"[.,\s]|đ|vnd", "", text.strip().lower())
-    if not digits.isdigit():
+    if not digits.isdecimal():
         raise ValueError(f"not an amount: {text!r}")
     return int(digits)
 

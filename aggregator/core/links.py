@@ -67,7 +67,9 @@ def verify_order_token(key: bytes, token: str, now: int) -> int:
         raw = _unb64(token)
     except (binascii.Error, ValueError):
         raise LinkError(LinkProblem.MALFORMED) from None
-    if len(raw) != TOKEN_BYTES:
+    # One spelling per token: the decoder also takes '+' and '/' and skips stray characters, so
+    # a token that is not exactly what we would write for its bytes is refused before its MAC.
+    if len(raw) != TOKEN_BYTES or _b64(raw) != token:
         raise LinkError(LinkProblem.MALFORMED)
     payload, mac = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
     if not hmac.compare_digest(mac, hmac.new(key, payload, hashlib.sha256).digest()):

@@ -99,7 +99,7 @@ def promotion_from_form(kind: str, min_items: str, value: str) -> Promotion | No
 
 def _whole(text: str, label: str) -> int:
     text = text.strip()
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise PromotionError(f"{label} phải là một số nguyên không âm.")
     return int(text)
 

@@ -81,8 +81,9 @@ def mask_phone(phone: str | None) -> str:
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """CSV as Excel opens it with Vietnamese intact: UTF-8 with a byte-order mark, CRLF lines.
 
-    A cell starting with = + - @ is prefixed with ' so a spreadsheet never runs it as a formula
-    (buyer names and comments are typed by strangers).
+    A cell starting with = + - @ (or a TAB or CR, which spreadsheets skip before reading one) is
+    prefixed with ' so a spreadsheet never runs it as a formula (buyer names and comments are
+    typed by strangers).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -92,7 +93,10 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
+
+
 def _cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from aggregator.inbox.records import Inbound, Recorder
+from aggregator.inbox.refusals import admit_refusal
 from connectors.errors import SignatureError
 
 log = structlog.get_logger()
@@ -35,9 +36,12 @@ async def reject(
     recorder: Recorder, inbound: Inbound, status: int, reason: str, *,
     event: str, body: Body | None = None, **context: Any,
 ) -> Answer:  # fmt: skip
-    """The sender is not proven: recorded unverified (reason, no secret), answered 401/403."""
-    await recorder.record(inbound.rejected(reason))
-    log.warning(event, status=status, reason=reason, **context)
+    """The sender is not proven: recorded unverified (reason, size, hash and a short prefix of the
+    body, no secret), answered 401/403. Past the client address's limit, only counted: anyone can
+    send these, as fast as they like (aggregator/inbox/refusals.py)."""
+    if admit_refusal():
+        await recorder.record(inbound.rejected(reason))
+        log.warning(event, status=status, reason=reason, **context)
     return Answer(status, {"error": reason} if body is None else body)
 
 

@@ -95,7 +95,7 @@ def _order(row: dict[str, str]) -> CommentEvent:
     if phone_text and phone is None:
         raise ValueError(f"phone {phone_text!r} is not a Vietnamese mobile number")
     qty_text = _blank_to_none(row.get("qty")) or "1"
-    if not qty_text.isdigit() or int(qty_text) < 1:
+    if not qty_text.isdecimal() or int(qty_text) < 1:
         raise ValueError(f"qty {qty_text!r} must be a whole number of at least 1")
     item = ParsedItem(
         code=row["code"].strip().upper(),

@@ -52,7 +52,7 @@ async def _owners(
 
 
 async def link_phones(
-    conn: Connection, tenant_id: int, phones: Mapping[Identity, str]
+    conn: Connection, tenant_id: int, session_id: int, phones: Mapping[Identity, str]
 ) -> dict[int, Identity]:
     """Record phones on identities and link each identity to the buyer who owns its phone.
 

@@ -97,7 +97,7 @@ async def _link_phones(
 ) -> None:
     """Link identities by the phones in these comments (an identity may change buyer)."""
     written = {identities[p.author]: p.phone for p in pending if p.phone}
-    linked = await link_phones(conn, session.tenant_id, written)
+    linked = await link_phones(conn, session.tenant_id, session.id, written)
     author_of = {identity.id: author for author, identity in identities.items()}
     for identity_id, identity in linked.items():
         identities[author_of[identity_id]] = identity

@@ -179,7 +179,7 @@ async def _identities(
     identities, _ = await resolve_identities(conn, shop.tenant_id, shop.channel_id, names)
     phones = {identities[r.event.buyer_external_id]: phone
               for r in rows if (phone := r.delivery.phone)}  # fmt: skip
-    linked = await link_phones(conn, shop.tenant_id, phones)
+    linked = await link_phones(conn, shop.tenant_id, shop.session_id or 0, phones)
     return {author: linked.get(i.id, i) for author, i in identities.items()}
 
 

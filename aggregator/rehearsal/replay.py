@@ -42,7 +42,7 @@ class ReplaySource:
 
     @classmethod
     def parse(cls, source: str, tenant_slug: str | None) -> ReplaySource:
-        if source.isdigit():
+        if source.isdecimal():
             return cls(session_id=int(source), tenant_slug=tenant_slug)
         if tenant_slug is None:
             raise BadInputError("replaying a file needs --tenant: whose catalogue to use")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -78,10 +78,18 @@ async def enqueue_shipments(arq: ArqRedis, order_ids: Sequence[int], suffix: str
 
 
 async def mark_packed(
-    pool: asyncpg.Pool, arq: ArqRedis, order_ids: Sequence[int], *, actor: str
+    pool: asyncpg.Pool,
+    arq: ArqRedis,
+    order_ids: Sequence[int],
+    *,
+    actor: str,
+    check: Callable[[Connection], Awaitable[None]] | None = None,
 ) -> list[int]:
-    """Packing done: orders move to packed, then (after commit) their shipments are booked."""
+    """Packing done: orders move to packed, then (after commit) their shipments are booked.
+    `check` runs first in the same transaction (who may pack them) and raises to move none."""
     async with pool.acquire() as conn, conn.transaction():
+        if check is not None:
+            await check(conn)
         moved = await transition(conn, order_ids, OrderStatus.PACKED, actor=actor, reason="packed")
     await enqueue_shipments(arq, moved.moved)
     return moved.moved

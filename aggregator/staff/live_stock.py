@@ -33,10 +33,10 @@ def parse_stock_form(keys: list[str], quantities: list[str]) -> dict[StockKey, i
     wanted: dict[StockKey, int] = {}
     for key, text in zip(keys, quantities, strict=False):
         product, _, variant = key.partition("|")
-        if not product.isdigit() or len(product) > 18:
+        if not product.isdecimal() or len(product) > 18:
             continue
         value = text.strip().replace(".", "")
-        if not value.isdigit() or int(value) > MAX_STOCK:
+        if not value.isdecimal() or int(value) > MAX_STOCK:
             raise SetupFormError({"stock": f"Số lượng mỗi sản phẩm từ 0 đến {MAX_STOCK}."})
         wanted[(int(product), variant)] = int(value)
     return wanted

@@ -6,10 +6,13 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.errors import ChotdonError
 from aggregator.orders.money import ShipBlockedError, ship_blocks
 from aggregator.orders.state import transition
+from aggregator.runtime.db import Connection
 from aggregator.shipping.handoff import mark_packed
 from aggregator.staff.accounts import StaffUser
+from schema.enums import StaffRole
 from schema.queries import query
 from schema.states import OrderStatus
 
@@ -34,8 +37,15 @@ async def my_packing(pool: asyncpg.Pool, staff: StaffUser) -> list[asyncpg.Recor
     return list(await pool.fetch(query("packing_orders_of_staff"), staff.tenant_id, staff.id))
 
 
+class NotYourPackingError(ChotdonError):
+    """Another packer claimed this order: only they (or a director) may pack it."""
+
+    http_status = 403
+
+
 async def pack_scanned(pool: asyncpg.Pool, arq: ArqRedis, staff: StaffUser, order_id: int) -> bool:
-    """The scan matched: packed through the hand-off module (courier booked after commit).
+    """The scan matched: packed through the hand-off module (courier booked after commit), only
+    by the packer who claimed the order or a director (NotYourPackingError otherwise).
     ShipBlockedError: the order must be paid first, or holds no goods (the state module would
     refuse it too; this says why)."""
     async with pool.acquire() as conn:
@@ -43,7 +53,18 @@ async def pack_scanned(pool: asyncpg.Pool, arq: ArqRedis, staff: StaffUser, orde
     if block is not None:
         log.info("packing.refused", order_id=order_id, staff_id=staff.id, block=block)
         raise ShipBlockedError(order_id, block)
-    moved = await mark_packed(pool, arq, [order_id], actor=staff.actor)
+
+    async def claimed_by_this_packer(conn: Connection) -> None:
+        if staff.role is StaffRole.DIRECTOR:
+            return
+        claimed_by = await conn.fetchval(query("lock_packing_claim"), staff.tenant_id, order_id)
+        if claimed_by != staff.id:
+            log.warning("packing.not_claimer", order_id=order_id, staff_id=staff.id)
+            raise NotYourPackingError(f"order {order_id} is not claimed by staff {staff.id}")
+
+    moved = await mark_packed(
+        pool, arq, [order_id], actor=staff.actor, check=claimed_by_this_packer
+    )
     if moved:
         log.info("packing.packed", order_id=order_id, staff_id=staff.id)
     return bool(moved)

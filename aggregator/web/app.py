@@ -12,6 +12,7 @@ import structlog
 from aiohttp import web
 
 from aggregator.core.forwarded import parse_networks
+from aggregator.inbox.refusals import RefusalLimit
 from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.runtime.db import create_pool, create_staff_pool
 from aggregator.runtime.queue import create_arq_pool
@@ -40,7 +41,13 @@ from aggregator.web.keys import (
     SETTINGS,
     STAFF_PG_POOL,
 )
-from aggregator.web.middleware import back_pressure, body_limit, map_errors, observe
+from aggregator.web.middleware import (
+    back_pressure,
+    body_limit,
+    map_errors,
+    observe,
+    refusal_scope,
+)
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_catalogue import LARGER_BODIES
 from aggregator.web.staff_pages import setup as setup_staff_pages
@@ -108,6 +115,11 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             observe,
+            refusal_scope(
+                RefusalLimit(
+                    settings.refusals_recorded_per_minute, settings.refusals_recorded_total
+                )
+            ),
             body_limit(settings.max_body_bytes, LARGER_BODIES),
             back_pressure(settings.max_inflight_deliveries),
             map_errors,

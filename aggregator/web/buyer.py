@@ -9,6 +9,7 @@ The page is plain HTML for 360 px screens; a few lines of our own JS fill the wa
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import aiohttp_jinja2
@@ -28,11 +29,13 @@ from aggregator.confirmation.links import form_key, open_token
 from aggregator.confirmation.qr import vietqr_data_uri
 from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.summary import VIETNAM
-from aggregator.confirmation.view import OrderPage, load_order_page
+from aggregator.confirmation.view import OrderPage, Prefill, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS
 from schema.enums import ItemStatus, PaymentMethod
+from schema.states import FINAL_STATUSES
 
 log = structlog.get_logger()
 NONCE_COOKIE = "cd_form"
@@ -117,6 +120,7 @@ def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any
         "values": {},
         "messages": MESSAGES,
         "vietqr": PaymentMethod.VIETQR.value,
+        "personal_hidden": page.status in FINAL_STATUSES,
     }
 
 
@@ -144,6 +148,10 @@ async def _page(request: web.Request, order_id: int) -> OrderPage:
         page = await load_order_page(conn, order_id)
     if page is None:
         raise LinkNotValidError(f"order {order_id} of a valid link does not exist")
+    if page.status in FINAL_STATUSES:
+        # Delivered, cancelled, expired or returned: the link may still be opened for days (or
+        # forwarded), and nothing is left to check, so name, phone, address and note stay off it.
+        page = replace(page, prefill=Prefill(), note="")
     return page
 
 
@@ -192,7 +200,7 @@ async def post_order(request: web.Request) -> web.Response:
         page = await _page(request, _order_id(request))
     except BuyerFacingError as exc:
         return _problem_page(request, exc)
-    form = _form_values(await request.post())
+    form = _form_values(await posted_form(request))
     nonce = request.cookies.get(NONCE_COOKIE, "")
     key = form_key(request.app[SETTINGS])
     try:

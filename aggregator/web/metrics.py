@@ -13,6 +13,7 @@ from prometheus_client import (
 )
 
 from aggregator.web.keys import PG_POOL
+from aggregator.web.operations import require_ops
 from schema.queries import query
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -30,6 +31,14 @@ HTTP_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
+REFUSALS_UNRECORDED = Counter(
+    "chotdon_refused_deliveries_unrecorded_total",
+    "Unverified webhook deliveries refused and not recorded, past the per-address limit "
+    "(CHOTDON_REFUSALS_RECORDED_PER_MINUTE), by source.",
+    ["source"],
+    registry=REGISTRY,
+)
+
 
 UNREADABLE = Gauge(
     "chotdon_unreadable_deliveries",
@@ -41,6 +50,7 @@ UNREADABLE = Gauge(
 
 
 async def metrics_view(request: web.Request) -> web.Response:
+    require_ops(request)
     rows = await request.app[PG_POOL].fetch(query("unreadable_counts"))
     UNREADABLE.clear()
     for row in rows:

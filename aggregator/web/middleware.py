@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Mapping
 
+import asyncpg
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -13,10 +14,17 @@ from aiohttp.typedefs import Handler, Middleware
 from aggregator.errors import ChotdonError
 from aggregator.inbox.journal import DeliveryJournal
 from aggregator.inbox.records import Inbound
+from aggregator.inbox.refusals import (
+    RefusalLimit,
+    RefusalScope,
+    admit_refusal,
+    enter_scope,
+    leave_scope,
+)
 from aggregator.shipping.webhooks import source as courier_source
 from aggregator.web.client import client_address
 from aggregator.web.keys import INGESTOR, PG_POOL
-from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS, REFUSALS_UNRECORDED
 from schema.enums import Courier
 
 log = structlog.get_logger()
@@ -49,6 +57,37 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
 
 
+def refusal_scope(limit: RefusalLimit) -> Middleware:
+    """Each delivery request carries its client address and the process's RefusalLimit, so a
+    refusal recorded anywhere below counts against them; what went unrecorded is counted here."""
+
+    @web.middleware
+    async def scope(request: web.Request, handler: Handler) -> web.StreamResponse:
+        source = delivery_source(request.path)
+        if source is None:
+            return await handler(request)
+        current = RefusalScope(limit, client_address(request))
+        token = enter_scope(current)
+        try:
+            return await handler(request)
+        finally:
+            leave_scope(token)
+            if current.unrecorded:
+                REFUSALS_UNRECORDED.labels(source).inc(current.unrecorded)
+
+    return scope
+
+
+# Input that reached a decoder or Postgres unchecked: text that is not the charset it claims,
+# or a NUL Postgres text and jsonb cannot hold. Handlers check their input at the boundary; this
+# is the last wall, so a gap is a logged 400, not a 500.
+UNDECODABLE = (
+    UnicodeError,
+    asyncpg.CharacterNotInRepertoireError,
+    asyncpg.UntranslatableCharacterError,
+)
+
+
 @web.middleware
 async def map_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Our exception tree becomes a JSON error with the status its class names."""
@@ -57,6 +96,9 @@ async def map_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except ChotdonError as exc:
         log.warning("http.error", path=request.path, error=str(exc), status=exc.http_status)
         return web.json_response({"error": str(exc)}, status=exc.http_status)
+    except UNDECODABLE as exc:
+        log.error("http.undecodable_input", path=request.path, error=type(exc).__name__)
+        return web.json_response({"error": "input is not valid text"}, status=400)
 
 
 def body_limit(max_bytes: int, larger: Mapping[str, int] | None = None) -> Middleware:
@@ -110,10 +152,11 @@ async def _record_oversized(request: web.Request, max_bytes: int) -> None:
     """Deliveries from platforms, couriers and banks are recorded even when refused for their
     size: unread, so unverified, with an empty body and the inbox's harmless headers."""
     source = delivery_source(request.path)
-    if source is None:
+    if source is None or not admit_refusal():
         return
     error = f"body of {request.content_length} bytes is over the {max_bytes}-byte limit"
-    record = Inbound.of(b"", request.headers).rejected(NOT_CHECKED, error=error)
+    inbound = Inbound.of(b"", request.headers)
+    record = inbound.rejected(NOT_CHECKED, error=error, size=request.content_length)
     try:
         await DeliveryJournal(request.app[PG_POOL], source).record(record)
     except Exception:  # the 413 goes out whatever happens to the record

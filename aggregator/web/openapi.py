@@ -91,6 +91,12 @@ def _relay() -> dict[str, Any]:
     }}  # fmt: skip
 
 
+OPS_REFUSED = _json(
+    "operations endpoint: Authorization: Bearer <CHOTDON_OPS_TOKEN> required (unless reached "
+    "directly from a private address)"
+)
+
+
 def _get(summary: str, responses: dict[str, Any], parameters: list[Any] | None = None) -> Any:
     return {"get": {"summary": summary, "parameters": parameters or [], "responses": responses}}
 
@@ -111,15 +117,18 @@ def _system_paths() -> dict[str, Any]:
     return {
         "/healthz": _get("Postgres and Redis reachable", {
             "200": _json("ok", health), "503": _json("one is down", health)}),
-        "/metrics": _get("Prometheus metrics", {"200": _text("Prometheus text format")}),
+        "/metrics": _get("Prometheus metrics (ops token, or a private address directly)", {
+            "200": _text("Prometheus text format"), "401": OPS_REFUSED}),
         "/openapi.json": _get("This document", {"200": _json("OpenAPI 3.1", ANY_OBJECT)}),
         "/relay/schema.json": _get("JSON schema of a relay batch", {
             "200": _json("JSON schema", ANY_OBJECT)}),
         "/api/heartbeats": {"post": {
-            "summary": "Enqueue a heartbeat job (web → Redis → worker → Postgres)",
-            "responses": {"202": _json("enqueued", job), "503": _json("Redis refused it")}}},
-        "/api/heartbeats/{job_id}": _get("The heartbeat a worker recorded for the job", {
+            "summary": "Enqueue a heartbeat job (web → Redis → worker → Postgres); ops only",
+            "responses": {"202": _json("enqueued", job), "401": OPS_REFUSED,
+                          "503": _json("Redis refused it")}}},
+        "/api/heartbeats/{job_id}": _get("The heartbeat a worker recorded for the job; ops only", {
             "200": _json("recorded", {"$ref": "#/components/schemas/WorkerHeartbeat"}),
+            "401": OPS_REFUSED,
             "404": _json("no heartbeat recorded for this job yet")}, [job_id]),
         "/dia-chi/{province}.json": _get("Wards and communes of a province (address picker)", {
             "200": _json("wards", {"type": "array", "items": ward}),

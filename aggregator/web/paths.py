@@ -9,6 +9,6 @@ MAX_ID_DIGITS = 18  # a bigint; longer digit strings would overflow the query pa
 
 def path_id(request: web.Request, name: str = "id") -> int:
     text = request.match_info[name]
-    if not text.isdigit() or len(text) > MAX_ID_DIGITS:
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:  # "²".isdigit()
         raise web.HTTPNotFound()
     return int(text)

@@ -25,7 +25,13 @@ DEFAULT_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+SERVER = (
+    "chotdon"  # aiohttp would name itself and its version: nothing to look vulnerabilities up by
+)
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = SERVER
     for name, value in DEFAULT_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.secure or request.headers.get("X-Forwarded-Proto") == "https":

@@ -20,6 +20,7 @@ from aggregator.staff.actions import (
 )
 from aggregator.staff.queue import order_view
 from aggregator.staff.reports import log_csv, order_log
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import staff_page
@@ -57,9 +58,9 @@ def parse_edit(form: Form) -> Edit:
         if not name.startswith("qty-") or not isinstance(value, str):
             continue
         line_id, qty = name[4:], value.strip()
-        if not line_id.isdigit() or len(line_id) > 18:
+        if not line_id.isdecimal() or len(line_id) > 18:
             raise FormError("Dòng hàng không hợp lệ.")
-        if not qty.isdigit() or int(qty) > MAX_QTY:
+        if not qty.isdecimal() or int(qty) > MAX_QTY:
             raise FormError(f"Số lượng phải là số nguyên từ 0 đến {MAX_QTY} (0 là bỏ dòng).")
         quantities[int(line_id)] = int(qty)
     add = None
@@ -73,14 +74,14 @@ def parse_edit(form: Form) -> Edit:
 
 async def _act(request: web.Request, staff: StaffUser, done: str) -> web.StreamResponse:
     order_id = path_id(request)
-    form = await request.post()
+    form = await posted_form(request)
     pool = request.app[STAFF_PG_POOL]
     try:
         if done == "edited":
             touched = await edit_order(pool, staff, order_id, parse_edit(form))
         elif done == "merged":
             ids = [v for v in form.getall("merge", []) if isinstance(v, str)]
-            if not ids or not all(v.isdigit() and len(v) <= 18 for v in ids):
+            if not ids or not all(v.isdecimal() and len(v) <= 18 for v in ids):
                 raise FormError("Hãy chọn đơn cần gộp.")
             await merge_linked(pool, staff, order_id, [int(v) for v in ids], MERGE_REASON)
             touched = [order_id]

@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 
 from aggregator.core.staff import Area
+from aggregator.errors import ConfigurationError
 from aggregator.shipping.couriers import Couriers
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.courier import (
@@ -21,6 +22,7 @@ from aggregator.staff.courier import (
     read_block_form,
     unblock_phone,
 )
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -43,7 +45,7 @@ def _form_text(form: Mapping[str, object]) -> dict[str, str]:
 @staff_page(Area.ORDERS)
 async def fix(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     order_id = path_id(request)
-    read = read_address_form(_form_text(await request.post()))
+    read = read_address_form(_form_text(await posted_form(request)))
     if read.errors:
         fields = ",".join(sorted(read.errors))
         raise web.HTTPSeeOther(
@@ -68,6 +70,9 @@ async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamRes
     couriers = Couriers(request.app[SETTINGS], aiohttp.ClientSession())
     try:
         label = await couriers.get(Courier(row["courier"])).label(row["tracking_code"])
+    except ConfigurationError:  # the parcel was booked under a token this process lacks
+        log.error("shipment.label_unconfigured", courier=row["courier"])
+        return _no_label(request, staff, "Chưa cài đặt tài khoản hãng vận chuyển này để lấy nhãn.")
     except CourierError as exc:
         log.warning("shipment.label_failed", courier=row["courier"], code=exc.code)
         return _no_label(request, staff, "Hãng vận chuyển chưa trả nhãn, thử lại sau ít phút.")
@@ -108,7 +113,7 @@ async def _block_page(
 
 @staff_page(Area.BLOCKLIST)
 async def block(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    read = read_block_form(_form_text(await request.post()))
+    read = read_block_form(_form_text(await posted_form(request)))
     if read.errors:
         return await _block_page(
             request, staff, read.errors, {"phone": read.phone, "reason": read.reason}
@@ -121,7 +126,7 @@ async def block(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 
 @staff_page(Area.BLOCKLIST)
 async def unblock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    phone = _form_text(await request.post()).get("phone", "")[:20]
+    phone = _form_text(await posted_form(request)).get("phone", "")[:20]
     found = await unblock_phone(request.app[STAFF_PG_POOL], staff.tenant_id, phone)
     raise web.HTTPSeeOther(location=f"/chan?done={'removed' if found else 'missing'}")
 

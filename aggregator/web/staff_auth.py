@@ -24,6 +24,7 @@ from aggregator.staff.accounts import SESSION_TTL_S, StaffUser, log_out, session
 from aggregator.staff.login import LoginThrottledError, LoginTry, log_in
 from aggregator.staff.passwords import RETRY_AFTER_S, PasswordPoolBusyError
 from aggregator.web.client import client_address, over_tls
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import PASSWORDS, PG_POOL, SETTINGS
 from aggregator.web.login_cookies import (
     DEVICE_COOKIE,
@@ -76,7 +77,7 @@ def _refuse(request: web.Request, staff: StaffUser, status: int, message: str) -
 async def _csrf_ok(request: web.Request, staff: StaffUser) -> bool:
     if request.method != "POST":
         return True
-    form = await request.post()
+    form = await posted_form(request)
     given = form.get("csrf")
     return tokens_match(staff.csrf_token, given if isinstance(given, str) else "")
 
@@ -128,7 +129,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login_post(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not form_nonce_ok(request, fields.get("csrf", "")):
         return _login_page(request, 403, "Biểu mẫu đã hết hạn. Hãy đăng nhập lại.")

@@ -27,6 +27,7 @@ from aggregator.staff.catalogue import (
     save_product,
 )
 from aggregator.staff.photos import PHOTO_FORM_MAX_BYTES, PHOTO_SIDE_PX, PHOTO_UPLOAD_MAX_BYTES
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -53,7 +54,7 @@ def _form_values(row: Any) -> dict[str, str]:
 
 
 async def _fields(request: web.Request) -> dict[str, str]:
-    form = await request.post()
+    form = await posted_form(request)
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
 
 
@@ -123,7 +124,7 @@ async def upload_photo(request: web.Request, staff: StaffUser) -> web.StreamResp
     product = await get_product(pool, staff.tenant_id, product_id)
     if product is None:
         raise web.HTTPNotFound()
-    upload = (await request.post()).get("photo")  # up to PHOTO_FORM_MAX_BYTES: LARGER_BODIES
+    upload = (await posted_form(request)).get("photo")  # up to PHOTO_FORM_MAX_BYTES: LARGER_BODIES
     data = (
         upload.file.read(PHOTO_UPLOAD_MAX_BYTES + 1) if isinstance(upload, web.FileField) else b""
     )
@@ -170,7 +171,7 @@ async def import_form(request: web.Request, staff: StaffUser) -> web.StreamRespo
 
 
 async def _csv_text(request: web.Request) -> str:
-    form = await request.post()
+    form = await posted_form(request)
     upload, pasted = form.get("file"), form.get("text")
     if isinstance(upload, web.FileField):
         raw = upload.file.read(MAX_CSV_CHARS * 4 + 1)
@@ -191,7 +192,7 @@ async def import_post(request: web.Request, staff: StaffUser) -> web.StreamRespo
         text = await _csv_text(request)
         if not text.strip() or len(text) > MAX_CSV_CHARS:
             raise SetupFormError({"file": "Hãy chọn tệp CSV (tối đa 512 KB) hoặc dán nội dung."})
-        if (await request.post()).get("action") == "apply":
+        if (await posted_form(request)).get("action") == "apply":
             created, updated, skipped = await apply_import(pool, staff.tenant_id, text)
             done = {"created": created, "updated": updated, "skipped": skipped}
             return _import_page(request, staff, done=done)

@@ -32,6 +32,7 @@ from aggregator.staff.lives import (
     start_live,
     stop_live,
 )
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -55,7 +56,7 @@ PROMOTION_KINDS = {
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) <= 18]
+    return [int(v) for v in values if v.isdecimal() and len(v) <= 18]
 
 
 async def _page(
@@ -93,7 +94,7 @@ async def lives_page(request: web.Request, staff: StaffUser) -> web.StreamRespon
 
 @staff_page(Area.SETUP)
 async def connect_channel(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted_form(request)
     text = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
     channel = ChannelForm(
         text.get("platform", ""), text.get("external_id", ""), text.get("name", ""),
@@ -124,7 +125,7 @@ async def disconnect_channel(request: web.Request, staff: StaffUser) -> web.Stre
 
 @staff_page(Area.SETUP)
 async def save_keywords(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted_form(request)
     name, text = str(form.get("template_name", "")), str(form.get("keywords", ""))[:20_000]
     try:
         await save_template(request.app[STAFF_PG_POOL], staff.tenant_id, name, text)
@@ -140,11 +141,11 @@ def _live_form(form: Any) -> LiveForm:
         if key.startswith("qty_") and isinstance(value, str) and value.strip():
             # qty_<product id>, or qty_<product id>_<variant index> for a product with variants
             product, _, variant = key.removeprefix("qty_").partition("_")
-            if len(key) > 40 or not product.isdigit() or (variant and not variant.isdigit()):
+            if len(key) > 40 or not product.isdecimal() or (variant and not variant.isdecimal()):
                 continue
             quantity = value.strip()
             index = int(variant) if variant else None
-            stock[(int(product), index)] = int(quantity) if quantity.isdigit() else -1
+            stock[(int(product), index)] = int(quantity) if quantity.isdecimal() else -1
     promotion = promotion_from_form(
         str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
         str(form.get("promo_value", "")),
@@ -162,7 +163,7 @@ def _live_form(form: Any) -> LiveForm:
 
 @staff_page(Area.SETUP)
 async def start(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    form = await request.post()
+    form = await posted_form(request)
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     values["channels"] = [str(v) for v in form.getall("channel", [])]  # ticked again on an error
     try:
@@ -201,7 +202,7 @@ async def live_page(request: web.Request, staff: StaffUser) -> web.StreamRespons
 
 @staff_page(Area.SETUP)
 async def change_promotion(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    live_id, form = path_id(request), await request.post()
+    live_id, form = path_id(request), await posted_form(request)
     try:
         promotion = promotion_from_form(
             str(form.get("promo_kind", "")), str(form.get("promo_min", "")),
@@ -218,7 +219,7 @@ async def change_promotion(request: web.Request, staff: StaffUser) -> web.Stream
 async def change_stock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """Mid-live restock (or a correction): more stock goes to the waitlist first, and those
     buyers are told, as after any change to their order."""
-    live_id, form = path_id(request), await request.post()
+    live_id, form = path_id(request), await posted_form(request)
     try:
         wanted = parse_stock_form([str(k) for k in form.getall("key", [])],
                                   [str(q) for q in form.getall("qty", [])])  # fmt: skip

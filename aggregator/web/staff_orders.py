@@ -43,7 +43,7 @@ NOTICES = {
 
 
 def _int(text: str | None, default: int | None = None) -> int | None:
-    if text is None or not text.strip().isdigit() or len(text) > 18:
+    if text is None or not text.strip().isdecimal() or len(text) > 18:
         return default
     return int(text)
 

@@ -15,8 +15,9 @@ from aggregator.orders.money import ShipBlockedError
 from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
-from aggregator.staff.packing import claim_next, my_packing, pack_scanned
+from aggregator.staff.packing import NotYourPackingError, claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -27,6 +28,7 @@ NOTICES = {
     "none": "Không còn đơn nào chờ đóng gói.",
     "packed": "Đã đóng gói xong, đơn đã chuyển cho đơn vị vận chuyển.",
 }
+NOT_YOURS = "Đơn này do người khác nhận đóng gói: chỉ người đã nhận đơn hoặc giám đốc được quét."
 
 
 @staff_page(Area.PACKING)
@@ -74,7 +76,7 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     view = await order_view(request.app[STAFF_PG_POOL], staff, order_id)
     if view is None:
         raise web.HTTPNotFound()
-    form = await request.post()
+    form = await posted_form(request)
     scanned = form.get("barcode")
     if not isinstance(scanned, str) or not scan_matches(view.order["order_no"], scanned):
         return await _pick_list(request, staff, 422, "Mã vạch không khớp với đơn này.")
@@ -84,6 +86,8 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
         )
     except ShipBlockedError as exc:
         return await _pick_list(request, staff, 409, exc.staff_message)
+    except NotYourPackingError:
+        return await _pick_list(request, staff, 403, NOT_YOURS)
     if not packed:
         return await _pick_list(request, staff, 409, "Đơn không ở trạng thái đang đóng gói.")
     raise web.HTTPSeeOther(location="/dong-goi?done=packed")

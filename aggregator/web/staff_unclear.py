@@ -21,6 +21,7 @@ from aggregator.staff.unclear import (
     resolve_line,
     unclear_queue,
 )
+from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -42,10 +43,10 @@ class ChoiceError(BadInputError, ValueError):
 def parse_choice(fields: dict[str, str]) -> Choice:
     """`product` is "<product id>:<variant>", `qty` a whole number from 1 to MAX_QTY."""
     product_id, _, variant = fields.get("product", "").partition(":")
-    if not product_id.isdigit() or len(product_id) > 18:
+    if not product_id.isdecimal() or len(product_id) > 18:
         raise ChoiceError("Hãy chọn sản phẩm.")
     qty = fields.get("qty", "").strip()
-    if not qty.isdigit() or not 1 <= int(qty) <= MAX_QTY:
+    if not qty.isdecimal() or not 1 <= int(qty) <= MAX_QTY:
         raise ChoiceError(f"Số lượng phải là số nguyên từ 1 đến {MAX_QTY}.")
     return Choice(int(product_id), variant.strip()[:50], int(qty))
 
@@ -87,7 +88,7 @@ async def unclear_page(request: web.Request, staff: StaffUser) -> web.StreamResp
 @staff_page(Area.ORDERS)
 async def resolve(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     kind, item = _target(request)
-    form = await request.post()
+    form = await posted_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     pool = request.app[STAFF_PG_POOL]
     try:

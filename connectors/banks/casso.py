@@ -87,7 +87,7 @@ def sign(document: dict[str, Any], timestamp_ms: int, secret: str) -> str:
 def _parts(header: str) -> tuple[int, str]:
     fields = dict(p.strip().partition("=")[::2] for p in header.split(","))
     timestamp, signature = fields.get("t", ""), fields.get("v1", "")
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         raise SignatureError(f"{SIGNATURE_HEADER} is not t=<timestamp>,v1=<signature>")
     return int(timestamp), signature.lower()
 

@@ -34,7 +34,7 @@ def signed_headers(secret: bytes, timestamp: int, body: bytes) -> dict[str, str]
 def _timestamp(value: str | None, now: float, window_s: int) -> int:
     if not value:
         raise SignatureError(f"missing {TIMESTAMP_HEADER} header", missing=True)
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:  # "²".isdigit() is True
         raise SignatureError(f"{TIMESTAMP_HEADER} is not unix seconds")
     stamp = int(value)
     if abs(now - stamp) > window_s:

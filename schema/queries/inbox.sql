@@ -5,13 +5,16 @@
 -- single row, in one statement. A verified delivery whose key is already stored conflicts on
 -- webhook_deliveries_key and is skipped; the caller records it again as a duplicate. A delivery
 -- still 'received' is finished later (finish_webhook_delivery); any other is done as it lands.
+-- body_size and body_sha256 describe the body as it came (body holds a prefix of a refused one).
 INSERT INTO webhook_deliveries (tenant_id, source, delivery_key, verified, verification_error,
-                                headers, body, status, error, processed_at)
+                                headers, body, status, error, processed_at, body_size, body_sha256)
 SELECT t.tenant_id, $1, t.delivery_key, t.verified, t.verification_error, t.headers, t.body,
-       t.status, t.error, CASE WHEN t.status = 'received' THEN NULL ELSE now() END
+       t.status, t.error, CASE WHEN t.status = 'received' THEN NULL ELSE now() END,
+       t.body_size, t.body_sha256
 FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[], $7::bytea[],
-            $8::text[], $9::text[])
-     AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error)
+            $8::text[], $9::text[], $10::integer[], $11::bytea[])
+     AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error,
+          body_size, body_sha256)
 ON CONFLICT DO NOTHING
 RETURNING id, delivery_key;
 

@@ -119,6 +119,12 @@ SELECT at, actor, kind, from_status, to_status, reason
 FROM order_events WHERE tenant_id = $1 AND order_id = $2
 ORDER BY at, id;
 
+-- name: lock_packing_claim
+-- $1 tenant id, $2 order id. Who claimed the order for packing, its row locked until the packing
+-- transaction ends (so the claim cannot change between this check and the move); no row for
+-- another cooperative's order.
+SELECT claimed_by FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
 -- name: packing_orders_of_staff
 -- $1 tenant id, $2 staff id. Orders this packer claimed and has not packed yet.
 SELECT id, order_no, created_at FROM orders

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -325,3 +326,36 @@ async def test_a_risky_buyer_must_prepay_when_the_director_says_so(
     status, _ = await _post(rig, order_id, "confirm", **_delivery(payment="vietqr"))
     assert status == 303
     assert (await _order(db, order_id))["payment_method"] == "vietqr"
+
+
+@pytest.mark.parametrize("end", [OrderStatus.DELIVERED, OrderStatus.CANCELLED])
+async def test_name_phone_and_address_are_hidden_once_the_order_has_ended(
+    rig: Rig, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, shop: Shop,
+    end: OrderStatus,
+) -> None:  # fmt: skip
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
+    status, _ = await _post(rig, order_id, "confirm", **_delivery())
+    assert status == 303
+    _, html = await _open(rig, order_id)
+    assert "Nguyễn Thị Lan" in html and "0912345678" in html and "Hàng Bông" in html
+    await db.execute("UPDATE orders SET status = $2 WHERE id = $1", order_id, end.value)
+    _, html = await _open(rig, order_id)
+    for personal in ("Nguyễn Thị Lan", "0912345678", "Hàng Bông", "Phường Hoàn Kiếm",
+                     "Giao giờ hành chính"):  # fmt: skip
+        assert personal not in html
+    assert 'id="personal-hidden"' in html and "đã được ẩn" in html
+    assert "Gạo ST25 túi 5kg" in html  # the order itself still shows
+
+
+async def test_only_the_canonical_spelling_of_a_token_opens_the_order(
+    rig: Rig, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, shop: Shop
+) -> None:
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01")
+    token = next(
+        t for t in (order_token(rig.settings, order_id, now=time.time() + n) for n in range(999))
+        if "-" in t and "_" in t
+    )  # fmt: skip
+    assert (await rig.client.get(f"/o/{token}")).status == 200
+    for variant in (token.replace("-", "+", 1), token.replace("_", "/", 1), token + "=="):
+        answer = await rig.client.get(f"/o/{variant.replace('+', '%2B').replace('/', '%2F')}")
+        assert answer.status == 404, variant

@@ -104,9 +104,7 @@ async def test_free_shipping_from_the_live_books_shop_pays_and_shows_on_the_slip
 ) -> None:  # fmt: skip
     shop = await seed_shop(db)
     (order_id,) = await seed_packing_orders(db, shop, 1, courier)
-    await db.execute(
-        'UPDATE lives SET promotion = \'{"kind": "free_ship", "min_items": 2}\''
-    )
+    await db.execute('UPDATE lives SET promotion = \'{"kind": "free_ship", "min_items": 2}\'')
     async with pool.acquire() as conn:
         await save_money_rules(conn, shop.tenant_id, MoneyRules(shipping_fee_vnd=30_000))
         await recompute_totals(conn, [order_id])

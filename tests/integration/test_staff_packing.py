@@ -110,3 +110,28 @@ async def test_the_packer_prints_the_claimed_orders_slip(
     assert (await client.get(f"/dong-goi/{foreign}/phieu.pdf")).status == 404
     waiting = await add_order(db, shop, status="awaiting_confirmation")
     assert (await client.get(f"/dong-goi/{waiting}/phieu.pdf")).status == 404
+
+
+async def test_only_the_claiming_packer_or_a_director_packs_an_order(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    shop = await seed_shop(db)
+    order_id = await add_order(db, shop, status="confirmed")
+    order_no = await db.fetchval("SELECT order_no FROM orders WHERE id = $1", order_id)
+    claimer_id, claimer = await add_staff(db, shop.tenant_id, StaffRole.PACKER)
+    csrf = await log_in(client, claimer)
+    await client.post("/dong-goi/nhan", data={"csrf": csrf})
+    for role in (StaffRole.PACKER, StaffRole.STAFF):
+        _, other = await add_staff(db, shop.tenant_id, role)
+        csrf = await log_in(client, other)
+        scan = await client.post(
+            f"/dong-goi/{order_id}/quet", data={"csrf": csrf, "barcode": order_no}
+        )
+        assert scan.status == 403 and "người khác nhận" in await scan.text()
+        row = await db.fetchrow("SELECT status, claimed_by FROM orders WHERE id = $1", order_id)
+        assert dict(row) == {"status": "packing", "claimed_by": claimer_id}
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    csrf = await log_in(client, director)
+    scan = await client.post(f"/dong-goi/{order_id}/quet", data={"csrf": csrf, "barcode": order_no})
+    assert scan.status == 200 and "Đã đóng gói xong" in await scan.text()
+    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "packed"

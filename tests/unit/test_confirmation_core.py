@@ -50,6 +50,26 @@ def test_malformed_tokens(token: str) -> None:
     assert caught.value.problem in (LinkProblem.MALFORMED, LinkProblem.TAMPERED)
 
 
+def test_a_token_has_one_spelling_only() -> None:
+    """base64's other alphabet, padding and stray characters decode to the same bytes: refused."""
+    token = next(
+        t for t in (sign_order_token(KEY, n, NOW + 60) for n in range(1, 10_000))
+        if "-" in t and "_" in t
+    )  # fmt: skip
+    assert verify_order_token(KEY, token, NOW) > 0
+    variants = [
+        token.replace("-", "+", 1),
+        token.replace("_", "/", 1),
+        token[:-2] + "==",
+        token[:32] + "\n" + token[33:],
+        token[:32] + "." + token[33:],
+    ]
+    for variant in variants:
+        with pytest.raises(LinkError) as caught:
+            verify_order_token(KEY, variant, NOW)
+        assert caught.value.problem is LinkProblem.MALFORMED, variant
+
+
 def test_keys_are_per_purpose_and_per_secret() -> None:
     token = sign_order_token(KEY, 7, NOW + 60)
     for key in (derive_key(b"app secret", "other"), derive_key(b"other secret", "x")):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 
 import pytest
@@ -44,3 +46,10 @@ def test_csv_has_a_bom_crlf_and_no_formulas() -> None:
     assert body.startswith(b"\xef\xbb\xbf")
     text = body.decode("utf-8-sig")
     assert text.split("\r\n")[:3] == ["Người mua,Tổng", '"\'=HYPERLINK(""x"")",360000', "Lan,-1"]
+
+
+@pytest.mark.parametrize("start", ["\t", "\r"])
+def test_csv_guards_cells_starting_with_tab_or_cr(start: str) -> None:
+    body = csv_bytes(["Người mua"], [[start + "=cmd|' /C calc'!A0"]]).decode("utf-8-sig")
+    row = next(csv.reader(io.StringIO(body.split("\r\n", 1)[1])))
+    assert row == ["'" + start + "=cmd|' /C calc'!A0"]

@@ -23,7 +23,7 @@ import structlog
 
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.inbox.answers import Answer, keep_unreadable, refuse, reject, signature_status
+from aggregator.inbox.answers import Answer, keep_unreadable, refuse, reject
 from aggregator.inbox.handoff import Inbox
 from aggregator.inbox.records import Inbound, sanitise_headers
 from aggregator.inbox.replay import Replayed, StoredDelivery
@@ -40,6 +40,9 @@ REJECTED, REFUSED = "relay.rejected", "relay.refused"
 UNREADABLE = "relay.unreadable"
 CHANNEL_HEADER = "relay-channel"  # kept with the delivery: the replayer needs the channel
 KEPT = {"accepted": 0, "duplicate": False, "unreadable": True}
+NOT_PROVEN = {"error": "not signed by this channel's secret"}
+SIGNED_HEADERS = (signature.TIMESTAMP_HEADER, signature.SIGNATURE_HEADER)
+MAX_CHANNEL_CHARS = 200  # a channel name is never longer; Postgres text holds no NUL
 
 
 class Refused(ChotdonError):
@@ -66,6 +69,8 @@ class RelayService:
     max_comments: int
 
     async def _secret(self, channel: str) -> tuple[int, bytes]:
+        if not channel or "\x00" in channel or len(channel) > MAX_CHANNEL_CHARS:
+            raise SignatureError(f"no active relay channel {channel[:MAX_CHANNEL_CHARS]!r}")
         ref = await self.channels.get(channel)
         if ref is None or not ref.active:
             raise SignatureError(f"no active relay channel {channel!r}")
@@ -78,7 +83,7 @@ class RelayService:
 
     async def receive(self, request: RelayRequest) -> Answer:
         kept = sanitise_headers(request.headers)
-        kept[CHANNEL_HEADER] = request.channel[:200]
+        kept[CHANNEL_HEADER] = request.channel[:MAX_CHANNEL_CHARS]
         inbound = Inbound(request.body, kept)
         try:
             tenant_id, secret = await self._secret(request.channel)
@@ -91,8 +96,13 @@ class RelayService:
                 window_s=self.window_s,
             )
         except SignatureError as exc:
-            status = signature_status(exc)
-            return await reject(self.inbox, inbound, status, str(exc), event=REJECTED)
+            # One answer for an unknown channel and a bad signature, so the relay does not tell
+            # which channels exist: the status depends only on what the request presented.
+            presented = all(request.headers.get(h) for h in SIGNED_HEADERS)
+            return await reject(
+                self.inbox, inbound, 403 if presented else 401, str(exc), event=REJECTED,
+                body=NOT_PROVEN,
+            )  # fmt: skip
         return await self._accept(request.channel, inbound, tenant_id, stamp)
 
     def _events(self, channel: str, body: bytes) -> list[CommentEvent]:
