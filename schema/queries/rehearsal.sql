@@ -10,23 +10,17 @@ SELECT s.id, s.tenant_id, s.channel_id, s.title, l.hold_mode, l.promotion, c.pla
 FROM live_sessions s JOIN channels c ON c.id = s.channel_id JOIN lives l ON l.id = s.live_id
 WHERE s.id = $1;
 
--- name: create_rehearsal_session
--- A rehearsal is a live of its own (hold mode $5, promotion $6) on the rehearsal channel.
+-- name: create_sandbox_session
+-- A rehearsal or replay: a sandbox live of its own (hold mode $5, promotion $6) on the rehearsal
+-- channel (0020_sandbox_tiktok_fulfilment), on air until it ends.
 WITH live AS (
     INSERT INTO lives (tenant_id, title, status, hold_mode, promotion, started_at)
     VALUES ($1, $4, 'live', $5, $6, now())
     RETURNING id
 )
 INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at,
-                           live_id)
-SELECT $1, $2, $3, $4, 'live', now(), live.id FROM live
-RETURNING id;
-
--- name: create_sandbox_session
--- A rehearsal or replay: a sandbox live (0020_sandbox_tiktok_fulfilment), on air until it ends.
-INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, hold_mode, promotion,
-                           status, started_at, sandbox)
-VALUES ($1, $2, $3, $4, $5, $6, 'live', now(), true)
+                           live_id, sandbox)
+SELECT $1, $2, $3, $4, 'live', now(), live.id, true FROM live
 RETURNING id;
 
 -- name: end_sandbox_session
