@@ -25,7 +25,7 @@ from schema.enums import Platform
 
 PAGE_ID = "chaos-facebook-pull"
 LIVE_ID = "live-pulled"
-TENANT_SLUG = "htx-chaos-facebook"
+TENANT_SLUG = "htx-chaos-0"  # the first broadcast's cooperative (world.py)
 RATE_PER_S = 40.0  # comments/s while the run sends: a busy live, within the stream's cap
 STEP_S = 0.05
 STORED = """

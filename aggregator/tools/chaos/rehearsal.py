@@ -78,8 +78,10 @@ async def _on_screens(conn: Connection, tenant_id: int) -> dict[str, int]:
     sandbox = {r["id"]: r["order_no"] for r in await conn.fetch(
         "SELECT id, order_no FROM orders WHERE tenant_id = $1 AND chotdon_sandbox(session_id)",
         tenant_id)}  # fmt: skip
-    lives = {r["id"] for r in await conn.fetch(
-        "SELECT id FROM live_sessions WHERE tenant_id = $1 AND sandbox", tenant_id)}  # fmt: skip
+    sessions = {r["id"]: r["live_id"] for r in await conn.fetch(
+        "SELECT id, live_id FROM live_sessions WHERE tenant_id = $1 AND sandbox",
+        tenant_id)}  # fmt: skip
+    lives = set(sessions.values())
     queue = await conn.fetch(
         query("staff_order_queue"), tenant_id, None, None, None, None, 100_000, 0, None, None, None
     )
@@ -91,6 +93,6 @@ async def _on_screens(conn: Connection, tenant_id: int) -> dict[str, int]:
     return {
         "in_queue": sum(1 for r in queue if r["id"] in sandbox),
         "in_tax_invoices": sum(1 for r in invoices if r["order_no"] in sandbox.values()),
-        "in_reports": sum(1 for r in groups if r["session_id"] in lives),
-        "on_dashboard": sum(1 for r in dashboard if r["id"] in lives),
+        "in_reports": sum(1 for r in groups if r["live_id"] in lives),
+        "on_dashboard": sum(1 for r in dashboard if r["id"] in sessions or r["live_id"] in lives),
     }
