@@ -20,6 +20,8 @@ MUST_BE_ZERO = (
     "lost", "duplicate_orders", "duplicate_shipments", "duplicate_messages",
     "pulled_lost", "pulled_stored_twice",  # the live `chotdon facebook-pull` read (chaos/pulled.py)
     "rehearsal_leaks",  # a replay's sandbox orders where real work looks (chaos/rehearsal.py)
+    # one live's rules over every channel and payment state (chaos/money.py)
+    "oversold", "shipped_unpaid_prepay", "shipped_empty", "cod_mismatch",
 )  # fmt: skip
 
 
@@ -32,6 +34,8 @@ def problems(figures: dict[str, Any]) -> list[str]:
         found.append("the pulled Facebook live produced no comment")
     if not figures["rehearsal_orders"]:
         found.append("the rehearsal made no order")
+    if not (figures["paid_in_full"] and figures["paid_in_part"] and figures["refused_by_gate"]):
+        found.append("the run did not exercise payments (full, part) and the packing gate")
     return found
 
 

@@ -37,6 +37,12 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     assert figures["pulled_lost"] == figures["pulled_stored_twice"] == 0
     # a live replayed into a sandbox copy reached no queue, dashboard, report, courier or buyer
     assert figures["rehearsal_orders"] > 0 and figures["rehearsal_leaks"] == 0
+    # one live on three channels, one pool; prepayments paid in full, in part or never
+    assert figures["broadcasts"] == 2 and figures["lives"] == 6
+    rules = ("oversold", "shipped_unpaid_prepay", "shipped_empty", "cod_mismatch")
+    assert [figures[name] for name in rules] == [0, 0, 0, 0]
+    assert figures["paid_in_full"] > 0 and figures["paid_in_part"] > 0
+    assert figures["expired_unpaid"] > 0 and figures["refused_by_gate"] > 0
 
 
 @pytest.mark.timeout(600)

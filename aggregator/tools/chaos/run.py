@@ -25,6 +25,7 @@ from aggregator.tools.chaos import checks
 from aggregator.tools.chaos.comments import BATCH, UNTIL_ACKNOWLEDGED, comments, play, signing
 from aggregator.tools.chaos.config import ChaosConfig, Strike, schedule
 from aggregator.tools.chaos.faults import Injector
+from aggregator.tools.chaos.money import Buyers, live_rule_figures
 from aggregator.tools.chaos.processes import Fleet
 from aggregator.tools.chaos.pulled import PulledLive, pulled_figures, seed_pulled, wait_until_pulled
 from aggregator.tools.chaos.rehearsal import rehearsal_figures, rehearse
@@ -35,6 +36,7 @@ from aggregator.tools.senders import Sender, Tally
 from schema.enums import Platform
 
 COURIER_TIMEOUT_S = 2.0
+PAYMENT_TOKEN = secrets.token_urlsafe(24)  # the run's payments webhook token
 ZALO_WEIGHT = 0.3
 END_LIVE = "UPDATE live_sessions SET status = 'ended', ended_at = now() WHERE id = $1"
 
@@ -53,6 +55,7 @@ def _child_settings(config: ChaosConfig) -> dict[str, str]:
         "CHOTDON_COURIER_TIMEOUT_S": str(COURIER_TIMEOUT_S),
         "CHOTDON_COURIER_POLL_AFTER_S": "15",
         "CHOTDON_LOG_LEVEL": "warning",
+        "CHOTDON_PAYMENT_WEBHOOK_SECRET": PAYMENT_TOKEN,  # buyers' transfers (chaos/money.py)
     }
 
 
@@ -103,7 +106,11 @@ async def _play(
     sessions = [live.session_id for live in lives]
     staff = Staff(pool, arq, sessions, int(config.unanswered_share * 1000))
     couriers = Couriers(pool, sims, sessions, config.refuse_share, config.seed)
+    timeout = aiohttp.ClientTimeout(total=30)
+    payments_http = aiohttp.ClientSession(timeout=timeout)
+    buyers = Buyers(pool, payments_http, run.base_url, PAYMENT_TOKEN, sessions, config.seed)
     steps = {"confirm": staff.confirm, "pack": staff.pack, "finish": staff.finish_packing,
+             "careless": staff.pack_carelessly, "pay": buyers.pay,
              "couriers": couriers.dispatch}  # fmt: skip
     helpers = [asyncio.create_task(keep_going(name, step)) for name, step in steps.items()]
     injector = Injector(fleet, sims, run.database_url, run.redis_url, COURIER_TIMEOUT_S,
@@ -135,7 +142,9 @@ async def _play(
     finally:
         await _stop(helpers)
         await couriers.stop()
+        await payments_http.close()
     found = await checks.figures(pool, sims)
+    found |= await live_rule_figures(pool)
     found |= await pulled_figures(pool, pulled)
     found |= await rehearsal_figures(pool)
     stored, lost, twice = await checks.stored_comments(pool, tally.ids)
@@ -149,6 +158,7 @@ async def _play(
         "deliveries_sent_twice": tally.sent_twice,
         **found, "duplicate_shipments": found["duplicate_shipments"],
         "staff_confirmed": staff.confirmed, "staff_packed": staff.packed,
+        "refused_by_gate": staff.refused_by_gate, "transfers": buyers.transfers,
         "courier_webhook_retries": couriers.webhook_retries,
         "courier_stalls": sims.couriers.sim.stalled,
         "faults_injected": {str(f): n for f, n in injector.injected.items()},

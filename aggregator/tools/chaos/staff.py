@@ -19,8 +19,10 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.orders.money import start_payment_deadline
 from aggregator.orders.state import transition
 from aggregator.shipping.handoff import mark_packed
+from aggregator.tools.chaos.money import DEADLINE_S, SHORTEN_DEADLINES
 from aggregator.tools.chaos.world import Simulators
 from connectors.simulators.courier_webhooks import (
     Scenario,
@@ -42,16 +44,24 @@ CONFIRMABLE = (
     # lock theirs deadlocks (the next turn takes them)
     "ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED"
 )
-ADDRESSES = (  # what the buyer says on the phone: a name, a mobile, a two-level address
+ADDRESSES = (  # what the buyer says on the phone: a name, a mobile, a two-level address, and
+    # how they pay (a quarter transfer by VietQR: chaos/money.py pays, part-pays or never pays)
     "UPDATE orders SET recipient_name = 'Khách chaos', "
+    "payment_method = CASE WHEN (id * 31) % 1000 < 250 THEN 'vietqr' ELSE 'cod' END, "
     "recipient_phone = '09' || lpad((id % 100000000)::text, 8, '0'), "
     "address_line = 'Số ' || (id % 200 + 1) || ' đường Lê Lợi', "
     "province_code = 'Thái Bình', ward_code = 'Phường Trần Lãm' WHERE id = ANY($1::bigint[])"
 )
-PACKABLE = (  # packing starts when the live is over on all its channels, as at a packing table
+PACKABLE = (  # packing starts when the live is over on all its channels, as at a packing table;
+    # the packing page offers only what may ship (chotdon_ship_block, as the packer's claim)
     "SELECT o.id FROM orders o JOIN lives l ON l.id = o.live_id "
     "WHERE o.session_id = ANY($1::bigint[]) AND l.status = 'ended' AND o.status = 'confirmed' "
+    "AND chotdon_ship_block(o.id) IS NULL "
     "ORDER BY o.id LIMIT 500 FOR UPDATE OF o SKIP LOCKED"
+)
+BLOCKED = (  # an order that may not ship yet (unpaid, holding nothing): a careless packer tries
+    "SELECT o.id FROM orders o WHERE o.session_id = ANY($1::bigint[]) AND o.status = 'confirmed' "
+    "AND chotdon_ship_block(o.id) IS NOT NULL ORDER BY random() LIMIT 1"
 )
 BOOKED = (
     "SELECT s.courier, s.client_order_code FROM shipments s JOIN orders o ON o.id = s.order_id "
@@ -78,6 +88,7 @@ class Staff:
     unanswered_per_mille: int
     confirmed: int = 0
     packed: int = 0
+    refused_by_gate: int = 0  # a careless packer's attempts on orders that may not ship
 
     async def confirm(self) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -87,6 +98,9 @@ class Staff:
             moved = await transition(
                 conn, ids, OrderStatus.CONFIRMED, actor="staff:chaos", reason="gọi điện xác nhận"
             )
+            for order_id in moved.moved:  # the VietQR ones get the director's payment deadline
+                await start_payment_deadline(conn, order_id)
+            await conn.execute(SHORTEN_DEADLINES, moved.moved, DEADLINE_S)
         self.confirmed += len(moved.moved)
 
     async def pack(self) -> None:
@@ -100,6 +114,25 @@ class Staff:
             # see them on the packing page; here they are finished below.
             self.packed += len(await mark_packed(self.pool, self.arq, moved.moved,
                                                  actor="staff:chaos-packer"))  # fmt: skip
+
+    async def pack_carelessly(self) -> None:
+        """Scan an order that may not ship: the state module and, behind it, the database (0019's
+        trigger) refuse the move."""
+        order_id = await self.pool.fetchval(BLOCKED, self.session_ids)
+        if order_id is None:
+            return
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                moved = await transition(
+                    conn, [order_id], OrderStatus.PACKING, actor="staff:chaos", reason="nhầm"
+                )
+        except asyncpg.CheckViolationError:  # the trigger: the last wall
+            self.refused_by_gate += 1
+            return
+        if moved.moved:  # paid meanwhile, so it may ship; if not, the live rules count it
+            log.info("chaos.careless_packing_allowed", order_id=order_id)
+        else:  # the state module's own filter
+            self.refused_by_gate += 1
 
     async def finish_packing(self) -> None:
         ids = [
