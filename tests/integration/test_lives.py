@@ -266,3 +266,33 @@ async def test_first_payment_transfers_race_across_channels(
     assert len(promoted) == 1
     assert await db.fetchval("SELECT paid_at FROM orders WHERE id = $1", promoted[0]) is not None
     await assert_consistent(db)
+
+
+async def test_zalo_after_the_live_joins_the_order_the_buyer_made_on_facebook(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop, zalo, _relay = await three_channels(db, {"A01": 5, "B01": 5})
+    during = zalo.comment("sđt chị 0912345678", "lan-zalo").model_copy(
+        update={"external_live_id": None}  # a message to the OA: no live id
+    )
+    await ingest(pool, arq_pool, [shop.comment("chốt A01 sđt 0912345678", "lan-fb"), during])
+    await merge_session(pool, shop.session_id)
+    await merge_session(pool, zalo.session_id)
+    await db.execute(
+        "UPDATE live_sessions SET status = 'ended', ended_at = now() - interval '2 hours' "
+        "WHERE live_id = $1", shop.live,
+    )  # fmt: skip
+    after = zalo.comment("cho chị thêm 2 B01 nhé", "lan-zalo").model_copy(
+        update={"external_live_id": None}
+    )
+    await ingest(pool, arq_pool, [after])
+    assert await db.fetchval(
+        "SELECT session_id FROM comments WHERE external_id = $1", after.external_id
+    ) == zalo.session_id  # fmt: skip
+    await merge_session(pool, zalo.session_id)
+    lines = await db.fetch(
+        "SELECT o.session_id, i.code, i.qty FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE i.status <> 'removed' ORDER BY i.code"
+    )
+    assert [tuple(r) for r in lines] == [(shop.session_id, "A01", 1), (shop.session_id, "B01", 2)]
+    await assert_consistent(db)
