@@ -31,6 +31,7 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     assert set(figures["consistency"].values()) == {0} and figures["unfinished"] == {}
     assert figures["delivered"] > 0 and figures["returned"] > 0
     assert figures["shipments"] == figures["courier_parcels"] > 0
+    assert (figures["lives"], figures["broadcasts"]) == (6, 2)  # two lives of three channels
 
 
 @pytest.mark.timeout(600)
