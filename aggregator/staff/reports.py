@@ -77,7 +77,9 @@ def _numbers(row: asyncpg.Record) -> dict[str, int]:
 def _live_label(row: asyncpg.Record) -> str:
     if row["live_id"] is None:
         return "Không thuộc buổi live"
-    return row["live_title"] or f"Live #{row['live_id']}"
+    title = row["live_title"] or f"Live #{row['live_id']}"
+    platforms = ", ".join(PLATFORM_TEXT.get(p, p) for p in row["live_platforms"] or [])
+    return f"{title} ({platforms})" if platforms else title
 
 
 async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: date) -> Report:

@@ -10,8 +10,8 @@ WHERE (platform, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 -- whose channel or live we do not know is stored as orphaned, never dropped. A repeated delivery
 -- of the same (platform, channel, external id) stores nothing.
 -- Zalo, no live on air: an order-intent message joins the OA's most recent live when that live was
--- on air within 24 h of the message and the sender's buyer has an open order in it (a buyer adding
--- to the order after the live); anything else goes to the OA's standing chat session
+-- on air within 24 h of the message and the sender's buyer has an open order in it, from any of
+-- its channels (a buyer adding to the order after the live); anything else goes to the OA's standing chat session
 -- ('zalo-chat', created here on first need, never "on air"), where it makes standalone orders.
 WITH input AS (
     SELECT * FROM unnest(
@@ -49,7 +49,7 @@ WITH input AS (
                                 JOIN orders o ON o.buyer_id = bi.buyer_id
                                WHERE bi.channel_id = input.channel_id
                                  AND bi.external_user_id = input.author_external_id
-                                 AND o.session_id = s.id
+                                 AND o.live_id = s.live_id
                                  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed'))),
                (SELECT chat.id FROM chat
                  WHERE input.platform = 'zalo' AND input.external_live_id IS NULL

@@ -36,6 +36,11 @@ WITH o AS (
 SELECT GROUPING(day) = 0 AS by_day, GROUPING(live_id) = 0 AS by_live,
        GROUPING(platform) = 0 AS by_platform,
        day, live_id, max(live_title) AS live_title, platform,
+       CASE WHEN GROUPING(live_id) = 0 THEN (
+           SELECT array_agg(DISTINCT c.platform ORDER BY c.platform)
+           FROM live_sessions s JOIN channels c ON c.id = s.channel_id
+           WHERE s.live_id = o.live_id AND s.tenant_id = $1 AND s.external_live_id <> 'zalo-chat'
+       ) END AS live_platforms,
        count(*) AS orders,
        count(*) FILTER (WHERE confirmed) AS confirmed,
        count(*) FILTER (WHERE delivered) AS delivered,

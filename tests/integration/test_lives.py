@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from arq.connections import ArqRedis
 from aggregator.confirmation.forms import Delivery
 from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import load_order_page
+from aggregator.core.dashboard import VIETNAM
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.orders.state import transition
@@ -24,6 +26,7 @@ from aggregator.orders.stock import release_orders
 from aggregator.settings import Settings
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.phone import confirm_by_phone
+from aggregator.staff.reports import build_report
 from aggregator.web.app import create_app
 from schema.enums import HoldMode, PaymentMethod, Platform, StaffRole
 from schema.events import CommentEvent
@@ -270,3 +273,50 @@ async def test_first_payment_transfers_race_across_channels(
     assert len(promoted) == 1
     assert await db.fetchval("SELECT paid_at FROM orders WHERE id = $1", promoted[0]) is not None
     await assert_consistent(db)
+
+
+async def test_zalo_after_the_live_joins_the_order_the_buyer_made_on_facebook(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop, zalo, _relay = await three_channels(db, {"A01": 5, "B01": 5})
+    during = zalo.comment("sđt chị 0912345678", "lan-zalo").model_copy(
+        update={"external_live_id": None}  # a message to the OA: no live id
+    )
+    await ingest(pool, arq_pool, [shop.comment("chốt A01 sđt 0912345678", "lan-fb"), during])
+    await merge_session(pool, shop.session_id)
+    await merge_session(pool, zalo.session_id)
+    await db.execute(
+        "UPDATE live_sessions SET status = 'ended', ended_at = now() - interval '2 hours' "
+        "WHERE live_id = $1", shop.live,
+    )  # fmt: skip
+    after = zalo.comment("cho chị thêm 2 B01 nhé", "lan-zalo").model_copy(
+        update={"external_live_id": None}
+    )
+    await ingest(pool, arq_pool, [after])
+    assert await db.fetchval(
+        "SELECT session_id FROM comments WHERE external_id = $1", after.external_id
+    ) == zalo.session_id  # fmt: skip
+    await merge_session(pool, zalo.session_id)
+    lines = await db.fetch(
+        "SELECT o.session_id, i.code, i.qty FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE i.status <> 'removed' ORDER BY i.code"
+    )
+    assert [tuple(r) for r in lines] == [(shop.session_id, "A01", 1), (shop.session_id, "B01", 2)]
+    await assert_consistent(db)
+
+
+async def test_the_report_shows_the_live_once_with_its_platforms(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop, zalo, relay = await three_channels(db, {"A01": 5})
+    await ingest(pool, arq_pool, [shop.comment("chốt A01", "fb"), zalo.comment("chốt A01", "zl"),
+                                  relay.comment("chốt A01", "tt")])  # fmt: skip
+    await merge_all(pool, [shop.session_id, zalo.session_id, relay.session_id])
+    staff_id, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    staff = StaffUser(staff_id, shop.tenant_id, login, "Anh Tú", StaffRole.DIRECTOR)
+    today = datetime.now(VIETNAM).date()
+    report = await build_report(pool, staff, today, today)
+    assert [(r.label, r.numbers["orders"]) for r in report.lives] == [
+        ("Live tối (Facebook, Nguồn chuyển tiếp, Zalo)", 3)
+    ]
+    assert len(report.platforms) == 3  # each order still counts for its own platform

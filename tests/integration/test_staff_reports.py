@@ -63,8 +63,8 @@ async def test_report_numbers_per_vietnam_day_live_platform_and_product(
     ]  # fmt: skip
     by_live = _rows(await (await client.get("/bao-cao/live.csv", params=RANGE)).read())
     assert sorted((r[0], r[1]) for r in by_live[1:]) == [
-        ("Live TikTok trưa", "1"),
-        ("Live tối", "7"),
+        ("Live TikTok trưa (TikTok)", "1"),
+        ("Live tối (Facebook)", "7"),
     ]
     by_product = _rows(await (await client.get("/bao-cao/san-pham.csv", params=RANGE)).read())
     assert by_product[1] == ["A01", "Gạo ST25 túi 5kg", "", "8", "6", "3", "1", "16",
