@@ -6,7 +6,11 @@ from typing import Any
 
 import structlog
 
-from aggregator.confirmation.deadlines import expire_unpaid_orders, send_due_payment_reminders
+from aggregator.confirmation.deadlines import (
+    expire_unpaid_orders,
+    send_due_payment_reminders,
+    start_late_deadlines,
+)
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.orders.merge import MergeConfig, merge_session
@@ -41,6 +45,7 @@ async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
     settings: Settings = ctx[SETTINGS]
     reminded = await send_due_reminders(ctx[PG_POOL], ctx["redis"], settings.reminder_after_s)
     report = await sweep(ctx[PG_POOL], ctx["redis"])
+    late_deadlines = await start_late_deadlines(ctx[PG_POOL])
     payment_reminders = await send_due_payment_reminders(ctx[PG_POOL], ctx["redis"])
     unpaid = await expire_unpaid_orders(ctx[PG_POOL])
     if unpaid.promoted:  # the next buyers in line got the stock: tell them
@@ -49,6 +54,7 @@ async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
         "sessions_requeued": report.sessions_requeued,
         "orders_expired": report.orders_expired,
         "reminders": reminded,
+        "payment_deadlines_started": late_deadlines,
         "payment_reminders": payment_reminders,
         "unpaid_expired": len(unpaid.expired),
     }

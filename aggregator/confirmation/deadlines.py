@@ -1,7 +1,8 @@
 """The payment deadline of an order that must prepay: one reminder half-way, then expiry.
 
 The deadline is set when the order is confirmed (aggregator/orders/money.start_payment_deadline,
-from the director's hours). The sweeper claims due reminders by stamping payment_reminded_at in
+from the director's hours), or by the sweeper from the moment a confirmed order came to need
+prepayment. The sweeper claims due reminders by stamping payment_reminded_at in
 the statement that picks them (once per order, however many sweepers run), and the message goes
 through the same outbound path as every buyer message (an 'unsent' record for staff where the
 platform cannot write to the buyer). Past the deadline, still unpaid, the order expires under its
@@ -18,6 +19,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.confirmation.messages import MessageKind, enqueue_order_messages
+from aggregator.core.prepay import money_rules
 from aggregator.orders.loading import lock_session
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
@@ -48,6 +50,18 @@ async def send_due_payment_reminders(pool: asyncpg.Pool, arq: ArqRedis, batch: i
         await enqueue_order_messages(arq, claimed, 0, MessageKind.PAYMENT_REMINDER)
         log.info("order.payment_reminders_due", orders=len(claimed))
     return len(claimed)
+
+
+async def start_late_deadlines(pool: asyncpg.Pool, batch: int = BATCH) -> int:
+    """Orders confirmed before they had to prepay (a block or a lower threshold came later)
+    get the director's deadline from now, so they are reminded and expire like the others."""
+    rows = await pool.fetch(query("orders_needing_payment_deadline"), batch)
+    if not rows:
+        return 0
+    hours = [money_rules(r["tenant_settings"]).payment_hours for r in rows]
+    started = await pool.fetch(query("set_payment_deadlines"), [r["id"] for r in rows], hours)
+    log.info("order.payment_deadlines_started", orders=len(started))
+    return len(started)
 
 
 async def expire_unpaid_orders(pool: asyncpg.Pool) -> Expiry:

@@ -104,3 +104,22 @@ UPDATE outbound_messages
 SET status = 'sent', sent_at = now(), sent_by_hand_by = $3
 WHERE tenant_id = $1 AND id = $2 AND status = 'unsent'
 RETURNING id, order_id;
+
+-- name: orders_needing_payment_deadline
+-- $1 batch size. Confirmed, unpaid orders that came to need prepayment after they were confirmed
+-- (the buyer's phone was blocked, the director lowered the threshold): no deadline yet.
+SELECT o.id, t.settings AS tenant_settings
+FROM orders o JOIN tenants t ON t.id = o.tenant_id
+WHERE o.status = 'confirmed' AND o.paid_at IS NULL AND o.payment_deadline IS NULL
+  AND chotdon_must_prepay(o.id)
+ORDER BY o.id
+LIMIT $1;
+
+-- name: set_payment_deadlines
+-- $1 order ids, $2 hours each. From now; an order given one meanwhile keeps its own.
+UPDATE orders AS o
+SET payment_deadline = now() + make_interval(secs => u.hours * 3600),
+    payment_remind_at = now() + make_interval(secs => u.hours * 1800)
+FROM unnest($1::bigint[], $2::int[]) AS u(id, hours)
+WHERE o.id = u.id AND o.payment_deadline IS NULL AND o.paid_at IS NULL
+RETURNING o.id;

@@ -91,6 +91,7 @@ ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 SELECT o.id, o.order_no, o.status, o.session_id, o.subtotal_vnd, o.shipping_vnd,
        o.discount_vnd, o.free_shipping, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
        o.recipient_phone, o.address_line, o.note, o.created_at, o.claimed_by,
+       o.payment_deadline, chotdon_paid_vnd(o.id) AS paid_vnd, chotdon_ship_block(o.id) AS ship_block,
        b.display_name AS buyer_name, b.phone AS buyer_phone, lv.title AS live_title
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id

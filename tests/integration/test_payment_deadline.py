@@ -144,3 +144,24 @@ async def test_the_buyer_page_asks_for_the_balance_by_the_deadline(
         page = await (await client.get(f"/o/{order_token(own, lan)}")).text()
     assert "vui lòng chuyển 300.000 ₫ trước 08:30 ngày 02/07/2026" in page  # Vietnam time
     assert "Số tiền: <strong>300.000 ₫</strong> (đã nhận 60.000 ₫, còn thiếu)" in page
+
+
+async def test_an_order_that_came_to_need_prepayment_gets_a_deadline_from_the_sweeper(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    ctx: dict[str, Any] = {SETTINGS: confirmation_settings(settings), PG_POOL: pool,
+                           "redis": arq_pool}  # fmt: skip
+    shop = await shop_with_origins(db, stock={"A01": 5})
+    lan = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
+    await confirm(pool, lan, PaymentMethod.COD)
+    assert (await sweep_job(ctx))["payment_deadlines_started"] == 0  # COD, nobody objects
+    await db.execute(
+        "INSERT INTO blocked_phones (tenant_id, phone, reason, blocked_by) "
+        "VALUES ($1, '0912345678', 'bom hàng', 'test')", shop.tenant_id,
+    )  # fmt: skip
+    assert (await sweep_job(ctx))["payment_deadlines_started"] == 1
+    assert (await sweep_job(ctx))["payment_deadlines_started"] == 0
+    hours = await db.fetchval(
+        "SELECT extract(epoch FROM payment_deadline - now()) / 3600 FROM orders WHERE id = $1", lan
+    )
+    assert 23.9 < hours <= 24

@@ -104,6 +104,12 @@ async def test_a_blocked_buyer_confirmed_by_phone_must_transfer(
     assert tuple(row) == ("confirmed", "vietqr", True)
     queue = await (await client.get("/don")).text()
     assert "Chờ chuyển khoản" in queue
+    await db.execute(
+        "UPDATE orders SET payment_deadline = '2026-07-02 01:30+00' WHERE id = $1", order_id
+    )
+    page = await (await client.get(f"/don/{order_id}")).text()
+    assert "Chờ chuyển khoản: chưa được đóng gói hay gửi hàng (hạn 08:30 02/07)." in page
+    assert "Thanh toán: chuyển khoản VietQR" in page
 
 
 async def test_waitlisted_only_order_is_refused_by_phone_too(
