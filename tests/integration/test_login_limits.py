@@ -125,7 +125,7 @@ async def test_delays_grow_progressively_and_a_right_password_clears_them(
         form = {"csrf": csrf[0], "login": login, "password": PASSWORD}
         delayed = await c.post("/dang-nhap", data=form, cookies={"cd_login": csrf[1]})
         assert delayed.status == 429 and 0 < int(delayed.headers["Retry-After"]) <= 60
-        assert "Hãy thử lại sau 1 phút" in await delayed.text()
+        assert "Có nhiều lần đăng nhập sai. Hãy thử lại sau" in await delayed.text()
         assert await db.fetchval(until) == blocked_until  # a refused try does not lengthen it
         await _wait_over(db)
         assert await _try(c, csrf, login, "sai") == 401  # the third try: twice as long
