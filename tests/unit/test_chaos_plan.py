@@ -21,6 +21,8 @@ def _clean() -> dict[str, object]:
     return {
         "lost": 0, "duplicate_orders": 0, "duplicate_shipments": 0, "duplicate_messages": 0,
         "consistency": {"reserved_not_held": 0, "held_on_closed": 0}, "unfinished": {},
+        "pulled_comments_produced": 120, "pulled_lost": 0, "pulled_stored_twice": 0,
+        "rehearsal_orders": 9, "rehearsal_leaks": 0,
     }  # fmt: skip
 
 
@@ -33,6 +35,11 @@ def test_the_run_fails_on_anything_lost_doubled_inconsistent_or_unfinished() -> 
         ("duplicate_messages", 3, "duplicate_messages = 3"),
         ("consistency", {"held_on_closed": 5}, "held_on_closed = 5"),
         ("unfinished", {"open_orders": 7}, "unfinished open_orders = 7"),
+        ("pulled_lost", 4, "pulled_lost = 4"),
+        ("pulled_stored_twice", 1, "pulled_stored_twice = 1"),
+        ("rehearsal_leaks", 2, "rehearsal_leaks = 2"),
+        ("pulled_comments_produced", 0, "the pulled Facebook live produced no comment"),
+        ("rehearsal_orders", 0, "the rehearsal made no order"),
     ]
     for name, value, line in cases:
         assert problems({**_clean(), name: value}) == [line]
