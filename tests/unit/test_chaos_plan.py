@@ -23,6 +23,8 @@ def _clean() -> dict[str, object]:
         "consistency": {"reserved_not_held": 0, "held_on_closed": 0}, "unfinished": {},
         "pulled_comments_produced": 120, "pulled_lost": 0, "pulled_stored_twice": 0,
         "rehearsal_orders": 9, "rehearsal_leaks": 0,
+        "oversold": 0, "shipped_unpaid_prepay": 0, "shipped_empty": 0, "cod_mismatch": 0,
+        "paid_in_full": 5, "paid_in_part": 2, "refused_by_gate": 3,
     }  # fmt: skip
 
 
@@ -40,6 +42,11 @@ def test_the_run_fails_on_anything_lost_doubled_inconsistent_or_unfinished() -> 
         ("rehearsal_leaks", 2, "rehearsal_leaks = 2"),
         ("pulled_comments_produced", 0, "the pulled Facebook live produced no comment"),
         ("rehearsal_orders", 0, "the rehearsal made no order"),
+        ("oversold", 1, "oversold = 1"),
+        ("shipped_unpaid_prepay", 2, "shipped_unpaid_prepay = 2"),
+        ("shipped_empty", 1, "shipped_empty = 1"),
+        ("cod_mismatch", 3, "cod_mismatch = 3"),
+        ("paid_in_part", 0, "the run did not exercise payments (full, part) and the packing gate"),
     ]
     for name, value, line in cases:
         assert problems({**_clean(), name: value}) == [line]
