@@ -99,7 +99,7 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
     finally:
         await server.close()
     live = await db.fetchrow(
-        "SELECT status, promotion FROM live_sessions WHERE tenant_id = $1 AND title = $2",
+        "SELECT status, promotion FROM lives WHERE tenant_id = $1 AND title = $2",
         shop.tenant_id, "Live vải thiều sáng Chủ nhật",
     )  # fmt: skip
     assert live["status"] == "live" and live["promotion"]["kind"] == "free_ship"
