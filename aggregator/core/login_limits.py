@@ -38,10 +38,10 @@ class Bucket:
 
 @dataclass(frozen=True, slots=True)
 class LoginPolicy:
-    per_address: int = 20
+    per_address: int = 10
     per_login: int = 5
     per_device: int = 5
-    per_minute: int = 300  # the whole server: tries that may reach a password hash per minute
+    per_minute: int = 30  # the whole server: tries that may reach a password hash per minute
     first_delay_s: float = 2.0
     longest_delay_s: float = 300.0
     quiet_s: float = 3600.0  # a bucket with no try for this long starts afresh
