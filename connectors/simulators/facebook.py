@@ -15,6 +15,7 @@ facebook_webhooks.py builds and signs the deliveries Facebook POSTs to chotdon.
 from __future__ import annotations
 
 import base64
+import contextlib
 import time
 from typing import Any
 
@@ -176,7 +177,9 @@ async def live_comments(request: web.Request) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await response.prepare(request)
     state.stats.stream_connections += 1
-    await _stream(state, live, state.stream_cap(request.query.get("comment_rate", "")), response)
+    cap = state.stream_cap(request.query.get("comment_rate", ""))
+    with contextlib.suppress(ConnectionResetError):  # the reader went away (a killed puller)
+        await _stream(state, live, cap, response)
     return response
 
 
