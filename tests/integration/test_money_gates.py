@@ -129,6 +129,7 @@ async def test_an_unpaid_prepay_order_is_never_packed(
     (order_id,) = await seed_packing_orders(db, shop, 1, Courier.GHTK)
     await gate(db, pool, shop, order_id, why)  # became prepay while a packer held it
     me = await packer(db, shop)
+    await db.execute("UPDATE orders SET claimed_by = $2 WHERE id = $1", order_id, me.id)  # hers
     with pytest.raises(ShipBlockedError) as refused:
         await pack_scanned(pool, arq_pool, me, order_id)
     assert "chờ chuyển khoản" in refused.value.staff_message
