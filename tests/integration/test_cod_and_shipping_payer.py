@@ -14,15 +14,19 @@ from aggregator.core.prepay import MoneyRules
 from aggregator.orders.money import save_money_rules
 from aggregator.orders.totals import recompute_totals
 from aggregator.settings import Settings
-from aggregator.shipping.couriers import Couriers
-from aggregator.shipping.handoff import Outcome, create_shipment
+from aggregator.shipping.handoff import Outcome
 from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import order_slip
-from connectors.simulators.couriers import CourierSimulator, Faults
+from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier
 from tests.support.factories import seed_shop
 from tests.support.pdf import pdf_text
-from tests.support.shipping import TOKENS, courier_settings, seed_packing_orders
+from tests.support.shipping import (
+    book,
+    courier_settings,
+    running_simulator,
+    seed_packing_orders,
+)
 
 
 def cod_of(courier: Courier, body: dict[str, Any]) -> int:
@@ -44,25 +48,13 @@ def payer_of(courier: Courier, body: dict[str, Any]) -> str:
 
 @pytest.fixture
 async def simulator() -> AsyncIterator[CourierSimulator]:
-    sim = CourierSimulator(TOKENS, Faults())
-    await sim.start()
-    try:
+    async with running_simulator() as sim:
         yield sim
-    finally:
-        await sim.stop()
 
 
 @pytest.fixture
 def ship_settings(settings: Settings, simulator: CourierSimulator) -> Settings:
     return courier_settings(settings, simulator)
-
-
-async def book(pool: asyncpg.Pool, settings: Settings, order_id: int) -> Outcome:
-    couriers = Couriers.open(settings)
-    try:
-        return await create_shipment(pool, couriers, order_id, poll_after_s=60)
-    finally:
-        await couriers.close()
 
 
 async def slip_text(pool: asyncpg.Pool, tenant_id: int, order_id: int) -> str:

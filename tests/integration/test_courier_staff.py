@@ -16,19 +16,22 @@ from arq.connections import ArqRedis
 from aggregator.confirmation.addresses import divisions
 from aggregator.orders.risk import order_risk
 from aggregator.settings import Settings
-from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import (
     Outcome,
-    create_shipment,
     enqueue_shipments,
     mark_packed,
     sweep_unshipped,
 )
 from aggregator.web.app import create_app
-from connectors.simulators.couriers import CourierSimulator, Faults
+from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
 from tests.support.factories import seed_shop
-from tests.support.shipping import TOKENS, courier_settings, seed_packing_orders
+from tests.support.shipping import (
+    book,
+    courier_settings,
+    running_simulator,
+    seed_packing_orders,
+)
 from tests.support.staff import add_staff, log_in
 from workers.settings import build_worker
 
@@ -40,12 +43,8 @@ QUANG_PHU = next(w.code for w in divisions().wards[THANH_HOA] if w.name == "Phư
 
 @pytest.fixture
 async def simulator() -> AsyncIterator[CourierSimulator]:
-    sim = CourierSimulator(TOKENS, Faults())
-    await sim.start()
-    try:
+    async with running_simulator() as sim:
         yield sim
-    finally:
-        await sim.stop()
 
 
 @pytest.fixture
@@ -57,14 +56,6 @@ def ship_settings(settings: Settings, simulator: CourierSimulator) -> Settings:
 async def client(ship_settings: Settings) -> AsyncIterator[Client]:
     async with TestClient(TestServer(create_app(ship_settings))) as test_client:
         yield test_client
-
-
-async def book(pool: asyncpg.Pool, settings: Settings, order_id: int) -> Outcome:
-    couriers = Couriers.open(settings)
-    try:
-        return await create_shipment(pool, couriers, order_id, poll_after_s=60)
-    finally:
-        await couriers.close()
 
 
 async def drain(settings: Settings) -> None:

@@ -16,15 +16,19 @@ from aggregator.core.risk import RiskLevel
 from aggregator.orders.money import ShipBlockedError, save_money_rules, ship_blocks
 from aggregator.orders.state import transition
 from aggregator.settings import Settings
-from aggregator.shipping.couriers import Couriers
-from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed, sweep_unshipped
+from aggregator.shipping.handoff import Outcome, mark_packed, sweep_unshipped
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.packing import claim_next, pack_scanned
-from connectors.simulators.couriers import CourierSimulator, Faults
+from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
 from schema.states import OrderStatus
 from tests.support.factories import Shop, seed_shop
-from tests.support.shipping import TOKENS, courier_settings, seed_packing_orders
+from tests.support.shipping import (
+    book,
+    courier_settings,
+    running_simulator,
+    seed_packing_orders,
+)
 from tests.support.staff import add_staff
 
 GATES = ["vietqr", "blocked", "risky"]
@@ -32,25 +36,13 @@ GATES = ["vietqr", "blocked", "risky"]
 
 @pytest.fixture
 async def simulator() -> AsyncIterator[CourierSimulator]:
-    sim = CourierSimulator(TOKENS, Faults())
-    await sim.start()
-    try:
+    async with running_simulator() as sim:
         yield sim
-    finally:
-        await sim.stop()
 
 
 @pytest.fixture
 def ship_settings(settings: Settings, simulator: CourierSimulator) -> Settings:
     return courier_settings(settings, simulator)
-
-
-async def book(pool: asyncpg.Pool, settings: Settings, order_id: int) -> Outcome:
-    couriers = Couriers.open(settings)
-    try:
-        return await create_shipment(pool, couriers, order_id, poll_after_s=60)
-    finally:
-        await couriers.close()
 
 
 async def gate(

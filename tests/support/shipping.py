@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import asyncpg
 from pydantic import SecretStr
 
 from aggregator.settings import Settings
+from aggregator.shipping.couriers import Couriers
+from aggregator.shipping.handoff import Outcome, create_shipment
 from connectors.simulators.courier_webhooks import WebhookTarget
-from connectors.simulators.couriers import CourierSimulator
+from connectors.simulators.couriers import CourierSimulator, Faults
 from schema.enums import Courier
 from tests.support.factories import Shop
 
@@ -20,6 +25,26 @@ SENDER = {
     "ward": "Xã Vũ Thư",
     "province": "Hưng Yên",
 }
+
+
+@asynccontextmanager
+async def running_simulator(faults: Faults | None = None) -> AsyncIterator[CourierSimulator]:
+    """The three couriers' simulator, started, with these faults (none by default)."""
+    sim = CourierSimulator(TOKENS, faults or Faults())
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+async def book(pool: asyncpg.Pool, settings: Settings, order_id: int) -> Outcome:
+    """Run the booking job's work for one order, with couriers opened from `settings`."""
+    couriers = Couriers.open(settings)
+    try:
+        return await create_shipment(pool, couriers, order_id, poll_after_s=60)
+    finally:
+        await couriers.close()
 
 
 def courier_settings(settings: Settings, sim: CourierSimulator, **extra: object) -> Settings:
