@@ -20,11 +20,17 @@ def _product(ctx: Context, code: str | None, length: int) -> Read:
     return Read(length, Element(Kind.PRODUCT, code=known, as_code=True))
 
 
+# "tòa B2", "lô A1", "phòng C1": a building or plot in an address, not a product code.
+BUILDING_WORDS = frozenset({"tòa", "toà", "block", "lô", "phòng", "tầng", "dãy", "khu", "căn"})
+
+
 def read_letter_code(ctx: Context, i: int, relaxed: bool = False) -> Read | None:
     """A letter prefix of the catalog followed by digits. `relaxed` after "mã"."""
     prefix = ctx.word(i)
     width = ctx.catalog.prefix_widths.get(prefix) if prefix.isalpha() else None
     if width is None or not ctx.text.raw(i).isascii():
+        return None
+    if not relaxed and i > 0 and ctx.text.raw(i - 1).lower() in BUILDING_WORDS:
         return None
     j, attached = i + 1, ctx.size > i + 1 and ctx.text.adjacent(i, i + 1)
     if ctx.word(j) in CODE_JOINERS and attached and ctx.text.adjacent(j, j + 1):
@@ -79,6 +85,8 @@ def read_numeric_code(ctx: Context, i: int) -> Read | None:
     if read_marker(ctx, i + 1) is not None:
         return _product(ctx, code, 1)
     nxt = i + 1
+    if ctx.small_number(nxt) is not None and ctx.count_unit(nxt + 1):
+        return _product(ctx, code, 1)  # "12 2 hũ": two numbers in a row, the first is the code
     if digits.startswith("0") and not (
         ctx.count_unit(nxt) or ctx.weight_unit(nxt) or ctx.starts_product(nxt)
     ):

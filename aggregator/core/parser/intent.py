@@ -22,6 +22,7 @@ class Signal(StrEnum):
     PLUS = "plus"  # +1
     CANCEL = "cancel"
     ASK = "ask"  # stock, quality, origin, payment method, "được không"
+    ASK_CAN = "ask_can"  # "được không": a polite request beside an order, else a question
     ASK_TERMS = "ask_terms"  # price, discount, fees: stays a question even with a quantity
     ASK_DELIVERY = "ask_delivery"  # where is my order, it has not arrived
     ASK_WHEN = "ask_when"  # how long, when: a question, unless an order is placed beside it
@@ -45,6 +46,9 @@ class Signal(StrEnum):
     SEND = "send"  # "gửi 28 Trần Phú": an address when a number follows
     DONE = "done"  # rồi / r
     NEUTRAL = "neutral"  # words that look like aliases ("tương tác", "vụ mùa")
+    CLOSES_ASKING = "closes_asking"  # a clause-final "không"/"gì"/"nào": a yes/no or wh question
+    IF = "if"  # "có", "thì": with a buying verb and a closing question, asks about terms
+    KEEP = "keep"  # "vẫn lấy", "giữ nguyên": what a cancellation keeps
 
 
 NEGATIONS = ("không", "ko", "k", "kh", "khg", "hông", "hong", "hok", "hk", "khum", "hem", "kg")
@@ -62,6 +66,11 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
     ),
     Signal.BUY: ("mua", "mua hàng"),
     Signal.DONE: ("rồi", "r"),
+    Signal.IF: ("có", "thì", "có được", "có đc", "có dc"),
+    Signal.KEEP: (
+        "vẫn lấy", "vẫn giữ", "giữ nguyên", "giữ lại", "giữ", "vẫn để", "vẫn đặt", "vẫn chốt",
+    ),
+
     Signal.IB: ("ib", "inbox", "inb", "in box", "nhắn tin"),
     Signal.CANCEL: (
         "hủy", "huỷ", "hủy đơn", "cancel", "bỏ", "bớt", "xóa", "xoá", "xóa đơn", "thôi khỏi",
@@ -71,7 +80,8 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "giảm giá", "giảm", "khuyến mãi", "khuyến mại", "freeship", "free ship", "miễn phí ship",
         "miễn ship", "miễn phí vận chuyển", "phí ship", "phí vận chuyển", "tiền ship",
         "ship bao nhiêu", "chiết khấu", "giá sỉ", "mua sỉ", "lấy sỉ", "ưu đãi", "voucher",
-        "mã giảm giá", "bớt giá", "bớt không", "bớt ko", "bớt k", "bớt chút", "bớt tí",
+        "mã giảm giá", "bớt giá", "được tặng", "tặng gì", "tặng quà", "bớt không", "bớt ko",
+        "bớt k", "bớt chút", "bớt tí",
         "bớt được", "bớt dc", "bớt đc", "bớt ít", "bao nhiêu", "bao nhiu", "bnhiu", "bn tiền",
         "bao tiền", "mấy tiền", "bn 1", "bn một", "bn vậy", "bn v", "bn z", "bn ạ", "bn shop",
         "nhiêu tiền", "hết bao nhiêu", "giá sao", "giá thế nào",
@@ -100,15 +110,19 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "ship đc", "ship không", "ship ko", "ship k", "cod", "thanh toán", "chuyển khoản được",
         "ck được", "ck dc", "ck đc", "trả tiền", "stk", "số tài khoản", "xuất xứ", "nguồn gốc",
         "ở đâu", "chỗ nào", "đâu rồi", "đâu vậy", "đâu thế", "lấy ở đâu", "lấy từ đâu",
-        "chứng nhận", "chứng chỉ", "kiểm định", "hạn sử dụng", "hsd",
+        "chứng nhận", "chứng chỉ", "kiểm định", "xuất hóa đơn", "đổi trả", "đồng kiểm",
+        "kiểm tra hàng", "hạn sử dụng", "hsd",
         "bảo quản", "để được bao lâu", "thật không", "có thật", "hàng thật", "có phải",
         "phải không", "là gì", "gì vậy", "gì thế", "gì z", "nào ngon",
-        "thế nào", "như nào", "ntn", "ra sao", "sao", "tư vấn", "hỏi", "xin hỏi", "được không",
-        "được ko", "được k", "dc ko", "dc k", "đc ko", "đc k", "dc không", "đc không",
+        "thế nào", "như nào", "ntn", "ra sao", "sao", "tư vấn", "hỏi", "xin hỏi",
         "đúng không", "đúng ko", "đúng k", "có ngon", "ngon không", "có ngọt", "có chua",
-        "có thơm", "khác gì", "khác nhau", "nhỉ", "what", "where", "how", "do you",
+        "có thơm", "khác gì", "khác nhau", "what", "where", "how", "do you",
         "is it", "can i", "xin stk", "xin số tài khoản", "xin địa chỉ", "xin info",
         "xin thông tin", "mấy kg", "mấy cân", "mấy lạng", "mấy quả", "mấy gói", "mấy hộp",
+    ),
+    Signal.ASK_CAN: (
+        "được không", "được ko", "được k", "dc ko", "dc k", "đc ko", "đc k", "dc không",
+        "đc không",
     ),
     Signal.PRICE_WORD: ("giá", "gia"),
     Signal.PAST: (
@@ -117,7 +131,9 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "đã lấy", "đã chốt", "đã order", "mua rồi", "đặt rồi", "chốt rồi", "lấy rồi",
         "đã nhận", "nhận được hàng", "nhận được rồi", "nhận hàng rồi", "đã dùng", "dùng rồi",
         "ăn rồi", "đã ăn", "mua lần", "hay mua", "hay đặt", "hay lấy", "thường mua", "thường đặt",
-        "thường lấy", "vẫn mua", "vẫn đặt",
+        "thường lấy", "vẫn mua", "đợt trước", "đợt rồi", "lần rồi", "dạo trước", "hqua",
+        "hôm trc", "lần trc", "tuần trc", "tháng trc", "năm trc", "năm nào", "tháng nào",
+        "tuần nào", "tết nào", "mùa nào", "lần nào cũng",
     ),
     Signal.PAID: (
         "ck rồi", "ck r", "ck xong", "đã ck", "chuyển khoản rồi", "đã chuyển khoản",
@@ -131,21 +147,25 @@ KEYWORDS: dict[Signal, tuple[str, ...]] = {
         "giá ok", "đánh giá", "cảm ơn", "cám ơn", "thank", "thanks", "tks", "xin chào",
         "chào", "hello", "hi", "alo", "ủng hộ", "cho shop", "cho mọi người", "để sau",
         "lần sau", "hôm khác", "mai mốt", "tính sau", "suy nghĩ", "hỏi chồng", "hỏi vợ",
-        "hỏi ý", "check ib", "rep ib", "xem ib", "trả lời ib",
+        "hỏi ý", "check ib", "rep ib", "xem ib", "trả lời ib", "like", "thả tim", "tym",
     ),
     Signal.SPAM: (
         "kiếm tiền", "thu nhập", "việc làm", "việc nhẹ", "tuyển", "ctv", "cộng tác viên",
-        "lương", "liên hệ", "kiếm quà", "nhận quà", "trúng thưởng", "vay tiền", "vay vốn",
+        "lương cao", "mức lương", "lương cứng", "lương tháng", "trả lương",
+        "kiếm quà", "nhận quà", "trúng thưởng", "vay tiền", "vay vốn",
         "giải ngân", "cá cược", "nhà cái", "casino", "http", "https", "www", "bit.ly",
         "follow", "theo dõi kênh", "đăng ký kênh", "click", "link", "tăng like",
         "tăng follow", "kết bạn zalo", "làm tại nhà", "vào nhóm", "vào group", "tham gia nhóm",
         "tham gia group", "join group", "join nhóm", "để nhận mã", "để nhận quà",
         "để nhận voucher", "săn mã", "săn voucher", "kiếm thêm", "thu nhập thêm",
         "mã giới thiệu", "đầu tư", "lợi nhuận",
+        # sellers offering a service to everyone: "nhận ship hộ toàn quốc ib", "ai cần ib"
+        "nhận ship", "nhận làm", "nhận order", "nhận vận chuyển", "nhận đặt hàng", "chuyên sỉ",
+        "chuyên cung cấp", "ai cần", "dịch vụ",
     ),
     Signal.SPAM_SOFT: (
         "nhận mã", "nhận voucher", "nhận ưu đãi", "nhận thưởng", "kết bạn", "add zalo",
-        "nhắn zalo",
+        "nhắn zalo", "liên hệ", "lh",
     ),
     Signal.AUDIENCE: (
         "mọi người", "mn", "các bạn", "cả nhà", "ae", "anh em", "anh chị em", "các chị",
@@ -179,6 +199,8 @@ def _generated() -> Iterator[tuple[str, Signal]]:
         yield f"{neg} {verb}", Signal.CANCEL
         for can in ("được", "dc", "đc"):
             yield f"{neg} {verb} {can}", Signal.ASK
+    for neg, can in product(NEGATIONS, ("được", "dc", "đc")):
+        yield f"có {can} {neg}", Signal.ASK  # "lấy 2 hộp có được không": a polite request
     for neg in NEGATIONS:
         yield f"{neg} có gì", Signal.NEUTRAL  # "không có gì": you are welcome
         yield f"{neg} sao", Signal.NEUTRAL  # "không sao": no problem
@@ -207,10 +229,12 @@ QUESTION_TAIL = frozenset({
     "ac", "ce", "s",
 })  # fmt: skip
 
-COMMIT = frozenset({Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS})
+COMMIT = frozenset(
+    {Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS, Signal.KEEP}
+)
 NOT_COMMITTED = frozenset({Signal.PAST, Signal.PAID, Signal.CHATTER})
 TERMS = frozenset({Signal.ASK_TERMS, Signal.ASK_DELIVERY})
-QUESTIONS = frozenset({Signal.ASK, Signal.QMARK, Signal.ASK_WHEN})
+QUESTIONS = frozenset({Signal.ASK, Signal.ASK_CAN, Signal.QMARK, Signal.ASK_WHEN})
 
 
 def is_past(clause: frozenset[Signal]) -> bool:
@@ -228,7 +252,20 @@ def gives_no_items(clause: frozenset[Signal]) -> bool:
     return Signal.PAID in clause or is_past(clause)
 
 
-DERIVED_FROM = frozenset({Signal.ALT, Signal.PAY_VERB, Signal.SPAM_SOFT, Signal.CHECK})
+DERIVED_FROM = frozenset(
+    {Signal.ALT, Signal.PAY_VERB, Signal.SPAM_SOFT, Signal.CHECK, Signal.IF, Signal.BUY}
+)
+CLOSING_QUESTION = frozenset({Signal.CLOSES_ASKING, Signal.ASK_CAN, Signal.QMARK, Signal.ASK_WHEN})
+
+
+def asks_terms(clause: frozenset[Signal]) -> bool:
+    """ "mua 2 hũ có được ship cod không", "đặt 3 hũ thì thanh toán kiểu gì", "mua 1 thùng ship
+    ra Hà Nội mấy ngày": a purchase named only to ask about its terms."""
+    if not clause & COMMIT or Signal.DONE in clause:
+        return False
+    if Signal.IF in clause and clause & CLOSING_QUESTION:
+        return True
+    return Signal.BUY in clause and Signal.ASK_WHEN in clause
 
 
 def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
@@ -245,7 +282,9 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
         if Signal.ALT in clause and Signal.VAY in clause:
             result[index] = clause = clause | {Signal.ASK}
         if Signal.PAY_VERB in clause and Signal.DONE in clause:
-            result[index] = clause | {Signal.PAID}
+            result[index] = clause = clause | {Signal.PAID}
+        if asks_terms(clause):
+            result[index] = clause | {Signal.ASK_TERMS}
     every = frozenset().union(*result)
     if Signal.SPAM_SOFT in every and Signal.AUDIENCE in every:
         result[0] |= {Signal.SPAM}

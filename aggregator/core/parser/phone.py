@@ -13,7 +13,9 @@ from dataclasses import dataclass
 MOBILE_PREFIXES = frozenset("35789")
 MIN_PHONE_DIGITS = 9
 MAX_PHONE_DIGITS = 12
-_RUN_RE = re.compile(r"\(?\+?\d+\)?(?:[\s.\-]{1,3}\(?\+?\d+\)?)*")
+# Groups are separated by spaces, dots or dashes, or by nothing after a closing bracket:
+# "(+84)336 999 888".
+_RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
 

@@ -50,7 +50,10 @@ def clause_ends(ctx: Context, j: int) -> bool:
 
 
 def _negation(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
-    """ "còn hàng không ạ": a negation closing a clause asks."""
+    """ "còn hàng không ạ": a negation closing a clause asks, as does one before "hay" and a
+    second choice ("có giòn không hay bị ỉu")."""
+    if i > start and ctx.word(nxt) == "hay" and not clause_ends(ctx, nxt + 1):
+        return Signal.ASK if ctx.word(nxt + 1) not in PRAISE_AFTER else None
     return Signal.ASK if i > start and clause_ends(ctx, nxt) else None
 
 
@@ -71,11 +74,16 @@ def _interrogative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
         return None  # "nào cả nhà", "gì mà ngon thế"
     if _clause_has(ctx, nxt, INDEFINITE_LATER):
         return None  # "loại nào của shop cũng ngon"
-    if word == "dau" and any(ctx.word(k) in NEGATION_WORDS for k in range(start, i)):
+    if word == "dau" and any(_negates(ctx, k) for k in range(start, i)):
         return None  # "không sao đâu": emphasis, not "where"
     if word == "may" and (after in PEOPLE or PAST_AFTER & {after, ctx.word(nxt + 1)}):
         return None  # "mấy bạn ơi", "mua mấy lần rồi"
     return Signal.ASK
+
+
+def _negates(ctx: Context, k: int) -> bool:
+    """ "không", "chưa" (read with its tone mark: folded "chua" is also "sour")."""
+    return ctx.word(k) in NEGATION_WORDS or ctx.text.raw(k).lower() == "chưa"
 
 
 def _clause_has(ctx: Context, j: int, words: frozenset[str]) -> bool:

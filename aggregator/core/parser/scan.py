@@ -200,6 +200,8 @@ class Scanner:
             meaning = positional_signal(self.ctx, signal, i, nxt, self.clause_start)
             if meaning is not None:
                 clause.add(meaning)
+            if meaning is Signal.ASK and signal in (Signal.NEG, Signal.WH):
+                clause.add(Signal.CLOSES_ASKING)
         elif signal is Signal.PRICE_WORD:
             if self.ctx.digits(nxt) is None:
                 clause.add(Signal.ASK_TERMS)
