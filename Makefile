@@ -16,8 +16,11 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(BIN)/chotdon demo
 
+# Tests run in TEST_WORKERS processes (pytest-xdist): each test has its own database and each
+# process its own Redis database, and the suite waits on servers more than it computes.
+TEST_WORKERS ?= 2
 test: lint types contracts
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

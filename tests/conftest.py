@@ -55,14 +55,20 @@ def admin_url(service_urls: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url(service_urls: tuple[str, str]) -> str:
+def redis_url(service_urls: tuple[str, str], worker_id: str, testrun_uid: str) -> str:
     base = service_urls[1]
     if base.startswith("unix://"):
         return base
-    # A Redis database of its own for this test session (1-15; 0 is left to the application),
-    # chosen at random so two test runs on one machine rarely flush each other's queues.
-    number = random.Random(os.getpid()).randint(1, 15)
-    return with_database(base, str(number))
+    return with_database(base, str(redis_database_number(worker_id, testrun_uid)))
+
+
+def redis_database_number(worker_id: str, testrun_uid: str) -> int:
+    """A Redis database of this test process's own (1-15; 0 is left to the application): tests
+    flush it. The run picks a random start so two runs on one machine rarely flush each other's
+    queues, and each xdist worker of one run ("gw0", "gw1"...; "master" without -n) takes the next
+    number, so two workers of one run never do."""
+    index = int(worker_id.removeprefix("gw")) if worker_id.startswith("gw") else 0
+    return 1 + (random.Random(testrun_uid).randrange(15) + index) % 15
 
 
 @pytest.fixture

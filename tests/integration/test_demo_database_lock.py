@@ -43,7 +43,9 @@ async def test_a_second_demo_on_the_same_database_refuses_and_writes_nothing(
         )  # fmt: skip
         took = time.monotonic() - started
     assert done.returncode != 0
-    assert took < 10, took
+    # It refuses at once instead of waiting for the lock: the margin covers a loaded machine
+    # (a CLI start alone takes seconds there), far below the 60 s a wait would hit.
+    assert took < 30, took
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert database_name(database_url) in lines[0] and "DATABASE_URL" in lines[0]
