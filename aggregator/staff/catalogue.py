@@ -57,9 +57,21 @@ class ImportPreview:
 def _values(product: ProductInput) -> tuple[Any, ...]:
     p = product
     return (
-        p.code, p.name, list(p.aliases), list(p.variants), p.price_vnd, p.weight_g,
+        p.code, p.name, list(p.aliases), list(p.variant_names), p.price_vnd, p.weight_g,
         p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no,
     )  # fmt: skip
+
+
+async def _save_variants(
+    conn: Connection, tenant_id: int, product_id: int, p: ProductInput
+) -> None:
+    """Each variant's own price and weight (NULL: the product's), on the rows the database made
+    for its names (0028_product_variants)."""
+    if p.variants:
+        await conn.execute(
+            query("setup_save_variant_details"), tenant_id, product_id, list(p.variant_names),
+            [v.price_vnd for v in p.variants], [v.weight_g for v in p.variants],
+        )  # fmt: skip
 
 
 async def _owners(conn: Connection | asyncpg.Pool, tenant_id: int) -> dict[str, list[str]]:
@@ -112,6 +124,7 @@ async def save_product(
             if found is None:
                 raise SetupFormError({"code": "Không tìm thấy sản phẩm này."})
             saved = int(found)
+        await _save_variants(conn, tenant_id, saved, product)
     log.info("catalog.product_saved", product_id=saved, created=product_id is None)
     return saved
 
@@ -214,7 +227,9 @@ async def apply_import(pool: asyncpg.Pool, tenant_id: int, text: str) -> tuple[i
         created = 0
         for _, product in preview.good:
             row = await conn.fetchrow(query("setup_upsert_product"), tenant_id, *_values(product))
-            created += bool(row and row["inserted"])
+            assert row is not None  # INSERT … ON CONFLICT DO UPDATE returns its row
+            await _save_variants(conn, tenant_id, int(row["id"]), product)
+            created += bool(row["inserted"])
     updated = len(preview.good) - created
     log.info("catalog.imported", created=created, updated=updated, bad=len(preview.bad))
     return created, updated, len(preview.bad)
