@@ -1,6 +1,6 @@
 """The demo cooperative's live, seeded in real Postgres: one stock per variant, variants priced
-apart, a live named with its Vietnam date and time; a second run on the same data folder reuses
-the cooperative and opens a new live."""
+apart, a picture for every product, a live named with its Vietnam date and time; a second run on
+the same data folder reuses the cooperative and opens a new live."""
 
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ async def test_every_variant_has_its_own_stock_and_the_priced_ones_their_price(
     assert prices[("V05", "1kg")] == (None, None)  # the product's 45.000 ₫ and 1 kg
     title = await db.fetchval("SELECT title FROM lives WHERE id = $1", live)
     assert re.search(r"\d\d:\d\d \d\d/\d\d", title), title
+    photos = await db.fetch(
+        "SELECT f.content_type FROM products p LEFT JOIN product_photos f ON f.product_id = p.id "
+        "WHERE p.tenant_id = $1",
+        first.tenant_id,
+    )
+    assert photos and all(r["content_type"] == "image/jpeg" for r in photos)  # every product
     again = await seed_demo(db, "run2")
     assert again.tenant_id == first.tenant_id
     assert (

@@ -3,12 +3,14 @@ its three channels."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aggregator.rehearsal.player import Target
 from aggregator.runtime.db import Connection
+from aggregator.tools.demo.photos import product_tile
 from schema.enums import Platform
 from schema.queries import query
 
@@ -100,6 +102,22 @@ async def _variant_prices(conn: Connection, tenant_id: int) -> None:
         )  # fmt: skip
 
 
+async def _photos(conn: Connection, tenant_id: int) -> None:
+    """A picture for each product that has none (a director's own upload is kept)."""
+    missing = await conn.fetch(
+        "SELECT p.id, p.code, p.name FROM products p WHERE p.tenant_id = $1 AND NOT EXISTS "
+        "(SELECT 1 FROM product_photos f WHERE f.product_id = p.id)",
+        tenant_id,
+    )
+    for row in missing:
+        content_type, data = await asyncio.to_thread(product_tile, row["code"], row["name"])
+        await conn.execute(
+            "INSERT INTO product_photos (product_id, tenant_id, content_type, data) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (product_id) DO NOTHING",
+            row["id"], tenant_id, content_type, data,
+        )  # fmt: skip
+
+
 async def _channels(conn: Connection, tenant_id: int) -> None:
     """Each run makes sure the channels exist (a data folder of an older demo may lack one)."""
     for platform, (kind, external_id, name) in CHANNELS.items():
@@ -145,6 +163,7 @@ async def seed_demo(conn: Connection, run_id: str) -> DemoLives:
     async with conn.transaction():
         tenant_id = await _tenant(conn)
         await _variant_prices(conn, tenant_id)
+        await _photos(conn, tenant_id)
         await _channels(conn, tenant_id)
         sessions = await _live(conn, tenant_id, run_id)
     targets = {
