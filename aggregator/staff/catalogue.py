@@ -33,9 +33,12 @@ from schema.queries import query
 PHOTO_TOO_LARGE = f"Ảnh lớn quá {PHOTO_UPLOAD_MAX_BYTES // (1024 * 1024)} MB. Hãy chọn ảnh nhỏ hơn."
 log = structlog.get_logger()
 MAX_IMPORT_ROWS = 2000
-EXAMPLE_ROW = (
-    "A01", "Gạo ST25 túi 5kg", "st25; gạo thơm", "", "180000", "5000",
-    "HTX Nông sản Thái Bình", "Thái Bình", "4", "OCOP-TB-2024-012",
+EXAMPLE_ROWS = (
+    ("A01", "Gạo ST25 túi 5kg", "st25; gạo thơm", "", "180000", "5000",
+     "HTX Nông sản Thái Bình", "Thái Bình", "4", "OCOP-TB-2024-012"),
+    # Variants with their own price and weight: "name = price / weight", ";" between them.
+    ("V05", "Vải thiều Thanh Hà", "vải thiều; vải", "1kg; 2kg = 85.000 / 2kg; 5kg = 200.000 / 5kg",
+     "45000", "1000", "HTX Vải thiều Thanh Hà", "Hải Dương", "5", ""),
 )  # fmt: skip
 
 
@@ -156,7 +159,7 @@ def csv_template() -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
-    writer.writerow(EXAMPLE_ROW)
+    writer.writerows(EXAMPLE_ROWS)
     return out.getvalue()
 
 
