@@ -110,7 +110,7 @@ def demo(
     port: Port = None,
     duration: Annotated[
         float | None,
-        typer.Option(help="Stop by itself after this many seconds (at least the live)."),
+        typer.Option(help="Stop by itself after this many seconds (a set live plays whole)."),
     ] = None,
     comments: Annotated[int, typer.Option(help="Comments in the demo live.")] = 600,
     live_seconds: Annotated[
