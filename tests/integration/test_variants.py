@@ -180,6 +180,9 @@ async def test_staff_adding_a_variant_to_an_order_charge_its_price(
     order_id = await db.fetchval("SELECT order_id FROM order_items LIMIT 1")
     _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     csrf = await log_in(client, login)
+    page = await (await client.get(f"/don/{order_id}")).text()
+    assert "M02 · Mật ong hoa nhãn (1l) · 280.000 ₫</option>" in page  # the picker's price
+    assert "M02 · Mật ong hoa nhãn (500ml) · 150.000 ₫</option>" in page
     answer = await client.post(
         f"/don/{order_id}/sua",
         data={"csrf": csrf, "product": f"{shop.products['M02']}:1l", "qty": "1",
