@@ -34,7 +34,7 @@ from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.tools.bench.report import render_figures
 from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_bench
-from aggregator.tools.demo.demo_live import DemoLiveOptions
+from aggregator.tools.demo.demo_live import DEMO_OPENING_S, DemoLiveOptions
 from aggregator.tools.demo.supervisor import DemoOptions, run_demo
 from schema.enums import Courier
 from workers.settings import build_worker
@@ -110,13 +110,16 @@ def demo(
     port: Port = None,
     duration: Annotated[
         float | None,
-        typer.Option(help="Stop by itself after this many seconds (at least the live)."),
+        typer.Option(help="Stop by itself after this many seconds (a set live plays whole)."),
     ] = None,
     comments: Annotated[int, typer.Option(help="Comments in the demo live.")] = 600,
-    live_seconds: Annotated[float, typer.Option(help="Length of the demo live.")] = 60.0,
+    live_seconds: Annotated[
+        float | None,
+        typer.Option(help="Play one live of this length (default: on air until Ctrl-C)."),
+    ] = None,
     confirm_window: Annotated[
         float, typer.Option(help="Seconds a buyer has to confirm before the hold expires.")
-    ] = 20.0,
+    ] = 900.0,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Unattended: no live display.")
     ] = False,
@@ -127,7 +130,10 @@ def demo(
 ) -> None:
     """Embedded Postgres and Redis, web app and worker, and a live on Facebook, TikTok and Zalo."""
     settings = _settings(data_dir, port).model_copy(update={"confirm_window_s": confirm_window})
-    live = DemoLiveOptions(comments=comments, live_seconds=live_seconds, interactive=not no_input)
+    live = DemoLiveOptions(
+        comments=comments, live_seconds=live_seconds or DEMO_OPENING_S, interactive=not no_input,
+        until_stopped=live_seconds is None,
+    )  # fmt: skip
     options = DemoOptions(duration_s=duration, live=None if no_live else live, report_path=report)
 
     def run() -> None:

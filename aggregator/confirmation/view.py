@@ -33,6 +33,7 @@ class PageLine:
     origin_province: str | None
     ocop_stars: int | None
     certificate_no: str | None
+    photo_version: int | None = None  # the photo's last change (seconds); None: no photo
 
     @property
     def amount_vnd(self) -> int:
@@ -131,6 +132,7 @@ def _line(r: Any) -> PageLine:
         r["origin_province"],
         r["ocop_stars"],
         r["certificate_no"],
+        r["photo_version"],
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aggregator.core.parser.lexicon import split_phrase
+from aggregator.core.variants import VariantInput, parse_money, parse_variants
 from schema.parsing import CODE_PATTERN
 
 MAX_PRICE_VND = 1_000_000_000
@@ -33,7 +34,7 @@ class ProductInput:
     code: str
     name: str
     aliases: tuple[str, ...]
-    variants: tuple[str, ...]
+    variants: tuple[VariantInput, ...]  # each with its own price / weight, or the product's
     price_vnd: int
     weight_g: int
     origin_name: str | None
@@ -41,18 +42,15 @@ class ProductInput:
     ocop_stars: int | None
     certificate_no: str | None
 
+    @property
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variants)
+
 
 def split_list(text: str) -> tuple[str, ...]:
     """'st25, gạo thơm; gạo ngon' -> ('st25', 'gạo thơm', 'gạo ngon'): commas or semicolons."""
     parts = (p.strip() for p in text.replace(";", ",").split(","))
     return tuple(p for p in parts if p)
-
-
-def _money(text: str) -> int | None:
-    """'180.000', '180,000', '180000 đ' -> 180000; anything else None."""
-    digits = text.strip().lower().removesuffix("₫").removesuffix("đ").removesuffix("vnd").strip()
-    digits = digits.replace(".", "").replace(",", "").replace(" ", "")
-    return int(digits) if digits.isdecimal() and len(digits) <= 12 else None
 
 
 def _code(text: str, errors: dict[str, str]) -> str:
@@ -76,23 +74,22 @@ def _texts(fields: Mapping[str, str], errors: dict[str, str]) -> dict[str, str |
 
 def _lists(
     fields: Mapping[str, str], errors: dict[str, str]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    aliases, variants = (
-        split_list(fields.get("aliases", "")),
-        split_list(fields.get("variants", "")),
-    )
-    for name, values in (("aliases", aliases), ("variants", variants)):
-        if any(len(v) > 60 for v in values) or len(values) > 30:
-            errors[name] = f"{LABELS[name]}: tối đa 30 mục, mỗi mục không quá 60 ký tự."
-        elif len({v.lower() for v in values}) != len(values):
-            errors[name] = f"{LABELS[name]} bị lặp lại."
-    if "aliases" not in errors and not all(has_word(a) for a in aliases):
+) -> tuple[tuple[str, ...], tuple[VariantInput, ...]]:
+    aliases = split_list(fields.get("aliases", ""))
+    if any(len(v) > 60 for v in aliases) or len(aliases) > 30:
+        errors["aliases"] = f"{LABELS['aliases']}: tối đa 30 mục, mỗi mục không quá 60 ký tự."
+    elif len({v.lower() for v in aliases}) != len(aliases):
+        errors["aliases"] = f"{LABELS['aliases']} bị lặp lại."
+    elif not all(has_word(a) for a in aliases):
         errors["aliases"] = "Tên gọi khác phải có chữ hoặc số."
+    variants, problem = parse_variants(fields.get("variants", ""))
+    if problem:
+        errors["variants"] = problem
     return aliases, variants
 
 
 def _numbers(fields: Mapping[str, str], errors: dict[str, str]) -> tuple[int, int, int | None]:
-    price = _money(fields.get("price_vnd", ""))
+    price = parse_money(fields.get("price_vnd", ""))
     if price is None or price > MAX_PRICE_VND:
         errors["price_vnd"] = "Giá là số tiền VND, ví dụ 180000 hoặc 180.000."
     weight_text = fields.get("weight_g", "").strip() or "0"

@@ -72,6 +72,9 @@ class ProductLine:
     stock: int | None  # units offered in this live; None: the live sets no stock for it
     reserved: int
     waitlist: int  # buyers waiting for stock
+    # Lines of a product sold by variant that name none ("chốt mật ong"): no variant's stock is
+    # theirs until staff ask the buyer which one.
+    variant_missing: bool = False
 
     @property
     def left(self) -> int | None:

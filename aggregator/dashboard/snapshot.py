@@ -74,6 +74,7 @@ def _product(row: Any) -> ProductLine:
         stock=row["stock"],
         reserved=row["reserved"],
         waitlist=row["waitlist"],
+        variant_missing=row["variant_missing"],
     )
 
 

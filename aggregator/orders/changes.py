@@ -138,7 +138,7 @@ class BatchChanges:
                 [r.code for r in rows],
                 [r.variant for r in rows],
                 [r.qty for r in rows],
-                [r.product.price_vnd if r.product else 0 for r in rows],
+                [r.product.price_of(r.variant) if r.product else 0 for r in rows],
                 [r.status.value for r in rows],
                 [r.position for r in rows],
                 [r.position for r in rows],

@@ -170,7 +170,9 @@ async def add_line(
 ) -> ItemStatus:
     """A new line of a catalogue product: held, waitlisted or requested by the stock rules."""
     _editable(order)
-    product = await conn.fetchrow(query("product_for_action"), order.tenant_id, line.product_id)
+    product = await conn.fetchrow(
+        query("product_for_action"), order.tenant_id, line.product_id, line.variant
+    )
     if product is None:
         raise NotFoundError(f"no product {line.product_id}")
     if line.variant not in (product["variants"] or [""]) and line.variant:

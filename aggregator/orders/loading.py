@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aggregator.core.lines import Line
@@ -52,6 +53,11 @@ class OpenOrder:
 class ProductRef:
     id: int
     price_vnd: int
+    variant_prices: Mapping[str, int] = field(default_factory=dict)  # variants priced apart
+
+    def price_of(self, variant: str) -> int:
+        """A line's unit price: its variant's own (2kg of lychee), else the product's."""
+        return self.variant_prices.get(variant, self.price_vnd)
 
 
 async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
@@ -125,4 +131,4 @@ async def load_recent_texts(
 
 async def load_products(conn: Connection, tenant_id: int, codes: set[str]) -> dict[str, ProductRef]:
     rows = await conn.fetch(query("products_by_code"), tenant_id, sorted(codes))
-    return {r["code"]: ProductRef(r["id"], r["price_vnd"]) for r in rows}
+    return {r["code"]: ProductRef(r["id"], r["price_vnd"], r["variant_prices"]) for r in rows}

@@ -28,6 +28,7 @@ from aggregator.core.platform_orders import (
     tiktok_delivery,
 )
 from aggregator.orders.buyers import Identity, link_phones, resolve_identities
+from aggregator.orders.loading import ProductRef
 from aggregator.orders.state import EventRow, create_orders, record_events, transition
 from aggregator.orders.stock import StockKey, adjust_reserved, lock_stock, release_orders
 from aggregator.orders.totals import recompute_totals
@@ -222,15 +223,17 @@ async def _add_lines(
     """Lines held in the live on air when its stock allows; otherwise requested (already sold)."""
     codes = sorted({item.code for _, items in orders for item in items})
     rows = await conn.fetch(query("products_by_code"), shop.tenant_id, codes)
-    products = {r["code"]: (r["id"], r["price_vnd"]) for r in rows}
-    keys = {(products[i.code][0], i.variant or "") for _, items in orders for i in items
+    products = {r["code"]: ProductRef(r["id"], r["price_vnd"], r["variant_prices"]) for r in rows}
+    keys = {(products[i.code].id, i.variant or "") for _, items in orders for i in items
             if i.code in products}  # fmt: skip
     levels = await lock_stock(conn, shop.live_id, keys) if shop.live_id else {}
     reserve: dict[StockKey, int] = defaultdict(int)
     columns: list[list[object]] = [[] for _ in range(9)]
     for order_id, items in orders:
         for item in items:
-            product_id, price = products.get(item.code, (None, 0))
+            product = products.get(item.code)
+            product_id = product.id if product else None
+            price = product.price_of(item.variant or "") if product else 0
             key = (product_id or 0, item.variant or "")
             status = ItemStatus.UNCLEAR if product_id is None else ItemStatus.REQUESTED
             if key in levels and levels[key].available - reserve[key] >= item.qty:

@@ -33,9 +33,12 @@ from schema.queries import query
 PHOTO_TOO_LARGE = f"Ảnh lớn quá {PHOTO_UPLOAD_MAX_BYTES // (1024 * 1024)} MB. Hãy chọn ảnh nhỏ hơn."
 log = structlog.get_logger()
 MAX_IMPORT_ROWS = 2000
-EXAMPLE_ROW = (
-    "A01", "Gạo ST25 túi 5kg", "st25; gạo thơm", "", "180000", "5000",
-    "HTX Nông sản Thái Bình", "Thái Bình", "4", "OCOP-TB-2024-012",
+EXAMPLE_ROWS = (
+    ("A01", "Gạo ST25 túi 5kg", "st25; gạo thơm", "", "180000", "5000",
+     "HTX Nông sản Thái Bình", "Thái Bình", "4", "OCOP-TB-2024-012"),
+    # Variants with their own price and weight: "name = price / weight", ";" between them.
+    ("V05", "Vải thiều Thanh Hà", "vải thiều; vải", "1kg; 2kg = 85.000 / 2kg; 5kg = 200.000 / 5kg",
+     "45000", "1000", "HTX Vải thiều Thanh Hà", "Hải Dương", "5", ""),
 )  # fmt: skip
 
 
@@ -57,9 +60,21 @@ class ImportPreview:
 def _values(product: ProductInput) -> tuple[Any, ...]:
     p = product
     return (
-        p.code, p.name, list(p.aliases), list(p.variants), p.price_vnd, p.weight_g,
+        p.code, p.name, list(p.aliases), list(p.variant_names), p.price_vnd, p.weight_g,
         p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no,
     )  # fmt: skip
+
+
+async def _save_variants(
+    conn: Connection, tenant_id: int, product_id: int, p: ProductInput
+) -> None:
+    """Each variant's own price and weight (NULL: the product's), on the rows the database made
+    for its names (0028_product_variants)."""
+    if p.variants:
+        await conn.execute(
+            query("setup_save_variant_details"), tenant_id, product_id, list(p.variant_names),
+            [v.price_vnd for v in p.variants], [v.weight_g for v in p.variants],
+        )  # fmt: skip
 
 
 async def _owners(conn: Connection | asyncpg.Pool, tenant_id: int) -> dict[str, list[str]]:
@@ -112,6 +127,7 @@ async def save_product(
             if found is None:
                 raise SetupFormError({"code": "Không tìm thấy sản phẩm này."})
             saved = int(found)
+        await _save_variants(conn, tenant_id, saved, product)
     log.info("catalog.product_saved", product_id=saved, created=product_id is None)
     return saved
 
@@ -143,7 +159,7 @@ def csv_template() -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
-    writer.writerow(EXAMPLE_ROW)
+    writer.writerows(EXAMPLE_ROWS)
     return out.getvalue()
 
 
@@ -214,7 +230,9 @@ async def apply_import(pool: asyncpg.Pool, tenant_id: int, text: str) -> tuple[i
         created = 0
         for _, product in preview.good:
             row = await conn.fetchrow(query("setup_upsert_product"), tenant_id, *_values(product))
-            created += bool(row and row["inserted"])
+            assert row is not None  # INSERT … ON CONFLICT DO UPDATE returns its row
+            await _save_variants(conn, tenant_id, int(row["id"]), product)
+            created += bool(row["inserted"])
     updated = len(preview.good) - created
     log.info("catalog.imported", created=created, updated=updated, bad=len(preview.bad))
     return created, updated, len(preview.bad)

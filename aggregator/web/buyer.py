@@ -32,6 +32,7 @@ from aggregator.confirmation.summary import VIETNAM
 from aggregator.confirmation.view import OrderPage, Prefill, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
+from aggregator.web import buyer_photos
 from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS
 from schema.enums import ItemStatus, PaymentMethod
@@ -232,3 +233,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/o/{token}", show_order, name="buyer_order")
     app.router.add_post("/o/{token}", post_order, name="buyer_order_post")
     app.router.add_get("/dia-chi/{province}.json", wards, name="buyer_wards")
+    buyer_photos.setup(app)  # the photos of the order's products

@@ -13,6 +13,7 @@ from aiohttp import web
 from aggregator.core.catalogue import FIELDS
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area
+from aggregator.core.variants import format_variants, variant_inputs
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.catalogue import (
     MAX_IMPORT_ROWS,
@@ -48,7 +49,7 @@ def _form_values(row: Any) -> dict[str, str]:
     """A stored product as the form shows it (lists joined with commas)."""
     values = {name: "" if row[name] is None else str(row[name]) for name in FIELDS}
     values["aliases"] = ", ".join(row["aliases"])
-    values["variants"] = ", ".join(row["variants"])
+    values["variants"] = format_variants(variant_inputs(row["variant_details"]))
     values["active"] = "1" if row["active"] else ""
     return values
 

@@ -17,9 +17,12 @@ LEFT JOIN lives s ON s.id = o.live_id
 WHERE o.id = $1;
 
 -- name: lines_for_buyer_page
--- $1 order id. Live lines with each product's origin (cooperative, province, OCOP, certificate).
+-- $1 order id. Live lines with each product's origin (cooperative, province, OCOP, certificate)
+-- and its photo's version (NULL: no photo), which the photo's address carries for caching.
 SELECT i.id, i.product_id, i.code, i.variant, i.qty, i.unit_price_vnd, i.status,
-       p.name, p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no
+       p.name, p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no,
+       (SELECT floor(extract(epoch FROM f.updated_at))::bigint FROM product_photos f
+        WHERE f.product_id = i.product_id) AS photo_version
 FROM order_items i
 LEFT JOIN products p ON p.id = i.product_id
 WHERE i.order_id = $1 AND i.status <> 'removed'
@@ -183,3 +186,12 @@ SELECT EXISTS (
 -- name: channel_by_platform_id
 -- $1 platform, $2 the platform's id of the channel (Page id, OA id).
 SELECT id FROM channels WHERE platform = $1 AND external_id = $2;
+
+-- name: photo_for_buyer_page
+-- $1 order id, $2 product id. The product's photo, only for a product on a line of that order:
+-- the link opens its own order's pictures and nothing else of the cooperative.
+SELECT f.content_type, f.data, f.updated_at
+FROM product_photos f
+WHERE f.product_id = $2
+  AND EXISTS (SELECT 1 FROM order_items i
+              WHERE i.order_id = $1 AND i.product_id = $2 AND i.status <> 'removed');

@@ -86,7 +86,9 @@ SELECT coalesce(l.live_id, s.live_id) AS live_id, p.code, p.name,
        coalesce(l.variant, s.variant) AS variant,
        coalesce(l.ordered, 0)::int AS ordered, coalesce(l.revenue_vnd, 0)::bigint AS revenue_vnd,
        coalesce(l.waitlist, 0)::int AS waitlist, s.quantity AS stock,
-       coalesce(s.reserved, 0) AS reserved
+       coalesce(s.reserved, 0) AS reserved,
+       -- "chốt mật ong" of a product sold by variant: no pool is the buyer's, someone must ask
+       (cardinality(p.variants) > 0 AND coalesce(l.variant, s.variant) = '') AS variant_missing
 FROM lines l
 FULL JOIN stock s
   ON s.live_id = l.live_id AND s.product_id = l.product_id AND s.variant = l.variant

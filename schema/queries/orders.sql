@@ -124,7 +124,12 @@ WITH created AS (
 SELECT id, buyer_identity_id FROM created;
 
 -- name: products_by_code
-SELECT id, code, price_vnd FROM products WHERE tenant_id = $1 AND code = ANY($2::text[]);
+-- With the prices of the variants that have their own ({"2kg": 85000}; 0028_product_variants).
+SELECT p.id, p.code, p.price_vnd,
+       (SELECT coalesce(jsonb_object_agg(v.name, v.price_vnd), '{}'::jsonb)
+        FROM product_variants v WHERE v.product_id = p.id AND v.price_vnd IS NOT NULL)
+           AS variant_prices
+FROM products p WHERE p.tenant_id = $1 AND p.code = ANY($2::text[]);
 
 -- name: insert_order_items
 INSERT INTO order_items (tenant_id, order_id, product_id, code, variant, qty, unit_price_vnd,

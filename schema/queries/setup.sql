@@ -4,7 +4,11 @@
 -- name: setup_products
 SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.weight_g, p.origin_name,
        p.origin_province, p.ocop_stars, p.certificate_no, p.active,
-       EXISTS (SELECT 1 FROM product_photos f WHERE f.product_id = p.id) AS has_photo
+       EXISTS (SELECT 1 FROM product_photos f WHERE f.product_id = p.id) AS has_photo,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'name', v.name, 'price_vnd', v.price_vnd, 'weight_g', v.weight_g)
+               ORDER BY v.position), '[]'::jsonb)
+        FROM product_variants v WHERE v.product_id = p.id) AS variant_details
 FROM products p
 WHERE p.tenant_id = $1
 ORDER BY p.active DESC, p.code;
@@ -12,7 +16,11 @@ ORDER BY p.active DESC, p.code;
 -- name: setup_product
 SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.weight_g, p.origin_name,
        p.origin_province, p.ocop_stars, p.certificate_no, p.active,
-       EXISTS (SELECT 1 FROM product_photos f WHERE f.product_id = p.id) AS has_photo
+       EXISTS (SELECT 1 FROM product_photos f WHERE f.product_id = p.id) AS has_photo,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'name', v.name, 'price_vnd', v.price_vnd, 'weight_g', v.weight_g)
+               ORDER BY v.position), '[]'::jsonb)
+        FROM product_variants v WHERE v.product_id = p.id) AS variant_details
 FROM products p
 WHERE p.tenant_id = $1 AND p.id = $2;
 
@@ -40,6 +48,14 @@ SET code = $3, name = $4, aliases = $5, variants = $6, price_vnd = $7, weight_g 
     origin_name = $9, origin_province = $10, ocop_stars = $11, certificate_no = $12, active = $13
 WHERE tenant_id = $1 AND id = $2
 RETURNING id;
+
+-- name: setup_save_variant_details
+-- $2 product id; $3 names, $4 prices (NULL: the product's), $5 weights (NULL: the product's).
+-- The rows exist: products_variants_sync made them when the names were written.
+UPDATE product_variants AS v
+SET price_vnd = t.price_vnd, weight_g = t.weight_g
+FROM unnest($3::text[], $4::bigint[], $5::int[]) AS t(name, price_vnd, weight_g)
+WHERE v.tenant_id = $1 AND v.product_id = $2 AND v.name = t.name;
 
 -- name: setup_code_taken
 SELECT id FROM products WHERE tenant_id = $1 AND code = $2;
@@ -101,9 +117,10 @@ ORDER BY c.platform, c.name, s.id;
 
 -- name: setup_live_stock
 SELECT st.product_id, p.code, p.name, st.variant, st.quantity, st.reserved,
-       coalesce(st.price_vnd, p.price_vnd) AS price_vnd
+       coalesce(st.price_vnd, v.price_vnd, p.price_vnd) AS price_vnd
 FROM live_stock st
 JOIN products p ON p.id = st.product_id
+LEFT JOIN product_variants v ON v.product_id = st.product_id AND v.name = st.variant
 WHERE st.tenant_id = $1 AND st.live_id = $2
 ORDER BY p.code, st.variant;
 

@@ -64,15 +64,23 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9,
 RETURNING id;
 
 -- name: product_for_action
--- $1 tenant id, $2 product id.
-SELECT id, code, name, variants, price_vnd FROM products
-WHERE tenant_id = $1 AND id = $2 AND active;
+-- $1 tenant id, $2 product id, $3 variant: the line's price is the variant's own when it has one.
+SELECT p.id, p.code, p.name, p.variants,
+       coalesce((SELECT v.price_vnd FROM product_variants v
+                 WHERE v.product_id = p.id AND v.name = $3), p.price_vnd) AS price_vnd
+FROM products p
+WHERE p.tenant_id = $1 AND p.id = $2 AND p.active;
 
 -- name: catalogue_for_staff
--- $1 tenant id. Active products, for the pickers and the fuzzy suggestions.
-SELECT id, code, name, aliases, variants, price_vnd FROM products
-WHERE tenant_id = $1 AND active
-ORDER BY code;
+-- $1 tenant id. Active products, for the pickers and the fuzzy suggestions; the pickers show each
+-- variant's own price ({"2kg": 85000}, the others cost price_vnd).
+SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd,
+       (SELECT coalesce(jsonb_object_agg(v.name, v.price_vnd), '{}'::jsonb)
+        FROM product_variants v WHERE v.product_id = p.id AND v.price_vnd IS NOT NULL)
+           AS variant_prices
+FROM products p
+WHERE p.tenant_id = $1 AND p.active
+ORDER BY p.code;
 
 -- name: move_lines_to_order
 -- $1 tenant id, $2 target order id, $3 source order ids. Live lines change order; their stock

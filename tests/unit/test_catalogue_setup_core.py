@@ -29,7 +29,7 @@ def test_a_good_product_form_is_normalised() -> None:
     product, errors = product_from_fields(GOOD)
     assert errors == {} and product is not None
     assert product.code == "A1" and product.price_vnd == 180_000
-    assert product.aliases == ("st25", "gạo thơm") and product.variants == ("5kg", "10kg")
+    assert product.aliases == ("st25", "gạo thơm") and product.variant_names == ("5kg", "10kg")
     assert product.ocop_stars == 4 and product.origin_name is None
 
 

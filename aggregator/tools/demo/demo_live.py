@@ -24,9 +24,10 @@ from aggregator.rehearsal.recording import RecordedComment, Recording
 from aggregator.settings import Settings
 from aggregator.tools.demo.buyers import DemoBuyers
 from aggregator.tools.demo.couriers import DemoCouriers, deliver_parcels
+from aggregator.tools.demo.logins import format_buyer_link
 from aggregator.tools.demo.platforms import DemoPlatforms
 from aggregator.tools.demo.progress import progress_table, report
-from aggregator.tools.demo.script import demo_live
+from aggregator.tools.demo.script import demo_live, demo_round
 from aggregator.tools.demo.seed import DemoLives, end_lives, seed_demo
 from aggregator.tools.demo.staff import confirm_calls, pack_orders
 from aggregator.tools.senders import (
@@ -43,6 +44,8 @@ from schema.enums import Platform
 log = structlog.get_logger()
 REDELIVERY_SHARE = 0.05  # platforms retry webhooks: some comments arrive twice
 SETTLE_S = 30.0
+LOOK_FOR_LINK_S = 1.0
+DEMO_OPENING_S = 60.0  # the opening burst of `make demo`'s live
 # On air, the platforms gather what comes in for a moment and retry a delivery a few times (not
 # one refused for good), then give it up.
 FLUSH_EVERY_S = 0.2
@@ -52,9 +55,12 @@ PLATFORM_RETRY = Retry(delays_s=(0.2, 0.5, 1.0, 2.0, 4.0, 8.0), stop_on_refusal=
 
 @dataclass(frozen=True)
 class DemoLiveOptions:
-    comments: int = 600
-    live_seconds: float = 60.0
+    comments: int = 600  # in the opening burst
+    live_seconds: float = DEMO_OPENING_S  # the opening burst's length
     interactive: bool = True
+    # On air until the person stops the demo: after the opening burst the live goes on at a
+    # pace a person can follow (demo_round), the same viewers coming back.
+    until_stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,29 +150,63 @@ class DemoRun:
                 self.on_air.base_url,
             )
             self._spawn(self._buyers.run())
+            self._spawn(self._offer_buyer_link(self._buyers, self.on_air.base_url))
         self._spawn(confirm_calls(self.pool, self.session_ids))
         if self.couriers is not None:
             self._spawn(pack_orders(self.pool, self.arq, self.session_ids))
             self._spawn(deliver_parcels(self.pool, self.couriers, self.session_ids))
 
+    async def _offer_buyer_link(self, buyers: DemoBuyers, base_url: str) -> None:
+        """Print the link of the first order no robot will confirm: the person's to try."""
+        while not buyers.left_for_person:
+            await asyncio.sleep(LOOK_FOR_LINK_S)
+        token, order_id = buyers.left_for_person[0]
+        self.console.print(format_buyer_link(base_url, token, order_id), soft_wrap=True)
+
     async def play(self) -> None:
+        """Play the live (until cancelled when `until_stopped`), then let the merges settle."""
         assert self._lives is not None, "start() first"
-        recording = Recording(comments=demo_live(self.options.comments, self.options.live_seconds))
         started = time.monotonic()
-        if self.on_air is None:
-            await self._play_into_ingest(recording)
-        else:
-            await self._play_on_air(recording, self.on_air)
+        playing = asyncio.create_task(self._play_rounds())
+        try:
+            if self.options.interactive:
+                await self._show(playing)
+            await playing
+        finally:
+            playing.cancel()
+            self.played_s = time.monotonic() - started
         await wait_until_merged(self.pool, self.session_ids, SETTLE_S)
         self.played_s = time.monotonic() - started
+
+    async def _play_rounds(self) -> None:
+        round_no = 0
+        while True:
+            if round_no == 0:
+                comments = demo_live(self.options.comments, self.options.live_seconds)
+            else:
+                comments = demo_round(round_no)
+            if self.on_air is None:
+                await self._play_into_ingest(Recording(comments=comments))
+            else:
+                await self._play_on_air(Recording(comments=comments), self.on_air)
+            if not self.options.until_stopped:
+                return
+            round_no += 1
+
+    def _counted(self, send: Send) -> Send:
+        async def counting(index: int, comment: RecordedComment) -> None:
+            await send(index, comment)
+            self.sent += 1  # counted as it goes: a round stopped half-way is reported right
+
+        return counting
 
     async def _play_into_ingest(self, recording: Recording) -> None:
         assert self._lives is not None
         async with Ingestor(self.pool, self.arq) as ingestor:
             send = into_ingestor(ingestor, self._lives.targets, self.run_id)
-            self.sent = await self._play_and_show(recording, send)
+            await play(recording, self._counted(send), speed=1.0)
             await _redeliver(ingestor, recording, self._lives, self.run_id)
-        self.duplicates = ingestor.stats.duplicates
+        self.duplicates += ingestor.stats.duplicates
 
     async def _play_on_air(self, recording: Recording, on_air: OnAir) -> None:
         assert self._lives is not None
@@ -176,20 +216,16 @@ class DemoRun:
                 http, on_air.base_url, on_air.secrets(), retry=PLATFORM_RETRY,
                 duplicate_share=REDELIVERY_SHARE,
             )  # fmt: skip
-            async with buffered(sender, FLUSH_AT, FLUSH_EVERY_S) as buffer:
-                send = _on_air(buffer, destinations, self.run_id)
-                self.sent = await self._play_and_show(recording, send)
-        self.duplicates = sender.tally.comments_sent_twice
+            try:
+                async with buffered(sender, FLUSH_AT, FLUSH_EVERY_S) as buffer:
+                    send = _on_air(buffer, destinations, self.run_id)
+                    await play(recording, self._counted(send), speed=1.0)
+            finally:
+                self.duplicates += sender.tally.comments_sent_twice
         if sender.tally.given_up:
             log.warning("demo.deliveries_given_up", comments=sender.tally.given_up)
 
-    async def _play_and_show(self, recording: Recording, send: Send) -> int:
-        playing = asyncio.create_task(play(recording, send, speed=1.0))
-        if self.options.interactive:
-            await self._show(playing)
-        return await playing
-
-    async def _show(self, until: asyncio.Task[int]) -> None:
+    async def _show(self, until: asyncio.Task[None]) -> None:
         with Live(console=self.console, refresh_per_second=4, transient=False) as live:
             while not until.done():
                 async with self.pool.acquire() as conn:

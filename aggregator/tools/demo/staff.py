@@ -3,7 +3,8 @@
 On the phone: they call buyers, take the address and confirm most orders; every fourth order (by
 id) never answers, so the demo also shows holds expiring and their stock going to the waitlist.
 At the packing table: confirmed orders are packed a few seconds later, which hands them to the
-courier exactly as a packer's barcode scan does.
+courier exactly as a packer's barcode scan does; every third order (by id) is left on the packing
+screen for the person trying the demo (log in as "donggoi").
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from schema.states import OrderStatus
 CALL_EVERY_S = 1.5
 ANSWERED_AFTER_S = 6.0  # buyers with a link confirm on the page first; staff call the rest
 PACKED_AFTER_S = 3.0
+LEFT_FOR_PERSON_EVERY = 3  # orders whose id divides by this wait for a person to pack them
 PHONE_CALL = "gọi điện xác nhận"
 
 
@@ -66,9 +68,11 @@ async def pack_orders(pool: asyncpg.Pool, arq: ArqRedis, session_ids: list[int])
                 r["id"]
                 for r in await conn.fetch(
                     "SELECT id FROM orders WHERE session_id = ANY($1::bigint[]) "
-                    "AND status = 'confirmed' AND updated_at < now() - make_interval(secs => $2)",
+                    "AND status = 'confirmed' AND updated_at < now() - make_interval(secs => $2) "
+                    "AND id % $3 <> 0",
                     session_ids,
                     PACKED_AFTER_S,
+                    LEFT_FOR_PERSON_EVERY,
                 )
             ]
             moved = await transition(

@@ -185,10 +185,9 @@ async def _demo_running(settings: Settings, options: DemoOptions) -> None:
         await wait_until_healthy(settings.base_url, children)
         await prove_worker(settings.base_url)
         couriers.point_webhooks(settings.base_url)
-        # The first address printed is where a person starts: the staff login, not /healthz.
-        print(f"chotdon is running: {settings.base_url}{LOGIN_PATH}  (Ctrl-C to stop)", flush=True)
-        started = time.monotonic()
         if options.live is None:
+            # The first address printed is where a person starts: the staff login, not /healthz.
+            print(f"chotdon is running: {settings.base_url}{LOGIN_PATH}  (Ctrl-C to stop)")
             await _watch(children, options.duration_s)
             return
         pool = await create_pool(settings)
@@ -197,12 +196,36 @@ async def _demo_running(settings: Settings, options: DemoOptions) -> None:
         run = DemoRun(pool, arq, options.live, Console(), couriers, on_air)
         try:
             await run.start()
+            # The login page with the logins beside it, before anything else scrolls by.
             print(format_logins(settings.base_url, await demo_logins(pool)), flush=True)
-            await run.play()
-            elapsed = time.monotonic() - started
-            left = None if options.duration_s is None else max(0.0, options.duration_s - elapsed)
-            await _watch(children, left)
+            await _live_and_watch(run, children, options)
         finally:
             _write_report(await run.stop(), options.report_path)
             await arq.aclose()
             await pool.close()
+
+
+async def _live_and_watch(
+    run: DemoRun, children: list[subprocess.Popen[bytes]], options: DemoOptions
+) -> None:
+    """A live of a set length, then the pieces kept up until the duration (or Ctrl-C); a live
+    until stopped runs beside the watch and ends with it."""
+    started = time.monotonic()
+    assert options.live is not None
+    if not options.live.until_stopped:
+        await run.play()
+        left = None if options.duration_s is None else options.duration_s
+        await _watch(
+            children, None if left is None else max(0.0, left - (time.monotonic() - started))
+        )
+        return
+    playing = asyncio.create_task(run.play())
+    watching = asyncio.create_task(_watch(children, options.duration_s))
+    try:
+        done, _ = await asyncio.wait({playing, watching}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # a demo process that died, or the live failing, is said
+    finally:
+        for task in (playing, watching):
+            task.cancel()
+        await asyncio.gather(playing, watching, return_exceptions=True)
