@@ -45,7 +45,7 @@ class Subject:
 
     @property
     def hint(self) -> str:
-        return "********" + self.phone[-2:]
+        return "********" + self.phone[-2:] if self.phone else ""
 
 
 async def find_subject(conn: Any, tenant_slug: str, phone_text: str) -> Subject:
@@ -90,20 +90,26 @@ async def erase_buyer(
     """Erase the buyer's personal data in one transaction; returns rows touched per table."""
     async with pool.acquire() as conn, conn.transaction():
         subject = await find_subject(conn, tenant_slug, phone)
-        tenant, ids = subject.tenant_id, subject.buyer_ids
-        if await conn.fetchval(query("privacy_open_orders"), tenant, ids):
-            raise ConflictError("the buyer has open orders: finish or cancel them first")
-        identities = await conn.fetch(query("privacy_identities"), tenant, ids)
-        needles = [subject.phone, *(r["external_user_id"] for r in identities)]
-        counts = {"deliveries": _count(await conn.execute(
-            query("erase_buyer_deliveries"), tenant, needles))}  # fmt: skip
-        for name in ERASURES:
-            counts[name.removeprefix("erase_").removeprefix("buyer_")] = _count(
-                await conn.execute(query(name), tenant, ids)
-            )
-        await conn.execute(query("audit_buyer_erasure"), tenant, ids, actor)
-        await conn.execute(query("record_privacy_request"), tenant, "erase", subject.hint, ids,
-                           actor, counts)  # fmt: skip
+        counts = await erase_subject(conn, subject, actor)
+        await conn.execute(query("record_privacy_request"), subject.tenant_id, "erase",
+                           subject.hint, subject.buyer_ids, actor, counts)  # fmt: skip
+    return counts
+
+
+async def erase_subject(conn: Any, subject: Subject, actor: str) -> dict[str, int]:
+    """The erasure itself, inside the caller's transaction (CLI by phone, staff page by order)."""
+    tenant, ids = subject.tenant_id, subject.buyer_ids
+    if await conn.fetchval(query("privacy_open_orders"), tenant, ids):
+        raise ConflictError("the buyer has open orders: finish or cancel them first")
+    identities = await conn.fetch(query("privacy_identities"), tenant, ids)
+    needles = [n for n in (subject.phone, *(r["external_user_id"] for r in identities)) if n]
+    counts = {"deliveries": _count(await conn.execute(
+        query("erase_buyer_deliveries"), tenant, needles))}  # fmt: skip
+    for name in ERASURES:
+        counts[name.removeprefix("erase_").removeprefix("buyer_")] = _count(
+            await conn.execute(query(name), tenant, ids)
+        )
+    await conn.execute(query("audit_buyer_erasure"), tenant, ids, actor)
     log.info("privacy.erased", tenant_id=tenant, counts=counts)
     return counts
 
