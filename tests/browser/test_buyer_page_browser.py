@@ -46,6 +46,7 @@ async def _fill_the_form(page: Any, db: asyncpg.Connection, order_id: int) -> No
     await page.select_option("#ward", HOAN_KIEM)
     await page.fill("#address", "Số 5 ngõ 12 phố Hàng Bông")
     await page.check("#pay-vietqr")
+    await page.check("#consent")  # the personal-data notice, read and agreed to
     await fits_the_phone(page)
     await shot(page, "buyer-2-filled")
 

@@ -1,0 +1,120 @@
+"""The retention schedule with a moved clock: each kind of data goes when its days are up, per
+cooperative, and what the tax books and the "bom hàng" record need stays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from aggregator.core.privacy import DataKind
+from aggregator.orders.retention import apply_all
+from aggregator.runtime import jobs
+from tests.support.factories import Shop, seed_shop
+from tests.support.staff import add_order
+from workers.settings import CRON_JOBS
+
+PHONE = "0912345678"
+
+
+async def _seed(db: asyncpg.Connection, shop: Shop) -> tuple[int, int]:
+    """A delivered order and an open one, each with name, phone, address and a comment; a raw
+    delivery; a sent and a pending message; the buyers' saved addresses."""
+    done = await add_order(db, shop, status="delivered", phone=PHONE, comment=f"chốt A01 {PHONE}")
+    open_ = await add_order(db, shop, status="confirmed", phone="0987654321", comment="chốt A01")
+    for order_id in (done, open_):
+        await db.execute(
+            "UPDATE orders SET recipient_name = 'Lan', recipient_phone = $2, province_code = '1', "
+            "ward_code = '70', address_line = 'Số 5 Hàng Bông', note = 'gọi trước' WHERE id = $1",
+            order_id, PHONE,
+        )  # fmt: skip
+        await db.execute(
+            "UPDATE buyers SET full_name = 'Lan', address_line = 'Số 5 Hàng Bông', "
+            "delivered_count = 3 WHERE id = (SELECT buyer_id FROM orders WHERE id = $1)", order_id,
+        )  # fmt: skip
+        await db.execute(
+            "INSERT INTO order_events (tenant_id, order_id, actor, kind, data) VALUES "
+            "($1, $2, 'buyer', 'buyer_confirmed', jsonb_build_object('recipient_phone', $3::text, "
+            "'address_line', 'Số 5', 'total_vnd', 360000))", shop.tenant_id, order_id, PHONE,
+        )  # fmt: skip
+        for status, key in (("sent", f"s{order_id}"), ("pending", f"p{order_id}")):
+            await db.execute(
+                "INSERT INTO outbound_messages (tenant_id, channel_id, order_id, kind, "
+                "idempotency_key, body, status) VALUES ($1, $2, $3, 'order_summary', $4, "
+                "'Chào chị Lan', $5)", shop.tenant_id, shop.channel_id, order_id, key, status,
+            )  # fmt: skip
+    await db.execute("UPDATE comments SET status = 'processed' WHERE tenant_id = $1",
+                     shop.tenant_id)  # fmt: skip
+    await db.execute(
+        "INSERT INTO webhook_deliveries (tenant_id, source, verified, body, status) "
+        "VALUES ($1, 'facebook', true, $2, 'processed')", shop.tenant_id, PHONE.encode(),
+    )  # fmt: skip
+    return done, open_
+
+
+async def _state(db: asyncpg.Connection, tenant_id: int) -> dict[str, object]:
+    return {
+        "bodies": await db.fetchval(
+            "SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND octet_length(body) "
+            "> 0", tenant_id),
+        "comments": await db.fetchval(
+            "SELECT count(*) FROM comments WHERE tenant_id = $1 AND body <> ''", tenant_id),
+        "addresses": await db.fetchval(
+            "SELECT count(*) FROM orders WHERE tenant_id = $1 AND address_line IS NOT NULL",
+            tenant_id),
+        "messages": await db.fetchval(
+            "SELECT count(*) FROM outbound_messages WHERE tenant_id = $1 AND body <> ''",
+            tenant_id),
+    }  # fmt: skip
+
+
+async def test_each_kind_goes_when_its_days_are_up_per_cooperative(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    shop = await seed_shop(db)
+    other = await seed_shop(db, slug="htx-nghe-an")
+    done, open_ = await _seed(db, shop)
+    await _seed(db, other)
+    # The other cooperative keeps raw deliveries a year; this one keeps comments 120 days.
+    for tenant, kind, days in ((other.tenant_id, "deliveries", 365), (shop.tenant_id,
+                               "comments", 120)):  # fmt: skip
+        await db.execute("INSERT INTO retention_rules (tenant_id, kind, days, updated_by) "
+                         "VALUES ($1, $2, $3, 'test')", tenant, kind, days)  # fmt: skip
+    now = datetime.now(UTC)
+    full = {"bodies": 1, "comments": 2, "addresses": 2, "messages": 4}
+
+    await apply_all(pool, now + timedelta(days=10))
+    assert await _state(db, shop.tenant_id) == full
+
+    await apply_all(pool, now + timedelta(days=31))
+    assert await _state(db, shop.tenant_id) == {**full, "bodies": 0}
+    assert await _state(db, other.tenant_id) == full  # its own schedule: a year
+
+    touched = await apply_all(pool, now + timedelta(days=91))
+    assert touched[shop.tenant_id][DataKind.ADDRESSES] == 2  # the order, and its buyer's copy
+    assert await _state(db, shop.tenant_id) == {
+        "bodies": 0, "comments": 2, "addresses": 1, "messages": 2,
+    }  # fmt: skip
+    order = await db.fetchrow("SELECT * FROM orders WHERE id = $1", done)
+    assert order["recipient_phone"] is None and order["note"] == "" and order["total_vnd"] == 360000
+    data = await db.fetchval("SELECT data FROM order_events WHERE order_id = $1", done)
+    assert data == {"total_vnd": 360000}
+    still = await db.fetchrow("SELECT recipient_phone, address_line FROM orders WHERE id = $1",
+                              open_)  # fmt: skip
+    assert tuple(still) == (PHONE, "Số 5 Hàng Bông")  # an open order keeps what it ships with
+    buyers = await db.fetch("SELECT phone, address_line, delivered_count FROM buyers "
+                            "WHERE tenant_id = $1 ORDER BY id", shop.tenant_id)  # fmt: skip
+    # The delivered buyer's saved address went; phone and counts (the bom hàng record) stay.
+    assert [tuple(b) for b in buyers] == [(PHONE, None, 3), ("0987654321", "Số 5 Hàng Bông", 3)]
+
+    await apply_all(pool, now + timedelta(days=121))
+    assert (await _state(db, shop.tenant_id))["comments"] == 0
+    # The other cooperative's comments went at 91 days (its default): no comment names the phone.
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE body LIKE $1", f"%{PHONE}%") == 0
+    runs = await db.fetchval("SELECT count(*) FROM retention_runs WHERE tenant_id = $1",
+                             shop.tenant_id)  # fmt: skip
+    assert runs == 4 * len(DataKind)
+
+
+def test_the_schedule_runs_daily_in_the_worker() -> None:
+    assert any(job.name == jobs.APPLY_RETENTION for job in CRON_JOBS)
