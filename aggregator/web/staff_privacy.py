@@ -149,8 +149,8 @@ async def update_breach(request: web.Request, staff: StaffUser) -> web.StreamRes
     try:
         found = await mark_breach(request.app[STAFF_PG_POOL], staff, path_id(request),
                                   _text(form, "step"), _text(form, "measures"))  # fmt: skip
-    except BadInputError:
-        raise web.HTTPBadRequest() from None
+    except BadInputError:  # a step no button sends: as if the breach were not there
+        raise web.HTTPNotFound() from None
     if not found:
         raise web.HTTPNotFound()
     raise _done("marked")
