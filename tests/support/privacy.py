@@ -1,8 +1,14 @@
-"""A buyer who agreed to the personal-data notice on an earlier confirmation."""
+"""Consent to the personal-data notice, for tests that confirm orders."""
 
 from __future__ import annotations
 
 import asyncpg
+
+from aggregator.core.privacy import buyer_notice, schedule
+from aggregator.orders.consent import Consent
+
+# What a test buyer agreed to when a test confirms through the service directly.
+CONSENT = Consent(buyer_notice("HTX thử nghiệm", schedule({})), user_agent="test")
 
 
 async def agreed_before(db: asyncpg.Connection, order_id: int) -> int:
