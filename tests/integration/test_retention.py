@@ -3,6 +3,7 @@ cooperative, and what the tax books and the "bom hàng" record need stays."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -11,6 +12,7 @@ from aggregator.core.privacy import DataKind
 from aggregator.orders.retention import apply_all
 from aggregator.runtime import jobs
 from tests.support.factories import Shop, seed_shop
+from tests.support.processes import cli_env, run_cli
 from tests.support.staff import add_order
 from workers.settings import CRON_JOBS
 
@@ -118,3 +120,31 @@ async def test_each_kind_goes_when_its_days_are_up_per_cooperative(
 
 def test_the_schedule_runs_daily_in_the_worker() -> None:
     assert any(job.name == jobs.APPLY_RETENTION for job in CRON_JOBS)
+
+
+async def test_the_shell_lists_requests_and_applies_the_schedule_now(
+    db: asyncpg.Connection, database_url: str, redis_url: str
+) -> None:
+    shop = await seed_shop(db)
+    slug = await db.fetchval("SELECT slug FROM tenants WHERE id = $1", shop.tenant_id)
+    order_id = await add_order(db, shop, status="delivered", phone=PHONE)
+    await db.execute(
+        "INSERT INTO privacy_requests (tenant_id, kind, phone_hint, buyer_ids, actor, status, "
+        "source, order_id, due_at) VALUES ($1, 'erase', '', '{}', 'buyer', 'open', 'buyer_link', "
+        "$2, now() + interval '15 days')", shop.tenant_id, order_id,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO webhook_deliveries (tenant_id, source, verified, body, status, received_at) "
+        "VALUES ($1, 'facebook', true, 'x', 'processed', now() - interval '40 days')",
+        shop.tenant_id,
+    )  # fmt: skip
+    env = cli_env(DATABASE_URL=database_url, REDIS_URL=redis_url)
+    listed = await asyncio.to_thread(run_cli, "privacy", "requests", "--tenant", slug, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "erase open" in listed.stdout and "Còn 14 ngày" in listed.stdout
+    applied = await asyncio.to_thread(run_cli, "privacy", "retention", "--tenant", slug, env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "deliveries 1" in applied.stdout
+    unknown = await asyncio.to_thread(run_cli, "privacy", "requests", "--tenant", "khong-co",
+                                      env=env)  # fmt: skip
+    assert unknown.returncode != 0 and "khong-co" in unknown.stderr
