@@ -13,7 +13,7 @@ from datetime import datetime
 import asyncpg
 import structlog
 
-from aggregator.core.privacy import DataKind, cutoff
+from aggregator.core.privacy import DEFAULT_DAYS, DataKind, cutoff
 from aggregator.orders.consent import retention_days
 from schema.queries import query
 
@@ -61,8 +61,18 @@ async def apply_schedule(
 
 
 async def apply_all(pool: asyncpg.Pool, now: datetime) -> dict[int, dict[DataKind, int]]:
-    """Every cooperative in turn (the cron job)."""
-    return {
+    """Every cooperative in turn (the cron job), then comments no cooperative claimed."""
+    done = {
         row["id"]: await apply_schedule(pool, row["id"], now)
         for row in await pool.fetch(query("tenants_for_retention"))
     }
+    due = cutoff(now, DEFAULT_DAYS[DataKind.COMMENTS])
+    orphans = 0
+    while True:
+        touched = _count(await pool.execute(query("retain_orphaned_comments"), due, BATCH))
+        orphans += touched
+        if touched < BATCH:
+            break
+    if orphans:
+        log.info("privacy.retention_orphans", comments=orphans)
+    return done

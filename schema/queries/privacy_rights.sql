@@ -238,3 +238,13 @@ SELECT name, province FROM tenants WHERE id = $1;
 -- name: buyer_has_consented
 -- $1 tenant, $2 buyer. Whether this buyer agreed to the notice on an earlier confirmation.
 SELECT EXISTS (SELECT 1 FROM privacy_consents WHERE tenant_id = $1 AND buyer_id = $2);
+
+-- name: retain_orphaned_comments
+-- $1 cutoff, $2 batch. Comments no cooperative claimed (unknown channel or live) past the
+-- default comment days: emptied like any other, installation-wide.
+UPDATE comments SET author_name = '', body = '', phone = NULL, parsed = '{}'::jsonb,
+                    author_external_id = 'retained:' || id
+WHERE id IN (SELECT id FROM comments
+             WHERE tenant_id IS NULL AND status = 'orphaned' AND received_at < $1
+               AND NOT author_external_id LIKE 'retained:%'
+             ORDER BY id LIMIT $2);

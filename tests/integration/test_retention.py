@@ -82,6 +82,11 @@ async def test_each_kind_goes_when_its_days_are_up_per_cooperative(
                                "comments", 120)):  # fmt: skip
         await db.execute("INSERT INTO retention_rules (tenant_id, kind, days, updated_by) "
                          "VALUES ($1, $2, $3, 'test')", tenant, kind, days)  # fmt: skip
+    await db.execute(
+        "INSERT INTO comments (platform, channel_external_id, external_id, author_external_id, "
+        "author_name, body, commented_at, intent, status) VALUES ('facebook', 'unknown-page', "
+        "'orphan-1', 'u-x', 'Hoa', $1, now(), 'order', 'orphaned')", f"chốt A01 {PHONE}",
+    )  # fmt: skip
     now = datetime.now(UTC)
     full = {"bodies": 1, "comments": 2, "addresses": 2, "messages": 4}
 
@@ -113,6 +118,8 @@ async def test_each_kind_goes_when_its_days_are_up_per_cooperative(
     assert (await _state(db, shop.tenant_id))["comments"] == 0
     # The other cooperative's comments went at 91 days (its default): no comment names the phone.
     assert await db.fetchval("SELECT count(*) FROM comments WHERE body LIKE $1", f"%{PHONE}%") == 0
+    orphan = await db.fetchval("SELECT body FROM comments WHERE status = 'orphaned'")
+    assert orphan == ""  # a comment no cooperative claimed goes at the default 90 days
     runs = await db.fetchval("SELECT count(*) FROM retention_runs WHERE tenant_id = $1",
                              shop.tenant_id)  # fmt: skip
     assert runs == 4 * len(DataKind)
