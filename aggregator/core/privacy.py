@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from aggregator.errors import BadInputError
+
 BREACH_REPORT_HOURS = 72
 
 
@@ -49,7 +51,7 @@ KIND_START: dict[DataKind, str] = {
 MIN_DAYS, MAX_DAYS = 1, 3650
 
 
-class ScheduleError(ValueError):
+class ScheduleError(BadInputError, ValueError):
     """A retention figure the director typed that is not a whole number of days in range."""
 
 
