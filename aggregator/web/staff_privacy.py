@@ -158,9 +158,13 @@ async def update_breach(request: web.Request, staff: StaffUser) -> web.StreamRes
 
 @staff_page(Area.PRIVACY)
 async def access_log(request: web.Request, staff: StaffUser) -> web.StreamResponse:
-    reads = await recent_reads(request.app[STAFF_PG_POOL], staff.tenant_id)
-    context = {"staff": staff, "csrf": staff.csrf_token, "reads": reads, "vn": _vn,
-               "place_text": PLACE_TEXT, "field_text": FIELD_TEXT}  # fmt: skip
+    wanted = request.query.get("don", "")
+    order_id = int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) < 19 else None
+    reads = await recent_reads(request.app[STAFF_PG_POOL], staff.tenant_id, order_id=order_id)
+    context = {
+        "staff": staff, "csrf": staff.csrf_token, "reads": reads, "vn": _vn,
+        "place_text": PLACE_TEXT, "field_text": FIELD_TEXT, "one_order": order_id,
+    }  # fmt: skip
     return render(request, "staff_access_log.html", context)
 
 

@@ -206,6 +206,11 @@ async def test_every_staff_read_of_a_phone_or_address_is_logged(
     log_page = await (await rig.client.get("/cai-dat/du-lieu-ca-nhan/nhat-ky")).text()
     assert f"Chị {packer}" in log_page and "Phiếu đóng gói" in log_page
     assert "0912345678" not in log_page  # the log names who read, never what
+    other = await add_order(db, shop, status="confirmed")
+    await rig.client.get(f"/don/{other}")
+    one = await (await rig.client.get(f"/cai-dat/du-lieu-ca-nhan/nhat-ky?don={order_id}")).text()
+    assert one.count("<li>") == 2  # this order's two reads, not the director's read of the other
+    assert (await rig.client.get("/cai-dat/du-lieu-ca-nhan/nhat-ky?don=x")).status == 200
 
 
 async def test_breach_log_runs_the_72_hour_clock(
