@@ -61,7 +61,7 @@ async def find_subject(conn: Any, tenant_slug: str, phone_text: str) -> Subject:
     return Subject(tenant["id"], phone, ids)
 
 
-def _plain(row: asyncpg.Record) -> dict[str, Any]:
+def plain_row(row: asyncpg.Record) -> dict[str, Any]:
     return {k: v for k, v in dict(row).items() if not isinstance(v, bytes | memoryview)}
 
 
@@ -74,9 +74,9 @@ async def export_buyer(
         data: dict[str, Any] = {"phone": subject.phone}
         for name, sql in EXPORTED.items():
             rows = await conn.fetch(query(sql), subject.tenant_id, subject.buyer_ids)
-            data[name] = [_plain(r) for r in rows]
+            data[name] = [plain_row(r) for r in rows]
         blocked = await conn.fetch(query("privacy_blocked"), subject.tenant_id, subject.phone)
-        data["blocked"] = [_plain(r) for r in blocked]
+        data["blocked"] = [plain_row(r) for r in blocked]
         counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
         await conn.execute(query("record_privacy_request"), subject.tenant_id, "export",
                            subject.hint, subject.buyer_ids, actor, counts)  # fmt: skip

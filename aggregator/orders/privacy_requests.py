@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 
 from aggregator.errors import BadInputError, ConflictError, NotFoundError
-from aggregator.orders.privacy import EXPORTED, Subject, _plain, erase_subject
+from aggregator.orders.privacy import EXPORTED, Subject, erase_subject, plain_row
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -47,12 +47,12 @@ async def buyer_data(conn: Any, subject: Subject) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name, sql in EXPORTED.items():
         rows = await conn.fetch(query(sql), subject.tenant_id, subject.buyer_ids)
-        data[name] = [_plain(r) for r in rows]
+        data[name] = [plain_row(r) for r in rows]
     blocked = await conn.fetch(query("privacy_blocked"), subject.tenant_id, subject.phone)
-    data["blocked"] = [_plain(r) for r in blocked] if subject.phone else []
+    data["blocked"] = [plain_row(r) for r in blocked] if subject.phone else []
     consents = await conn.fetch(query("consents_of_buyer"), subject.tenant_id,
                                 subject.buyer_ids[0])  # fmt: skip
-    data["consents"] = [_plain(r) for r in consents]
+    data["consents"] = [plain_row(r) for r in consents]
     return data
 
 
