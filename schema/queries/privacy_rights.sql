@@ -248,3 +248,14 @@ WHERE id IN (SELECT id FROM comments
              WHERE tenant_id IS NULL AND status = 'orphaned' AND received_at < $1
                AND NOT author_external_id LIKE 'retained:%'
              ORDER BY id LIMIT $2);
+
+-- name: privacy_overdue
+-- $1 now. Per cooperative: open requests past their due date, and breaches found more than 72
+-- hours ago and not yet reported (the daily job logs them so operators see them too).
+SELECT t.id AS tenant_id,
+       (SELECT count(*) FROM privacy_requests r
+        WHERE r.tenant_id = t.id AND r.status = 'open' AND r.due_at < $1) AS requests,
+       (SELECT count(*) FROM data_breaches b
+        WHERE b.tenant_id = t.id AND b.reported_at IS NULL AND b.closed_at IS NULL
+          AND b.detected_at < $1 - interval '72 hours') AS breaches
+FROM tenants t ORDER BY t.id;

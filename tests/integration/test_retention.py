@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import structlog
+import structlog.testing
 
 from aggregator.core.privacy import DataKind
 from aggregator.orders.retention import apply_all
@@ -14,6 +16,8 @@ from aggregator.runtime import jobs
 from tests.support.factories import Shop, seed_shop
 from tests.support.processes import cli_env, run_cli
 from tests.support.staff import add_order
+from workers.context import PG_POOL
+from workers.privacy_jobs import apply_retention_job
 from workers.settings import CRON_JOBS
 
 PHONE = "0912345678"
@@ -155,3 +159,25 @@ async def test_the_shell_lists_requests_and_applies_the_schedule_now(
     unknown = await asyncio.to_thread(run_cli, "privacy", "requests", "--tenant", "khong-co",
                                       env=env)  # fmt: skip
     assert unknown.returncode != 0 and "khong-co" in unknown.stderr
+
+
+async def test_the_daily_job_warns_of_overdue_requests_and_unreported_breaches(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    shop = await seed_shop(db)
+    order_id = await add_order(db, shop, status="delivered")
+    await db.execute(
+        "INSERT INTO privacy_requests (tenant_id, kind, phone_hint, buyer_ids, actor, status, "
+        "source, order_id, due_at) VALUES ($1, 'erase', '', '{}', 'buyer', 'open', 'buyer_link', "
+        "$2, now() - interval '1 day')", shop.tenant_id, order_id,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO data_breaches (tenant_id, detected_at, recorded_by, description) VALUES "
+        "($1, now() - interval '73 hours', 'staff:1', 'Lộ danh sách')", shop.tenant_id,
+    )  # fmt: skip
+    with structlog.testing.capture_logs() as logs:
+        await apply_retention_job({PG_POOL: pool})
+    [warning] = [e for e in logs if e["event"] == "privacy.overdue"]
+    assert (warning["tenant_id"], warning["requests"], warning["breaches"]) == (
+        shop.tenant_id, 1, 1,
+    )  # fmt: skip
