@@ -18,9 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 from pypdf import PdfReader
 
-from aggregator.confirmation.links import order_token
+from aggregator.confirmation.links import link_key, order_token
 from aggregator.confirmation.replies import confirm_by_reply
 from aggregator.confirmation.summary import VIETNAM
+from aggregator.core.links import sign_order_token
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
@@ -285,3 +286,24 @@ async def test_bom_hang_risk_stays_inside_its_cooperative(
     await db.execute("UPDATE buyers SET returned_count = 4 WHERE tenant_id = $1", shop.tenant_id)
     prepay = [await db.fetchval("SELECT chotdon_must_prepay($1)", o) for o in orders]
     assert prepay == [True, False]
+
+
+async def test_the_data_page_opens_only_with_a_valid_link(
+    rig: Rig, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, shop: Shop
+) -> None:
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01")
+    token = order_token(rig.settings, order_id)
+    flipped = token[:5] + ("A" if token[5] != "A" else "B") + token[6:]
+    for suffix in ("/du-lieu", "/du-lieu.json"):
+        assert (await rig.client.get(f"/o/{flipped}{suffix}")).status == 404
+    expired = sign_order_token(link_key(rig.settings), order_id, 1_000)
+    answer = await rig.client.get(f"/o/{expired}/du-lieu.json")
+    assert answer.status == 410 and "đã hết hạn" in await answer.text()
+    asked = await rig.client.post(f"/o/{expired}/du-lieu/xoa", data={"proof": "x"})
+    assert asked.status == 410
+    assert await db.fetchval("SELECT count(*) FROM privacy_requests") == 0
+    page = await rig.client.get(f"/o/{token}/du-lieu")
+    assert (
+        page.headers["Referrer-Policy"] == "no-referrer"
+        and "no-store" in page.headers["Cache-Control"]
+    )
