@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_json: bool = True
 
+    # Privacy (personal data, Law 91/2025/QH15): days staff have to carry out a buyer's request
+    # made from their order link (Decree 356/2025 sets up to 15 days for most requests).
+    privacy_request_days: int = Field(default=15, ge=1, le=30)
+
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod
     def _networks(cls, text: str) -> str:

@@ -27,6 +27,7 @@ from workers.platform_jobs import (
     tiktok_sync_job,
     tiktok_sync_shop_job,
 )
+from workers.privacy_jobs import apply_retention_job
 from workers.shipping_jobs import (
     create_shipment_job,
     poll_shipments_job,
@@ -112,6 +113,14 @@ CRON_JOBS = [
         second={53},
         unique=True,
         keep_result=0,
+    ),
+    cron(
+        apply_retention_job,
+        name=jobs.APPLY_RETENTION,
+        hour={3},
+        minute={11},
+        unique=True,
+        timeout=3600,
     ),
     cron(
         purge_webhook_bodies_job,

@@ -18,6 +18,7 @@ from aggregator.cli.chaos import chaos
 from aggregator.cli.deliveries import deliveries_app
 from aggregator.cli.money import money_app
 from aggregator.cli.privacy import buyer_app, rotate_keys
+from aggregator.cli.privacy_rights import privacy_app
 from aggregator.cli.services import resolved_services
 from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.cli.single_instance import single_instance
@@ -191,6 +192,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(blocklist_app, name="blocklist")
 app.add_typer(money_app, name="money-rules")
 app.add_typer(buyer_app, name="buyer")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(bank_app, name="bank")
 app.command("rotate-keys")(rotate_keys)

@@ -80,3 +80,11 @@ class NotEditableError(ConflictError, BuyerFacingError):
 
 class FormExpiredError(BadInputError, BuyerFacingError):
     buyer_message = "Phiên làm việc đã hết hạn. Vui lòng tải lại trang rồi thử lại."
+
+
+class ConsentMissingError(BadInputError, BuyerFacingError):
+    """A confirmation without the buyer's recorded consent to the notice (Law 91/2025, Art. 9)."""
+
+    buyer_message = (
+        "Vui lòng đọc mục “Thông tin cá nhân của bạn” và đánh dấu đồng ý trước khi xác nhận đơn."
+    )

@@ -20,6 +20,7 @@ from aggregator.confirmation.forms import read_delivery
 from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import OrderPage, load_order_page
 from aggregator.core.replies import ReplyReading, read_reply
+from aggregator.orders.consent import CHAT_REPLY, Consent, notice_for
 from aggregator.orders.state import EventRow, record_events
 from aggregator.runtime import jobs
 from schema.enums import PaymentMethod, Platform
@@ -79,6 +80,15 @@ async def _record(pool: asyncpg.Pool, page: OrderPage, reading: ReplyReading, no
         )
 
 
+async def _earlier_consent(pool: asyncpg.Pool, page: OrderPage, via: str) -> Consent | None:
+    """A buyer who agreed to the notice on an earlier order may confirm by a reply; the consent
+    row then points at the notice in force now (Law 91/2025/QH15: consent is recorded)."""
+    if not await pool.fetchval(query("buyer_has_consented"), page.tenant_id, page.buyer_id):
+        return None
+    notice = await notice_for(pool, page.tenant_id, page.tenant_name)
+    return Consent(notice, source=CHAT_REPLY, actor=ACTOR, user_agent=via)
+
+
 async def confirm_by_reply(
     pool: asyncpg.Pool, order_id: int, text: str, *, via: str = "reply"
 ) -> ReplyOutcome:
@@ -98,7 +108,12 @@ async def confirm_by_reply(
         missing = tuple(sorted(errors)) if reading.confirm else ()
         await _record(pool, page, reading, f"needs {', '.join(missing)}" if missing else "noted")
         return ReplyOutcome(page.id, missing=missing)
-    request = BuyerRequest(page.id, page.digest, delivery=delivery, user_agent=via, actor=ACTOR)
+    consent = await _earlier_consent(pool, page, via)
+    if consent is None:  # never read the notice: the reply cannot stand for consent
+        await _record(pool, page, reading, "needs consent")
+        return ReplyOutcome(page.id, missing=("consent",))
+    request = BuyerRequest(page.id, page.digest, delivery=delivery, user_agent=via, actor=ACTOR,
+                           consent=consent)  # fmt: skip
     try:
         await submit(pool, request)
     except BuyerFacingError as exc:  # the order changed or left confirmation meanwhile

@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from aggregator.confirmation.errors import (
+    ConsentMissingError,
     EmptyOrderError,
     NotEditableError,
     NothingHeldError,
@@ -22,6 +23,7 @@ from aggregator.confirmation.errors import (
 from aggregator.confirmation.forms import Delivery
 from aggregator.confirmation.quantities import ACTOR, apply_quantities
 from aggregator.confirmation.view import COUNTED, OrderPage, PageLine, load_order_page
+from aggregator.orders.consent import Consent, record_consent
 from aggregator.orders.holds import hold_on_confirm
 from aggregator.orders.loading import lock_session
 from aggregator.orders.money import start_payment_deadline
@@ -47,6 +49,8 @@ class BuyerRequest:
     # Staff confirming by phone go through the same rules; their audit event says so.
     event_kind: str = "buyer_confirmed"
     reason: str = "buyer confirmed"
+    # The notice the buyer agreed to (Law 91/2025/QH15): no confirmation goes through without it.
+    consent: Consent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,8 @@ def _confirmation_data(page: OrderPage, delivery: Delivery, user_agent: str) -> 
 async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> list[PageLine]:
     delivery = request.delivery
     assert delivery is not None
+    if request.consent is None:
+        raise ConsentMissingError(f"order {page.id}: no consent to the notice")
     if not any(ln.status in WANTED for ln in page.lines):
         raise EmptyOrderError(f"order {page.id} has no line to confirm")
     if not any(ln.status in COUNTED for ln in page.lines):  # only waitlisted or unclear lines
@@ -141,6 +147,7 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
         data=_confirmation_data(final, d, request.user_agent),
     )
     await record_events(conn, [event])
+    await record_consent(conn, page.tenant_id, page.id, page.buyer_id, request.consent)
     return waitlisted
 
 

@@ -19,6 +19,7 @@ class Area(StrEnum):
     REPORTS = "reports"  # sales and tax reports, exports (director only)
     SETUP = "setup"  # catalogue, channels, live setup (director only)
     BLOCKLIST = "blocklist"  # the buyers the cooperative no longer sends COD to (director only)
+    PRIVACY = "privacy"  # buyers' requests, retention, breach log, access log (director only)
 
 
 ROLE_AREAS: dict[StaffRole, frozenset[Area]] = {

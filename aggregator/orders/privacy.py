@@ -45,7 +45,7 @@ class Subject:
 
     @property
     def hint(self) -> str:
-        return "********" + self.phone[-2:]
+        return "********" + self.phone[-2:] if self.phone else ""
 
 
 async def find_subject(conn: Any, tenant_slug: str, phone_text: str) -> Subject:
@@ -61,7 +61,7 @@ async def find_subject(conn: Any, tenant_slug: str, phone_text: str) -> Subject:
     return Subject(tenant["id"], phone, ids)
 
 
-def _plain(row: asyncpg.Record) -> dict[str, Any]:
+def plain_row(row: asyncpg.Record) -> dict[str, Any]:
     return {k: v for k, v in dict(row).items() if not isinstance(v, bytes | memoryview)}
 
 
@@ -74,9 +74,9 @@ async def export_buyer(
         data: dict[str, Any] = {"phone": subject.phone}
         for name, sql in EXPORTED.items():
             rows = await conn.fetch(query(sql), subject.tenant_id, subject.buyer_ids)
-            data[name] = [_plain(r) for r in rows]
+            data[name] = [plain_row(r) for r in rows]
         blocked = await conn.fetch(query("privacy_blocked"), subject.tenant_id, subject.phone)
-        data["blocked"] = [_plain(r) for r in blocked]
+        data["blocked"] = [plain_row(r) for r in blocked]
         counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
         await conn.execute(query("record_privacy_request"), subject.tenant_id, "export",
                            subject.hint, subject.buyer_ids, actor, counts)  # fmt: skip
@@ -90,20 +90,26 @@ async def erase_buyer(
     """Erase the buyer's personal data in one transaction; returns rows touched per table."""
     async with pool.acquire() as conn, conn.transaction():
         subject = await find_subject(conn, tenant_slug, phone)
-        tenant, ids = subject.tenant_id, subject.buyer_ids
-        if await conn.fetchval(query("privacy_open_orders"), tenant, ids):
-            raise ConflictError("the buyer has open orders: finish or cancel them first")
-        identities = await conn.fetch(query("privacy_identities"), tenant, ids)
-        needles = [subject.phone, *(r["external_user_id"] for r in identities)]
-        counts = {"deliveries": _count(await conn.execute(
-            query("erase_buyer_deliveries"), tenant, needles))}  # fmt: skip
-        for name in ERASURES:
-            counts[name.removeprefix("erase_").removeprefix("buyer_")] = _count(
-                await conn.execute(query(name), tenant, ids)
-            )
-        await conn.execute(query("audit_buyer_erasure"), tenant, ids, actor)
-        await conn.execute(query("record_privacy_request"), tenant, "erase", subject.hint, ids,
-                           actor, counts)  # fmt: skip
+        counts = await erase_subject(conn, subject, actor)
+        await conn.execute(query("record_privacy_request"), subject.tenant_id, "erase",
+                           subject.hint, subject.buyer_ids, actor, counts)  # fmt: skip
+    return counts
+
+
+async def erase_subject(conn: Any, subject: Subject, actor: str) -> dict[str, int]:
+    """The erasure itself, inside the caller's transaction (CLI by phone, staff page by order)."""
+    tenant, ids = subject.tenant_id, subject.buyer_ids
+    if await conn.fetchval(query("privacy_open_orders"), tenant, ids):
+        raise ConflictError("the buyer has open orders: finish or cancel them first")
+    identities = await conn.fetch(query("privacy_identities"), tenant, ids)
+    needles = [n for n in (subject.phone, *(r["external_user_id"] for r in identities)) if n]
+    counts = {"deliveries": _count(await conn.execute(
+        query("erase_buyer_deliveries"), tenant, needles))}  # fmt: skip
+    for name in ERASURES:
+        counts[name.removeprefix("erase_").removeprefix("buyer_")] = _count(
+            await conn.execute(query(name), tenant, ids)
+        )
+    await conn.execute(query("audit_buyer_erasure"), tenant, ids, actor)
     log.info("privacy.erased", tenant_id=tenant, counts=counts)
     return counts
 

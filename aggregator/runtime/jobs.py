@@ -25,3 +25,4 @@ PURGE_WEBHOOK_BODIES = "purge_webhook_bodies"
 TIKTOK_FULFIL = "tiktok_fulfil"
 SWEEP_TIKTOK_FULFILMENTS = "sweep_tiktok_fulfilments"
 FORGET_LOGIN_TRIES = "forget_login_tries"
+APPLY_RETENTION = "apply_retention"  # privacy: the retention schedule, daily

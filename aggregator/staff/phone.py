@@ -19,12 +19,15 @@ from aggregator.confirmation.errors import FormError
 from aggregator.confirmation.forms import read_delivery
 from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.view import OrderPage, load_order_page
+from aggregator.core.privacy import Notice
+from aggregator.orders.consent import PHONE_CALL, Consent, notice_for
 from aggregator.staff.accounts import StaffUser
 from schema.queries import query
 
 log = structlog.get_logger()
 EVENT_KIND = "staff_confirmed_by_phone"
 REASON = "nhân viên gọi điện xác nhận với khách"
+CONSENT_NOT_HEARD = "Hãy đọc thông báo về dữ liệu cá nhân cho khách và đánh dấu khi khách đồng ý."
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class PhoneForm:
     """What the order page's phone form needs: the order as the buyer page reads it."""
 
     page: OrderPage
+    notice: Notice  # what staff read out before the buyer agrees (Law 91/2025/QH15, Art. 9)
 
     @property
     def accepts_transfer(self) -> bool:
@@ -48,7 +52,9 @@ async def phone_form(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> Pho
         if await conn.fetchrow(query("staff_order"), staff.tenant_id, order_id) is None:
             return None
         page = await load_order_page(conn, order_id)
-    return None if page is None else PhoneForm(page)
+        if page is None:
+            return None
+        return PhoneForm(page, await notice_for(conn, page.tenant_id, page.tenant_name))
 
 
 async def confirm_by_phone(
@@ -63,12 +69,16 @@ async def confirm_by_phone(
     delivery = read_delivery(
         form, divisions(), found.accepts_transfer, errors, cod_allowed=found.cod_allowed
     )
+    if form.get("consent") != "yes":
+        errors["consent"] = CONSENT_NOT_HEARD
     if errors:
         raise FormError(errors)
+    agent = f"staff phone call ({staff.login})"
+    consent = Consent(found.notice, source=PHONE_CALL, actor=staff.actor, user_agent=agent)
     request = BuyerRequest(
         order_id=order_id, digest=found.page.digest, delivery=delivery,
         user_agent=f"staff phone call ({staff.login})", actor=staff.actor,
-        event_kind=EVENT_KIND, reason=REASON,
+        event_kind=EVENT_KIND, reason=REASON, consent=consent,
     )  # fmt: skip
     outcome = await submit(pool, request)
     log.info("order.confirmed_by_phone", order_id=order_id, staff_id=staff.id)
@@ -84,7 +94,7 @@ def phone_context(
     prefill = {
         "name": page.prefill.name, "phone": page.prefill.phone,
         "province": page.prefill.province_code, "ward": page.prefill.ward_code,
-        "address": page.prefill.address_line, "note": page.note,
+        "address": page.prefill.address_line, "note": page.note, "consent": "",
         "payment": "vietqr" if not found.cod_allowed else page.payment_method.value,
     }  # fmt: skip
     chosen = {**prefill, **{k: v for k, v in values.items() if k in prefill}}
@@ -95,4 +105,5 @@ def phone_context(
         "phone_wards": units.wards.get(chosen["province"], ()),
         "accepts_transfer": found.accepts_transfer,
         "cod_allowed": found.cod_allowed,
+        "phone_notice": found.notice.body.split("\n"),
     }

@@ -30,6 +30,7 @@ from aggregator.web import (
     zalo,
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
+from aggregator.web.buyer_privacy import setup as setup_buyer_privacy
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import (
     ARQ_POOL,
@@ -137,6 +138,7 @@ def create_app(settings: Settings) -> web.Application:
     tiktok.setup(app)
     zalo.setup(app)
     setup_buyer_pages(app)
+    setup_buyer_privacy(app)
     setup_payment_webhook(app)
     setup_staff_pages(app)
     aiohttp_jinja2.setup(

@@ -19,6 +19,7 @@ from aiohttp import web
 from aggregator.confirmation.addresses import address_text, divisions
 from aggregator.confirmation.errors import (
     BuyerFacingError,
+    ConsentMissingError,
     FormError,
     FormExpiredError,
     GoneError,
@@ -32,6 +33,8 @@ from aggregator.confirmation.summary import VIETNAM
 from aggregator.confirmation.view import OrderPage, Prefill, load_order_page
 from aggregator.core.links import LinkError, LinkProblem, check_form_proof, form_proof
 from aggregator.core.money import format_vnd
+from aggregator.core.privacy import Notice
+from aggregator.orders.consent import BUYER_PAGE, Consent, notice_for
 from aggregator.web import buyer_photos
 from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS
@@ -125,10 +128,12 @@ def _context(page: OrderPage, request: web.Request, nonce: str) -> dict[str, Any
     }
 
 
-def _render(
+async def _render(
     request: web.Request, page: OrderPage, nonce: str, status: int = 200, **extra: Any
 ) -> web.Response:
     context = _context(page, request, nonce)
+    notice = await notice_for(request.app[PG_POOL], page.tenant_id, page.tenant_name)
+    context.update(privacy_notice=notice.body.split("\n"), consent_error=CONSENT_ERROR)
     context.update(extra)
     response = aiohttp_jinja2.render_template("buyer_order.html", request, context, status=status)
     response.headers.update(SECURITY_HEADERS)
@@ -163,16 +168,29 @@ async def show_order(request: web.Request) -> web.Response:
         return _problem_page(request, exc)
     nonce = request.cookies.get(NONCE_COOKIE) or secrets.token_urlsafe(18)
     notice = {"ok": "Cảm ơn bạn! Đơn hàng đã được xác nhận.", "updated": "Đã cập nhật đơn hàng."}
-    return _render(request, page, nonce, notice=notice.get(request.query.get("done", ""), ""))
+    return await _render(request, page, nonce, notice=notice.get(request.query.get("done", ""), ""))
 
 
 def _form_values(form: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+CONSENT_ERROR = ConsentMissingError.buyer_message
+
+
+async def _consent(request: web.Request, page: OrderPage, form: dict[str, str]) -> Consent | None:
+    """The buyer ticked the box under the notice: the notice they read, from this page."""
+    if form.get("consent") != "yes":
+        return None
+    notice: Notice = await notice_for(request.app[PG_POOL], page.tenant_id, page.tenant_name)
+    agent = request.headers.get("User-Agent", "")
+    return Consent(notice, source=BUYER_PAGE, actor="buyer", user_agent=agent)
+
+
 async def _handle_post(request: web.Request, page: OrderPage, form: dict[str, str]) -> str:
     """Check the form, apply it; returns the notice key for the redirect."""
     confirming = form.get("action") == "confirm"
+    consent = await _consent(request, page, form) if confirming else None
     reading = read_form(
         form,
         [ln.id for ln in page.lines],
@@ -181,8 +199,11 @@ async def _handle_post(request: web.Request, page: OrderPage, form: dict[str, st
         confirming=confirming,
         cod_allowed=not page.prepay_required,
     )
-    if reading.errors:
-        raise FormError(reading.errors)
+    errors = dict(reading.errors)
+    if confirming and consent is None:
+        errors["consent"] = CONSENT_ERROR
+    if errors:
+        raise FormError(errors)
     outcome = await submit(
         request.app[PG_POOL],
         BuyerRequest(
@@ -191,6 +212,7 @@ async def _handle_post(request: web.Request, page: OrderPage, form: dict[str, st
             quantities=reading.quantities,
             delivery=reading.delivery,
             user_agent=request.headers.get("User-Agent", ""),
+            consent=consent,
         ),
     )
     return "ok" if outcome.confirmed else "updated"
@@ -212,7 +234,7 @@ async def post_order(request: web.Request) -> web.Response:
         log.info("buyer.form_refused", order_id=page.id, error=type(exc).__name__)
         fresh = await _page(request, page.id)
         errors = exc.errors if isinstance(exc, FormError) else {}
-        return _render(
+        return await _render(
             request, fresh, nonce or secrets.token_urlsafe(18), exc.http_status,
             errors=errors, notice=exc.buyer_message, values=form, failed=True,
         )  # fmt: skip

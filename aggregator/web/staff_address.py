@@ -22,6 +22,7 @@ from aggregator.staff.courier import (
     read_block_form,
     unblock_phone,
 )
+from aggregator.staff.data_access import BOTH, log_reads
 from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
@@ -78,6 +79,7 @@ async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamRes
         return _no_label(request, staff, "Hãng vận chuyển chưa trả nhãn, thử lại sau ít phút.")
     finally:
         await couriers.close()
+    await log_reads(request.app[STAFF_PG_POOL], staff, [path_id(request)], BOTH, "courier_label")
     if label.pdf:
         name = f"nhan-{row['tracking_code']}.pdf".replace('"', "")
         return web.Response(

@@ -18,6 +18,7 @@ from aggregator.core.staff import Area
 from aggregator.orders.money import load_money_rules, save_money_rules
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.by_hand import mark_sent_by_hand, messages_to_send
+from aggregator.staff.data_access import PHONE, log_reads
 from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import STAFF_PG_POOL
 from aggregator.web.paths import path_id
@@ -64,9 +65,12 @@ async def save_rules(request: web.Request, staff: StaffUser) -> web.StreamRespon
 
 @staff_page(Area.ORDERS)
 async def by_hand(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    messages = await messages_to_send(request.app[STAFF_PG_POOL], staff)
+    shown = [m["order_id"] for m in messages if m["order_id"] and m["buyer_phone"]]
+    await log_reads(request.app[STAFF_PG_POOL], staff, shown, [PHONE], "by_hand")
     context = {
         "staff": staff, "csrf": staff.csrf_token, "local": local, "platform_text": PLATFORM_TEXT,
-        "messages": await messages_to_send(request.app[STAFF_PG_POOL], staff),
+        "messages": messages,
         "notice": "Đã đánh dấu là đã gửi." if request.query.get("done") == "sent" else "",
     }  # fmt: skip
     return render(request, "staff_by_hand.html", context)

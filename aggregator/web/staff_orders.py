@@ -17,6 +17,7 @@ from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.actions import action_context
 from aggregator.staff.courier import blocked_orders, courier_context
+from aggregator.staff.data_access import BOTH, log_reads
 from aggregator.staff.phone import confirm_by_phone, phone_context, phone_form
 from aggregator.staff.queue import (
     QueueFilter,
@@ -94,6 +95,7 @@ async def order_page_response(
     view = await order_view(pool, staff, path_id(request))
     if view is None:
         raise web.HTTPNotFound()
+    await log_reads(pool, staff, [view.order["id"]], BOTH, "order_page")
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view, "o": view.order,
         "status_text": STATUS_TEXT, "event_text": EVENT_TEXT, "vnd": format_vnd,

@@ -15,6 +15,7 @@ from aggregator.orders.money import ShipBlockedError
 from aggregator.shipping.slip_pdf import render_slips
 from aggregator.shipping.slips import order_slip
 from aggregator.staff.accounts import StaffUser
+from aggregator.staff.data_access import BOTH, log_reads
 from aggregator.staff.packing import NotYourPackingError, claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
 from aggregator.web.forms import posted_form
@@ -100,6 +101,7 @@ async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
         found = await order_slip(conn, staff.tenant_id, path_id(request))
     if found is None:
         raise web.HTTPNotFound()
+    await log_reads(request.app[STAFF_PG_POOL], staff, [path_id(request)], BOTH, "packing_slip")
     pdf = await asyncio.to_thread(render_slips, [found])
     headers = {
         "Content-Disposition": f'inline; filename="phieu-{found.order_no}.pdf"',

@@ -14,6 +14,7 @@ from aggregator.web import (
     staff_money,
     staff_orders,
     staff_packing,
+    staff_privacy,
     staff_reports,
     staff_unclear,
 )
@@ -32,5 +33,6 @@ def setup(app: web.Application) -> None:
         staff_catalogue,
         staff_lives,
         staff_money,
+        staff_privacy,
     ):
         pages.setup(app)

@@ -50,4 +50,5 @@ EVENT_TEXT = {
     "shipment_rejected": "Hãng vận chuyển từ chối",
     "address_converted": "Đổi sang địa chỉ mới (2025)",
     "line_added": "Thêm sản phẩm",
+    "buyer_erased": "Đã xoá dữ liệu cá nhân của khách",
 }

@@ -121,7 +121,7 @@ WHERE tenant_id = $1 AND id = ANY($2::bigint[]);
 -- name: audit_buyer_erasure
 -- $1 tenant, $2 buyer ids, $3 actor: one event on each of their orders.
 INSERT INTO order_events (tenant_id, order_id, actor, kind, reason)
-SELECT tenant_id, id, $3, 'buyer_erased', 'personal data erased on the buyer''s request'
+SELECT tenant_id, id, $3, 'buyer_erased', 'theo yêu cầu của khách'
 FROM orders WHERE tenant_id = $1 AND buyer_id = ANY($2::bigint[]);
 
 -- name: record_privacy_request

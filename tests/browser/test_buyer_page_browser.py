@@ -46,6 +46,7 @@ async def _fill_the_form(page: Any, db: asyncpg.Connection, order_id: int) -> No
     await page.select_option("#ward", HOAN_KIEM)
     await page.fill("#address", "Số 5 ngõ 12 phố Hàng Bông")
     await page.check("#pay-vietqr")
+    await page.check("#consent")  # the personal-data notice, read and agreed to
     await fits_the_phone(page)
     await shot(page, "buyer-2-filled")
 
@@ -79,6 +80,18 @@ async def test_a_buyer_confirms_on_a_phone(
         await page.wait_for_selector("#vietqr img")
         await fits_the_phone(page)
         await shot(page, "buyer-3-confirmed")
+        # The buyer's own data, from the same link: seen on a phone, erasure asked in one tap.
+        async with page.expect_navigation():
+            await page.click("#my-data")
+        assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#data-held")
+        assert "0912345678" in await page.inner_text("#data-orders")
+        assert "trên trang xác nhận đơn" in await page.inner_text("#data-consents")
+        await fits_the_phone(page)
+        await shot(page, "buyer-5-my-data")
+        async with page.expect_navigation():
+            await page.click("#erase")
+        assert "Đã ghi nhận yêu cầu xoá" in await page.inner_text("#notice")
+        assert "Đang chờ hợp tác xã xử lý" in await page.inner_text("#requests")
         expired = sign_order_token(link_key(own), order_id, 1_000)
         answer = await page.goto(f"{base}/o/{expired}")
         assert answer is not None and answer.status == 410

@@ -50,6 +50,7 @@ async def test_staff_confirm_a_relay_buyer_by_phone_on_a_phone(
         await page.wait_for_selector(f'#ward option[value="{HOAN_KIEM}"]', state="attached")
         await page.select_option("#ward", HOAN_KIEM)
         await page.fill("#address", "Số 5 Hàng Bài")
+        await page.check("#consent")  # the buyer heard the personal-data notice and agreed
         await fits_the_phone(page)
         await shot(page, "staff-6-phone-confirm")
         async with page.expect_navigation():

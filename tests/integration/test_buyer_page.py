@@ -65,6 +65,7 @@ def _delivery(**overrides: str) -> dict[str, str]:
         "address": "Số 5 ngõ 12 phố Hàng Bông",
         "note": "Giao giờ hành chính",
         "payment": "cod",
+        "consent": "yes",  # the buyer ticked the box under the personal-data notice
     }
     form.update(overrides)
     return form

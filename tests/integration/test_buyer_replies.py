@@ -14,12 +14,15 @@ from aggregator.settings import Settings
 from schema.enums import Platform
 from tests.support.confirmation import order_from_comments, shop_with_origins
 from tests.support.facebook import app_client, facebook_settings, signed_headers
+from tests.support.privacy import agreed_before
 from workers.confirmation_jobs import buyer_reply_job
 from workers.context import PG_POOL, SETTINGS
 
 
 async def _give_last_address(db: asyncpg.Connection, order_id: int, phone: bool = True) -> None:
+    """A returning buyer: their last address, and the notice they agreed to on that order."""
     buyer = await db.fetchval("SELECT buyer_id FROM orders WHERE id = $1", order_id)
+    await agreed_before(db, order_id)
     await db.execute(
         "UPDATE buyers SET full_name = 'Trần Văn Minh', province_code = '1', ward_code = '70', "
         "address_line = '12 Hàng Bông', phone = $2 WHERE id = $1",

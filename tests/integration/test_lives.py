@@ -34,13 +34,15 @@ from schema.states import OrderStatus
 from tests.support.confirmation import PAYMENT_SECRET, confirmation_settings
 from tests.support.factories import LiveChannel, Shop, add_channel, seed_shop
 from tests.support.invariants import assert_consistent
+from tests.support.privacy import CONSENT
 from tests.support.staff import add_staff
 
 DELIVERY = Delivery("Nguyễn Thị Lan", "0912345678", "01", "00004", "Số 1 Lê Lợi", "",
                     PaymentMethod.COD)  # fmt: skip
 # The same buyer, as staff type it into the order page's phone form.
 PHONE_FORM = {"name": DELIVERY.name, "phone": DELIVERY.phone, "province": "1", "ward": "70",
-              "address": DELIVERY.address_line, "note": "", "payment": "cod"}  # fmt: skip
+              "address": DELIVERY.address_line, "note": "", "payment": "cod",
+              "consent": "yes"}  # fmt: skip
 
 
 async def three_channels(
@@ -186,7 +188,7 @@ async def test_first_confirm_buyer_page_and_staff_phone_race_across_channels(
         async with pool.acquire() as conn:
             page = await load_order_page(conn, order_id)
         assert page is not None
-        await submit(pool, BuyerRequest(order_id, page.digest, delivery=DELIVERY))
+        await submit(pool, BuyerRequest(order_id, page.digest, delivery=DELIVERY, consent=CONSENT))
 
     # Half confirm on the buyer page, half by staff on the phone, all at once.
     await asyncio.gather(*(
@@ -237,7 +239,9 @@ async def test_first_payment_transfers_race_across_channels(
         for order_id in orders:  # everyone confirms: confirming takes nothing in this mode
             page = await load_order_page(conn, order_id)
             assert page is not None
-            await submit(pool, BuyerRequest(order_id, page.digest, delivery=DELIVERY))
+            await submit(
+                pool, BuyerRequest(order_id, page.digest, delivery=DELIVERY, consent=CONSENT)
+            )
     assert await pool_figures(db, shop.live, "A01") == (4, 0, 0)
     unpaid = await db.fetchval("SELECT count(*) FROM order_items WHERE status = 'requested'")
     assert unpaid == 9  # the total the buyer transfers counts them

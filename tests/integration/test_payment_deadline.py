@@ -23,6 +23,7 @@ from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import PaymentMethod
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
+from tests.support.privacy import CONSENT
 from workers.confirmation_jobs import send_order_message_job
 from workers.context import PG_POOL, SETTINGS
 from workers.order_jobs import sweep_job
@@ -37,7 +38,7 @@ async def confirm(pool: asyncpg.Pool, order_id: int, payment: PaymentMethod) -> 
     delivery = Delivery(
         "Trần Thị Lan", "0912345678", HANOI, HOAN_KIEM, "Số 5 Hàng Bài", "", payment
     )
-    await submit(pool, BuyerRequest(order_id, page.digest, delivery=delivery))
+    await submit(pool, BuyerRequest(order_id, page.digest, delivery=delivery, consent=CONSENT))
 
 
 async def test_one_payment_reminder_then_expiry_gives_the_stock_to_the_next_buyer(

@@ -27,7 +27,8 @@ from workers.context import outbound_routers
 
 Client = TestClient  # type: ignore[type-arg]
 FORM = {"name": "Trần Thị Lan", "phone": "+84 912 345 678", "province": "1", "ward": "70",
-        "address": "Số 5 Hàng Bài", "payment": "cod", "action": "confirm"}  # fmt: skip
+        "address": "Số 5 Hàng Bài", "payment": "cod", "consent": "yes",
+        "action": "confirm"}  # fmt: skip
 
 
 @pytest.fixture

@@ -182,6 +182,7 @@ async def test_order_page_and_confirm_by_phone(client: Client, db: asyncpg.Conne
         "ward": "70",
         "address": "Số 5 Hàng Bài",
         "payment": "cod",
+        "consent": "yes",  # staff read the personal-data notice and the buyer agreed
         "action": "confirm",
     }
     done = await client.post(f"/don/{order_id}/xac-nhan", data=form)

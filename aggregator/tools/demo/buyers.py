@@ -47,7 +47,7 @@ def order_form(html: str, order_id: int) -> dict[str, str]:
     form.update(
         name=f"Khách {order_id}", phone=f"09{order_id % 100_000_000:08d}",
         province=province.code, ward=ward.code, address=f"Số {order_id % 200 + 1} đường Lê Lợi",
-        payment="cod", action="confirm",
+        payment="cod", action="confirm", consent="yes",  # read the notice, ticked the box
     )  # fmt: skip
     return form
 
