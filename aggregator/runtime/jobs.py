@@ -25,3 +25,6 @@ PURGE_WEBHOOK_BODIES = "purge_webhook_bodies"
 TIKTOK_FULFIL = "tiktok_fulfil"
 SWEEP_TIKTOK_FULFILMENTS = "sweep_tiktok_fulfilments"
 FORGET_LOGIN_TRIES = "forget_login_tries"
+# The inbox of buyers' questions (aggregator/questions).
+FILE_QUESTIONS = "file_questions"
+SWEEP_QUESTIONS = "sweep_questions"

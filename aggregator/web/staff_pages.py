@@ -10,6 +10,7 @@ from aggregator.web import (
     staff_auth,
     staff_catalogue,
     staff_dashboard,
+    staff_inbox,
     staff_lives,
     staff_money,
     staff_orders,
@@ -32,5 +33,6 @@ def setup(app: web.Application) -> None:
         staff_catalogue,
         staff_lives,
         staff_money,
+        staff_inbox,
     ):
         pages.setup(app)

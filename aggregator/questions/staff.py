@@ -1,0 +1,129 @@
+"""What staff do in the inbox: read it, answer in one tap, mark done, set automatic answers.
+
+`who` is the signed-in staff member (tenant id, staff id); every query is scoped by the
+tenant. Answers go through replies.py, so the platform's window and rules apply to people as
+they do to chotdon.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+import structlog
+from arq.connections import ArqRedis
+
+from aggregator.core.questions.kinds import ANSWERABLE, QuestionKind
+from aggregator.core.questions.wording import DEFAULT_WORDING, check_wording
+from aggregator.errors import BadInputError, NotFoundError
+from aggregator.questions.replies import load_target, reply_route, send_reply
+from schema.queries import query
+
+log = structlog.get_logger()
+
+
+class Staff(Protocol):
+    """The signed-in staff member, as the web layer knows them."""
+
+    @property
+    def tenant_id(self) -> int: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+PAGE_LIMIT = 200
+MAX_ANSWER = 2000  # TikTok's customer-service limit, and plenty for Messenger and Zalo
+VIEWS = {"mo": ("open",), "da-tra-loi": ("answered", "auto_answered"), "xong": ("done",)}
+
+
+class AnswerTextError(BadInputError, ValueError):
+    """The answer typed cannot be sent; the message is Vietnamese."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboxView:
+    items: list[asyncpg.Record]
+    counts: dict[str, int]
+    lives: list[asyncpg.Record]
+
+
+async def inbox(pool: asyncpg.Pool, who: Staff, session_id: int | None,
+                view: str) -> InboxView:  # fmt: skip
+    statuses = list(VIEWS.get(view, VIEWS["mo"]))
+    items = await pool.fetch(query("inbox_page"), who.tenant_id, session_id, statuses, PAGE_LIMIT)
+    counts = {r["status"]: r["n"] for r in await pool.fetch(
+        query("inbox_counts"), who.tenant_id, session_id)}  # fmt: skip
+    lives = list(await pool.fetch(query("inbox_lives"), who.tenant_id))
+    return InboxView(list(items), counts, lives)
+
+
+def answer_text(raw: str) -> str:
+    text = " ".join(raw.split()) if "\n" not in raw else raw.strip()
+    if not text:
+        raise AnswerTextError("Hãy viết câu trả lời.")
+    if len(text) > MAX_ANSWER:
+        raise AnswerTextError(f"Câu trả lời dài quá {MAX_ANSWER} ký tự.")
+    return text
+
+
+async def answer_item(pool: asyncpg.Pool, arq: ArqRedis, who: Staff, item_id: int, raw: str) -> str:
+    """Send staff's answer privately; returns the message kind. ReplyRefusedError if no way."""
+    text = answer_text(raw)
+    target = await load_target(pool, who.tenant_id, item_id)
+    if target is None:
+        raise NotFoundError(f"no inbox item {item_id}")
+    kind = await reply_route(pool, target, time.time())
+    sent = await send_reply(pool, arq, target, text, kind)
+    await pool.execute(
+        query("mark_item_answered"), who.tenant_id, item_id, "answered", text,
+        sent.message_id, who.id,
+    )  # fmt: skip
+    log.info("question.answered", item_id=item_id, staff_id=who.id, via=sent.kind)
+    return sent.kind
+
+
+async def mark_done(pool: asyncpg.Pool, who: Staff, item_id: int) -> None:
+    if await pool.fetchval(query("mark_item_done"), who.tenant_id, item_id, who.id) is None:
+        raise NotFoundError(f"no inbox item {item_id}")
+    log.info("question.done", item_id=item_id, staff_id=who.id)
+
+
+async def live_of(pool: asyncpg.Pool, who: Staff, session_id: int) -> asyncpg.Record:
+    live = await pool.fetchrow(query("live_of_tenant"), who.tenant_id, session_id)
+    if live is None:
+        raise NotFoundError(f"no live {session_id}")
+    return live
+
+
+async def answer_settings(pool: asyncpg.Pool, who: Staff, session_id: int) -> list[dict[str, Any]]:
+    """Each answerable kind with its wording (the default when unset) and this live's switch."""
+    rows = await pool.fetch(
+        query("answer_settings"), who.tenant_id, session_id, [k.value for k in ANSWERABLE]
+    )
+    found = {r["kind"]: r for r in rows}
+    return [
+        {"kind": k, "wording": found[k.value]["wording"] or DEFAULT_WORDING[k],
+         "enabled": found[k.value]["enabled"]}
+        for k in ANSWERABLE
+    ]  # fmt: skip
+
+
+async def save_answer_settings(
+    pool: asyncpg.Pool, who: Staff, session_id: int, form: dict[str, str]
+) -> None:
+    """Switches (`on-<kind>`) for this live and wordings (`wording-<kind>`) for the cooperative;
+    all checked before any is saved."""
+    await live_of(pool, who, session_id)
+    wordings: dict[QuestionKind, str] = {}
+    for kind in ANSWERABLE:
+        wordings[kind] = check_wording(kind, form.get(f"wording-{kind.value}", ""))
+    async with pool.acquire() as conn, conn.transaction():
+        for kind in ANSWERABLE:
+            await conn.execute(query("save_answer_wording"), who.tenant_id, kind.value,
+                               wordings[kind], who.id)  # fmt: skip
+            await conn.execute(query("save_answer_switch"), who.tenant_id, session_id,
+                               kind.value, f"on-{kind.value}" in form, who.id)  # fmt: skip
+    log.info("question.answer_settings_saved", session_id=session_id, staff_id=who.id)
