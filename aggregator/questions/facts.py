@@ -22,6 +22,7 @@ class LiveAnswers:
     """One live's facts and the director's choices for it."""
 
     session_id: int
+    live_id: int
     tenant_id: int
     sandbox: bool
     facts: Facts
@@ -48,14 +49,16 @@ async def load_live_answers(pool: asyncpg.Pool, session_id: int) -> LiveAnswers 
     if live is None:
         return None
     tenant_id, settings = live["tenant_id"], _json(live["tenant_settings"]) or {}
-    products = await pool.fetch(query("answer_products"), tenant_id, session_id)
+    products = await pool.fetch(query("answer_products"), tenant_id, live["live_id"])
     facts = Facts(
         tuple(_product(p) for p in products), province_named(live["province"]),
         money_rules(settings).shipping_fee_vnd, delivery_days(settings), bool(live["vietqr"]),
     )  # fmt: skip
     rows = await pool.fetch(
-        query("answer_settings"), tenant_id, session_id, [k.value for k in ANSWERABLE]
+        query("answer_settings"), tenant_id, live["live_id"], [k.value for k in ANSWERABLE]
     )
     wordings = {QuestionKind(r["kind"]): r["wording"] for r in rows if r["wording"]}
     enabled = frozenset(QuestionKind(r["kind"]) for r in rows if r["enabled"])
-    return LiveAnswers(session_id, tenant_id, live["sandbox"], facts, wordings, enabled)
+    return LiveAnswers(
+        session_id, live["live_id"], tenant_id, live["sandbox"], facts, wordings, enabled
+    )

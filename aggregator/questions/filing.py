@@ -53,7 +53,7 @@ async def _auto_answer(
     except ReplyRefusedError:
         return False  # no way to reach this buyer privately: a person answers in the app
     claim = await pool.fetchval(
-        query("claim_auto_answer"), live.tenant_id, live.session_id, row["channel_id"],
+        query("claim_auto_answer"), live.tenant_id, live.live_id, row["channel_id"],
         row["author_external_id"], reply.kind.value, item_id, reply.product_code, reply.text,
     )  # fmt: skip
     if claim is None:
@@ -81,7 +81,7 @@ async def file_session(pool: asyncpg.Pool, arq: ArqRedis, session_id: int) -> Fi
             item_id = await pool.fetchval(
                 query("file_question"), row["tenant_id"], row["id"], session_id,
                 row["channel_id"], row["author_external_id"], kind, reply.product_code,
-                row["commented_at"],
+                row["commented_at"], live.live_id,
             )  # fmt: skip
             if item_id is None:
                 continue  # filed by a concurrent run

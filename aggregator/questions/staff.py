@@ -50,12 +50,12 @@ class InboxView:
     lives: list[asyncpg.Record]
 
 
-async def inbox(pool: asyncpg.Pool, who: Staff, session_id: int | None,
+async def inbox(pool: asyncpg.Pool, who: Staff, live_id: int | None,
                 view: str) -> InboxView:  # fmt: skip
     statuses = list(VIEWS.get(view, VIEWS["mo"]))
-    items = await pool.fetch(query("inbox_page"), who.tenant_id, session_id, statuses, PAGE_LIMIT)
+    items = await pool.fetch(query("inbox_page"), who.tenant_id, live_id, statuses, PAGE_LIMIT)
     counts = {r["status"]: r["n"] for r in await pool.fetch(
-        query("inbox_counts"), who.tenant_id, session_id)}  # fmt: skip
+        query("inbox_counts"), who.tenant_id, live_id)}  # fmt: skip
     lives = list(await pool.fetch(query("inbox_lives"), who.tenant_id))
     return InboxView(list(items), counts, lives)
 
@@ -91,17 +91,17 @@ async def mark_done(pool: asyncpg.Pool, who: Staff, item_id: int) -> None:
     log.info("question.done", item_id=item_id, staff_id=who.id)
 
 
-async def live_of(pool: asyncpg.Pool, who: Staff, session_id: int) -> asyncpg.Record:
-    live = await pool.fetchrow(query("live_of_tenant"), who.tenant_id, session_id)
+async def live_of(pool: asyncpg.Pool, who: Staff, live_id: int) -> asyncpg.Record:
+    live = await pool.fetchrow(query("live_of_tenant"), who.tenant_id, live_id)
     if live is None:
-        raise NotFoundError(f"no live {session_id}")
+        raise NotFoundError(f"no live {live_id}")
     return live
 
 
-async def answer_settings(pool: asyncpg.Pool, who: Staff, session_id: int) -> list[dict[str, Any]]:
+async def answer_settings(pool: asyncpg.Pool, who: Staff, live_id: int) -> list[dict[str, Any]]:
     """Each answerable kind with its wording (the default when unset) and this live's switch."""
     rows = await pool.fetch(
-        query("answer_settings"), who.tenant_id, session_id, [k.value for k in ANSWERABLE]
+        query("answer_settings"), who.tenant_id, live_id, [k.value for k in ANSWERABLE]
     )
     found = {r["kind"]: r for r in rows}
     return [
@@ -112,11 +112,11 @@ async def answer_settings(pool: asyncpg.Pool, who: Staff, session_id: int) -> li
 
 
 async def save_answer_settings(
-    pool: asyncpg.Pool, who: Staff, session_id: int, form: dict[str, str]
+    pool: asyncpg.Pool, who: Staff, live_id: int, form: dict[str, str]
 ) -> None:
     """Switches (`on-<kind>`) for this live and wordings (`wording-<kind>`) for the cooperative;
     all checked before any is saved."""
-    await live_of(pool, who, session_id)
+    await live_of(pool, who, live_id)
     wordings: dict[QuestionKind, str] = {}
     for kind in ANSWERABLE:
         wordings[kind] = check_wording(kind, form.get(f"wording-{kind.value}", ""))
@@ -124,6 +124,6 @@ async def save_answer_settings(
         for kind in ANSWERABLE:
             await conn.execute(query("save_answer_wording"), who.tenant_id, kind.value,
                                wordings[kind], who.id)  # fmt: skip
-            await conn.execute(query("save_answer_switch"), who.tenant_id, session_id,
+            await conn.execute(query("save_answer_switch"), who.tenant_id, live_id,
                                kind.value, f"on-{kind.value}" in form, who.id)  # fmt: skip
-    log.info("question.answer_settings_saved", session_id=session_id, staff_id=who.id)
+    log.info("question.answer_settings_saved", live_id=live_id, staff_id=who.id)

@@ -49,11 +49,11 @@ def _session(request: web.Request) -> int | None:
 
 async def _page(request: web.Request, staff: StaffUser, status: int = 200,
                 problem: str = "", problem_item: int | None = None) -> web.Response:  # fmt: skip
-    session_id, view = _session(request), request.query.get("xem", "mo")
-    data = await inbox(request.app[STAFF_PG_POOL], staff, session_id, view)
+    live_id, view = _session(request), request.query.get("xem", "mo")
+    data = await inbox(request.app[STAFF_PG_POOL], staff, live_id, view)
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view if view in VIEWS else "mo",
-        "items": data.items, "counts": data.counts, "lives": data.lives, "session_id": session_id,
+        "items": data.items, "counts": data.counts, "lives": data.lives, "live_id": live_id,
         "local": local, "vnd": format_vnd, "kind_text": ITEM_KIND_TEXT,
         "item_status": ITEM_STATUS_TEXT, "order_status": STATUS_TEXT,
         "message_status": MESSAGE_STATUS_TEXT, "platform_text": PLATFORM_TEXT,
@@ -102,14 +102,14 @@ async def done(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 
 async def _settings(request: web.Request, staff: StaffUser, status: int = 200,
                     problem: str = "") -> web.Response:  # fmt: skip
-    pool, session_id = request.app[STAFF_PG_POOL], path_id(request)
+    pool, live_id = request.app[STAFF_PG_POOL], path_id(request)
     try:
-        live = await live_of(pool, staff, session_id)
+        live = await live_of(pool, staff, live_id)
     except NotFoundError:
         raise web.HTTPNotFound() from None
     context = {
         "staff": staff, "csrf": staff.csrf_token, "live": live, "local": local,
-        "kinds": await answer_settings(pool, staff, session_id), "kind_text": KIND_TEXT,
+        "kinds": await answer_settings(pool, staff, live_id), "kind_text": KIND_TEXT,
         "blanks": BLANKS, "problem": problem, "saved": request.query.get("da") == "saved",
     }  # fmt: skip
     return render(request, "staff_answer_settings.html", context, status=status)
@@ -123,14 +123,14 @@ async def settings_page(request: web.Request, staff: StaffUser) -> web.StreamRes
 @staff_page(Area.SETUP)
 async def save_settings(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     form = {k: v for k, v in (await posted_form(request)).items() if isinstance(v, str)}
-    session_id = path_id(request)
+    live_id = path_id(request)
     try:
-        await save_answer_settings(request.app[STAFF_PG_POOL], staff, session_id, form)
+        await save_answer_settings(request.app[STAFF_PG_POOL], staff, live_id, form)
     except NotFoundError:
         raise web.HTTPNotFound() from None
     except BadInputError as exc:
         return await _settings(request, staff, 422, str(exc))
-    raise web.HTTPSeeOther(location=f"/phien-live/{session_id}/tra-loi-tu-dong?da=saved")
+    raise web.HTTPSeeOther(location=f"/phien-live/{live_id}/tra-loi-tu-dong?da=saved")
 
 
 def setup(app: web.Application) -> None:

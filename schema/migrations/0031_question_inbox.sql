@@ -9,6 +9,7 @@ CREATE TABLE inbox_items (
     tenant_id            bigint NOT NULL REFERENCES tenants(id),
     comment_id           bigint NOT NULL UNIQUE REFERENCES comments(id),
     session_id           bigint REFERENCES live_sessions(id),
+    live_id              bigint REFERENCES lives(id),
     channel_id           bigint NOT NULL REFERENCES channels(id),
     author_external_id   text NOT NULL,
     kind                 text NOT NULL CHECK (kind IN ('price', 'stock', 'variants', 'origin',
@@ -27,15 +28,15 @@ CREATE TABLE inbox_items (
     CHECK ((status IN ('answered', 'auto_answered')) = (answered_at IS NOT NULL) OR status = 'done')
 );
 CREATE INDEX inbox_items_open_idx ON inbox_items (tenant_id, asked_at DESC) WHERE status = 'open';
-CREATE INDEX inbox_items_session_idx ON inbox_items (tenant_id, session_id, asked_at DESC);
+CREATE INDEX inbox_items_live_idx ON inbox_items (tenant_id, live_id, asked_at DESC);
 SELECT chotdon_tenant_wall('inbox_items');
 
--- The log of automatic answers: at most one per buyer, question kind and live (the unique key),
--- whoever asks again and however often the job runs.
+-- The log of automatic answers: at most one per buyer, question kind and live (the unique key;
+-- a live is the broadcast, on all its channels), whoever asks again and however often the job runs.
 CREATE TABLE auto_answers (
     id                   bigserial PRIMARY KEY,
     tenant_id            bigint NOT NULL REFERENCES tenants(id),
-    session_id           bigint NOT NULL REFERENCES live_sessions(id),
+    live_id              bigint NOT NULL REFERENCES lives(id),
     channel_id           bigint NOT NULL REFERENCES channels(id),
     author_external_id   text NOT NULL,
     kind                 text NOT NULL,
@@ -44,7 +45,7 @@ CREATE TABLE auto_answers (
     body                 text NOT NULL,
     outbound_message_id  bigint REFERENCES outbound_messages(id),
     created_at           timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (session_id, channel_id, author_external_id, kind)
+    UNIQUE (live_id, channel_id, author_external_id, kind)
 );
 CREATE INDEX auto_answers_tenant_idx ON auto_answers (tenant_id, created_at DESC);
 SELECT chotdon_tenant_wall('auto_answers');
@@ -63,11 +64,11 @@ SELECT chotdon_tenant_wall('answer_wordings');
 -- Each kind switched on or off per live (a kind without a row: on).
 CREATE TABLE live_answer_switches (
     tenant_id   bigint NOT NULL REFERENCES tenants(id),
-    session_id  bigint NOT NULL REFERENCES live_sessions(id),
+    live_id     bigint NOT NULL REFERENCES lives(id),
     kind        text NOT NULL,
     enabled     boolean NOT NULL,
     updated_by  bigint REFERENCES staff(id),
     updated_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (session_id, kind)
+    PRIMARY KEY (live_id, kind)
 );
 SELECT chotdon_tenant_wall('live_answer_switches');

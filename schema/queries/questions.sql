@@ -15,11 +15,11 @@ ORDER BY c.id
 LIMIT $2;
 
 -- name: file_question
--- $1 tenant, $2 comment, $3 session, $4 channel, $5 author, $6 kind, $7 product code, $8 asked at.
--- The new item's id, or nothing when it was filed already.
+-- $1 tenant, $2 comment, $3 session, $4 channel, $5 author, $6 kind, $7 product code, $8 asked at,
+-- $9 live. The new item's id, or nothing when it was filed already.
 INSERT INTO inbox_items (tenant_id, comment_id, session_id, channel_id, author_external_id, kind,
-                         product_code, asked_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                         product_code, asked_at, live_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (comment_id) DO NOTHING
 RETURNING id;
 
@@ -36,15 +36,15 @@ WHERE c.status = 'processed' AND c.session_id IS NOT NULL AND c.channel_id IS NO
 
 -- name: answer_live
 -- $1 session id. The live, its cooperative's facts and whether it is a rehearsal.
-SELECT ls.id, ls.tenant_id, ls.sandbox, t.province, t.settings AS tenant_settings,
+SELECT ls.id, ls.live_id, ls.tenant_id, ls.sandbox, t.province, t.settings AS tenant_settings,
        EXISTS (SELECT 1 FROM bank_connections b
                WHERE b.tenant_id = ls.tenant_id AND b.status = 'active') AS vietqr
 FROM live_sessions ls JOIN tenants t ON t.id = ls.tenant_id
 WHERE ls.id = $1;
 
 -- name: answer_products
--- $1 tenant, $2 session. Active products with the live's price and stock per variant (left is
--- null when the live offers no stock of that variant).
+-- $1 tenant, $2 live. Active products with the live's price and stock per variant (none when the
+-- live offers no stock of the product).
 SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.origin_name,
        p.origin_province, p.ocop_stars, p.certificate_no,
        coalesce(jsonb_agg(jsonb_build_object(
@@ -52,25 +52,25 @@ SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.origin_name,
            'left', s.quantity - s.reserved) ORDER BY s.variant)
          FILTER (WHERE s.product_id IS NOT NULL), '[]'::jsonb) AS offers
 FROM products p
-LEFT JOIN session_stock s ON s.product_id = p.id AND s.session_id = $2
+LEFT JOIN live_stock s ON s.product_id = p.id AND s.live_id = $2
 WHERE p.tenant_id = $1 AND p.active
 GROUP BY p.id
 ORDER BY p.code;
 
 -- name: answer_settings
--- $1 tenant, $2 session, $3 kinds. The director's wording per kind and this live's switches.
+-- $1 tenant, $2 live, $3 kinds. The director's wording per kind and this live's switches.
 SELECT k.kind, w.wording, coalesce(s.enabled, true) AS enabled
 FROM unnest($3::text[]) AS k(kind)
 LEFT JOIN answer_wordings w ON w.tenant_id = $1 AND w.kind = k.kind
-LEFT JOIN live_answer_switches s ON s.session_id = $2 AND s.kind = k.kind AND s.tenant_id = $1;
+LEFT JOIN live_answer_switches s ON s.live_id = $2 AND s.kind = k.kind AND s.tenant_id = $1;
 
 -- name: claim_auto_answer
--- $1 tenant, $2 session, $3 channel, $4 author, $5 kind, $6 item, $7 product code, $8 body.
+-- $1 tenant, $2 live, $3 channel, $4 author, $5 kind, $6 item, $7 product code, $8 body.
 -- The log row of this buyer's answer of this kind in this live: its id when new, else nothing.
-INSERT INTO auto_answers (tenant_id, session_id, channel_id, author_external_id, kind,
+INSERT INTO auto_answers (tenant_id, live_id, channel_id, author_external_id, kind,
                           inbox_item_id, product_code, body)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (session_id, channel_id, author_external_id, kind) DO NOTHING
+ON CONFLICT (live_id, channel_id, author_external_id, kind) DO NOTHING
 RETURNING id;
 
 -- name: note_auto_answer_sent
@@ -113,11 +113,11 @@ LEFT JOIN live_sessions ls ON ls.id = i.session_id
 WHERE i.tenant_id = $1 AND i.id = $2;
 
 -- name: inbox_page
--- $1 tenant, $2 session (null: every live), $3 statuses, $4 limit. Items newest first, each with
+-- $1 tenant, $2 live (null: every live), $3 statuses, $4 limit. Items newest first, each with
 -- the buyer's order in that live (or their latest) beside it.
 SELECT i.id, i.kind, i.status, i.asked_at, i.answer, i.answered_at, i.product_code,
-       c.body, c.author_name, c.platform, ls.id AS session_id, ls.title AS live_title,
-       ls.started_at AS live_started_at, ch.name AS channel_name, ch.platform AS channel_platform,
+       c.body, c.author_name, c.platform, l.id AS live_id, l.title AS live_title,
+       l.started_at AS live_started_at, ch.name AS channel_name, ch.platform AS channel_platform,
        a.display_name AS answered_by_name, om.status AS message_status, om.last_error,
        om.kind AS message_kind,
        o.id AS order_id, o.order_no, o.status AS order_status, o.total_vnd,
@@ -128,6 +128,7 @@ FROM inbox_items i
 JOIN comments c ON c.id = i.comment_id
 JOIN channels ch ON ch.id = i.channel_id
 LEFT JOIN live_sessions ls ON ls.id = i.session_id
+LEFT JOIN lives l ON l.id = i.live_id
 LEFT JOIN staff a ON a.id = i.answered_by
 LEFT JOIN outbound_messages om ON om.id = i.outbound_message_id
 LEFT JOIN LATERAL (
@@ -138,26 +139,27 @@ LEFT JOIN LATERAL (
     ORDER BY (o.session_id IS NOT DISTINCT FROM i.session_id) DESC, o.id DESC
     LIMIT 1
 ) o ON true
-WHERE i.tenant_id = $1 AND ($2::bigint IS NULL OR i.session_id = $2)
+WHERE i.tenant_id = $1 AND ($2::bigint IS NULL OR i.live_id = $2)
   AND i.status = ANY($3::text[]) AND NOT coalesce(ls.sandbox, false)
 ORDER BY i.asked_at DESC, i.id DESC
 LIMIT $4;
 
 -- name: inbox_counts
--- $1 tenant, $2 session (null: every live). Items per status.
+-- $1 tenant, $2 live (null: every live). Items per status.
 SELECT i.status, count(*) AS n
 FROM inbox_items i LEFT JOIN live_sessions ls ON ls.id = i.session_id
-WHERE i.tenant_id = $1 AND ($2::bigint IS NULL OR i.session_id = $2)
+WHERE i.tenant_id = $1 AND ($2::bigint IS NULL OR i.live_id = $2)
   AND NOT coalesce(ls.sandbox, false)
 GROUP BY i.status;
 
 -- name: inbox_lives
 -- $1 tenant. Lives that have inbox items, newest first, for the filter.
-SELECT ls.id, ls.title, ls.started_at, count(*) FILTER (WHERE i.status = 'open') AS open
-FROM live_sessions ls JOIN inbox_items i ON i.session_id = ls.id
-WHERE ls.tenant_id = $1 AND NOT ls.sandbox
-GROUP BY ls.id
-ORDER BY ls.started_at DESC NULLS LAST, ls.id DESC
+SELECT l.id, l.title, l.started_at, count(*) FILTER (WHERE i.status = 'open') AS open
+FROM lives l JOIN inbox_items i ON i.live_id = l.id
+JOIN live_sessions ls ON ls.id = i.session_id
+WHERE l.tenant_id = $1 AND NOT ls.sandbox
+GROUP BY l.id
+ORDER BY l.started_at DESC NULLS LAST, l.id DESC
 LIMIT 30;
 
 -- name: save_answer_wording
@@ -168,15 +170,15 @@ ON CONFLICT (tenant_id, kind)
 DO UPDATE SET wording = EXCLUDED.wording, updated_by = EXCLUDED.updated_by, updated_at = now();
 
 -- name: save_answer_switch
--- $1 tenant, $2 session, $3 kind, $4 enabled, $5 staff.
-INSERT INTO live_answer_switches (tenant_id, session_id, kind, enabled, updated_by)
+-- $1 tenant, $2 live, $3 kind, $4 enabled, $5 staff.
+INSERT INTO live_answer_switches (tenant_id, live_id, kind, enabled, updated_by)
 VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (session_id, kind)
+ON CONFLICT (live_id, kind)
 DO UPDATE SET enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by, updated_at = now();
 
 -- name: live_of_tenant
--- $1 tenant, $2 session. The live, if it is this cooperative's.
-SELECT id, title, started_at, status FROM live_sessions WHERE tenant_id = $1 AND id = $2;
+-- $1 tenant, $2 live. The live, if it is this cooperative's.
+SELECT id, title, started_at, status FROM lives WHERE tenant_id = $1 AND id = $2;
 
 -- name: outbound_key_used
 -- $1 idempotency key. Whether a message under this key exists (a comment's one private reply).
