@@ -53,7 +53,8 @@ async def _page(request: web.Request, staff: StaffUser, status: int = 200,
     data = await inbox(request.app[STAFF_PG_POOL], staff, live_id, view)
     context = {
         "staff": staff, "csrf": staff.csrf_token, "view": view if view in VIEWS else "mo",
-        "items": data.items, "counts": data.counts, "lives": data.lives, "live_id": live_id,
+        "items": data.items, "counts": data.counts, "suggestions": data.suggestions,
+        "lives": data.lives, "live_id": live_id,
         "local": local, "vnd": format_vnd, "kind_text": ITEM_KIND_TEXT,
         "item_status": ITEM_STATUS_TEXT, "order_status": STATUS_TEXT,
         "message_status": MESSAGE_STATUS_TEXT, "platform_text": PLATFORM_TEXT,

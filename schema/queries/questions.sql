@@ -116,7 +116,7 @@ WHERE i.tenant_id = $1 AND i.id = $2;
 -- $1 tenant, $2 live (null: every live), $3 statuses, $4 limit. Items newest first, each with
 -- the buyer's order in that live (or their latest) beside it.
 SELECT i.id, i.kind, i.status, i.asked_at, i.answer, i.answered_at, i.product_code,
-       c.body, c.author_name, c.platform, l.id AS live_id, l.title AS live_title,
+       i.session_id, c.body, c.author_name, c.platform, l.id AS live_id, l.title AS live_title,
        l.started_at AS live_started_at, ch.name AS channel_name, ch.platform AS channel_platform,
        a.display_name AS answered_by_name, om.status AS message_status, om.last_error,
        om.kind AS message_kind,

@@ -16,8 +16,8 @@ from aggregator.orders.merge import merge_session
 from aggregator.questions.filing import file_session
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
-from schema.enums import StaffRole
-from tests.support.factories import Shop, seed_shop
+from schema.enums import Platform, StaffRole
+from tests.support.factories import LiveChannel, Shop, add_channel, seed_shop
 from tests.support.staff import add_staff, log_in
 
 Client = TestClient  # type: ignore[type-arg]
@@ -29,7 +29,9 @@ async def client(settings: Settings) -> AsyncIterator[Client]:
         yield test_client
 
 
-async def _asked(pool: asyncpg.Pool, arq: ArqRedis, shop: Shop, *texts: tuple[str, str]) -> None:
+async def _asked(
+    pool: asyncpg.Pool, arq: ArqRedis, shop: Shop | LiveChannel, *texts: tuple[str, str]
+) -> None:
     async with Ingestor(pool, arq) as ingestor:
         await ingestor.submit_many([shop.comment(text, author) for text, author in texts])
     await merge_session(pool, shop.session_id)
@@ -138,7 +140,8 @@ async def test_director_switches_a_kind_off_per_live_and_edits_the_wording(
     form = {"csrf": csrf, "on-stock": "on", "on-shipping": "on", "on-payment": "on",
             "on-origin": "on", "on-variants": "on"}  # fmt: skip
     for kind in ("price", "stock", "variants", "origin", "shipping", "payment"):
-        form[f"wording-{kind}"] = "Dạ {san_pham} {con_hang} nha" if kind == "stock" else "Dạ ạ"
+        form[f"wording-{kind}"] = "Dạ ạ"
+    form["wording-stock"], form["wording-price"] = "Dạ {san_pham} {con_hang} nha", "Giá {gia} ạ"
     bad = await client.post(path, data={**form, "wording-price": "Giá {gia_ban}"})
     assert bad.status == 422 and "{gia_ban}" in await bad.text()
     saved = await client.post(path, data=form, allow_redirects=False)
@@ -147,5 +150,35 @@ async def test_director_switches_a_kind_off_per_live_and_edits_the_wording(
     assert (await _item(db, "A01 giá bao nhiêu"))["status"] == "open"  # price is off here
     body = await db.fetchval("SELECT body FROM auto_answers WHERE kind = 'stock'")
     assert body == "Dạ Nem chua Thanh Hóa còn 5 nha"
+    # The price question waits for a person, with chotdon's answer ready to send in one tap.
+    inbox = await (await client.get(f"/hop-thu?phien={shop.live}")).text()
+    assert "Giá 180.000 ₫ ạ</textarea>" in inbox
     staff_page = await client.get(path.replace(str(shop.live), str(shop.live + 999)))
     assert staff_page.status == 404
+
+
+async def test_zalo_gets_an_oa_message_and_tiktok_is_answered_in_its_own_app(
+    client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 12})
+    zalo = await add_channel(db, shop, Platform.ZALO)
+    tiktok = await add_channel(db, shop, Platform.RELAY)
+    await _asked(pool, arq_pool, zalo, ("A01 giá bao nhiêu ạ", "zalo-user-1"))
+    await _asked(pool, arq_pool, tiktok, ("A01 giá bao nhiêu ạ", "tiktok-user-1"))
+    message = await db.fetchrow(
+        "SELECT m.kind, m.target, m.body FROM auto_answers a "
+        "JOIN outbound_messages m ON m.id = a.outbound_message_id"
+    )
+    assert message["kind"] == "zalo.cs_message" and message["target"] == {"user_id": "zalo-user-1"}
+    assert "180.000" in message["body"]
+    relayed = await db.fetchrow(
+        "SELECT id, status FROM inbox_items WHERE author_external_id = 'tiktok-user-1'"
+    )
+    assert relayed["status"] == "open"  # no way to write to a TikTok live commenter
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
+    csrf = await log_in(client, login)
+    refused = await client.post(
+        f"/hop-thu/{relayed['id']}/tra-loi", data={"csrf": csrf, "answer": "Dạ 180 nghìn ạ"}
+    )
+    assert refused.status == 422 and "trả lời trong ứng dụng" in await refused.text()
+    assert await db.fetchval("SELECT count(*) FROM outbound_messages") == 1
