@@ -5,7 +5,10 @@
   the buyer wrote to the Page in Messenger in the last 24 hours (a public comment opens no
   Messenger window).
 - A Messenger message: a Messenger message of type RESPONSE within 24 hours of the buyer's last.
-- A Zalo OA message: an OA customer-service message while the buyer's window is open.
+- A Zalo OA message: an OA customer-service message within 48 hours of the buyer's last message
+  to the OA, at most 8 of them (Zalo's free "tin phản hồi"; later ones count as proactive
+  messages, which need a verified OA and paid quota: Zalo OA help centre, "Các loại tin của
+  Zalo Official Account").
 - TikTok (relay) and manual channels: no way to write to a live commenter; staff answer in the
   platform's own app and mark the question done.
 A rehearsal's questions are never answered: replayed ids may be real people's.
@@ -35,7 +38,7 @@ from aggregator.platforms.facebook.outbound import (
     queue_private_reply,
 )
 from aggregator.platforms.facebook.pages import PageRef
-from aggregator.platforms.zalo.zns import ZALO_CS_WINDOW_S, ZALO_MESSAGE
+from aggregator.platforms.zalo.zns import ZALO_MESSAGE
 from schema.queries import query
 
 
@@ -58,7 +61,10 @@ FACEBOOK_USED = (
     "Messenger trong 24 giờ qua: không gửi thêm được."
 )
 MESSENGER_LATE = "Khách nhắn đã quá 24 giờ: Facebook không cho gửi tin nữa."
-ZALO_LATE = "Khách nhắn Zalo đã quá lâu: Zalo không cho Official Account gửi tin tư vấn nữa."
+ZALO_LATE = "Khách nhắn Zalo đã quá 48 giờ: Zalo không cho gửi tin phản hồi nữa."
+ZALO_USED = "Đã gửi đủ 8 tin phản hồi Zalo từ lần cuối khách nhắn: chờ khách nhắn lại."
+ZALO_REPLY_WINDOW_S = 48 * 3600
+ZALO_REPLIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,7 @@ class Target:
     channel: ChannelRef
     sandbox: bool
     order_id: int | None
+    zalo_replies: int = 0  # OA messages sent to the buyer since their last message
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,7 @@ def target_from(row: Any) -> Target:
         row["id"], row["tenant_id"], row["platform"], row["external_id"],
         row["author_external_id"], row["external_live_id"] is not None, float(row["asked_at"]),
         float(last) if last is not None else None, channel, row["sandbox"], row["order_id"],
+        int(row["replies_since_last_message"] or 0),
     )  # fmt: skip
 
 
@@ -137,9 +145,11 @@ def route(target: Target, private_reply_used: bool, now: float) -> str:
             return MESSAGE
         raise ReplyRefusedError(MESSENGER_LATE)
     if target.platform == "zalo":
-        if _within(target.last_message_at, ZALO_CS_WINDOW_S, now):
-            return ZALO_MESSAGE
-        raise ReplyRefusedError(ZALO_LATE)
+        if not _within(target.last_message_at, ZALO_REPLY_WINDOW_S, now):
+            raise ReplyRefusedError(ZALO_LATE)
+        if target.zalo_replies >= ZALO_REPLIES:
+            raise ReplyRefusedError(ZALO_USED)
+        return ZALO_MESSAGE
     raise ReplyRefusedError(NO_ROUTE)
 
 

@@ -92,8 +92,9 @@ WHERE tenant_id = $1 AND id = $2
 RETURNING id;
 
 -- name: reply_target
--- $1 tenant, $2 item. Where an answer to this item goes: the comment, its channel, and when the
--- buyer last wrote to the channel outside a live (Messenger) or at all (Zalo), unix seconds.
+-- $1 tenant, $2 item. Where an answer to this item goes: the comment, its channel, when the
+-- buyer last wrote to the channel outside a live (Messenger) or at all (Zalo), unix seconds, and
+-- how many Zalo OA messages went to them since.
 SELECT i.id, i.tenant_id, i.status, i.session_id, c.id AS comment_id, c.external_id,
        c.platform, c.author_external_id, c.external_live_id,
        extract(epoch FROM c.commented_at) AS asked_at,
@@ -103,6 +104,13 @@ SELECT i.id, i.tenant_id, i.status, i.session_id, c.id AS comment_id, c.external
        (SELECT extract(epoch FROM max(m.commented_at)) FROM comments m
          WHERE m.channel_id = c.channel_id AND m.author_external_id = c.author_external_id
            AND (c.platform = 'zalo' OR m.external_live_id IS NULL)) AS last_message_at,
+       (SELECT count(*) FROM outbound_messages om
+         WHERE c.platform = 'zalo' AND om.channel_id = c.channel_id AND om.kind = 'zalo.cs_message'
+           AND om.target ->> 'user_id' = c.author_external_id
+           AND om.created_at > (SELECT max(m.commented_at) FROM comments m
+                                WHERE m.channel_id = c.channel_id
+                                  AND m.author_external_id = c.author_external_id)
+       ) AS replies_since_last_message,
        (SELECT o.id FROM orders o JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
          WHERE bi.channel_id = c.channel_id AND bi.external_user_id = c.author_external_id
          ORDER BY (o.session_id = c.session_id) DESC, o.id DESC LIMIT 1) AS order_id
