@@ -10,6 +10,7 @@ import asyncpg
 import orjson
 
 from aggregator.core.prepay import money_rules
+from aggregator.core.promotion import PromotionKind, promotion_of
 from aggregator.core.questions.compose import Facts, Offer, ProductFacts
 from aggregator.core.questions.kinds import ANSWERABLE, QuestionKind
 from aggregator.core.questions.mentions import Product
@@ -50,9 +51,14 @@ async def load_live_answers(pool: asyncpg.Pool, session_id: int) -> LiveAnswers 
         return None
     tenant_id, settings = live["tenant_id"], _json(live["tenant_settings"]) or {}
     products = await pool.fetch(query("answer_products"), tenant_id, live["live_id"])
+    promotion = promotion_of(_json(live["promotion"]))
+    free_ship = (
+        promotion.min_items if promotion and promotion.kind is PromotionKind.FREE_SHIP else None
+    )
     facts = Facts(
         tuple(_product(p) for p in products), province_named(live["province"]),
         money_rules(settings).shipping_fee_vnd, delivery_days(settings), bool(live["vietqr"]),
+        free_ship,
     )  # fmt: skip
     rows = await pool.fetch(
         query("answer_settings"), tenant_id, live["live_id"], [k.value for k in ANSWERABLE]

@@ -37,9 +37,10 @@ WHERE c.status = 'processed' AND c.session_id IS NOT NULL AND c.channel_id IS NO
 -- name: answer_live
 -- $1 session id. The live, its cooperative's facts and whether it is a rehearsal.
 SELECT ls.id, ls.live_id, ls.tenant_id, ls.sandbox, t.province, t.settings AS tenant_settings,
+       l.promotion,
        EXISTS (SELECT 1 FROM bank_connections b
                WHERE b.tenant_id = ls.tenant_id AND b.status = 'active') AS vietqr
-FROM live_sessions ls JOIN tenants t ON t.id = ls.tenant_id
+FROM live_sessions ls JOIN tenants t ON t.id = ls.tenant_id JOIN lives l ON l.id = ls.live_id
 WHERE ls.id = $1;
 
 -- name: answer_products

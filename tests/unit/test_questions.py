@@ -46,6 +46,8 @@ def test_answers_state_the_lives_facts_and_nothing_when_unsure() -> None:
     assert "280.000" in (answer("mat ong 1 lit gia sao shop", FACTS).text or "")
     assert answer("giá bao nhiêu vậy shop", FACTS).text is None  # which product?
     assert answer("mật ong 2 lít giá bao nhiêu", FACTS).text is None  # not a variant sold
+    # A weight in the product's own name is not a variant asked about.
+    assert "180.000" in (answer("gạo st25 túi 5kg giá bao nhiêu ạ", FACTS).text or "")
     shipping = answer("ship ve ha noi mat may ngay shop", FACTS).text or ""
     assert "Hà Nội" in shipping and "2–3" in shipping and "30.000" in shipping
 

@@ -51,9 +51,10 @@ class Facts:
 
     products: tuple[ProductFacts, ...]
     home: Province | None = None  # the cooperative's province
-    shipping_fee_vnd: int = 0
+    shipping_fee_vnd: int = 0  # 0: the courier collects its own fee at the door
     days: DeliveryDays = field(default_factory=DeliveryDays)
     vietqr: bool = False
+    free_ship_from: int | None = None  # the live's free-shipping promotion: from this many items
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,8 @@ def _origin(facts: ProductFacts) -> str | None:
 def _product_values(
     kind: QuestionKind, facts: ProductFacts, text: str, variant: str | None
 ) -> dict[str, str] | None:
-    if variant is None and find_measure(text) is not None and kind in (_K.PRICE, _K.STOCK):
+    asked = find_measure(text, facts.product)
+    if variant is None and asked is not None and kind in (_K.PRICE, _K.STOCK):
         return None  # a measure the product does not sell: a person explains
     value = {
         _K.PRICE: lambda: _priced(facts, variant),
@@ -135,7 +137,12 @@ def _product_values(
 
 def _shipping_values(text: str, facts: Facts) -> dict[str, str]:
     to = find_province(text)
-    fee = format_vnd(facts.shipping_fee_vnd) if facts.shipping_fee_vnd else "miễn phí"
+    if facts.shipping_fee_vnd:
+        fee = format_vnd(facts.shipping_fee_vnd)
+    else:
+        fee = "do đơn vị vận chuyển thu khi giao hàng"
+    if facts.free_ship_from:
+        fee += f" (miễn phí cho đơn từ {facts.free_ship_from} sản phẩm)"
     return {
         "phi_ship": fee,
         "noi_nhan": to.name if to else "toàn quốc",
@@ -157,7 +164,7 @@ def _subject(text: str, facts: Facts) -> tuple[ProductFacts, str | None] | None:
         if len(facts.products) != 1:
             return None
         only = facts.products[0]
-        return only, variant_for(only.product, find_measure(text))
+        return only, variant_for(only.product, find_measure(text, only.product))
     found = next(f for f in facts.products if f.product.code == mention.code)
     return found, mention.variant
 

@@ -110,15 +110,21 @@ def find_products(text: str, products: Sequence[Product]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def find_measure(text: str) -> Measure | None:
-    """The first weight or volume written in the comment ("1 lít", "nửa cân", "500g")."""
-    match = _MEASURE.search(fold_text(text))
-    if match is None:
-        return None
-    number, unit = match.groups()
-    amount = 0.5 if number == "nua" else float(number.replace(",", "."))
-    dimension, base = _UNITS[unit]
-    return Measure(dimension, round(amount * base))
+def find_measures(text: str) -> list[Measure]:
+    """Every weight or volume written in the text ("1 lít", "nửa cân", "500g"), in order."""
+    found = []
+    for number, unit in _MEASURE.findall(fold_text(text)):
+        amount = 0.5 if number == "nua" else float(number.replace(",", "."))
+        dimension, base = _UNITS[unit]
+        found.append(Measure(dimension, round(amount * base)))
+    return found
+
+
+def find_measure(text: str, product: Product | None = None) -> Measure | None:
+    """The first weight or volume the comment asks about; one that is part of the product's
+    own name ("gạo ST25 túi 5kg") names the product, not a variant."""
+    own = set(find_measures(product.name)) if product is not None else set()
+    return next((m for m in find_measures(text) if m not in own), None)
 
 
 def variant_for(product: Product, measure: Measure | None) -> str | None:
@@ -137,4 +143,4 @@ def find_mention(text: str, products: Sequence[Product]) -> Mention | None:
     if len(codes) != 1:
         return None
     product = next(p for p in products if p.code == codes[0])
-    return Mention(product.code, variant_for(product, find_measure(text)))
+    return Mention(product.code, variant_for(product, find_measure(text, product)))

@@ -26,7 +26,8 @@ BLANKS: Mapping[QuestionKind, Mapping[str, str]] = {
                   "phan_loai": "các loại và giá từng loại"},
     _K.ORIGIN: {"san_pham": "tên sản phẩm", "ma": "mã sản phẩm",
                 "xuat_xu": "nơi sản xuất, sao OCOP và số chứng nhận"},
-    _K.SHIPPING: {"phi_ship": "phí giao hàng", "noi_nhan": "tỉnh khách hỏi (hoặc “toàn quốc”)",
+    _K.SHIPPING: {"phi_ship": "phí giao hàng (và khuyến mãi giao hàng của phiên)",
+                  "noi_nhan": "tỉnh khách hỏi (hoặc “toàn quốc”)",
                   "so_ngay": "số ngày giao thường gặp"},
     _K.PAYMENT: {"cach_tra": "các cách thanh toán hợp tác xã nhận"},
 }  # fmt: skip
