@@ -12,7 +12,7 @@ from aiohttp import web
 
 from aggregator.core.money import format_vnd
 from aggregator.core.questions.kinds import QuestionKind
-from aggregator.core.questions.wording import BLANKS, KIND_TEXT
+from aggregator.core.questions.wording import BLANK_NAME, BLANKS, KIND_TEXT
 from aggregator.core.reports import local
 from aggregator.core.staff import Area
 from aggregator.errors import BadInputError, NotFoundError
@@ -111,7 +111,8 @@ async def _settings(request: web.Request, staff: StaffUser, status: int = 200,
     context = {
         "staff": staff, "csrf": staff.csrf_token, "live": live, "local": local,
         "kinds": await answer_settings(pool, staff, live_id), "kind_text": KIND_TEXT,
-        "blanks": BLANKS, "problem": problem, "saved": request.query.get("da") == "saved",
+        "blanks": BLANKS, "blank_name": BLANK_NAME, "problem": problem,
+        "saved": request.query.get("da") == "saved",
     }  # fmt: skip
     return render(request, "staff_answer_settings.html", context, status=status)
 

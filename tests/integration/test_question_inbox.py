@@ -136,12 +136,12 @@ async def test_director_switches_a_kind_off_per_live_and_edits_the_wording(
     csrf = await log_in(client, login)
     path = f"/phien-live/{shop.live}/tra-loi-tu-dong"
     page = await (await client.get(path)).text()
-    assert "Giá" in page and "{gia}" in page
+    assert "Giá" in page and "{giá}" in page
     form = {"csrf": csrf, "on-stock": "on", "on-shipping": "on", "on-payment": "on",
             "on-origin": "on", "on-variants": "on"}  # fmt: skip
     for kind in ("price", "stock", "variants", "origin", "shipping", "payment"):
         form[f"wording-{kind}"] = "Dạ ạ"
-    form["wording-stock"], form["wording-price"] = "Dạ {san_pham} {con_hang} nha", "Giá {gia} ạ"
+    form["wording-stock"], form["wording-price"] = "Dạ {sản phẩm} {còn hàng} nha", "Giá {gia} ạ"
     bad = await client.post(path, data={**form, "wording-price": "Giá {gia_ban}"})
     assert bad.status == 422 and "{gia_ban}" in await bad.text()
     saved = await client.post(path, data=form, allow_redirects=False)
