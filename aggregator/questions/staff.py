@@ -95,10 +95,10 @@ def answer_text(raw: str) -> str:
 
 async def answer_item(pool: asyncpg.Pool, arq: ArqRedis, who: Staff, item_id: int, raw: str) -> str:
     """Send staff's answer privately; returns the message kind. ReplyRefusedError if no way."""
-    text = answer_text(raw)
     target = await load_target(pool, who.tenant_id, item_id)
-    if target is None:
+    if target is None:  # another cooperative's item is not found, whatever the form says
         raise NotFoundError(f"no inbox item {item_id}")
+    text = answer_text(raw)
     kind = await reply_route(pool, target, time.time())
     sent = await send_reply(pool, arq, target, text, kind)
     await pool.execute(
