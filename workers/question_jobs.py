@@ -7,7 +7,7 @@ from typing import Any
 
 from arq.connections import ArqRedis
 
-from aggregator.questions.filing import file_session, sessions_to_file
+from aggregator.questions.filing import file_session, has_new_questions, sessions_to_file
 from aggregator.runtime import jobs
 from workers.context import PG_POOL
 
@@ -33,3 +33,9 @@ async def sweep_questions_job(ctx: dict[str, Any]) -> int:
     for session_id in sessions:
         await enqueue_filing(ctx["redis"], session_id)
     return len(sessions)
+
+
+async def after_merge(ctx: dict[str, Any], session_id: int) -> None:
+    """A merge stored comments: file the live's questions if its newest one waits."""
+    if await has_new_questions(ctx[PG_POOL], session_id):
+        await enqueue_filing(ctx["redis"], session_id)

@@ -95,7 +95,13 @@ async def file_session(pool: asyncpg.Pool, arq: ArqRedis, session_id: int) -> Fi
     return stats
 
 
-async def sessions_to_file(pool: asyncpg.Pool, within_s: float = 86_400.0) -> list[int]:
-    """Lives with questions the inbox has not filed (a missed job, a lost Redis)."""
+async def has_new_questions(pool: asyncpg.Pool, session_id: int) -> bool:
+    """Whether the live's newest question or message waits to be filed (after a merge)."""
+    return bool(await pool.fetchval(query("newest_question_unfiled"), session_id))
+
+
+async def sessions_to_file(pool: asyncpg.Pool, within_s: float = 3600.0) -> list[int]:
+    """Lives on air or lately ended with questions the inbox has not filed (a missed job, a
+    lost Redis)."""
     rows = await pool.fetch(query("sessions_with_unfiled_questions"), within_s)
     return [int(r["session_id"]) for r in rows]

@@ -27,6 +27,9 @@ CREATE TABLE inbox_items (
     created_at           timestamptz NOT NULL DEFAULT now(),
     CHECK ((status IN ('answered', 'auto_answered')) = (answered_at IS NOT NULL) OR status = 'done')
 );
+-- What the inbox looks for among a live's comments: questions, and Messenger / Zalo messages.
+CREATE INDEX comments_inbox_candidates_idx ON comments (session_id, id)
+    WHERE intent IN ('question', 'other');
 CREATE INDEX inbox_items_open_idx ON inbox_items (tenant_id, asked_at DESC) WHERE status = 'open';
 CREATE INDEX inbox_items_live_idx ON inbox_items (tenant_id, live_id, asked_at DESC);
 SELECT chotdon_tenant_wall('inbox_items');

@@ -14,11 +14,15 @@ from arq.connections import ArqRedis
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.questions.filing import file_session
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import Platform, StaffRole
 from tests.support.factories import LiveChannel, Shop, add_channel, seed_shop
 from tests.support.staff import add_staff, log_in
+from workers.context import PG_POOL, SETTINGS
+from workers.order_jobs import merge_session_job
+from workers.question_jobs import file_questions_job, sweep_questions_job
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -182,3 +186,26 @@ async def test_zalo_gets_an_oa_message_and_tiktok_is_answered_in_its_own_app(
     )
     assert refused.status == 422 and "trả lời trong ứng dụng" in await refused.text()
     assert await db.fetchval("SELECT count(*) FROM outbound_messages") == 1
+
+
+async def test_a_merge_with_a_question_queues_one_filing_and_the_sweeper_finds_what_was_lost(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 12})
+    ctx = {SETTINGS: settings, PG_POOL: pool, "redis": arq_pool}
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many([shop.comment("chốt A01", "minh")])
+    await arq_pool.flushdb()
+    await merge_session_job(ctx, shop.session_id)
+    assert jobs.FILE_QUESTIONS not in {j.function for j in await arq_pool.queued_jobs()}
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many([shop.comment("A01 còn không ạ", "lan")])
+    await arq_pool.flushdb()
+    await merge_session_job(ctx, shop.session_id)
+    queued = [j for j in await arq_pool.queued_jobs() if j.function == jobs.FILE_QUESTIONS]
+    assert [list(j.args) for j in queued] == [[shop.session_id]]
+    # Redis lost the job: the sweeper sees the live's unfiled question and queues it again.
+    await arq_pool.flushdb()
+    assert await sweep_questions_job(ctx) == 1
+    assert await file_questions_job(ctx, shop.session_id) == 1
+    assert await sweep_questions_job(ctx) == 0
