@@ -61,6 +61,9 @@ async def suggestions(pool: asyncpg.Pool, items: list[asyncpg.Record]) -> dict[i
     found: dict[int, str] = {}
     lives: dict[int, LiveAnswers | None] = {}
     for item in items:
+        if item["message_status"] == "failed" and item["answer"]:
+            found[item["id"]] = item["answer"]  # refused by the platform: send it another way
+            continue
         if item["status"] != "open" or item["kind"] not in ANSWERABLE_VALUES:
             continue
         session_id = item["session_id"]

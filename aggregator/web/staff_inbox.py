@@ -37,7 +37,11 @@ PLATFORM_TEXT = {"facebook": "Facebook", "tiktok": "TikTok", "zalo": "Zalo",
 ITEM_KIND_TEXT = {**{k.value: v for k, v in KIND_TEXT.items()}, "message": "Tin nhắn"}
 ITEM_STATUS_TEXT = {"open": "Chưa trả lời", "answered": "Đã trả lời",
                     "auto_answered": "Tự động trả lời", "done": "Xong"}  # fmt: skip
-MESSAGE_STATUS_TEXT = {"pending": "đang gửi", "sent": "đã gửi", "failed": "gửi lỗi"}
+MESSAGE_STATUS_TEXT = {
+    "pending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "nền tảng không nhận, hãy trả lời lại hoặc gọi cho khách",
+}
 NOTICES = {"sent": "Đã gửi câu trả lời riêng cho khách.", "done": "Đã đánh dấu xong.",
            "saved": "Đã lưu trả lời tự động."}  # fmt: skip
 

@@ -139,7 +139,8 @@ WHERE i.tenant_id = $1 AND i.id = $2;
 
 -- name: inbox_page
 -- $1 tenant, $2 live (null: every live), $3 statuses, $4 limit. Items newest first, each with
--- the buyer's order in that live (or their latest) beside it.
+-- the buyer's order in that live (or their latest) beside it. The open view also shows answers
+-- the platform refused, to answer again another way.
 SELECT i.id, i.kind, i.status, i.asked_at, i.answer, i.answered_at, i.product_code,
        i.session_id, c.body, c.author_name, c.platform, l.id AS live_id, l.title AS live_title,
        l.started_at AS live_started_at, ch.name AS channel_name, ch.platform AS channel_platform,
@@ -165,7 +166,10 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) o ON true
 WHERE i.tenant_id = $1 AND ($2::bigint IS NULL OR i.live_id = $2)
-  AND i.status = ANY($3::text[]) AND NOT coalesce(ls.sandbox, false)
+  AND (i.status = ANY($3::text[])
+       OR ('open' = ANY($3::text[]) AND i.status IN ('answered', 'auto_answered')
+           AND om.status = 'failed'))
+  AND NOT coalesce(ls.sandbox, false)
 ORDER BY i.asked_at DESC, i.id DESC
 LIMIT $4;
 

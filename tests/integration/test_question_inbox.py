@@ -115,6 +115,10 @@ async def test_staff_answer_in_one_tap_within_facebook_rules_and_mark_done(
     )
     assert (row["status"], row["answered_by"], row["kind"], row["body"]) == (
         "answered", staff_id, "facebook.private_reply", reply)  # fmt: skip
+    # The platform refuses the answer: the question is back among the open ones, saying so.
+    await db.execute("UPDATE outbound_messages SET status = 'failed' WHERE body = $1", reply)
+    again = await (await client.get("/hop-thu")).text()
+    assert f'id="item-{item["id"]}"' in again and "nền tảng không nhận" in again
     # Facebook allows one private reply per comment; no Messenger window is open.
     second = await client.post(path, data={"csrf": csrf, "answer": "Thêm nữa ạ"})
     assert second.status == 422 and "chỉ cho một lần" in await second.text()
@@ -209,3 +213,27 @@ async def test_a_merge_with_a_question_queues_one_filing_and_the_sweeper_finds_w
     assert await sweep_questions_job(ctx) == 1
     assert await file_questions_job(ctx, shop.session_id) == 1
     assert await sweep_questions_job(ctx) == 0
+
+
+async def test_a_messenger_question_is_answered_in_messenger_within_its_window(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 12})
+    messages = [
+        shop.comment(text, psid).model_copy(update={"external_live_id": None, "external_id": mid})
+        for text, psid, mid in (("shop ơi A01 còn không", "psid-7", "m_question_1"),
+                                ("chào shop", "psid-8", "m_hello"))
+    ]  # fmt: skip
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many(messages)
+    await merge_session(pool, shop.session_id)
+    await file_session(pool, arq_pool, shop.session_id)
+    sent = await db.fetchrow(
+        "SELECT m.kind, m.target, m.body FROM auto_answers a "
+        "JOIN outbound_messages m ON m.id = a.outbound_message_id"
+    )
+    assert sent["kind"] == "facebook.message" and "còn 12" in sent["body"]
+    assert sent["target"] == {"psid": "psid-7", "messaging_type": "RESPONSE"}
+    # A Messenger message that is not a question still reaches the inbox, for a person.
+    hello = await _item(db, "chào shop")
+    assert (hello["kind"], hello["status"]) == ("message", "open")
