@@ -16,6 +16,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.core.questions.compose import answer
+from aggregator.core.questions.examples import examples
 from aggregator.core.questions.kinds import ANSWERABLE, QuestionKind
 from aggregator.core.questions.wording import DEFAULT_WORDING, check_wording
 from aggregator.errors import BadInputError, NotFoundError
@@ -131,11 +132,23 @@ async def answer_settings(pool: asyncpg.Pool, who: Staff, live_id: int) -> list[
         query("answer_settings"), who.tenant_id, live_id, [k.value for k in ANSWERABLE]
     )
     found = {r["kind"]: r for r in rows}
+    shown = await _examples(pool, who, live_id)
     return [
         {"kind": k, "wording": found[k.value]["wording"] or DEFAULT_WORDING[k],
-         "enabled": found[k.value]["enabled"]}
+         "enabled": found[k.value]["enabled"], "example": shown.get(k)}
         for k in ANSWERABLE
     ]  # fmt: skip
+
+
+async def _examples(
+    pool: asyncpg.Pool, who: Staff, live_id: int
+) -> dict[QuestionKind, tuple[str, str]]:
+    """What a buyer would receive now, per kind, from this live's own data."""
+    live = await live_of(pool, who, live_id)
+    if live["session_id"] is None:
+        return {}
+    answers = await load_live_answers(pool, live["session_id"])
+    return {} if answers is None else examples(answers.facts, dict(answers.wordings))
 
 
 async def save_answer_settings(

@@ -206,8 +206,10 @@ ON CONFLICT (live_id, kind)
 DO UPDATE SET enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by, updated_at = now();
 
 -- name: live_of_tenant
--- $1 tenant, $2 live. The live, if it is this cooperative's.
-SELECT id, title, started_at, status FROM lives WHERE tenant_id = $1 AND id = $2;
+-- $1 tenant, $2 live. The live, if it is this cooperative's, and one of its channel sessions.
+SELECT l.id, l.title, l.started_at, l.status,
+       (SELECT min(s.id) FROM live_sessions s WHERE s.live_id = l.id) AS session_id
+FROM lives l WHERE l.tenant_id = $1 AND l.id = $2;
 
 -- name: outbound_key_used
 -- $1 idempotency key. Whether a message under this key exists (a comment's one private reply).

@@ -145,6 +145,8 @@ async def test_director_switches_a_kind_off_per_live_and_edits_the_wording(
     path = f"/phien-live/{shop.live}/tra-loi-tu-dong"
     page = await (await client.get(path)).text()
     assert "Giá" in page and "{giá}" in page
+    # What a buyer would receive, from this live's own data, with the wording as it stands.
+    assert "khách hỏi “A01 giá bao nhiêu ạ”" in page and "Gạo ST25 túi 5kg giá 180.000 ₫" in page
     form = {"csrf": csrf, "on-stock": "on", "on-shipping": "on", "on-payment": "on",
             "on-origin": "on", "on-variants": "on"}  # fmt: skip
     for kind in ("price", "stock", "variants", "origin", "shipping", "payment"):
