@@ -163,19 +163,18 @@ async def reply_route(pool: asyncpg.Pool, target: Target, now: float | None = No
 async def send_reply(
     pool: asyncpg.Pool, arq: ArqRedis, target: Target, text: str, kind: str
 ) -> Sent:
-    """Queue `text` to the buyer by `kind` (from reply_route); the same text twice is one row."""
+    """Queue `text` to the buyer by `kind` (from reply_route); the same text twice is one row.
+
+    The row names no order: Facebook's order messages count the messages of their order to
+    decide that the first one is the private reply to the opening comment, and an answer to a
+    question must not take that turn (the inbox item keeps the link to the order)."""
     key = f"inbox:{target.item_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     if kind == PRIVATE_REPLY:
-        mid = await queue_private_reply(
-            pool, arq, _page(target), target.comment_external_id, text, target.order_id
-        )
+        mid = await queue_private_reply(pool, arq, _page(target), target.comment_external_id, text)
     elif kind == MESSAGE:
-        mid = await queue_message(
-            pool, arq, _page(target), target.author, text, key=key, order_id=target.order_id
-        )
+        mid = await queue_message(pool, arq, _page(target), target.author, text, key=key)
     else:
         mid = await queue_channel_message(
-            pool, arq, target.channel, ZALO_MESSAGE, key, text, {"user_id": target.author},
-            target.order_id,
-        )  # fmt: skip
+            pool, arq, target.channel, ZALO_MESSAGE, key, text, {"user_id": target.author}
+        )
     return Sent(mid, kind)

@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 
+from aggregator.confirmation.messages import MessageKind, send_order_message
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.questions.filing import file_session
@@ -18,9 +19,11 @@ from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import Platform, StaffRole
+from schema.queries import query
+from tests.support.confirmation import confirmation_settings
 from tests.support.factories import LiveChannel, Shop, add_channel, seed_shop
 from tests.support.staff import add_staff, log_in
-from workers.context import PG_POOL, SETTINGS
+from workers.context import PG_POOL, SETTINGS, outbound_routers
 from workers.order_jobs import merge_session_job
 from workers.question_jobs import file_questions_job, sweep_questions_job
 
@@ -239,3 +242,26 @@ async def test_a_messenger_question_is_answered_in_messenger_within_its_window(
     # A Messenger message that is not a question still reaches the inbox, for a person.
     hello = await _item(db, "chào shop")
     assert (hello["kind"], hello["status"]) == ("message", "open")
+
+
+async def test_an_answer_never_takes_the_orders_private_reply(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """A buyer orders and asks in the same burst: the question is answered first, and the
+    order's summary is still the private reply to the comment that opened the order."""
+    shop = await seed_shop(db, stock={"A01": 12})
+    await _asked(pool, arq_pool, shop, ("chốt A01 2 túi", "lan"),
+                 ("ship về Nghệ An mấy ngày", "lan"))  # fmt: skip
+    order_id = await db.fetchval("SELECT id FROM orders")
+    own = confirmation_settings(settings)
+    await send_order_message(pool, arq_pool, own, outbound_routers(), order_id, MessageKind.SUMMARY)
+    rows = await db.fetch(
+        "SELECT m.kind, m.order_id, c.body FROM outbound_messages m "
+        "JOIN comments c ON c.external_id = m.target ->> 'comment_id' ORDER BY m.id"
+    )
+    assert [(r["kind"], r["order_id"], r["body"]) for r in rows] == [
+        ("facebook.private_reply", None, "ship về Nghệ An mấy ngày"),
+        ("facebook.private_reply", order_id, "chốt A01 2 túi"),
+    ]
+    row = await db.fetchrow(query("inbox_page"), shop.tenant_id, None, ["auto_answered"], 10)
+    assert row["order_id"] == order_id  # the inbox still shows the order beside the question
