@@ -81,7 +81,6 @@ class Target:
     last_message_at: float | None
     channel: ChannelRef
     sandbox: bool
-    order_id: int | None
     zalo_replies: int = 0  # OA messages sent to the buyer since their last message
 
 
@@ -102,7 +101,7 @@ def target_from(row: Any) -> Target:
     return Target(
         row["id"], row["tenant_id"], row["platform"], row["external_id"],
         row["author_external_id"], row["external_live_id"] is not None, float(row["asked_at"]),
-        float(last) if last is not None else None, channel, row["sandbox"], row["order_id"],
+        float(last) if last is not None else None, channel, row["sandbox"],
         int(row["replies_since_last_message"] or 0),
     )  # fmt: skip
 

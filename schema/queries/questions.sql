@@ -127,10 +127,7 @@ SELECT i.id, i.tenant_id, i.status, i.session_id, c.id AS comment_id, c.external
            AND om.created_at > (SELECT max(m.commented_at) FROM comments m
                                 WHERE m.channel_id = c.channel_id
                                   AND m.author_external_id = c.author_external_id)
-       ) AS replies_since_last_message,
-       (SELECT o.id FROM orders o JOIN buyer_identities bi ON bi.id = o.buyer_identity_id
-         WHERE bi.channel_id = c.channel_id AND bi.external_user_id = c.author_external_id
-         ORDER BY (o.session_id = c.session_id) DESC, o.id DESC LIMIT 1) AS order_id
+       ) AS replies_since_last_message
 FROM inbox_items i
 JOIN comments c ON c.id = i.comment_id
 JOIN channels ch ON ch.id = i.channel_id

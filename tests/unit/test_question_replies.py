@@ -12,7 +12,7 @@ from aggregator.questions.replies import ReplyRefusedError, Target, route
 NOW = 1_800_000_000.0
 HOUR = 3600.0
 CHANNEL = ChannelRef(1, 1, "page1", "Trang HTX", True, {}, None)
-COMMENT = Target(1, 1, "facebook", "c1", "u1", True, NOW - HOUR, None, CHANNEL, False, None)
+COMMENT = Target(1, 1, "facebook", "c1", "u1", True, NOW - HOUR, None, CHANNEL, False)
 
 
 def test_a_facebook_comment_gets_one_private_reply_within_seven_days() -> None:
