@@ -7,6 +7,7 @@ SELECT c.id, c.tenant_id, c.session_id, c.channel_id, c.platform, c.author_exter
        c.body, c.commented_at, c.intent
 FROM comments c
 WHERE c.session_id = $1 AND c.status = 'processed' AND c.channel_id IS NOT NULL
+  AND c.removed_at IS NULL
   AND c.intent IN ('question', 'other')
   AND (c.intent = 'question'
        OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
@@ -33,6 +34,7 @@ WHERE (ls.status = 'live' OR coalesce(ls.ended_at, ls.last_comment_at, ls.starte
   AND EXISTS (
       SELECT 1 FROM comments c
       WHERE c.session_id = ls.id AND c.status = 'processed' AND c.channel_id IS NOT NULL
+        AND c.removed_at IS NULL
         AND c.intent IN ('question', 'other')
         AND (c.intent = 'question'
              OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
@@ -44,6 +46,7 @@ WHERE (ls.status = 'live' OR coalesce(ls.ended_at, ls.last_comment_at, ls.starte
 SELECT NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id)
 FROM comments c
 WHERE c.session_id = $1 AND c.status = 'processed' AND c.channel_id IS NOT NULL
+  AND c.removed_at IS NULL
   AND c.intent IN ('question', 'other')
   AND (c.intent = 'question'
        OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
