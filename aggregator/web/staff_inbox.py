@@ -1,5 +1,8 @@
 """The inbox of buyers' questions and messages.
 
+A phone number a buyer wrote in a question is masked here: answering needs none, and the order
+page (where reading it is recorded) shows it to whoever calls.
+
 GET /hop-thu (?phien=<live id>, ?xem=mo|da-tra-loi|xong): items with the buyer's order beside
 each; POST /hop-thu/{id}/tra-loi sends the answer typed (or the suggested one) privately;
 POST /hop-thu/{id}/xong marks it done. GET/POST /phien-live/{id}/tra-loi-tu-dong: the director
@@ -16,6 +19,7 @@ from aggregator.core.questions.wording import BLANK_NAME, BLANKS, KIND_TEXT
 from aggregator.core.reports import local
 from aggregator.core.staff import Area
 from aggregator.errors import BadInputError, NotFoundError
+from aggregator.logging import mask_phone_text
 from aggregator.questions.staff import (
     VIEWS,
     answer_item,
@@ -59,7 +63,7 @@ async def _page(request: web.Request, staff: StaffUser, status: int = 200,
         "staff": staff, "csrf": staff.csrf_token, "view": view if view in VIEWS else "mo",
         "items": data.items, "counts": data.counts, "suggestions": data.suggestions,
         "lives": data.lives, "live_id": live_id,
-        "local": local, "vnd": format_vnd, "kind_text": ITEM_KIND_TEXT,
+        "local": local, "vnd": format_vnd, "kind_text": ITEM_KIND_TEXT, "masked": mask_phone_text,
         "item_status": ITEM_STATUS_TEXT, "order_status": STATUS_TEXT,
         "message_status": MESSAGE_STATUS_TEXT, "platform_text": PLATFORM_TEXT,
         "notice": NOTICES.get(request.query.get("da", ""), ""), "problem": problem,

@@ -96,12 +96,13 @@ async def test_staff_answer_in_one_tap_within_facebook_rules_and_mark_done(
 ) -> None:
     shop = await seed_shop(db, stock={"A01": 12})
     await _asked(pool, arq_pool, shop, ("mua 5 túi A01 có được giảm giá không", "minh"),
-                 ("chốt A01 1 túi", "minh"))  # fmt: skip
+                 ("chốt A01 1 túi", "minh"), ("sđt 0981234111 tư vấn giúp em", "hoa"))  # fmt: skip
     item = await _item(db, "mua 5 túi A01 có được giảm giá không")
     staff_id, login = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     csrf = await log_in(client, login)
     page = await (await client.get(f"/hop-thu?phien={shop.live}")).text()
     assert "mua 5 túi A01 có được giảm giá không" in page and "Câu hỏi khác" in page
+    assert "0981234111" not in page and "********11 tư vấn giúp em" in page  # phone masked
     order_no = await db.fetchval("SELECT order_no FROM orders")
     assert order_no in page  # the buyer's order beside the question
     path = f"/hop-thu/{item['id']}/tra-loi"
