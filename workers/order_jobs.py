@@ -16,6 +16,7 @@ from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.orders.merge import MergeConfig, merge_session
 from aggregator.settings import Settings
 from workers.context import PG_POOL, SETTINGS
+from workers.question_jobs import after_merge
 from workers.sweeper import sweep
 
 log = structlog.get_logger()
@@ -29,7 +30,8 @@ async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
         await enqueue_order_messages(
             ctx["redis"], stats.orders_touched, settings.buyer_message_delay_s
         )
-    if stats.comments:
+    if stats.comments:  # questions among them go to the inbox (and the common ones answered)
+        await after_merge(ctx, session_id)
         log.info(
             "order.merged",
             session_id=session_id,

@@ -28,6 +28,7 @@ from workers.platform_jobs import (
     tiktok_sync_shop_job,
 )
 from workers.privacy_jobs import apply_retention_job
+from workers.question_jobs import file_questions_job, sweep_questions_job
 from workers.shipping_jobs import (
     create_shipment_job,
     poll_shipments_job,
@@ -76,6 +77,7 @@ FUNCTIONS = [
         timeout=120,
         keep_result=0,
     ),
+    func(file_questions_job, name=jobs.FILE_QUESTIONS, max_tries=10, keep_result=0, timeout=120),
 ]
 SWEEP_EVERY_S = 5
 CRON_JOBS = [
@@ -97,6 +99,7 @@ CRON_JOBS = [
         keep_result=0,
     ),
     cron(poll_shipments_job, name=jobs.POLL_SHIPMENTS, second={23}, unique=True),
+    cron(sweep_questions_job, name=jobs.SWEEP_QUESTIONS, second={29}, unique=True, keep_result=0),
     cron(tiktok_sync_job, name=jobs.TIKTOK_SYNC, minute=set(range(0, 60, 5)), second={41}),
     cron(
         sweep_tiktok_fulfilments_job,

@@ -19,6 +19,7 @@ from aggregator.cli.deliveries import deliveries_app
 from aggregator.cli.money import money_app
 from aggregator.cli.privacy import buyer_app, rotate_keys
 from aggregator.cli.privacy_rights import privacy_app
+from aggregator.cli.questions import questions_app
 from aggregator.cli.services import resolved_services
 from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.cli.single_instance import single_instance
@@ -195,6 +196,7 @@ app.add_typer(buyer_app, name="buyer")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(bank_app, name="bank")
+app.add_typer(questions_app, name="questions")
 app.command("rotate-keys")(rotate_keys)
 app.command("chaos")(chaos)
 

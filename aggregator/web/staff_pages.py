@@ -10,6 +10,7 @@ from aggregator.web import (
     staff_auth,
     staff_catalogue,
     staff_dashboard,
+    staff_inbox,
     staff_lives,
     staff_money,
     staff_orders,
@@ -34,5 +35,6 @@ def setup(app: web.Application) -> None:
         staff_lives,
         staff_money,
         staff_privacy,
+        staff_inbox,
     ):
         pages.setup(app)
