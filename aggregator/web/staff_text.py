@@ -50,4 +50,12 @@ EVENT_TEXT = {
     "shipment_rejected": "Hãng vận chuyển từ chối",
     "address_converted": "Đổi sang địa chỉ mới (2025)",
     "line_added": "Thêm sản phẩm",
+    # Returns and refunds (issue 22; aggregator/staff/returns.py)
+    "return_requested": "Khách yêu cầu trả hàng",
+    "return_accepted": "Đồng ý cho trả hàng",
+    "return_refused": "Từ chối trả hàng",
+    "return_received": "Đã nhận hàng trả về",
+    "return_refunded": "Đã hoàn tiền xong",
+    "refund_recorded": "Ghi khoản hoàn tiền",
+    "refund_settled": "Đã chuyển tiền hoàn",
 }
