@@ -147,8 +147,9 @@ ON CONFLICT (live_id, product_id, variant) DO UPDATE SET quantity = st.quantity 
 -- (COD not collected) is settled now, by the same person.
 INSERT INTO refunds (tenant_id, order_id, amount_vnd, method, status, reason, created_by,
                      settled_at, settled_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        CASE WHEN $5 = 'settled' THEN now() END, CASE WHEN $5 = 'settled' THEN $7 END)
+VALUES ($1, $2, $3, $4, $5::text, $6, $7::bigint,
+        CASE WHEN $5::text = 'settled' THEN now() END,
+        CASE WHEN $5::text = 'settled' THEN $7::bigint END)
 RETURNING id;
 
 -- name: link_return_refund
