@@ -51,7 +51,9 @@ REFUND_TEXT: dict[RefundMethod, str] = {
 def window_days(tenant_settings: Mapping[str, object]) -> int:
     """Days after delivery a buyer may open a return; 0: the cooperative takes none online."""
     raw = tenant_settings.get("return_window_days", DEFAULT_WINDOW_DAYS)
-    return raw if isinstance(raw, int) and 0 <= raw <= MAX_WINDOW_DAYS else DEFAULT_WINDOW_DAYS
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_WINDOW_DAYS:
+        return DEFAULT_WINDOW_DAYS
+    return raw
 
 
 def return_deadline(delivered_at: datetime | None, days: int) -> datetime | None:
