@@ -143,9 +143,10 @@ def default_refund(lines: Mapping[int, tuple[int, int]]) -> int:
 
 
 def refund_methods(payment_method: str, cod_collected: bool) -> tuple[RefundMethod, ...]:
-    """A transfer always; 'COD not collected' only for a COD order whose cash never came in."""
+    """A transfer always (first: the usual way); 'COD not collected' only for a COD order, when
+    the cash for what comes back was never collected (the buyer handed part back at the door)."""
     if payment_method == "cod" and not cod_collected:
-        return (RefundMethod.COD_NOT_COLLECTED, RefundMethod.TRANSFER)
+        return (RefundMethod.TRANSFER, RefundMethod.COD_NOT_COLLECTED)
     return (RefundMethod.TRANSFER,)
 
 
