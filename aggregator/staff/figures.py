@@ -19,6 +19,14 @@ from aggregator.staff.accounts import StaffUser
 from schema.enums import ReturnCause
 from schema.queries import query
 
+# Acts by an actor with no staff row: chotdon's own answers, the demo's and chaos run's robots,
+# or a deleted account.
+# Staff read names, never codes (staff:demo-packer).
+ROBOT_NAMES = {"chotdon": "chotdon (tự động)", "staff:demo": "Người máy gọi điện (demo)",
+               "staff:demo-packer": "Người máy đóng gói (demo)",
+               "staff:chaos": "Người máy thử tải",
+               "staff:chaos-packer": "Người máy thử tải"}  # fmt: skip
+UNKNOWN_STAFF = "Tài khoản không còn"
 HEADER = ["Đơn đã xác nhận", "Đơn đã đóng gói", "Câu hỏi đã trả lời",
           "Trung vị nhận đơn → đóng gói", "Trung vị câu hỏi → trả lời"]  # fmt: skip
 
@@ -40,6 +48,12 @@ class Figures:
     causes: list[CauseRow]
 
 
+def _name(row: asyncpg.Record) -> str:
+    if row["name"] is not None:
+        return str(row["name"])
+    return ROBOT_NAMES.get(row["actor"], UNKNOWN_STAFF)
+
+
 def live_label(row: asyncpg.Record) -> str:
     """'Live tối · 06/12/2026 19:00' (Vietnam time): a title alone repeats every evening."""
     when = local(row["started_at"], "%d/%m/%Y %H:%M")
@@ -51,9 +65,9 @@ async def build_figures(pool: asyncpg.Pool, staff: StaffUser, start: date, end: 
     async with pool.acquire() as conn:
         order_acts = await conn.fetch(query("figures_order_acts"), staff.tenant_id, low, high)
         answers = await conn.fetch(query("figures_answers"), staff.tenant_id, low, high)
-        acts = [Act(r["actor"], r["name"], r["live_id"], r["kind"], r["seconds"])
+        acts = [Act(r["actor"], _name(r), r["live_id"], r["kind"], r["seconds"])
                 for r in order_acts]  # fmt: skip
-        acts += [Act(r["actor"], r["name"], r["live_id"], ANSWERED, r["seconds"]) for r in answers]
+        acts += [Act(r["actor"], _name(r), r["live_id"], ANSWERED, r["seconds"]) for r in answers]
         live_ids = sorted({a.live_id for a in acts if a.live_id is not None})
         lives = await conn.fetch(query("figures_lives"), staff.tenant_id, live_ids)
         causes = await conn.fetch(query("figures_returns_by_cause"), staff.tenant_id, low, high)

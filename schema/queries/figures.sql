@@ -5,7 +5,7 @@
 -- name: figures_order_acts
 -- Orders a person confirmed (by phone) or packed, from the order event log. For a packing, the
 -- seconds from the person's claim (the latest move to packing before it) to packed.
-SELECT e.actor, coalesce(s.display_name, e.actor) AS name, o.live_id, e.to_status AS kind,
+SELECT e.actor, s.display_name AS name, o.live_id, e.to_status AS kind,
        CASE WHEN e.to_status = 'packed' THEN extract(epoch FROM e.at - (
            SELECT max(p.at) FROM order_events p
            WHERE p.order_id = e.order_id AND p.to_status = 'packing' AND p.at <= e.at))
@@ -28,7 +28,7 @@ WHERE e.tenant_id = $1 AND e.at >= $2 AND e.at < $3
 SELECT coalesce('staff:' || coalesce(m.sent_by_hand_by::text,
                                      substring(m.target->>'staff_id' FROM '^[0-9]{1,18}$')),
                 'chotdon') AS actor,
-       coalesce(s.display_name, 'chotdon (tự động)') AS name,
+       s.display_name AS name,
        coalesce(o.live_id, ls.live_id) AS live_id,
        extract(epoch FROM m.sent_at - c.commented_at)::float8 AS seconds
 FROM outbound_messages m
