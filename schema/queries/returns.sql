@@ -170,3 +170,7 @@ JOIN orders o ON o.id = f.order_id AND o.tenant_id = f.tenant_id
 LEFT JOIN returns r ON r.refund_id = f.id
 WHERE f.tenant_id = $1 AND f.status = 'owed'
 ORDER BY f.created_at;
+
+-- name: return_of_order
+-- $1 tenant, $2 order id. The order's return, for a link on the staff order page.
+SELECT id, status FROM returns WHERE tenant_id = $1 AND order_id = $2;

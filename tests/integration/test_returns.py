@@ -157,6 +157,7 @@ async def test_a_return_runs_from_the_buyer_page_to_refund_and_restock(
     assert total[-2:] == ["360000", str(int(total[5]) - 360000)]
     history = await (await client.get(f"/don/{order_id}")).text()
     assert "Khách yêu cầu trả hàng" in history and "Đã chuyển tiền hoàn" in history
+    assert f"/doi-tra/{return_id}" in history  # the order page links to its return
 
 
 async def test_bad_input_and_a_closed_window_store_nothing(
