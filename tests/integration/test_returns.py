@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -18,7 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
-from aggregator.confirmation.links import order_token
+from aggregator.confirmation.links import order_token, return_link
 from aggregator.confirmation.summary import VIETNAM
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
@@ -243,3 +244,23 @@ async def test_spoiled_food_is_written_off_and_cod_not_collected_settles_at_once
     )
     assert refund["status"] == "settled" and refund["settled_at"] is not None
     assert await db.fetchval("SELECT status FROM returns WHERE id = $1", return_id) == "refunded"
+
+
+async def test_the_return_link_sent_on_delivery_outlives_the_order_link(
+    client: Client, db: asyncpg.Connection, own: Settings
+) -> None:
+    """Delivered news carries return_link(): still open after buyer_link_ttl_s (7 days), so a
+    window the director lengthens is usable; an order link made as long ago has expired."""
+    shop = await _shop(db)
+    order_id = await delivered_order(db, shop)
+    await db.execute(
+        "UPDATE tenants SET settings = settings || '{\"return_window_days\": 30}' WHERE id = $1",
+        shop.tenant_id,
+    )
+    ten_days_ago = time.time() - 10 * 86_400
+    link = return_link(own, order_id, now=ten_days_ago)
+    assert link.startswith(own.base_url) and link.endswith("/doi-tra")
+    page = await client.get(link.removeprefix(own.base_url.rstrip("/")))
+    assert page.status == 200 and 'id="return-form"' in await page.text()
+    old = await client.get(f"/o/{order_token(own, order_id, now=ten_days_ago)}/doi-tra")
+    assert old.status == 410
