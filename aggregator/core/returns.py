@@ -153,3 +153,25 @@ def refund_methods(payment_method: str, cod_collected: bool) -> tuple[RefundMeth
 def transfer_reference(order_no: str) -> str:
     """The transfer content staff send with the refund (VietQR allows 25 letters or digits)."""
     return re.sub(r"[^0-9A-Za-z ]", "", f"HOAN TIEN {order_no}")[:25]
+
+
+# What the buyer is told on their platform when their return moves (delivery-news path).
+NEWS_SEND: dict[ReturnSendMethod, str] = {
+    ReturnSendMethod.COURIER_PICKUP: "Shop sẽ đặt đơn vị vận chuyển đến lấy hàng tại địa chỉ nhận "
+    "hàng, anh/chị vui lòng đóng gói sẵn.",
+    ReturnSendMethod.BUYER_SENDS: "Anh/chị vui lòng gửi hàng về {ship_to}, ghi mã đơn {order_no} "
+    "trên gói hàng.",
+    ReturnSendMethod.NO_RETURN: "Anh/chị không cần gửi lại hàng.",
+}
+
+
+def news_text(status: ReturnStatus, order_no: str, **facts: str) -> str | None:
+    """The buyer's message for a move of their return; None: nothing to say (received)."""
+    if status is ReturnStatus.ACCEPTED:
+        how = NEWS_SEND[ReturnSendMethod(facts["send"])].format(order_no=order_no, **facts)
+        return f"Shop đã đồng ý cho trả hàng đơn {order_no}. {how}"
+    if status is ReturnStatus.REFUSED:
+        return f"Shop chưa nhận trả hàng đơn {order_no}. Lý do: {facts.get('reason', '')}"
+    if status is ReturnStatus.REFUNDED:
+        return f"Shop đã hoàn {facts['amount']} cho đơn {order_no}. Cảm ơn anh/chị!"
+    return None

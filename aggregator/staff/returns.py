@@ -17,10 +17,12 @@ from typing import Any
 import asyncpg
 import structlog
 
+from aggregator.core.money import format_vnd
 from aggregator.core.returns import (
     CAUSE_TEXT,
     ReturnRequest,
     may_open,
+    news_text,
     refund_limit,
     refund_methods,
     return_deadline,
@@ -29,6 +31,7 @@ from aggregator.core.returns import (
 from aggregator.errors import ConflictError, NotFoundError
 from aggregator.orders.state import EventRow, move_return, record_events
 from aggregator.runtime.db import Connection
+from aggregator.shipping.request import sender_of
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.photos import FittedPhoto
 from schema.enums import RefundMethod, ReturnSendMethod
@@ -148,6 +151,24 @@ async def _full(conn: Connection, staff: StaffUser, return_id: int) -> asyncpg.R
     return row
 
 
+async def _tell_buyer(
+    conn: Connection, row: asyncpg.Record, status: ReturnStatus, **facts: str
+) -> None:
+    """Record the news for the buyer's platform in the move's transaction; the delivery-news job
+    hands it over (aggregator/shipping/news.py), once per return and status."""
+    body = news_text(status, row["order_no"], **facts)
+    if body is not None:
+        key = f"return:{row['id']}:{status.value}"
+        await conn.execute(
+            query("queue_buyer_message"), row["order_id"], f"return_{status.value}", key, body
+        )
+
+
+def _ship_to(row: asyncpg.Record) -> str:
+    s = sender_of(row)
+    return ", ".join(p for p in (s.name, s.phone, s.address, s.ward, s.province) if p)
+
+
 async def _move(
     conn: Connection, staff: StaffUser, return_id: int, target: ReturnStatus,
     reason: str = "", data: dict[str, Any] | None = None,
@@ -161,6 +182,8 @@ async def refuse_return(pool: asyncpg.Pool, staff: StaffUser, return_id: int, re
         await _lock(conn, staff, return_id)
         await _move(conn, staff, return_id, ReturnStatus.REFUSED, reason)
         await conn.execute(query("set_return_decision"), return_id, reason, staff.id, None)
+        await _tell_buyer(conn, await _full(conn, staff, return_id), ReturnStatus.REFUSED,
+                          reason=reason)  # fmt: skip
     log.info("return.refused", return_id=return_id)
 
 
@@ -173,6 +196,8 @@ async def accept_return(
         await _lock(conn, staff, return_id)
         await _move(conn, staff, return_id, ReturnStatus.ACCEPTED, reason, {"send": send.value})
         await conn.execute(query("set_return_decision"), return_id, reason, staff.id, send.value)
+        row = await _full(conn, staff, return_id)
+        await _tell_buyer(conn, row, ReturnStatus.ACCEPTED, send=send.value, ship_to=_ship_to(row))
         if send is ReturnSendMethod.NO_RETURN:
             lines = await conn.fetch(query("staff_return_lines"), staff.tenant_id, return_id)
             await _receive(conn, staff, return_id, {int(r["id"]): False for r in lines}, lines)
@@ -242,6 +267,7 @@ async def record_refund(
             await _move(
                 conn, staff, return_id, ReturnStatus.REFUNDED, data={"refund_id": refund_id}
             )
+            await _tell_buyer(conn, row, ReturnStatus.REFUNDED, amount=format_vnd(amount_vnd))
     log.info("refund.recorded", return_id=return_id, refund_id=refund_id, method=method.value)
     return int(refund_id)
 
@@ -265,4 +291,6 @@ async def settle_refund(pool: asyncpg.Pool, staff: StaffUser, return_id: int) ->
         await _move(
             conn, staff, return_id, ReturnStatus.REFUNDED, data={"refund_id": row["refund_id"]}
         )
+        amount = format_vnd(int(settled["amount_vnd"]))
+        await _tell_buyer(conn, row, ReturnStatus.REFUNDED, amount=amount)
     log.info("refund.settled", return_id=return_id)

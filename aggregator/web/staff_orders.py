@@ -12,7 +12,6 @@ from aggregator.confirmation.links import order_link
 from aggregator.confirmation.payments import payments_for_staff
 from aggregator.confirmation.view import EDITABLE
 from aggregator.core.money import format_vnd
-from aggregator.core.returns import RETURN_STATUS_TEXT
 from aggregator.core.risk import RiskLevel
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
@@ -30,7 +29,13 @@ from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_text import EVENT_TEXT, PARCEL_TEXT, RISK_TEXT, STATUS_TEXT
+from aggregator.web.staff_text import (
+    EVENT_TEXT,
+    PARCEL_TEXT,
+    RETURN_TEXT,
+    RISK_TEXT,
+    STATUS_TEXT,
+)
 from schema.enums import Platform, StaffRole
 from schema.queries import query
 from schema.states import OrderStatus
@@ -103,7 +108,7 @@ async def order_page_response(
         "buyer_link": _buyer_link(request, view.order["id"]),
         "order_return": await pool.fetchrow(query("return_of_order"), staff.tenant_id,
                                             view.order["id"]),  # returns (issue 22)
-        "return_text": RETURN_STATUS_TEXT,
+        "return_text": RETURN_TEXT,
     }  # fmt: skip
     if view.order["status"] in EDITABLE:
         found = await phone_form(pool, staff, view.order["id"])

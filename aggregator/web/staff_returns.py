@@ -17,7 +17,6 @@ from aggregator.core.returns import (
     CAUSE_TEXT,
     MAX_WINDOW_DAYS,
     REFUND_TEXT,
-    RETURN_STATUS_TEXT,
     SEND_TEXT,
     default_refund,
     refund_limit,
@@ -45,6 +44,7 @@ from aggregator.web.forms import posted_form
 from aggregator.web.keys import SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
+from aggregator.web.staff_text import RETURN_TEXT
 from schema.enums import RefundMethod, ReturnCause, ReturnSendMethod
 from schema.queries import query
 from schema.states import ReturnStatus
@@ -84,7 +84,7 @@ async def returns_page(request: web.Request, staff: StaffUser) -> web.StreamResp
         "staff": staff, "csrf": staff.csrf_token, "vnd": format_vnd, "local": local,
         "returns": await pool.fetch(query("staff_returns"), staff.tenant_id, wanted),
         "owed": await pool.fetch(query("refunds_owed"), staff.tenant_id),
-        "wanted": wanted, "status_text": {s.value: t for s, t in RETURN_STATUS_TEXT.items()},
+        "wanted": wanted, "status_text": RETURN_TEXT,
         "cause_text": {c.value: t for c, t in CAUSE_TEXT.items()},
         "days": window_days(settings), "max_days": MAX_WINDOW_DAYS,
         "notice": NOTICES.get(request.query.get("done", ""), ""),
@@ -126,7 +126,7 @@ async def return_page_response(
     context = {
         "staff": staff, "csrf": staff.csrf_token, "r": row, "lines": lines, "vnd": format_vnd,
         "local": local, "status": ReturnStatus(row["status"]),
-        "status_text": RETURN_STATUS_TEXT, "cause": CAUSE_TEXT[ReturnCause(row["cause"])],
+        "status_text": RETURN_TEXT, "cause": CAUSE_TEXT[ReturnCause(row["cause"])],
         "send_text": SEND_TEXT, "refund_text": REFUND_TEXT, "courier_text": COURIER_TEXT,
         "bank_name": BANKS.get(row["refund_bank_bin"], ""),
         "suggested": min(value, most), "most": most,

@@ -59,3 +59,12 @@ EVENT_TEXT = {
     "refund_recorded": "Ghi khoản hoàn tiền",
     "refund_settled": "Đã chuyển tiền hoàn",
 }
+
+# A buyer's return as staff read its state (the buyer's page words it for the buyer).
+RETURN_TEXT = {
+    "requested": "Chờ xử lý",
+    "refused": "Đã từ chối",
+    "accepted": "Đã đồng ý, chờ hàng về",
+    "received": "Đã nhận hàng, chờ hoàn tiền",
+    "refunded": "Đã hoàn tiền",
+}

@@ -143,6 +143,11 @@ async def test_a_return_runs_from_the_buyer_page_to_refund_and_restock(
     assert settled.status == 303
     assert await db.fetchval("SELECT status FROM returns WHERE id = $1", return_id) == "refunded"
     assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "delivered"
+    news = await db.fetch(
+        "SELECT kind, body FROM outbound_messages WHERE order_id = $1 ORDER BY id", order_id
+    )
+    assert [n["kind"] for n in news] == ["return_accepted", "return_refunded"]
+    assert "đến lấy hàng" in news[0]["body"] and "360.000" in news[1]["body"]
     kinds = await db.fetch(
         "SELECT kind FROM order_events WHERE order_id = $1 AND kind <> 'status' ORDER BY id",
         order_id,
@@ -218,6 +223,11 @@ async def test_staff_refuse_with_a_reason_and_other_cooperatives_see_nothing(
     client.session.cookie_jar.clear()
     buyer = await (await client.get(f"/o/{order_token(own, order_id)}/doi-tra")).text()
     assert "Shop từ chối" in buyer and "Quá hạn bảo quản" in buyer
+    news = await db.fetch(
+        "SELECT kind, body, status FROM outbound_messages WHERE order_id = $1", order_id
+    )
+    assert [(n["kind"], n["status"]) for n in news] == [("return_refused", "pending")]
+    assert "Quá hạn bảo quản" in news[0]["body"]  # the news job hands it to Messenger
 
 
 async def test_spoiled_food_is_written_off_and_cod_not_collected_settles_at_once(

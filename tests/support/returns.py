@@ -30,6 +30,13 @@ async def delivered_order(
         "payment_method = $4, paid_at = CASE WHEN $4 = 'vietqr' THEN now() END WHERE id = $1",
         order_id, HANOI, HOAN_KIEM, method, phone,
     )  # fmt: skip
+    # The buyer as Facebook knows them: news of the return reach them there.
+    identity = await db.fetchval(
+        "INSERT INTO buyer_identities (tenant_id, buyer_id, channel_id, external_user_id) "
+        "SELECT tenant_id, buyer_id, $2, 'psid-' || id FROM orders WHERE id = $1 RETURNING id",
+        order_id, shop.channel_id,
+    )  # fmt: skip
+    await db.execute("UPDATE orders SET buyer_identity_id = $2 WHERE id = $1", order_id, identity)
     await db.execute(
         "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, tracking_code, "
         "status, cod_vnd) VALUES ($1, $2, 'ghn', $3, $4, 'delivered', 360000)",

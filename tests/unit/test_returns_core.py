@@ -19,6 +19,7 @@ from aggregator.core.figures import (
 from aggregator.core.returns import (
     DEFAULT_WINDOW_DAYS,
     may_open,
+    news_text,
     read_return_form,
     refund_limit,
     refund_methods,
@@ -114,3 +115,13 @@ def test_figures_count_per_person_and_live_with_medians_in_minutes() -> None:
         "Live sáng · 06/12/2026 08:00", "Live tối · 05/12/2026 20:00", "Không thuộc buổi live",
     ]  # fmt: skip
     assert minutes_text(4.5) == "4,5 phút" and minutes_text(None) == "–"
+
+
+def test_the_buyer_is_told_each_decision_in_vietnamese() -> None:
+    accepted = news_text(ReturnStatus.ACCEPTED, "CD1", send="buyer_sends", ship_to="HTX, Thôn Đông")
+    assert accepted == (
+        "Shop đã đồng ý cho trả hàng đơn CD1. Anh/chị vui lòng gửi hàng về HTX, Thôn Đông, ghi mã "
+        "đơn CD1 trên gói hàng."
+    )
+    assert "Lý do: hết hạn" in (news_text(ReturnStatus.REFUSED, "CD1", reason="hết hạn") or "")
+    assert news_text(ReturnStatus.RECEIVED, "CD1") is None
