@@ -27,8 +27,8 @@ ROBOT_NAMES = {"chotdon": "chotdon (tự động)", "staff:demo": "Người máy
                "staff:chaos": "Người máy thử tải",
                "staff:chaos-packer": "Người máy thử tải"}  # fmt: skip
 UNKNOWN_STAFF = "Tài khoản không còn"
-HEADER = ["Đơn đã xác nhận", "Đơn đã đóng gói", "Câu hỏi đã trả lời",
-          "Trung vị nhận đơn → đóng gói", "Trung vị câu hỏi → trả lời"]  # fmt: skip
+HEADER = ["Đơn xác nhận", "Đơn đóng gói", "Câu trả lời", "Nhận → gói (trung vị)",
+          "Hỏi → đáp (trung vị)"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,12 @@ async def _director_settles(page: Any, base: str, login: str, return_id: int) ->
     assert await page.eval_on_selector("#refund-qr img", "img => img.naturalWidth") > 0
     await _staff_click(page, "#settle", "return-6-refunded")
     assert "Đã hoàn tiền" in await page.inner_text("#return-status")
+    for path, name in (("/doi-tra?trang_thai=refunded", "return-8-list"),
+                       ("/so-lieu-nhan-vien", "return-9-staff-figures")):  # fmt: skip
+        await page.goto(f"{base}{path}")
+        await fits_the_phone(page)
+        await shot(page, name)
+    assert "Hàng bị dập, vỡ khi giao" in await page.inner_text("#causes")
 
 
 async def test_a_return_from_the_buyer_page_to_refund_and_restock(

@@ -25,6 +25,7 @@ from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
+from schema.queries import query
 from tests.support.confirmation import confirmation_settings
 from tests.support.factories import Shop, seed_shop
 from tests.support.returns import delivered_order, phone_photo
@@ -228,6 +229,8 @@ async def test_staff_refuse_with_a_reason_and_other_cooperatives_see_nothing(
     )
     assert [(n["kind"], n["status"]) for n in news] == [("return_refused", "pending")]
     assert "Quá hạn bảo quản" in news[0]["body"]  # the news job hands it to Messenger
+    pending = await db.fetch(query("pending_shipment_news"), 10)
+    assert [p["kind"] for p in pending] == ["return_refused"]  # what the news job picks up
 
 
 async def test_spoiled_food_is_written_off_and_cod_not_collected_settles_at_once(
