@@ -30,6 +30,7 @@ from aggregator.core.returns import (
 )
 from aggregator.errors import ConflictError, NotFoundError
 from aggregator.orders.state import EventRow, move_return, record_events
+from aggregator.orders.stock import promote_waitlists
 from aggregator.runtime.db import Connection
 from aggregator.shipping.request import sender_of
 from aggregator.staff.accounts import StaffUser
@@ -204,19 +205,27 @@ async def accept_return(
     log.info("return.accepted", return_id=return_id, send=send.value)
 
 
+async def _restock(conn: Connection, staff: StaffUser, back: Sequence[asyncpg.Record]) -> list[int]:
+    """Goods back on the shelf count into the stock of the live they were sold from, under the
+    live's lock (the merge's lock order); a running live's waitlist is served from them. Returns
+    the orders whose waiting lines now hold."""
+    live_id = back[0]["live_id"]
+    await conn.execute(query("lock_live_of_order"), back[0]["order_id"])
+    await conn.execute(
+        query("restock_returned"), staff.tenant_id, live_id,
+        [r["product_id"] for r in back], [r["variant"] for r in back], [r["qty"] for r in back],
+    )  # fmt: skip
+    return await promote_waitlists(conn, live_id, {(r["product_id"], r["variant"]) for r in back})
+
+
 async def _receive(
     conn: Connection, staff: StaffUser, return_id: int,
     restock: Mapping[int, bool], lines: Sequence[asyncpg.Record],
-) -> None:  # fmt: skip
+) -> list[int]:  # fmt: skip
     outcomes = {int(r["id"]): "restocked" if restock.get(int(r["id"])) else "written_off"
                 for r in lines}  # fmt: skip
     back = [r for r in lines if outcomes[int(r["id"])] == "restocked" and r["product_id"]]
-    live_id = lines[0]["live_id"] if lines else None
-    if back and live_id is not None:
-        await conn.execute(
-            query("restock_returned"), staff.tenant_id, live_id,
-            [r["product_id"] for r in back], [r["variant"] for r in back], [r["qty"] for r in back],
-        )  # fmt: skip
+    promoted = await _restock(conn, staff, back) if back and back[0]["live_id"] else []
     ids = sorted(outcomes)
     await conn.execute(query("set_return_outcomes"), ids, [outcomes[i] for i in ids])
     await conn.execute(query("set_return_received"), return_id, staff.id)
@@ -224,17 +233,20 @@ async def _receive(
                           for r in back},
             "written_off": sum(1 for v in outcomes.values() if v == "written_off")}  # fmt: skip
     await _move(conn, staff, return_id, ReturnStatus.RECEIVED, data=data)
+    return promoted
 
 
 async def receive_return(
     pool: asyncpg.Pool, staff: StaffUser, return_id: int, restock: Mapping[int, bool]
-) -> None:
-    """The goods arrived: each line (return item id) back to stock (True) or written off."""
+) -> list[int]:
+    """The goods arrived: each line (return item id) back to stock (True) or written off.
+    Returns the orders a running live's waitlist promoted from the restocked goods."""
     async with pool.acquire() as conn, conn.transaction():
         await _lock(conn, staff, return_id)
         lines = await conn.fetch(query("staff_return_lines"), staff.tenant_id, return_id)
-        await _receive(conn, staff, return_id, restock, lines)
-    log.info("return.received", return_id=return_id)
+        promoted = await _receive(conn, staff, return_id, restock, lines)
+    log.info("return.received", return_id=return_id, promoted=promoted)
+    return promoted
 
 
 async def record_refund(

@@ -45,6 +45,7 @@ from aggregator.web.keys import SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import RETURN_TEXT
+from aggregator.web.staff_unclear import tell_buyers
 from schema.enums import RefundMethod, ReturnCause, ReturnSendMethod
 from schema.queries import query
 from schema.states import ReturnStatus
@@ -221,7 +222,7 @@ async def _apply(
     if action == "receive":
         lines = await return_lines(pool, staff, return_id)
         restock = {int(r["id"]): form.get(f"restock_{r['id']}") == "1" for r in lines}
-        await receive_return(pool, staff, return_id, restock)
+        await tell_buyers(request, await receive_return(pool, staff, return_id, restock))
         return "received"
     if action == "refund":
         method = _text(form, "method")

@@ -91,7 +91,7 @@ SELECT id, order_id, status FROM returns WHERE tenant_id = $1 AND id = $2 FOR UP
 -- $1 tenant, $2 return id. What comes back, with the product for restocking.
 SELECT ri.id, ri.order_item_id, ri.qty, ri.outcome, i.product_id, i.variant, i.code,
        i.unit_price_vnd, coalesce(p.name, i.code) AS name, coalesce(p.weight_g, 0) AS weight_g,
-       o.live_id
+       o.live_id, o.id AS order_id
 FROM return_items ri
 JOIN order_items i ON i.id = ri.order_item_id
 JOIN orders o ON o.id = i.order_id

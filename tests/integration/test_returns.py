@@ -17,10 +17,12 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from arq.connections import ArqRedis
 from PIL import Image
 
 from aggregator.confirmation.links import order_token, return_link
 from aggregator.confirmation.summary import VIETNAM
+from aggregator.runtime.jobs import SEND_ORDER_MESSAGE
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator
@@ -28,9 +30,10 @@ from schema.enums import Courier, StaffRole
 from schema.queries import query
 from tests.support.confirmation import confirmation_settings
 from tests.support.factories import Shop, seed_shop
+from tests.support.invariants import reserved_matches_held_lines
 from tests.support.returns import delivered_order, phone_photo
 from tests.support.shipping import SENDER, courier_settings, running_simulator
-from tests.support.staff import add_staff, hidden, log_in
+from tests.support.staff import add_order, add_staff, hidden, log_in
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -277,3 +280,33 @@ async def test_the_return_link_sent_on_delivery_outlives_the_order_link(
     assert page.status == 200 and 'id="return-form"' in await page.text()
     old = await client.get(f"/o/{order_token(own, order_id, now=ten_days_ago)}/doi-tra")
     assert old.status == 410
+
+
+async def test_goods_back_in_a_running_live_serve_its_waitlist(
+    client: Client, db: asyncpg.Connection, own: Settings, arq_pool: ArqRedis
+) -> None:
+    """The live sold out (2 of 2, held by the delivered order); a buyer waits for 2 more. The 2
+    sent back are restocked into the live: the waiting line holds, and that buyer is messaged."""
+    shop = await _shop(db)
+    await db.execute(
+        "UPDATE live_stock SET quantity = 2, reserved = 2 WHERE live_id = $1", shop.live
+    )
+    order_id = await delivered_order(db, shop)
+    waiting = await add_order(db, shop, phone="0987000111")
+    await db.execute("UPDATE order_items SET status = 'waitlisted' WHERE order_id = $1", waiting)
+    return_id = await _open_return(client, db, own, order_id)
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, director)
+    await _post(client, f"/doi-tra/{return_id}/dong-y", send="buyer_sends")
+    item = await db.fetchval("SELECT id FROM return_items WHERE return_id = $1", return_id)
+    received = await _post(client, f"/doi-tra/{return_id}/da-nhan", **{f"restock_{item}": "1"})
+    assert received.status == 303
+    assert await db.fetchval("SELECT status FROM order_items WHERE order_id = $1", waiting) == (
+        "held")  # fmt: skip
+    stock = await db.fetchrow(
+        "SELECT quantity, reserved FROM live_stock WHERE live_id = $1", shop.live
+    )
+    assert (stock["quantity"], stock["reserved"]) == (4, 4)
+    assert await reserved_matches_held_lines(db) == []  # the stock invariant holds
+    queued = {j.args[0] for j in await arq_pool.queued_jobs() if j.function == SEND_ORDER_MESSAGE}
+    assert waiting in queued
