@@ -35,7 +35,7 @@ from aggregator.runtime.db import Connection
 from aggregator.shipping.request import sender_of
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.photos import FittedPhoto
-from schema.enums import RefundMethod, ReturnSendMethod
+from schema.enums import OrderSource, RefundMethod, ReturnSendMethod
 from schema.queries import query
 from schema.states import OrderStatus, ReturnStatus
 
@@ -73,7 +73,9 @@ async def buyer_return(
         return None
     lines = list(await conn.fetch(query("return_lines_of_order"), order_id))
     days = window_days(order["tenant_settings"] or {})
-    delivered = order["delivered_at"] if order["status"] == OrderStatus.DELIVERED else None
+    # A TikTok Shop order is returned through TikTok's own flow, never here.
+    ours = order["source"] != OrderSource.PLATFORM
+    delivered = order["delivered_at"] if order["status"] == OrderStatus.DELIVERED and ours else None
     deadline = return_deadline(delivered, days)
     return BuyerReturn(order, lines, deadline, may_open(delivered, days, now) and bool(lines))
 

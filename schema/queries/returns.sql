@@ -5,7 +5,7 @@
 -- name: return_order_for_buyer
 -- $1 order id. The order, when it was delivered (its last move to delivered), the cooperative's
 -- settings (window, sender address) and its return if one was opened.
-SELECT o.id, o.tenant_id, o.order_no, o.status, o.payment_method, o.total_vnd,
+SELECT o.id, o.tenant_id, o.order_no, o.status, o.source, o.payment_method, o.total_vnd,
        t.settings AS tenant_settings, t.name AS tenant_name, t.province AS tenant_province,
        (SELECT max(e.at) FROM order_events e
         WHERE e.order_id = o.id AND e.to_status = 'delivered') AS delivered_at,

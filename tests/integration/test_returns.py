@@ -189,6 +189,10 @@ async def test_bad_input_and_a_closed_window_store_nothing(
     assert forged.status == 400
     assert await db.fetchval("SELECT count(*) FROM returns") == 0
 
+    tiktok = await delivered_order(db, shop)
+    await db.execute("UPDATE orders SET source = 'platform' WHERE id = $1", tiktok)
+    platform = await (await client.get(f"/o/{order_token(own, tiktok)}/doi-tra")).text()
+    assert "trong ứng dụng của sàn" in platform and 'id="return-form"' not in platform
     old = await delivered_order(db, shop, days_ago=8)  # the default window is 7 days
     closed = await (await client.get(f"/o/{order_token(own, old)}/doi-tra")).text()
     assert 'id="closed"' in closed and 'id="return-form"' not in closed
