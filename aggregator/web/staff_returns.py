@@ -11,6 +11,7 @@ from aiohttp import web
 
 from aggregator.confirmation.qr import vietqr_data_uri
 from aggregator.core.banks import BANKS
+from aggregator.core.incidents import SHIPMENT_TEXT
 from aggregator.core.money import format_vnd
 from aggregator.core.reports import local
 from aggregator.core.returns import (
@@ -129,6 +130,7 @@ async def return_page_response(
         "local": local, "status": ReturnStatus(row["status"]),
         "status_text": RETURN_TEXT, "cause": CAUSE_TEXT[ReturnCause(row["cause"])],
         "send_text": SEND_TEXT, "refund_text": REFUND_TEXT, "courier_text": COURIER_TEXT,
+        "shipment_text": SHIPMENT_TEXT,
         "bank_name": BANKS.get(row["refund_bank_bin"], ""),
         "suggested": min(value, most), "most": most,
         "methods": refund_methods(row["payment_method"], row["payment_method"] != "cod"),

@@ -58,6 +58,7 @@ EVENT_TEXT = {
     "return_refunded": "Đã hoàn tiền xong",
     "refund_recorded": "Ghi khoản hoàn tiền",
     "refund_settled": "Đã chuyển tiền hoàn",
+    "return_parcel": "Hàng trả: tin của hãng vận chuyển",
 }
 
 # A buyer's return as staff read its state (the buyer's page words it for the buyer).

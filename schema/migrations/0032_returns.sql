@@ -29,6 +29,9 @@ CREATE TABLE returns (
     pickup_code         text,  -- our client order code for the return parcel
     pickup_tracking     text,
     pickup_fee_vnd      bigint,
+    -- The return parcel's latest status from the courier's webhooks (shipments' common statuses).
+    pickup_status       text,
+    pickup_status_at    timestamptz,
     received_at         timestamptz,
     received_by         bigint REFERENCES staff(id),
     refund_id           bigint REFERENCES refunds(id),
@@ -37,6 +40,7 @@ CREATE TABLE returns (
     UNIQUE (order_id)  -- one return per order: a second tap of the buyer's button finds it
 );
 CREATE INDEX returns_tenant_status_idx ON returns (tenant_id, status, created_at);
+CREATE INDEX returns_pickup_idx ON returns (pickup_courier, pickup_code);
 SELECT chotdon_tenant_wall('returns');
 
 -- The lines and quantities sent back; outcome set on arrival.

@@ -25,6 +25,7 @@ from aggregator.confirmation.summary import VIETNAM
 from aggregator.runtime.jobs import SEND_ORDER_MESSAGE
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
+from connectors.simulators.courier_webhooks import Scenario
 from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
 from schema.queries import query
@@ -32,7 +33,7 @@ from tests.support.confirmation import confirmation_settings
 from tests.support.factories import Shop, seed_shop
 from tests.support.invariants import reserved_matches_held_lines
 from tests.support.returns import delivered_order, phone_photo
-from tests.support.shipping import SENDER, courier_settings, running_simulator
+from tests.support.shipping import SENDER, courier_settings, point_webhooks, running_simulator
 from tests.support.staff import add_order, add_staff, hidden, log_in
 
 Client = TestClient  # type: ignore[type-arg]
@@ -128,6 +129,13 @@ async def test_a_return_runs_from_the_buyer_page_to_refund_and_restock(
     assert await db.fetchval("SELECT pickup_tracking FROM returns WHERE id = $1", return_id) == (
         parcel.tracking_code)  # fmt: skip
 
+    point_webhooks(sim, str(client.make_url("")).rstrip("/"))  # the return parcel's journey
+    assert set(await sim.walk(Courier.GHN, f"{order_no}-TH", Scenario.DELIVER)) == {200}
+    assert await db.fetchval("SELECT pickup_status FROM returns WHERE id = $1", return_id) == (
+        "delivered")  # fmt: skip
+    shown = await (await client.get(f"/doi-tra/{return_id}")).text()
+    assert 'id="pickup-status"' in shown and "Đã giao" in shown
+    assert await db.fetchval("SELECT status FROM orders WHERE id = $1", order_id) == "delivered"
     buyer_view = await (await client.get(f"/o/{order_token(own, order_id)}/doi-tra")).text()
     assert parcel.tracking_code in buyer_view and "đến lấy hàng" in buyer_view
 
@@ -153,7 +161,8 @@ async def test_a_return_runs_from_the_buyer_page_to_refund_and_restock(
     assert [n["kind"] for n in news] == ["return_accepted", "return_refunded"]
     assert "đến lấy hàng" in news[0]["body"] and "360.000" in news[1]["body"]
     kinds = await db.fetch(
-        "SELECT kind FROM order_events WHERE order_id = $1 AND kind <> 'status' ORDER BY id",
+        "SELECT kind FROM order_events WHERE order_id = $1 "
+        "AND kind NOT IN ('status', 'return_parcel') ORDER BY id",
         order_id,
     )
     assert [k["kind"] for k in kinds] == [

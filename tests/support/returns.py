@@ -40,7 +40,7 @@ async def delivered_order(
     await db.execute(
         "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, tracking_code, "
         "status, cod_vnd) VALUES ($1, $2, 'ghn', $3, $4, 'delivered', 360000)",
-        shop.tenant_id, order_id, f"CD{order_id}", f"GHN{order_id:07d}",
+        shop.tenant_id, order_id, f"CD{order_id}", f"GHNOUT{order_id:05d}",
     )  # fmt: skip
     await db.execute(
         "INSERT INTO order_events (tenant_id, order_id, actor, kind, from_status, to_status, at) "
