@@ -106,3 +106,30 @@ class BankProvider(StrEnum):
     SEPAY = "sepay"
     CASSO = "casso"
     PAYOS = "payos"
+
+
+class ReturnCause(StrEnum):
+    """Why a buyer sends goods back (returns.cause); the figures page counts returns by it."""
+
+    DAMAGED = "damaged"  # broken or crushed in transit
+    SPOILED = "spoiled"  # food gone bad
+    WRONG_ITEM = "wrong_item"
+    MISSING_ITEM = "missing_item"
+    NOT_AS_DESCRIBED = "not_as_described"
+    CHANGED_MIND = "changed_mind"
+    OTHER = "other"
+
+
+class ReturnSendMethod(StrEnum):
+    """How accepted goods come back (returns.send_method)."""
+
+    COURIER_PICKUP = "courier_pickup"  # a parcel booked with the courier, picked up at the buyer
+    BUYER_SENDS = "buyer_sends"  # the buyer posts it to the cooperative's address
+    NO_RETURN = "no_return"  # nothing to send back (spoiled food): written off
+
+
+class RefundMethod(StrEnum):
+    """refunds.method (migration 0024)."""
+
+    TRANSFER = "transfer"  # staff transfer to the buyer's account (its VietQR on the page)
+    COD_NOT_COLLECTED = "cod_not_collected"  # the COD for it was never collected

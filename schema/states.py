@@ -50,3 +50,26 @@ FINAL_STATUSES: frozenset[OrderStatus] = frozenset(
 
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
     return current in ALLOWED_FROM[target]
+
+
+class ReturnStatus(StrEnum):
+    """A buyer's return of a delivered order (table returns, migration 0032)."""
+
+    REQUESTED = "requested"  # the buyer asked from their order link
+    REFUSED = "refused"  # staff said no, with a reason (an end)
+    ACCEPTED = "accepted"  # staff said yes: a courier pickup, the buyer's post, or nothing to send
+    RECEIVED = "received"  # the goods arrived (or were thrown away): each line restocked or not
+    REFUNDED = "refunded"  # the money went back (an end)
+
+
+R = ReturnStatus
+
+# to-status -> the statuses a return may move from (aggregator/orders/state.py move_return).
+RETURN_ALLOWED_FROM: dict[ReturnStatus, frozenset[ReturnStatus]] = {
+    R.REQUESTED: frozenset(),
+    R.REFUSED: frozenset({R.REQUESTED}),
+    R.ACCEPTED: frozenset({R.REQUESTED}),
+    R.RECEIVED: frozenset({R.ACCEPTED}),
+    R.REFUNDED: frozenset({R.RECEIVED}),
+}
+RETURN_FINAL_STATUSES: frozenset[ReturnStatus] = frozenset({R.REFUSED, R.REFUNDED})

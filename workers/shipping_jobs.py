@@ -3,10 +3,12 @@ buyers, poll overdue parcels."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from arq import Retry
 
+from aggregator.confirmation.links import return_link
 from aggregator.platforms.tiktok.fulfilment import enqueue_fulfilment
 from aggregator.shipping.handoff import Outcome, create_shipment, sweep_unshipped
 from aggregator.shipping.news import hand_over_shipment_news
@@ -43,7 +45,11 @@ async def sweep_shipments_job(ctx: dict[str, Any]) -> int:
 
 async def shipment_news_job(ctx: dict[str, Any]) -> int:
     """Tell buyers their parcels' news (picked up, a failed attempt, delivered)."""
-    return await hand_over_shipment_news(ctx[PG_POOL], ctx["redis"], outbound_routers())
+    settings = ctx[SETTINGS]
+    link = partial(return_link, settings) if settings.app_secret is not None else None
+    return await hand_over_shipment_news(
+        ctx[PG_POOL], ctx["redis"], outbound_routers(), return_link=link
+    )
 
 
 async def poll_shipments_job(ctx: dict[str, Any]) -> int:

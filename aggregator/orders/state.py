@@ -15,7 +15,7 @@ import structlog
 from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
 from schema.queries import query
-from schema.states import ALLOWED_FROM, OrderStatus
+from schema.states import ALLOWED_FROM, RETURN_ALLOWED_FROM, OrderStatus, ReturnStatus
 
 log = structlog.get_logger()
 # Orders from comments wait for the buyer to confirm from the moment they exist.
@@ -112,3 +112,34 @@ async def create_orders(
         reason,
     )
     return {r["buyer_identity_id"]: r["id"] for r in rows}
+
+
+async def move_return(
+    conn: Connection,
+    return_id: int,
+    target: ReturnStatus,
+    *,
+    actor: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Move a buyer's return (schema/states.py RETURN_ALLOWED_FROM) and write the order's event
+    `return_<target>` in the same transaction. The order's own status does not change (it stays
+    delivered), so the event carries the return's move in `data`, not in from/to_status."""
+    allowed = [s.value for s in RETURN_ALLOWED_FROM[target]]
+    row = await conn.fetchrow(query("move_return"), return_id, target.value, allowed)
+    if row is None:
+        log.info("return.transition_refused", return_id=return_id, target=target.value)
+        return False
+    detail = {"return_id": return_id, "from": row["from_status"], "to": target.value}
+    await record_events(
+        conn,
+        [
+            EventRow(
+                row["tenant_id"], row["order_id"], actor, f"return_{target.value}",
+                reason=reason, data={**detail, **(data or {})},
+            )
+        ],
+    )  # fmt: skip
+    log.info("return.moved", return_id=return_id, to=target.value, order_id=row["order_id"])
+    return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import asyncpg
 import structlog
@@ -29,23 +30,29 @@ NEWS_BATCH = 200
 # after a busy evening of deliveries the backlog drains in a few runs, and one run never holds
 # the worker's connections for long.
 NEWS_BUDGET_S = 8.0
-NEWS_ORDERS_AT_ONCE = 4  # the worker's pool is shared with its other jobs
+NEWS_ORDERS_AT_ONCE = 4
+DELIVERED_NEWS = "shipment_delivered"
+ReturnLink = Callable[[int], str]  # the worker's pool is shared with its other jobs
 
 
 async def hand_over_shipment_news(
-    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, budget_s: float = NEWS_BUDGET_S
-) -> int:
+    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, budget_s: float = NEWS_BUDGET_S,
+    *, return_link: ReturnLink | None = None,
+) -> int:  # fmt: skip
     """Hand pending delivery-news items to the buyer's platform, batch after batch until none is
-    left or the time budget is spent; returns how many."""
+    left or the time budget is spent; returns how many. `return_link`: order id -> the link to
+    its return page, added to the delivered news (returns, issue 22)."""
     deadline, handed = time.monotonic() + budget_s, 0
     while True:
-        batch = await _hand_over_batch(pool, arq, routers)
+        batch = await _hand_over_batch(pool, arq, routers, return_link)
         handed += batch
         if batch < NEWS_BATCH or time.monotonic() > deadline:
             return handed
 
 
-async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis, routers: Routers) -> int:
+async def _hand_over_batch(
+    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, return_link: ReturnLink | None
+) -> int:
     """One batch, several orders at once: each order's news in its recorded order (picked up
     before delivered), the orders side by side, within a few of the pool's connections."""
     by_order: dict[int, list[asyncpg.Record]] = defaultdict(list)
@@ -59,16 +66,20 @@ async def _hand_over_batch(pool: asyncpg.Pool, arq: ArqRedis, routers: Routers) 
             if buyer is None:
                 return 0
             for item in items:
-                await _hand_over(pool, arq, routers, buyer, item)
+                await _hand_over(pool, arq, routers, buyer, item, return_link)
             return len(items)
 
     return sum(await asyncio.gather(*(one_order(o, items) for o, items in by_order.items())))
 
 
 async def _hand_over(
-    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, buyer: Buyer, item: asyncpg.Record
-) -> None:
-    message = BuyerMessage(item["idempotency_key"], item["body"])
+    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, buyer: Buyer, item: asyncpg.Record,
+    return_link: ReturnLink | None = None,
+) -> None:  # fmt: skip
+    body = item["body"]
+    if return_link is not None and item["kind"] == DELIVERED_NEWS:
+        body += f" Hàng có vấn đề? Yêu cầu trả hàng tại: {return_link(item['order_id'])}"
+    message = BuyerMessage(item["idempotency_key"], body)
     queued = await queue_for_buyer(pool, arq, routers, buyer, message)
     await pool.execute(query("mark_shipment_news_handed_over"), item["id"], queued.message_id)
     log.info("shipment.news_sent", order_id=item["order_id"], kind=item["kind"],

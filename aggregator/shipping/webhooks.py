@@ -27,6 +27,7 @@ from aggregator.inbox.replay import Replayed, StoredDelivery
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from aggregator.shipping.events import Applied, apply_event
+from aggregator.shipping.return_parcels import apply_return_parcel_event
 from connectors.couriers.errors import MalformedWebhookError
 from connectors.couriers.port import CourierEvent, WebhookRequest
 from connectors.couriers.registry import WEBHOOKS
@@ -141,7 +142,10 @@ async def apply_verified(conn: Connection, settings: Settings, event: CourierEve
     """Apply a verified event inside the caller's transaction: the live route's work after it
     recorded the delivery, and the replay's."""
     result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
-    if result.applied is Applied.UNKNOWN:  # refused: finishing it frees its key for a later retry
+    if result.applied is Applied.UNKNOWN:  # a buyer's return parcel (issue 22), or refused:
+        tenant = await apply_return_parcel_event(conn, event)  # finishing it frees its key
+        if tenant is not None:  # for a later retry
+            return Outcome(DeliveryStatus.PROCESSED, None, _said(200, "return parcel"), tenant)
         answer = _said(404, "unknown tracking code")
         return Outcome(DeliveryStatus.REJECTED, "unknown tracking code", answer, None)
     if result.applied is Applied.DUPLICATE:  # a new delivery of an event we already have

@@ -19,10 +19,13 @@ from schema.queries import query
 
 PLATFORM_TEXT = {"facebook": "Facebook", "tiktok": "TikTok", "zalo": "Zalo",
                  "relay": "Nguồn chuyển tiếp", "manual": "Nhập tay"}  # fmt: skip
-NUMBERS = ("orders", "confirmed", "delivered", "returned", "revenue_vnd", "unpaid_vnd",
-           "cod_outstanding_vnd")  # fmt: skip
+SQL_NUMBERS = ("orders", "confirmed", "delivered", "returned", "revenue_vnd", "unpaid_vnd",
+               "cod_outstanding_vnd")  # fmt: skip
+# Refunds settled in the period (returns, issue 22) and revenue less them.
+NUMBERS = (*SQL_NUMBERS, "refunds_vnd", "net_revenue_vnd")
 NUMBER_HEADER = ["Số đơn", "Đã xác nhận", "Đã giao", "Hoàn hàng", "Doanh thu (đ)",
-                 "Chưa thu (đ)", "COD chưa đối soát (đ)"]  # fmt: skip
+                 "Chưa thu (đ)", "COD chưa đối soát (đ)", "Hoàn tiền (đ)",
+                 "Doanh thu sau hoàn tiền (đ)"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,41 @@ class Report:
         return {k: sum(r.numbers[k] for r in self.days) for k in NUMBERS}
 
 
-def _numbers(row: asyncpg.Record) -> dict[str, int]:
-    return {k: int(row[k]) for k in NUMBERS}
+def _numbers(row: asyncpg.Record | None, refunds_vnd: int = 0) -> dict[str, int]:
+    numbers = {k: int(row[k]) if row is not None else 0 for k in SQL_NUMBERS}
+    numbers["refunds_vnd"] = refunds_vnd
+    numbers["net_revenue_vnd"] = numbers["revenue_vnd"] - refunds_vnd
+    return numbers
+
+
+def _group_key(row: asyncpg.Record) -> tuple[str, object]:
+    if row["by_day"]:
+        return "day", row["day"]
+    if row["by_live"]:
+        return "live", row["live_id"]
+    return "platform", row["platform"]
+
+
+def _label(kind: str, row: asyncpg.Record) -> str:
+    if kind == "day":
+        return str(row["day"].strftime("%d/%m/%Y"))
+    if kind == "live":
+        return _live_label(row)
+    return str(PLATFORM_TEXT.get(row["platform"], row["platform"]))
+
+
+def _fill(report: Report, groups: list[asyncpg.Record], refunds: list[asyncpg.Record]) -> None:
+    """Rows of orders made in the period, and of refunds settled in it (a day with refunds only
+    still gets its row); each row's refunds subtracted from its revenue."""
+    paid_back = {_group_key(r): int(r["refunds_vnd"]) for r in refunds}
+    seen: dict[tuple[str, object], asyncpg.Record] = {_group_key(r): r for r in groups}
+    extra = {k: r for k, r in ((_group_key(r), r) for r in refunds) if k not in seen}
+    target = {"day": report.days, "live": report.lives, "platform": report.platforms}
+    for key, row in [*seen.items(), *sorted(extra.items(), key=lambda kv: str(kv[0][1]))]:
+        numbers = _numbers(row if key in seen else None, paid_back.get(key, 0))
+        target[key[0]].append(ReportRow(_label(key[0], row), numbers))
+    if extra:  # days with refunds only: keep the days in order
+        report.days.sort(key=lambda r: datetime.strptime(r.label, "%d/%m/%Y"))
 
 
 def _live_label(row: asyncpg.Record) -> str:
@@ -86,14 +122,9 @@ async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: d
     low, high = utc_bounds(start, end)
     report = Report(start, end)
     async with pool.acquire() as conn:
-        for row in await conn.fetch(query("report_groups"), staff.tenant_id, low, high):
-            if row["by_day"]:
-                report.days.append(ReportRow(row["day"].strftime("%d/%m/%Y"), _numbers(row)))
-            elif row["by_live"]:
-                report.lives.append(ReportRow(_live_label(row), _numbers(row)))
-            else:
-                label = PLATFORM_TEXT.get(row["platform"], row["platform"])
-                report.platforms.append(ReportRow(label, _numbers(row)))
+        groups = await conn.fetch(query("report_groups"), staff.tenant_id, low, high)
+        refunds = await conn.fetch(query("report_refunds"), staff.tenant_id, low, high)
+        _fill(report, list(groups), list(refunds))
         products = await conn.fetch(query("report_products"), staff.tenant_id, low, high)
         report.products = [dict(r) for r in products]
         invoices = await conn.fetch(query("report_invoices"), staff.tenant_id, low, high)

@@ -24,6 +24,7 @@ from aggregator.web import (
     metrics,
     openapi,
     relay,
+    returns_pages,
     security,
     system,
     tiktok,
@@ -31,6 +32,7 @@ from aggregator.web import (
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.buyer_privacy import setup as setup_buyer_privacy
+from aggregator.web.buyer_returns import RETURN_BODIES
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import (
     ARQ_POOL,
@@ -121,7 +123,7 @@ def create_app(settings: Settings) -> web.Application:
                     settings.refusals_recorded_per_minute, settings.refusals_recorded_total
                 )
             ),
-            body_limit(settings.max_body_bytes, LARGER_BODIES),
+            body_limit(settings.max_body_bytes, {**LARGER_BODIES, **RETURN_BODIES}),
             back_pressure(settings.max_inflight_deliveries),
             map_errors,
         ],
@@ -141,6 +143,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_buyer_privacy(app)
     setup_payment_webhook(app)
     setup_staff_pages(app)
+    returns_pages.setup(app)  # returns, refunds, staff figures (issue 22)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

@@ -30,8 +30,15 @@ from aggregator.staff.reports import PLATFORM_TEXT
 from aggregator.web.keys import SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
-from aggregator.web.staff_text import EVENT_TEXT, PARCEL_TEXT, RISK_TEXT, STATUS_TEXT
+from aggregator.web.staff_text import (
+    EVENT_TEXT,
+    PARCEL_TEXT,
+    RETURN_TEXT,
+    RISK_TEXT,
+    STATUS_TEXT,
+)
 from schema.enums import Platform, StaffRole
+from schema.queries import query
 from schema.states import OrderStatus
 
 NOTICES = {
@@ -101,6 +108,9 @@ async def order_page_response(
         "status_text": STATUS_TEXT, "event_text": EVENT_TEXT, "vnd": format_vnd,
         "notice": NOTICES.get(request.query.get("done", ""), ""), "problem": problem,
         "buyer_link": _buyer_link(request, view.order["id"]),
+        "order_return": await pool.fetchrow(query("return_of_order"), staff.tenant_id,
+                                            view.order["id"]),  # returns (issue 22)
+        "return_text": RETURN_TEXT,
     }  # fmt: skip
     if view.order["status"] in EDITABLE:
         found = await phone_form(pool, staff, view.order["id"])

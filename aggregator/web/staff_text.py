@@ -51,4 +51,22 @@ EVENT_TEXT = {
     "address_converted": "Đổi sang địa chỉ mới (2025)",
     "line_added": "Thêm sản phẩm",
     "buyer_erased": "Đã xoá dữ liệu cá nhân của khách",
+    # Returns and refunds (issue 22; aggregator/staff/returns.py)
+    "return_requested": "Khách yêu cầu trả hàng",
+    "return_accepted": "Đồng ý cho trả hàng",
+    "return_refused": "Từ chối trả hàng",
+    "return_received": "Đã nhận hàng trả về",
+    "return_refunded": "Đã hoàn tiền xong",
+    "refund_recorded": "Ghi khoản hoàn tiền",
+    "refund_settled": "Đã chuyển tiền hoàn",
+    "return_parcel": "Hàng trả: tin của hãng vận chuyển",
+}
+
+# A buyer's return as staff read its state (the buyer's page words it for the buyer).
+RETURN_TEXT = {
+    "requested": "Chờ xử lý",
+    "refused": "Đã từ chối",
+    "accepted": "Đã đồng ý, chờ hàng về",
+    "received": "Đã nhận hàng, chờ hoàn tiền",
+    "refunded": "Đã hoàn tiền",
 }

@@ -33,6 +33,19 @@ CANCEL_REASON = "GHN-CANCEL-OTHER"
 
 
 def create_body(request: ShipmentRequest) -> JsonObject:
+    body = _create_body(request)
+    if request.return_leg:
+        # Pick up at the buyer: from_* override the ShopId profile's address (GHN create-order
+        # docs: "nếu không truyền thông tin người gửi thì hệ thống sẽ mặc định lấy ở ShopID").
+        s = request.sender
+        body.update(
+            from_name=s.name, from_phone=s.phone, from_address=s.address,
+            from_ward_name=s.ward, from_district_name="", from_province_name=s.province,
+        )  # fmt: skip
+    return body
+
+
+def _create_body(request: ShipmentRequest) -> JsonObject:
     r, s = request.recipient, request.sender
     return {
         "client_order_code": request.client_code,

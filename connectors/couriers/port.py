@@ -54,6 +54,9 @@ class ShipmentRequest:
     # The shop pays the courier's fee (free shipping, or a fee already in the order's total);
     # False: the courier collects its fee from the recipient on top of cod_vnd.
     shop_pays_shipping: bool = False
+    # A buyer's return coming back: the courier picks up at `sender` (the buyer), not at the
+    # shop's registered pickup address, and delivers to the shop.
+    return_leg: bool = False
 
 
 @dataclass(frozen=True, slots=True)

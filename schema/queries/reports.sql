@@ -147,3 +147,26 @@ SELECT at, source, actor, kind, detail FROM (
     WHERE p.tenant_id = $1 AND p.order_id = $2
 ) AS log
 ORDER BY at, part, seq;
+
+-- name: report_refunds
+-- Refunds settled in the period (issue 22; table refunds, 0024), in the period of settled_at:
+-- the money left the cooperative then, whenever the order was made. Per Vietnam day of
+-- settlement, per live and per platform of the order; rehearsals never count.
+WITH f AS (
+    SELECT (f.settled_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, o.live_id,
+           lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform, f.amount_vnd
+    FROM refunds f
+    JOIN orders o ON o.id = f.order_id AND o.tenant_id = f.tenant_id
+    LEFT JOIN live_sessions ls ON ls.id = o.session_id AND ls.tenant_id = o.tenant_id
+    LEFT JOIN lives lv ON lv.id = o.live_id AND lv.tenant_id = o.tenant_id
+    LEFT JOIN channels ch ON ch.id = ls.channel_id AND ch.tenant_id = o.tenant_id
+    WHERE f.tenant_id = $1 AND f.status = 'settled' AND f.settled_at >= $2 AND f.settled_at < $3
+      AND NOT coalesce(ls.sandbox, false)
+)
+SELECT GROUPING(day) = 0 AS by_day, GROUPING(live_id) = 0 AS by_live,
+       day, live_id, max(live_title) AS live_title, platform,
+       NULL::text[] AS live_platforms,
+       sum(amount_vnd)::bigint AS refunds_vnd
+FROM f
+GROUP BY GROUPING SETS ((day), (live_id), (platform))
+ORDER BY by_day DESC, day, by_live DESC, live_id NULLS LAST, platform;

@@ -199,9 +199,11 @@ WHERE id = $1 AND province_code IS NOT DISTINCT FROM $2 AND ward_code IS NOT DIS
 RETURNING id;
 
 -- name: pending_shipment_news
--- $1 batch size. Delivery news recorded by the courier webhooks, not yet handed to a platform.
+-- $1 batch size. Delivery news recorded by the courier webhooks, and news of a buyer's return
+-- recorded by staff moves (aggregator/staff/returns.py), not yet handed to a platform.
 SELECT id, order_id, kind, idempotency_key, body FROM outbound_messages
-WHERE status = 'pending' AND kind LIKE 'shipment\_%' AND order_id IS NOT NULL
+WHERE status = 'pending' AND (kind LIKE 'shipment\_%' OR kind LIKE 'return\_%')
+  AND order_id IS NOT NULL
 ORDER BY id
 LIMIT $1;
 

@@ -51,11 +51,12 @@ async def test_report_numbers_per_vietnam_day_live_platform_and_product(
     assert "Theo ngày" in html and 'id="export-pdf"' in html
     by_day = _rows(await (await client.get("/bao-cao/ngay.csv", params=RANGE)).read())
     assert by_day[0] == ["Ngày", "Số đơn", "Đã xác nhận", "Đã giao", "Hoàn hàng",
-                         "Doanh thu (đ)", "Chưa thu (đ)", "COD chưa đối soát (đ)"]  # fmt: skip
+                         "Doanh thu (đ)", "Chưa thu (đ)", "COD chưa đối soát (đ)",
+                         "Hoàn tiền (đ)", "Doanh thu sau hoàn tiền (đ)"]  # fmt: skip
     assert by_day[1:] == [
-        ["01/03/2026", "3", "2", "2", "0", "720000", "0", "360000"],
-        ["02/03/2026", "5", "4", "1", "1", "720000", "360000", "0"],
-        ["Tổng", "8", "6", "3", "1", "1440000", "360000", "360000"],
+        ["01/03/2026", "3", "2", "2", "0", "720000", "0", "360000", "0", "720000"],
+        ["02/03/2026", "5", "4", "1", "1", "720000", "360000", "0", "0", "720000"],
+        ["Tổng", "8", "6", "3", "1", "1440000", "360000", "360000", "0", "1440000"],
     ]
     by_platform = _rows(await (await client.get("/bao-cao/nen-tang.csv", params=RANGE)).read())
     assert [[*r[:3], r[5]] for r in by_platform[1:]] == [
@@ -127,7 +128,7 @@ async def test_only_directors_of_the_cooperative_see_its_reports(
     _, foreign = await add_staff(db, other.tenant_id, StaffRole.DIRECTOR)
     await log_in(client, foreign)
     mine = _rows(await (await client.get("/bao-cao/ngay.csv", params=RANGE)).read())
-    assert mine[1:] == [["Tổng", "0", "0", "0", "0", "0", "0", "0"]]
+    assert mine[1:] == [["Tổng", "0", "0", "0", "0", "0", "0", "0", "0", "0"]]
     invoices = _rows(await (await client.get("/bao-cao/hoa-don.csv", params=RANGE)).read())
     assert invoices[1:] == []
     backwards = await client.get("/bao-cao", params={"tu": "2026-03-05", "den": "2026-03-01"})
