@@ -18,28 +18,17 @@ WHERE e.tenant_id = $1 AND e.at >= $2 AND e.at < $3
   AND NOT chotdon_sandbox(o.session_id);
 
 -- name: figures_answers
--- HOOK for the inbox part (issue 22 items 1-2): questions answered, one row per answer sent.
--- Counts outbound_messages whose kind starts with 'answer' (a person's one-tap answer or
--- chotdon's automatic one), sent in the period; who: the staff member in sent_by_hand_by or
--- target->>'staff_id', else chotdon itself; the question: the comment named by
--- target->>'comment_id' (the platform's comment id, as private replies carry it). If the inbox
--- records answers otherwise, change only this query: the page and CSV read (actor, name,
--- live_id, seconds) rows.
-SELECT coalesce('staff:' || coalesce(m.sent_by_hand_by::text,
-                                     substring(m.target->>'staff_id' FROM '^[0-9]{1,18}$')),
-                'chotdon') AS actor,
+-- Questions answered in the period, one row per question of the inbox (aggregator/questions)
+-- that got an answer: who (the staff member who sent it, else chotdon's automatic answer), the
+-- live, and how long the buyer waited from asking to the answer.
+SELECT coalesce('staff:' || i.answered_by::text, 'chotdon') AS actor,
        s.display_name AS name,
-       coalesce(o.live_id, ls.live_id) AS live_id,
-       extract(epoch FROM m.sent_at - c.commented_at)::float8 AS seconds
-FROM outbound_messages m
-LEFT JOIN staff s ON s.tenant_id = m.tenant_id
-     AND s.id::text = coalesce(m.sent_by_hand_by::text, m.target->>'staff_id')
-LEFT JOIN orders o ON o.id = m.order_id AND o.tenant_id = m.tenant_id
-LEFT JOIN comments c ON c.tenant_id = m.tenant_id AND c.channel_id = m.channel_id
-     AND c.external_id = m.target->>'comment_id'
-LEFT JOIN live_sessions ls ON ls.id = c.session_id AND ls.tenant_id = m.tenant_id
-WHERE m.tenant_id = $1 AND m.kind LIKE 'answer%' AND m.status = 'sent'
-  AND m.sent_at >= $2 AND m.sent_at < $3;
+       i.live_id,
+       extract(epoch FROM i.answered_at - i.asked_at)::float8 AS seconds
+FROM inbox_items i
+LEFT JOIN staff s ON s.id = i.answered_by AND s.tenant_id = i.tenant_id
+WHERE i.tenant_id = $1 AND i.answered_at IS NOT NULL
+  AND i.answered_at >= $2 AND i.answered_at < $3;
 
 -- name: figures_lives
 -- The lives named in the period's figures: title and start, for their labels.
