@@ -30,6 +30,7 @@ from aggregator.web import (
     zalo,
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
+from aggregator.web.cooperative_routes import setup as setup_cooperatives
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import (
     ARQ_POOL,
@@ -139,6 +140,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_buyer_pages(app)
     setup_payment_webhook(app)
     setup_staff_pages(app)
+    setup_cooperatives(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
