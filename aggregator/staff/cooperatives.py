@@ -38,8 +38,13 @@ class AlreadySetUpError(ConflictError):
 
 
 def province_names() -> frozenset[str]:
-    """The 34 provinces and cities since 2025-07-01, by name (the form's choices)."""
-    return frozenset(p.name for p in divisions().provinces)
+    """The 34 provinces and cities since 2025-07-01, by name (what the form accepts)."""
+    return frozenset(province_choices())
+
+
+def province_choices() -> list[str]:
+    """The same in the order a person looks for them (Vietnamese alphabetical)."""
+    return [p.name for p in divisions().provinces]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from aggregator.staff.cooperatives import (
     AlreadySetUpError,
     create_cooperative,
     is_fresh,
+    province_choices,
     province_names,
 )
 from aggregator.staff.passwords import PasswordPoolBusyError
@@ -38,7 +39,7 @@ def cooperative_form_page(
     """The set-up form (first run or host), with what was typed back (never the passwords)."""
     kept = {k: v for k, v in values.items() if k not in SECRET_FIELDS}
     context: dict[str, Any] = {
-        "values": kept, "errors": errors, "provinces": sorted(province_names()), "with_slug": True,
+        "values": kept, "errors": errors, "provinces": province_choices(), "with_slug": True,
         **(extra or {}),
     }  # fmt: skip
     nonce, signed = new_nonce(request, cookie)

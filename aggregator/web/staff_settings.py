@@ -27,6 +27,7 @@ from aggregator.staff.cooperatives import (
     bank_connections_of,
     connect_provider,
     load_settings,
+    province_choices,
     province_names,
     save_profile,
     save_vietqr,
@@ -85,7 +86,7 @@ def _profile_page(
 ) -> web.Response:  # fmt: skip
     context = {
         "staff": staff, "csrf": staff.csrf_token, "values": values, "errors": errors,
-        "provinces": sorted(province_names()), "with_slug": False,
+        "provinces": province_choices(), "with_slug": False,
         "notice": notice_of(request, NOTICES),
     }  # fmt: skip
     return render(request, "settings_profile.html", context, status=status)
