@@ -84,7 +84,7 @@ class CourierSimulator:
         token = request.headers.get("Token", "")
         ok = token == self.tokens.get(courier, "") or token in self.accounts.get(courier, {})
         if ok:  # GHN names the shop in ShopId, GHTK in X-Client-Source
-            shop = request.headers.get("ShopId") or request.headers.get("X-Client-Source", "")
+            shop = request.headers.get("ShopId") or request.headers.get("X-Client-Source") or ""
             self.callers.append((courier, token, shop))
         return ok
 
