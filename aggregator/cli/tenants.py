@@ -28,6 +28,8 @@ async def _create(settings: Settings, new: NewCooperative) -> Created:
     pool = await create_pool(settings, min_size=1, max_size=1)
     try:
         return await create_cooperative(pool, new)
+    except CooperativeFormError as exc:
+        raise BadInputError(_named(exc)) from None
     finally:
         await pool.close()
 
@@ -36,7 +38,12 @@ def _checked(fields: dict[str, str]) -> NewCooperative:
     try:
         return new_cooperative(fields, province_names())
     except CooperativeFormError as exc:
-        raise BadInputError(" ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        raise BadInputError(_named(exc)) from None
+
+
+def _named(exc: CooperativeFormError) -> str:
+    """Each field's message after the option it is about (--slug: ...)."""
+    return " ".join(f"--{k.replace('_', '-')}: {v}" for k, v in exc.errors.items())
 
 
 @tenant_app.command("add")
