@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncpg
 from arq.connections import ArqRedis
 
+from aggregator.confirmation.addresses import divisions
+from aggregator.confirmation.forms import Delivery
+from aggregator.confirmation.service import BuyerRequest, submit
 from aggregator.confirmation.summary import summary_text
 from aggregator.confirmation.view import load_order_page
 from aggregator.orders.totals import recompute_totals
+from schema.enums import PaymentMethod
 from tests.support.confirmation import order_from_comments, shop_with_origins
 
 SETTINGS = {
@@ -43,3 +47,25 @@ async def test_the_order_message_and_fee_follow_the_cooperatives_settings(
         fees[province] = await db.fetchval("SELECT shipping_vnd FROM orders WHERE id = $1",
                                            order_id)  # fmt: skip
     assert fees == {"25": 25_000, "1": 30_000}
+
+
+async def test_the_buyers_address_sets_the_fee_of_the_table(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await shop_with_origins(db, stock={"A01": 5})
+    await db.execute("UPDATE tenants SET settings = settings || $2::jsonb WHERE id = $1",
+                     shop.tenant_id, SETTINGS)  # fmt: skip
+    order_id = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
+    before = await db.fetchrow("SELECT shipping_vnd, total_vnd FROM orders WHERE id = $1",
+                               order_id)  # fmt: skip
+    assert before["shipping_vnd"] == 30_000
+    async with pool.acquire() as conn:
+        page = await load_order_page(conn, order_id)
+    assert page is not None
+    ward = divisions().wards["25"][0].code
+    delivery = Delivery("Nguyễn Thị Lan", "0912345678", "25", ward, "Số 5", "", PaymentMethod.COD)
+    await submit(pool, BuyerRequest(order_id, page.digest, delivery=delivery))
+    after = await db.fetchrow("SELECT status, shipping_vnd, total_vnd FROM orders WHERE id = $1",
+                              order_id)  # fmt: skip
+    assert (after["status"], after["shipping_vnd"]) == ("confirmed", 25_000)
+    assert after["total_vnd"] == before["total_vnd"] - 5_000
