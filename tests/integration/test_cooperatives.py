@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 from pydantic import SecretStr
 
+from aggregator.credentials.keyring import rotate_credentials
 from aggregator.settings import Settings
 from aggregator.shipping.accounts import AccountForm, account_for, save_account
 from aggregator.shipping.handoff import Outcome, mark_packed
@@ -163,3 +164,18 @@ async def test_courier_secrets_are_sealed_and_a_blank_field_keeps_them(
         "token-htx-a", "1009", "hook-a-secret"
     )  # fmt: skip
     assert "token-htx-a" not in repr(opened)
+
+
+async def test_rotating_keys_reseals_courier_accounts(pool: asyncpg.Pool, rig: Rig) -> None:
+    tenant = rig.shops["b"].tenant_id
+    old = rig.settings.app_secret
+    assert old is not None
+    new_key = "a-new-credential-key-0123456789abcdef"
+    both = rig.settings.model_copy(
+        update={"credential_keys": SecretStr(f"{new_key},{old.get_secret_value()}")}
+    )
+    done = await rotate_credentials(pool, both)
+    assert done.unreadable_couriers == [] and done.resealed >= 2
+    only_new = rig.settings.model_copy(update={"credential_keys": SecretStr(new_key)})
+    opened = await account_for(pool, only_new, tenant, G)
+    assert opened is not None and (opened.token, opened.webhook_secret) == ("token-htx-b", "hook-b")
