@@ -5,6 +5,7 @@ is gone (404): more cooperatives are made by a host (/may-chu) or `chotdon tenan
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import structlog
@@ -23,13 +24,13 @@ from aggregator.staff.passwords import PasswordPoolBusyError
 from aggregator.web.client import over_tls
 from aggregator.web.form_guard import new_nonce, nonce_ok, set_nonce_cookie
 from aggregator.web.forms import posted_form
-from aggregator.web.keys import PASSWORDS, PG_POOL
+from aggregator.web.keys import PASSWORDS, PG_POOL, SETTINGS
 from aggregator.web.staff_auth import SESSION_COOKIE, render
 
 log = structlog.get_logger()
 PATH = "/thiet-lap"
 COOKIE = "cd_setup"
-SECRET_FIELDS = ("password", "password2")
+SECRET_FIELDS = ("password", "password2", "setup_token")
 
 
 def cooperative_form_page(
@@ -53,9 +54,23 @@ async def _only_when_fresh(request: web.Request) -> None:
         raise web.HTTPNotFound()
 
 
+def _token_of(request: web.Request) -> str:
+    token = request.app[SETTINGS].setup_token
+    return token.get_secret_value() if token is not None else ""
+
+
+def _page(
+    request: web.Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> web.Response:
+    extra = {"needs_token": bool(_token_of(request))}
+    return cooperative_form_page(
+        request, "first_run.html", values, errors, COOKIE, PATH, status, extra
+    )
+
+
 async def first_run_form(request: web.Request) -> web.StreamResponse:
     await _only_when_fresh(request)
-    return cooperative_form_page(request, "first_run.html", {}, {}, COOKIE, PATH)
+    return _page(request, {}, {})
 
 
 async def first_run_post(request: web.Request) -> web.StreamResponse:
@@ -63,8 +78,12 @@ async def first_run_post(request: web.Request) -> web.StreamResponse:
     form = await posted_form(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     if not nonce_ok(request, COOKIE, values.get("csrf", "")):
-        errors = {"form": "Biểu mẫu đã hết hạn. Hãy gửi lại."}
-        return cooperative_form_page(request, "first_run.html", values, errors, COOKIE, PATH, 403)
+        return _page(request, values, {"form": "Biểu mẫu đã hết hạn. Hãy gửi lại."}, 403)
+    expected, given = _token_of(request), values.pop("setup_token", "").strip()
+    if expected and not hmac.compare_digest(expected.encode(), given.encode()):
+        log.warning("tenant.setup_token_refused")
+        text = "Mã thiết lập không đúng: xem CHOTDON_SETUP_TOKEN của máy chủ."
+        return _page(request, values, {"setup_token": text}, 403)
     try:
         new = new_cooperative(values, province_names())
         digest = await request.app[PASSWORDS].hash(new.director.password)
@@ -72,14 +91,11 @@ async def first_run_post(request: web.Request) -> web.StreamResponse:
             request.app[PG_POOL], new, password_hash=digest, first_run=True
         )
     except CooperativeFormError as exc:
-        return cooperative_form_page(
-            request, "first_run.html", values, exc.errors, COOKIE, PATH, 422
-        )
+        return _page(request, values, exc.errors, 422)
     except AlreadySetUpError:
         raise web.HTTPNotFound() from None
     except PasswordPoolBusyError:
-        errors = {"form": "Máy chủ đang bận. Hãy gửi lại sau ít giây."}
-        return cooperative_form_page(request, "first_run.html", values, errors, COOKIE, PATH, 503)
+        return _page(request, values, {"form": "Máy chủ đang bận. Hãy gửi lại sau ít giây."}, 503)
     row = {"id": created.staff_id, "tenant_id": created.tenant_id, "login": new.director.login,
            "display_name": new.director.display_name, "role": "director"}  # fmt: skip
     session = await new_session(request.app[PG_POOL], row)  # type: ignore[arg-type]

@@ -181,3 +181,21 @@ async def test_the_host_creates_cooperatives_and_sees_health_not_orders(
     home = await (await client.get("/may-chu")).text()
     assert "HTX Mật ong Tam Đảo" in home
     assert await db.fetchval("SELECT count(*) FROM tenants WHERE slug = 'htx-tam-dao'") == 1
+
+
+async def test_with_a_setup_token_the_first_page_asks_for_it(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    own = settings.model_copy(update={
+        "app_secret": SecretStr("app-secret-for-tests-0123456789"),
+        "setup_token": SecretStr("ma-thiet-lap-7f3a"),
+    })  # fmt: skip
+    async with TestClient(TestServer(create_app(own))) as client:
+        page = await client.get("/thiet-lap")
+        assert "Mã thiết lập" in await page.text()
+        refused = await _post_form(client, "/thiet-lap", {**FORM, "setup_token": "doan-bua"})
+        assert refused.status == 403 and "Mã thiết lập không đúng" in await refused.text()
+        assert "doan-bua" not in await refused.text()
+        assert await db.fetchval("SELECT count(*) FROM tenants") == 0
+        done = await _post_form(client, "/thiet-lap", {**FORM, "setup_token": "ma-thiet-lap-7f3a"})
+        assert done.status == 303
