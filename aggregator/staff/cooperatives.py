@@ -161,3 +161,10 @@ async def connect_provider(
 
 async def bank_connections_of(conn: Connection | asyncpg.Pool, tenant_id: int) -> list[Any]:
     return list(await conn.fetch(query("bank_connections_of_tenant"), tenant_id))
+
+
+async def disconnect_provider(conn: Connection, tenant_id: int, connection_id: int) -> bool:
+    """Stop taking this service's notices for the cooperative's account."""
+    done = await conn.fetchval(query("disconnect_bank_connection"), tenant_id, connection_id)
+    log.info("bank.disconnected", tenant_id=tenant_id, bank_connection_id=connection_id)
+    return done is not None

@@ -26,6 +26,7 @@ from aggregator.staff.cooperatives import (
     CooperativeSettings,
     bank_connections_of,
     connect_provider,
+    disconnect_provider,
     load_settings,
     province_choices,
     province_names,
@@ -34,6 +35,7 @@ from aggregator.staff.cooperatives import (
 )
 from aggregator.web.forms import posted_form
 from aggregator.web.keys import PG_POOL, SETTINGS, STAFF_PG_POOL
+from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from schema.enums import BankProvider, Courier
 
@@ -44,6 +46,7 @@ NOTICES = {
     "profile": "Đã lưu thông tin hợp tác xã.",
     "vietqr": "Đã lưu tài khoản nhận chuyển khoản.",
     "provider": "Đã lưu dịch vụ báo tiền. Khóa bí mật được cất kín và không hiện lại.",
+    "disconnected": "Đã ngắt dịch vụ báo tiền: báo tiền từ dịch vụ này không còn được nhận.",
 }
 
 
@@ -177,6 +180,14 @@ async def save_provider(request: web.Request, staff: StaffUser) -> web.StreamRes
     raise web.HTTPSeeOther(location="/cai-dat/ngan-hang?done=provider")
 
 
+@staff_page(Area.SETUP)
+async def disconnect(request: web.Request, staff: StaffUser) -> web.StreamResponse:
+    async with request.app[STAFF_PG_POOL].acquire() as conn:
+        if not await disconnect_provider(conn, staff.tenant_id, path_id(request)):
+            raise web.HTTPNotFound()
+    raise web.HTTPSeeOther(location="/cai-dat/ngan-hang?done=disconnected")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/cai-dat", index, name="settings_index")
     app.router.add_get("/cai-dat/htx", profile_page, name="settings_profile")
@@ -184,3 +195,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/cai-dat/ngan-hang", bank_page, name="settings_bank")
     app.router.add_post("/cai-dat/ngan-hang", save_bank, name="settings_bank_save")
     app.router.add_post("/cai-dat/ngan-hang/bao-tien", save_provider, name="settings_provider")
+    app.router.add_post(
+        "/cai-dat/ngan-hang/bao-tien/{id}/ngat", disconnect, name="settings_provider_off"
+    )

@@ -34,3 +34,9 @@ SET name = $2, province = $3, tax_code = $4,
         - ARRAY(SELECT key FROM jsonb_each($5::jsonb) WHERE jsonb_typeof(value) = 'null')
 WHERE id = $1
 RETURNING id;
+
+-- name: disconnect_bank_connection
+-- $1 tenant, $2 connection id: its notices are refused from now on (the row stays for history).
+UPDATE bank_connections SET status = 'disconnected', updated_at = now()
+WHERE tenant_id = $1 AND id = $2 AND status = 'active'
+RETURNING id;

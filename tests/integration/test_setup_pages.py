@@ -110,6 +110,12 @@ async def test_settings_save_bank_and_couriers_and_never_show_a_secret(
     courier = await db.fetchval("SELECT settings->>'courier' FROM tenants WHERE id = $1",
                                 shop.tenant_id)  # fmt: skip
     assert courier == "ghtk"
+    connection = await db.fetchval("SELECT id FROM bank_connections WHERE tenant_id = $1",
+                                   shop.tenant_id)  # fmt: skip
+    off = await client.post(f"/cai-dat/ngan-hang/bao-tien/{connection}/ngat", data={"csrf": csrf})
+    assert "Đã ngắt dịch vụ báo tiền" in await off.text()
+    status = await db.fetchval("SELECT status FROM bank_connections WHERE id = $1", connection)
+    assert status == "disconnected"
     bad = await client.post(
         "/cai-dat/ngan-hang",
         data={"csrf": csrf, "bank_bin": "12", "account_no": "", "account_name": ""},
