@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from aggregator.core.cooperative import CooperativeFormError, new_cooperative
 from aggregator.core.login_limits import wait_text
@@ -28,7 +29,7 @@ from aggregator.web.client import client_address, over_tls
 from aggregator.web.first_run import cooperative_form_page
 from aggregator.web.form_guard import new_nonce, nonce_ok, set_nonce_cookie
 from aggregator.web.forms import posted_form
-from aggregator.web.keys import PASSWORDS, PG_POOL, SETTINGS
+from aggregator.web.keys import ARQ_POOL, PASSWORDS, PG_POOL, SETTINGS
 from aggregator.web.staff_auth import login_policy, render
 
 HOME, LOGIN, NEW = "/may-chu", "/may-chu/dang-nhap", "/may-chu/htx-moi"
@@ -94,11 +95,20 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+async def _jobs_waiting(request: web.Request) -> int | None:
+    """The installation's arq queue (shared by every cooperative); None when Redis is away."""
+    try:
+        return int(await request.app[ARQ_POOL].zcard(request.app[SETTINGS].arq_queue))
+    except (OSError, RedisError):
+        return None
+
+
 @host_page
 async def home(request: web.Request, host: HostUser) -> web.StreamResponse:
     context: dict[str, Any] = {
         "host": host, "csrf": host.csrf_token, "local": local, "platforms": PLATFORM_NAMES,
         "rows": await cooperatives_health(request.app[PG_POOL]),
+        "jobs_waiting": await _jobs_waiting(request),
         "notice": "Đã tạo hợp tác xã mới." if request.query.get("done") == "created" else "",
     }  # fmt: skip
     return render(request, "host_home.html", context)

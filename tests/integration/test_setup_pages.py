@@ -179,6 +179,7 @@ async def test_the_host_creates_cooperatives_and_sees_health_not_orders(
         "csrf": hidden(await form.text()), "login": "vanhanh", "password": PASSWORD})  # fmt: skip
     text = await home.text()
     assert home.status == 200 and "HTX Nông sản Thái Bình" in text
+    assert "việc đang chờ" in text  # the installation's job queue
     assert "Trần Thị Bưởi" not in text and "0978555666" not in text and order_no not in text
     assert "1 đơn chờ đóng gói" not in text  # awaiting confirmation is not packing work
     assert (await client.get("/don", allow_redirects=False)).status == 303  # no staff pages
