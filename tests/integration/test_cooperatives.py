@@ -15,11 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 from pydantic import SecretStr
 
+from aggregator.confirmation.view import load_order_page
+from aggregator.core.cooperative import vietqr_from_form
 from aggregator.credentials.keyring import rotate_credentials
 from aggregator.settings import Settings
 from aggregator.shipping.accounts import AccountForm, account_for, save_account
 from aggregator.shipping.handoff import Outcome, mark_packed
-from aggregator.staff.cooperatives import connect_provider
+from aggregator.staff.cooperatives import connect_provider, save_vietqr
 from aggregator.web.app import create_app
 from connectors.simulators.courier_webhooks import Scenario, WebhookTarget
 from connectors.simulators.couriers import CourierSimulator
@@ -179,3 +181,24 @@ async def test_rotating_keys_reseals_courier_accounts(pool: asyncpg.Pool, rig: R
     only_new = rig.settings.model_copy(update={"credential_keys": SecretStr(new_key)})
     opened = await account_for(pool, only_new, tenant, G)
     assert opened is not None and (opened.token, opened.webhook_secret) == ("token-htx-b", "hook-b")
+
+
+async def test_each_cooperatives_buyers_see_its_own_vietqr_account(
+    pool: asyncpg.Pool, rig: Rig
+) -> None:
+    for key in OWN:
+        account = vietqr_from_form({"bank_bin": "970405", "account_no": ACCOUNTS[key],
+                                    "account_name": f"HTX {key}"})  # fmt: skip
+        async with pool.acquire() as conn:
+            await save_vietqr(conn, rig.shops[key].tenant_id, account)
+    for key in OWN:
+        async with pool.acquire() as conn:
+            page = await load_order_page(conn, rig.orders[key][0])
+        assert page is not None and page.bank is not None
+        assert (page.bank.account_no, page.bank.account_name) == (
+            ACCOUNTS[key],
+            f"HTX {key.upper()}",
+        )
+    async with pool.acquire() as conn:
+        plain = await load_order_page(conn, rig.orders["plain"][0])
+    assert plain is not None and plain.bank is None  # no account: buyers pay on delivery
