@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     payment_webhook_secret: SecretStr | None = None
     arq_queue: str = "chotdon:queue"
 
+    # Cooperative set-up (issue 20): with a setup token, the first-run page (/thiet-lap) of an
+    # empty installation asks for it, so whoever reaches a fresh public server first cannot claim
+    # it. Without one, the first visitor sets the installation up.
+    setup_token: SecretStr | None = None
+
     log_level: str = "info"
     log_json: bool = True
 

@@ -24,6 +24,7 @@ from aggregator.cli.services import resolved_services
 from aggregator.cli.shell import command_settings, fail_clearly
 from aggregator.cli.single_instance import single_instance
 from aggregator.cli.staff import staff_app
+from aggregator.cli.tenants import host_app, tenant_app
 from aggregator.core.cod import Reconciliation
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.platforms.facebook.runner import run_facebook_pull
@@ -197,6 +198,8 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(bank_app, name="bank")
 app.add_typer(questions_app, name="questions")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(host_app, name="host")
 app.command("rotate-keys")(rotate_keys)
 app.command("chaos")(chaos)
 

@@ -61,7 +61,10 @@ def rotate_keys() -> None:
     if done.unreadable_banks:
         ids = ", ".join(str(i) for i in done.unreadable_banks)
         typer.echo(f"chotdon: error: no key opens the secrets of bank connections {ids}", err=True)
-    if done.unreadable or done.unreadable_banks:
+    if done.unreadable_couriers:
+        ids = ", ".join(str(i) for i in done.unreadable_couriers)
+        typer.echo(f"chotdon: error: no key opens the courier accounts {ids}", err=True)
+    if done.unreadable or done.unreadable_banks or done.unreadable_couriers:
         raise typer.Exit(1)
 
 

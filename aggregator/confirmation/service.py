@@ -28,6 +28,7 @@ from aggregator.orders.holds import hold_on_confirm
 from aggregator.orders.loading import lock_session
 from aggregator.orders.money import start_payment_deadline
 from aggregator.orders.state import EventRow, record_events, transition
+from aggregator.orders.totals import recompute_totals
 from aggregator.runtime.db import Connection
 from schema.enums import ItemStatus
 from schema.queries import query
@@ -122,6 +123,8 @@ async def _confirm(conn: Connection, page: OrderPage, request: BuyerRequest) -> 
         d.note,
         d.payment.value,
     )
+    # The address may name a province of the director's fee table (core/shop_texts.py).
+    await recompute_totals(conn, [page.id])
     await conn.execute(
         query("save_buyer_address"),
         page.buyer_id,

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from aggregator.confirmation.view import OrderPage
 from aggregator.core.money import format_vnd
+from aggregator.core.shop_texts import TEMPLATES_SETTING, fill, template_text
 from schema.enums import ItemStatus
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,15 +42,20 @@ def _shipping(page: OrderPage) -> str:
 
 
 def summary_text(page: OrderPage, buyer_name: str, link: str) -> str:
-    """Sent when an order is created or changed."""
-    greeting = f"{page.tenant_name} chào {buyer_name}!" if buyer_name else f"{page.tenant_name}:"
+    """Sent when an order is created or changed. Its first and last lines are the cooperative's
+    own wording when its director changed them (core/shop_texts.py); the lines, total and link
+    are always chotdon's."""
+    values = {"htx": page.tenant_name, "ten": buyer_name, "ma_don": page.order_no}
+    greeting = fill(template_text({TEMPLATES_SETTING: page.templates}, "greeting"), values)
+    if not buyer_name and greeting.startswith(f"{page.tenant_name} chào!"):
+        greeting = f"{page.tenant_name}:" + greeting.removeprefix(f"{page.tenant_name} chào!")
     text = "\n".join(
         [
-            f"{greeting} Đơn {page.order_no} của bạn:",
+            greeting,
             *_lines(page),
             f"Tạm tính {format_vnd(page.total_vnd)}, {_shipping(page)}.",
             f"Xác nhận và nhập địa chỉ tại đây (không cần đăng nhập): {link}",
-            'Hoặc trả lời "ok" để xác nhận. Xin đừng ghi số điện thoại công khai dưới live.',
+            fill(template_text({TEMPLATES_SETTING: page.templates}, "closing"), values),
         ]
     )
     return text[:MAX_CHARS]

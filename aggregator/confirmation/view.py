@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +84,8 @@ class OrderPage:
     # Money gates (0019): bank transfers so far, and when a prepaying buyer must have paid by.
     paid_vnd: int = 0
     payment_deadline: datetime | None = None
+    # The cooperative's own wording of its messages (tenants.settings.message_templates, 0025).
+    templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def editable(self) -> bool:
@@ -187,4 +189,5 @@ async def load_order_page(conn: Connection, order_id: int) -> OrderPage | None:
         promotion_text=_promotion_text(row["promotion"]),
         paid_vnd=row["paid_vnd"],
         payment_deadline=row["payment_deadline"],
+        templates=dict(settings.get("message_templates") or {}),
     )

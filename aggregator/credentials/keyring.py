@@ -30,6 +30,8 @@ PURPOSES = {
 # Banks are not channels: a cooperative's bank-notice secret (SePay API key or HMAC secret, Casso
 # webhook key, payOS checksum key) has a purpose of its own.
 BANK_PURPOSE = b"bank notification secret"
+# A cooperative's own courier accounts (API token, webhook secret): courier_accounts (0025).
+COURIER_PURPOSE = b"courier account secrets"
 
 
 _KEYS_GONE = "CHOTDON_APP_SECRET hoặc một khóa trong CHOTDON_CREDENTIAL_KEYS đã bị gỡ?"
@@ -82,11 +84,24 @@ def bank_cipher(settings: Settings) -> TokenCipher:
     return TokenCipher(credential_secrets(settings), BANK_PURPOSE, BANK_WORDING)
 
 
+COURIER_WORDING = Wording(
+    "chưa lưu mã truy cập (token) của tài khoản giao hàng: hãy nhập lại ở trang Cài đặt",
+    f"không mở được mã truy cập đã lưu của tài khoản giao hàng ({_KEYS_GONE}): hãy nhập lại "
+    "ở trang Cài đặt",
+)
+
+
+def courier_cipher(settings: Settings) -> TokenCipher:
+    """The cipher of the cooperatives' own courier tokens and webhook secrets."""
+    return TokenCipher(credential_secrets(settings), COURIER_PURPOSE, COURIER_WORDING)
+
+
 @dataclass(frozen=True, slots=True)
 class Rotation:
     resealed: int
     unreadable: list[int]  # channel ids whose credentials no key opens (left as they were)
     unreadable_banks: list[int] = field(default_factory=list)  # bank connections, likewise
+    unreadable_couriers: list[int] = field(default_factory=list)  # courier accounts, likewise
 
 
 async def rotate_credentials(pool: asyncpg.Pool, settings: Settings) -> Rotation:
@@ -112,9 +127,11 @@ async def rotate_credentials(pool: asyncpg.Pool, settings: Settings) -> Rotation
         )
         resealed += 1 if done else 0
     banks, unreadable_banks = await _rotate_bank_secrets(pool, bank_cipher(settings))
-    log.info("keys.rotated", resealed=resealed + banks, unreadable=len(unreadable),
-             unreadable_banks=len(unreadable_banks))  # fmt: skip
-    return Rotation(resealed + banks, unreadable, unreadable_banks)
+    couriers, unreadable_couriers = await _rotate_courier_secrets(pool, courier_cipher(settings))
+    log.info("keys.rotated", resealed=resealed + banks + couriers, unreadable=len(unreadable),
+             unreadable_banks=len(unreadable_banks),
+             unreadable_couriers=len(unreadable_couriers))  # fmt: skip
+    return Rotation(resealed + banks + couriers, unreadable, unreadable_banks, unreadable_couriers)
 
 
 async def _rotate_bank_secrets(pool: asyncpg.Pool, sealer: TokenCipher) -> tuple[int, list[int]]:
@@ -130,5 +147,25 @@ async def _rotate_bank_secrets(pool: asyncpg.Pool, sealer: TokenCipher) -> tuple
         done = await pool.fetchval(
             query("reseal_bank_secret"), row["id"], row["secret_encrypted"], fresh
         )
+        resealed += 1 if done else 0
+    return resealed, unreadable
+
+
+async def _rotate_courier_secrets(pool: asyncpg.Pool, sealer: TokenCipher) -> tuple[int, list[int]]:
+    """The same for the cooperatives' courier accounts (token and webhook secret together)."""
+    resealed, unreadable = 0, []
+    for row in await pool.fetch(query("sealed_courier_secrets")):
+        try:
+            token = sealer.rotate(row["token_encrypted"])
+            hook = row["webhook_secret_encrypted"]
+            fresh_hook = sealer.rotate(hook) if hook else None
+        except CredentialsError:
+            unreadable.append(row["id"])
+            log.error("keys.unreadable_courier_account", courier_account_id=row["id"])
+            continue
+        done = await pool.fetchval(
+            query("reseal_courier_secrets"), row["id"], row["token_encrypted"], hook, token,
+            fresh_hook,
+        )  # fmt: skip
         resealed += 1 if done else 0
     return resealed, unreadable

@@ -12,6 +12,7 @@ import asyncpg
 
 from aggregator.core.prepay import money_rules
 from aggregator.core.promotion import order_totals, promotion_of
+from aggregator.core.shop_texts import province_fee
 from aggregator.runtime.db import Connection
 from schema.queries import query
 
@@ -43,4 +44,7 @@ def _fee(row: asyncpg.Record) -> int:
     nothing ships nothing, so it carries no fee."""
     if not row["items"]:
         return 0
+    by_province = province_fee(row["tenant_settings"], row["province_code"])
+    if by_province is not None:  # the director's fee table names the buyer's province
+        return by_province
     return money_rules(row["tenant_settings"]).shipping_fee_vnd or int(row["shipping_vnd"])

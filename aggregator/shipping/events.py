@@ -57,12 +57,15 @@ class Result:
     shipment_id: int | None = None
 
 
-async def apply_event(conn: Connection, event: CourierEvent, *, poll_after_s: float) -> Result:
-    """Apply inside the caller's transaction."""
+async def apply_event(
+    conn: Connection, event: CourierEvent, *, poll_after_s: float, tenant_id: int | None = None
+) -> Result:
+    """Apply inside the caller's transaction. `tenant_id`: the event came to that cooperative's
+    own webhook address, so another cooperative's parcel is unknown to it."""
     row = await conn.fetchrow(
         query("shipment_for_event"), event.courier.value, event.tracking_code, event.client_code
     )
-    if row is None:
+    if row is None or (tenant_id is not None and row["tenant_id"] != tenant_id):
         return Result(Applied.UNKNOWN)
     result = Result(Applied.STORED, row["tenant_id"], row["id"])
     stored = await conn.fetchval(

@@ -153,8 +153,9 @@ async def create_shipment(
         lines = await conn.fetch(query("lines_of_orders"), [order_id])
     request = shipment_request(order, lines, address)
     started = time.perf_counter()
+    adapter = await couriers.for_tenant(pool, order["tenant_id"], reserved.courier)
     try:
-        booked, outcome = await _book(couriers.get(reserved.courier), request, reserved.fresh)
+        booked, outcome = await _book(adapter, request, reserved.fresh)
     except CourierRejectedError as exc:
         await _give_up(pool, order, reserved, exc)
         return Outcome.REJECTED

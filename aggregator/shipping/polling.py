@@ -26,7 +26,8 @@ async def poll_overdue(pool: asyncpg.Pool, couriers: Couriers, *, limit: int = P
     for row in await pool.fetch(query("shipments_due_for_poll"), limit):
         await pool.execute(query("postpone_poll"), row["id"], poll_after_s)
         try:
-            event = await couriers.get(Courier(row["courier"])).track(row["tracking_code"])
+            adapter = await couriers.for_tenant(pool, row["tenant_id"], Courier(row["courier"]))
+            event = await adapter.track(row["tracking_code"])
         except CourierError as exc:
             log.warning("shipment.poll_failed", shipment_id=row["id"], error=str(exc))
             continue

@@ -16,17 +16,20 @@ log = structlog.get_logger()
 RETURN_PARCEL_EVENT = "return_parcel"  # order_events.kind
 
 
-async def apply_return_parcel_event(conn: Connection, event: CourierEvent) -> int | None:
-    """The tenant of the return parcel the event names, or None when no return has its code."""
+async def apply_return_parcel_event(
+    conn: Connection, event: CourierEvent, tenant_id: int | None = None
+) -> int | None:
+    """The tenant of the return parcel the event names, or None when no return has its code.
+    With `tenant_id` (a cooperative's own webhook address) only that cooperative's returns."""
     courier, code = event.courier.value, event.tracking_code
     if event.status is None:  # outside the common set: known or not, nothing to apply
-        return await _known(conn, event)
+        return await _known(conn, event, tenant_id)
     row = await conn.fetchrow(
         query("return_parcel_event"), courier, code, event.client_code, event.status.value,
-        event.at,
+        event.at, tenant_id,
     )  # fmt: skip
     if row is None:  # a late or repeated event of a known parcel, or not ours
-        return await _known(conn, event)
+        return await _known(conn, event, tenant_id)
     await record_events(conn, [EventRow(
         row["tenant_id"], row["order_id"], f"courier:{courier}", RETURN_PARCEL_EVENT,
         data={"return_id": row["id"], "status": event.status.value},
@@ -35,8 +38,9 @@ async def apply_return_parcel_event(conn: Connection, event: CourierEvent) -> in
     return int(row["tenant_id"])
 
 
-async def _known(conn: Connection, event: CourierEvent) -> int | None:
+async def _known(conn: Connection, event: CourierEvent, tenant_id: int | None) -> int | None:
     tenant = await conn.fetchval(
-        query("return_parcel_known"), event.courier.value, event.tracking_code, event.client_code
-    )
+        query("return_parcel_known"), event.courier.value, event.tracking_code, event.client_code,
+        tenant_id,
+    )  # fmt: skip
     return int(tenant) if tenant is not None else None

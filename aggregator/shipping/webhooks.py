@@ -26,6 +26,7 @@ from aggregator.inbox.records import Inbound
 from aggregator.inbox.replay import Replayed, StoredDelivery
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
+from aggregator.shipping.accounts import account_for
 from aggregator.shipping.events import Applied, apply_event
 from aggregator.shipping.return_parcels import apply_return_parcel_event
 from connectors.couriers.errors import MalformedWebhookError
@@ -82,24 +83,39 @@ def authenticate(secret: str, presented: list[str]) -> str | None:
 
 
 def _refused(
-    settings: Settings, courier: Courier, request: WebhookRequest, remote: str | None
-) -> tuple[int, str] | None:
+    settings: Settings, courier: Courier, request: WebhookRequest, remote: str | None,
+    secret: str,
+) -> tuple[int, str] | None:  # fmt: skip
     """None if the delivery comes from an allowed address with the right secret; else why not."""
     if not ip_allowed(settings.courier_webhook_allow_ips, remote):
         return 403, "address not allowed"
     presented = WEBHOOKS[courier].secrets(request)
-    refused = authenticate(webhook_secret(settings, courier), presented)
+    refused = authenticate(secret, presented)
     return None if refused is None else (401, refused)
+
+
+async def _secret(
+    pool: asyncpg.Pool, settings: Settings, courier: Courier, tenant_id: int | None
+) -> str:
+    """The secret a delivery must present: on a cooperative's own address
+    (/webhooks/ghn/htx/<slug>), the webhook secret of its own account; else the installation's."""
+    if tenant_id is None:
+        return webhook_secret(settings, courier)
+    account = await account_for(pool, settings, tenant_id, courier)
+    return account.webhook_secret if account is not None else ""
 
 
 async def receive(
     pool: asyncpg.Pool, settings: Settings, courier: Courier, request: WebhookRequest,
-    remote: str | None,
+    remote: str | None, *, tenant_id: int | None = None,
 ) -> Answer:  # fmt: skip
+    """`tenant_id`: the delivery came to a cooperative's own address; it is verified with that
+    cooperative's secret and may only move that cooperative's parcels."""
     spec = WEBHOOKS[courier]
     journal = DeliveryJournal(pool, source(courier))
     inbound = Inbound.of(spec.redact(request.body), request.headers)
-    refused = _refused(settings, courier, request, remote)
+    secret = await _secret(pool, settings, courier, tenant_id)
+    refused = _refused(settings, courier, request, remote, secret)
     if refused is not None:
         status, reason = refused
         return await reject(journal, inbound, status, reason, event=REJECTED,
@@ -113,7 +129,7 @@ async def receive(
     if delivery_id is None:  # the same delivery again: recorded as a duplicate, acknowledged
         return _said(200, "duplicate")
     async with pool.acquire() as conn, conn.transaction():
-        outcome = await apply_verified(conn, settings, event)
+        outcome = await apply_verified(conn, settings, event, tenant_id=tenant_id)
         await finish_webhook_delivery(
             conn, delivery_id, outcome.status, tenant_id=outcome.tenant_id, error=outcome.error
         )
@@ -138,13 +154,17 @@ class Outcome:
     tenant_id: int | None
 
 
-async def apply_verified(conn: Connection, settings: Settings, event: CourierEvent) -> Outcome:
+async def apply_verified(
+    conn: Connection, settings: Settings, event: CourierEvent, *, tenant_id: int | None = None
+) -> Outcome:
     """Apply a verified event inside the caller's transaction: the live route's work after it
-    recorded the delivery, and the replay's."""
-    result = await apply_event(conn, event, poll_after_s=settings.courier_poll_after_s)
+    recorded the delivery, and the replay's. With `tenant_id`, only that cooperative's parcel."""
+    result = await apply_event(
+        conn, event, poll_after_s=settings.courier_poll_after_s, tenant_id=tenant_id
+    )
     if result.applied is Applied.UNKNOWN:  # a buyer's return parcel (issue 22), or refused:
-        tenant = await apply_return_parcel_event(conn, event)  # finishing it frees its key
-        if tenant is not None:  # for a later retry
+        tenant = await apply_return_parcel_event(conn, event, tenant_id)  # finishing it frees
+        if tenant is not None:  # its key for a later retry
             return Outcome(DeliveryStatus.PROCESSED, None, _said(200, "return parcel"), tenant)
         answer = _said(404, "unknown tracking code")
         return Outcome(DeliveryStatus.REJECTED, "unknown tracking code", answer, None)

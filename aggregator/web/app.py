@@ -33,6 +33,7 @@ from aggregator.web import (
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.buyer_privacy import setup as setup_buyer_privacy
 from aggregator.web.buyer_returns import RETURN_BODIES
+from aggregator.web.cooperative_routes import setup as setup_cooperatives
 from aggregator.web.couriers import add_courier_routes
 from aggregator.web.keys import (
     ARQ_POOL,
@@ -144,6 +145,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_payment_webhook(app)
     setup_staff_pages(app)
     returns_pages.setup(app)  # returns, refunds, staff figures (issue 22)
+    setup_cooperatives(app)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

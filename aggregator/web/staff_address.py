@@ -70,7 +70,10 @@ async def courier_label(request: web.Request, staff: StaffUser) -> web.StreamRes
         return _no_label(request, staff, "Đơn chưa có mã vận đơn của hãng vận chuyển.")
     couriers = Couriers(request.app[SETTINGS], aiohttp.ClientSession())
     try:
-        label = await couriers.get(Courier(row["courier"])).label(row["tracking_code"])
+        adapter = await couriers.for_tenant(
+            request.app[STAFF_PG_POOL], staff.tenant_id, Courier(row["courier"])
+        )
+        label = await adapter.label(row["tracking_code"])
     except ConfigurationError:  # the parcel was booked under a token this process lacks
         log.error("shipment.label_unconfigured", courier=row["courier"])
         return _no_label(request, staff, "Chưa cài đặt tài khoản hãng vận chuyển này để lấy nhãn.")

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from aggregator.errors import NotFoundError, ServiceUnavailableError
 from aggregator.runtime import jobs
+from aggregator.staff.cooperatives import is_fresh
 from aggregator.web.keys import ARQ_POOL, PG_POOL
 from aggregator.web.operations import require_ops
 from schema.models import WorkerHeartbeat
@@ -26,6 +27,8 @@ JOB_ID = re.compile(r"heartbeat:[0-9a-f]{32}")
 
 @aiohttp_jinja2.template("index.html")
 async def index(request: web.Request) -> dict[str, object]:
+    if await is_fresh(request.app[PG_POOL]):  # an empty installation starts with its set-up
+        raise web.HTTPSeeOther(location="/thiet-lap")
     row = await request.app[PG_POOL].fetchrow(query("latest_heartbeat"))
     beat = WorkerHeartbeat.model_validate(dict(row)) if row else None
     return {"last_beat": beat.beat_at.astimezone(VIETNAM) if beat else None}

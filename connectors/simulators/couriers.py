@@ -63,6 +63,10 @@ class Parcel:
 class CourierSimulator:
     def __init__(self, tokens: dict[Courier, str], faults: Faults | None = None) -> None:
         self.tokens = tokens
+        # More accounts at the same courier (each cooperative's own): token -> its shop id.
+        self.accounts: dict[Courier, dict[str, str]] = {}
+        # Who called: (courier, token, shop id header) of every authorised request, in order.
+        self.callers: list[tuple[Courier, str, str]] = []
         self.faults = faults or Faults()
         self.random = random.Random(self.faults.seed)
         self.parcels: dict[tuple[Courier, str], Parcel] = {}
@@ -77,7 +81,12 @@ class CourierSimulator:
 
     # --- state -------------------------------------------------------------------------------
     def authorised(self, courier: Courier, request: web.Request) -> bool:
-        return request.headers.get("Token", "") == self.tokens.get(courier, "")
+        token = request.headers.get("Token", "")
+        ok = token == self.tokens.get(courier, "") or token in self.accounts.get(courier, {})
+        if ok:  # GHN names the shop in ShopId, GHTK in X-Client-Source
+            shop = request.headers.get("ShopId") or request.headers.get("X-Client-Source") or ""
+            self.callers.append((courier, token, shop))
+        return ok
 
     def new_tracking_code(self, courier: Courier) -> str:
         n = next(self._seq)

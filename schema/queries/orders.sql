@@ -163,7 +163,7 @@ FOR UPDATE SKIP LOCKED;
 -- name: order_totals_inputs
 -- $1 order ids. What an order's totals are computed from: the wanted lines (requested or held;
 -- waitlisted and unclear ones do not count yet), the shipping fee, and its live's promotion.
-SELECT o.id, o.shipping_vnd, coalesce(s.promotion, '{}'::jsonb) AS promotion,
+SELECT o.id, o.shipping_vnd, o.province_code, coalesce(s.promotion, '{}'::jsonb) AS promotion,
        coalesce(t.subtotal, 0) AS subtotal, coalesce(t.items, 0) AS items,
        tn.settings AS tenant_settings
 FROM unnest($1::bigint[]) AS ids(id)

@@ -176,19 +176,22 @@ ORDER BY f.created_at;
 SELECT id, status FROM returns WHERE tenant_id = $1 AND order_id = $2;
 
 -- name: return_parcel_event
--- $1 courier, $2 tracking code, $3 our client code (<order no>-TH), $4 common status, $5 at.
+-- $1 courier, $2 tracking code, $3 our client code (<order no>-TH), $4 common status, $5 at,
+-- $6 the cooperative whose webhook address it came to (NULL: the installation-wide address).
 -- A courier webhook about a return parcel (no shipment has its code): its latest status on the
 -- return, an older event never overwriting a newer one. Nothing when no return has the code.
 UPDATE returns
 SET pickup_status = $4, pickup_status_at = $5,
     pickup_tracking = coalesce(pickup_tracking, $2), updated_at = now()
 WHERE pickup_courier = $1 AND (pickup_tracking = $2 OR pickup_code = $3)
+  AND ($6::bigint IS NULL OR tenant_id = $6)
   AND (pickup_status_at IS NULL OR pickup_status_at <= $5)
 RETURNING id, tenant_id, order_id;
 
 -- name: return_parcel_known
--- $1 courier, $2 tracking code, $3 client code. Whether a return parcel has this code (a late
--- or repeated event is still ours: answered 200, not applied).
+-- $1 courier, $2 tracking code, $3 client code, $4 cooperative or NULL. Whether a return parcel
+-- has this code (a late or repeated event is still ours: answered 200, not applied).
 SELECT tenant_id FROM returns
 WHERE pickup_courier = $1 AND (pickup_tracking = $2 OR pickup_code = $3)
+  AND ($4::bigint IS NULL OR tenant_id = $4)
 LIMIT 1;

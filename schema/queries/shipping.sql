@@ -111,7 +111,7 @@ WHERE o.id = $1
 ON CONFLICT (idempotency_key) DO NOTHING;
 
 -- name: shipments_due_for_poll
-SELECT id, courier, tracking_code
+SELECT id, tenant_id, courier, tracking_code
 FROM shipments
 WHERE status IN ('created', 'picked_up', 'in_transit', 'failed_attempt', 'returning',
                  'pickup_failed')

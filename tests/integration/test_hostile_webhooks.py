@@ -16,7 +16,7 @@ import orjson
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
-from aggregator.credentials.keyring import bank_cipher
+from aggregator.credentials.keyring import bank_cipher, courier_cipher
 from aggregator.settings import Settings
 from aggregator.web.keys import ARQ_POOL, INGESTOR
 from connectors.banks import casso, payos, sepay
@@ -29,7 +29,7 @@ from connectors.zalo.signature import (
     body_timestamp,
     sign as zalo_sign,
 )
-from schema.enums import BankProvider, Platform
+from schema.enums import BankProvider, Courier, Platform
 from tests.support.facebook import APP_SECRET, app_client, facebook_settings
 from tests.support.factories import seed_shop
 from tests.support.hostile import BANK_ACCOUNT, SAMPLES, dumps, fixed_bodies
@@ -65,6 +65,7 @@ class Call:
 
 
 Signer = Callable[[bytes, bool], Call]  # (body, signed correctly?) -> the request
+OWN, OWN_SLUG = "/webhooks", "htx-hostile"
 
 
 def _zalo(body: bytes, good: bool) -> Call:
@@ -106,6 +107,11 @@ def _token(path: str, header: str, secret: str) -> Signer:
 
 def _ghtk(body: bytes, ok: bool) -> Call:
     return Call(f"/webhooks/ghtk?hash={_keyed(COURIER_SECRET, ok)}", body, FORM)
+
+
+def _ghtk_own(body: bytes, ok: bool) -> Call:
+    """A cooperative's own GHTK address (0025), its own account's secret in ?hash=."""
+    return Call(f"{OWN}/ghtk/htx/{OWN_SLUG}?hash={_keyed(COURIER_SECRET, ok)}", body, FORM)
 
 
 def _bank(provider: BankProvider) -> Signer:
@@ -151,6 +157,16 @@ def _signers(relay_channel: str) -> dict[str, tuple[str, Signer]]:
             _token("/webhooks/payments", "X-Chotdon-Token", PAYMENT_SECRET),
         ),
         **{f"/webhooks/payments/{p.value}": (p.value, _bank(p)) for p in BankProvider},
+        # A cooperative's own courier addresses, verified with its own account's secret (0025).
+        f"{OWN}/ghn/htx/{{slug}}": (
+            "ghn",
+            _token(f"{OWN}/ghn/htx/{OWN_SLUG}", "X-Chotdon-Token", COURIER_SECRET),
+        ),
+        f"{OWN}/ghtk/htx/{{slug}}": ("ghtk", _ghtk_own),
+        f"{OWN}/viettelpost/htx/{{slug}}": (
+            "viettelpost",
+            _token(f"{OWN}/viettelpost/htx/{OWN_SLUG}", "Authorization", COURIER_SECRET),
+        ),
     }
 
 
@@ -185,6 +201,14 @@ async def _seed(db: asyncpg.Connection, settings: Settings) -> str:
             "INSERT INTO shipments (tenant_id, order_id, courier, client_order_code, "
             "tracking_code, status) VALUES ($1, $2, $3, $4, $5, 'created')",
             shop.tenant_id, order_id, courier, f"CD-{courier}", tracking,
+        )  # fmt: skip
+    await db.execute("UPDATE tenants SET slug = $2 WHERE id = $1", shop.tenant_id, OWN_SLUG)
+    hook = courier_cipher(settings).encrypt(COURIER_SECRET)
+    for courier in Courier:  # the cooperative's own accounts, for its own webhook addresses
+        await db.execute(
+            "INSERT INTO courier_accounts (tenant_id, courier, token_encrypted, "
+            "webhook_secret_encrypted) VALUES ($1, $2, $3, $3)", shop.tenant_id, courier.value,
+            hook,
         )  # fmt: skip
     sealed = bank_cipher(settings).encrypt(BANK_SECRET)
     for provider in BankProvider:  # so a notice that got through would reach the database

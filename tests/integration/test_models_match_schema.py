@@ -31,8 +31,10 @@ async def test_model_fields_are_the_table_columns(db: asyncpg.Connection, model:
 
 async def test_every_tenant_owned_table_carries_tenant_id(db: asyncpg.Connection) -> None:
     # login_failures, login_limits: per login and address before anyone knows the cooperative.
+    # host_accounts, host_sessions: a host serves many cooperatives and belongs to none (0025).
     untenanted = {
-        "schema_migrations", "tenants", "worker_heartbeats", "login_failures", "login_limits"
+        "schema_migrations", "tenants", "worker_heartbeats", "login_failures", "login_limits",
+        "host_accounts", "host_sessions",
     }  # fmt: skip
     rows = await db.fetch(
         "SELECT t.table_name, bool_or(c.column_name = 'tenant_id') AS tenanted "

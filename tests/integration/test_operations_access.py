@@ -76,6 +76,8 @@ async def test_no_answer_names_the_server_software_or_a_worker(
         "INSERT INTO worker_heartbeats (worker, job_id, beat_at) "
         "VALUES ('build-host-7:4242', 'heartbeat:x', '2026-01-02 03:04:05+00')"
     )
+    # A set-up installation (an empty one opens on its first-run page instead).
+    await db.execute("INSERT INTO tenants (slug, name) VALUES ('htx-van-hanh', 'HTX Vận hành')")
     home = await client.get("/")
     html = await home.text()
     assert "build-host-7" not in html and "4242" not in html

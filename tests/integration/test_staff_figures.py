@@ -1,6 +1,7 @@
 """The director's staff figures against real Postgres: per person and per live, orders confirmed
-and packed (from the order event log), questions answered (the inbox's answered questions), median claim -> packed and question -> answer, returns by cause; the CSV; robots
-named in Vietnamese; other roles refused."""
+and packed (from the order event log), questions answered (the inbox's answered questions),
+median claim -> packed and question -> answer, returns by cause; the CSV; robots named in
+Vietnamese; other roles refused."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ async def test_figures_per_person_and_live_with_medians_and_csv(
 ) -> None:
     shop = await seed_shop(db)
     lan, lan_login = await add_staff(db, shop.tenant_id, StaffRole.STAFF, "lan")
-    director, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    _director, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
     t = shop.tenant_id
     for claim_to_pack in (4, 10, 6):  # minutes: median 6
         order = await add_order(db, shop, status="packed")
