@@ -19,6 +19,7 @@ import structlog
 
 from aggregator.confirmation.addresses import divisions
 from aggregator.settings import Settings
+from aggregator.shipping.accounts import account_for
 from aggregator.shipping.couriers import Couriers, courier_config
 from aggregator.shipping.request import DEFAULT_WEIGHT_G, sender_of
 from connectors.couriers.errors import CourierError, DuplicateClientCodeError
@@ -38,14 +39,20 @@ class Pickup:
     problem: str = ""  # Vietnamese, for staff, when not booked
 
 
-def pickup_courier(settings: Settings, row: asyncpg.Record) -> Courier | None:
-    """The courier to book with, or None when the cooperative has no account to book one."""
+async def pickup_courier(
+    conn: asyncpg.Pool | asyncpg.Connection, settings: Settings, row: asyncpg.Record
+) -> Courier | None:
+    """The courier to book with, or None when neither the cooperative (its own account, issue 20)
+    nor the installation has an account there to book one."""
     chosen = Courier(
         row["shipped_with"]
         or (row["tenant_settings"] or {}).get("courier")
         or settings.courier_default
     )
-    return chosen if courier_config(settings, chosen).token else None
+    if courier_config(settings, chosen).token:
+        return chosen
+    own = await account_for(conn, settings, int(row["tenant_id"]), chosen)
+    return chosen if own is not None else None
 
 
 def return_request(row: asyncpg.Record, lines: list[asyncpg.Record]) -> ShipmentRequest:
@@ -88,14 +95,15 @@ async def book_pickup(
     pool: asyncpg.Pool, settings: Settings, row: asyncpg.Record, lines: list[asyncpg.Record]
 ) -> Pickup:
     """Book the pickup and store its code on the return; a refusal is reported, not raised."""
-    courier = pickup_courier(settings, row)
+    courier = await pickup_courier(pool, settings, row)
     if courier is None:
         problem = "Chưa cài đặt tài khoản hãng vận chuyển để đặt lấy hàng."
         return Pickup(False, None, problem=problem)
     request = return_request(row, lines)
     couriers = Couriers(settings, aiohttp.ClientSession())
     try:
-        created = await _create(couriers.get(courier), request)
+        adapter = await couriers.for_tenant(pool, int(row["tenant_id"]), courier)
+        created = await _create(adapter, request)
     except CourierError as exc:
         log.warning(
             "return.pickup_failed", return_id=row["id"], courier=courier.value, code=exc.code

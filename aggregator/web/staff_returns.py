@@ -134,7 +134,9 @@ async def return_page_response(
         "bank_name": BANKS.get(row["refund_bank_bin"], ""),
         "suggested": min(value, most), "most": most,
         "methods": refund_methods(row["payment_method"], row["payment_method"] != "cod"),
-        "pickup_offered": pickup_courier(request.app[SETTINGS], row) is not None,
+        "pickup_offered": await pickup_courier(
+            request.app[STAFF_PG_POOL], request.app[SETTINGS], row
+        ) is not None,
         "qr": _refund_qr(row, int(owed)) if owed else None,
         "reference": transfer_reference(row["order_no"]),
         "notice": NOTICES.get(request.query.get("done", ""), ""), "problem": problem,
@@ -205,8 +207,8 @@ async def _apply(
         send = _text(form, "send")
         if send not in ReturnSendMethod.__members__.values():
             raise ReturnFormError("Hãy chọn cách nhận lại hàng.")
-        if send == ReturnSendMethod.COURIER_PICKUP and not pickup_courier(
-            request.app[SETTINGS], await staff_return(pool, staff, return_id)
+        if send == ReturnSendMethod.COURIER_PICKUP and not await pickup_courier(
+            pool, request.app[SETTINGS], await staff_return(pool, staff, return_id)
         ):
             raise ReturnFormError("Chưa cài đặt hãng vận chuyển: hãy chọn để khách tự gửi hàng.")
         await accept_return(pool, staff, return_id, ReturnSendMethod(send), reason)
