@@ -9,6 +9,7 @@ from aggregator.web import (
     staff_address,
     staff_auth,
     staff_catalogue,
+    staff_channels,
     staff_dashboard,
     staff_lives,
     staff_money,
@@ -32,5 +33,6 @@ def setup(app: web.Application) -> None:
         staff_catalogue,
         staff_lives,
         staff_money,
+        staff_channels,
     ):
         pages.setup(app)
