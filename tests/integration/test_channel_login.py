@@ -4,6 +4,7 @@ flows (simulated, the platforms' documented wire format), tokens sealed, no toke
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -227,3 +228,31 @@ async def test_only_the_director_opens_the_channel_page(
     assert (await client.get("/cai-dat/kenh")).status == 403
     refused = await client.get("/cai-dat/kenh/facebook/ket-noi", allow_redirects=False)
     assert refused.status == 403
+
+
+async def test_a_login_running_out_shows_on_the_dashboard_with_a_one_tap_reconnect(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    tenant_id, _, _ = await _director(db, client)
+    back = await walk_login(client, rig.http, "tiktok")
+    assert back.status == 303, await back.text()
+    shop_id = rig.tiktok.login.shops[0][0]
+    await db.execute(
+        "UPDATE channels SET settings = settings || jsonb_build_object('reconnect_by', "
+        "extract(epoch FROM now())::bigint + 3 * 86400 + 600) WHERE external_id = $1",
+        shop_id,
+    )
+    board = await (await client.get("/bang-dieu-khien")).text()
+    assert "còn 3 ngày, cần đăng nhập lại" in board
+    assert 'href="/cai-dat/kenh/tiktok/ket-noi"' in board
+    settings_page = await (await client.get("/cai-dat/kenh")).text()
+    assert 'id="reconnect-' in settings_page and "còn 3 ngày" in settings_page
+
+    again = await walk_login(client, rig.http, "tiktok")  # the one tap, then the consent
+    assert again.status == 303
+    row = await _channel(db, "tiktok", shop_id)
+    renewed = _settings(row)["reconnect_by"]
+    assert isinstance(renewed, int) and renewed > time.time() + 300 * 86400  # a new year-long login
+    assert row["tenant_id"] == tenant_id
+    board = await (await client.get("/bang-dieu-khien")).text()
+    assert "cần đăng nhập lại" not in board
