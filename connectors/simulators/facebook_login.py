@@ -112,7 +112,9 @@ async def accounts(
     data = []
     for page_id, name in login.pages:
         token = page_tokens.setdefault(page_id, "EAAP" + secrets.token_urlsafe(24))
-        data.append({"id": page_id, "name": name, "access_token": token,
+        category = [{"id": "2209", "name": "Farm"}]  # a Page category, as /me/accounts lists
+        data.append({"id": page_id, "name": name, "access_token": token, "category": "Farm",
+                     "category_list": category,
                      "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE",
                                "MANAGE"]})  # fmt: skip
     cursors = {"before": "QVFIUmFhb", "after": "QVFIUmZA3"}
@@ -123,8 +125,6 @@ async def subscribed_apps(
     login: FacebookLogin, page_tokens: dict[str, str], request: web.Request
 ) -> web.Response:
     page_id = request.match_info["page_id"]
-    if not page_id.isdecimal():
-        raise web.HTTPNotFound()
     if page_tokens.get(page_id) != request.query.get("access_token"):
         return _error(400, 190, "Error validating access token: Session has expired.")
     if request.method == "GET":

@@ -8,9 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from aggregator.core.channel_login import Renewal, login_health, problem_text, state_hash
 from aggregator.core.dashboard import ChannelState, Level, channel_alerts
+from aggregator.tools.demo.seed import CHANNELS
+from aggregator.tools.login_sims import login_environment
 from connectors.facebook.login import dialog_url
+from connectors.simulators.facebook_live import FacebookState
+from connectors.simulators.zalo import ZaloState
 from connectors.tiktok.login import authorize_url
 from connectors.zalo.login import code_challenge, code_verifier, permission_url
+from schema.enums import Platform
 
 NOW = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
 DAY = 86_400
@@ -79,3 +84,13 @@ def test_problems_read_in_vietnamese() -> None:
     assert problem_text("refused").startswith("Bạn đã từ chối")
     assert problem_text("something-new") == problem_text("platform")
     assert problem_text(None) == ""
+
+
+def test_the_demo_offers_its_own_page_and_oa_at_the_simulated_logins() -> None:
+    facebook, zalo = FacebookState(), ZaloState("demo-zalo-app", "oa-secret")
+    env = login_environment("http://127.0.0.1:9/v21.0", "http://127.0.0.1:8", facebook, zalo)
+    assert env["CHOTDON_FACEBOOK_DIALOG_URL"] == "http://127.0.0.1:9/v21.0/dialog/oauth"
+    assert env["CHOTDON_FACEBOOK_APP_ID"] == facebook.login.app_id
+    assert env["CHOTDON_ZALO_OAUTH_URL"] == "http://127.0.0.1:8"
+    assert facebook.login.pages[0][0] == CHANNELS[Platform.FACEBOOK][1]
+    assert zalo.login.oa_id == CHANNELS[Platform.ZALO][1]
