@@ -39,12 +39,12 @@ class LoginRig:
 
 
 @contextlib.asynccontextmanager
-async def login_rig(settings: Settings) -> AsyncIterator[LoginRig]:
+async def login_rig(settings: Settings, public_url: str = PUBLIC_URL) -> AsyncIterator[LoginRig]:
     facebook = FacebookState()
     facebook.login.app_id, facebook.login.app_secret = "fb-app-1", FACEBOOK_APP_SECRET
     zalo = zalo_sim.ZaloState(ZALO_APP_ID, ZALO_OA_SECRET)
     tiktok = tiktok_sim.TikTokState(TIKTOK_APP_KEY, TIKTOK_APP_SECRET)
-    tiktok.login.redirect_url = PUBLIC_URL + "/cai-dat/kenh/tiktok/ve"
+    tiktok.login.redirect_url = public_url + "/cai-dat/kenh/tiktok/ve"
     servers = [
         TestServer(create_simulator(facebook)), TestServer(zalo_sim.create_app(zalo)),
         TestServer(tiktok_sim.create_app(tiktok)),
@@ -53,7 +53,7 @@ async def login_rig(settings: Settings) -> AsyncIterator[LoginRig]:
         await server.start_server()
     fb, za, tt = (str(s.make_url("")).rstrip("/") for s in servers)
     configured = platform_settings(
-        settings, public_url=PUBLIC_URL, facebook_app_id="fb-app-1",
+        settings, public_url=public_url, facebook_app_id="fb-app-1",
         facebook_app_secret=SecretStr(FACEBOOK_APP_SECRET), facebook_login_config_id="cfg-1",
         facebook_graph_url=fb + "/v21.0", facebook_dialog_url=fb + "/v21.0/dialog/oauth",
         zalo_app_secret=SecretStr(zalo.app_secret), zalo_oauth_url=za, zalo_openapi_url=za,
