@@ -40,6 +40,7 @@ from connectors.tiktok import login as tts
 from connectors.tiktok.client import ShopClient
 from connectors.zalo import login as zalo
 from schema.enums import Platform
+from schema.queries import query
 
 log = structlog.get_logger()
 
@@ -236,6 +237,10 @@ async def _facebook(deps: LoginDeps, staff: StaffUser, picked: list[dict[str, st
     sealer, outcome = credential_cipher(deps.settings, Platform.FACEBOOK), Outcome()
     for page in picked:
         ref = fb.ManagedPage(str(page["id"]), str(page["name"]), str(page["token"]), ())
+        owner = await deps.owner_pool.fetchval(query("setup_channel_owner"), "facebook", ref.id)
+        if owner is not None and owner != staff.tenant_id:  # not even subscribed for another
+            outcome.warnings.append(f"«{ref.name}»: kênh này đã được một hợp tác xã khác kết nối.")
+            continue
         settings: dict[str, object] = {}
         try:
             await fb.subscribe_page(deps.http, deps.settings.facebook_graph_url, ref,

@@ -34,6 +34,7 @@ WEBHOOK_FIELDS = ("feed", "messages", "live_videos")
 PAGE_FIELDS = "id,name,access_token,tasks"
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 MAX_PAGES = 200
+MAX_CALLS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,9 @@ async def managed_pages(
     url: str | None = f"{graph.rstrip('/')}/me/accounts"
     params: dict[str, str] = {"fields": PAGE_FIELDS, "access_token": user.access_token}
     found: list[ManagedPage] = []
-    while url and len(found) < MAX_PAGES:
+    for _ in range(MAX_CALLS):  # a cursor that never ends cannot hold the login forever
+        if not url or len(found) >= MAX_PAGES:
+            break
         answer = await _get(http, url, params)
         found.extend(p for p in map(_page, answer.get("data") or []) if p is not None)
         cursors = (answer.get("paging") or {}).get("cursors") or {}

@@ -10,15 +10,18 @@ from collections.abc import AsyncIterator
 import asyncpg
 import orjson
 import pytest
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient, TestServer
 
 from aggregator.credentials.cipher import open_json
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.settings import Settings
+from aggregator.tools.demo.platforms import demo_platforms
+from aggregator.tools.demo.seed import CHANNELS
 from aggregator.web.app import create_app
 from connectors.tiktok.client import ShopClient
 from schema.enums import Platform, StaffRole
-from tests.support.channel_login import LoginRig, login_rig, walk_login
+from tests.support.channel_login import PUBLIC_URL, LoginRig, login_rig, walk_login
 from tests.support.factories import seed_shop
 from tests.support.staff import add_staff, hidden, log_in
 
@@ -256,3 +259,55 @@ async def test_a_login_running_out_shows_on_the_dashboard_with_a_one_tap_reconne
     assert row["tenant_id"] == tenant_id
     board = await (await client.get("/bang-dieu-khien")).text()
     assert "cần đăng nhập lại" not in board
+
+
+async def test_the_demo_platforms_connect_its_page_and_oa_by_login(
+    settings: Settings, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo`: its simulators and settings run the Facebook and Zalo logins end to end."""
+    async with demo_platforms() as demo:
+        for key, value in demo.environment().items():
+            monkeypatch.setenv(key, value)
+        own = Settings(database_url=settings.database_url, redis_url=settings.redis_url,
+                       arq_queue=settings.arq_queue, public_url=PUBLIC_URL)  # fmt: skip
+        async with TestClient(TestServer(create_app(own))) as demo_client, ClientSession() as http:
+            tenant_id, _, _ = await _director(db, demo_client)
+            back = await walk_login(demo_client, http, "facebook")
+            picker = await (await demo_client.get(back.headers["Location"])).text()
+            page_id = demo.facebook.login.pages[0][0]
+            assert CHANNELS[Platform.FACEBOOK][2] in picker
+            await demo_client.post(back.headers["Location"],
+                                   data={"csrf": hidden(picker), "page": page_id})  # fmt: skip
+            zalo = await walk_login(demo_client, http, "zalo")
+            assert zalo.status == 303, await zalo.text()
+    rows = await db.fetch(
+        "SELECT platform, external_id FROM channels WHERE tenant_id = $1 "
+        "AND credentials_encrypted IS NOT NULL ORDER BY platform",
+        tenant_id,
+    )
+    assert [(r["platform"], r["external_id"]) for r in rows] == [
+        ("facebook", CHANNELS[Platform.FACEBOOK][1]), ("zalo", CHANNELS[Platform.ZALO][1])
+    ]  # fmt: skip
+
+
+async def test_a_page_of_another_cooperative_stays_with_it(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    other = await seed_shop(db)
+    page_id = rig.facebook.login.pages[0][0]
+    await db.execute(
+        "UPDATE channels SET external_id = $1 WHERE id = $2", page_id, other.channel_id
+    )
+    tenant_id, _, _ = await _director(db, client)
+    back = await walk_login(client, rig.http, "facebook")
+    picker = await (await client.get(back.headers["Location"])).text()
+    refused = await client.post(
+        back.headers["Location"], data={"csrf": hidden(picker), "page": page_id}
+    )
+    assert refused.status == 400
+    assert "đã được một hợp tác xã khác kết nối" in await refused.text()
+    row = await _channel(db, "facebook", page_id)
+    assert row["tenant_id"] == other.tenant_id and row["credentials_encrypted"] is None
+    assert page_id not in rig.facebook.login.subscriptions
+    mine = "SELECT count(*) FROM channels WHERE tenant_id = $1 AND external_id = $2"
+    assert await db.fetchval(mine, tenant_id, page_id) == 0
