@@ -219,15 +219,15 @@ async def _facebook_pages(deps: LoginDeps, code: str) -> list[dict[str, str]]:
 
 async def facebook_offer(deps: LoginDeps, staff: StaffUser, login_id: int) -> list[dict[str, str]]:
     """The Pages offered (id and name only: the tokens stay sealed)."""
-    sealer = credential_cipher(deps.settings, Platform.FACEBOOK)
-    pages = open_json(sealer, await offered(deps, staff, login_id)).get("pages") or []
-    return [{"id": str(p["id"]), "name": str(p["name"])} for p in pages]
+    sealed = await offered(deps, staff, login_id)  # first: nothing to open for a stranger
+    pages = open_json(credential_cipher(deps.settings, Platform.FACEBOOK), sealed).get("pages")
+    return [{"id": str(p["id"]), "name": str(p["name"])} for p in pages or []]
 
 
 async def pick_pages(deps: LoginDeps, staff: StaffUser, login_id: int, chosen: set[str]) -> Outcome:
-    sealer = credential_cipher(deps.settings, Platform.FACEBOOK)
-    pages = open_json(sealer, await offered(deps, staff, login_id)).get("pages") or []
-    picked = [p for p in pages if str(p["id"]) in chosen]
+    sealed = await offered(deps, staff, login_id)
+    pages = open_json(credential_cipher(deps.settings, Platform.FACEBOOK), sealed).get("pages")
+    picked = [p for p in pages or [] if str(p["id"]) in chosen]
     if not picked:
         raise ChannelLoginError("none_picked")
     return await _run(deps, login_id, _facebook(deps, staff, picked), "platform")

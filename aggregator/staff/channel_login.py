@@ -34,6 +34,15 @@ class ChannelLoginError(BadInputError):
         self.problem, self.detail = problem, detail
 
 
+class LoginNotFoundError(ChannelLoginError):
+    """No open attempt of this director by that id (ended, expired, or not theirs)."""
+
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("expired")
+
+
 class LoginNotConfiguredError(ConfigurationError):
     """The installation has no app registered at this platform (its settings are empty)."""
 
@@ -137,6 +146,6 @@ async def offer(deps: LoginDeps, login_id: int, sealed_pages: bytes) -> None:
 async def offered(deps: LoginDeps, staff: StaffUser, login_id: int) -> bytes:
     row = await deps.staff_pool.fetchrow(query("channel_login_offer"), login_id, staff.id)
     if row is None or row["offer_sealed"] is None:
-        raise ChannelLoginError("expired")
+        raise LoginNotFoundError()
     sealed: bytes = row["offer_sealed"]
     return sealed

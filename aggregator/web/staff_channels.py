@@ -163,7 +163,7 @@ async def pick_form(request: web.Request, staff: StaffUser) -> web.StreamRespons
         try:
             pages = await facebook_offer(_deps(request, http), staff, login_id)
         except ChannelLoginError as exc:
-            return await _page(request, staff, status=400, error=str(exc))
+            return await _page(request, staff, status=exc.http_status, error=str(exc))
     context = {"staff": staff, "csrf": staff.csrf_token, "pages": pages, "login_id": login_id}
     return render(request, "staff_channel_pick.html", context)
 
@@ -177,7 +177,7 @@ async def pick(request: web.Request, staff: StaffUser) -> web.StreamResponse:
         try:
             await pick_pages(_deps(request, http), staff, login_id, chosen)
         except ChannelLoginError as exc:
-            return await _page(request, staff, status=400, error=str(exc))
+            return await _page(request, staff, status=exc.http_status, error=str(exc))
     raise web.HTTPSeeOther(location=f"{PAGE}?ket-qua={login_id}")
 
 

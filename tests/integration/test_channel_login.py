@@ -100,7 +100,7 @@ async def test_facebook_login_connects_the_picked_pages_and_subscribes_them(
 
     # the picker and the callback work once
     again = await client.post(pick_path, data={"csrf": hidden(picker), "page": second_id})
-    assert again.status == 400 and "Hãy kết nối lại" in await again.text()
+    assert again.status == 404 and "Hãy kết nối lại" in await again.text()
 
 
 async def test_a_callback_is_honoured_once_and_only_for_the_director_who_started_it(
