@@ -71,3 +71,15 @@ def login_health(status: str, reconnect_by: int | None, now: float) -> LoginHeal
     if left <= 0:
         return LoginHealth(Renewal.DUE, 0)
     return LoginHealth(Renewal.SOON if left <= RECONNECT_WARN_S else Renewal.FINE, days)
+
+
+# Page tasks (Graph API /me/accounts `tasks`) chotdon's work needs: reading and hiding comments
+# (MODERATE) and private replies / Messenger (MESSAGING); MANAGE includes both.
+NEEDED_TASKS = {"MODERATE": "kiểm duyệt bình luận", "MESSAGING": "nhắn tin"}
+
+
+def missing_tasks(tasks: tuple[str, ...]) -> str:
+    """The needed Page tasks the person lacks, in Vietnamese ("" when none, or none listed)."""
+    if not tasks or "MANAGE" in tasks:
+        return ""
+    return ", ".join(text for task, text in NEEDED_TASKS.items() if task not in tasks)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Mapping
 import structlog
 
 from aggregator.channels.directory import connect_channel
+from aggregator.core.channel_login import missing_tasks
 from aggregator.credentials.cipher import open_json, seal_json
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.errors import ConfigurationError
@@ -214,7 +215,10 @@ async def _facebook_pages(deps: LoginDeps, code: str) -> list[dict[str, str]]:
     short = await fb.exchange_code(deps.http, graph, app_id, secret, redirect, code)
     user = await fb.long_lived(deps.http, graph, app_id, secret, short)
     pages = await fb.managed_pages(deps.http, graph, user)
-    return [{"id": p.id, "name": p.name, "token": p.access_token} for p in pages]
+    return [
+        {"id": p.id, "name": p.name, "token": p.access_token, "tasks": ",".join(p.tasks)}
+        for p in pages
+    ]
 
 
 async def facebook_offer(deps: LoginDeps, staff: StaffUser, login_id: int) -> list[dict[str, str]]:
@@ -236,7 +240,8 @@ async def pick_pages(deps: LoginDeps, staff: StaffUser, login_id: int, chosen: s
 async def _facebook(deps: LoginDeps, staff: StaffUser, picked: list[dict[str, str]]) -> Outcome:
     sealer, outcome = credential_cipher(deps.settings, Platform.FACEBOOK), Outcome()
     for page in picked:
-        ref = fb.ManagedPage(str(page["id"]), str(page["name"]), str(page["token"]), ())
+        tasks = tuple(t for t in str(page.get("tasks") or "").split(",") if t)
+        ref = fb.ManagedPage(str(page["id"]), str(page["name"]), str(page["token"]), tasks)
         owner = await deps.owner_pool.fetchval(query("setup_channel_owner"), "facebook", ref.id)
         if owner is not None and owner != staff.tenant_id:  # not even subscribed for another
             outcome.warnings.append(f"«{ref.name}»: kênh này đã được một hợp tác xã khác kết nối.")
@@ -254,4 +259,10 @@ async def _facebook(deps: LoginDeps, staff: StaffUser, picked: list[dict[str, st
             )
         await _connect(deps, staff, Platform.FACEBOOK, ref.id, ref.name,
                        sealer.encrypt(ref.access_token), settings, outcome)  # fmt: skip
+        if lacking := missing_tasks(ref.tasks):
+            outcome.warnings.append(
+                f"Trang «{ref.name}»: tài khoản vừa đăng nhập thiếu quyền {lacking} trên Trang, "
+                "nên chotdon có thể không đọc hoặc không trả lời được bình luận. Hãy nhờ quản trị "
+                "viên Trang cấp quyền rồi kết nối lại."
+            )
     return outcome

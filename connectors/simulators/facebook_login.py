@@ -42,6 +42,17 @@ class FacebookLogin:
             ("104857600000002", "Mật ong Ba Vì - HTX"),
         ]
     )
+    # what the person may do on each Page (Page roles as tasks)
+    tasks: list[str] = field(
+        default_factory=lambda: [
+            "ADVERTISE",
+            "ANALYZE",
+            "CREATE_CONTENT",
+            "MESSAGING",
+            "MODERATE",
+            "MANAGE",
+        ]
+    )
     codes: dict[str, str] = field(default_factory=dict)  # unused code → redirect_uri
     user_tokens: dict[str, bool] = field(default_factory=dict)  # user token → long-lived
     subscriptions: dict[str, list[str]] = field(default_factory=dict)  # page id → fields
@@ -115,8 +126,7 @@ async def accounts(
         category = [{"id": "2209", "name": "Farm"}]  # a Page category, as /me/accounts lists
         data.append({"id": page_id, "name": name, "access_token": token, "category": "Farm",
                      "category_list": category,
-                     "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE",
-                               "MANAGE"]})  # fmt: skip
+                     "tasks": list(login.tasks)})  # fmt: skip
     cursors = {"before": "QVFIUmFhb", "after": "QVFIUmZA3"}
     return web.json_response({"data": data, "paging": {"cursors": cursors}})
 

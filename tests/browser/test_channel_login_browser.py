@@ -66,6 +66,19 @@ async def test_a_director_connects_three_channels_by_logging_in_on_a_phone(
             for name in (*(n for _, n in rig.facebook.login.pages), rig.zalo.login.oa_name,
                          rig.tiktok.login.shops[0][1]):  # fmt: skip
                 assert name in listed
+
+            # the TikTok login runs out in 2 days: the dashboard offers one tap to renew it
+            await db.execute(
+                "UPDATE channels SET settings = settings || jsonb_build_object('reconnect_by', "
+                "extract(epoch FROM now())::bigint + 2 * 86400 + 600) WHERE platform = 'tiktok' "
+                "AND tenant_id = $1", shop.tenant_id,
+            )  # fmt: skip
+            await page.goto(f"{base}/bang-dieu-khien")
+            await fits_the_phone(page)
+            await shot(page, "channels-4-dashboard-reconnect")
+            async with page.expect_navigation():
+                await page.click("#channel-alerts a.reconnect")
+            assert "TikTok Shop (giả lập)" in await page.title()
         finally:
             await server.close()
     platforms = await db.fetch(

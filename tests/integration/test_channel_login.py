@@ -311,3 +311,18 @@ async def test_a_page_of_another_cooperative_stays_with_it(
     assert page_id not in rig.facebook.login.subscriptions
     mine = "SELECT count(*) FROM channels WHERE tenant_id = $1 AND external_id = $2"
     assert await db.fetchval(mine, tenant_id, page_id) == 0
+
+
+async def test_a_page_the_person_cannot_moderate_is_connected_with_a_warning(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    await _director(db, client)
+    rig.facebook.login.tasks = ["ANALYZE", "ADVERTISE"]
+    back = await walk_login(client, rig.http, "facebook")
+    picker = await (await client.get(back.headers["Location"])).text()
+    page_id, page_name = rig.facebook.login.pages[1]
+    done = await client.post(back.headers["Location"],
+                             data={"csrf": hidden(picker), "page": page_id})  # fmt: skip
+    text = await done.text()
+    assert f"Đã kết nối Facebook: <strong>{page_name}</strong>" in text
+    assert "thiếu quyền kiểm duyệt bình luận, nhắn tin" in text

@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from aggregator.core.channel_login import Renewal, login_health, problem_text, state_hash
+from aggregator.core.channel_login import (
+    Renewal,
+    login_health,
+    missing_tasks,
+    problem_text,
+    state_hash,
+)
 from aggregator.core.dashboard import ChannelState, Level, channel_alerts
 from aggregator.tools.demo.seed import CHANNELS
 from aggregator.tools.login_sims import login_environment
@@ -94,3 +100,11 @@ def test_the_demo_offers_its_own_page_and_oa_at_the_simulated_logins() -> None:
     assert env["CHOTDON_ZALO_OAUTH_URL"] == "http://127.0.0.1:8"
     assert facebook.login.pages[0][0] == CHANNELS[Platform.FACEBOOK][1]
     assert zalo.login.oa_id == CHANNELS[Platform.ZALO][1]
+
+
+def test_page_tasks_chotdon_needs() -> None:
+    assert missing_tasks(("MANAGE",)) == ""
+    assert missing_tasks(("MODERATE", "MESSAGING", "ANALYZE")) == ""
+    assert missing_tasks(("ANALYZE", "ADVERTISE")) == "kiểm duyệt bình luận, nhắn tin"
+    assert missing_tasks(("MODERATE",)) == "nhắn tin"
+    assert missing_tasks(()) == ""  # Facebook listed none: nothing to say
