@@ -3,6 +3,7 @@ flows (simulated, the platforms' documented wire format), tokens sealed, no toke
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import AsyncIterator
@@ -15,11 +16,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from aggregator.credentials.cipher import open_json
 from aggregator.credentials.keyring import credential_cipher
+from aggregator.platforms.token_refresh import Refreshed, refresh_channel
 from aggregator.settings import Settings
 from aggregator.tools.demo.platforms import demo_platforms
 from aggregator.tools.demo.seed import CHANNELS
 from aggregator.web.app import create_app
+from connectors.tiktok.auth import refresh_shop_token
 from connectors.tiktok.client import ShopClient
+from connectors.zalo.oauth import refresh_oa_token
 from schema.enums import Platform, StaffRole
 from tests.support.channel_login import PUBLIC_URL, LoginRig, login_rig, walk_login
 from tests.support.factories import seed_shop
@@ -326,3 +330,42 @@ async def test_a_page_the_person_cannot_moderate_is_connected_with_a_warning(
     text = await done.text()
     assert f"Đã kết nối Facebook: <strong>{page_name}</strong>" in text
     assert "thiếu quyền kiểm duyệt bình luận, nhắn tin" in text
+
+
+async def test_logged_in_channels_are_kept_fresh_by_the_token_refresh(
+    client: Client, rig: LoginRig, db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """What a login stores is what the refresh cron renews: Zalo's single-use refresh token and
+    TikTok's pair, whose new refresh-token end becomes the day a new login is due."""
+    await _director(db, client)
+    assert (await walk_login(client, rig.http, "zalo")).status == 303
+    assert (await walk_login(client, rig.http, "tiktok")).status == 303
+    s = rig.settings
+    zalo_secret, tiktok_secret = s.zalo_app_secret, s.tiktok_app_secret
+    assert zalo_secret is not None and tiktok_secret is not None
+    refreshers = {
+        Platform.ZALO: functools.partial(
+            refresh_oa_token, rig.http, s.zalo_oauth_url, s.zalo_app_id,
+            zalo_secret.get_secret_value(),
+        ),
+        Platform.TIKTOK: functools.partial(
+            refresh_shop_token, rig.http, s.tiktok_auth_url, s.tiktok_app_key,
+            tiktok_secret.get_secret_value(),
+        ),
+    }  # fmt: skip
+    for platform, external_id in ((Platform.ZALO, rig.zalo.login.oa_id),
+                                  (Platform.TIKTOK, rig.tiktok.login.shops[0][0])):  # fmt: skip
+        row = await _channel(db, platform.value, external_id)
+        sealer = credential_cipher(s, platform)
+        before = open_json(sealer, row["credentials_encrypted"])
+        result = await refresh_channel(
+            pool, sealer, platform, row["id"], refreshers[platform], now=int(time.time()),
+            force=True,
+        )  # fmt: skip
+        assert result is Refreshed.REFRESHED, platform
+        after_row = await _channel(db, platform.value, external_id)
+        after = open_json(sealer, after_row["credentials_encrypted"])
+        assert after["refresh_token"] != before["refresh_token"]
+        assert after_row["status"] == "active"
+    tiktok = _settings(await _channel(db, "tiktok", rig.tiktok.login.shops[0][0]))
+    assert isinstance(tiktok["reconnect_by"], int) and tiktok["reconnect_by"] > time.time()
