@@ -25,3 +25,4 @@ PURGE_WEBHOOK_BODIES = "purge_webhook_bodies"
 TIKTOK_FULFIL = "tiktok_fulfil"
 SWEEP_TIKTOK_FULFILMENTS = "sweep_tiktok_fulfilments"
 FORGET_LOGIN_TRIES = "forget_login_tries"
+EXPIRE_CHANNEL_LOGINS = "expire_channel_logins"  # connect by login (issue 20)

@@ -28,6 +28,8 @@ from schema.enums import Platform, StaffRole
 from tests.support.channel_login import PUBLIC_URL, LoginRig, login_rig, walk_login
 from tests.support.factories import seed_shop
 from tests.support.staff import add_staff, hidden, log_in
+from workers.context import PG_POOL
+from workers.token_jobs import expire_channel_logins_job
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -369,3 +371,20 @@ async def test_logged_in_channels_are_kept_fresh_by_the_token_refresh(
         assert after_row["status"] == "active"
     tiktok = _settings(await _channel(db, "tiktok", rig.tiktok.login.shops[0][0]))
     assert isinstance(tiktok["reconnect_by"], int) and tiktok["reconnect_by"] > time.time()
+
+
+async def test_an_abandoned_login_loses_what_it_sealed(
+    client: Client, rig: LoginRig, db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    tenant_id, _, _ = await _director(db, client)
+    start = await client.get("/cai-dat/kenh/zalo/ket-noi", allow_redirects=False)
+    assert start.status == 303  # the director never comes back from Zalo
+    login_id = await db.fetchval(
+        "UPDATE channel_logins SET expires_at = now() - interval '1 second' "
+        "WHERE tenant_id = $1 AND status = 'started' RETURNING id",
+        tenant_id,
+    )
+    assert await expire_channel_logins_job({PG_POOL: pool}) >= 1
+    row = await db.fetchrow("SELECT * FROM channel_logins WHERE id = $1", login_id)
+    assert row["status"] == "failed" and row["problem"] == "expired"
+    assert row["verifier_sealed"] is None and row["offer_sealed"] is None
