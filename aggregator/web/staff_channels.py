@@ -75,7 +75,7 @@ def _channel_view(row: Any, now: float) -> dict[str, Any]:
     health = login_health(row["status"], row["reconnect_by"], now)
     return {
         "id": row["id"], "platform": row["platform"], "external_id": row["external_id"],
-        "name": row["name"], "status": row["status"], "reason": row["status_reason"] or "",
+        "name": row["name"], "status": row["status"],
         "platform_name": PLATFORM_NAMES.get(row["platform"], ""),
         "renewal": health.renewal.value, "days_left": health.days_left,
         "reconnect_by": _when(row["reconnect_by"]), "connected_at": _when(row["connected_at"]),

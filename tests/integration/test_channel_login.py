@@ -388,3 +388,20 @@ async def test_an_abandoned_login_loses_what_it_sealed(
     row = await db.fetchrow("SELECT * FROM channel_logins WHERE id = $1", login_id)
     assert row["status"] == "failed" and row["problem"] == "expired"
     assert row["verifier_sealed"] is None and row["offer_sealed"] is None
+
+
+async def test_a_lost_channel_asks_for_a_new_login_in_vietnamese(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    tenant_id, _, _ = await _director(db, client)
+    assert (await walk_login(client, rig.http, "zalo")).status == 303
+    reason = "Zalo OA x: the platform refused the stored refresh token; reconnect the channel."
+    await db.execute(
+        "UPDATE channels SET status = 'disconnected', status_reason = $2 "
+        "WHERE tenant_id = $1 AND platform = 'zalo'",
+        tenant_id,
+        reason,
+    )
+    page = await (await client.get("/cai-dat/kenh")).text()
+    assert "mất kết nối" in page and "Cần đăng nhập lại để kênh tiếp tục hoạt động" in page
+    assert 'href="/cai-dat/kenh/zalo/ket-noi"' in page and "refused" not in page
