@@ -251,11 +251,12 @@ async def _facebook(deps: LoginDeps, staff: StaffUser, picked: list[dict[str, st
             await fb.subscribe_page(deps.http, deps.settings.facebook_graph_url, ref,
                                     fb.WEBHOOK_FIELDS)  # fmt: skip
             settings["webhook_fields"] = list(fb.WEBHOOK_FIELDS)
-        except PlatformApiError as exc:
-            log.warning("facebook.subscribe_failed", page_id=ref.id, code=exc.code)
+        except ConnectorError as exc:  # the Page is still connected: the puller reads its lives
+            code = exc.code if isinstance(exc, PlatformApiError) else None
+            log.warning("facebook.subscribe_failed", page_id=ref.id, code=code)
             outcome.warnings.append(
                 f"Trang «{ref.name}»: chưa đăng ký nhận bình luận và tin nhắn tự động (Facebook "
-                "từ chối). chotdon vẫn đọc bình luận live; hãy kết nối lại sau."
+                "từ chối hoặc không trả lời). chotdon vẫn đọc bình luận live; hãy kết nối lại sau."
             )
         await _connect(deps, staff, Platform.FACEBOOK, ref.id, ref.name,
                        sealer.encrypt(ref.access_token), settings, outcome)  # fmt: skip

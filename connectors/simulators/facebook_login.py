@@ -57,6 +57,7 @@ class FacebookLogin:
     user_tokens: dict[str, bool] = field(default_factory=dict)  # user token → long-lived
     subscriptions: dict[str, list[str]] = field(default_factory=dict)  # page id → fields
     exchanges: int = 0
+    refuse_subscriptions: bool = False  # as when pages_manage_metadata was not granted
 
 
 def _error(status: int, code: int, message: str, kind: str = "OAuthException") -> web.Response:
@@ -141,6 +142,9 @@ async def subscribed_apps(
         fields = login.subscriptions.get(page_id)
         app = {"name": "chotdon", "id": login.app_id, "subscribed_fields": fields}
         return web.json_response({"data": [app] if fields else []})
+    if login.refuse_subscriptions:
+        return _error(403, 200, "(#200) Requires pages_manage_metadata permission to manage the "
+                      "object", "OAuthException")  # fmt: skip
     fields = [f for f in request.query.get("subscribed_fields", "").split(",") if f]
     if not fields:
         return _error(400, 100, "(#100) The parameter subscribed_fields is required.")

@@ -405,3 +405,22 @@ async def test_a_lost_channel_asks_for_a_new_login_in_vietnamese(
     page = await (await client.get("/cai-dat/kenh")).text()
     assert "mất kết nối" in page and "Cần đăng nhập lại để kênh tiếp tục hoạt động" in page
     assert 'href="/cai-dat/kenh/zalo/ket-noi"' in page and "refused" not in page
+
+
+async def test_a_refused_webhook_subscription_still_connects_the_page(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    await _director(db, client)
+    rig.facebook.login.refuse_subscriptions = True
+    back = await walk_login(client, rig.http, "facebook")
+    picker = await (await client.get(back.headers["Location"])).text()
+    page_id, page_name = rig.facebook.login.pages[0]
+    done = await client.post(back.headers["Location"],
+                             data={"csrf": hidden(picker), "page": page_id})  # fmt: skip
+    text = await done.text()
+    assert f"<strong>{page_name}</strong>" in text
+    assert "chưa đăng ký nhận bình luận và tin nhắn tự động" in text
+    row = await _channel(db, "facebook", page_id)
+    assert row["status"] == "active" and "webhook_fields" not in _settings(row)
+    page = await (await client.get("/cai-dat/kenh")).text()
+    assert "chưa đăng ký nhận tin tự động" in page
