@@ -164,6 +164,14 @@ async def pick_form(request: web.Request, staff: StaffUser) -> web.StreamRespons
             pages = await facebook_offer(_deps(request, http), staff, login_id)
         except ChannelLoginError as exc:
             return await _page(request, staff, status=exc.http_status, error=str(exc))
+    rows = await request.app[STAFF_PG_POOL].fetch(
+        query("tenant_channels_for_login"), staff.tenant_id
+    )
+    ours = {
+        r["external_id"] for r in rows if r["platform"] == "facebook" and r["status"] == "active"
+    }
+    for p in pages:
+        p["connected"] = "yes" if p["id"] in ours else ""
     context = {"staff": staff, "csrf": staff.csrf_token, "pages": pages, "login_id": login_id}
     return render(request, "staff_channel_pick.html", context)
 

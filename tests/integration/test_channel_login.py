@@ -424,3 +424,16 @@ async def test_a_refused_webhook_subscription_still_connects_the_page(
     assert row["status"] == "active" and "webhook_fields" not in _settings(row)
     page = await (await client.get("/cai-dat/kenh")).text()
     assert "chưa đăng ký nhận tin tự động" in page
+
+
+async def test_logging_in_again_shows_which_pages_are_already_connected(
+    client: Client, rig: LoginRig, db: asyncpg.Connection
+) -> None:
+    await _director(db, client)
+    first = await walk_login(client, rig.http, "facebook")
+    picker = await (await client.get(first.headers["Location"])).text()
+    page_id = rig.facebook.login.pages[0][0]
+    await client.post(first.headers["Location"], data={"csrf": hidden(picker), "page": page_id})
+    again = await walk_login(client, rig.http, "facebook")
+    picker = await (await client.get(again.headers["Location"])).text()
+    assert picker.count("đã kết nối, kết nối lại để làm mới") == 1
