@@ -102,6 +102,18 @@ class Settings(BaseSettings):
     zalo_app_secret: SecretStr | None = None
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_zns_url: str = "https://business.openapi.zalo.me"  # ZNS template messages
+    # Connect by login (issue 20 item 2: /cai-dat/kenh). The director logs in at the platform and
+    # chotdon receives the tokens: Facebook Login for Business (app id + the configuration id of
+    # the Login for Business configuration; the app secret above), Zalo OA OAuth v4 with PKCE
+    # (zalo_app_id / zalo_app_secret above, permission screen on zalo_oauth_url), TikTok Shop's
+    # authorization link (the app's service id; the redirect URL is the one registered for the
+    # app: <public_url>/cai-dat/kenh/tiktok/ve). A login must come back within channel_login_ttl_s.
+    facebook_app_id: str = ""
+    facebook_login_config_id: str = ""
+    facebook_dialog_url: str = "https://www.facebook.com/v21.0/dialog/oauth"
+    tiktok_service_id: str = ""
+    tiktok_authorize_url: str = "https://services.tiktokshop.com/open/authorize"
+    channel_login_ttl_s: int = Field(default=900, ge=60)
 
     # Behind a reverse proxy: the proxies' addresses/CIDRs, comma-separated. Only a request from
     # one of them has its client address taken from X-Forwarded-For / Forwarded and its scheme

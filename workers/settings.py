@@ -40,7 +40,7 @@ from workers.system_jobs import (
     purge_webhook_bodies_job,
     record_heartbeat,
 )
-from workers.token_jobs import platform_token_refresh_job
+from workers.token_jobs import expire_channel_logins_job, platform_token_refresh_job
 
 FUNCTIONS = [
     func(record_heartbeat, name=jobs.RECORD_HEARTBEAT, max_tries=5),
@@ -109,6 +109,7 @@ CRON_JOBS = [
         keep_result=0,
     ),
     cron(platform_token_refresh_job, name=jobs.PLATFORM_TOKEN_REFRESH, minute={17}, unique=True),
+    cron(expire_channel_logins_job, name=jobs.EXPIRE_CHANNEL_LOGINS, minute={8, 38}, unique=True),
     cron(
         forget_login_tries_job,
         name=jobs.FORGET_LOGIN_TRIES,

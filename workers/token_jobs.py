@@ -20,6 +20,7 @@ from connectors.tiktok.auth import refresh_shop_token
 from connectors.tokens import TokenPair
 from connectors.zalo.oauth import refresh_oa_token
 from schema.enums import Platform
+from schema.queries import query
 from workers.context import PG_POOL, SETTINGS
 
 log = structlog.get_logger()
@@ -68,3 +69,13 @@ async def platform_token_refresh_job(ctx: dict[str, Any]) -> dict[str, int]:
             done.update({f"{platform.value}.{k.value}": n for k, n in counts.items()})
     log.info("platform.token_refresh_run", **done)
     return done
+
+
+async def expire_channel_logins_job(ctx: dict[str, Any]) -> int:
+    """Logins at a platform left half-way (the director never came back) lose what they sealed:
+    Zalo's PKCE verifier, the Facebook Pages offered with their tokens. Every cooperative's."""
+    done = await ctx[PG_POOL].execute(query("expire_channel_logins"))
+    count = int(done.split()[-1]) if done else 0
+    if count:
+        log.info("channel_login.expired", count=count)
+    return count

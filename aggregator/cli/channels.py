@@ -1,4 +1,5 @@
-"""`chotdon channel add|list`: connect a cooperative's channels; secrets come from the environment.
+"""`chotdon channel add|list|login-apps`: connect a cooperative's channels (secrets come from
+the environment); the redirect URLs the host registers for connecting by login.
 
 A secret is never an argument (it would sit in the shell history and the process list) and is
 never echoed: `--secret-from-env VAR` names the variable that holds it.
@@ -15,11 +16,18 @@ import typer
 from aggregator.cli.services import resolved_services
 from aggregator.cli.shell import command_settings, fail_clearly, read_env_secret
 from aggregator.errors import BadInputError
+from aggregator.staff.channel_login import callback_url, configured
 from aggregator.staff.channels import ChannelRequest, add_channel, list_channels
 from schema.enums import Platform
 
 channel_app = typer.Typer(help="Connect and list a cooperative's channels.", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option(help="Cooperative slug.")]
+NEEDS = {
+    Platform.FACEBOOK: "CHOTDON_FACEBOOK_APP_ID, CHOTDON_FACEBOOK_APP_SECRET, "
+    "CHOTDON_FACEBOOK_LOGIN_CONFIG_ID",
+    Platform.ZALO: "CHOTDON_ZALO_APP_ID, CHOTDON_ZALO_APP_SECRET",
+    Platform.TIKTOK: "CHOTDON_TIKTOK_SERVICE_ID, CHOTDON_TIKTOK_APP_KEY, CHOTDON_TIKTOK_APP_SECRET",
+}
 
 
 def _settings_option(pairs: list[str]) -> dict[str, str]:
@@ -72,3 +80,16 @@ def list_(tenant: Tenant) -> None:
 
     for row in fail_clearly(run):
         typer.echo(orjson.dumps(row, default=str).decode())
+
+
+@channel_app.command("login-apps")
+def login_apps() -> None:
+    """For the host: the redirect URL to register at each platform, and whether its app is set.
+
+    Directors connect channels by logging in at /cai-dat/kenh; that needs, once per
+    installation, an app at each platform whose redirect/callback URL is the one printed here.
+    """
+    settings = command_settings()
+    for platform in (Platform.FACEBOOK, Platform.ZALO, Platform.TIKTOK):
+        ready = "ready" if configured(settings, platform) else f"not set ({NEEDS[platform]})"
+        typer.echo(f"{platform.value}: {callback_url(settings, platform)}  [{ready}]")

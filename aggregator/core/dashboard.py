@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from aggregator.core.channel_login import START_PATHS, Renewal, login_health
+
 # A live on air with no comment, poll watermark or start newer than this looks cut off.
 STALE_AFTER = timedelta(minutes=3)
 RATE_WINDOW = timedelta(minutes=5)  # comments per minute: averaged over the last five minutes
@@ -38,6 +40,8 @@ class Level(StrEnum):
 class Alert:
     level: Level
     text: str
+    link: str = ""  # one tap that fixes it (a new login at the platform), if there is one
+    link_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class ChannelState:
     status: str  # active, disconnected, disabled
     status_reason: str | None
     token_expires_at: int | None  # unix seconds; None: the platform's token does not expire here
+    reconnect_by: int | None = None  # unix seconds: the login itself runs out (a new login then)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,14 +252,23 @@ def _stale(facts: LiveFacts, now: datetime) -> timedelta | None:
 
 
 def channel_alerts(channel: ChannelState, now: datetime) -> list[Alert]:
-    """A disconnected connector, or an access token past its expiry."""
+    """A disconnected connector, an access token past its expiry, or a login running out; with
+    a one-tap reconnect (a new login at the platform) where chotdon can connect by login."""
     label = f"{platform_text(channel.platform)} «{channel.name}»"
+    link = START_PATHS.get(channel.platform, "")
+    text = "Kết nối lại" if link else ""
     if channel.status == "disconnected":
         why = f": {channel.status_reason}" if channel.status_reason else ""
-        return [Alert(Level.DANGER, f"{label} đã mất kết nối{why}")]
+        return [Alert(Level.DANGER, f"{label} đã mất kết nối{why}", link, text)]
     expires = channel.token_expires_at
     if channel.status == "active" and expires is not None and expires <= now.timestamp():
-        return [Alert(Level.DANGER, f"{label}: mã truy cập (token) đã hết hạn, cần kết nối lại")]
+        message = f"{label}: mã truy cập (token) đã hết hạn, cần kết nối lại"
+        return [Alert(Level.DANGER, message, link, text)]
+    health = login_health(channel.status, channel.reconnect_by, now.timestamp())
+    if channel.status == "active" and health.renewal is not Renewal.FINE:
+        when = "đã hết hạn" if health.renewal is Renewal.DUE else f"còn {health.days_left} ngày"
+        level = Level.DANGER if health.renewal is Renewal.DUE else Level.WARN
+        return [Alert(level, f"{label}: quyền truy cập {when}, cần đăng nhập lại", link, text)]
     return []
 
 

@@ -50,6 +50,7 @@ def _channel(row: Any, prefix: str = "") -> ChannelState:
         status=row[f"{prefix}status"],
         status_reason=row["status_reason"],
         token_expires_at=row["token_expires_at"],
+        reconnect_by=row.get("reconnect_by"),
     )
 
 

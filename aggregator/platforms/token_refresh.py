@@ -110,7 +110,9 @@ async def refresh_channel(
         return Refreshed.RETRY
     sealed = seal_json(sealer, {**credentials, "access_token": pair.access_token,
                                 "refresh_token": pair.refresh_token})  # fmt: skip
-    await pool.execute(query("save_refreshed_tokens"), channel_id, sealed, pair.expires_at)
+    await pool.execute(
+        query("save_refreshed_tokens"), channel_id, sealed, pair.expires_at, pair.refresh_expires_at
+    )
     log.info("platform.token_refreshed", channel_id=channel_id, expires_at=pair.expires_at)
     return Refreshed.REFRESHED
 

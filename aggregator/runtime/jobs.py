@@ -29,3 +29,4 @@ APPLY_RETENTION = "apply_retention"  # privacy: the retention schedule, daily
 # The inbox of buyers' questions (aggregator/questions).
 FILE_QUESTIONS = "file_questions"
 SWEEP_QUESTIONS = "sweep_questions"
+EXPIRE_CHANNEL_LOGINS = "expire_channel_logins"  # connect by login (issue 20)

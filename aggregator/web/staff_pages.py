@@ -9,6 +9,7 @@ from aggregator.web import (
     staff_address,
     staff_auth,
     staff_catalogue,
+    staff_channels,
     staff_dashboard,
     staff_inbox,
     staff_lives,
@@ -36,5 +37,6 @@ def setup(app: web.Application) -> None:
         staff_money,
         staff_privacy,
         staff_inbox,
+        staff_channels,
     ):
         pages.setup(app)

@@ -5,6 +5,8 @@ GET  /v21.0/{page-id}/live_videos            the Page's lives
 GET  /v21.0/{object-id}/comments             comments edge: since, order, limit, after cursor
 POST /v21.0/{page-id}/messages               Send API and private replies (recorded; may 429)
 POST /v21.0/{comment-id}?is_hidden=true      hide a comment
+Facebook Login for Business (dialog, token exchanges, /me/accounts, subscribed_apps): see
+facebook_login.py.
 GET  /streaming/{live-id}/live_comments      SSE at the chosen comment_rate: drops above the cap,
                                              random disconnects
 The Send API refuses what the real one refuses: a MESSAGE_TAG with one of the tags Meta retired
@@ -23,6 +25,7 @@ import orjson
 from aiohttp import web
 
 from connectors.simulators.facebook_live import FacebookState, SimComment, SimLive
+from connectors.simulators.facebook_login import add_login_routes
 
 STATE = web.AppKey("facebook_state", FacebookState)
 RATE_CODES = (4, 17, 32, 613)
@@ -159,6 +162,7 @@ def create_simulator(state: FacebookState) -> web.Application:
     app = web.Application()
     app[STATE] = state
     version = "/{version:v[0-9.]+}"
+    add_login_routes(app, state.login, state.tokens)
     app.router.add_get(version + "/{object_id}/live_videos", live_videos)
     app.router.add_get(version + "/{object_id}/comments", comments_edge)
     app.router.add_post(version + "/{object_id}/messages", messages)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.facebook.models import graph_time
+from connectors.simulators.facebook_login import FacebookLogin
 
 CAPS_PER_S = {"one_per_two_seconds": 0.5, "ten_per_second": 10.0, "one_hundred_per_second": 100.0}
 TEXTS = (
@@ -111,6 +112,7 @@ class FacebookState:
         self.fail_next: list[tuple[int, int]] = []  # (HTTP status, Graph code) answered in order
         self.stats = SimStats()
         self._ids = itertools.count(1)
+        self.login = FacebookLogin()  # Facebook Login for Business (facebook_login.py)
 
     def add_page(self, page_id: str, token: str) -> None:
         self.tokens[page_id] = token

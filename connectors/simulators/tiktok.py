@@ -11,6 +11,8 @@ GET  /fulfillment/202309/packages/{package_id}/shipping_documents   doc_url of t
                                              once arranged), served unsigned at /sim-documents/…
 GET  /api/v2/token/refresh                   app_key, app_secret, refresh_token: a new token pair;
                                              each refresh token works once (state.refresh_tokens)
+GET  /open/authorize, /api/v2/token/get, /authorization/202309/shops: seller authorization
+                                             (tiktok_login.py)
 Every call must be signed (sign over path, sorted params and body), carry a fresh timestamp, a
 known shop_cipher and that shop's x-tts-access-token. `state.rate_limit_next = n` answers the next
 n calls with HTTP 429. Webhooks go the other way: `post_notification` signs and POSTs them, and
@@ -29,6 +31,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from connectors.simulators.tiktok_login import TikTokLogin, add_login_routes
 from connectors.tiktok.models import MAX_IDS_PER_CALL
 from connectors.tiktok.signature import WEBHOOK_HEADER, request_signed, sign_webhook
 from connectors.tiktok.webhook import NotificationType
@@ -57,6 +60,7 @@ class TikTokState:
     token_calls: int = 0
     ship_calls: dict[str, int] = field(default_factory=dict)  # package id → Ship Package calls
     lose_next_ship_answer: bool = False  # arrange, then answer 500 (the answer is lost)
+    login: TikTokLogin = field(default_factory=TikTokLogin)  # seller authorization
 
     def add_shop(self, shop_id: str, token: str) -> SimShop:
         shop = SimShop(shop_id, f"cipher-{shop_id}", token)
@@ -261,6 +265,7 @@ def create_app(state: TikTokState) -> web.Application:
     app.router.add_post("/order/202309/orders/search", search)
     app.router.add_get("/order/202309/orders", details)
     app.router.add_get("/api/v2/token/refresh", refresh_token)
+    add_login_routes(app, state.login, state)
     app.router.add_post(
         "/customer_service/202309/conversations/{conversation_id}/messages", send_message
     )

@@ -3,7 +3,9 @@
 POST /v3.0/oa/message/cs     a customer-service text (header access_token), recorded in state.sent
 POST /message/template       a ZNS template message to a phone (84…), recorded in state.zns
 POST /v4/oa/access_token     refresh (header secret_key; form refresh_token, app_id): a new access
-                             token and a new single-use refresh token; a used one is refused
+                             token and a new single-use refresh token; a used one is refused;
+                             grant_type=authorization_code with PKCE: zalo_login.py
+GET  /v4/oa/permission, /v2.0/oa/getoa: the OA authorization screen and profile (zalo_login.py)
 Webhooks go the other way: `user_text` builds a user_send_text event (and `follow`, `user_image`,
 `user_sticker`, `oa_text` the other documented shapes, tests/fixtures/wire/zalo/), and
 `webhook_headers` signs it with X-ZEvent-Signature, so tests exercise the real verification.
@@ -19,6 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from connectors.simulators.zalo_login import ZaloLogin, add_login_routes, code_grant
 from connectors.zalo.signature import SIGNATURE_HEADER, sign
 
 _ids = itertools.count(1)
@@ -37,6 +40,7 @@ class ZaloState:
     zns: list[dict[str, Any]] = field(default_factory=list)
     zns_templates: set[str] = field(default_factory=lambda: {"zns-order-update"})
     expires_in_s: int = 90_000  # about 25 hours, as Zalo
+    login: ZaloLogin = field(default_factory=ZaloLogin)  # OAuth v4 with PKCE (zalo_login.py)
 
     def issue_tokens(self, oa_id: str) -> tuple[str, str]:
         """A fresh (access token, refresh token) pair for the OA."""
@@ -86,6 +90,8 @@ async def access_token(request: web.Request) -> web.Response:
     form = await request.post()
     if request.headers.get("secret_key") != state.app_secret or form.get("app_id") != state.app_id:
         return web.json_response({"error": -14003, "error_name": "Invalid app secret"})
+    if form.get("grant_type") == "authorization_code":
+        return web.json_response(code_grant(state.login, state, form))
     refresh = str(form.get("refresh_token", ""))
     oa_id = state.refresh_tokens.pop(refresh, None)
     if oa_id is None or form.get("grant_type") != "refresh_token":
@@ -109,6 +115,7 @@ def create_app(state: ZaloState) -> web.Application:
     app.router.add_post("/v3.0/oa/message/cs", send_cs)
     app.router.add_post("/v4/oa/access_token", access_token)
     app.router.add_post("/message/template", send_zns)
+    add_login_routes(app, state.login, state)
     return app
 
 

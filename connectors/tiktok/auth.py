@@ -52,6 +52,8 @@ def _pair(status: int, answer: dict[str, Any]) -> TokenPair:
         )
     if status >= 400 or code != 0 or not data.get("access_token") or not data.get("refresh_token"):
         raise PlatformApiError(f"TikTok auth error: {message}", code=code, http_status=status)
+    refresh_ends = data.get("refresh_token_expire_in")
     return TokenPair(
-        str(data["access_token"]), str(data["refresh_token"]), int(data["access_token_expire_in"])
-    )
+        str(data["access_token"]), str(data["refresh_token"]), int(data["access_token_expire_in"]),
+        int(refresh_ends) if isinstance(refresh_ends, int) and refresh_ends > 0 else None,
+    )  # fmt: skip

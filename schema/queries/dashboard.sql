@@ -109,13 +109,16 @@ GROUP BY o.live_id, minute;
 
 -- name: dashboard_channels
 -- $1 tenant id. The cooperative's connectors that are disconnected or whose token has expired
--- ($2 unix seconds now); disabled ones were switched off on purpose and raise nothing.
+-- ($2 unix seconds now), or whose login runs out within 14 days (settings.reconnect_by, set when
+-- connected by login); disabled ones were switched off on purpose and raise nothing.
 SELECT id, platform, name, status, status_reason,
-       (settings ->> 'token_expires_at')::bigint AS token_expires_at
+       (settings ->> 'token_expires_at')::bigint AS token_expires_at,
+       (settings ->> 'reconnect_by')::bigint AS reconnect_by
 FROM channels
 WHERE tenant_id = $1
   AND (status = 'disconnected'
-       OR (status = 'active' AND (settings ->> 'token_expires_at')::bigint <= $2))
+       OR (status = 'active' AND ((settings ->> 'token_expires_at')::bigint <= $2
+                                  OR (settings ->> 'reconnect_by')::bigint <= $2 + 14 * 86400)))
 ORDER BY id;
 
 -- name: dashboard_courier_incidents

@@ -23,10 +23,14 @@ SET settings = settings || jsonb_build_object('token_refresh', jsonb_build_objec
 WHERE id = $1;
 
 -- name: save_refreshed_tokens
--- $1 channel id, $2 sealed credentials (new access + refresh token), $3 access token expiry.
+-- $1 channel id, $2 sealed credentials (new access + refresh token), $3 access token expiry,
+-- $4 the refresh token's own end when the platform gives it (TikTok), else NULL: kept as
+-- reconnect_by, the day a new login is due (dashboard, /cai-dat/kenh).
 UPDATE channels
 SET credentials_encrypted = $2,
     settings = (settings - 'token_refresh') || jsonb_build_object('token_expires_at', $3::bigint)
+               || CASE WHEN $4::bigint IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('reconnect_by', $4::bigint) END
 WHERE id = $1;
 
 -- name: release_token_refresh

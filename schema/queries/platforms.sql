@@ -14,12 +14,14 @@ WHERE id = $1 AND platform = $2;
 
 -- name: connect_platform_channel
 -- $1 tenant, $2 platform, $3 external id, $4 name, $5 sealed credentials, $6 settings (merged).
--- Reconnecting replaces the credentials; a channel of another cooperative is left alone (NULL).
+-- Reconnecting replaces the credentials (and drops a stale refresh claim: the new pair starts
+-- clean); a channel of another cooperative is left alone (NULL).
 INSERT INTO channels (tenant_id, platform, external_id, name, credentials_encrypted, settings)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (platform, external_id) DO UPDATE
 SET name = excluded.name, credentials_encrypted = excluded.credentials_encrypted,
-    settings = channels.settings || excluded.settings, status = 'active', status_reason = NULL
+    settings = (channels.settings - 'token_refresh') || excluded.settings, status = 'active',
+    status_reason = NULL
 WHERE channels.tenant_id = excluded.tenant_id
 RETURNING id;
 

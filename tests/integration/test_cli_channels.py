@@ -76,3 +76,17 @@ async def test_a_missing_secret_variable_is_one_clear_line(
     assert "NOT_SET_ANYWHERE is not set" in result.stderr
     assert "Traceback" not in result.stderr
     assert await db.fetchval("SELECT count(*) FROM channels WHERE platform = 'zalo'") == 0
+
+
+def test_login_apps_prints_the_redirect_urls_to_register() -> None:
+    env = cli_env(CHOTDON_PUBLIC_URL="https://chotdon.htx.vn", CHOTDON_ZALO_APP_ID="42",
+                  CHOTDON_ZALO_APP_SECRET="zalo-app-secret-1")  # fmt: skip
+    result = run_cli("channel", "login-apps", env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "zalo: https://chotdon.htx.vn/cai-dat/kenh/zalo/ve  [ready]" in lines
+    assert any(
+        line.startswith("facebook: https://chotdon.htx.vn/cai-dat/kenh/facebook/ve  [not set")
+        for line in lines
+    )
+    assert "zalo-app-secret-1" not in result.stdout

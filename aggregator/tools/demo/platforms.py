@@ -27,6 +27,7 @@ from aggregator.platforms.facebook.tokens import connect_page
 from aggregator.settings import Settings
 from aggregator.tools.demo.seed import CHANNEL_SETTINGS, CHANNELS, DemoLives
 from aggregator.tools.local_server import serve_locally
+from aggregator.tools.login_sims import login_environment
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState
 from connectors.simulators.zalo import ZaloState, create_app as create_zalo_simulator
@@ -72,6 +73,7 @@ class DemoPlatforms:
             "CHOTDON_ZALO_OPENAPI_URL": self.zalo_url,
             # The demo's live lasts a minute, not an hour: buyers hear back within seconds.
             "CHOTDON_BUYER_MESSAGE_DELAY_S": os.environ.get("CHOTDON_BUYER_MESSAGE_DELAY_S", "2"),
+            **login_environment(self.graph_url, self.zalo_url, self.facebook, self.zalo),
         }
 
     def settings(self, base: Settings) -> Settings:
