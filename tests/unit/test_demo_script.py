@@ -48,12 +48,15 @@ def test_the_login_page_comes_first_with_each_login_beside_it() -> None:
         ("nhanvien", StaffRole.STAFF, "pw-b"),
         ("donggoi", StaffRole.PACKER, "pw-c"),
     ]
-    lines = format_logins("http://127.0.0.1:8000", accounts).splitlines()
+    lines = format_logins("http://127.0.0.1:8000", accounts, ("maychu", "pw-h")).splitlines()
     assert lines[0].startswith("chotdon is running: http://127.0.0.1:8000/dang-nhap")
     assert "/dang-nhap" in lines[1]
     assert lines[2].split()[:3] == ["giamdoc", "/", "pw-a"]
     assert lines[2].endswith("http://127.0.0.1:8000/bang-dieu-khien")
     assert lines[3].split()[:3] == ["nhanvien", "/", "pw-b"]
     assert lines[4].split()[:3] == ["donggoi", "/", "pw-c"] and lines[4].endswith("/dong-goi")
+    assert lines[5].split()[:3] == ["maychu", "/", "pw-h"] and lines[5].endswith(
+        "/may-chu/dang-nhap"
+    )
     link = format_buyer_link("http://127.0.0.1:8000", "tok", 8)
     assert "http://127.0.0.1:8000/o/tok " in link and "#8" in link

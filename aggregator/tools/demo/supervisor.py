@@ -33,7 +33,7 @@ from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import demo_couriers
 from aggregator.tools.demo.demo_live import DemoLiveOptions, DemoRun, OnAir
 from aggregator.tools.demo.exclusive import demo_database_held
-from aggregator.tools.demo.logins import demo_logins, format_logins
+from aggregator.tools.demo.logins import demo_host, demo_logins, format_logins
 from aggregator.tools.demo.platforms import demo_platforms
 from aggregator.web.staff_auth import LOGIN_PATH
 
@@ -197,7 +197,8 @@ async def _demo_running(settings: Settings, options: DemoOptions) -> None:
         try:
             await run.start()
             # The login page with the logins beside it, before anything else scrolls by.
-            print(format_logins(settings.base_url, await demo_logins(pool)), flush=True)
+            accounts, host = await demo_logins(pool), await demo_host(pool)
+            print(format_logins(settings.base_url, accounts, host), flush=True)
             await _live_and_watch(run, children, options)
         finally:
             _write_report(await run.stop(), options.report_path)
