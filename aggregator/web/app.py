@@ -19,6 +19,7 @@ from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.staff.passwords import PasswordPool
 from aggregator.web import (
+    app_icons,
     facebook,
     health,
     metrics,
@@ -26,11 +27,13 @@ from aggregator.web import (
     relay,
     security,
     system,
+    template_globals,
     tiktok,
     zalo,
 )
 from aggregator.web.buyer import setup as setup_buyer_pages
 from aggregator.web.couriers import add_courier_routes
+from aggregator.web.error_pages import vietnamese_errors
 from aggregator.web.keys import (
     ARQ_POOL,
     COOKIE_SECRET,
@@ -108,6 +111,7 @@ def _add_routes(app: web.Application) -> None:
     app.router.add_post("/api/heartbeats", system.enqueue_heartbeat, name="heartbeat_enqueue")
     app.router.add_get("/api/heartbeats/{job_id}", system.show_heartbeat, name="heartbeat_show")
     add_courier_routes(app)
+    app_icons.setup(app)
     app.router.add_static("/static", WEB_DIR / "static", name="static")
 
 
@@ -122,6 +126,7 @@ def create_app(settings: Settings) -> web.Application:
             ),
             body_limit(settings.max_body_bytes, LARGER_BODIES),
             back_pressure(settings.max_inflight_deliveries),
+            vietnamese_errors,
             map_errors,
         ],
         client_max_size=settings.max_body_bytes,
@@ -139,10 +144,12 @@ def create_app(settings: Settings) -> web.Application:
     setup_buyer_pages(app)
     setup_payment_webhook(app)
     setup_staff_pages(app)
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
+    template_globals.install(
+        aiohttp_jinja2.setup(
+            app,
+            loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+            autoescape=jinja2.select_autoescape(["html"]),
+        )
     )
     _add_routes(app)
     return app

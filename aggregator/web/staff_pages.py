@@ -15,6 +15,7 @@ from aggregator.web import (
     staff_orders,
     staff_packing,
     staff_reports,
+    staff_team,
     staff_unclear,
 )
 
@@ -32,5 +33,6 @@ def setup(app: web.Application) -> None:
         staff_catalogue,
         staff_lives,
         staff_money,
+        staff_team,
     ):
         pages.setup(app)
