@@ -1,0 +1,110 @@
+"""Every staff page, walked as the director over a cooperative with orders in every status and
+their history, reads Vietnamese: no English, no snake_case, no actor codes (issue 20). Pages
+other parts add are walked too: any GET page route not listed as a file or a stream is opened."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from aggregator.settings import Settings
+from aggregator.web.app import create_app
+from schema.enums import StaffRole
+from tests.support.screens import foreign_words, rich_shop, visible_text
+from tests.support.staff import add_staff, log_in
+
+# GET routes that are not pages a person reads: files, streams, machine endpoints, buyer pages.
+NOT_PAGES = re.compile(
+    r"\.(pdf|csv|png|ico|json|webmanifest)$|^/(api|webhooks|relay|static|healthz|metrics|o|su-kien)\b"
+    r"|/su-kien$|/anh$|/nhan-van-chuyen$|^/$"
+)
+
+
+def page_routes(app: web.Application) -> list[str]:
+    paths = set()
+    for resource in app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter") or ""
+        methods = {route.method for route in resource}
+        if "GET" in methods and path and not NOT_PAGES.search(path):
+            paths.add(path)
+    return sorted(paths)
+
+
+async def ids(db: asyncpg.Connection) -> dict[str, list[int]]:
+    orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
+    packing = await db.fetchval("SELECT id FROM orders WHERE status = 'confirmed' ORDER BY id")
+    return {
+        "/don/{id}": orders,
+        "/dong-goi/{id}": [packing],
+        "/phien-live/{id}": [r["id"] for r in await db.fetch("SELECT id FROM lives")],
+        "/san-pham/{id}": [r["id"] for r in await db.fetch("SELECT id FROM products LIMIT 2")],
+    }
+
+
+@pytest.fixture
+async def director(settings: Settings, db: asyncpg.Connection) -> AsyncIterator[Any]:
+    shop = await rich_shop(db)
+    _, login = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR, login="giamdoc")
+    await add_staff(db, shop.tenant_id, StaffRole.PACKER, login="donggoi")
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as client:
+        await log_in(client, login)
+        yield client, app
+
+
+async def test_every_staff_page_reads_vietnamese(director: Any, db: asyncpg.Connection) -> None:
+    client, app = director
+    known = await ids(db)
+    walked, problems = [], {}
+    for path in page_routes(app):
+        urls = (
+            [path.replace("{id}", str(i)) for i in known.get(path, [])] if "{" in path else [path]
+        )
+        assert urls or "{" not in path, f"no data to open {path}: add it to ids()"
+        for url in urls:
+            answer = await client.get(url, allow_redirects=False)
+            assert answer.status in (200, 303), f"{url}: {answer.status}"
+            if answer.status == 200:
+                walked.append(url)
+                found = foreign_words(visible_text(await answer.text()))
+                if found:
+                    problems[url] = found
+    assert len(walked) >= 20, walked
+    for missing in ("/dang-nhap", "/cai-dat/nhan-vien", "/bang-dieu-khien", "/bao-cao", "/don"):
+        assert any(u == missing for u in walked) or missing == "/dang-nhap", missing
+    assert problems == {}, "\n".join(f"{url}: {words}" for url, words in problems.items())
+
+
+async def test_history_names_actors_in_vietnamese(director: Any, db: asyncpg.Connection) -> None:
+    client, _ = director
+    order_id = await db.fetchval("SELECT min(id) FROM orders")
+    text = visible_text(await (await client.get(f"/don/{order_id}")).text())
+    for said in (
+        "Hệ thống (đọc bình luận, gộp đơn)", "Hãng vận chuyển GHN", "đơn từ bình luận",
+        "Nhân viên đang giao cho người nhận", "Khách (trang đơn hàng)", "giờ Việt Nam",
+    ):  # fmt: skip
+        assert said in text, said
+    assert re.search(r"\d\d:\d\d:\d\d \d\d/\d\d/20\d\d", text)  # time with its date
+
+
+async def test_unknown_pages_and_errors_are_vietnamese(director: Any) -> None:
+    client, _ = director
+    missing = await client.get("/khong-co-trang-nay")
+    assert missing.status == 404
+    text = visible_text(await missing.text())
+    assert "Không tìm thấy trang" in text and foreign_words(text) == []
+    gone = await client.get("/don/999999999")
+    assert gone.status == 404 and "Không tìm thấy trang" in await gone.text()
+    api = await client.get("/api/khong-co")  # machines keep their machine answer
+    assert api.status == 404 and "Không tìm thấy" not in await api.text()
+    icon = await client.get("/favicon.ico")
+    assert icon.status == 200 and icon.content_type == "image/x-icon"
+    manifest = await (await client.get("/manifest.webmanifest")).json(content_type=None)
+    assert manifest["lang"] == "vi" and {i["sizes"] for i in manifest["icons"]} >= {"192x192"}
