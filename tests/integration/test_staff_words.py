@@ -10,42 +10,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.screens import foreign_words, rich_shop, visible_text
+from tests.support.screens import foreign_words, ids, page_routes, rich_shop, visible_text
 from tests.support.staff import add_staff, log_in
-
-# GET routes that are not pages a person reads: files, streams, machine endpoints, buyer pages.
-NOT_PAGES = re.compile(
-    r"\.(pdf|csv|png|ico|json|webmanifest)$|^/(api|webhooks|relay|static|healthz|metrics|o|su-kien)\b"
-    r"|/su-kien$|/anh$|/nhan-van-chuyen$|^/$"
-)
-
-
-def page_routes(app: web.Application) -> list[str]:
-    paths = set()
-    for resource in app.router.resources():
-        info = resource.get_info()
-        path = info.get("path") or info.get("formatter") or ""
-        methods = {route.method for route in resource}
-        if "GET" in methods and path and not NOT_PAGES.search(path):
-            paths.add(path)
-    return sorted(paths)
-
-
-async def ids(db: asyncpg.Connection) -> dict[str, list[int]]:
-    orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
-    packing = await db.fetchval("SELECT id FROM orders WHERE status = 'confirmed' ORDER BY id")
-    return {
-        "/don/{id}": orders,
-        "/dong-goi/{id}": [packing],
-        "/phien-live/{id}": [r["id"] for r in await db.fetch("SELECT id FROM lives")],
-        "/san-pham/{id}": [r["id"] for r in await db.fetch("SELECT id FROM products LIMIT 2")],
-    }
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 
 import asyncpg
+from aiohttp import web
 
 from tests.support.factories import Shop
 from tests.support.sales import seed_sales
@@ -156,3 +157,32 @@ async def rich_shop(db: asyncpg.Connection) -> Shop:
                 shop.tenant_id, order_id, actor, kind, before, after, reason,
             )  # fmt: skip
     return shop
+
+
+# GET routes that are not pages a person reads: files, streams, machine endpoints, buyer pages.
+NOT_PAGES = re.compile(
+    r"\.(pdf|csv|png|ico|json|webmanifest)$|^/(api|webhooks|relay|static|healthz|metrics|o|su-kien)\b"
+    r"|/su-kien$|/anh$|/nhan-van-chuyen$|^/$"
+)
+
+
+def page_routes(app: web.Application) -> list[str]:
+    paths = set()
+    for resource in app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter") or ""
+        methods = {route.method for route in resource}
+        if "GET" in methods and path and not NOT_PAGES.search(path):
+            paths.add(path)
+    return sorted(paths)
+
+
+async def ids(db: asyncpg.Connection) -> dict[str, list[int]]:
+    orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
+    packing = await db.fetchval("SELECT id FROM orders WHERE status = 'confirmed' ORDER BY id")
+    return {
+        "/don/{id}": orders,
+        "/dong-goi/{id}": [packing],
+        "/phien-live/{id}": [r["id"] for r in await db.fetch("SELECT id FROM lives")],
+        "/san-pham/{id}": [r["id"] for r in await db.fetch("SELECT id FROM products LIMIT 2")],
+    }
