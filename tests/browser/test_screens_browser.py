@@ -5,6 +5,7 @@ critical accessibility violation on the buyer page, the packing screens and the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.browser import PHONE, log_in, phone_page, shot
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
-from tests.support.screens import ids, page_routes, rich_shop
+from tests.support.screens import WITH_QUERY, ids, page_routes, rich_shop
 from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -53,20 +54,20 @@ async def test_no_page_scrolls_sideways_at_360_px(
         async with phone_page(playwright_api) as page:
             await page.goto(base + buyer_path)
             widths = {"buyer page": await page.evaluate(WIDTH)}
+            await shot(page, "screens-buyer")
             await log_in(page, base, login)
             menu_height = await page.evaluate("document.querySelector('.bar').offsetHeight")
             await page.click("#menu-button")
             assert await page.is_visible("#nav-dashboard")
             await shot(page, "screens-menu-open")
-            for path in page_routes(app):
+            for path in [*page_routes(app), *WITH_QUERY]:
                 for i in known.get(path, [None]) if "{" in path else [None]:
                     url = path.replace("{id}", str(i)) if i is not None else path
                     if "{" in url:
                         continue
                     await page.goto(base + url)
                     widths[url] = await page.evaluate(WIDTH)
-                    if widths[url] > PHONE["width"]:
-                        await shot(page, "screens-overflow" + url.replace("/", "-"))
+                    await shot(page, "screens" + re.sub(r"[/?&=]", "-", url))
     finally:
         await server.close()
     assert menu_height < 60, f"the closed menu takes {menu_height}px: more than one row"

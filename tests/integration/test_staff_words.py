@@ -15,7 +15,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.screens import foreign_words, ids, page_routes, rich_shop, visible_text
+from tests.support.screens import (
+    WITH_QUERY,
+    foreign_words,
+    ids,
+    page_routes,
+    rich_shop,
+    visible_text,
+)
 from tests.support.staff import add_staff, log_in
 
 
@@ -34,7 +41,7 @@ async def test_every_staff_page_reads_vietnamese(director: Any, db: asyncpg.Conn
     client, app = director
     known = await ids(db)
     walked, problems = [], {}
-    for path in page_routes(app):
+    for path in [*page_routes(app), *WITH_QUERY]:
         urls = (
             [path.replace("{id}", str(i)) for i in known.get(path, [])] if "{" in path else [path]
         )

@@ -186,3 +186,7 @@ async def ids(db: asyncpg.Connection) -> dict[str, list[int]]:
         "/phien-live/{id}": [r["id"] for r in await db.fetch("SELECT id FROM lives")],
         "/san-pham/{id}": [r["id"] for r in await db.fetch("SELECT id FROM products LIMIT 2")],
     }
+
+
+# Pages with a query that shows more: the reports over the fixture's March days.
+WITH_QUERY = ["/bao-cao?tu=2026-03-01&den=2026-03-02", "/don?status=delivered"]
