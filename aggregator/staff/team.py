@@ -40,8 +40,12 @@ class Account:
     delayed_until: datetime | None
 
 
+class NoSuchAccountError(Exception):
+    """No account with this id in the director's cooperative."""
+
+
 class NotYoursError(Exception):
-    """The account is not one this director may change (another cooperative, or a director)."""
+    """A director's password: theirs to change (the command line stays for a lost one)."""
 
 
 def new_password() -> str:
@@ -62,7 +66,7 @@ async def accounts(pool: asyncpg.Pool, director: StaffUser) -> list[Account]:
 async def _own_account(pool: asyncpg.Pool, director: StaffUser, staff_id: int) -> asyncpg.Record:
     row = await pool.fetchrow(query("staff_account"), director.tenant_id, staff_id)
     if row is None:
-        raise NotYoursError(staff_id)
+        raise NoSuchAccountError(staff_id)
     return row
 
 

@@ -12,7 +12,14 @@ from aiohttp import web
 from aggregator.core.staff import Area
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.passwords import PasswordPoolBusyError
-from aggregator.staff.team import ROLE_TEXT, NotYoursError, accounts, reset_password, unlock_account
+from aggregator.staff.team import (
+    ROLE_TEXT,
+    NoSuchAccountError,
+    NotYoursError,
+    accounts,
+    reset_password,
+    unlock_account,
+)
 from aggregator.web.keys import PASSWORDS, PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
@@ -41,7 +48,7 @@ async def team(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def unlock(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     try:
         name = await unlock_account(request.app[PG_POOL], staff, path_id(request))
-    except NotYoursError:
+    except NoSuchAccountError:
         raise web.HTTPNotFound() from None
     notice = f"Đã mở khoá: {name} đăng nhập lại được ngay."
     return await _page(request, staff, notice=notice)
@@ -53,6 +60,8 @@ async def new_password(request: web.Request, staff: StaffUser) -> web.StreamResp
         done = await reset_password(
             request.app[PG_POOL], request.app[PASSWORDS], staff, path_id(request)
         )
+    except NoSuchAccountError:
+        raise web.HTTPNotFound() from None
     except NotYoursError:
         problem = "Chỉ đặt lại được mật khẩu của nhân viên và người đóng gói."
         return await _page(request, staff, problem=problem, status=403)
