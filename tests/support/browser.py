@@ -61,6 +61,12 @@ async def log_in(page: Any, base: str, login: str, password: str = PASSWORD) -> 
         await page.click("#submit")
 
 
+async def open_menu(page: Any) -> None:
+    """On a phone the staff links fold under "☰ Menu" (staff_base.html): open it."""
+    if await page.is_visible("#menu-button"):
+        await page.click("#menu-button")
+
+
 async def shot(page: Any, name: str) -> None:
     """Keep a screenshot of this step under test-artifacts/ to look at after the run."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -177,14 +177,25 @@ def page_routes(app: web.Application) -> list[str]:
     return sorted(paths)
 
 
-async def ids(db: asyncpg.Connection) -> dict[str, list[int]]:
-    orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
-    packing = await db.fetchval("SELECT id FROM orders WHERE status = 'confirmed' ORDER BY id")
+async def ids(db: asyncpg.Connection, tenant_id: int) -> dict[str, list[int]]:
+    """Ids to open each page with an {id}: every order of the cooperative (every status)."""
+    orders = [
+        r["id"] for r in await db.fetch("SELECT id FROM orders WHERE tenant_id = $1 ORDER BY id",
+                                        tenant_id)
+    ]  # fmt: skip
+    packing = await db.fetchval(
+        "SELECT id FROM orders WHERE status = 'confirmed' AND tenant_id = $1 ORDER BY id",
+        tenant_id,
+    )
+    lives = await db.fetch("SELECT id FROM lives WHERE tenant_id = $1 ORDER BY id", tenant_id)
+    products = await db.fetch(
+        "SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 2", tenant_id
+    )
     return {
         "/don/{id}": orders,
         "/dong-goi/{id}": [packing],
-        "/phien-live/{id}": [r["id"] for r in await db.fetch("SELECT id FROM lives")],
-        "/san-pham/{id}": [r["id"] for r in await db.fetch("SELECT id FROM products LIMIT 2")],
+        "/phien-live/{id}": [r["id"] for r in lives],
+        "/san-pham/{id}": [r["id"] for r in products],
     }
 
 
