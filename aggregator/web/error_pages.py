@@ -37,6 +37,10 @@ ERROR_TEXT = {
         "Trang này không có hoặc đã bị xoá. Hãy kiểm tra lại đường link.",
     ),
     405: ("Không mở được theo cách này", "Hãy quay lại trang trước và dùng nút trên trang."),
+    409: ("Đơn vừa thay đổi", "Dữ liệu vừa thay đổi. Hãy tải lại trang rồi làm lại."),
+    422: ("Dữ liệu chưa đúng", "Hãy quay lại, kiểm tra các ô đã nhập rồi gửi lại."),
+    429: ("Thử lại sau ít phút", "Có quá nhiều yêu cầu cùng lúc. Hãy đợi một lát rồi thử lại."),
+    503: ("Máy chủ đang bận", "Hãy thử lại sau ít giây."),
     500: ("Có lỗi ở máy chủ", "Máy chủ gặp lỗi khi mở trang. Hãy thử lại sau ít phút."),
 }
 
@@ -63,7 +67,7 @@ async def vietnamese_errors(request: web.Request, handler: Handler) -> web.Strea
     if not _for_people(request):
         return await handler(request)
     try:
-        return await handler(request)
+        response = await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400 or not _default_text(exc) or exc.status not in ERROR_TEXT:
             raise
@@ -71,3 +75,16 @@ async def vietnamese_errors(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         log.exception("http.page_failed", path=request.path)
         return error_page(request, 500)
+    if _json_error_to_a_browser(request, response):
+        # a domain error (map_errors answers JSON in English) on a page a person opened
+        return error_page(request, response.status)
+    return response
+
+
+def _json_error_to_a_browser(request: web.Request, response: web.StreamResponse) -> bool:
+    """A browser navigating asks for text/html; a page's own fetch() does not."""
+    return (
+        response.status >= 400
+        and response.content_type == "application/json"
+        and "text/html" in request.headers.get("Accept", "")
+    )

@@ -86,3 +86,15 @@ async def test_unknown_pages_and_errors_are_vietnamese(director: Any) -> None:
     assert icon.status == 200 and icon.content_type == "image/x-icon"
     manifest = await (await client.get("/manifest.webmanifest")).json(content_type=None)
     assert manifest["lang"] == "vi" and {i["sizes"] for i in manifest["icons"]} >= {"192x192"}
+
+
+async def test_pick_list_tab_title_and_home_screen_links(
+    director: Any, db: asyncpg.Connection
+) -> None:
+    client, _ = director
+    order_id = await db.fetchval("SELECT min(id) FROM orders WHERE status = 'confirmed'")
+    html = await (await client.get(f"/dong-goi/{order_id}")).text()
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert title is not None and re.fullmatch(r"Đóng gói CD\d+ · chotdon", title.group(1))
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in html
+    assert '<link rel="icon" href="/favicon.ico"' in html
