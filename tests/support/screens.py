@@ -138,6 +138,11 @@ async def rich_shop(db: asyncpg.Connection) -> Shop:
     history the issue saw in English: the merge's and the courier's events, a buyer's change."""
     shop = await seed_sales(db)
     orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
+    # wide figures, as a good live makes them: nine-digit totals must fit a 360 px phone too
+    await db.execute(
+        "UPDATE orders SET subtotal_vnd = 123456000, total_vnd = 123456000 "
+        "WHERE id = (SELECT min(id) FROM orders WHERE status = 'delivered')"
+    )
     events = [
         ("system:merge", "status", None, "awaiting_confirmation", "order from comments"),
         ("system:merge", "items_changed", None, None, "buyer changed a confirmed order"),
