@@ -55,7 +55,8 @@ def _default_text(exc: web.HTTPException) -> bool:
 
 def error_page(request: web.Request, status: int) -> web.Response:
     title, advice = ERROR_TEXT.get(status, ERROR_TEXT[500 if status >= 500 else 400])
-    context = {"status": status, "title": title, "advice": advice}
+    buyer = request.path.startswith("/o/")  # a buyer's link: no staff login to offer
+    context = {"status": status, "title": title, "advice": advice, "buyer": buyer}
     response = aiohttp_jinja2.render_template("error.html", request, context, status=status)
     response.headers.update(PAGE_HEADERS)
     return response
