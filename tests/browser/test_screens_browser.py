@@ -20,7 +20,14 @@ from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.browser import PHONE, log_in, phone_page, shot
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
-from tests.support.screens import WITH_QUERY, ids, page_routes, rich_shop
+from tests.support.screens import (
+    WITH_QUERY,
+    foreign_words,
+    ids,
+    page_routes,
+    rich_shop,
+    visible_text,
+)
 from tests.support.staff import add_staff
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -54,6 +61,7 @@ async def test_no_page_scrolls_sideways_at_360_px(
         async with phone_page(playwright_api) as page:
             await page.goto(base + buyer_path)
             widths = {"buyer page": await page.evaluate(WIDTH)}
+            buyer_words = foreign_words(visible_text(await page.content()))
             await shot(page, "screens-buyer")
             await log_in(page, base, login)
             menu_height = await page.evaluate("document.querySelector('.bar').offsetHeight")
@@ -71,6 +79,7 @@ async def test_no_page_scrolls_sideways_at_360_px(
                     await shot(page, "screens" + re.sub(r"[/?&=]", "-", url))
     finally:
         await server.close()
+    assert buyer_words == [], buyer_words
     assert menu_height < 60, f"the closed menu takes {menu_height}px: more than one row"
     assert len(widths) >= 20
     wide = {url: w for url, w in widths.items() if w > PHONE["width"]}
