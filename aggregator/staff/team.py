@@ -8,6 +8,7 @@ packers; another director's password is theirs (the command line stays for that)
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,42 @@ class NoSuchAccountError(Exception):
 
 class NotYoursError(Exception):
     """A director's password: theirs to change (the command line stays for a lost one)."""
+
+
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+ADDABLE = (StaffRole.STAFF, StaffRole.PACKER)
+
+
+class AccountFormError(Exception):
+    """What to fix in the new-account form: {field: Vietnamese message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    display_name: str
+    login: str
+    role: StaffRole
+
+
+def account_form(form: dict[str, str]) -> NewAccount:
+    """The new-account form, checked: a name, a login of 3-32 plain letters, a staff role."""
+    name = " ".join(form.get("display_name", "").split())[:80]
+    login = form.get("login", "").strip().lower()
+    role = form.get("role", "")
+    errors = {}
+    if not name:
+        errors["display_name"] = "Hãy nhập tên người dùng."
+    if not LOGIN.fullmatch(login):
+        errors["login"] = "Tên đăng nhập 3–32 ký tự: chữ không dấu, số, dấu chấm, gạch."
+    if role not in {r.value for r in ADDABLE}:
+        errors["role"] = "Hãy chọn Nhân viên hoặc Đóng gói."
+    if errors:
+        raise AccountFormError(errors)
+    return NewAccount(name, login, StaffRole(role))
 
 
 def new_password() -> str:
@@ -90,3 +127,20 @@ async def reset_password(
     await pool.execute(query("reset_staff_password"), director.tenant_id, staff_id, digest)
     log.info("staff.password_reset", staff_id=staff_id, by=director.id)
     return str(row["display_name"]), password
+
+
+async def add_account(
+    pool: asyncpg.Pool, hasher: PasswordPool, director: StaffUser, new: NewAccount
+) -> str:
+    """Create a staff member or packer of the director's cooperative; returns the password,
+    shown once. AccountFormError when the login is taken."""
+    password = new_password()
+    digest = await hasher.hash(password, trusted=True)
+    created = await pool.fetchval(
+        query("insert_staff_account"), director.tenant_id, new.login, new.display_name,
+        new.role.value, digest,
+    )  # fmt: skip
+    if created is None:
+        raise AccountFormError({"login": "Tên đăng nhập này đã có người dùng. Hãy chọn tên khác."})
+    log.info("staff.account_added", staff_id=created, role=new.role.value, by=director.id)
+    return password

@@ -29,3 +29,11 @@ WITH changed AS (
     WHERE scope = 'login' AND key IN (SELECT lower(login) FROM changed)
 )
 SELECT login FROM changed;
+
+-- name: insert_staff_account
+-- $1 tenant id, $2 login, $3 display name, $4 role, $5 argon2 hash. No row when the login is
+-- taken (logins are unique across cooperatives, any case).
+INSERT INTO staff (tenant_id, login, display_name, role, password_hash)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING
+RETURNING id;

@@ -104,3 +104,29 @@ async def test_only_the_director_opens_the_staff_page(
     answer = await client.post("/cai-dat/nhan-vien/1/mat-khau", data={"csrf": csrf})
     assert answer.status == 403
     await asyncio.sleep(0)
+
+
+async def test_the_director_adds_a_packer_who_logs_in_with_the_password_shown(
+    db: asyncpg.Connection, two_clients: tuple[Client, Client]
+) -> None:
+    director, phone = two_clients
+    shop = await seed_shop(db)
+    _, boss = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR, login="giamdoc")
+    csrf = await log_in(director, boss)
+    form = {"csrf": csrf, "display_name": " Chị  Hoa ", "login": "Hoa.DongGoi", "role": "packer"}
+    answer = await director.post("/cai-dat/nhan-vien/them", data=form)
+    html = await answer.text()
+    found = re.search(r'id="new-password" value="([^"]+)"', html)
+    assert answer.status == 200 and found is not None and "Đã thêm Chị Hoa (Đóng gói)" in html
+    row = await db.fetchrow(
+        "SELECT tenant_id, role, display_name FROM staff WHERE login = 'hoa.donggoi'"
+    )
+    assert tuple(row) == (shop.tenant_id, "packer", "Chị Hoa")
+    assert await _try(phone, "hoa.donggoi", found.group(1)) == 303
+    taken = await director.post("/cai-dat/nhan-vien/them", data=form)
+    assert taken.status == 422 and "đã có người dùng" in await taken.text()
+    bad = {**form, "login": "hoa đóng gói", "role": "director"}
+    refused = await director.post("/cai-dat/nhan-vien/them", data=bad)
+    text = await refused.text()
+    assert refused.status == 422 and "Tên đăng nhập 3–32 ký tự" in text and "Hãy chọn" in text
+    assert await db.fetchval("SELECT count(*) FROM staff WHERE tenant_id = $1", shop.tenant_id) == 2
