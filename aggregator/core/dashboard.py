@@ -26,7 +26,7 @@ PLATFORM_TEXT = {
     "facebook": "Facebook",
     "tiktok": "TikTok",
     "zalo": "Zalo",
-    "relay": "TikTok (cầu nối)",
+    "relay": "TikTok",  # the bridge of TikTok LIVE comments: one name for TikTok
     "manual": "Nhập tay",
 }
 
@@ -313,7 +313,7 @@ def platform_rows(panels: Iterable[LivePanel]) -> tuple[PlatformRow, ...]:
     """Figures added up per platform over the lives shown, in the order platforms first appear."""
     rows: dict[str, PlatformRow] = {}
     for p in panels:
-        key = p.facts.channel.platform
+        key = p.platform  # by the name shown: TikTok's shop and its LIVE bridge are one row
         rate = p.comments_per_min if p.facts.on_air else 0.0
         old = rows.get(key, PlatformRow(p.platform, 0, 0.0, Counts()))
         rows[key] = PlatformRow(

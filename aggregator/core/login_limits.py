@@ -90,7 +90,7 @@ class LoginAttacks:
 
 DELAYED_TEXT = (
     "Tài khoản đang bị tạm hoãn đăng nhập vì nhiều lần thử sai: {names}. Đăng nhập từ máy đã "
-    "dùng trước đây, hoặc nhờ người quản trị chạy lệnh mở khóa (chotdon staff unlock)."
+    "dùng trước đây, hoặc mở khóa ở trang Nhân viên (/cai-dat/nhan-vien)."
 )
 OWN_TEXT = (
     "Trong 1 giờ qua có {count} lần đăng nhập sai vào tài khoản của hợp tác xã "

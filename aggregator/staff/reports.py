@@ -17,8 +17,9 @@ from aggregator.core.reports import csv_bytes, local, mask_phone, utc_bounds
 from aggregator.staff.accounts import StaffUser
 from schema.queries import query
 
+# A relay channel carries TikTok LIVE comments (SQL chotdon_shown_platform): one name, TikTok.
 PLATFORM_TEXT = {"facebook": "Facebook", "tiktok": "TikTok", "zalo": "Zalo",
-                 "relay": "Nguồn chuyển tiếp", "manual": "Nhập tay"}  # fmt: skip
+                 "relay": "TikTok", "manual": "Nhập tay"}  # fmt: skip
 SQL_NUMBERS = ("orders", "confirmed", "delivered", "returned", "revenue_vnd", "unpaid_vnd",
                "cod_outstanding_vnd")  # fmt: skip
 # Refunds settled in the period (returns, issue 22) and revenue less them.
@@ -113,9 +114,8 @@ def _fill(report: Report, groups: list[asyncpg.Record], refunds: list[asyncpg.Re
 def _live_label(row: asyncpg.Record) -> str:
     if row["live_id"] is None:
         return "Không thuộc buổi live"
-    title = row["live_title"] or f"Live #{row['live_id']}"
-    platforms = ", ".join(PLATFORM_TEXT.get(p, p) for p in row["live_platforms"] or [])
-    return f"{title} ({platforms})" if platforms else title
+    # the label names the live's time and platforms already (SQL chotdon_live_label)
+    return str(row["live_title"] or f"Buổi live số {row['live_id']}")
 
 
 async def build_report(pool: asyncpg.Pool, staff: StaffUser, start: date, end: date) -> Report:
@@ -183,6 +183,10 @@ class LogRow:
     actor: str
     kind: str
     detail: str
+    raw_actor: str | None = None  # order events: the actor's code when no staff member did it
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None  # order events' reason; courier or message status otherwise
 
 
 SOURCE_TEXT = {"don": "Đơn", "binh-luan": "Bình luận", "van-chuyen": "Vận chuyển",
@@ -191,7 +195,11 @@ SOURCE_TEXT = {"don": "Đơn", "binh-luan": "Bình luận", "van-chuyen": "Vận
 
 async def order_log(pool: asyncpg.Pool, staff: StaffUser, order_id: int) -> list[LogRow]:
     rows = await pool.fetch(query("order_full_log"), staff.tenant_id, order_id)
-    return [LogRow(r["at"], r["source"], r["actor"], r["kind"], r["detail"] or "") for r in rows]
+    return [
+        LogRow(r["at"], r["source"], r["actor"], r["kind"], r["detail"] or "", r["raw_actor"],
+               r["from_status"], r["to_status"], r["reason"])
+        for r in rows
+    ]  # fmt: skip
 
 
 def log_csv(rows: Sequence[LogRow]) -> bytes:

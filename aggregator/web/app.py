@@ -19,6 +19,7 @@ from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.staff.passwords import PasswordPool
 from aggregator.web import (
+    app_icons,
     facebook,
     health,
     metrics,
@@ -27,6 +28,7 @@ from aggregator.web import (
     returns_pages,
     security,
     system,
+    template_globals,
     tiktok,
     zalo,
 )
@@ -35,6 +37,7 @@ from aggregator.web.buyer_privacy import setup as setup_buyer_privacy
 from aggregator.web.buyer_returns import RETURN_BODIES
 from aggregator.web.cooperative_routes import setup as setup_cooperatives
 from aggregator.web.couriers import add_courier_routes
+from aggregator.web.error_pages import vietnamese_errors
 from aggregator.web.keys import (
     ARQ_POOL,
     COOKIE_SECRET,
@@ -112,6 +115,7 @@ def _add_routes(app: web.Application) -> None:
     app.router.add_post("/api/heartbeats", system.enqueue_heartbeat, name="heartbeat_enqueue")
     app.router.add_get("/api/heartbeats/{job_id}", system.show_heartbeat, name="heartbeat_show")
     add_courier_routes(app)
+    app_icons.setup(app)
     app.router.add_static("/static", WEB_DIR / "static", name="static")
 
 
@@ -126,6 +130,7 @@ def create_app(settings: Settings) -> web.Application:
             ),
             body_limit(settings.max_body_bytes, {**LARGER_BODIES, **RETURN_BODIES}),
             back_pressure(settings.max_inflight_deliveries),
+            vietnamese_errors,
             map_errors,
         ],
         client_max_size=settings.max_body_bytes,
@@ -146,10 +151,12 @@ def create_app(settings: Settings) -> web.Application:
     setup_staff_pages(app)
     returns_pages.setup(app)  # returns, refunds, staff figures (issue 22)
     setup_cooperatives(app)
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
+    template_globals.install(
+        aiohttp_jinja2.setup(
+            app,
+            loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+            autoescape=jinja2.select_autoescape(["html"]),
+        )
     )
     _add_routes(app)
     return app

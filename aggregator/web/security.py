@@ -12,7 +12,8 @@ from aiohttp import web
 # No inline scripts or styles anywhere: every script is a file under /static.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
 )
 DEFAULT_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

@@ -43,7 +43,8 @@ __all__ = ["DEVICE_COOKIE", "LOGIN_COOKIE", "LOGIN_PATH", "SESSION_COOKIE", "sta
 STAFF_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
     ),
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",

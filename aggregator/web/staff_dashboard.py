@@ -64,7 +64,7 @@ def _context(board: Dashboard) -> dict[str, object]:
 
 
 def _time(board: Dashboard) -> str:
-    return board.at.astimezone(VIETNAM).strftime("%H:%M:%S")
+    return board.at.astimezone(VIETNAM).strftime("%H:%M:%S %d/%m/%Y")
 
 
 async def _render_body(app: web.Application, tenant_id: int) -> Rendered:

@@ -18,6 +18,7 @@ from aggregator.web import (
     staff_packing,
     staff_privacy,
     staff_reports,
+    staff_team,
     staff_unclear,
 )
 
@@ -38,5 +39,6 @@ def setup(app: web.Application) -> None:
         staff_privacy,
         staff_inbox,
         staff_channels,
+        staff_team,
     ):
         pages.setup(app)

@@ -17,7 +17,7 @@
 WITH shown AS (
     SELECT s.id, s.title, s.status, s.started_at, s.ended_at, s.created_at,
            s.last_comment_at AS watermark, s.live_id,
-           (SELECT l.title FROM lives l WHERE l.id = s.live_id) AS live_title,
+           chotdon_live_label(s.live_id) AS live_title,
            c.id AS channel_id, c.platform, c.name AS channel_name, c.status AS channel_status,
            c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
     FROM live_sessions s

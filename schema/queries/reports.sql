@@ -7,7 +7,8 @@
 -- One pass over the orders: GROUPING SETS give the per-day, per-live and per-platform rows.
 WITH o AS (
     SELECT o.id, (o.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,
-           o.live_id, lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform,
+           o.live_id, chotdon_live_label(lv.id) AS live_title,
+           chotdon_shown_platform(ch.platform, ch.settings) AS platform,
            o.total_vnd,
            o.status IN ('confirmed', 'packing', 'packed', 'shipped', 'delivered', 'returned')
                AS confirmed,
@@ -37,7 +38,7 @@ SELECT GROUPING(day) = 0 AS by_day, GROUPING(live_id) = 0 AS by_live,
        GROUPING(platform) = 0 AS by_platform,
        day, live_id, max(live_title) AS live_title, platform,
        CASE WHEN GROUPING(live_id) = 0 THEN (
-           SELECT array_agg(DISTINCT c.platform ORDER BY c.platform)
+           SELECT array_agg(DISTINCT chotdon_shown_platform(c.platform, c.settings))
            FROM live_sessions s JOIN channels c ON c.id = s.channel_id
            WHERE s.live_id = o.live_id AND s.tenant_id = $1 AND s.external_live_id <> 'zalo-chat'
        ) END AS live_platforms,
@@ -114,35 +115,42 @@ ORDER BY e.created_at, e.id;
 -- $1 tenant id, $2 order id. Everything that happened to the order, oldest first: its own
 -- events (with the staff member's name), the buyer's comments, courier events, messages sent
 -- (links replaced: a buyer's confirmation link is a credential) and bank transfers.
-SELECT at, source, actor, kind, detail FROM (
+SELECT at, source, actor, kind, detail, raw_actor, from_status, to_status, reason FROM (
     SELECT e.at, 'don' AS source, coalesce(s.display_name, e.actor) AS actor, e.kind,
            concat_ws(' · ',
                CASE WHEN e.to_status IS NOT NULL
                     THEN coalesce(e.from_status, '') || ' → ' || e.to_status END,
                nullif(e.reason, ''),
                CASE WHEN e.data <> '{}'::jsonb THEN e.data::text END) AS detail,
-           1 AS part, e.id AS seq
+           1 AS part, e.id AS seq,
+           -- the parts, for the screen to translate (the CSV keeps the detail as recorded)
+           CASE WHEN s.id IS NULL THEN e.actor END AS raw_actor, e.from_status, e.to_status,
+           e.reason
     FROM order_events e
     LEFT JOIN staff s ON e.actor = 'staff:' || s.id::text AND s.tenant_id = e.tenant_id
     WHERE e.tenant_id = $1 AND e.order_id = $2
     UNION ALL
-    SELECT c.commented_at, 'binh-luan', c.author_name, c.intent, c.body, 0, c.id
+    SELECT c.commented_at, 'binh-luan', c.author_name, c.intent, c.body, 0, c.id,
+           NULL, NULL, NULL, NULL
     FROM comments c
     WHERE c.tenant_id = $1
       AND c.id IN (SELECT source_comment_id FROM order_items WHERE order_id = $2 AND tenant_id = $1)
     UNION ALL
     SELECT se.at, 'van-chuyen', sh.courier, se.status,
-           concat_ws(' · ', se.courier_status, sh.tracking_code), 2, se.id
+           concat_ws(' · ', se.courier_status, sh.tracking_code), 2, se.id,
+           NULL, NULL, NULL, se.courier_status
     FROM shipment_events se JOIN shipments sh ON sh.id = se.shipment_id
     WHERE sh.tenant_id = $1 AND sh.order_id = $2
     UNION ALL
     SELECT coalesce(m.sent_at, m.created_at), 'tin-nhan', 'chotdon', m.kind,
-           m.status || ': ' || regexp_replace(m.body, 'https?://\S+', '[liên kết]', 'g'), 3, m.id
+           m.status || ': ' || regexp_replace(m.body, 'https?://\S+', '[liên kết]', 'g'), 3, m.id,
+           NULL, NULL, NULL, m.status
     FROM outbound_messages m
     WHERE m.tenant_id = $1 AND m.order_id = $2
     UNION ALL
     SELECT p.received_at, 'chuyen-khoan', 'ngân hàng', p.status,
-           p.amount_vnd::text || ' đ · ' || p.content, 4, p.id
+           p.amount_vnd::text || ' đ · ' || p.content, 4, p.id,
+           NULL, NULL, NULL, NULL
     FROM payments p
     WHERE p.tenant_id = $1 AND p.order_id = $2
 ) AS log

@@ -45,7 +45,8 @@ DELETE FROM staff_sessions WHERE expires_at <= now();
 -- damaged, not picked up…). Newest first.
 SELECT o.id, o.order_no, o.status, o.total_vnd, o.created_at, o.session_id,
        coalesce(nullif(o.recipient_name, ''), nullif(b.full_name, ''), b.display_name) AS buyer,
-       lv.title AS live_title, coalesce(ch.platform, 'manual') AS platform, r.level AS risk,
+       chotdon_live_label(lv.id) AS live_title,
+       chotdon_shown_platform(ch.platform, ch.settings) AS platform, r.level AS risk,
        -- 0019: a confirmed order that may not be packed yet ('unpaid': chờ chuyển khoản; 'empty').
        CASE WHEN o.status = 'confirmed' THEN chotdon_ship_block(o.id) END AS ship_block,
        (SELECT s.status FROM shipments s
@@ -72,7 +73,7 @@ WHERE o.tenant_id = $1
        OR b.display_name ILIKE $4 OR b.full_name ILIKE $4 OR o.recipient_name ILIKE $4
        OR o.order_no ILIKE $4)
   AND ($5::text IS NULL OR b.phone = $5 OR o.recipient_phone = $5)
-  AND ($8::text IS NULL OR coalesce(ch.platform, 'manual') = $8)
+  AND ($8::text IS NULL OR chotdon_shown_platform(ch.platform, ch.settings) = $8)
   AND ($9::int IS NULL OR r.level >= $9)
   AND ($10::text[] IS NULL OR EXISTS (
       SELECT 1 FROM shipments s
@@ -82,7 +83,7 @@ LIMIT $6 OFFSET $7;
 
 -- name: staff_lives
 -- $1 tenant id. Lives for the queue's filter, newest first.
-SELECT id, title, started_at FROM lives l
+SELECT id, chotdon_live_label(l.id) AS title, started_at FROM lives l
 WHERE tenant_id = $1 AND NOT chotdon_live_sandbox(l.id)
 ORDER BY started_at DESC NULLS LAST, id DESC LIMIT 50;
 
@@ -92,7 +93,8 @@ SELECT o.id, o.order_no, o.status, o.session_id, o.subtotal_vnd, o.shipping_vnd,
        o.discount_vnd, o.free_shipping, o.total_vnd, o.payment_method, o.paid_at, o.recipient_name,
        o.recipient_phone, o.address_line, o.note, o.created_at, o.claimed_by,
        o.payment_deadline, chotdon_paid_vnd(o.id) AS paid_vnd, chotdon_ship_block(o.id) AS ship_block,
-       b.display_name AS buyer_name, b.phone AS buyer_phone, lv.title AS live_title
+       b.display_name AS buyer_name, b.phone AS buyer_phone,
+       chotdon_live_label(lv.id) AS live_title
 FROM orders o
 JOIN buyers b ON b.id = o.buyer_id
 LEFT JOIN lives lv ON lv.id = o.live_id
@@ -116,9 +118,12 @@ ORDER BY c.commented_at, c.id;
 
 -- name: staff_order_events
 -- $1 tenant id, $2 order id. Oldest first.
-SELECT at, actor, kind, from_status, to_status, reason
-FROM order_events WHERE tenant_id = $1 AND order_id = $2
-ORDER BY at, id;
+-- staff_name: the staff member's name when a staff member did it.
+SELECT e.at, e.actor, e.kind, e.from_status, e.to_status, e.reason, s.display_name AS staff_name
+FROM order_events e
+LEFT JOIN staff s ON e.actor = 'staff:' || s.id::text AND s.tenant_id = e.tenant_id
+WHERE e.tenant_id = $1 AND e.order_id = $2
+ORDER BY e.at, e.id;
 
 -- name: lock_packing_claim
 -- $1 tenant id, $2 order id. Who claimed the order for packing, its row locked until the packing
@@ -136,7 +141,7 @@ ORDER BY updated_at, id;
 -- name: confirmation_rates
 -- $1 tenant id. For the director: of the orders each recent live took from comments, how many
 -- buyers confirmed (or went further), how many let the hold expire.
-SELECT ls.id, ls.title,
+SELECT ls.id, chotdon_live_label(ls.id) AS title,
        count(o.id) AS orders,
        count(o.id) FILTER (WHERE o.status IN ('confirmed', 'packing', 'packed', 'shipped',
                                               'delivered', 'returned')) AS confirmed,

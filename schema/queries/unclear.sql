@@ -5,7 +5,7 @@
 -- $1 tenant id, $2 limit. Unclear lines of open orders with the comment that made them.
 SELECT i.id AS line_id, i.order_id, i.code, i.qty, o.order_no, o.status,
        c.id AS comment_id, c.body, c.author_name, c.commented_at, c.platform,
-       ls.title AS live_title
+       chotdon_live_label(ls.live_id) AS live_title
 FROM order_items i
 JOIN orders o ON o.id = i.order_id AND o.tenant_id = i.tenant_id
 LEFT JOIN comments c ON c.id = i.source_comment_id AND c.tenant_id = i.tenant_id
@@ -19,7 +19,7 @@ LIMIT $2;
 -- $1 tenant id, $2 limit. Order comments with no product read from them that made no line (the
 -- buyer's order already had lines, so no unclear line was added), not yet dismissed.
 SELECT c.id AS comment_id, c.body, c.author_name, c.commented_at, c.platform,
-       ls.title AS live_title
+       chotdon_live_label(ls.live_id) AS live_title
 FROM comments c
 LEFT JOIN live_sessions ls ON ls.id = c.session_id
 WHERE c.tenant_id = $1 AND c.status = 'processed' AND c.intent = 'order'

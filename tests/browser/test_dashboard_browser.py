@@ -96,6 +96,7 @@ async def test_the_orders_count_rises_while_the_live_runs(
         base = str(server.make_url("")).rstrip("/")
         await log_in(page, base, login)
         async with page.expect_navigation():
+            await page.click("#menu-button")
             await page.click("#nav-dashboard")
         assert page.url.endswith("/bang-dieu-khien")
         await page.wait_for_function(

@@ -19,7 +19,7 @@ from PIL import Image
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, log_in, shot
+from tests.support.browser import fits_the_phone, log_in, open_menu, shot
 from tests.support.factories import seed_shop
 from tests.support.staff import add_staff
 
@@ -49,7 +49,8 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
         base = str(server.make_url("")).rstrip("/")
         page = director_browser
         await log_in(page, base, login)
-        await _submit(page, "text=Sản phẩm")
+        await open_menu(page)
+        await _submit(page, "#menu >> text=Sản phẩm")
         await fits_the_phone(page)
         await shot(page, "setup-1-products")
         await _submit(page, "#new-product")
@@ -73,10 +74,12 @@ async def test_a_director_adds_a_product_and_starts_a_live_on_a_phone(
         assert await page.evaluate("document.querySelector('.product-photo').naturalWidth") == 1200
         await fits_the_phone(page)
         await shot(page, "setup-3-product-saved")
-        await _submit(page, "text=Sản phẩm")
+        await open_menu(page)
+        await _submit(page, "#menu >> text=Sản phẩm")
         assert await page.locator("#products img").count() == 1
         await shot(page, "setup-3b-products-with-photo")
-        await _submit(page, "text=Phiên live")
+        await open_menu(page)
+        await _submit(page, "#menu >> text=Phiên live")
         await page.fill("#title", "Live vải thiều sáng Chủ nhật")
         await page.check(f"input[name=channel][value='{shop.channel_id}']")
         await page.fill("#qty-V01", "40")

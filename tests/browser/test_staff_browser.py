@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import fits_the_phone, log_in, shot
+from tests.support.browser import fits_the_phone, log_in, open_menu, shot
 from tests.support.factories import seed_shop
 from tests.support.staff import add_order, add_staff
 
@@ -42,8 +42,9 @@ async def test_log_in_open_the_queue_claim_and_pack_by_scanning(
         assert "Nguyễn Thị <b>Lan</b>" in await page.inner_text("#orders")  # text, not markup
         await fits_the_phone(page)
         await shot(page, "staff-2-queue")
+        await open_menu(page)
         async with page.expect_navigation():
-            await page.click("text=Đóng gói")
+            await page.click("#menu >> text=Đóng gói")
         async with page.expect_navigation():
             await page.click("#claim")
         assert page.url.endswith(f"/dong-goi/{order_id}")

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
-from tests.support.browser import ARTIFACTS, fits_the_phone, log_in, shot
+from tests.support.browser import ARTIFACTS, fits_the_phone, log_in, open_menu, shot
 from tests.support.sales import seed_sales
 from tests.support.staff import add_staff
 
@@ -44,8 +44,9 @@ async def test_director_exports_the_report_as_csv(
         base = str(server.make_url("")).rstrip("/")
         page = director_browser
         await log_in(page, base, login)
+        await open_menu(page)
         async with page.expect_navigation():
-            await page.click("text=Báo cáo")
+            await page.click("#menu >> text=Báo cáo")
         await page.fill("#tu", "2026-03-01")
         await page.fill("#den", "2026-03-02")
         async with page.expect_navigation():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -63,10 +64,12 @@ async def test_report_numbers_per_vietnam_day_live_platform_and_product(
         ["Facebook", "7", "5", "1080000"], ["TikTok", "1", "1", "360000"],
     ]  # fmt: skip
     by_live = _rows(await (await client.get("/bao-cao/live.csv", params=RANGE)).read())
-    assert sorted((r[0], r[1]) for r in by_live[1:]) == [
-        ("Live TikTok trưa (TikTok)", "1"),
-        ("Live tối (Facebook)", "7"),
+    # each live named by its start (Vietnam time, with the date), platforms and title
+    assert sorted((r[0].split(" · ", 1)[1], r[1]) for r in by_live[1:]) == [
+        ("Facebook · Live tối", "7"),
+        ("TikTok · Live TikTok trưa", "1"),
     ]
+    assert all(re.match(r"\d\d:\d\d \d\d/\d\d/\d{4} · ", r[0]) for r in by_live[1:])
     by_product = _rows(await (await client.get("/bao-cao/san-pham.csv", params=RANGE)).read())
     assert by_product[1] == ["A01", "Gạo ST25 túi 5kg", "", "8", "6", "3", "1", "16",
                              "1440000", "360000"]  # fmt: skip

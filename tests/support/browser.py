@@ -34,14 +34,17 @@ def chromium() -> str:
 
 
 @asynccontextmanager
-async def phone_page(playwright_api: Any) -> AsyncIterator[Any]:
-    """A fresh page in a phone-sized, Vietnamese-locale browser context."""
+async def phone_page(playwright_api: Any, **options: Any) -> AsyncIterator[Any]:
+    """A fresh page in a phone-sized, Vietnamese-locale browser context (`options`: more
+    options of the context, e.g. bypass_csp=True to inject axe-core)."""
     executable = chromium()
     async with playwright_api.async_playwright() as driver:
         browser = await driver.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
-        context = await browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
+        context = await browser.new_context(
+            viewport=PHONE, locale="vi-VN", is_mobile=True, **options
+        )
         try:
             yield await context.new_page()
         finally:
@@ -56,6 +59,12 @@ async def log_in(page: Any, base: str, login: str, password: str = PASSWORD) -> 
     await page.fill("#password", password)
     async with page.expect_navigation():
         await page.click("#submit")
+
+
+async def open_menu(page: Any) -> None:
+    """On a phone the staff links fold under "☰ Menu" (staff_base.html): open it."""
+    if await page.is_visible("#menu-button"):
+        await page.click("#menu-button")
 
 
 async def shot(page: Any, name: str) -> None:

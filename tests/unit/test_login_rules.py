@@ -102,6 +102,7 @@ def test_the_director_is_told_of_attacks_in_vietnamese_and_not_bothered_on_a_qui
     alerts = login_alerts(LoginAttacks(3, 7, 400, 900, ("giamdoc",)))
     assert [a.level for a in alerts] == [Level.DANGER, Level.WARN, Level.WARN]
     assert "giamdoc" in alerts[0].text and "mở khóa" in alerts[0].text
+    assert "/cai-dat/nhan-vien" in alerts[0].text  # the director unlocks from the staff page
     assert "10 lần đăng nhập sai" in alerts[1].text and "7 lần bị chặn" in alerts[1].text
     assert "1300 lần" in alerts[2].text
 
