@@ -45,7 +45,7 @@ def summary_text(page: OrderPage, buyer_name: str, link: str) -> str:
     """Sent when an order is created or changed. Its first and last lines are the cooperative's
     own wording when its director changed them (core/shop_texts.py); the lines, total and link
     are always chotdon's."""
-    values = {"htx": page.tenant_name, "ten": buyer_name, "ma_don": page.order_no}
+    values = {"htx": page.tenant_name, "ten": buyer_name, "madon": page.order_no}
     greeting = fill(template_text({TEMPLATES_SETTING: page.templates}, "greeting"), values)
     if not buyer_name and greeting.startswith(f"{page.tenant_name} chào!"):
         greeting = f"{page.tenant_name}:" + greeting.removeprefix(f"{page.tenant_name} chào!")

@@ -2,7 +2,7 @@
 
 Message templates (tenants.settings.message_templates): the greeting that opens the order
 message and the closing line that ends it, with placeholders {htx} (the cooperative's name),
-{ten} (the buyer's given name) and {ma_don} (the order number). The order lines, total and link
+{ten} (the buyer's given name) and {madon} (the order number). The order lines, total and link
 are always written by chotdon between them, so no template can drop the link or the total.
 
 Fee table (tenants.settings.shipping_fees): a fee per province (by the 2025 province code the
@@ -20,7 +20,7 @@ from aggregator.errors import BadInputError
 
 TEMPLATES_SETTING = "message_templates"
 FEES_SETTING = "shipping_fees"
-PLACEHOLDERS = ("htx", "ten", "ma_don")
+PLACEHOLDERS = ("htx", "ten", "madon")
 MAX_TEMPLATE = 300
 MAX_FEE_VND = 500_000
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -33,7 +33,7 @@ class Template:
     default: str
 
 
-GREETING = "{htx} chào {ten}! Đơn {ma_don} của bạn:"
+GREETING = "{htx} chào {ten}! Đơn {madon} của bạn:"
 CLOSING = 'Hoặc trả lời "ok" để xác nhận. Xin đừng ghi số điện thoại công khai dưới live.'
 TEMPLATES = (
     Template("greeting", "Lời chào đầu tin nhắn đơn hàng", GREETING),
@@ -59,7 +59,7 @@ def templates_from_form(form: Mapping[str, str]) -> dict[str, str]:
             continue
         unknown = [p for p in _PLACEHOLDER.findall(text) if p not in PLACEHOLDERS]
         if unknown:
-            errors[t.key] = "Chỉ dùng được {htx}, {ten} và {ma_don}; không dùng được: " + ", ".join(
+            errors[t.key] = "Chỉ dùng được {htx}, {ten} và {madon}; không dùng được: " + ", ".join(
                 "{" + p + "}" for p in unknown
             )
         elif text and text != t.default:

@@ -36,7 +36,7 @@ async def _templates_page(
     current = await load_settings(request.app[STAFF_PG_POOL], staff.tenant_id)
     if values is None:
         values = {t.key: template_text(current.raw, t.key) for t in TEMPLATES}
-    sample = {"htx": current.profile.name, "ten": "Lan", "ma_don": "CD0000123"}
+    sample = {"htx": current.profile.name, "ten": "Lan", "madon": "CD0000123"}
     context = {
         "staff": staff, "csrf": staff.csrf_token, "templates": TEMPLATES, "values": values,
         "errors": errors or {}, "notice": notice_of(request, NOTICES),

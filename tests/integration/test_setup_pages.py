@@ -135,11 +135,11 @@ async def test_templates_and_fee_table_are_checked_and_saved(
     assert bad.status == 422 and "{khach}" in await bad.text()
     await client.post(
         "/cai-dat/tin-nhan",
-        data={"csrf": csrf, "greeting": "{htx} kính chào {ten}, đơn {ma_don}:", "closing": ""},
+        data={"csrf": csrf, "greeting": "{htx} kính chào {ten}, đơn {madon}:", "closing": ""},
     )
     await client.post("/cai-dat/phi-giao-hang", data={"csrf": csrf, "fee-25": "25.000"})
     stored = await db.fetchval("SELECT settings FROM tenants WHERE id = $1", shop.tenant_id)
-    assert stored["message_templates"] == {"greeting": "{htx} kính chào {ten}, đơn {ma_don}:"}
+    assert stored["message_templates"] == {"greeting": "{htx} kính chào {ten}, đơn {madon}:"}
     assert stored["shipping_fees"] == {"provinces": {"25": 25000}}
 
 

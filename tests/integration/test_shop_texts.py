@@ -15,9 +15,10 @@ from aggregator.confirmation.view import load_order_page
 from aggregator.orders.totals import recompute_totals
 from schema.enums import PaymentMethod
 from tests.support.confirmation import order_from_comments, shop_with_origins
+from tests.support.privacy import CONSENT
 
 SETTINGS = {
-    "message_templates": {"greeting": "{htx} kính chào {ten}, đơn {ma_don} gồm:",
+    "message_templates": {"greeting": "{htx} kính chào {ten}, đơn {madon} gồm:",
                           "closing": "Cảm ơn {ten} đã ủng hộ bà con {htx}."},
     "shipping_fees": {"provinces": {"25": 25_000}},
     "shipping_fee_vnd": 30_000,
@@ -64,7 +65,7 @@ async def test_the_buyers_address_sets_the_fee_of_the_table(
     assert page is not None
     ward = divisions().wards["25"][0].code
     delivery = Delivery("Nguyễn Thị Lan", "0912345678", "25", ward, "Số 5", "", PaymentMethod.COD)
-    await submit(pool, BuyerRequest(order_id, page.digest, delivery=delivery))
+    await submit(pool, BuyerRequest(order_id, page.digest, delivery=delivery, consent=CONSENT))
     after = await db.fetchrow("SELECT status, shipping_vnd, total_vnd FROM orders WHERE id = $1",
                               order_id)  # fmt: skip
     assert (after["status"], after["shipping_vnd"]) == ("confirmed", 25_000)
