@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     log_level: str = "info"
     log_json: bool = True
 
+    # taxorigin: a household's yearly revenue above which it declares tax per quarter (below it
+    # notifies revenue per half-year). 500 million VND since Decree 68/2026/NĐ-CP; the 200
+    # million of the 2024 VAT law before it (README "Tax and e-invoices").
+    tax_threshold_vnd: int = Field(default=500_000_000, ge=0)
+
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod
     def _networks(cls, text: str) -> str:

@@ -33,6 +33,8 @@ class PageLine:
     origin_province: str | None
     ocop_stars: int | None
     certificate_no: str | None
+    batch_public_code: str | None = None  # the batch it ships from: its public origin page
+    batch_code: str | None = None
 
     @property
     def amount_vnd(self) -> int:
@@ -131,6 +133,8 @@ def _line(r: Any) -> PageLine:
         r["origin_province"],
         r["ocop_stars"],
         r["certificate_no"],
+        r["batch_public_code"],
+        r["batch_code"],
     )
 
 

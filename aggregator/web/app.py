@@ -23,6 +23,7 @@ from aggregator.web import (
     health,
     metrics,
     openapi,
+    origin_page,
     relay,
     security,
     system,
@@ -50,6 +51,7 @@ from aggregator.web.middleware import (
 )
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_catalogue import LARGER_BODIES
+from aggregator.web.staff_origin import LARGER_BODIES as ORIGIN_BODIES
 from aggregator.web.staff_pages import setup as setup_staff_pages
 
 WEB_DIR = Path(__file__).parent
@@ -120,7 +122,7 @@ def create_app(settings: Settings) -> web.Application:
                     settings.refusals_recorded_per_minute, settings.refusals_recorded_total
                 )
             ),
-            body_limit(settings.max_body_bytes, LARGER_BODIES),
+            body_limit(settings.max_body_bytes, {**LARGER_BODIES, **ORIGIN_BODIES}),
             back_pressure(settings.max_inflight_deliveries),
             map_errors,
         ],
@@ -139,6 +141,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_buyer_pages(app)
     setup_payment_webhook(app)
     setup_staff_pages(app)
+    origin_page.setup(app)  # taxorigin: public origin page of a batch
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),

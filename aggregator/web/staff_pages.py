@@ -13,8 +13,10 @@ from aggregator.web import (
     staff_lives,
     staff_money,
     staff_orders,
+    staff_origin,
     staff_packing,
     staff_reports,
+    staff_tax,
     staff_unclear,
 )
 
@@ -32,5 +34,7 @@ def setup(app: web.Application) -> None:
         staff_catalogue,
         staff_lives,
         staff_money,
+        staff_origin,  # taxorigin
+        staff_tax,  # taxorigin
     ):
         pages.setup(app)

@@ -19,9 +19,11 @@ WHERE o.id = $1;
 -- name: lines_for_buyer_page
 -- $1 order id. Live lines with each product's origin (cooperative, province, OCOP, certificate).
 SELECT i.id, i.product_id, i.code, i.variant, i.qty, i.unit_price_vnd, i.status,
-       p.name, p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no
+       p.name, p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no,
+       b.public_code AS batch_public_code, b.code AS batch_code
 FROM order_items i
 LEFT JOIN products p ON p.id = i.product_id
+LEFT JOIN product_batches b ON b.id = i.batch_id
 WHERE i.order_id = $1 AND i.status <> 'removed'
 ORDER BY i.queue_position, i.id;
 

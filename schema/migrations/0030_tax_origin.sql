@@ -1,0 +1,174 @@
+-- Origin a buyer can check (issue 23 item 3): product batches and certificates, a live's stock
+-- drawn from batches, and the batch each order line ships from. Tax (item 2) needs no table of
+-- its own: it reads orders, channels and refunds (0024); the e-invoice seller details live in
+-- tenants.settings ('einvoice').
+
+-- One harvest or production run of a product (and variant, '' when none, as in live_stock).
+-- public_code is what the slip's QR and the buyer page carry: random, unguessable, it opens the
+-- public origin page of this batch and nothing else.
+CREATE TABLE product_batches (
+    id            bigserial PRIMARY KEY,
+    tenant_id     bigint NOT NULL REFERENCES tenants(id),
+    product_id    bigint NOT NULL REFERENCES products(id),
+    variant       text NOT NULL DEFAULT '',
+    code          text NOT NULL,
+    public_code   text NOT NULL UNIQUE,
+    harvested_on  date,
+    packed_on     date,
+    expires_on    date,
+    quantity      integer NOT NULL CHECK (quantity > 0),
+    place         text NOT NULL DEFAULT '',
+    note          text NOT NULL DEFAULT '',
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (tenant_id, product_id, code),
+    CHECK (packed_on IS NULL OR harvested_on IS NULL OR packed_on >= harvested_on),
+    CHECK (expires_on IS NULL OR packed_on IS NULL OR expires_on >= packed_on)
+);
+CREATE INDEX product_batches_product_idx ON product_batches (tenant_id, product_id, variant);
+SELECT chotdon_tenant_wall('product_batches');
+
+-- Certificates of a product: OCOP stars, VietGAP, organic (TCVN 11041), other; the scanned
+-- certificate itself is kept in Postgres like product photos (no file paths).
+CREATE TABLE product_certificates (
+    id          bigserial PRIMARY KEY,
+    tenant_id   bigint NOT NULL REFERENCES tenants(id),
+    product_id  bigint NOT NULL REFERENCES products(id),
+    kind        text NOT NULL CHECK (kind IN ('ocop', 'vietgap', 'organic', 'other')),
+    number      text NOT NULL,
+    issuer      text NOT NULL DEFAULT '',
+    stars       smallint CHECK (stars BETWEEN 3 AND 5),
+    issued_on   date,
+    expires_on  date,
+    file_type   text,
+    file_name   text,
+    file_data   bytea,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    CHECK ((kind = 'ocop') = (stars IS NOT NULL)),
+    CHECK ((file_data IS NULL) = (file_type IS NULL))
+);
+CREATE INDEX product_certificates_product_idx ON product_certificates (tenant_id, product_id);
+SELECT chotdon_tenant_wall('product_certificates');
+
+-- How much of a batch a live offers (its live_stock quantity is drawn from these rows) and how
+-- much of it order lines hold now.
+CREATE TABLE live_batches (
+    tenant_id   bigint NOT NULL REFERENCES tenants(id),
+    live_id     bigint NOT NULL REFERENCES lives(id),
+    batch_id    bigint NOT NULL REFERENCES product_batches(id),
+    product_id  bigint NOT NULL REFERENCES products(id),
+    variant     text NOT NULL DEFAULT '',
+    position    integer NOT NULL,
+    quantity    integer NOT NULL CHECK (quantity >= 0),
+    used        integer NOT NULL DEFAULT 0 CHECK (used >= 0),
+    PRIMARY KEY (live_id, batch_id)
+);
+CREATE INDEX live_batches_stock_idx ON live_batches (live_id, product_id, variant, position);
+SELECT chotdon_tenant_wall('live_batches');
+
+ALTER TABLE order_items ADD COLUMN batch_id bigint REFERENCES product_batches(id);
+CREATE INDEX order_items_batch_idx ON order_items (batch_id) WHERE batch_id IS NOT NULL;
+
+-- What is left of a batch for a new live: its quantity less what lives on air offer from it and
+-- what ended lives (or orders outside lives) sold from it.
+CREATE FUNCTION chotdon_batch_left(p_batch bigint) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT b.quantity
+           - coalesce((SELECT sum(CASE WHEN l.status = 'ended' THEN lb.used ELSE lb.quantity END)
+                       FROM live_batches lb JOIN lives l ON l.id = lb.live_id
+                       WHERE lb.batch_id = b.id), 0)::integer
+           - coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                       WHERE i.batch_id = b.id AND o.live_id IS NULL
+                         AND i.status IN ('held', 'requested')), 0)::integer
+    FROM product_batches b WHERE b.id = p_batch
+$$;
+
+-- A live's stock row draws from the product's batches, oldest expiry (then packing) first, up to
+-- its quantity; raising the quantity draws more, lowering it gives back what no line holds, last
+-- batch first. A product without batches keeps a plain quantity (lines then carry no batch).
+CREATE FUNCTION chotdon_live_stock_batches() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    have integer;
+    need integer;
+    b record;
+    take integer;
+BEGIN
+    SELECT coalesce(sum(quantity), 0) INTO have FROM live_batches
+    WHERE live_id = NEW.live_id AND product_id = NEW.product_id AND variant = NEW.variant;
+    need := NEW.quantity - have;
+    IF need > 0 THEN
+        FOR b IN SELECT pb.id, chotdon_batch_left(pb.id) AS left_qty
+                 FROM product_batches pb
+                 WHERE pb.tenant_id = NEW.tenant_id AND pb.product_id = NEW.product_id
+                   AND pb.variant = NEW.variant
+                 ORDER BY pb.expires_on NULLS LAST, pb.packed_on NULLS LAST, pb.id
+        LOOP
+            EXIT WHEN need <= 0;
+            take := least(need, b.left_qty);
+            CONTINUE WHEN take <= 0;
+            INSERT INTO live_batches (tenant_id, live_id, batch_id, product_id, variant,
+                                      position, quantity)
+            VALUES (NEW.tenant_id, NEW.live_id, b.id, NEW.product_id, NEW.variant,
+                    (SELECT coalesce(max(position), 0) + 1 FROM live_batches
+                     WHERE live_id = NEW.live_id), take)
+            ON CONFLICT (live_id, batch_id)
+            DO UPDATE SET quantity = live_batches.quantity + EXCLUDED.quantity;
+            need := need - take;
+        END LOOP;
+    ELSIF need < 0 THEN
+        FOR b IN SELECT batch_id, quantity - used AS spare FROM live_batches
+                 WHERE live_id = NEW.live_id AND product_id = NEW.product_id
+                   AND variant = NEW.variant
+                 ORDER BY position DESC
+        LOOP
+            EXIT WHEN need >= 0;
+            take := least(-need, b.spare);
+            CONTINUE WHEN take <= 0;
+            UPDATE live_batches SET quantity = quantity - take
+            WHERE live_id = NEW.live_id AND batch_id = b.batch_id;
+            need := need + take;
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER live_stock_batches AFTER INSERT OR UPDATE OF quantity ON live_stock
+FOR EACH ROW EXECUTE FUNCTION chotdon_live_stock_batches();
+
+-- Each order line records its batch when it comes to hold stock: the first of the live's batches
+-- (in the order they were drawn) with room for the whole line, else the one with most room.
+-- A line that stops holding (removed, waitlisted) gives its room back and forgets its batch; a
+-- held line whose quantity changes keeps its batch and its room follows. Run again on an
+-- unchanged line it gives back and takes the same room, so it is safe to repeat.
+CREATE FUNCTION chotdon_order_item_batch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_live bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = 'held' AND OLD.batch_id IS NOT NULL THEN
+        UPDATE live_batches lb SET used = greatest(lb.used - OLD.qty, 0)
+        FROM orders o
+        WHERE o.id = OLD.order_id AND lb.live_id = o.live_id AND lb.batch_id = OLD.batch_id;
+    END IF;
+    IF NEW.status <> 'held' OR NEW.product_id IS NULL THEN
+        NEW.batch_id := NULL;
+        RETURN NEW;
+    END IF;
+    SELECT live_id INTO v_live FROM orders WHERE id = NEW.order_id;
+    IF NEW.batch_id IS NULL THEN
+        SELECT batch_id INTO NEW.batch_id FROM live_batches
+        WHERE live_id = v_live AND product_id = NEW.product_id AND variant = NEW.variant
+        ORDER BY (quantity - used >= NEW.qty) DESC,
+                 CASE WHEN quantity - used >= NEW.qty THEN position END,
+                 quantity - used DESC
+        LIMIT 1;
+    END IF;
+    IF NEW.batch_id IS NOT NULL THEN
+        UPDATE live_batches SET used = used + NEW.qty
+        WHERE live_id = v_live AND batch_id = NEW.batch_id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER order_items_batch BEFORE INSERT OR UPDATE OF status, qty, batch_id ON order_items
+FOR EACH ROW EXECUTE FUNCTION chotdon_order_item_batch();
