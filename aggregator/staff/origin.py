@@ -136,3 +136,9 @@ async def public_certificate_file(
     if row is None:
         return None
     return CertificateFile(row["file_type"], row["file_name"] or "", bytes(row["file_data"]))
+
+
+async def batches_left(pool: asyncpg.Pool, tenant_id: int) -> dict[tuple[int, str], int]:
+    """(product id, variant) -> what its batches still hold for a new live."""
+    rows = await pool.fetch(query("batches_left_of_tenant"), tenant_id)
+    return {(r["product_id"], r["variant"]): int(r["left_qty"]) for r in rows}

@@ -84,7 +84,8 @@ $$;
 
 -- A live's stock row draws from the product's batches, oldest expiry (then packing) first, up to
 -- its quantity; raising the quantity draws more, lowering it gives back what no line holds, last
--- batch first. A product without batches keeps a plain quantity (lines then carry no batch).
+-- batch first. A product without batches keeps a plain quantity (lines then carry no batch), and
+-- so does a rehearsal's live. Quantity beyond what the batches hold is offered without a batch.
 CREATE FUNCTION chotdon_live_stock_batches() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -93,6 +94,9 @@ DECLARE
     b record;
     take integer;
 BEGIN
+    IF chotdon_live_sandbox(NEW.live_id) THEN
+        RETURN NULL;  -- a rehearsal sells nothing: it takes nothing from the batches
+    END IF;
     SELECT coalesce(sum(quantity), 0) INTO have FROM live_batches
     WHERE live_id = NEW.live_id AND product_id = NEW.product_id AND variant = NEW.variant;
     need := NEW.quantity - have;

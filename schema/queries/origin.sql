@@ -71,3 +71,10 @@ SELECT lb.product_id, lb.variant, b.code, lb.quantity, lb.used
 FROM live_batches lb JOIN product_batches b ON b.id = lb.batch_id
 WHERE lb.tenant_id = $1 AND lb.live_id = $2
 ORDER BY lb.product_id, lb.variant, lb.position;
+
+-- name: batches_left_of_tenant
+-- What the batches of each product (and variant) still hold for a new live: the live setup form
+-- shows it beside each quantity.
+SELECT product_id, variant, sum(chotdon_batch_left(id))::int AS left_qty
+FROM product_batches WHERE tenant_id = $1
+GROUP BY product_id, variant;

@@ -96,6 +96,10 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
         "ON b.id = lb.batch_id WHERE lb.live_id = $1 ORDER BY lb.position", shop.live,
     )  # fmt: skip
     assert [(r["code"], r["quantity"]) for r in drawn] == [("L-A", 3), ("L-B", 2)]
+    live_page = await (await client.get(f"/phien-live/{shop.live}")).text()
+    assert "Lô L-A: 3, L-B: 2" in live_page
+    setup_page = await (await client.get("/phien-live")).text()
+    assert "còn 8 trong các lô" in setup_page  # 13 in the batches, 5 offered on air
     first = await order_from_comments(db, pool, arq_pool, shop, "lan", "chốt A01 x2")
     second = await order_from_comments(db, pool, arq_pool, shop, "minh", "chốt A01 x2")
     third = await order_from_comments(db, pool, arq_pool, shop, "ha", "chốt A01")
