@@ -1,7 +1,8 @@
 """E-invoice export, pure: a period's sales as the tax authority's invoice XML (no I/O).
 
 The format follows the invoice data standard of the General Department of Taxation (Decision
-1450/QĐ-TCT of 7 October 2021, implementing Decree 123/2020/NĐ-CP and Circular 78/2021/TT-BTC;
+1450/QĐ-TCT of 7 October 2021, amended by 1510/QĐ-TCT; it implements Decree 123/2020/NĐ-CP as
+amended by Decree 70/2025/NĐ-CP, and Circular 78/2021/TT-BTC, now Circular 32/2025/TT-BTC;
 its element names: HDon / DLHDon / TTChung / NDHDon / NBan / NMua / DSHHDVu / HHDVu / TToan),
 which Vietnamese e-invoice providers (MISA meInvoice, Viettel S-Invoice, VNPT, ...) import. A
 household selling to consumers issues a sales invoice (HÓA ĐƠN BÁN HÀNG, template 2). The file
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from xml.etree import ElementTree as ET
 
-FORMAT_VERSION = "2.1.0"
+FORMAT_VERSION = "2.0.0"  # PBan as in published invoices of the 1450/1510 standard
 INVOICE_TITLE = "HÓA ĐƠN BÁN HÀNG"
 TEMPLATE = "2"  # KHMSHDon 2: sales invoice (households and direct-method sellers)
 

@@ -18,6 +18,7 @@ from aggregator.confirmation.links import order_token
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.settings import Settings
+from aggregator.tools.demo.seed import seed_demo
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
 from tests.support.confirmation import confirmation_settings, order_from_comments
@@ -222,3 +223,13 @@ async def test_forms_refuse_bad_input_and_other_cooperatives(
     await log_in(client, packer)
     assert (await client.get(f"/san-pham/{product}/nguon-goc")).status == 403
     assert date.today().year >= 2026
+
+
+async def test_the_demo_sells_from_batches(db: asyncpg.Connection) -> None:
+    lives = await seed_demo(db, "t1")
+    drawn = await db.fetch(
+        "SELECT p.code, lb.quantity FROM live_batches lb JOIN products p ON p.id = lb.product_id "
+        "WHERE lb.tenant_id = $1", lives.tenant_id,
+    )  # fmt: skip
+    assert drawn and all(r["quantity"] > 0 for r in drawn)
+    assert await db.fetchval("SELECT count(*) FROM product_certificates") >= 1
