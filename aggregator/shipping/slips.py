@@ -41,6 +41,8 @@ async def _slips(conn: Connection, orders: Sequence[Any], base_url: str = "") ->
         if base_url and code and f"{base_url}/nguon-goc/{code}" not in found:
             found.append(f"{base_url}/nguon-goc/{code}")
         name = f"{line['name']} {line['variant']}".strip()
+        if line["batch_code"]:
+            name += f" · lô {line['batch_code']}"  # the packer picks from that batch
         by_order.setdefault(line["order_id"], []).append(
             SlipLine(name, line["qty"], line["unit_price_vnd"])
         )

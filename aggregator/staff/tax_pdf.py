@@ -21,6 +21,7 @@ SHORT_HEADER = ["Kỳ", "Từ", "Đến", "Sàn: đơn", "Sàn: doanh thu", "Sà
                 "GTGT sàn khấu trừ 1%", "TNCN sàn khấu trừ 0,5%", "Tự khai: đơn",
                 "Tự khai: doanh thu", "Tự khai: hoàn", "Tự khai: thuần",
                 "Tổng thuần"]  # fmt: skip
+MAX_PDF_LINES = 3000  # like the reports' invoice list: past it the CSV holds the detail
 MONEY_COLUMNS = {4, 5, 6, 7, 8, 10, 11, 12, 13}
 
 
@@ -49,6 +50,11 @@ def render_tax_pdf(
         _p(f"Chi tiết {period.label}", heading),
     ]
     sales, refunds = year.in_period(period)
+    if len(sales) + len(refunds) > MAX_PDF_LINES:
+        story.append(_p(f"Kỳ này có {len(sales) + len(refunds)} dòng, PDF in tối đa "
+                        f"{MAX_PDF_LINES}: hãy tải CSV chi tiết.", cell))  # fmt: skip
+        doc.build(story)
+        return buffer.getvalue()
     detail: list[list[object]] = [[*("Loại", "Số đơn", "Ngày", "Kênh", "Ai kê khai", "Số tiền")]]
     detail += [["Bán", s.sale.order_no, local(s.created_at, "%d/%m/%Y"),
                 PLATFORM_TEXT.get(s.platform, s.platform), DECLARER_TEXT[s.sale.declarer],

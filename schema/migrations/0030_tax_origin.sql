@@ -142,7 +142,8 @@ FOR EACH ROW EXECUTE FUNCTION chotdon_live_stock_batches();
 -- Each order line records its batch when it comes to hold stock: the first of the live's batches
 -- (in the order they were drawn) with room for the whole line, else the one with most room.
 -- A line that stops holding (removed, waitlisted) gives its room back and forgets its batch; a
--- held line whose quantity changes keeps its batch and its room follows. Run again on an
+-- held line whose quantity changes keeps its batch and its room follows. A line of an order
+-- outside any live takes the first batch (earliest expiry) with enough left. Run again on an
 -- unchanged line it gives back and takes the same room, so it is safe to repeat.
 CREATE FUNCTION chotdon_order_item_batch() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -159,12 +160,19 @@ BEGIN
         RETURN NEW;
     END IF;
     SELECT live_id INTO v_live FROM orders WHERE id = NEW.order_id;
-    IF NEW.batch_id IS NULL THEN
+    IF NEW.batch_id IS NULL AND v_live IS NOT NULL THEN
         SELECT batch_id INTO NEW.batch_id FROM live_batches
         WHERE live_id = v_live AND product_id = NEW.product_id AND variant = NEW.variant
         ORDER BY (quantity - used >= NEW.qty) DESC,
                  CASE WHEN quantity - used >= NEW.qty THEN position END,
                  quantity - used DESC
+        LIMIT 1;
+    ELSIF NEW.batch_id IS NULL THEN
+        -- an order outside any live (typed by hand): straight from the product's batches
+        SELECT b.id INTO NEW.batch_id FROM product_batches b
+        WHERE b.tenant_id = NEW.tenant_id AND b.product_id = NEW.product_id
+          AND b.variant = NEW.variant AND chotdon_batch_left(b.id) >= NEW.qty
+        ORDER BY b.expires_on NULLS LAST, b.packed_on NULLS LAST, b.id
         LIMIT 1;
     END IF;
     IF NEW.batch_id IS NOT NULL THEN

@@ -134,6 +134,22 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
         shop.tenant_id,
     ))  # fmt: skip
     assert left == {"L-A": 2, "L-B": 8}  # an ended live keeps only what its lines hold
+    buyer = await db.fetchval(
+        "INSERT INTO buyers (tenant_id, display_name) VALUES ($1, 'Khách gọi điện') RETURNING id",
+        shop.tenant_id,
+    )  # fmt: skip
+    by_hand = await db.fetchval(
+        "INSERT INTO orders (tenant_id, buyer_id, source, status) "
+        "VALUES ($1, $2, 'manual', 'draft') RETURNING id", shop.tenant_id, buyer,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO order_items (tenant_id, order_id, product_id, code, qty, status) "
+        "VALUES ($1, $2, $3, 'A01', 3, 'held')", shop.tenant_id, by_hand, shop.products["A01"],
+    )  # fmt: skip
+    assert await _batch_of(db, by_hand) == "L-B"  # L-A has 2 left, not 3
+    assert await db.fetchval(
+        "SELECT chotdon_batch_left(id) FROM product_batches WHERE code = 'L-B'"
+    ) == 5  # fmt: skip
     await assert_consistent(db)
 
 
@@ -188,7 +204,7 @@ async def test_the_slips_origin_qr_opens_the_batch_page(
     slip = await client.get(f"/dong-goi/{order_id}/phieu.pdf")
     assert slip.status == 200
     pdf = await slip.read()
-    assert "Nguồn gốc" in pdf_text(pdf)
+    assert "Nguồn gốc" in pdf_text(pdf) and "2 × Gạo ST25 túi 5kg · lô L-A" in pdf_text(pdf)
     code = await db.fetchval("SELECT public_code FROM product_batches WHERE code = 'L-A'")
     found = barcodes(page_images(pdf, 300)[0])
     assert ("QRCode", f"{own_settings.base_url}/nguon-goc/{code}") in found
