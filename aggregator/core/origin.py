@@ -122,4 +122,4 @@ def certificate_file_type(data: bytes) -> str | None:
 
 
 def vn_day(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "–"
+    return value.strftime("%d/%m/%Y") if value else "chưa ghi"
