@@ -106,6 +106,7 @@ BEGIN
                  WHERE pb.tenant_id = NEW.tenant_id AND pb.product_id = NEW.product_id
                    AND pb.variant = NEW.variant
                  ORDER BY pb.expires_on NULLS LAST, pb.packed_on NULLS LAST, pb.id
+                 FOR UPDATE OF pb  -- two lives starting at once never draw the same units
         LOOP
             EXIT WHEN need <= 0;
             take := least(need, b.left_qty);
