@@ -101,7 +101,7 @@ BEGIN
     WHERE live_id = NEW.live_id AND product_id = NEW.product_id AND variant = NEW.variant;
     need := NEW.quantity - have;
     IF need > 0 THEN
-        FOR b IN SELECT pb.id, chotdon_batch_left(pb.id) AS left_qty
+        FOR b IN SELECT pb.id
                  FROM product_batches pb
                  WHERE pb.tenant_id = NEW.tenant_id AND pb.product_id = NEW.product_id
                    AND pb.variant = NEW.variant
@@ -109,7 +109,7 @@ BEGIN
                  FOR UPDATE OF pb  -- two lives starting at once never draw the same units
         LOOP
             EXIT WHEN need <= 0;
-            take := least(need, b.left_qty);
+            take := least(need, chotdon_batch_left(b.id));  -- read after the lock, fresh
             CONTINUE WHEN take <= 0;
             INSERT INTO live_batches (tenant_id, live_id, batch_id, product_id, variant,
                                       position, quantity)
