@@ -142,3 +142,25 @@ async def batches_left(pool: asyncpg.Pool, tenant_id: int) -> dict[tuple[int, st
     """(product id, variant) -> what its batches still hold for a new live."""
     rows = await pool.fetch(query("batches_left_of_tenant"), tenant_id)
     return {(r["product_id"], r["variant"]): int(r["left_qty"]) for r in rows}
+
+
+async def delete_certificate(
+    pool: asyncpg.Pool, tenant_id: int, product_id: int, cert: int
+) -> None:
+    if await pool.fetchval(query("delete_certificate"), tenant_id, product_id, cert) is None:
+        raise NotFoundError("no such certificate")
+    log.info("origin.certificate_deleted", tenant_id=tenant_id, product_id=product_id)
+
+
+async def delete_batch(pool: asyncpg.Pool, tenant_id: int, product_id: int, batch: int) -> None:
+    """Only a batch nothing was sold from: one a live drew from stays, its buyers may check it."""
+    if await pool.fetchval(query("delete_batch"), tenant_id, product_id, batch) is not None:
+        log.info("origin.batch_deleted", tenant_id=tenant_id, product_id=product_id)
+        return
+    exists = await pool.fetchval(
+        "SELECT 1 FROM product_batches WHERE tenant_id = $1 AND product_id = $2 AND id = $3",
+        tenant_id, product_id, batch,
+    )  # fmt: skip
+    if exists is None:
+        raise NotFoundError("no such batch")
+    raise OriginFormError({"batch": "Lô đã được đưa vào phiên live hoặc đã bán, không xoá được."})

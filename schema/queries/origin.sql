@@ -78,3 +78,17 @@ ORDER BY lb.product_id, lb.variant, lb.position;
 SELECT product_id, variant, sum(chotdon_batch_left(id))::int AS left_qty
 FROM product_batches WHERE tenant_id = $1
 GROUP BY product_id, variant;
+
+-- name: delete_certificate
+-- An expired or mistaken certificate: gone from the public pages at once.
+DELETE FROM product_certificates
+WHERE tenant_id = $1 AND product_id = $2 AND id = $3
+RETURNING id;
+
+-- name: delete_batch
+-- A batch typed by mistake, only while no live drew from it and no order line ships from it.
+DELETE FROM product_batches b
+WHERE b.tenant_id = $1 AND b.product_id = $2 AND b.id = $3
+  AND NOT EXISTS (SELECT 1 FROM live_batches lb WHERE lb.batch_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.batch_id = b.id)
+RETURNING id;

@@ -230,6 +230,23 @@ async def test_forms_refuse_bad_input_and_other_cooperatives(
     answer = await client.post(f"/san-pham/{product}/nguon-goc/chung-nhan", data=html_file)
     assert answer.status == 400 and "PDF, JPEG hoặc PNG" in await answer.text()
     assert await db.fetchval("SELECT count(*) FROM product_certificates") == 2
+    await db.execute(
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) VALUES ($1, $2, $3, 2)",
+        shop.tenant_id, shop.live, product,
+    )  # fmt: skip
+    batches = dict(await db.fetch("SELECT code, id FROM product_batches"))
+    used = await client.post(f"/san-pham/{product}/nguon-goc/lo/{batches['L-A']}/xoa",
+                             data={"csrf": csrf})  # fmt: skip
+    assert used.status == 409 and "không xoá được" in await used.text()
+    unused = await client.post(f"/san-pham/{product}/nguon-goc/lo/{batches['L-B']}/xoa",
+                               data={"csrf": csrf}, allow_redirects=False)  # fmt: skip
+    assert unused.status == 303
+    assert await db.fetchval("SELECT count(*) FROM product_batches") == 1
+    gap = await db.fetchval("SELECT id FROM product_certificates WHERE kind = 'vietgap'")
+    gone = await client.post(f"/san-pham/{product}/nguon-goc/chung-nhan/{gap}/xoa",
+                             data={"csrf": csrf}, allow_redirects=False)  # fmt: skip
+    assert gone.status == 303
+    assert await db.fetchval("SELECT count(*) FROM product_certificates") == 1
     other = await seed_shop(db, slug="htx-khac")
     foreign = other.products["A01"]
     assert (await client.get(f"/san-pham/{foreign}/nguon-goc")).status == 404
