@@ -49,8 +49,9 @@ CREATE TABLE product_certificates (
 CREATE INDEX product_certificates_product_idx ON product_certificates (tenant_id, product_id);
 SELECT chotdon_tenant_wall('product_certificates');
 
--- How much of a batch a live offers (its live_stock quantity is drawn from these rows) and how
--- much of it order lines hold now.
+-- How much of a batch a live offers (its live_stock quantity is drawn from these rows). What its
+-- lines hold of it is counted from order_items (chotdon_live_batch_used), never kept as a counter:
+-- a counter row updated once per order line would serialise and bloat the merge's hot path.
 CREATE TABLE live_batches (
     tenant_id   bigint NOT NULL REFERENCES tenants(id),
     live_id     bigint NOT NULL REFERENCES lives(id),
@@ -59,7 +60,6 @@ CREATE TABLE live_batches (
     variant     text NOT NULL DEFAULT '',
     position    integer NOT NULL,
     quantity    integer NOT NULL CHECK (quantity >= 0),
-    used        integer NOT NULL DEFAULT 0 CHECK (used >= 0),
     PRIMARY KEY (live_id, batch_id)
 );
 CREATE INDEX live_batches_stock_idx ON live_batches (live_id, product_id, variant, position);
@@ -68,12 +68,22 @@ SELECT chotdon_tenant_wall('live_batches');
 ALTER TABLE order_items ADD COLUMN batch_id bigint REFERENCES product_batches(id);
 CREATE INDEX order_items_batch_idx ON order_items (batch_id) WHERE batch_id IS NOT NULL;
 
+-- What the held lines of one live take from one batch.
+CREATE FUNCTION chotdon_live_batch_used(p_live bigint, p_batch bigint) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(sum(i.qty), 0)::integer
+    FROM order_items i JOIN orders o ON o.id = i.order_id
+    WHERE i.batch_id = p_batch AND i.status = 'held' AND o.live_id = p_live
+$$;
+
 -- What is left of a batch for a new live: its quantity less what lives on air offer from it and
 -- what ended lives (or orders outside lives) sold from it.
 CREATE FUNCTION chotdon_batch_left(p_batch bigint) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT b.quantity
-           - coalesce((SELECT sum(CASE WHEN l.status = 'ended' THEN lb.used ELSE lb.quantity END)
+           - coalesce((SELECT sum(CASE WHEN l.status = 'ended'
+                                       THEN chotdon_live_batch_used(lb.live_id, lb.batch_id)
+                                       ELSE lb.quantity END)
                        FROM live_batches lb JOIN lives l ON l.id = lb.live_id
                        WHERE lb.batch_id = b.id), 0)::integer
            - coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
@@ -121,7 +131,9 @@ BEGIN
             need := need - take;
         END LOOP;
     ELSIF need < 0 THEN
-        FOR b IN SELECT batch_id, quantity - used AS spare FROM live_batches
+        FOR b IN SELECT batch_id,
+                        quantity - chotdon_live_batch_used(live_id, batch_id) AS spare
+                 FROM live_batches
                  WHERE live_id = NEW.live_id AND product_id = NEW.product_id
                    AND variant = NEW.variant
                  ORDER BY position DESC
@@ -140,48 +152,75 @@ $$;
 CREATE TRIGGER live_stock_batches AFTER INSERT OR UPDATE OF quantity ON live_stock
 FOR EACH ROW EXECUTE FUNCTION chotdon_live_stock_batches();
 
--- Each order line records its batch when it comes to hold stock: the first of the live's batches
--- (in the order they were drawn) with room for the whole line, else the one with most room.
--- A line that stops holding (removed, waitlisted) gives its room back and forgets its batch; a
--- held line whose quantity changes keeps its batch and its room follows. A line of an order
--- outside any live takes the first batch (earliest expiry) with enough left. Run again on an
--- unchanged line it gives back and takes the same room, so it is safe to repeat.
-CREATE FUNCTION chotdon_order_item_batch() RETURNS trigger
+-- Each order line records its batch when it comes to hold stock, set-based once per statement
+-- (a merge writes its lines in batches): the lines of one live, product and variant that need a
+-- batch, in id order, fill the live's batches in the order they were drawn, each batch up to what
+-- it offers less what held lines already take. A line goes whole to the batch its last unit falls
+-- in (so a line never takes a batch short; a small line after it may still fill the earlier
+-- batch's tail); past the batches' total it stays without one. A line of an order outside any live (typed by
+-- hand) takes the first batch, earliest expiry, with enough left. A line that stops holding
+-- (removed, waitlisted, cancelled) forgets its batch, which frees its room. The second UPDATE
+-- below fires this again; it then finds nothing to do.
+CREATE FUNCTION chotdon_order_items_batches() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_live bigint;
 BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.status = 'held' AND OLD.batch_id IS NOT NULL THEN
-        UPDATE live_batches lb SET used = greatest(lb.used - OLD.qty, 0)
-        FROM orders o
-        WHERE o.id = OLD.order_id AND lb.live_id = o.live_id AND lb.batch_id = OLD.batch_id;
+    -- Most statements touch no such line (and the updates below, firing this again, never
+    -- leave one): nothing more to do.
+    IF NOT EXISTS (SELECT 1 FROM new_rows n
+                   WHERE (n.status = 'held' AND n.batch_id IS NULL AND n.product_id IS NOT NULL)
+                      OR (n.status <> 'held' AND n.batch_id IS NOT NULL)) THEN
+        RETURN NULL;
     END IF;
-    IF NEW.status <> 'held' OR NEW.product_id IS NULL THEN
-        NEW.batch_id := NULL;
-        RETURN NEW;
-    END IF;
-    SELECT live_id INTO v_live FROM orders WHERE id = NEW.order_id;
-    IF NEW.batch_id IS NULL AND v_live IS NOT NULL THEN
-        SELECT batch_id INTO NEW.batch_id FROM live_batches
-        WHERE live_id = v_live AND product_id = NEW.product_id AND variant = NEW.variant
-        ORDER BY (quantity - used >= NEW.qty) DESC,
-                 CASE WHEN quantity - used >= NEW.qty THEN position END,
-                 quantity - used DESC
-        LIMIT 1;
-    ELSIF NEW.batch_id IS NULL THEN
-        -- an order outside any live (typed by hand): straight from the product's batches
-        SELECT b.id INTO NEW.batch_id FROM product_batches b
-        WHERE b.tenant_id = NEW.tenant_id AND b.product_id = NEW.product_id
-          AND b.variant = NEW.variant AND chotdon_batch_left(b.id) >= NEW.qty
-        ORDER BY b.expires_on NULLS LAST, b.packed_on NULLS LAST, b.id
-        LIMIT 1;
-    END IF;
-    IF NEW.batch_id IS NOT NULL THEN
-        UPDATE live_batches SET used = used + NEW.qty
-        WHERE live_id = v_live AND batch_id = NEW.batch_id;
-    END IF;
-    RETURN NEW;
+    UPDATE order_items i SET batch_id = NULL
+    FROM new_rows n
+    WHERE i.id = n.id AND n.status <> 'held' AND n.batch_id IS NOT NULL;
+
+    WITH need AS MATERIALIZED (
+        SELECT n.id, n.qty, n.product_id, n.variant, o.live_id,
+               sum(n.qty) OVER (PARTITION BY o.live_id, n.product_id, n.variant ORDER BY n.id)
+                   - 1 AS last_unit
+        FROM new_rows n JOIN orders o ON o.id = n.order_id
+        WHERE n.status = 'held' AND n.batch_id IS NULL AND n.product_id IS NOT NULL
+          AND o.live_id IS NOT NULL
+    ), room AS MATERIALIZED (  -- once per statement, never per line
+        SELECT lb.live_id, lb.product_id, lb.variant, lb.batch_id, lb.position,
+               greatest(lb.quantity - chotdon_live_batch_used(lb.live_id, lb.batch_id), 0) AS room
+        FROM live_batches lb
+        WHERE (lb.live_id, lb.product_id, lb.variant) IN
+              (SELECT live_id, product_id, variant FROM need)
+    ), ranges AS MATERIALIZED (
+        SELECT room.*, sum(room) OVER (PARTITION BY live_id, product_id, variant
+                                       ORDER BY position) - room AS low
+        FROM room
+    )
+    UPDATE order_items i SET batch_id = r.batch_id
+    FROM need c
+    JOIN ranges r ON r.live_id = c.live_id AND r.product_id = c.product_id
+                 AND r.variant = c.variant AND c.last_unit >= r.low
+                 AND c.last_unit < r.low + r.room
+    WHERE i.id = c.id;
+
+    WITH by_hand AS MATERIALIZED (  -- first the few lines outside lives, then their batches
+        SELECT n.id, n.tenant_id, n.product_id, n.variant, n.qty
+        FROM new_rows n JOIN orders o ON o.id = n.order_id
+        WHERE n.status = 'held' AND n.batch_id IS NULL AND n.product_id IS NOT NULL
+          AND o.live_id IS NULL
+    ), pick AS MATERIALIZED (
+        SELECT h.id, (SELECT b.id FROM product_batches b
+                      WHERE b.tenant_id = h.tenant_id AND b.product_id = h.product_id
+                        AND b.variant = h.variant AND chotdon_batch_left(b.id) >= h.qty
+                      ORDER BY b.expires_on NULLS LAST, b.packed_on NULLS LAST, b.id
+                      LIMIT 1) AS batch_id
+        FROM by_hand h
+    )
+    UPDATE order_items i SET batch_id = pick.batch_id
+    FROM pick WHERE i.id = pick.id AND pick.batch_id IS NOT NULL;
+    RETURN NULL;
 END
 $$;
-CREATE TRIGGER order_items_batch BEFORE INSERT OR UPDATE OF status, qty, batch_id ON order_items
-FOR EACH ROW EXECUTE FUNCTION chotdon_order_item_batch();
+CREATE TRIGGER order_items_batches_insert AFTER INSERT ON order_items
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION chotdon_order_items_batches();
+CREATE TRIGGER order_items_batches_update AFTER UPDATE ON order_items
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION chotdon_order_items_batches();

@@ -107,7 +107,8 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
     # L-A has room for 2 then 1; the second buyer's 2 come whole from L-B
     assert [await _batch_of(db, o) for o in (first, second, third)] == ["L-A", "L-B", "L-A"]
     used = dict(await db.fetch(
-        "SELECT b.code, lb.used FROM live_batches lb JOIN product_batches b ON b.id = lb.batch_id "
+        "SELECT b.code, chotdon_live_batch_used(lb.live_id, lb.batch_id) FROM live_batches lb "
+        "JOIN product_batches b ON b.id = lb.batch_id "
         "WHERE lb.live_id = $1", shop.live,
     ))  # fmt: skip
     assert used == {"L-A": 3, "L-B": 2}
@@ -115,7 +116,8 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
         await ingestor.submit_many([shop.comment("hủy đơn nhé", "lan")])
     await merge_session(pool, shop.session_id)
     assert await db.fetchval(
-        "SELECT lb.used FROM live_batches lb JOIN product_batches b ON b.id = lb.batch_id "
+        "SELECT chotdon_live_batch_used(lb.live_id, lb.batch_id) FROM live_batches lb "
+        "JOIN product_batches b ON b.id = lb.batch_id "
         "WHERE lb.live_id = $1 AND b.code = 'L-A'", shop.live,
     ) == 1  # fmt: skip
     # what a new live could still take: L-A all offered to this live, L-B 10 - 2 offered
