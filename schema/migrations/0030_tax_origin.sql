@@ -49,9 +49,9 @@ CREATE TABLE product_certificates (
 CREATE INDEX product_certificates_product_idx ON product_certificates (tenant_id, product_id);
 SELECT chotdon_tenant_wall('product_certificates');
 
--- How much of a batch a live offers (its live_stock quantity is drawn from these rows). What its
--- lines hold of it is counted from order_items (chotdon_live_batch_used), never kept as a counter:
--- a counter row updated once per order line would serialise and bloat the merge's hot path.
+-- How much of a batch a live offers (its live_stock quantity is drawn from these rows) and how
+-- much of it the live's held lines take (`used`, kept by the statement triggers below: one update
+-- per batch per statement, never one per order line, which would bloat the merge's hot path).
 CREATE TABLE live_batches (
     tenant_id   bigint NOT NULL REFERENCES tenants(id),
     live_id     bigint NOT NULL REFERENCES lives(id),
@@ -60,6 +60,7 @@ CREATE TABLE live_batches (
     variant     text NOT NULL DEFAULT '',
     position    integer NOT NULL,
     quantity    integer NOT NULL CHECK (quantity >= 0),
+    used        integer NOT NULL DEFAULT 0,
     PRIMARY KEY (live_id, batch_id)
 );
 CREATE INDEX live_batches_stock_idx ON live_batches (live_id, product_id, variant, position);
@@ -68,7 +69,8 @@ SELECT chotdon_tenant_wall('live_batches');
 ALTER TABLE order_items ADD COLUMN batch_id bigint REFERENCES product_batches(id);
 CREATE INDEX order_items_batch_idx ON order_items (batch_id) WHERE batch_id IS NOT NULL;
 
--- What the held lines of one live take from one batch.
+-- What the held lines of one live take from one batch, counted from the lines themselves (the
+-- tests compare it with live_batches.used).
 CREATE FUNCTION chotdon_live_batch_used(p_live bigint, p_batch bigint) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(sum(i.qty), 0)::integer
@@ -82,8 +84,7 @@ CREATE FUNCTION chotdon_batch_left(p_batch bigint) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT b.quantity
            - coalesce((SELECT sum(CASE WHEN l.status = 'ended'
-                                       THEN chotdon_live_batch_used(lb.live_id, lb.batch_id)
-                                       ELSE lb.quantity END)
+                                       THEN lb.used ELSE lb.quantity END)
                        FROM live_batches lb JOIN lives l ON l.id = lb.live_id
                        WHERE lb.batch_id = b.id), 0)::integer
            - coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
@@ -131,9 +132,7 @@ BEGIN
             need := need - take;
         END LOOP;
     ELSIF need < 0 THEN
-        FOR b IN SELECT batch_id,
-                        quantity - chotdon_live_batch_used(live_id, batch_id) AS spare
-                 FROM live_batches
+        FOR b IN SELECT batch_id, quantity - used AS spare FROM live_batches
                  WHERE live_id = NEW.live_id AND product_id = NEW.product_id
                    AND variant = NEW.variant
                  ORDER BY position DESC
@@ -164,6 +163,27 @@ FOR EACH ROW EXECUTE FUNCTION chotdon_live_stock_batches();
 CREATE FUNCTION chotdon_order_items_batches() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- What this statement changed in the live batches' counts: held lines with a batch, after
+    -- less before (an UPDATE's before rows are old_rows).
+    IF TG_OP = 'UPDATE' THEN
+        UPDATE live_batches lb SET used = lb.used + d.delta
+        FROM (SELECT o.live_id, x.batch_id, sum(x.q) AS delta
+              FROM (SELECT order_id, batch_id, qty AS q FROM new_rows
+                    WHERE status = 'held' AND batch_id IS NOT NULL
+                    UNION ALL
+                    SELECT order_id, batch_id, -qty FROM old_rows
+                    WHERE status = 'held' AND batch_id IS NOT NULL) x
+              JOIN orders o ON o.id = x.order_id
+              GROUP BY o.live_id, x.batch_id HAVING sum(x.q) <> 0) d
+        WHERE lb.live_id = d.live_id AND lb.batch_id = d.batch_id;
+    ELSE
+        UPDATE live_batches lb SET used = lb.used + d.delta
+        FROM (SELECT o.live_id, n.batch_id, sum(n.qty) AS delta
+              FROM new_rows n JOIN orders o ON o.id = n.order_id
+              WHERE n.status = 'held' AND n.batch_id IS NOT NULL
+              GROUP BY o.live_id, n.batch_id) d
+        WHERE lb.live_id = d.live_id AND lb.batch_id = d.batch_id;
+    END IF;
     -- Most statements touch no such line (and the updates below, firing this again, never
     -- leave one): nothing more to do.
     IF NOT EXISTS (SELECT 1 FROM new_rows n
@@ -184,7 +204,7 @@ BEGIN
           AND o.live_id IS NOT NULL
     ), room AS MATERIALIZED (  -- once per statement, never per line
         SELECT lb.live_id, lb.product_id, lb.variant, lb.batch_id, lb.position,
-               greatest(lb.quantity - chotdon_live_batch_used(lb.live_id, lb.batch_id), 0) AS room
+               greatest(lb.quantity - lb.used, 0) AS room
         FROM live_batches lb
         WHERE (lb.live_id, lb.product_id, lb.variant) IN
               (SELECT live_id, product_id, variant FROM need)
@@ -222,5 +242,22 @@ CREATE TRIGGER order_items_batches_insert AFTER INSERT ON order_items
 REFERENCING NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION chotdon_order_items_batches();
 CREATE TRIGGER order_items_batches_update AFTER UPDATE ON order_items
-REFERENCING NEW TABLE AS new_rows
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION chotdon_order_items_batches();
+
+-- Lines deleted (an erased buyer's orders) give their room back.
+CREATE FUNCTION chotdon_order_items_batches_gone() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE live_batches lb SET used = lb.used - d.qty
+    FROM (SELECT o.live_id, r.batch_id, sum(r.qty) AS qty
+          FROM old_rows r JOIN orders o ON o.id = r.order_id
+          WHERE r.status = 'held' AND r.batch_id IS NOT NULL
+          GROUP BY o.live_id, r.batch_id) d
+    WHERE lb.live_id = d.live_id AND lb.batch_id = d.batch_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER order_items_batches_delete AFTER DELETE ON order_items
+REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION chotdon_order_items_batches_gone();

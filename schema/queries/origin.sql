@@ -67,8 +67,7 @@ WHERE i.order_id = $1 AND i.status IN ('held', 'requested');
 
 -- name: live_batch_stock
 -- $1 tenant, $2 live: which batches each product of the live draws from.
-SELECT lb.product_id, lb.variant, b.code, lb.quantity,
-       chotdon_live_batch_used(lb.live_id, lb.batch_id) AS used
+SELECT lb.product_id, lb.variant, b.code, lb.quantity, lb.used
 FROM live_batches lb JOIN product_batches b ON b.id = lb.batch_id
 WHERE lb.tenant_id = $1 AND lb.live_id = $2
 ORDER BY lb.product_id, lb.variant, lb.position;

@@ -76,6 +76,13 @@ async def _director_with_batches(client: Client, db: asyncpg.Connection) -> tupl
     return shop, csrf
 
 
+async def _counts_agree(db: asyncpg.Connection) -> bool:
+    """The triggers' running count of each live batch equals a count of its held lines."""
+    return bool(await db.fetchval(
+        "SELECT bool_and(used = chotdon_live_batch_used(live_id, batch_id)) FROM live_batches"
+    ))  # fmt: skip
+
+
 async def _batch_of(db: asyncpg.Connection, order_id: int) -> str | None:
     return await db.fetchval(  # type: ignore[no-any-return]
         "SELECT b.code FROM order_items i LEFT JOIN product_batches b ON b.id = i.batch_id "
@@ -112,6 +119,7 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
         "WHERE lb.live_id = $1", shop.live,
     ))  # fmt: skip
     assert used == {"L-A": 3, "L-B": 2}
+    assert await _counts_agree(db)
     async with Ingestor(pool, arq_pool) as ingestor:
         await ingestor.submit_many([shop.comment("hủy đơn nhé", "lan")])
     await merge_session(pool, shop.session_id)
@@ -135,6 +143,7 @@ async def test_a_lives_stock_comes_from_batches_and_each_line_records_its_batch(
         "SELECT code, chotdon_batch_left(id) FROM product_batches WHERE tenant_id = $1",
         shop.tenant_id,
     ))  # fmt: skip
+    assert await _counts_agree(db)
     assert left == {"L-A": 2, "L-B": 8}  # an ended live keeps only what its lines hold
     buyer = await db.fetchval(
         "INSERT INTO buyers (tenant_id, display_name) VALUES ($1, 'Khách gọi điện') RETURNING id",
