@@ -167,6 +167,10 @@ class Settings(BaseSettings):
     # Privacy (personal data, Law 91/2025/QH15): days staff have to carry out a buyer's request
     # made from their order link (Decree 356/2025 sets up to 15 days for most requests).
     privacy_request_days: int = Field(default=15, ge=1, le=30)
+    # taxorigin: a household's yearly revenue above which it declares tax per quarter (below it
+    # notifies revenue per half-year). 500 million VND since Decree 68/2026/NĐ-CP; the 200
+    # million of the 2024 VAT law before it (README "Tax and e-invoices").
+    tax_threshold_vnd: int = Field(default=500_000_000, ge=0)
 
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod

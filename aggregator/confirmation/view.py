@@ -34,6 +34,8 @@ class PageLine:
     ocop_stars: int | None
     certificate_no: str | None
     photo_version: int | None = None  # the photo's last change (seconds); None: no photo
+    batch_public_code: str | None = None  # the batch it ships from: its public origin page
+    batch_code: str | None = None
 
     @property
     def amount_vnd(self) -> int:
@@ -135,6 +137,8 @@ def _line(r: Any) -> PageLine:
         r["ocop_stars"],
         r["certificate_no"],
         r["photo_version"],
+        r["batch_public_code"],
+        r["batch_code"],
     )
 
 

@@ -55,6 +55,7 @@ class Slip:
     paid_vnd: int = 0  # bank transfers so far: the COD above is total - this
     promotion: str = ""  # the live's promotion that applied, as the buyer read it
     shipping: str = ""  # who pays delivery, when the slip should say it
+    origin_urls: tuple[str, ...] = ()  # public origin pages of the batches it ships (max 2 drawn)
 
 
 def mask_name(name: str) -> str:
@@ -88,17 +89,31 @@ def _text(value: str) -> str:
     return value if font_name() else unidecode(value)
 
 
+def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
+    widget = qr.QrCodeWidget(value)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, canvas, x, y)
+
+
+def _draw_origins(canvas: Canvas, slip: Slip, font: str) -> None:
+    """Bottom right: a QR per batch (up to two) opening its public origin page."""
+    size, width = 19 * mm, A6[0]
+    canvas.setFont(font, 6)
+    for n, url in enumerate(slip.origin_urls[:2]):
+        x = width - 4 * mm - (n + 1) * size - n * 2 * mm
+        _qr(canvas, url, x, 13 * mm, size)
+        canvas.drawCentredString(x + size / 2, 10.5 * mm, _text("Nguồn gốc"))
+
+
 def _draw_codes(canvas: Canvas, slip: Slip, width: float, top: float) -> float:
     barcode = code128.Code128(
         slip.order_no, barHeight=13 * mm, barWidth=0.33 * mm, humanReadable=True
     )
     barcode.drawOn(canvas, 6 * mm, top - 17 * mm)
-    widget = qr.QrCodeWidget(slip.order_no)
-    x0, y0, x1, y1 = widget.getBounds()
     size = 22 * mm
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, width - size - 4 * mm, top - size)
+    _qr(canvas, slip.order_no, width - size - 4 * mm, top - size, size)
     return float(top - 25 * mm)
 
 
@@ -129,6 +144,7 @@ def _draw_slip(canvas: Canvas, slip: Slip) -> None:
     if len(slip.lines) > MAX_LINES:
         canvas.drawString(6 * mm, y, _text(f"… và {len(slip.lines) - MAX_LINES} dòng nữa"))
     _draw_money(canvas, slip, font)
+    _draw_origins(canvas, slip, font)
 
 
 def _draw_money(canvas: Canvas, slip: Slip, font: str) -> None:
@@ -141,8 +157,9 @@ def _draw_money(canvas: Canvas, slip: Slip, font: str) -> None:
         f"Đã chuyển khoản: {vnd(slip.paid_vnd)}" if slip.paid_vnd and slip.cod_vnd else "",
     ]
     y = 16 * mm
+    room = 40 if slip.origin_urls else 60  # leave the origin QR its corner
     for note in (n for n in notes if n):
-        canvas.drawString(6 * mm, y, _text(note)[:60])
+        canvas.drawString(6 * mm, y, _text(note)[:room])
         y += 4 * mm
     canvas.setFont(font, 12)
     cod = f"Thu hộ (COD): {vnd(slip.cod_vnd)}" if slip.cod_vnd else "Đã thanh toán - không thu tiền"

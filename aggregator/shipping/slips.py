@@ -17,22 +17,32 @@ from aggregator.shipping.slip_pdf import Slip, SlipLine, render_slips, vnd
 from schema.queries import query
 
 
-async def session_slips(conn: Connection, session_id: int) -> list[Slip]:
+async def session_slips(conn: Connection, session_id: int, base_url: str = "") -> list[Slip]:
     orders = await conn.fetch(query("session_orders_for_slips"), session_id)
-    return await _slips(conn, orders)
+    return await _slips(conn, orders, base_url)
 
 
-async def order_slip(conn: Connection, tenant_id: int, order_id: int) -> Slip | None:
-    """The slip of one order of this cooperative, while it is being packed or later."""
+async def order_slip(
+    conn: Connection, tenant_id: int, order_id: int, base_url: str = ""
+) -> Slip | None:
+    """The slip of one order of this cooperative, while it is being packed or later.
+    base_url: the public address origin QRs point at ("" draws none)."""
     order = await conn.fetchrow(query("order_for_slip"), order_id, tenant_id)
-    return None if order is None else (await _slips(conn, [order]))[0]
+    return None if order is None else (await _slips(conn, [order], base_url))[0]
 
 
-async def _slips(conn: Connection, orders: Sequence[Any]) -> list[Slip]:
+async def _slips(conn: Connection, orders: Sequence[Any], base_url: str = "") -> list[Slip]:
     lines = await conn.fetch(query("lines_of_orders"), [o["id"] for o in orders])
     by_order: dict[int, list[SlipLine]] = {}
+    origins: dict[int, list[str]] = {}
     for line in lines:
+        code = line["batch_public_code"]
+        found = origins.setdefault(line["order_id"], [])
+        if base_url and code and f"{base_url}/nguon-goc/{code}" not in found:
+            found.append(f"{base_url}/nguon-goc/{code}")
         name = f"{line['name']} {line['variant']}".strip()
+        if line["batch_code"]:
+            name += f" · lô {line['batch_code']}"  # the packer picks from that batch
         by_order.setdefault(line["order_id"], []).append(
             SlipLine(name, line["qty"], line["unit_price_vnd"])
         )
@@ -52,6 +62,7 @@ async def _slips(conn: Connection, orders: Sequence[Any]) -> list[Slip]:
             paid_vnd=int(o["paid_vnd"]),
             promotion=_promotion_text(o),
             shipping=_shipping_text(o),
+            origin_urls=tuple(origins.get(o["id"], [])),
         )
         for o in orders
     ]
@@ -77,7 +88,7 @@ async def write_session_slips(settings: Settings, session_id: int, out: Path) ->
     if not settings.database_url:
         raise ServiceUnavailableError("DATABASE_URL is not set")
     async with connection(settings.database_url) as conn:
-        slips = await session_slips(conn, session_id)
+        slips = await session_slips(conn, session_id, settings.base_url.rstrip("/"))
     if not slips:
         raise NotFoundError(f"no order to pack in session {session_id}")
     out.write_bytes(render_slips(slips))

@@ -24,6 +24,7 @@ from aggregator.web import (
     health,
     metrics,
     openapi,
+    origin_page,
     relay,
     returns_pages,
     security,
@@ -57,6 +58,7 @@ from aggregator.web.middleware import (
 )
 from aggregator.web.payments import setup as setup_payment_webhook
 from aggregator.web.staff_catalogue import LARGER_BODIES
+from aggregator.web.staff_origin import LARGER_BODIES as ORIGIN_BODIES
 from aggregator.web.staff_pages import setup as setup_staff_pages
 
 WEB_DIR = Path(__file__).parent
@@ -128,7 +130,9 @@ def create_app(settings: Settings) -> web.Application:
                     settings.refusals_recorded_per_minute, settings.refusals_recorded_total
                 )
             ),
-            body_limit(settings.max_body_bytes, {**LARGER_BODIES, **RETURN_BODIES}),
+            body_limit(
+                settings.max_body_bytes, {**LARGER_BODIES, **RETURN_BODIES, **ORIGIN_BODIES}
+            ),
             back_pressure(settings.max_inflight_deliveries),
             vietnamese_errors,
             map_errors,
@@ -151,6 +155,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_staff_pages(app)
     returns_pages.setup(app)  # returns, refunds, staff figures (issue 22)
     setup_cooperatives(app)
+    origin_page.setup(app)  # public origin page of a batch (issue 23)
     template_globals.install(
         aiohttp_jinja2.setup(
             app,

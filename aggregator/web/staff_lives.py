@@ -32,6 +32,7 @@ from aggregator.staff.lives import (
     start_live,
     stop_live,
 )
+from aggregator.staff.origin import batches_left
 from aggregator.web.forms import posted_form
 from aggregator.web.keys import ARQ_POOL, PG_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
@@ -78,6 +79,7 @@ async def _page(
         "hold_modes": HOLD_MODE_TEXT, "kinds": PROMOTION_KINDS,
         "promotion_text": {s["id"]: _promotion_text(s["promotion"]) for s in lives},
         "format_keywords": format_keywords,
+        "batch_left": await batches_left(pool, tenant),  # taxorigin: stock comes from batches
     }  # fmt: skip
     return render(request, "staff_lives.html", context, status=status)
 

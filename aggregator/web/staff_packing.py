@@ -19,7 +19,7 @@ from aggregator.staff.data_access import BOTH, log_reads
 from aggregator.staff.packing import NotYourPackingError, claim_next, my_packing, pack_scanned
 from aggregator.staff.queue import order_view
 from aggregator.web.forms import posted_form
-from aggregator.web.keys import ARQ_POOL, STAFF_PG_POOL
+from aggregator.web.keys import ARQ_POOL, SETTINGS, STAFF_PG_POOL
 from aggregator.web.paths import path_id
 from aggregator.web.staff_auth import render, staff_page
 from aggregator.web.staff_text import STATUS_TEXT
@@ -98,7 +98,8 @@ async def scan(request: web.Request, staff: StaffUser) -> web.StreamResponse:
 async def slip(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     """The A6 packing slip of one order (barcode, QR, items, COD), to print at the table."""
     async with request.app[STAFF_PG_POOL].acquire() as conn:
-        found = await order_slip(conn, staff.tenant_id, path_id(request))
+        base = request.app[SETTINGS].base_url.rstrip("/")
+        found = await order_slip(conn, staff.tenant_id, path_id(request), base)
     if found is None:
         raise web.HTTPNotFound()
     await log_reads(request.app[STAFF_PG_POOL], staff, [path_id(request)], BOTH, "packing_slip")

@@ -15,9 +15,11 @@ from aggregator.web import (
     staff_lives,
     staff_money,
     staff_orders,
+    staff_origin,
     staff_packing,
     staff_privacy,
     staff_reports,
+    staff_tax,
     staff_team,
     staff_unclear,
 )
@@ -40,5 +42,7 @@ def setup(app: web.Application) -> None:
         staff_inbox,
         staff_channels,
         staff_team,
+        staff_origin,  # taxorigin
+        staff_tax,  # taxorigin
     ):
         pages.setup(app)

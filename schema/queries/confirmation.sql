@@ -22,9 +22,11 @@ WHERE o.id = $1;
 SELECT i.id, i.product_id, i.code, i.variant, i.qty, i.unit_price_vnd, i.status,
        p.name, p.origin_name, p.origin_province, p.ocop_stars, p.certificate_no,
        (SELECT floor(extract(epoch FROM f.updated_at))::bigint FROM product_photos f
-        WHERE f.product_id = i.product_id) AS photo_version
+        WHERE f.product_id = i.product_id) AS photo_version,
+       b.public_code AS batch_public_code, b.code AS batch_code
 FROM order_items i
 LEFT JOIN products p ON p.id = i.product_id
+LEFT JOIN product_batches b ON b.id = i.batch_id
 WHERE i.order_id = $1 AND i.status <> 'removed'
 ORDER BY i.queue_position, i.id;
 

@@ -117,7 +117,11 @@ ORDER BY c.platform, c.name, s.id;
 
 -- name: setup_live_stock
 SELECT st.product_id, p.code, p.name, st.variant, st.quantity, st.reserved,
-       coalesce(st.price_vnd, v.price_vnd, p.price_vnd) AS price_vnd
+       coalesce(st.price_vnd, v.price_vnd, p.price_vnd) AS price_vnd,
+       (SELECT string_agg(b.code || ': ' || lb.quantity, ', ' ORDER BY lb.position)
+        FROM live_batches lb JOIN product_batches b ON b.id = lb.batch_id
+        WHERE lb.live_id = st.live_id AND lb.product_id = st.product_id
+          AND lb.variant = st.variant AND lb.quantity > 0) AS batches
 FROM live_stock st
 JOIN products p ON p.id = st.product_id
 LEFT JOIN product_variants v ON v.product_id = st.product_id AND v.name = st.variant

@@ -14,9 +14,11 @@ WHERE o.id = $1;
 
 -- name: lines_of_orders
 SELECT i.order_id, i.code, coalesce(p.name, i.code) AS name, i.variant, i.qty, i.unit_price_vnd,
-       coalesce(v.weight_g, p.weight_g, 0) AS weight_g
+       coalesce(v.weight_g, p.weight_g, 0) AS weight_g, b.public_code AS batch_public_code,
+       b.code AS batch_code
 FROM order_items i LEFT JOIN products p ON p.id = i.product_id
 LEFT JOIN product_variants v ON v.product_id = i.product_id AND v.name = i.variant
+LEFT JOIN product_batches b ON b.id = i.batch_id
 WHERE i.order_id = ANY($1::bigint[]) AND i.status IN ('held', 'requested')
 ORDER BY i.order_id, i.id;
 

@@ -25,7 +25,6 @@ from tests.support.screens import (
 )
 from tests.support.staff import add_staff, log_in
 
-
 # The first-run page exists only on an empty installation (its own test walks it).
 GONE_ONCE_SET_UP = {"/thiet-lap"}
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aggregator.rehearsal.player import Target
 from aggregator.runtime.db import Connection
 from aggregator.tools.demo.photos import product_tile
+from aggregator.tools.origin_seed import seed_origin
 from schema.enums import Platform
 from schema.queries import query
 
@@ -89,6 +90,7 @@ async def _tenant(conn: Connection) -> int:
             "origin_name, origin_province, ocop_stars) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
             tenant_id, code, name, aliases, variants, price, weight, origin, province, stars,
         )  # fmt: skip
+    await seed_origin(conn, tenant_id)  # taxorigin: batches and certificates of the products
     return int(tenant_id)
 
 
