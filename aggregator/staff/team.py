@@ -16,6 +16,7 @@ from datetime import datetime
 import asyncpg
 import structlog
 
+from aggregator.errors import BadInputError, ConflictError, NotFoundError
 from aggregator.staff.accounts import StaffUser
 from aggregator.staff.login import unlock
 from aggregator.staff.passwords import PasswordPool
@@ -41,11 +42,11 @@ class Account:
     delayed_until: datetime | None
 
 
-class NoSuchAccountError(Exception):
+class NoSuchAccountError(NotFoundError):
     """No account with this id in the director's cooperative."""
 
 
-class NotYoursError(Exception):
+class NotYoursError(ConflictError):
     """A director's password: theirs to change (the command line stays for a lost one)."""
 
 
@@ -53,7 +54,7 @@ LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 ADDABLE = (StaffRole.STAFF, StaffRole.PACKER)
 
 
-class AccountFormError(Exception):
+class AccountFormError(BadInputError):
     """What to fix in the new-account form: {field: Vietnamese message}."""
 
     def __init__(self, errors: dict[str, str]) -> None:

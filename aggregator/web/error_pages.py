@@ -45,8 +45,14 @@ ERROR_TEXT = {
 }
 
 
+# Data a page's script fetches (the address picker's /dia-chi/<province>.json): its errors stay
+# what the route documents, never an HTML page. Downloads a person opens (PDF, CSV) keep pages.
+MACHINE_SUFFIXES = (".json",)
+
+
 def _for_people(request: web.Request) -> bool:
-    return not request.path.startswith(MACHINE_PREFIXES)
+    path = request.path
+    return not path.startswith(MACHINE_PREFIXES) and not path.endswith(MACHINE_SUFFIXES)
 
 
 def _default_text(exc: web.HTTPException) -> bool:

@@ -95,6 +95,8 @@ def actor_text(actor: str | None, staff_name: str | None = None) -> str:
 
 def _courier_reason(courier: str, reason: str) -> str:
     code, _, rest = reason.partition(" ")
+    if not code.isascii():  # already Vietnamese ("Thất lạc — GHN: Hàng bị mất"): as written
+        return reason
     named = status_name(Courier(courier), code) if courier in COURIER_NAME else ""
     words = [w for w in (named or ("" if CODE.match(code) else code), rest.strip()) if w]
     return " — ".join(words)

@@ -73,6 +73,14 @@ async def shot(page: Any, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# The elements whose right edge passes the screen's, to name in a failure.
+WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : ''))"""
+
+
 async def fits_the_phone(page: Any) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
+    wide = [] if width <= PHONE["width"] else await page.evaluate(WIDE_ELEMENTS)
+    assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide ({wide})"

@@ -138,6 +138,11 @@ async def rich_shop(db: asyncpg.Connection) -> Shop:
     history the issue saw in English: the merge's and the courier's events, a buyer's change."""
     shop = await seed_sales(db)
     orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
+    # a buyer's return of a delivered order, so the return page is walked too
+    await db.execute(
+        "INSERT INTO returns (tenant_id, order_id, cause, status) SELECT tenant_id, id, "
+        "'spoiled', 'requested' FROM orders WHERE status = 'delivered' ORDER BY id LIMIT 1"
+    )
     # wide figures, as a good live makes them: nine-digit totals must fit a 360 px phone too
     await db.execute(
         "UPDATE orders SET subtotal_vnd = 123456000, total_vnd = 123456000 "
@@ -166,8 +171,10 @@ async def rich_shop(db: asyncpg.Connection) -> Shop:
 
 # GET routes that are not pages a person reads: files, streams, machine endpoints, buyer pages.
 NOT_PAGES = re.compile(
-    r"\.(pdf|csv|png|ico|json|webmanifest)$|^/(api|webhooks|relay|static|healthz|metrics|o|su-kien)\b"
+    r"\.(pdf|csv|png|ico|json|xml|webmanifest)$"
+    r"|^/(api|webhooks|relay|static|healthz|metrics|o|su-kien)\b"
     r"|/su-kien$|/anh$|/nhan-van-chuyen$|^/$"
+    r"|^/thiet-lap$"  # the first-run page exists only on an empty installation (its own tests)
 )
 
 
@@ -196,11 +203,15 @@ async def ids(db: asyncpg.Connection, tenant_id: int) -> dict[str, list[int]]:
     products = await db.fetch(
         "SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 2", tenant_id
     )
+    returns = await db.fetch("SELECT id FROM returns WHERE tenant_id = $1 ORDER BY id", tenant_id)
     return {
         "/don/{id}": orders,
         "/dong-goi/{id}": [packing],
         "/phien-live/{id}": [r["id"] for r in lives],
+        "/phien-live/{id}/tra-loi-tu-dong": [r["id"] for r in lives],
         "/san-pham/{id}": [r["id"] for r in products],
+        "/san-pham/{id}/nguon-goc": [r["id"] for r in products],
+        "/doi-tra/{id}": [r["id"] for r in returns],
     }
 
 
