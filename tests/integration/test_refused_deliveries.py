@@ -74,10 +74,11 @@ async def test_a_thousand_unsigned_megabytes_grow_the_database_by_less_than_a_me
         async with gate, client.post(call.path, data=call.body, headers=call.headers) as answer:
             return answer.status
 
-    started = time.perf_counter()
+    started, first_minute = time.perf_counter(), int(time.time() // 60)
     async with app_client(configured) as client:
         statuses = await asyncio.gather(*(post(client, n) for n in range(1000)))
     elapsed = time.perf_counter() - started
+    minutes = int(time.time() // 60) - first_minute + 1  # the budget is per clock minute
     assert all(400 <= s < 500 for s in statuses), sorted(set(statuses))
     await db.execute("VACUUM webhook_deliveries")
     grown = await db.fetchval("SELECT pg_database_size(current_database())") - before
@@ -85,7 +86,9 @@ async def test_a_thousand_unsigned_megabytes_grow_the_database_by_less_than_a_me
     largest = await db.fetchval("SELECT max(octet_length(body)) FROM webhook_deliveries")
     print(f"1000 x 1 MB refused in {elapsed:.1f} s: {rows} recorded, database grew {grown} bytes")
     assert grown < 1_000_000
-    assert rows == configured.refusals_recorded_per_minute  # one client address, one minute
+    # one client address: the minute's budget, once per clock minute the burst touched
+    assert configured.refusals_recorded_per_minute <= rows
+    assert rows <= configured.refusals_recorded_per_minute * minutes
     assert largest <= REFUSED_PREFIX_BYTES
 
 
