@@ -118,6 +118,9 @@ async def test_a_live_of_20000_comments_is_stored_exactly_once_through_drops_and
     )
 
 
+RESUME_PASSED_STORED = """
+SELECT EXISTS (SELECT 1 FROM comments c JOIN live_sessions s ON c.commented_at < s.last_comment_at)
+"""
 STORE_FAILS = """
 CREATE TABLE test_store_fault (failing boolean NOT NULL);
 INSERT INTO test_store_fault VALUES (false);
@@ -150,7 +153,12 @@ async def test_a_store_that_fails_mid_way_never_moves_the_resume_point_past_what
                 Wiring(pool, arq_pool, ingestor, http, graph, rig.config), rig.cipher
             )
             first_task = asyncio.create_task(first.run(asyncio.Event()))
-            await asyncio.sleep(2.5)
+            # the fault starts once the resume point has moved past committed comments (not
+            # after a fixed time: on a busy machine the puller may take seconds to get there)
+            for _ in range(300):
+                if await db.fetchval(RESUME_PASSED_STORED):
+                    break
+                await asyncio.sleep(0.1)
             await db.execute("UPDATE test_store_fault SET failing = true")
             await asyncio.sleep(2.5)  # stream and polls keep reading; nothing is committed
             await crash(first, first_task)
