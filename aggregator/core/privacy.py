@@ -39,7 +39,8 @@ KIND_TEXT: dict[DataKind, str] = {
     DataKind.COMMENTS: "Bình luận trong buổi live (tên hiển thị, nội dung, số điện thoại ghi "
     "trong bình luận)",
     DataKind.DELIVERIES: "Dữ liệu gốc nhận từ nền tảng, đơn vị vận chuyển, ngân hàng",
-    DataKind.ADDRESSES: "Tên, số điện thoại, địa chỉ người nhận của đơn đã kết thúc",
+    DataKind.ADDRESSES: "Tên, số điện thoại, địa chỉ người nhận của đơn đã kết thúc; ảnh, "
+    "ghi chú và tài khoản hoàn tiền của yêu cầu trả hàng đã xong",
     DataKind.MESSAGES: "Tin nhắn đã gửi cho người mua",
 }  # fmt: skip
 KIND_START: dict[DataKind, str] = {

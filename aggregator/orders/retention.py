@@ -23,7 +23,11 @@ BATCH = 2_000
 STATEMENTS: dict[DataKind, tuple[str, ...]] = {
     DataKind.COMMENTS: ("retain_comments",),
     DataKind.DELIVERIES: ("retain_deliveries",),
-    DataKind.ADDRESSES: ("retain_order_addresses", "retain_buyer_addresses"),
+    DataKind.ADDRESSES: (
+        "retain_order_addresses",
+        "retain_buyer_addresses",
+        "retain_return_details",
+    ),
     DataKind.MESSAGES: ("retain_messages",),
 }
 

@@ -176,6 +176,22 @@ WHERE id IN (SELECT id FROM webhook_deliveries
              WHERE tenant_id = $1 AND received_at < $2 AND octet_length(body) > 0
              ORDER BY id LIMIT $3);
 
+-- name: retain_return_details
+-- $1 tenant, $2 cutoff, $3 batch. Returns that ended (refused or refunded) before the cutoff lose
+-- the buyer's photos, note and refund bank account; cause, decision, amounts and dates stay.
+WITH due AS (
+    SELECT r.id FROM returns r
+    WHERE r.tenant_id = $1 AND r.status IN ('refused', 'refunded') AND r.updated_at < $2
+      AND (r.refund_account_no <> '' OR r.refund_account_name <> '' OR r.buyer_note <> ''
+           OR EXISTS (SELECT 1 FROM return_photos p WHERE p.return_id = r.id))
+    ORDER BY r.id LIMIT $3
+), photos AS (
+    DELETE FROM return_photos p WHERE p.return_id IN (SELECT id FROM due)
+)
+UPDATE returns SET refund_bank_bin = '', refund_account_no = '', refund_account_name = '',
+                   buyer_note = ''
+WHERE id IN (SELECT id FROM due);
+
 -- name: retain_order_addresses
 -- $1 tenant, $2 cutoff, $3 batch. Orders that ended before the cutoff lose name, phone and
 -- address (and the copies in their events, platform payloads and courier news); number, lines,

@@ -129,6 +129,38 @@ async def test_each_kind_goes_when_its_days_are_up_per_cooperative(
     assert runs == 4 * len(DataKind)
 
 
+async def test_a_finished_return_loses_its_photos_and_refund_account_with_the_addresses(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    shop = await seed_shop(db)
+    returns = {}
+    for status in ("refunded", "requested"):
+        order = await add_order(db, shop, status="delivered")
+        returns[status] = await db.fetchval(
+            "INSERT INTO returns (tenant_id, order_id, cause, status, buyer_note, refund_bank_bin, "
+            "refund_account_no, refund_account_name) VALUES ($1, $2, 'spoiled', $3, 'mốc', "
+            "'970405', '1234567890', 'NGUYEN THI LAN') RETURNING id", shop.tenant_id, order,
+            status,
+        )  # fmt: skip
+        await db.execute(
+            "INSERT INTO return_photos (tenant_id, return_id, content_type, data) "
+            "VALUES ($1, $2, 'image/jpeg', '\\xffd8'::bytea)", shop.tenant_id, returns[status],
+        )  # fmt: skip
+    now = datetime.now(UTC)
+    await apply_all(pool, now + timedelta(days=10))
+    assert await db.fetchval("SELECT count(*) FROM return_photos") == 2
+    await apply_all(pool, now + timedelta(days=91))
+    kept = {
+        r["status"]: (r["refund_account_no"], r["buyer_note"], r["photos"], r["cause"])
+        for r in await db.fetch(
+            "SELECT status, refund_account_no, buyer_note, cause, (SELECT count(*) FROM "
+            "return_photos p WHERE p.return_id = r.id) AS photos FROM returns r"
+        )
+    }
+    assert kept["refunded"] == ("", "", 0, "spoiled")  # the figures' cause stays
+    assert kept["requested"] == ("1234567890", "mốc", 1, "spoiled")  # still being handled
+
+
 def test_the_schedule_runs_daily_in_the_worker() -> None:
     assert any(job.name == jobs.APPLY_RETENTION for job in CRON_JOBS)
 
