@@ -23,6 +23,7 @@ PLACE_TEXT = {
     "by_hand": "Danh sách cần gửi tay",
     "address_fix": "Sửa địa chỉ",
     "courier_label": "Nhãn vận chuyển",
+    "return_page": "Trang yêu cầu trả hàng",
 }
 FIELD_TEXT = {PHONE: "số điện thoại", ADDRESS: "địa chỉ"}
 

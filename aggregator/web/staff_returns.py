@@ -29,6 +29,7 @@ from aggregator.core.staff import Area
 from aggregator.core.vietqr import BankAccount
 from aggregator.errors import BadInputError
 from aggregator.staff.accounts import StaffUser
+from aggregator.staff.data_access import BOTH, log_reads
 from aggregator.staff.return_pickup import book_pickup, pickup_courier
 from aggregator.staff.returns import (
     ReturnRefusedError,
@@ -122,6 +123,7 @@ async def return_page_response(
     return_id = path_id(request)
     row = await staff_return(pool, staff, return_id)
     lines = await return_lines(pool, staff, return_id)
+    await log_reads(pool, staff, [row["order_id"]], BOTH, "return_page")  # shows phone, address
     value = default_refund({r["id"]: (r["qty"], r["unit_price_vnd"]) for r in lines})
     most = refund_limit(int(row["total_vnd"]), int(row["refunded_vnd"]))
     owed = row["refund_vnd"] if row["refund_status"] == "owed" else None

@@ -230,6 +230,10 @@ async def test_staff_refuse_with_a_reason_and_other_cooperatives_see_nothing(
     assert (await client.get(f"/doi-tra/{return_id}/anh/1")).status == 404
     _, staff = await add_staff(db, shop.tenant_id, StaffRole.STAFF)
     await log_in(client, staff)
+    assert (await client.get(f"/doi-tra/{return_id}")).status == 200
+    reads = await db.fetch("SELECT staff_id, place FROM data_access_log WHERE order_id = $1",
+                           order_id)  # fmt: skip
+    assert [r["place"] for r in reads] == ["return_page"]  # the page shows phone and address
     no_reason = await _post(client, f"/doi-tra/{return_id}/tu-choi", reason="  ")
     assert no_reason.status == 422
     assert await db.fetchval("SELECT status FROM returns WHERE id = $1", return_id) == "requested"
