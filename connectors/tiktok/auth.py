@@ -27,18 +27,26 @@ async def refresh_shop_token(
         "app_key": app_key, "app_secret": app_secret, "refresh_token": refresh_token,
         "grant_type": "refresh_token",
     }  # fmt: skip
+    return _pair(*await auth_get(http, base_url, REFRESH_PATH, params))
+
+
+async def auth_get(
+    http: aiohttp.ClientSession, base_url: str, path: str, params: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """One GET to TikTok Shop's auth host (token/get, token/refresh): the HTTP status and the
+    answer's JSON object ({} when the body is empty or not a JSON object)."""
     try:
         async with http.get(
-            base_url.rstrip("/") + REFRESH_PATH, params=params, timeout=TIMEOUT
+            base_url.rstrip("/") + path, params=params, timeout=TIMEOUT
         ) as response:
             status, raw = response.status, await response.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise TransportError(f"TikTok auth unreachable: {type(exc).__name__}") from exc
     try:
-        answer: dict[str, Any] = orjson.loads(raw) if raw else {}
+        answer = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError:
         answer = {}
-    return _pair(status, answer)
+    return status, answer if isinstance(answer, dict) else {}
 
 
 def _pair(status: int, answer: dict[str, Any]) -> TokenPair:

@@ -22,14 +22,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import orjson
 
-from connectors.errors import PayloadError, PlatformApiError, RateLimitedError, TransportError
+from connectors.errors import PayloadError, PlatformApiError, RateLimitedError
+from connectors.tiktok.auth import auth_get
 from connectors.tiktok.client import ShopClient
 
 TOKEN_GET_PATH = "/api/v2/token/get"
 SHOPS_PATH = "/authorization/202309/shops"
-TIMEOUT = aiohttp.ClientTimeout(total=20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +76,7 @@ async def exchange_code(
         "app_key": app_key, "app_secret": app_secret, "auth_code": auth_code,
         "grant_type": "authorized_code",
     }  # fmt: skip
-    try:
-        async with http.get(
-            auth.rstrip("/") + TOKEN_GET_PATH, params=params, timeout=TIMEOUT
-        ) as response:
-            status, raw = response.status, await response.read()
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise TransportError(f"TikTok auth unreachable: {type(exc).__name__}") from exc
-    try:
-        answer = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        answer = {}
-    return _tokens(status, answer if isinstance(answer, dict) else {})
+    return _tokens(*await auth_get(http, auth, TOKEN_GET_PATH, params))
 
 
 async def authorized_shops(client: ShopClient, access_token: str) -> list[AuthorizedShop]:
