@@ -15,10 +15,31 @@ from aggregator.core.parser.scan import Scan, scan
 from schema.parsing import Intent, ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
+# Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
+# thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
+# ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
+MEMO_SIZE = 2048
 
 
 def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
-    """Read one comment against the catalog."""
+    """Read one comment against the catalog.
+
+    A text read before with the same catalog returns the same (frozen) ParsedComment object:
+    callers must treat it, and its `items` list, as read-only.
+    """
+    memo = catalog.readings
+    known = memo.get(text)
+    if known is not None:
+        return known
+    parsed = read_comment(text, catalog)
+    if len(memo) >= MEMO_SIZE:
+        del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
+    memo[text] = parsed
+    return parsed
+
+
+def read_comment(text: str, catalog: Catalog) -> ParsedComment:
+    """Read one comment against the catalog, without the memo of recent texts."""
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
     phone_tokens = _phone_tokens(prepared.spans, phones.spans)
@@ -45,11 +66,13 @@ def find_phone(text: str) -> str | None:
 def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
     if not phones:
         return frozenset()
-    return frozenset(
-        index
-        for index, (first, last) in enumerate(tokens)
-        if any(start <= first and last <= end for start, end in phones)
-    )
+    inside: list[int] = []
+    for index, (first, last) in enumerate(tokens):
+        for start, end in phones:
+            if start <= first and last <= end:
+                inside.append(index)
+                break
+    return frozenset(inside)
 
 
 def _item_elements(elements: Sequence[Element], clauses: Clauses, intent: Intent) -> list[Element]:

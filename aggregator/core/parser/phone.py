@@ -18,6 +18,7 @@ MAX_PHONE_DIGITS = 12
 _RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +45,13 @@ def normalize_phone(raw: str) -> str | None:
     return normalize_digits(_NON_DIGIT_RE.sub("", raw))
 
 
+NO_PHONE = PhoneScan(None, ())
+
+
 def scan_phones(folded: str) -> PhoneScan:
     """Find phone-like digit runs in folded text."""
+    if len(folded) - len(folded.translate(_DROP_DIGITS)) < MIN_PHONE_DIGITS:
+        return NO_PHONE  # most comments: too few digits in all to hold a phone number
     phone: str | None = None
     spans: list[tuple[int, int]] = []
     for run in _RUN_RE.finditer(folded):
