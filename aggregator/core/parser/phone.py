@@ -55,10 +55,19 @@ def scan_phones(folded: str) -> PhoneScan:
     phone: str | None = None
     spans: list[tuple[int, int]] = []
     for run in _RUN_RE.finditer(folded):
-        if run.end() - run.start() < MIN_PHONE_DIGITS:
+        start, end = run.span()
+        if end - start < MIN_PHONE_DIGITS:
             continue  # too short to hold a phone number: "2", "180", "a01"
-        groups = [(m.group(), m.start() + run.start(), m.end() + run.start()) for m in
-                  _GROUP_RE.finditer(run.group())]  # fmt: skip
+        text = run.group()
+        if text.isdigit():  # one group, the usual "0912345678": _phone_in_groups, unrolled
+            found = normalize_digits(text) if len(text) <= MAX_PHONE_DIGITS else None
+            if found is not None and phone is None:
+                phone = found
+            if found is not None or text[0] in "08":
+                spans.append((start, end))
+            continue
+        groups = [(m.group(), m.start() + start, m.end() + start) for m in
+                  _GROUP_RE.finditer(text)]  # fmt: skip
         if sum(len(g[0]) for g in groups) < MIN_PHONE_DIGITS:
             continue
         found, used = _phone_in_groups(groups)
