@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
@@ -34,7 +35,9 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
         return known
     parsed = read_comment(text, catalog)
     if len(memo) >= MEMO_SIZE:
-        del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
+        # Only if threads share a catalog can another evict at the same moment: fine, bounded.
+        with suppress(KeyError, RuntimeError):
+            del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
     memo[text] = parsed
     return parsed
 
