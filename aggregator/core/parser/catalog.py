@@ -55,6 +55,7 @@ class Catalog:
         self.alias_starts: frozenset[str] = self.aliases.first_tokens
         self.prefix_widths: Mapping[str, int] = MappingProxyType(_prefix_widths(infos))
         self.numeric_width: int = self.prefix_widths.get("", 0)
+        self.prefixes: frozenset[str] = frozenset(self.prefix_widths)  # a set answers `in` faster
         # Readings of recent comment texts (parse.py keeps it): a reading depends only on the
         # text and this catalog, which never changes once built, so a repeat need not be re-read.
         self.readings: dict[str, ParsedComment] = {}

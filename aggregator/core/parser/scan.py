@@ -94,7 +94,7 @@ class Scanner:
         self.out = Scan()
         self.in_address = False
         self.clause_start = 0
-        self.prefixes = ctx.catalog.prefix_widths
+        self.prefixes = ctx.catalog.prefixes
         self.alias_starts = ctx.catalog.alias_starts
 
     def scan(self) -> Scan:
