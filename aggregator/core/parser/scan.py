@@ -168,7 +168,7 @@ class Scanner:
         if element is not None:
             if element.kind is Kind.QTY and self.ctx.word(i) == "+":
                 self.out.clauses[-1].add(Signal.PLUS)
-            element.clause = self.out.clause
+            element.clause = len(self.out.clauses) - 1  # self.out.clause, without the call
             self.out.elements.append(element)
         return found.length
 
