@@ -163,9 +163,14 @@ def test_bench_reports_speed_and_baseline() -> None:
     out = io.StringIO()
     result = run_bench(300, out)
     assert result["comments"] == 300
-    assert result["comments_per_s"] > 0
+    assert 0 < result["distinct_comments"] < 300  # the corpus repeats, as a live does
+    for name in ("comments_per_s", "distinct_per_s", "jsonl_per_s", "jsonl_distinct_per_s"):
+        assert result[name] > 0, name
     assert result["baseline_per_s"] > 0
-    assert "comments/s" in out.getvalue()
+    assert result["memo_differences"] == 0
+    printed = out.getvalue()
+    assert "distinct texts only" in printed and "x baseline" in printed
+    assert "differ from a full reading: 0" in printed
 
 
 def test_bench_corpus_is_deterministic() -> None:

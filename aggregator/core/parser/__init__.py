@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aggregator.core.parser.catalog import Catalog, catalog_from_data
 from aggregator.core.parser.errors import CatalogError, ParserError
-from aggregator.core.parser.parse import find_phone, parse_comment
+from aggregator.core.parser.parse import find_phone, parse_comment, read_comment
 from aggregator.core.parser.phone import normalize_phone
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "find_phone",
     "normalize_phone",
     "parse_comment",
+    "read_comment",
 ]

@@ -17,7 +17,7 @@ from aggregator.core.parser.elements import Element, Kind
 from schema.parsing import ParsedItem
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """One product line being built."""
 

@@ -12,7 +12,7 @@ from aggregator.core.parser.errors import CatalogError
 from aggregator.core.parser.lexicon import PhraseIndex, split_phrase
 from aggregator.core.parser.normalize import fold
 from aggregator.core.parser.variants import Measure, parse_variant
-from schema.parsing import CatalogProduct
+from schema.parsing import CatalogProduct, ParsedComment
 
 _FIELD_SHAPES = {
     "code": "a product code such as 'A01' or '05'",
@@ -55,6 +55,10 @@ class Catalog:
         self.alias_starts: frozenset[str] = self.aliases.first_tokens
         self.prefix_widths: Mapping[str, int] = MappingProxyType(_prefix_widths(infos))
         self.numeric_width: int = self.prefix_widths.get("", 0)
+        self.prefixes: frozenset[str] = frozenset(self.prefix_widths)  # a set answers `in` faster
+        # Readings of recent comment texts (parse.py keeps it): a reading depends only on the
+        # text and this catalog, which never changes once built, so a repeat need not be re-read.
+        self.readings: dict[str, ParsedComment] = {}
 
     def code_for(self, prefix: str, digits: str) -> str | None:
         """Normalised code for a prefix ("a", "" for numeric) and digits ("1" -> "A01").

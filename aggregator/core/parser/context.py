@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.normalize import Text
@@ -17,20 +17,27 @@ from aggregator.core.parser.variants import WEIGHT_UNIT_INDEX, Unit
 SHOUTING_SHARE = 0.6
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (built once per comment; a frozen dataclass pays object.__setattr__ per field).
+@dataclass(slots=True)
 class Context:
     text: Text
     catalog: Catalog
     phone: frozenset[int]  # token indexes that belong to a phone number
     size: int  # number of tokens
+    words: tuple[str, ...] = field(init=False)  # text.words, read by every reader
+
+    def __post_init__(self) -> None:
+        self.words = self.text.words
 
     def word(self, j: int) -> str:
         """Folded token `j`, or "" past the end."""
-        return self.text.words[j] if j < self.size else ""
+        return self.words[j] if j < self.size else ""
 
     def digits(self, j: int) -> str | None:
         """Token `j` if it is a number outside any phone number."""
-        word = self.word(j)
+        if j >= self.size:
+            return None
+        word = self.words[j]
         return word if word.isdigit() and j not in self.phone else None
 
     def small_number(self, j: int) -> int | None:

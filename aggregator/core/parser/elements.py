@@ -29,7 +29,7 @@ class Element:
     clause_break: bool = False  # SEP: end of a clause ("," "." "?"), not just "+" or "và"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made at every reader hit, and frozen init costs per field
 class Read:
     """The result of reading at one position: how many tokens, and what they meant."""
 

@@ -8,7 +8,8 @@ mark the phrase lacks, so "cảm ơn" never matches the alias "cam".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from aggregator.core.parser.normalize import (
@@ -31,6 +32,10 @@ class Phrase(Generic[T]):
     tokens: tuple[str, ...]
     marks: tuple[str, ...]
     payload: T
+    size: int = field(init=False)  # len(tokens), read at every match
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", len(self.tokens))
 
 
 def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -72,18 +77,26 @@ class PhraseIndex(Generic[T]):
         candidates = self._by_first.get(words[index])
         if candidates is None:
             return None
+        plain = text.plain
         for phrase in candidates:
-            size = len(phrase.tokens)
+            size = phrase.size
             if size > 1 and words[index : index + size] != phrase.tokens:
                 continue
-            if text.plain or _marks_agree(text, index, phrase.marks):
+            if plain or _marks_agree(text, index, phrase.marks):
                 return size, phrase.payload
         return None
 
 
+@lru_cache(maxsize=8192)
+def _agrees(raw: str, expected: str) -> bool:
+    """A token typed as `raw` may be a phrase token with the `expected` marks."""
+    return raw.isascii() or marks_compatible(diacritic_marks(raw), expected)
+
+
 def _marks_agree(text: Text, index: int, marks: tuple[str, ...]) -> bool:
+    spans, original = text.spans, text.original
     for offset, expected in enumerate(marks):
-        raw = text.raw(index + offset)
-        if not raw.isascii() and not marks_compatible(diacritic_marks(raw), expected):
+        start, end = spans[index + offset]
+        if not _agrees(original[start:end], expected):
             return False
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
@@ -12,23 +13,49 @@ from aggregator.core.parser.intent import COMMIT, Signal, combine, decide_intent
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
+from aggregator.core.parser.variants import Measure
 from schema.parsing import Intent, ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
+# Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
+# thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
+# ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
+MEMO_SIZE = 2048
 
 
 def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
-    """Read one comment against the catalog."""
+    """Read one comment against the catalog.
+
+    A text read before with the same catalog returns the same (frozen) ParsedComment object:
+    callers must treat it, and its `items` list, as read-only.
+    """
+    memo = catalog.readings
+    known = memo.get(text)
+    if known is not None:
+        return known
+    parsed = read_comment(text, catalog)
+    if len(memo) >= MEMO_SIZE:
+        # Only if threads share a catalog can another evict at the same moment: fine, bounded.
+        with suppress(KeyError, RuntimeError):
+            del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
+    memo[text] = parsed
+    return parsed
+
+
+def read_comment(text: str, catalog: Catalog) -> ParsedComment:
+    """Read one comment against the catalog, without the memo of recent texts."""
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
     phone_tokens = _phone_tokens(prepared.spans, phones.spans)
     ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
     found = scan(ctx)
     clauses = combine(found.clauses)
-    intent = decide_intent(clauses, _buys_something(found, clauses, catalog))
+    silent = [gives_no_items(clause) for clause in clauses]
+    live = [e for e in found.elements if not silent[e.clause]]
+    intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
     if intent in (Intent.ORDER, Intent.CANCEL):
-        elements = _item_elements(found.elements, clauses, intent)
+        elements = live if intent is Intent.ORDER else _cancel_elements(found.elements, clauses)
         items = Assigner(elements, catalog).run()
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
@@ -45,41 +72,54 @@ def find_phone(text: str) -> str | None:
 def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
     if not phones:
         return frozenset()
-    return frozenset(
-        index
-        for index, (first, last) in enumerate(tokens)
-        if any(start <= first and last <= end for start, end in phones)
-    )
+    inside: list[int] = []
+    for index, (first, last) in enumerate(tokens):
+        for start, end in phones:
+            if start <= first and last <= end:
+                inside.append(index)
+                break
+    return frozenset(inside)
 
 
-def _item_elements(elements: Sequence[Element], clauses: Clauses, intent: Intent) -> list[Element]:
-    """Elements of the clauses that say what to buy or cancel.
+def _cancel_elements(elements: Sequence[Element], clauses: Clauses) -> list[Element]:
+    """Elements of the clauses that say what to cancel.
 
-    Orders skip clauses about past purchases or payments; cancellations skip clauses that
-    re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2 thôi").
+    (An order reads the elements of clauses that are not about past purchases or payments.)
+    Cancellations skip clauses that re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2
+    thôi").
     """
-    if intent is Intent.ORDER:
-        return [e for e in elements if not gives_no_items(clauses[e.clause])]
     return [
         e for e in elements if Signal.CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT
     ]
 
 
-def _buys_something(found: Scan, clauses: Clauses, catalog: Catalog) -> bool:
+def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> bool:
     """The comment's shape alone says "order": a code, a product with a quantity or variant,
-    a counted quantity ("x2", "2 hộp"), or nothing but product names."""
-    live = [e for e in found.elements if not gives_no_items(clauses[e.clause])]
-    products = [e for e in live if e.kind is Kind.PRODUCT and e.code is not None]
-    if any(e.kind is Kind.QTY and e.counted for e in live):
-        return True
+    a counted quantity ("x2", "2 hộp"), or nothing but product names.
+
+    `live`: the elements of clauses that are not about past purchases or payments.
+    """
+    products: list[Element] = []
+    measures: list[Measure] = []
+    qty = each = False
+    for e in live:  # one pass; the checks below keep their order
+        kind = e.kind
+        if kind is Kind.QTY:
+            if e.counted:
+                return True
+            qty = True
+        elif kind is Kind.PRODUCT:
+            if e.code is not None:
+                products.append(e)
+        elif kind is Kind.EACH:
+            each = True
+        elif kind is Kind.WEIGHT and e.measure is not None:
+            measures.append(e.measure)
     if not products:
         return False
-    if any(p.as_code for p in products) or any(e.kind is Kind.EACH for e in live):
-        return True
-    if any(e.kind is Kind.QTY for e in live):
+    if each or qty or any(p.as_code for p in products):
         return True
     infos = [catalog.product(p.code) for p in products]
-    measures = [e.measure for e in live if e.kind is Kind.WEIGHT and e.measure is not None]
     if any(info and info.variant_for(m) for info in infos for m in measures):
         return True
     return found.content_words == 0

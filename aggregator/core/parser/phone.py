@@ -18,6 +18,7 @@ MAX_PHONE_DIGITS = 12
 _RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
+_DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +45,29 @@ def normalize_phone(raw: str) -> str | None:
     return normalize_digits(_NON_DIGIT_RE.sub("", raw))
 
 
+NO_PHONE = PhoneScan(None, ())
+
+
 def scan_phones(folded: str) -> PhoneScan:
     """Find phone-like digit runs in folded text."""
+    if len(folded) - len(folded.translate(_DROP_DIGITS)) < MIN_PHONE_DIGITS:
+        return NO_PHONE  # most comments: too few digits in all to hold a phone number
     phone: str | None = None
     spans: list[tuple[int, int]] = []
     for run in _RUN_RE.finditer(folded):
-        if run.end() - run.start() < MIN_PHONE_DIGITS:
+        start, end = run.span()
+        if end - start < MIN_PHONE_DIGITS:
             continue  # too short to hold a phone number: "2", "180", "a01"
-        groups = [(m.group(), m.start() + run.start(), m.end() + run.start()) for m in
-                  _GROUP_RE.finditer(run.group())]  # fmt: skip
+        text = run.group()
+        if text.isdigit():  # one group, the usual "0912345678": _phone_in_groups, unrolled
+            found = normalize_digits(text) if len(text) <= MAX_PHONE_DIGITS else None
+            if found is not None and phone is None:
+                phone = found
+            if found is not None or text[0] in "08":
+                spans.append((start, end))
+            continue
+        groups = [(m.group(), m.start() + start, m.end() + start) for m in
+                  _GROUP_RE.finditer(text)]  # fmt: skip
         if sum(len(g[0]) for g in groups) < MIN_PHONE_DIGITS:
             continue
         found, used = _phone_in_groups(groups)

@@ -6,7 +6,6 @@ number words, then the longest of alias or keyword); the first that recognises s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aggregator.core.parser.codes import (
@@ -52,30 +51,25 @@ FILLER_WORDS = frozenset({
     "di", "ok", "oke", "ak", "ah", "voi", "minh", "c", "chi", "anh", "ban", "b", "ce", "ac",
 })  # fmt: skip
 
-Reader = Callable[[Context, int], Read | None]
-POSITION_READERS: tuple[Reader, ...] = (
-    read_marker,
-    read_code_word,
-    read_letter_code,
-    read_non_quantity,
-    read_numeric_code,
-)
-WORD_READERS: tuple[Reader, ...] = (read_each, read_half, read_number_word)
+# The words each reader can start at: a reader is only called where it may find something
+# (most calls used to end at once on a missed dictionary lookup). The order in `_read` is fixed.
+MARKER_STARTS = POSTFIX_MARKER_INDEX.first_tokens
+CODE_WORD_STARTS = CODE_WORD_INDEX.first_tokens
+NON_QTY_STARTS = NON_QTY_BEFORE_INDEX.first_tokens
+EACH_STARTS = EACH_INDEX.first_tokens
+HALF_STARTS = HALF_INDEX.first_tokens
+NUMBER_WORD_STARTS = NUMBER_WORD_INDEX.first_tokens
 # Words at which some reader above may apply; any other word goes straight to aliases/keywords.
 READER_STARTS = frozenset().union(
-    *(
-        index.first_tokens
-        for index in (
-            POSTFIX_MARKER_INDEX,
-            CODE_WORD_INDEX,
-            NON_QTY_BEFORE_INDEX,
-            EACH_INDEX,
-            HALF_INDEX,
-            NUMBER_WORD_INDEX,
-        )
-    ),
+    MARKER_STARTS,
+    CODE_WORD_STARTS,
+    NON_QTY_STARTS,
+    EACH_STARTS,
+    HALF_STARTS,
+    NUMBER_WORD_STARTS,
     {"+"},
 )
+SEPARATOR_STARTS = CLAUSE_BREAKS | ITEM_SEPARATOR_STARTS
 
 
 @dataclass
@@ -100,42 +94,72 @@ class Scanner:
         self.out = Scan()
         self.in_address = False
         self.clause_start = 0
-        self.prefixes = ctx.catalog.prefix_widths
+        self.prefixes = ctx.catalog.prefixes
         self.alias_starts = ctx.catalog.alias_starts
 
     def scan(self) -> Scan:
-        i, size = 0, self.ctx.size
+        ctx = self.ctx
+        i, size, phone, words = 0, ctx.size, ctx.phone, ctx.words
+        # A word no reader, separator, alias or keyword starts at only counts as content.
+        aliases, prefixes = self.alias_starts, self.prefixes
         while i < size:
-            if i in self.ctx.phone:
+            if i in phone:
                 self.in_address = False
                 i += 1
                 continue
-            i += self._step(i)
+            word = words[i]
+            if (
+                word in READER_STARTS
+                or word in SEPARATOR_STARTS
+                or word in KEYWORD_STARTS
+                or word in aliases
+                or word in prefixes
+                or word.isdigit()
+            ):
+                i += self._step(i, word)
+                continue
+            if word not in FILLER_WORDS and word.isalnum():
+                self.out.content_words += 1
+            i += 1
         return self.out
 
-    def _step(self, i: int) -> int:
-        word = self.ctx.text.words[i]
+    def _step(self, i: int, word: str) -> int:
         if not (word in READER_STARTS or word in self.prefixes or word.isdigit()):
-            return self._separator(i) or self._word(i)
-        plus = read_plus(self.ctx, i)
-        if plus is not None:
-            return self._take(plus, i)
-        used = self._separator(i)
+            return (word in SEPARATOR_STARTS and self._separator(i)) or self._word(i)
+        if word == "+":
+            plus = read_plus(self.ctx, i)
+            if plus is not None:
+                return self._take(plus, i)
+        used = self._separator(i) if word in SEPARATOR_STARTS else 0
         if used:
             return used
-        for reader in POSITION_READERS:
-            found = reader(self.ctx, i)
-            if found is not None:
-                return self._take(found, i)
-        found = read_number(self.ctx, i, self.in_address)
-        if found is None:
-            for reader in WORD_READERS:
-                found = reader(self.ctx, i)
-                if found is not None:
-                    break
+        found = self._read(i, word)
         if found is not None:
             return self._take(found, i)
         return self._word(i)
+
+    def _read(self, i: int, word: str) -> Read | None:
+        """The first reader that recognises something at token `i`, in a fixed order: quantity
+        markers, code words, letter codes, non-quantities, numeric codes, numbers, then "mỗi",
+        "nửa" and number words."""
+        ctx, digits, found = self.ctx, word.isdigit(), None
+        if word in MARKER_STARTS:
+            found = read_marker(ctx, i)
+        if found is None and word in CODE_WORD_STARTS:
+            found = read_code_word(ctx, i)
+        if found is None and word in self.prefixes:
+            found = read_letter_code(ctx, i)
+        if found is None and word in NON_QTY_STARTS:
+            found = read_non_quantity(ctx, i)
+        if found is None and digits:
+            found = read_numeric_code(ctx, i) or read_number(ctx, i, self.in_address)
+        if found is None and word in EACH_STARTS:
+            found = read_each(ctx, i)
+        if found is None and word in HALF_STARTS:
+            found = read_half(ctx, i)
+        if found is None and word in NUMBER_WORD_STARTS:
+            found = read_number_word(ctx, i)
+        return found
 
     def _take(self, found: Read, i: int) -> int:
         element = found.element
@@ -144,7 +168,7 @@ class Scanner:
         if element is not None:
             if element.kind is Kind.QTY and self.ctx.word(i) == "+":
                 self.out.clauses[-1].add(Signal.PLUS)
-            element.clause = self.out.clause
+            element.clause = len(self.out.clauses) - 1  # self.out.clause, without the call
             self.out.elements.append(element)
         return found.length
 
