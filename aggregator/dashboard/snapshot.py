@@ -89,6 +89,9 @@ async def load_dashboard(
     """The dashboard of `tenant_id` as the database has it now (one read-only snapshot, so the
     figures of the four queries agree with each other)."""
     now = now or datetime.now(UTC)
+    # The triggers of migration 0033 append a counter row per statement; folding them first
+    # keeps the reads below to about one row per live, minute and product.
+    await conn.fetchval(query("dashboard_fold"), tenant_id)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         return await _load(conn, tenant_id, now)
 

@@ -1,0 +1,280 @@
+"""`chotdon bench dashboard`: the director's dashboard served while an ingest load runs.
+
+In a throw-away database: one cooperative with three lives on air, `comments` comments stored
+over the last hour (COPY) and `orders` orders with two lines each. One `chotdon serve` child and
+one `chotdon worker` child. While signed Facebook webhooks bring new comments into the three lives
+at `load_rate` comments/s (merged into orders by the worker), the bench takes turns, one after
+another, between:
+- GET /bang-dieu-khien as the director (the server's figure: counters, render, HTTP);
+- GET of an unrouted path on the same server (baseline: HTTP alone);
+- the recount queries the dashboard ran before migration 0033 (baseline: what a request cost
+  then), and the counter queries it runs now, both straight on Postgres.
+Then the load stops, everything is merged, and the counters are checked against the recount.
+Lighthouse (when installed) scores the page on a phone while the load still runs.
+Figures are printed, never asserted: the machine is noisy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+import asyncpg
+
+from aggregator.core.dashboard import RATE_WINDOW
+from aggregator.dashboard.snapshot import MAX_LIVES, start_of_day
+from aggregator.runtime.db import Connection, create_pool
+from aggregator.settings import Settings
+from aggregator.staff.accounts import new_session
+from aggregator.tools.bench.corpus import Live, lives
+from aggregator.tools.bench.dashboard_seed import seed_comments, seed_director, seed_orders
+from aggregator.tools.bench.ingest import integrity, wait_until_merged
+from aggregator.tools.bench.lighthouse import lighthouse_score
+from aggregator.tools.bench.setup import seed_lives
+from aggregator.tools.bench.webhooks import SECRETS, web_process
+from aggregator.tools.databases import throwaway_database
+from aggregator.tools.demo.supervisor import running_processes
+from aggregator.tools.senders import Delivery, Destination, WireComment, delivery
+from aggregator.web.staff_auth import SESSION_COOKIE
+from schema.enums import Platform
+from schema.queries import query
+
+LIVES = 3
+PER_DELIVERY = 10  # comments per signed webhook POST
+PAGE = "/bang-dieu-khien"
+
+
+@dataclass(frozen=True)
+class DashboardBenchConfig:
+    comments: int = 200_000
+    orders: int = 4_500
+    requests: int = 300
+    load_rate: int = 1_000  # comments/s brought by webhooks while the dashboard is measured
+    lighthouse: bool = True
+    lighthouse_path: str | None = None  # the `lighthouse` command; None: found on PATH
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    """(p50, p95, p99) in ms of samples in seconds."""
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return round(cuts[49] * 1000, 1), round(cuts[94] * 1000, 1), round(cuts[98] * 1000, 1)
+
+
+async def _timed(call: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return time.perf_counter() - started
+
+
+async def recount_queries(conn: Connection, tenant_id: int) -> object:
+    """The dashboard's queries before migration 0033 (lives with recounts, products, chart)."""
+    now = datetime.now(UTC)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await conn.fetch(
+            query("dashboard_lives_recount"), tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW
+        )
+        ids = sorted({r["live_id"] for r in rows})
+        await conn.fetch(query("dashboard_products_recount"), tenant_id, ids)
+        await conn.fetch(
+            query("dashboard_orders_per_minute_recount"), tenant_id, ids, [now] * len(ids), 30
+        )
+    return rows
+
+
+async def counter_queries(conn: Connection, tenant_id: int) -> object:
+    """The same figures from the counters (what the dashboard runs now, fold included)."""
+    now = datetime.now(UTC)
+    await conn.fetchval(query("dashboard_fold"), tenant_id)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await conn.fetch(
+            query("dashboard_lives"), tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW
+        )
+        ids = sorted({r["live_id"] for r in rows})
+        await conn.fetch(query("dashboard_products"), tenant_id, ids)
+        await conn.fetch(query("dashboard_orders_per_minute"), tenant_id, ids, [now] * len(ids), 30)
+    return rows
+
+
+def _deliveries(shown: list[Live], count: int, prefix: str) -> list[Delivery]:
+    """Signed before the clock starts; PER_DELIVERY comments each, round-robin over the lives."""
+    now_ms = int(time.time()) * 1000
+    built = []
+    for n in range(count):
+        live = shown[n % len(shown)]
+        to = Destination(Platform.FACEBOOK, live.page_id, video=live.live_id)
+        wire = [
+            WireComment(f"{prefix}{n}-{k}", f"load-{(n * PER_DELIVERY + k) % 3000}", "Khách",
+                        "chốt A01 x2" if k % 2 else "lấy 1 nem chua")
+            for k in range(PER_DELIVERY)
+        ]  # fmt: skip
+        built.append(delivery("", to, wire, SECRETS, at_ms=now_ms + n))
+    return built
+
+
+async def _load(base: str, shown: list[Live], rate: int, stop: asyncio.Event) -> int:
+    """Signed webhooks at `rate` comments/s until `stop`; returns the comments acknowledged."""
+    per_s = max(1, rate // PER_DELIVERY)
+    bodies = _deliveries(shown, per_s * 600, "load-")  # ten minutes' worth at most
+    sent = acknowledged = 0
+    started = time.monotonic()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as http:
+
+        async def post(d: Delivery) -> None:
+            nonlocal acknowledged
+            async with http.post(f"{base}/webhooks/facebook", data=d.body, headers=d.headers) as r:
+                if r.status == 200:
+                    acknowledged += PER_DELIVERY
+
+        pending: set[asyncio.Task[None]] = set()
+        while not stop.is_set() and sent < len(bodies):
+            task = asyncio.create_task(post(bodies[sent]))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            sent += 1
+            await asyncio.sleep(max(0.0, started + sent / per_s - time.monotonic()))
+        await asyncio.gather(*pending)
+    return acknowledged
+
+
+@contextlib.asynccontextmanager
+async def _loaded(base: str, shown: list[Live], rate: int) -> AsyncIterator[asyncio.Task[int]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(_load(base, shown, rate, stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await task
+
+
+async def _measure(
+    base: str, pool: asyncpg.Pool, tenant_id: int, cookie: str, requests: int
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {"page": [], "unrouted": [], "recount": [], "counters": []}
+    jar = {SESSION_COOKIE: cookie}
+    async with aiohttp.ClientSession(cookies=jar) as http, pool.acquire() as conn:
+
+        async def get(path: str, status: int) -> None:
+            async with http.get(f"{base}{path}", allow_redirects=False) as r:
+                await r.read()
+                assert r.status == status, (path, r.status)
+
+        for _ in range(requests):
+            samples["page"].append(await _timed(lambda: get(PAGE, 200)))
+            samples["unrouted"].append(await _timed(lambda: get("/bench-unrouted", 404)))
+            samples["recount"].append(await _timed(lambda: recount_queries(conn, tenant_id)))
+            samples["counters"].append(await _timed(lambda: counter_queries(conn, tenant_id)))
+    return samples
+
+
+LIVE_FIGURES = (
+    "id",
+    "comments",
+    "orders",
+    "confirmed",
+    "paid",
+    "shipped",
+    "revenue_vnd",
+    "unpaid_vnd",
+    "last_comment_at",
+)
+
+
+async def counters_match_recount(pool: asyncpg.Pool, tenant_id: int) -> bool:
+    """Every figure read from the counters equals the recount: lives, products and the chart
+    (comments within the rate window aside: per-minute counts approximate its oldest minute)."""
+    now = datetime.now(UTC)
+    args = (tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW)
+    async with pool.acquire() as conn:
+        await conn.fetchval(query("dashboard_fold"), tenant_id)
+        new = await conn.fetch(query("dashboard_lives"), *args)
+        old = await conn.fetch(query("dashboard_lives_recount"), *args)
+        ids = sorted({r["live_id"] for r in new})
+        pairs = [
+            (await conn.fetch(query(name), tenant_id, ids, *more),
+             await conn.fetch(query(f"{name}_recount"), tenant_id, ids, *more))
+            for name, more in (("dashboard_products", ()),
+                               ("dashboard_orders_per_minute", ([now] * len(ids), 30)))
+        ]  # fmt: skip
+    same_lives = [[r[k] for k in LIVE_FIGURES] for r in new] == [
+        [r[k] for k in LIVE_FIGURES] for r in old
+    ]
+    same_rest = all(
+        sorted(tuple(r.values()) for r in a) == sorted(tuple(r.values()) for r in b)
+        for a, b in pairs
+    )
+    return bool(new) and same_lives and same_rest
+
+
+async def run_dashboard_bench(
+    settings: Settings, config: DashboardBenchConfig
+) -> dict[str, object]:
+    assert settings.database_url is not None
+    shown = lives(LIVES)
+    async with throwaway_database(settings.database_url, "chotdon_bench") as url:
+        bench = settings.model_copy(
+            update={"database_url": url, "arq_queue": f"bench:{uuid.uuid4().hex[:8]}"}
+        )
+        pool = await create_pool(bench, max_size=4)
+        try:
+            async with pool.acquire() as conn:
+                await seed_lives(conn, shown)
+                tenant_id = int(await conn.fetchval("SELECT id FROM tenants"))
+                seeded = await seed_comments(conn, tenant_id, config.comments)
+                await seed_orders(conn, tenant_id, config.orders)
+                await conn.execute("ANALYZE")
+                row = await seed_director(conn, tenant_id)
+            cookie = (await new_session(pool, row)).token
+            return await _run(bench, pool, tenant_id, cookie, shown, config, seeded)
+        finally:
+            await pool.close()
+
+
+async def _run(
+    bench: Settings,
+    pool: asyncpg.Pool,
+    tenant_id: int,
+    cookie: str,
+    shown: list[Live],
+    config: DashboardBenchConfig,
+    seeded: int,
+) -> dict[str, object]:
+    async with web_process(bench) as base, running_processes(bench, ["worker"]):
+        async with _loaded(base, shown, config.load_rate) as load:
+            await asyncio.sleep(1.0)  # the load is flowing before the clock starts
+            samples = await _measure(base, pool, tenant_id, cookie, config.requests)
+            score = None
+            if config.lighthouse:
+                score = await lighthouse_score(base + PAGE, cookie, config.lighthouse_path)
+        loaded = await load
+        await wait_until_merged(pool)
+    lost, duplicates = await integrity(pool, seeded + loaded)
+    page, unrouted = percentiles(samples["page"]), percentiles(samples["unrouted"])
+    recount, counters = percentiles(samples["recount"]), percentiles(samples["counters"])
+    return {
+        "comments_before": config.comments, "lives_on_air": LIVES,
+        "load_comments_per_s": config.load_rate, "load_comments_acknowledged": loaded,
+        "requests": config.requests,
+        "page_p50_ms": page[0], "page_p95_ms": page[1], "page_p99_ms": page[2],
+        "baseline_unrouted_p50_ms": unrouted[0], "baseline_unrouted_p95_ms": unrouted[1],
+        "baseline_unrouted_p99_ms": unrouted[2],
+        "baseline_recount_queries_p50_ms": recount[0],
+        "baseline_recount_queries_p95_ms": recount[1],
+        "baseline_recount_queries_p99_ms": recount[2],
+        "counter_queries_p50_ms": counters[0], "counter_queries_p95_ms": counters[1],
+        "counter_queries_p99_ms": counters[2],
+        "page_p95_vs_recount_queries_p95": round(page[1] / recount[1], 3),
+        "counter_queries_p95_vs_recount_p95": round(counters[1] / recount[1], 3),
+        "page_p95_vs_unrouted_p95": round(page[1] / unrouted[1], 1),
+        "target_page_p95_ms": 100,
+        "lighthouse_performance": "not measured" if score is None else score,
+        "counters_match_recount": int(await counters_match_recount(pool, tenant_id)),
+        "lost": lost, "duplicate_orders": duplicates,
+    }  # fmt: skip
