@@ -402,7 +402,7 @@ def bench_hostile(
 def bench_dashboard(
     comments: Annotated[int, typer.Option(help="Comments stored before (three lives).")] = 200_000,
     orders: Annotated[int, typer.Option(help="Orders stored before.")] = 4_500,
-    requests: Annotated[int, typer.Option(help="Dashboard GETs measured.")] = 300,
+    requests: Annotated[int, typer.Option(help="Dashboard GETs measured.")] = 200,
     load_rate: Annotated[int, typer.Option(help="Comments/s brought in meanwhile.")] = 1_000,
     lighthouse: Annotated[
         bool, typer.Option(help="Score the page with Lighthouse when it is installed.")
