@@ -26,7 +26,7 @@ from aggregator.core.dashboard_figures import Figures, changed, layout_key
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area, may_open
 from aggregator.dashboard.shared import SharedSnapshots
-from aggregator.dashboard.snapshot import load_dashboard
+from aggregator.dashboard.snapshot import fold_counters, load_dashboard
 from aggregator.runtime.tenancy import acting_for
 from aggregator.staff.accounts import StaffUser, session_staff
 from aggregator.web.keys import PG_POOL, STAFF_PG_POOL
@@ -87,6 +87,7 @@ async def _render_body(app: web.Application, tenant_id: int) -> Rendered:
     # Loaded for whichever stream asked first: the cooperative is named here, not inherited.
     with acting_for(tenant_id):
         async with app[STAFF_PG_POOL].acquire() as conn:
+            await fold_counters(conn, tenant_id)  # once a tick per cooperative watched
             board = await load_dashboard(conn, tenant_id)
     return render_board(app, board)
 

@@ -257,13 +257,19 @@ FOR EACH STATEMENT EXECUTE FUNCTION chotdon_dashboard_lines();
 -- before and after. Returns whether it folded.
 CREATE FUNCTION chotdon_dashboard_fold(tenant bigint) RETURNS boolean
 LANGUAGE plpgsql AS $$
+DECLARE
+    -- Only lives on air or ended within a day gain rows (older ones were folded back then).
+    recent bigint[] := ARRAY(SELECT id FROM live_sessions
+                             WHERE tenant_id = tenant
+                               AND (status <> 'ended' OR ended_at > now() - interval '1 day'));
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('chotdon.dashboard_fold'), tenant::int) THEN
         RETURN false;
     END IF;
-    -- Only keys with more than one row are rewritten: a quiet cooperative costs one scan.
+    -- Only keys with more than one row are rewritten: a quiet cooperative costs one small scan.
     WITH many AS (
-        SELECT session_id, minute FROM dashboard_minutes WHERE tenant_id = tenant
+        SELECT session_id, minute FROM dashboard_minutes
+        WHERE tenant_id = tenant AND session_id = ANY (recent)
         GROUP BY 1, 2 HAVING count(*) > 1
     ), gone AS (
         DELETE FROM dashboard_minutes d USING many
@@ -275,7 +281,8 @@ BEGIN
     GROUP BY 1, 2, 3 HAVING sum(comments) <> 0 OR sum(orders) <> 0;
 
     WITH many AS (
-        SELECT session_id FROM dashboard_orders WHERE tenant_id = tenant
+        SELECT session_id FROM dashboard_orders
+        WHERE tenant_id = tenant AND session_id = ANY (recent)
         GROUP BY 1 HAVING count(*) > 1
     ), gone AS (
         DELETE FROM dashboard_orders d USING many
@@ -291,7 +298,8 @@ BEGIN
         OR sum(revenue_vnd) <> 0 OR sum(unpaid_vnd) <> 0;
 
     WITH many AS (
-        SELECT session_id, product_id, variant FROM dashboard_products WHERE tenant_id = tenant
+        SELECT session_id, product_id, variant FROM dashboard_products
+        WHERE tenant_id = tenant AND session_id = ANY (recent)
         GROUP BY 1, 2, 3 HAVING count(*) > 1
     ), gone AS (
         DELETE FROM dashboard_products d USING many
@@ -325,6 +333,7 @@ BEGIN
         (SELECT array_agg(o) FROM orders o WHERE o.tenant_id = tenant), '{}'::orders[]);
     PERFORM chotdon_dashboard_line_delta(
         (SELECT array_agg(i) FROM order_items i WHERE i.tenant_id = tenant), '{}'::order_items[]);
+    -- One row per key already, but a minute's comments and orders (two rows; summed on read).
     PERFORM chotdon_dashboard_fold(tenant);
 END
 $$;

@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 from arq.connections import ArqRedis
 
-from aggregator.core.dashboard import RATE_WINDOW
-from aggregator.dashboard.snapshot import MAX_LIVES, start_of_day
+from aggregator.dashboard.recount import recount_differences
+from aggregator.dashboard.snapshot import SnapshotRows, snapshot_rows
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.orders.state import transition
@@ -27,35 +27,16 @@ from schema.queries import query
 from schema.states import OrderStatus
 from tests.support.factories import LiveChannel, Shop, add_channel, seed_shop
 
-LIVE_FIGURES = ("id", "live_id", "comments", "orders", "confirmed", "paid", "shipped",
-                "revenue_vnd", "unpaid_vnd", "last_comment_at")  # fmt: skip
 COUNTERS = ("dashboard_minutes", "dashboard_orders", "dashboard_products")
 
 
-async def both(db: asyncpg.Connection, tenant_id: int) -> dict[str, tuple[Any, Any]]:
-    """Each figure set read from the counters and recounted: {name: (counters, recount)}."""
-    now = datetime.now(UTC)
-    args = (tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW)
-    new = await db.fetch(query("dashboard_lives"), *args)
-    old = await db.fetch(query("dashboard_lives_recount"), *args)
-    ids = sorted({r["live_id"] for r in old})
-    out = {"lives": ([[r[k] for k in LIVE_FIGURES] for r in new],
-                     [[r[k] for k in LIVE_FIGURES] for r in old])}  # fmt: skip
-    for name, more in (("dashboard_products", ()),
-                       ("dashboard_orders_per_minute", ([now] * len(ids), 30))):  # fmt: skip
-        counted = await db.fetch(query(name), tenant_id, ids, *more)
-        recounted = await db.fetch(query(f"{name}_recount"), tenant_id, ids, *more)
-        out[name] = (sorted(tuple(r.values()) for r in counted),
-                     sorted(tuple(r.values()) for r in recounted))  # fmt: skip
-    return out
-
-
-async def agree(db: asyncpg.Connection, tenant_id: int, step: str) -> dict[str, Any]:
-    figures = await both(db, tenant_id)
-    for name, (counted, recounted) in figures.items():
-        assert counted == recounted, (step, name, counted, recounted)
-    assert figures["lives"][0], step  # something was compared
-    return figures
+async def agree(db: asyncpg.Connection, tenant_id: int, step: str) -> SnapshotRows:
+    """The counters equal the recount, read before any fold and after one."""
+    for fold in (False, True):
+        assert await recount_differences(db, tenant_id, fold=fold) == {}, (step, fold)
+    rows = await snapshot_rows(db, tenant_id, datetime.now(UTC))
+    assert rows.lives, step  # something was compared
+    return rows
 
 
 async def feed(pool: asyncpg.Pool, arq: ArqRedis, sessions: list[int], events: list[Any]) -> None:
@@ -95,7 +76,7 @@ async def test_the_counters_equal_the_recount_through_every_kind_of_write(
 ) -> None:
     shop, zalo = await live_with_two_channels(db, pool, arq_pool)
     first = await agree(db, shop.tenant_id, "ingest and merge")
-    assert sum(row[2] for row in first["lives"][0]) == 8  # comments of both channels
+    assert sum(row["comments"] for row in first.lives) == 8  # comments of both channels
     waiting = await db.fetchval(
         "SELECT count(*) FROM order_items WHERE status = 'waitlisted' AND tenant_id = $1",
         shop.tenant_id,
@@ -138,8 +119,8 @@ async def test_a_rolled_back_write_leaves_no_counter_and_a_fold_changes_no_figur
     db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
 ) -> None:
     shop, _ = await live_with_two_channels(db, pool, arq_pool)
-    rows = {t: await db.fetchval(f"SELECT count(*) FROM {t}") for t in COUNTERS}
     before = await agree(db, shop.tenant_id, "before")
+    rows = {t: await db.fetchval(f"SELECT count(*) FROM {t}") for t in COUNTERS}
     tx = db.transaction()
     await tx.start()
     await db.execute("UPDATE orders SET status = 'cancelled' WHERE tenant_id = $1", shop.tenant_id)

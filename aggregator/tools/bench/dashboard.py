@@ -30,7 +30,8 @@ import aiohttp
 import asyncpg
 
 from aggregator.core.dashboard import RATE_WINDOW
-from aggregator.dashboard.snapshot import MAX_LIVES, start_of_day
+from aggregator.dashboard.recount import recount_differences
+from aggregator.dashboard.snapshot import MAX_LIVES, snapshot_rows, start_of_day
 from aggregator.runtime.db import Connection, create_pool
 from aggregator.settings import Settings
 from aggregator.staff.accounts import new_session
@@ -39,6 +40,7 @@ from aggregator.tools.bench.dashboard_seed import seed_comments, seed_director, 
 from aggregator.tools.bench.ingest import integrity, wait_until_merged
 from aggregator.tools.bench.lighthouse import lighthouse_score
 from aggregator.tools.bench.setup import seed_lives
+from aggregator.tools.bench.trigger_cost import trigger_cost
 from aggregator.tools.bench.webhooks import SECRETS, web_process
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import running_processes
@@ -53,6 +55,7 @@ PAGE = "/bang-dieu-khien"
 QUIET = {"CHOTDON_LOG_LEVEL": "error"}
 MAX_IN_FLIGHT = 16
 POST_TIMEOUT_S = 30.0
+COST_ROWS = 50_000  # comments written with and without the counter triggers
 
 
 @dataclass(frozen=True)
@@ -100,17 +103,8 @@ async def recount_queries(conn: Connection, tenant_id: int) -> object:
 
 
 async def counter_queries(conn: Connection, tenant_id: int) -> object:
-    """The same figures from the counters (what the dashboard runs now, fold included)."""
-    now = datetime.now(UTC)
-    await conn.fetchval(query("dashboard_fold"), tenant_id)
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(
-            query("dashboard_lives"), tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW
-        )
-        ids = sorted({r["live_id"] for r in rows})
-        await conn.fetch(query("dashboard_products"), tenant_id, ids)
-        await conn.fetch(query("dashboard_orders_per_minute"), tenant_id, ids, [now] * len(ids), 30)
-    return rows
+    """The same figures from the counters: what a page request runs now (one statement)."""
+    return await snapshot_rows(conn, tenant_id, datetime.now(UTC))
 
 
 def _delivery(shown: list[Live], n: int, prefix: str) -> Delivery:
@@ -207,43 +201,10 @@ async def _measure(
     return samples
 
 
-LIVE_FIGURES = (
-    "id",
-    "comments",
-    "orders",
-    "confirmed",
-    "paid",
-    "shipped",
-    "revenue_vnd",
-    "unpaid_vnd",
-    "last_comment_at",
-)
-
-
 async def counters_match_recount(pool: asyncpg.Pool, tenant_id: int) -> bool:
-    """Every figure read from the counters equals the recount: lives, products and the chart
-    (comments within the rate window aside: per-minute counts approximate its oldest minute)."""
-    now = datetime.now(UTC)
-    args = (tenant_id, start_of_day(now), MAX_LIVES, RATE_WINDOW)
+    """Every figure read from the counters equals the recount (see recount_differences)."""
     async with pool.acquire() as conn:
-        await conn.fetchval(query("dashboard_fold"), tenant_id)
-        new = await conn.fetch(query("dashboard_lives"), *args)
-        old = await conn.fetch(query("dashboard_lives_recount"), *args)
-        ids = sorted({r["live_id"] for r in new})
-        pairs = [
-            (await conn.fetch(query(name), tenant_id, ids, *more),
-             await conn.fetch(query(f"{name}_recount"), tenant_id, ids, *more))
-            for name, more in (("dashboard_products", ()),
-                               ("dashboard_orders_per_minute", ([now] * len(ids), 30)))
-        ]  # fmt: skip
-    same_lives = [[r[k] for k in LIVE_FIGURES] for r in new] == [
-        [r[k] for k in LIVE_FIGURES] for r in old
-    ]
-    same_rest = all(
-        sorted(tuple(r.values()) for r in a) == sorted(tuple(r.values()) for r in b)
-        for a, b in pairs
-    )
-    return bool(new) and same_lives and same_rest
+        return not await recount_differences(conn, tenant_id)
 
 
 async def run_dashboard_bench(
@@ -261,12 +222,14 @@ async def run_dashboard_bench(
             async with pool.acquire() as conn:
                 await seed_lives(conn, shown)
                 tenant_id = int(await conn.fetchval("SELECT id FROM tenants"))
+                cost = await trigger_cost(conn, tenant_id, min(config.comments, COST_ROWS))
                 seeded = await seed_comments(conn, tenant_id, config.comments)
                 await seed_orders(conn, tenant_id, config.orders)
                 await conn.execute("ANALYZE")
                 row = await seed_director(conn, tenant_id)
             cookie = (await new_session(pool, row)).token
-            return await _run(bench, pool, tenant_id, cookie, shown, config, seeded)
+            figures = await _run(bench, pool, tenant_id, cookie, shown, config, seeded)
+            return figures | cost
         finally:
             await pool.close()
 
