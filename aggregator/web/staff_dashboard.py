@@ -22,7 +22,7 @@ from aiohttp_sse import EventSourceResponse, sse_response
 from markupsafe import Markup
 
 from aggregator.core.dashboard import VIETNAM, Dashboard
-from aggregator.core.dashboard_figures import Figures, changed, layout_key
+from aggregator.core.dashboard_figures import Figures, changed, layout_key, layout_of
 from aggregator.core.money import format_vnd
 from aggregator.core.staff import Area, may_open
 from aggregator.dashboard.shared import SharedSnapshots
@@ -71,12 +71,11 @@ def _context(board: Dashboard, show: Figures) -> dict[str, object]:
 
 
 def render_board(app: web.Application, board: Dashboard) -> Rendered:
-    """The body with its figures, and again blank for the name of its layout."""
+    """The body with its figures, and the name of its layout (the body, figures blanked)."""
     template = aiohttp_jinja2.get_env(app).get_template(BODY_TEMPLATE)
     shown = Figures()
     body = template.render(_context(board, shown))
-    skeleton = template.render(_context(board, Figures(blank=True)))
-    return Rendered(body, layout_key(skeleton), shown.values, _time(board))
+    return Rendered(body, layout_key(layout_of(body)), shown.values, _time(board))
 
 
 def _time(board: Dashboard) -> str:

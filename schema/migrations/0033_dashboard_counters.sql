@@ -317,6 +317,136 @@ BEGIN
 END
 $$;
 
+-- The dashboard's one statement (schema/queries/dashboard.sql, dashboard_snapshot, says what each
+-- part is). A function only so it can carry `plan_cache_mode = force_generic_plan`: planning its
+-- many parts took ~6 ms against ~1.6 ms of running them, and a busy server plans it every second
+-- for every cooperative watched; plpgsql keeps the generic plan per connection.
+CREATE FUNCTION chotdon_dashboard_snapshot(
+    tenant bigint, day_start timestamptz, max_lives integer, rate_window interval,
+    at timestamptz, chart_minutes integer, incidents_since timestamptz, max_incidents integer)
+RETURNS TABLE (lives_json json, products_json json, per_minute_json json, channels_json json,
+               incidents_json json, unreadable_count bigint)
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
+AS $fn$
+BEGIN
+    RETURN QUERY
+    WITH shown AS MATERIALIZED (
+        SELECT s.id, s.title, s.status, s.started_at, s.ended_at, s.created_at,
+               s.last_comment_at AS watermark, s.live_id,
+               chotdon_live_label(s.live_id) AS live_title,
+               c.id AS channel_id, c.platform, c.name AS channel_name, c.status AS channel_status,
+               c.status_reason, (c.settings ->> 'token_expires_at')::bigint AS token_expires_at
+        FROM live_sessions s
+        JOIN channels c ON c.id = s.channel_id AND c.tenant_id = s.tenant_id
+        WHERE s.tenant_id = $1 AND NOT s.sandbox
+          AND (s.status = 'live' OR (s.status = 'ended' AND s.ended_at >= $2))
+        ORDER BY s.status = 'live' DESC, coalesce(s.started_at, s.created_at) DESC, s.id DESC
+        LIMIT $3
+    ), comment_counts AS (
+        SELECT m.session_id, sum(m.comments) AS comments,
+               round(sum(m.comments * least(1.0, greatest(0.0, extract(epoch FROM
+                   m.minute + interval '1 minute' - ($5::timestamptz - $4::interval)) / 60.0))))
+                   AS recent
+        FROM dashboard_minutes m
+        WHERE m.tenant_id = $1 AND m.session_id IN (SELECT id FROM shown)
+        GROUP BY m.session_id
+    ), order_counts AS (
+        SELECT d.session_id, sum(d.orders) AS orders, sum(d.confirmed) AS confirmed,
+               sum(d.paid) AS paid, sum(d.shipped) AS shipped, sum(d.revenue_vnd) AS revenue_vnd,
+               sum(d.unpaid_vnd) AS unpaid_vnd
+        FROM dashboard_orders d
+        WHERE d.tenant_id = $1 AND d.session_id IN (SELECT id FROM shown)
+        GROUP BY d.session_id
+    ), lives AS (
+        SELECT l.*, coalesce(cc.comments, 0)::bigint AS comments,
+               coalesce(cc.recent, 0)::bigint AS recent_comments,
+               (SELECT max(cm.commented_at) FROM comments cm
+                WHERE cm.tenant_id = $1 AND cm.session_id = l.id) AS last_comment_at,
+               coalesce(oc.orders, 0)::bigint AS orders,
+               coalesce(oc.confirmed, 0)::bigint AS confirmed,
+               coalesce(oc.paid, 0)::bigint AS paid, coalesce(oc.shipped, 0)::bigint AS shipped,
+               coalesce(oc.revenue_vnd, 0)::bigint AS revenue_vnd,
+               coalesce(oc.unpaid_vnd, 0)::bigint AS unpaid_vnd
+        FROM shown l
+        LEFT JOIN comment_counts cc ON cc.session_id = l.id
+        LEFT JOIN order_counts oc ON oc.session_id = l.id
+    ), ends AS (
+        SELECT live_id, max(CASE WHEN status = 'live' OR ended_at IS NULL THEN $5::timestamptz
+                                 ELSE ended_at END) AS ends
+        FROM shown GROUP BY live_id
+    ), lines AS (
+        SELECT s.live_id, d.product_id, d.variant, sum(d.ordered) AS ordered,
+               sum(d.revenue_vnd) AS revenue_vnd, sum(d.waitlist) AS waitlist
+        FROM dashboard_products d
+        JOIN live_sessions s ON s.id = d.session_id AND s.tenant_id = d.tenant_id
+        WHERE d.tenant_id = $1 AND s.live_id IN (SELECT live_id FROM ends) AND NOT s.sandbox
+        GROUP BY s.live_id, d.product_id, d.variant
+        HAVING sum(d.lines) > 0
+    ), stock AS (
+        SELECT live_id, product_id, variant, quantity, reserved
+        FROM live_stock
+        WHERE tenant_id = $1 AND live_id IN (SELECT live_id FROM ends)
+    ), products AS (
+        SELECT coalesce(l.live_id, s.live_id) AS live_id, p.code, p.name,
+               coalesce(l.variant, s.variant) AS variant,
+               coalesce(l.ordered, 0)::int AS ordered,
+               coalesce(l.revenue_vnd, 0)::bigint AS revenue_vnd,
+               coalesce(l.waitlist, 0)::int AS waitlist, s.quantity AS stock,
+               coalesce(s.reserved, 0) AS reserved,
+               (cardinality(p.variants) > 0 AND coalesce(l.variant, s.variant) = '') AS variant_missing
+        FROM lines l
+        FULL JOIN stock s
+          ON s.live_id = l.live_id AND s.product_id = l.product_id AND s.variant = l.variant
+        JOIN products p ON p.id = coalesce(l.product_id, s.product_id) AND p.tenant_id = $1
+    ), per_minute AS (
+        SELECT s.live_id, m.minute, sum(m.orders)::bigint AS orders
+        FROM dashboard_minutes m
+        JOIN live_sessions s ON s.id = m.session_id AND s.tenant_id = m.tenant_id
+        JOIN ends w ON w.live_id = s.live_id
+        WHERE m.tenant_id = $1 AND NOT s.sandbox
+          AND m.minute >= date_trunc('minute', w.ends) - make_interval(mins => $6 - 1)
+          AND m.minute < date_trunc('minute', w.ends) + interval '1 minute'
+        GROUP BY s.live_id, m.minute
+        HAVING sum(m.orders) <> 0
+    ), channels AS (
+        SELECT id, platform, name, status, status_reason,
+               (settings ->> 'token_expires_at')::bigint AS token_expires_at,
+               (settings ->> 'reconnect_by')::bigint AS reconnect_by
+        FROM channels
+        WHERE tenant_id = $1
+          AND (status = 'disconnected'
+               OR (status = 'active'
+                   AND ((settings ->> 'token_expires_at')::bigint <= extract(epoch FROM $5::timestamptz)
+                        OR (settings ->> 'reconnect_by')::bigint
+                           <= extract(epoch FROM $5::timestamptz) + 14 * 86400)))
+    ), incidents AS (
+        SELECT o.order_no, s.courier, s.status, s.courier_status, s.status_reason,
+               count(*) OVER () AS total,
+               s.status IN ('lost', 'damaged', 'exception') AS grave, s.updated_at, s.id
+        FROM shipments s
+        JOIN orders o ON o.id = s.order_id AND o.tenant_id = s.tenant_id
+        WHERE s.tenant_id = $1
+          AND s.status IN ('pickup_failed', 'failed_attempt', 'lost', 'damaged', 'exception')
+          AND s.updated_at >= $7
+        ORDER BY grave DESC, s.updated_at DESC, s.id DESC
+        LIMIT $8
+    )
+    SELECT
+        (SELECT coalesce(json_agg(l ORDER BY l.status = 'live' DESC,
+                                  coalesce(l.started_at, l.created_at) DESC, l.id DESC), '[]')
+         FROM lives l) AS lives_json,
+        (SELECT coalesce(json_agg(p ORDER BY p.live_id, p.code, p.variant), '[]')
+         FROM products p) AS products_json,
+        (SELECT coalesce(json_agg(m), '[]') FROM per_minute m) AS per_minute_json,
+        (SELECT coalesce(json_agg(c ORDER BY c.id), '[]') FROM channels c) AS channels_json,
+        (SELECT coalesce(json_agg(i ORDER BY i.grave DESC, i.updated_at DESC, i.id DESC), '[]')
+         FROM incidents i) AS incidents_json,
+        (SELECT count(*) FROM webhook_deliveries
+         WHERE tenant_id = $1 AND status = 'unreadable' AND received_at >= $7) AS unreadable_count;
+END
+$fn$;
+
 -- Recount a cooperative's counters from its rows (existing data now; a repair if ever needed:
 -- run it when no live of the cooperative is being merged).
 CREATE FUNCTION chotdon_dashboard_rebuild(tenant bigint) RETURNS void

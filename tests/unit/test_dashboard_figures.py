@@ -14,8 +14,16 @@ import jinja2
 import pytest
 from aiohttp import web
 
-from aggregator.core.dashboard import ChannelState, Counts, LiveFacts, ProductLine, dashboard
-from aggregator.core.dashboard_figures import Figures, changed, layout_key
+from aggregator.core.dashboard import (
+    VIETNAM,
+    ChannelState,
+    Counts,
+    LiveFacts,
+    ProductLine,
+    dashboard,
+)
+from aggregator.core.dashboard_figures import Figures, changed, layout_key, layout_of
+from aggregator.core.money import format_vnd
 from aggregator.web.app import WEB_DIR
 from aggregator.web.staff_dashboard import render_board
 
@@ -69,6 +77,14 @@ def test_a_new_order_changes_figures_only_and_a_sold_out_line_the_layout() -> No
     assert render_board(app(), board(products=(sold_out,))).layout != before.layout  # type: ignore[arg-type]
     more = (RICE, ProductLine("N01", "Nem chua", "", 1, 60_000, None, 0, 0))
     assert render_board(app(), board(products=more)).layout != before.layout  # type: ignore[arg-type]
+
+
+def test_the_layout_is_the_body_with_figures_blank_as_a_blank_render_gives_it() -> None:
+    template = app()[aiohttp_jinja2.APP_KEY].get_template("_dashboard_body.html")
+    context = {"board": board(), "vnd": format_vnd, "vietnam": VIETNAM}
+    body = template.render(context | {"show": Figures()})
+    blank = template.render(context | {"show": Figures(blank=True)})
+    assert layout_of(body) == blank
 
 
 def test_figures_collect_their_text_and_blank_prints_nothing() -> None:
