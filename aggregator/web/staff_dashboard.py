@@ -19,7 +19,6 @@ import orjson
 import structlog
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse, sse_response
-from markupsafe import Markup
 
 from aggregator.core.dashboard import VIETNAM, Dashboard
 from aggregator.core.dashboard_figures import Figures, changed, layout_key, layout_of
@@ -95,12 +94,15 @@ async def _render_body(app: web.Application, tenant_id: int) -> Rendered:
 async def dashboard_page(request: web.Request, staff: StaffUser) -> web.StreamResponse:
     async with request.app[STAFF_PG_POOL].acquire() as conn:
         board = await load_dashboard(conn, staff.tenant_id)
-    shown = render_board(request.app, board)
     context = {
-        "staff": staff, "csrf": staff.csrf_token, "body": Markup(shown.body),
-        "layout": shown.layout, "at": shown.at,
+        "staff": staff, "csrf": staff.csrf_token, **_context(board, Figures()),
+        "layout_name": _layout_name, "at": _time(board),
     }  # fmt: skip
     return render(request, "staff_dashboard.html", context)
+
+
+def _layout_name(body: object) -> str:
+    return layout_key(layout_of(str(body)))
 
 
 async def _still_allowed(request: web.Request, staff: StaffUser) -> bool:

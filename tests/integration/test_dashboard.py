@@ -210,6 +210,20 @@ async def test_the_stream_sends_an_update_after_a_new_order(
         assert set(events) == {"figures"}, events
 
 
+async def test_a_stream_opened_by_the_page_sends_figures_not_the_body_again(
+    client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 10})
+    await feed(pool, arq_pool, shop, ("chốt A01", "lan"))
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, director)
+    page = await (await client.get(PAGE)).text()
+    (url,) = re.findall(r'data-stream="([^"]+)"', page)
+    async with client.get(url) as stream:
+        name, data = await next_change(stream)  # the page's layout is the stream's
+        assert name == "figures" and orjson.loads(data)[f"l{shop.live}.orders"] == "1"
+
+
 async def test_logging_out_ends_the_stream(client: Client, db: asyncpg.Connection) -> None:
     shop = await seed_shop(db)
     _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
