@@ -16,6 +16,7 @@ import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
+from aggregator.dashboard.snapshot import fold_counters_on_air
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_orders
 from aggregator.orders.loading import lock_session
@@ -112,6 +113,8 @@ async def sweep(
         platform_shops_requeued=await requeue_unapplied_platform_orders(pool, arq),
         messages_requeued=await requeue_stale_messages(pool, arq),
     )
+    # The dashboard's counter rows (migration 0033) folded while no director watches.
+    await fold_counters_on_air(pool)
     if report.orders_expired:
         log.info("sweep.expired", orders=report.orders_expired)
     return report

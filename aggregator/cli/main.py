@@ -33,6 +33,7 @@ from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings
 from aggregator.shipping.cod import reconcile_file
 from aggregator.shipping.slips import write_session_slips
+from aggregator.tools.bench.dashboard import DashboardBenchConfig, run_dashboard_bench
 from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.tools.bench.report import render_figures
@@ -394,6 +395,38 @@ def bench_hostile(
         orjson.dumps(figures).decode()
         if as_json
         else render_figures(figures, "chotdon bench hostile")
+    )
+
+
+@bench_app.command("dashboard")
+def bench_dashboard(
+    comments: Annotated[int, typer.Option(help="Comments stored before (three lives).")] = 200_000,
+    orders: Annotated[int, typer.Option(help="Orders stored before.")] = 4_500,
+    requests: Annotated[int, typer.Option(help="Dashboard GETs measured.")] = 200,
+    load_rate: Annotated[int, typer.Option(help="Comments/s brought in meanwhile.")] = 1_000,
+    lighthouse: Annotated[
+        bool, typer.Option(help="Score the page with Lighthouse when it is installed.")
+    ] = True,
+    lighthouse_path: Annotated[
+        str | None, typer.Option(help="The lighthouse command (default: found on PATH).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Director's dashboard p50/p95/p99 under an ingest load, against the old recount."""
+    settings = _settings(data_dir)
+    config = DashboardBenchConfig(comments, orders, requests, load_rate, lighthouse,
+                                  lighthouse_path)  # fmt: skip
+
+    def run() -> dict[str, object]:
+        with resolved_services(settings) as live:
+            return asyncio.run(run_dashboard_bench(live, config))
+
+    figures = fail_clearly(run)
+    typer.echo(
+        orjson.dumps(figures).decode()
+        if as_json
+        else render_figures(figures, "chotdon bench dashboard")  # type: ignore[arg-type]
     )
 
 

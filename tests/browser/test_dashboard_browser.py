@@ -2,9 +2,9 @@
 
 A director logs in and opens the dashboard while two lives run (Facebook and TikTok); comments are
 fed through the ingest pipeline and merged while the page stays open, and the orders count on the
-page rises without a reload (htmx's SSE extension swaps in what the stream sends). Screenshots go
-to test-artifacts/: dashboard-1-open.png, dashboard-2-rising.png, dashboard-3-sold-out.png (the
-one the README uses).
+page rises without a reload (static/dashboard.js writes the changed figures the stream sends).
+Screenshots go to test-artifacts/: dashboard-1-open.png, dashboard-2-rising.png,
+dashboard-3-sold-out.png (the one the README uses).
 """
 
 from __future__ import annotations

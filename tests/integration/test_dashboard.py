@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
@@ -64,7 +65,7 @@ async def move(db: asyncpg.Connection, order_id: int, *steps: OrderStatus) -> No
 def kpis(html: str, live_id: int) -> dict[str, str]:
     """The figures of one live's panel, by data-kpi name."""
     section = html.split(f'id="live-{live_id}"', 1)[1].split("</section>", 1)[0]
-    return dict(re.findall(r'data-kpi="(\w+)">([^<]*)<', section))
+    return dict(re.findall(r'data-kpi="(\w+)"[^>]*>([^<]*)<', section))
 
 
 async def seeded_live(db: asyncpg.Connection, pool: asyncpg.Pool, arq: ArqRedis) -> Shop:
@@ -142,7 +143,7 @@ async def test_the_page_shows_the_figures_to_the_director_only(
         assert anonymous.status == 303 and anonymous.headers["Location"] == "/dang-nhap"
 
 
-async def next_event(stream: Any, name: str = "dashboard") -> str:
+async def next_event(stream: Any, name: str = "layout") -> str:
     """The data of the stream's next SSE event called `name` (pings and other events skipped).
     The wait is only a guard against a hung stream: a healthy one sends every second."""
     data: list[str] = []
@@ -159,6 +160,27 @@ async def next_event(stream: Any, name: str = "dashboard") -> str:
             data, event = [], ""
 
 
+def figures_of(html: str) -> dict[str, str]:
+    """The text figures of a body, by their data-f key (attribute figures left out)."""
+    return dict(re.findall(r'data-f="([^" ]+)">([^<]*)<', html))
+
+
+async def next_change(stream: Any) -> tuple[str, str]:
+    """The next layout or figures event: (its name, its data)."""
+    data: list[str] = []
+    event = ""
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 30)).decode().rstrip("\r\n")
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+        elif line == "":
+            if event in ("layout", "figures") and data:
+                return event, "\n".join(data)
+            data, event = [], ""
+
+
 async def test_the_stream_sends_an_update_after_a_new_order(
     client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
 ) -> None:
@@ -169,16 +191,37 @@ async def test_the_stream_sends_an_update_after_a_new_order(
     async with client.get(EVENTS) as stream:
         assert stream.status == 200
         assert stream.headers["Content-Type"].startswith("text/event-stream")
-        first = await next_event(stream)
+        first = await next_event(stream)  # no layout named: the whole body first
         assert kpis(first, shop.live)["orders"] == "1"
+        screen = figures_of(first)
+        key = f"l{shop.live}."
+        assert screen[key + "orders"] == "1"
         await feed(pool, arq_pool, shop, ("chốt A01 x2", "minh"))
-        seen = []
+        events = []
         for _ in range(10):  # a tick may catch the comment stored but not yet merged
-            seen.append(kpis(await next_event(stream), shop.live))
-            if seen[-1]["orders"] == "2":
+            name, data = await next_change(stream)
+            events.append(name)
+            screen.update(figures_of(data) if name == "layout" else orjson.loads(data))
+            if screen[key + "orders"] == "2":
                 break
-        assert seen[-1]["orders"] == "2" and seen[-1]["comments"] == "2", seen
-        assert seen[-1]["revenue"] == "540.000 ₫"
+        assert screen[key + "orders"] == "2" and screen[key + "comments"] == "2", screen
+        assert screen[key + "revenue"] == "540.000 ₫"
+        # Same lives and products: only the changed numbers travel, never the body again.
+        assert set(events) == {"figures"}, events
+
+
+async def test_a_stream_opened_by_the_page_sends_figures_not_the_body_again(
+    client: Client, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    shop = await seed_shop(db, stock={"A01": 10})
+    await feed(pool, arq_pool, shop, ("chốt A01", "lan"))
+    _, director = await add_staff(db, shop.tenant_id, StaffRole.DIRECTOR)
+    await log_in(client, director)
+    page = await (await client.get(PAGE)).text()
+    (url,) = re.findall(r'data-stream="([^"]+)"', page)
+    async with client.get(url) as stream:
+        name, data = await next_change(stream)  # the page's layout is the stream's
+        assert name == "figures" and orjson.loads(data)[f"l{shop.live}.orders"] == "1"
 
 
 async def test_logging_out_ends_the_stream(client: Client, db: asyncpg.Connection) -> None:
@@ -191,7 +234,8 @@ async def test_logging_out_ends_the_stream(client: Client, db: asyncpg.Connectio
         out = await client.post("/dang-xuat", data={"csrf": csrf}, allow_redirects=False)
         assert out.status == 303
         rest = await asyncio.wait_for(stream.content.read(), 30)  # ends: does not hang
-        assert b"event: dashboard" not in rest  # nothing new after the session ended
+        assert b"event: figures" not in rest  # nothing new after the session ended
+        assert b"event: layout" not in rest
     assert client.app[STREAMS].open == set()
 
 
