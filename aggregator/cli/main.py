@@ -354,12 +354,15 @@ def facebook_pull(data_dir: DataDir = None) -> None:
 def bench_webhooks(
     posts: Annotated[int, typer.Option(help="Webhook POSTs per phase.")] = 20_000,
     concurrency: Annotated[int, typer.Option(help="POSTs in flight at once.")] = 64,
+    rounds: Annotated[
+        int, typer.Option(help="Unrouted and signed phases, alternated; the best is kept.")
+    ] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Signed Facebook webhook POSTs/s acknowledged by one web process, against a baseline."""
     settings = _settings(data_dir)
-    config = WebhookBenchConfig(posts=posts, concurrency=concurrency)
+    config = WebhookBenchConfig(posts=posts, concurrency=concurrency, rounds=rounds)
 
     def run() -> dict[str, float]:
         with resolved_services(settings) as live:

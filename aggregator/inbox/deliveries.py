@@ -68,9 +68,14 @@ class DeliveryRecorder:
                 await task
 
     async def record(self, record: DeliveryRecord) -> bool:
+        return await self.submit(record)
+
+    def submit(self, record: DeliveryRecord) -> asyncio.Future[bool]:
+        """Queue the record now; the future is True once it is committed as new (the queue is
+        unbounded: the web layer's back-pressure bounds the requests in flight)."""
         pending = _Pending(record)
-        await self._queue.put(pending)
-        return await pending.done
+        self._queue.put_nowait(pending)
+        return pending.done
 
     async def _run(self) -> None:
         while True:
@@ -80,7 +85,11 @@ class DeliveryRecorder:
             try:
                 outcome = await self._write([p.record for p in batch])
                 for pending, is_new in zip(batch, outcome, strict=True):
-                    if not pending.done.done():
+                    if pending.done.done():
+                        continue
+                    if isinstance(is_new, Exception):
+                        pending.done.set_exception(is_new)
+                    else:
                         pending.done.set_result(is_new)
             except CONNECTION_LOST as exc:  # record() callers get it; the writer carries on
                 log.error(
@@ -93,14 +102,19 @@ class DeliveryRecorder:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write(self, records: list[DeliveryRecord]) -> list[bool]:
+    async def _write(self, records: list[DeliveryRecord]) -> list[bool | Exception]:
+        """Each record's outcome: True new, False duplicate, or the error its caller gets."""
         first = _first_of_their_key(records)
         candidates = [r for r, f in zip(records, first, strict=True) if f]
         insert = query("record_webhook_deliveries")
-        async with self.pool.acquire() as conn, conn.transaction():
+        # One statement commits on its own: no BEGIN and COMMIT round trips per batch. The rare
+        # duplicates' rows follow in a second statement; if that one fails, only the duplicates'
+        # callers get the error (the new rows are committed and answered as new), and their
+        # retries are recorded as the duplicates they are.
+        async with self.pool.acquire() as conn:
             rows = await conn.fetch(insert, self.source, *columns(candidates))
             stored = {row["delivery_key"] for row in rows}
-            outcome = [
+            outcome: list[bool | Exception] = [
                 f and (not r.keyed or r.delivery_key in stored)
                 for r, f in zip(records, first, strict=True)
             ]
@@ -108,5 +122,9 @@ class DeliveryRecorder:
                 as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new
             ]
             if duplicates:
-                await conn.execute(insert, self.source, *columns(duplicates))
+                try:
+                    await conn.execute(insert, self.source, *columns(duplicates))
+                except CONNECTION_LOST as exc:
+                    log.error("inbox.duplicates_not_recorded", source=self.source, error=str(exc))
+                    outcome = [exc if new is False else new for new in outcome]
         return outcome

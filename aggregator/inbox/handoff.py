@@ -1,9 +1,12 @@
 """A platform's inbox: its delivery recorder, and the ingest queue its events go on to.
 
-Platforms hand events to the order flow through here. The delivery is recorded first, then its
-events are stored; the answer waits for both, so an acknowledged delivery is never only in
-memory. A duplicate hands its events over again: they store nothing new, unless the process died
-between recording the delivery and storing them the first time.
+Platforms hand events to the order flow through here. The answer waits until both the delivery
+and its events are committed, so an acknowledged delivery is never only in memory. `take` writes
+the two at once (two batch writers, two commits running side by side) instead of one after the
+other: the sender waits for the slower, not for the sum. Either may land without the other if
+the process dies in between; then nothing was acknowledged, and the sender's retry completes it:
+a delivery already recorded is a duplicate whose events are stored anyway (storing them twice is
+harmless, ON CONFLICT), and events already stored store nothing new.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ class Inbox:
         await self.ingestor.store(events)
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
-        """Record the delivery, then store its events (a duplicate's too): True if new."""
-        new = await self.record(record)
-        await self.hand_on(events)
+        """Record the delivery and store its events (a duplicate's too), side by side; returns
+        once both are committed: True if the delivery is new. The record is queued first and
+        awaited last, so an error from either reaches the caller only after both are done."""
+        recorded = self.recorder.submit(record)
+        try:
+            await self.hand_on(events)
+        finally:
+            new = await recorded
         return new

@@ -11,13 +11,20 @@ from aiohttp import web
 from aggregator.core.forwarded import client_address as resolve_client, forwarded_proto
 from aggregator.web.keys import PROXIES, SETTINGS
 
+# Resolved once per request: the request log and the refusal limit both ask for it.
+_RESOLVED = web.RequestKey("chotdon_client_address", str)
+
 
 def client_address(request: web.Request) -> str:
+    if _RESOLVED in request:
+        return request[_RESOLVED]
     headers, proxies = request.headers, request.app[PROXIES]
-    return resolve_client(
+    address = resolve_client(
         request.remote or "", headers.getall("X-Forwarded-For", []),
         headers.getall("Forwarded", []), proxies,
     )  # fmt: skip
+    request[_RESOLVED] = address
+    return address
 
 
 def over_tls(request: web.Request) -> bool:

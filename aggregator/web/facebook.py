@@ -41,7 +41,7 @@ async def receive(request: web.Request) -> web.Response:
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.facebook_app_secret
-    async with DeliveryRecorder(pool, SOURCE) as recorder:
+    async with DeliveryRecorder(pool, SOURCE, writers=1) as recorder:
         app[FACEBOOK_WEBHOOKS] = WebhookService(
             pool=pool,
             arq=app[ARQ_POOL],

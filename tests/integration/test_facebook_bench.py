@@ -20,8 +20,13 @@ async def test_small_webhook_benchmark_acknowledges_and_stores_every_post(
     result = await asyncio.to_thread(run_cli, *args, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = orjson.loads(result.stdout.strip().splitlines()[-1])
-    assert figures["acknowledged"] == figures["deliveries_stored"] == 300
-    assert figures["comments_stored"] == 300
+    assert figures["posts"] == 600  # 300 signed POSTs in each of the two rounds
+    assert figures["acknowledged"] == figures["deliveries_stored"] == 600
+    assert figures["comments_stored"] == 600
     assert (
         figures["signed_webhook_posts_per_s"] > 0 and figures["baseline_unrouted_posts_per_s"] > 0
     )
+    assert figures["ratio_to_unrouted"] > 0
+    # the web process's CPU per POST, read from /proc (this test runs on Linux)
+    assert figures["server_cpu_us_per_signed_post"] > 0
+    assert figures["server_cpu_us_per_unrouted_post"] > 0

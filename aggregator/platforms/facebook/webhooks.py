@@ -114,11 +114,18 @@ class WebhookService:
             return await refuse(self.inbox, inbound, 404, NO_PAGE, event=REFUSED)
         assert reading.delivery is not None
         record = inbound.accepted(reading.delivery.key, reading.tenant_id, error=reading.note)
-        if await self.inbox.record(record):
-            await self.apply(reading)
-        else:
+        if self._changes_lives(reading):  # the live first, then the comments that join it
+            new = await self.inbox.record(record)
+            if new:
+                await self.apply(reading)
+            else:
+                await self.inbox.hand_on(await self._events_of(reading))
+        else:  # the common delivery: recorded and its comments stored side by side
+            new = await self.inbox.take(record, await self._events_of(reading))
+            if new:
+                await self._after_stored(reading)
+        if not new:
             log.info("facebook.webhook_duplicate", key=reading.delivery.key[:16])
-            await self.inbox.hand_on(await self._events(reading.delivery, reading.pages))
         return RECEIVED
 
     async def replay(self, delivery: StoredDelivery) -> Replayed:
@@ -149,7 +156,25 @@ class WebhookService:
         for live in delivery.lives:
             if live.page_id in pages:
                 await apply_live_status(self.pool, pages[live.page_id], live.live_id, live.status)
-        await self.inbox.hand_on(await self._events(delivery, pages))
+        await self.inbox.hand_on(await self._events_of(reading))
+        await self._after_stored(reading)
+
+    @staticmethod
+    def _changes_lives(reading: Reading) -> bool:
+        """A live's status in the delivery: it is applied before the comments are read against
+        the lives (a comment may belong to the live this very delivery starts)."""
+        assert reading.delivery is not None
+        return any(live.page_id in reading.pages for live in reading.delivery.lives)
+
+    async def _events_of(self, reading: Reading) -> list[CommentEvent]:
+        assert reading.delivery is not None
+        return await self._events(reading.delivery, reading.pages)
+
+    async def _after_stored(self, reading: Reading) -> None:
+        """Once a new delivery's comments are stored: edits and removals, hiding comments that
+        show a phone, answering buyers' messages."""
+        delivery, pages = reading.delivery, reading.pages
+        assert delivery is not None
         revisions = [comment_revision(c) for c in delivery.comments if c.verb != "add"]
         revisions += [message_revision(e) for e in delivery.edits]
         await revise_comments(
