@@ -10,6 +10,7 @@ half-applied and the next job simply redoes the batch.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,13 +74,47 @@ async def merge_session(
     pool: asyncpg.Pool, session_id: int, config: MergeConfig | None = None
 ) -> MergeStats:
     """Merge every pending comment of the session, batch after batch, until none is left."""
+    return (await merge_sessions(pool, [session_id], config))[session_id]
+
+
+async def pending_sessions(pool: asyncpg.Pool, shard: int, shards: int) -> list[int]:
+    """The sessions of this shard (session id modulo `shards`) with comments waiting."""
+    rows = await pool.fetch(query("sessions_with_pending_comments"), shard, shards)
+    return [r["session_id"] for r in rows]
+
+
+async def merge_sessions(
+    pool: asyncpg.Pool, session_ids: Sequence[int], config: MergeConfig | None = None
+) -> dict[int, MergeStats]:
+    """Merge every pending comment of these sessions, several lives per transaction.
+
+    A transaction takes sessions in their lives' order (so two jobs holding several live locks
+    never wait on each other in a circle) until it has merged `batch_size` comments, then
+    commits; a session with more left than one batch comes round again. Few comments per live
+    (a burst over many lives) thus cost one transaction, not one per live.
+    """
     config = config or MergeConfig()
-    stats = MergeStats()
-    while True:
-        async with pool.acquire() as conn, conn.transaction():
-            merged = await _merge_batch(conn, session_id, config, stats)
-        if merged < config.batch_size:
-            return stats
+    stats = {session_id: MergeStats() for session_id in session_ids}
+    async with pool.acquire() as conn:
+        remaining = await _in_lock_order(conn, list(stats))
+        while remaining:
+            more: list[int] = []  # sessions with more than a batch waiting: another round
+            while remaining:
+                async with conn.transaction():
+                    merged = 0
+                    while remaining and merged < config.batch_size:
+                        session_id = remaining.pop(0)
+                        count = await _merge_batch(conn, session_id, config, stats[session_id])
+                        merged += count
+                        if count >= config.batch_size:
+                            more.append(session_id)
+            remaining = more
+    return stats
+
+
+async def _in_lock_order(conn: Connection, session_ids: list[int]) -> list[int]:
+    rows = await conn.fetch(query("sessions_in_lock_order"), session_ids)
+    return [r["id"] for r in rows]
 
 
 def _group_by_author(pending: list[PendingComment]) -> dict[str, list[PendingComment]]:

@@ -53,6 +53,16 @@ WHERE session_id = $1 AND status = 'pending'
 ORDER BY id
 LIMIT $2;
 
+-- name: sessions_with_pending_comments
+-- $1 shard, $2 shard count: the sessions one merge job takes (aggregator/ingest/merge_jobs.py).
+-- From the partial index of pending comments, so a quiet table costs nothing.
+SELECT DISTINCT session_id FROM comments
+WHERE status = 'pending' AND session_id IS NOT NULL AND session_id % $2 = $1;
+
+-- name: sessions_in_lock_order
+-- $1 session ids, in the order a transaction merging several takes their lives' locks.
+SELECT id FROM live_sessions WHERE id = ANY($1::bigint[]) ORDER BY live_id, id;
+
 -- name: mark_comments_processed
 -- clock_timestamp, not now(): the moment the batch finished, for latency figures. A comment the
 -- buyer removed is 'ignored' once its lines are recomputed; a revision is done with `replaced`.
