@@ -55,9 +55,19 @@ LIMIT $2;
 
 -- name: sessions_with_pending_comments
 -- $1 shard, $2 shard count: the sessions one merge job takes (aggregator/ingest/merge_jobs.py).
--- From the partial index of pending comments, so a quiet table costs nothing.
-SELECT DISTINCT session_id FROM comments
-WHERE status = 'pending' AND session_id IS NOT NULL AND session_id % $2 = $1;
+-- A skip scan of the partial index of pending comments (session_id, id): one probe per session
+-- that has any, however many comments wait (a DISTINCT would read every one, every bucket).
+WITH RECURSIVE waiting AS (
+    (SELECT session_id FROM comments
+     WHERE status = 'pending' AND session_id IS NOT NULL
+     ORDER BY session_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT c.session_id FROM comments c
+            WHERE c.status = 'pending' AND c.session_id > w.session_id
+            ORDER BY c.session_id LIMIT 1)
+    FROM waiting w WHERE w.session_id IS NOT NULL
+)
+SELECT session_id FROM waiting WHERE session_id IS NOT NULL AND session_id % $2 = $1;
 
 -- name: sessions_in_lock_order
 -- $1 session ids, in the order a transaction merging several takes their lives' locks.
