@@ -41,9 +41,16 @@ from aggregator.orders.loading import (
     load_recent_texts,
     lock_session,
 )
-from aggregator.orders.state import INITIAL_STATUS, EventRow, create_orders, transition
+from aggregator.orders.state import (
+    INITIAL_STATUS,
+    EventRow,
+    NewOrder,
+    create_orders_with_totals,
+    reserve_order_ids,
+    transition,
+)
 from aggregator.orders.stock import promote_waitlists, release_orders
-from aggregator.orders.totals import recompute_totals
+from aggregator.orders.totals import new_order_totals, recompute_totals
 from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
 from schema.queries import query
@@ -199,11 +206,11 @@ async def _merge_batch(
         results[buyer_id] = merge_comments(current, fresh, _recent_of(recent, entry.authors))
         if order is not None:  # an order no longer open (packed, shipped…) is not rewritten
             _revise(results[buyer_id], entry.comments, history[buyer_id])
-    changes = await _apply(conn, session, buyers, orders, lines, results, config, stats)
-    touched = sorted(changes | live_orders.touched)
+    changes, totalled = await _apply(conn, session, buyers, orders, lines, results, config, stats)
+    touched = changes | live_orders.touched
     stats.orders_touched.update(touched)
-    if touched:
-        await recompute_totals(conn, touched)
+    if touched - totalled:
+        await recompute_totals(conn, touched - totalled)
     await conn.execute(query("mark_comments_processed"), [p.comment.comment_id for p in pending])
     stats.comments += len(pending)
     stats.repeats += sum(len(r.repeats) for r in results.values())
@@ -228,31 +235,42 @@ def _revise(
     recompute(result, history, named, [p.comment.comment_id for p in revised])
 
 
-async def _create_missing_orders(
+def _new_orders_wanted(
+    buyers: dict[int, _Buyer], orders: dict[int, OpenOrder], results: dict[int, MergeResult]
+) -> list[int]:
+    return [b for b, r in results.items() if r.wants_anything and b not in orders]
+
+
+async def _create_orders(
     conn: Connection,
     session: SessionInfo,
     buyers: dict[int, _Buyer],
-    orders: dict[int, OpenOrder],
-    results: dict[int, MergeResult],
+    new: dict[int, int],
+    changes: BatchChanges,
     config: MergeConfig,
-) -> list[int]:
-    wanted = [b for b, r in results.items() if r.wants_anything and b not in orders]
-    if not wanted:
-        return []
-    created = await create_orders(
+) -> None:
+    """Insert the batch's new orders (buyer -> reserved id) with the totals of the lines they
+    are about to get: written once, never updated in the transaction that created them."""
+    counted = changes.counted_lines(set(new.values()))
+    rows = []
+    for buyer_id, order_id in new.items():
+        totals, fee = new_order_totals(
+            counted[order_id], session.tenant_settings, session.promotion
+        )
+        rows.append(
+            NewOrder(order_id, buyer_id, buyers[buyer_id].identity.id, totals.subtotal_vnd,
+                     totals.discount_vnd, totals.free_shipping, totals.total_vnd, fee)
+        )  # fmt: skip
+    await create_orders_with_totals(
         conn,
         tenant_id=session.tenant_id,
         session_id=session.id,
-        buyers=[(b, buyers[b].identity.id) for b in wanted],
+        orders=rows,
         source=OrderSource.COMMENT,
         confirm_window_s=config.confirm_window_s,
         actor=ACTOR,
         reason="order from comments",
     )
-    buyer_of = {buyers[b].identity.id: b for b in wanted}
-    for identity_id, order_id in created.items():
-        orders[buyer_of[identity_id]] = OpenOrder(order_id, buyer_of[identity_id], INITIAL_STATUS)
-    return list(created.values())
 
 
 async def _apply(
@@ -264,10 +282,14 @@ async def _apply(
     results: dict[int, MergeResult],
     config: MergeConfig,
     stats: MergeStats,
-) -> set[int]:
-    """Write the batch's orders, lines and stock; returns the orders whose lines changed."""
-    created = await _create_missing_orders(conn, session, buyers, orders, results, config)
-    stats.orders_created += len(created)
+) -> tuple[set[int], set[int]]:
+    """Write the batch's orders, lines and stock. Returns the orders whose lines changed, and the
+    new ones among them whose totals are already right (created with them)."""
+    wanted = _new_orders_wanted(buyers, orders, results)
+    new = dict(zip(wanted, await reserve_order_ids(conn, len(wanted)), strict=True))
+    for buyer_id, order_id in new.items():
+        orders[buyer_id] = OpenOrder(order_id, buyer_id, INITIAL_STATUS)
+    stats.orders_created += len(new)
     codes = {key[0] for r in results.values() for key in r.desired}
     changes = BatchChanges(session, await load_products(conn, session.tenant_id, codes))
     cancelled, changed_confirmed = [], []
@@ -289,10 +311,13 @@ async def _apply(
             EventRow(session.tenant_id, order.id, ACTOR, "items_changed",
                      data={"comments": result.applied, "lines": _lines_json(result)})
         )  # fmt: skip
-    await changes.flush(conn)
+    await changes.plan(conn)
+    await _create_orders(conn, session, buyers, new, changes, config)
+    await changes.write(conn)
     promoted = await promote_waitlists(conn, session.live_id, changes.released_keys())
     await _finish_orders(conn, cancelled, changed_confirmed, stats)
-    return changes.touched | set(created) | set(promoted)
+    created = set(new.values())
+    return changes.touched | created | set(promoted), created - set(promoted)
 
 
 def _lines_json(result: MergeResult) -> dict[str, int]:

@@ -9,11 +9,13 @@ import asyncio
 import asyncpg
 from arq.connections import ArqRedis
 
+from aggregator.core.prepay import SHIPPING_FEE_SETTING
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import MERGE_SHARDS, enqueue_merges, merge_shard
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.ingest.store import store_batch
 from aggregator.orders.merge import MergeConfig, merge_sessions
+from aggregator.orders.totals import recompute_totals
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.events import CommentEvent
@@ -129,3 +131,42 @@ async def test_one_job_per_shard_and_bucket_merges_what_later_batches_stored(
     )
     assert pending == 0  # they had none: nothing else was touched
     await assert_consistent(db)
+
+
+async def test_new_orders_are_written_with_the_totals_a_recompute_gives(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """The merge creates an order with its totals (no UPDATE of a row it just inserted): they
+    are what recompute_totals computes from the stored lines, promotion and fee included."""
+    shop = await seed_shop(db, stock={"A01": 3})  # A01 180 000, N01 60 000 unlimited
+    await db.execute(
+        "UPDATE lives SET promotion = $1 WHERE id = $2",
+        {"kind": "percent", "min_items": 3, "value": 10},
+        shop.live,
+    )
+    await db.execute(
+        "UPDATE tenants SET settings = settings || $1 WHERE id = $2",
+        {SHIPPING_FEE_SETTING: 25_000},
+        shop.tenant_id,
+    )
+    stories = {
+        "lan": ["chốt A01 x2", "lấy 2 hộp nem chua"],  # 4 items: the promotion applies
+        "minh": ["chốt A01 x2"],  # 1 held, the rest waits: only held or requested lines count
+        "hoa": ["giá bao nhiêu"],  # no order
+        "tuan": ["+1"],  # an unclear line only: nothing counted, no fee
+    }
+    await store_batch(
+        pool,
+        CatalogCache(),
+        [shop.comment(t, who) for who, texts in stories.items() for t in texts],
+    )
+    await merge_sessions(pool, [shop.session_id])
+    columns = "id, subtotal_vnd, discount_vnd, free_shipping, total_vnd, shipping_vnd"
+    written = [tuple(r) for r in await db.fetch(f"SELECT {columns} FROM orders ORDER BY id")]
+    assert len(written) == 3
+    assert written[0][1:] == (480_000, 48_000, False, 457_000, 25_000)
+    async with pool.acquire() as conn:
+        await recompute_totals(conn, [row[0] for row in written])
+    assert [
+        tuple(r) for r in await db.fetch(f"SELECT {columns} FROM orders ORDER BY id")
+    ] == written
