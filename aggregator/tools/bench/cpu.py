@@ -13,6 +13,7 @@ import resource
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -67,8 +68,20 @@ class CpuSpent:
         }
 
 
-async def snapshot(pool: asyncpg.Pool, worker_pids: Iterable[int]) -> CpuSnapshot:
-    pids = await _backend_pids(pool)
+LOCAL_HOSTS = (None, "", "localhost", "127.0.0.1", "::1")
+
+
+def postgres_is_local(database_url: str) -> bool:
+    """Backends' pids mean something in this machine's /proc only when the server runs here
+    (a Unix socket path counts as here)."""
+    host = urlsplit(database_url).hostname
+    return host in LOCAL_HOSTS or (host or "").startswith("/")
+
+
+async def snapshot(
+    pool: asyncpg.Pool, worker_pids: Iterable[int], postgres_local: bool = True
+) -> CpuSnapshot:
+    pids = await _backend_pids(pool) if postgres_local else []
     return CpuSnapshot(
         _self_cpu_s(),
         {pid: _proc_cpu_s(pid) for pid in worker_pids},
@@ -84,9 +97,9 @@ def _spent(before: dict[int, float | None], after: dict[int, float | None]) -> f
 
 
 async def spent_since(
-    pool: asyncpg.Pool, worker_pids: Iterable[int], before: CpuSnapshot
+    pool: asyncpg.Pool, worker_pids: Iterable[int], before: CpuSnapshot, postgres_local: bool = True
 ) -> CpuSpent:
-    after = await snapshot(pool, worker_pids)
+    after = await snapshot(pool, worker_pids, postgres_local)
     return CpuSpent(
         after.ingest - before.ingest,
         _spent(before.workers, after.workers),

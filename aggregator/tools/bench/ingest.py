@@ -176,9 +176,10 @@ async def _measure(
         # wakes up, and would be measured on sequential scans no production server runs.
         await pool.execute("ANALYZE")
         worker_pids = [child.pid for child in children]
-        before = await cpu.snapshot(pool, worker_pids)
+        local = cpu.postgres_is_local(bench.database_url or "")
+        before = await cpu.snapshot(pool, worker_pids, local)
         rate, orders_rate, duplicates = await burst_phase(pool, arq, burst_events)
-        burst_cpu = await cpu.spent_since(pool, worker_pids, before)
+        burst_cpu = await cpu.spent_since(pool, worker_pids, before, local)
         p50, p99, paced_sent = await paced_phase(
             pool, arq, paced_stream, config.paced_rate, config.paced_seconds
         )
