@@ -98,25 +98,72 @@ async def merge_sessions(
     A transaction takes sessions in their lives' order (so two jobs holding several live locks
     never wait on each other in a circle) until it has merged `batch_size` comments, then
     commits; a session with more left than one batch comes round again. Few comments per live
-    (a burst over many lives) thus cost one transaction, not one per live.
+    (a burst over many lives) thus cost one transaction, not one per live. A transaction that
+    fails is redone one live per transaction, so a live that cannot merge holds back only
+    itself; its error is raised once the others are merged (the job is retried).
     """
     config = config or MergeConfig()
     stats = {session_id: MergeStats() for session_id in session_ids}
+    failures: list[Exception] = []
     async with pool.acquire() as conn:
         remaining = await _in_lock_order(conn, list(stats))
         while remaining:
             more: list[int] = []  # sessions with more than a batch waiting: another round
             while remaining:
-                async with conn.transaction():
-                    merged = 0
-                    while remaining and merged < config.batch_size:
-                        session_id = remaining.pop(0)
-                        count = await _merge_batch(conn, session_id, config, stats[session_id])
-                        merged += count
-                        if count >= config.batch_size:
-                            more.append(session_id)
-            remaining = more
+                group: list[int] = []
+                try:
+                    more += await _merge_group(conn, remaining, group, config, stats)
+                except Exception as exc:  # redone live by live just below
+                    if not group:  # the transaction never started: nothing to split
+                        raise
+                    if len(group) == 1:
+                        failures.append(exc)
+                        continue
+                    for session_id in group:
+                        try:
+                            more += await _merge_group(conn, [session_id], [], config, stats)
+                        except Exception as alone:  # raised after the others
+                            log.warning("order.merge_failed", session_id=session_id)
+                            failures.append(alone)
+            remaining = more  # a live that failed is not in it: the job's retry takes it
+    if failures:
+        raise failures[0]
     return stats
+
+
+async def _merge_group(
+    conn: Connection,
+    remaining: list[int],
+    group: list[int],
+    config: MergeConfig,
+    stats: dict[int, MergeStats],
+) -> list[int]:
+    """One transaction over sessions taken from the head of `remaining` (recorded in `group`)
+    until `batch_size` comments; returns those with more left. Stats count only once committed."""
+    counted: dict[int, MergeStats] = {}
+    full: list[int] = []
+    async with conn.transaction():
+        merged = 0
+        while remaining and merged < config.batch_size:
+            session_id = remaining.pop(0)
+            group.append(session_id)
+            counted[session_id] = MergeStats()
+            count = await _merge_batch(conn, session_id, config, counted[session_id])
+            merged += count
+            if count >= config.batch_size:
+                full.append(session_id)
+    for session_id, done in counted.items():
+        _add(stats[session_id], done)
+    return full
+
+
+def _add(total: MergeStats, done: MergeStats) -> None:
+    total.comments += done.comments
+    total.repeats += done.repeats
+    total.orders_created += done.orders_created
+    total.orders_cancelled += done.orders_cancelled
+    total.batches += done.batches
+    total.orders_touched |= done.orders_touched
 
 
 async def _in_lock_order(conn: Connection, session_ids: list[int]) -> list[int]:

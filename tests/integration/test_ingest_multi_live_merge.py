@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 from arq.connections import ArqRedis
+from pydantic import ValidationError
 
 from aggregator.core.prepay import SHIPPING_FEE_SETTING
 from aggregator.ingest.catalogs import CatalogCache
@@ -170,3 +172,29 @@ async def test_new_orders_are_written_with_the_totals_a_recompute_gives(
     assert [
         tuple(r) for r in await db.fetch(f"SELECT {columns} FROM orders ORDER BY id")
     ] == written
+
+
+async def test_a_live_that_cannot_merge_holds_back_only_itself(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    good_before, bad, good_after = await _shops(db, 3)
+    await store_batch(
+        pool, CatalogCache(), [e for s in (good_before, bad, good_after) for e in _comments(s)]
+    )
+    # A stored reading this version cannot load (say, written by a newer one): its live fails.
+    await db.execute(
+        'UPDATE comments SET parsed = \'{"intent": "no such intent"}\' '
+        "WHERE id = (SELECT min(id) FROM comments WHERE session_id = $1)",
+        bad.session_id,
+    )
+    ids = [good_before.session_id, bad.session_id, good_after.session_id]
+    with pytest.raises(ValidationError):
+        await merge_sessions(pool, ids)
+    pending = dict(
+        await db.fetch(
+            "SELECT session_id, count(*) FROM comments WHERE status = 'pending' GROUP BY 1"
+        )
+    )
+    assert pending == {bad.session_id: 18}  # the others merged, in their own transactions
+    assert await _wanted(db, good_before) == await _wanted(db, good_after) != {}
+    await assert_consistent(db)
