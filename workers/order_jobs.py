@@ -13,7 +13,7 @@ from aggregator.confirmation.deadlines import (
 )
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
-from aggregator.orders.merge import MergeConfig, merge_session
+from aggregator.orders.merge import MergeConfig, merge_sessions, pending_sessions
 from aggregator.settings import Settings
 from workers.context import PG_POOL, SETTINGS
 from workers.question_jobs import after_merge
@@ -22,25 +22,32 @@ from workers.sweeper import sweep
 log = structlog.get_logger()
 
 
-async def merge_session_job(ctx: dict[str, Any], session_id: int) -> int:
+async def merge_session_job(
+    ctx: dict[str, Any], session_id: int | None = None, shard: int = 0, shards: int = 1
+) -> int:
+    """Merge one session (the sweeper's and older jobs' form), or with no session every session
+    of the shard with comments waiting (aggregator/ingest/merge_jobs.py)."""
     settings: Settings = ctx[SETTINGS]
     config = MergeConfig(confirm_window_s=settings.confirm_window_s)
-    stats = await merge_session(ctx[PG_POOL], session_id, config)
-    if stats.orders_touched:  # after the commit: tell each buyer once per burst
-        await enqueue_order_messages(
-            ctx["redis"], stats.orders_touched, settings.buyer_message_delay_s
-        )
-    if stats.comments:  # questions among them go to the inbox (and the common ones answered)
-        await after_merge(ctx, session_id)
+    pool = ctx[PG_POOL]
+    ids = [session_id] if session_id is not None else await pending_sessions(pool, shard, shards)
+    stats = await merge_sessions(pool, ids, config)
+    touched = set().union(*(s.orders_touched for s in stats.values()))
+    if touched:  # after the commit: tell each buyer once per burst
+        await enqueue_order_messages(ctx["redis"], touched, settings.buyer_message_delay_s)
+    merged = {sid: s for sid, s in stats.items() if s.comments}
+    for merged_session in merged:  # questions among them go to the inbox (and common ones answered)
+        await after_merge(ctx, merged_session)
+    if merged:
         log.info(
             "order.merged",
-            session_id=session_id,
-            comments=stats.comments,
-            repeats=stats.repeats,
-            orders_created=stats.orders_created,
-            orders_cancelled=stats.orders_cancelled,
+            sessions=sorted(merged),
+            comments=sum(s.comments for s in merged.values()),
+            repeats=sum(s.repeats for s in merged.values()),
+            orders_created=sum(s.orders_created for s in merged.values()),
+            orders_cancelled=sum(s.orders_cancelled for s in merged.values()),
         )
-    return stats.comments
+    return sum(s.comments for s in merged.values())
 
 
 async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:

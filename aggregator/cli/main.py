@@ -326,7 +326,7 @@ def bench_ingest(
         naive_comments=naive_comments,
     )
 
-    def run() -> dict[str, float]:
+    def run() -> dict[str, float | str]:
         with resolved_services(settings) as live:
             return asyncio.run(run_ingest_bench(live, config))
 

@@ -3,20 +3,42 @@
 A job id is the key plus the current time bucket, and the job is deferred to the bucket's end, so
 all that happens to one key within a bucket is handled by one job that sees all of it. arq refuses
 a second job with the same id, which is what coalesces a burst.
+
+All the jobs of one call go to Redis in ONE round trip (a Lua script doing, per job, what arq's
+enqueue_job does: skip an id that already has a job or a result, else store the job and put it on
+the queue). arq's own enqueue_job takes four round trips per job (WATCH, EXISTS, MULTI/EXEC); a
+merge touching 500 orders spent more time telling Redis about their messages than merging.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import serialize_job
 
 K = TypeVar("K", bound=Hashable)
-# Enough in flight to hide Redis round trips, few enough not to swamp the pool.
-ENQUEUE_CONCURRENCY = 16
+
+# KEYS: the queue, then per job its job key and result key. ARGV: the score, the expiry in ms,
+# then per job its id and payload. Returns how many jobs were new. Atomic: Redis runs a script
+# alone, so the check and the write cannot interleave with another enqueue (arq's WATCH).
+_ENQUEUE_MANY = """
+local made = 0
+for i = 1, (#KEYS - 1) / 2 do
+    local job_key, result_key = KEYS[2 * i], KEYS[2 * i + 1]
+    if redis.call('EXISTS', job_key, result_key) == 0 then
+        redis.call('PSETEX', job_key, ARGV[2], ARGV[2 * i + 2])
+        redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2 * i + 1])
+        made = made + 1
+    end
+end
+return made
+"""
+# Jobs per script call: one call's keys stay well within what Redis handles comfortably.
+CHUNK = 500
 
 
 def current_bucket(bucket_s: float) -> tuple[int, float]:
@@ -28,6 +50,35 @@ def current_bucket(bucket_s: float) -> tuple[int, float]:
     return bucket, max(0.0, (bucket + 1) * bucket_s - now)
 
 
+async def enqueue_many(
+    arq: ArqRedis,
+    job_name: str,
+    jobs: Iterable[tuple[str, tuple[Any, ...]]],
+    *,
+    defer_by_s: float = 0.0,
+    queue_name: str | None = None,
+) -> int:
+    """Enqueue (job id, args) pairs as arq's enqueue_job would, in one round trip per CHUNK;
+    an id that already has a job or a result is skipped. Returns how many jobs were new."""
+    wanted = list(jobs)
+    queue = queue_name or arq.default_queue_name
+    enqueue_time_ms = int(time.time() * 1000)
+    defer_ms = round(defer_by_s * 1000)
+    score = enqueue_time_ms + defer_ms
+    expires_ms = defer_ms + arq.expires_extra_ms
+    made = 0
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        keys: list[str] = [queue]
+        argv: list[Any] = [score, expires_ms]
+        for job_id, args in chunk:
+            keys += [job_key_prefix + job_id, result_key_prefix + job_id]
+            argv += [job_id, serialize_job(job_name, args, {}, None, enqueue_time_ms,
+                                           serializer=arq.job_serializer)]  # fmt: skip
+        made += int(await arq.eval(_ENQUEUE_MANY, len(keys), *keys, *argv))  # type: ignore[misc]
+    return made
+
+
 async def enqueue_per_bucket(
     arq: ArqRedis,
     job_name: str,
@@ -36,17 +87,15 @@ async def enqueue_per_bucket(
     bucket_s: float,
     job_id: Callable[[K, int], str],
     args: Callable[[K], tuple[Any, ...]] = lambda key: (key,),
+    queue_name: str | None = None,
 ) -> int:
     """One job per key for the current bucket; returns how many jobs were new."""
     bucket, defer_by = current_bucket(bucket_s)
-    limit = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
-
-    async def enqueue(key: K) -> bool:
-        async with limit:
-            job = await arq.enqueue_job(
-                job_name, *args(key), _job_id=job_id(key, bucket), _defer_by=defer_by
-            )
-        return job is not None
-
-    made = await asyncio.gather(*(enqueue(key) for key in sorted(set(keys))))  # type: ignore[type-var]
-    return sum(made)
+    ordered = sorted(set(keys))  # type: ignore[type-var]
+    return await enqueue_many(
+        arq,
+        job_name,
+        [(job_id(key, bucket), args(key)) for key in ordered],
+        defer_by_s=defer_by,
+        queue_name=queue_name,
+    )

@@ -112,12 +112,31 @@ class BatchChanges:
         )  # fmt: skip
 
     async def flush(self, conn: Connection) -> None:
+        await self.plan(conn)
+        await self.write(conn)
+
+    async def plan(self, conn: Connection) -> None:
+        """Decide each increase's status and reserve the stock; no line is written yet, so the
+        orders the lines go to may still be created (with their totals) in between."""
         statuses = await self._allocate(conn)
         for index, pending in enumerate(self.increases):
             self._place(pending, statuses[index])
         await adjust_reserved(conn, self.session.live_id, self.reserve)
+
+    async def write(self, conn: Connection) -> None:
         await self._write_lines(conn)
         await record_events(conn, self.events)
+
+    def counted_lines(self, order_ids: set[int]) -> dict[int, list[tuple[int, int]]]:
+        """Per order, (qty, unit price) of its new lines that count in its total (requested or
+        held, as order_totals_inputs counts them)."""
+        counted: dict[int, list[tuple[int, int]]] = {order_id: [] for order_id in order_ids}
+        for r in self.new_lines:
+            if r.order_id in counted and r.status in _GROWABLE:
+                counted[r.order_id].append(
+                    (r.qty, r.product.price_of(r.variant) if r.product else 0)
+                )
+        return counted
 
     async def _write_lines(self, conn: Connection) -> None:
         if self.line_updates:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aggregator.core.lines import Line
 from aggregator.core.merge import BuyerComment, repeat_key
@@ -24,6 +25,9 @@ class SessionInfo:
     hold_mode: HoldMode  # the live's
     status: str  # scheduled, live or ended
     live_id: int  # the broadcast this session (one channel of it) belongs to: the stock's pool
+    # What a new order's totals need: the cooperative's settings (fees) and the live's promotion.
+    tenant_settings: Mapping[str, Any] = field(default_factory=dict)
+    promotion: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,7 @@ async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
         return None
     return SessionInfo(
         row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]), row["status"],
-        row["live_id"],
+        row["live_id"], row["tenant_settings"] or {}, row["promotion"] or {},
     )  # fmt: skip
 
 

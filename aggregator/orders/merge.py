@@ -10,6 +10,7 @@ half-applied and the next job simply redoes the batch.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,9 +41,16 @@ from aggregator.orders.loading import (
     load_recent_texts,
     lock_session,
 )
-from aggregator.orders.state import INITIAL_STATUS, EventRow, create_orders, transition
+from aggregator.orders.state import (
+    INITIAL_STATUS,
+    EventRow,
+    NewOrder,
+    create_orders_with_totals,
+    reserve_order_ids,
+    transition,
+)
 from aggregator.orders.stock import promote_waitlists, release_orders
-from aggregator.orders.totals import recompute_totals
+from aggregator.orders.totals import new_order_totals, recompute_totals
 from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
 from schema.queries import query
@@ -73,13 +81,94 @@ async def merge_session(
     pool: asyncpg.Pool, session_id: int, config: MergeConfig | None = None
 ) -> MergeStats:
     """Merge every pending comment of the session, batch after batch, until none is left."""
+    return (await merge_sessions(pool, [session_id], config))[session_id]
+
+
+async def pending_sessions(pool: asyncpg.Pool, shard: int, shards: int) -> list[int]:
+    """The sessions of this shard (session id modulo `shards`) with comments waiting."""
+    rows = await pool.fetch(query("sessions_with_pending_comments"), shard, shards)
+    return [r["session_id"] for r in rows]
+
+
+async def merge_sessions(
+    pool: asyncpg.Pool, session_ids: Sequence[int], config: MergeConfig | None = None
+) -> dict[int, MergeStats]:
+    """Merge every pending comment of these sessions, several lives per transaction.
+
+    A transaction takes sessions in their lives' order (so two jobs holding several live locks
+    never wait on each other in a circle) until it has merged `batch_size` comments, then
+    commits; a session with more left than one batch comes round again. Few comments per live
+    (a burst over many lives) thus cost one transaction, not one per live. A transaction that
+    fails is redone one live per transaction, so a live that cannot merge holds back only
+    itself; its error is raised once the others are merged (the job is retried).
+    """
     config = config or MergeConfig()
-    stats = MergeStats()
-    while True:
-        async with pool.acquire() as conn, conn.transaction():
-            merged = await _merge_batch(conn, session_id, config, stats)
-        if merged < config.batch_size:
-            return stats
+    stats = {session_id: MergeStats() for session_id in session_ids}
+    failures: list[Exception] = []
+    async with pool.acquire() as conn:
+        remaining = await _in_lock_order(conn, list(stats))
+        while remaining:
+            more: list[int] = []  # sessions with more than a batch waiting: another round
+            while remaining:
+                group: list[int] = []
+                try:
+                    more += await _merge_group(conn, remaining, group, config, stats)
+                except Exception as exc:  # redone live by live just below
+                    if not group:  # the transaction never started: nothing to split
+                        raise
+                    if len(group) == 1:
+                        failures.append(exc)
+                        continue
+                    for session_id in group:
+                        try:
+                            more += await _merge_group(conn, [session_id], [], config, stats)
+                        except Exception as alone:  # raised after the others
+                            log.warning("order.merge_failed", session_id=session_id)
+                            failures.append(alone)
+            remaining = more  # a live that failed is not in it: the job's retry takes it
+    if failures:
+        raise failures[0]
+    return stats
+
+
+async def _merge_group(
+    conn: Connection,
+    remaining: list[int],
+    group: list[int],
+    config: MergeConfig,
+    stats: dict[int, MergeStats],
+) -> list[int]:
+    """One transaction over sessions taken from the head of `remaining` (recorded in `group`)
+    until `batch_size` comments; returns those with more left. Stats count only once committed."""
+    counted: dict[int, MergeStats] = {}
+    full: list[int] = []
+    async with conn.transaction():
+        merged = 0
+        while remaining and merged < config.batch_size:
+            session_id = remaining.pop(0)
+            group.append(session_id)
+            counted[session_id] = MergeStats()
+            count = await _merge_batch(conn, session_id, config, counted[session_id])
+            merged += count
+            if count >= config.batch_size:
+                full.append(session_id)
+    for session_id, done in counted.items():
+        _add(stats[session_id], done)
+    return full
+
+
+def _add(total: MergeStats, done: MergeStats) -> None:
+    total.comments += done.comments
+    total.repeats += done.repeats
+    total.orders_created += done.orders_created
+    total.orders_cancelled += done.orders_cancelled
+    total.batches += done.batches
+    total.orders_touched |= done.orders_touched
+
+
+async def _in_lock_order(conn: Connection, session_ids: list[int]) -> list[int]:
+    rows = await conn.fetch(query("sessions_in_lock_order"), session_ids)
+    return [r["id"] for r in rows]
 
 
 def _group_by_author(pending: list[PendingComment]) -> dict[str, list[PendingComment]]:
@@ -164,11 +253,11 @@ async def _merge_batch(
         results[buyer_id] = merge_comments(current, fresh, _recent_of(recent, entry.authors))
         if order is not None:  # an order no longer open (packed, shipped…) is not rewritten
             _revise(results[buyer_id], entry.comments, history[buyer_id])
-    changes = await _apply(conn, session, buyers, orders, lines, results, config, stats)
-    touched = sorted(changes | live_orders.touched)
+    changes, totalled = await _apply(conn, session, buyers, orders, lines, results, config, stats)
+    touched = changes | live_orders.touched
     stats.orders_touched.update(touched)
-    if touched:
-        await recompute_totals(conn, touched)
+    if touched - totalled:
+        await recompute_totals(conn, touched - totalled)
     await conn.execute(query("mark_comments_processed"), [p.comment.comment_id for p in pending])
     stats.comments += len(pending)
     stats.repeats += sum(len(r.repeats) for r in results.values())
@@ -193,31 +282,42 @@ def _revise(
     recompute(result, history, named, [p.comment.comment_id for p in revised])
 
 
-async def _create_missing_orders(
+def _new_orders_wanted(
+    buyers: dict[int, _Buyer], orders: dict[int, OpenOrder], results: dict[int, MergeResult]
+) -> list[int]:
+    return [b for b, r in results.items() if r.wants_anything and b not in orders]
+
+
+async def _create_orders(
     conn: Connection,
     session: SessionInfo,
     buyers: dict[int, _Buyer],
-    orders: dict[int, OpenOrder],
-    results: dict[int, MergeResult],
+    new: dict[int, int],
+    changes: BatchChanges,
     config: MergeConfig,
-) -> list[int]:
-    wanted = [b for b, r in results.items() if r.wants_anything and b not in orders]
-    if not wanted:
-        return []
-    created = await create_orders(
+) -> None:
+    """Insert the batch's new orders (buyer -> reserved id) with the totals of the lines they
+    are about to get: written once, never updated in the transaction that created them."""
+    counted = changes.counted_lines(set(new.values()))
+    rows = []
+    for buyer_id, order_id in new.items():
+        totals, fee = new_order_totals(
+            counted[order_id], session.tenant_settings, session.promotion
+        )
+        rows.append(
+            NewOrder(order_id, buyer_id, buyers[buyer_id].identity.id, totals.subtotal_vnd,
+                     totals.discount_vnd, totals.free_shipping, totals.total_vnd, fee)
+        )  # fmt: skip
+    await create_orders_with_totals(
         conn,
         tenant_id=session.tenant_id,
         session_id=session.id,
-        buyers=[(b, buyers[b].identity.id) for b in wanted],
+        orders=rows,
         source=OrderSource.COMMENT,
         confirm_window_s=config.confirm_window_s,
         actor=ACTOR,
         reason="order from comments",
     )
-    buyer_of = {buyers[b].identity.id: b for b in wanted}
-    for identity_id, order_id in created.items():
-        orders[buyer_of[identity_id]] = OpenOrder(order_id, buyer_of[identity_id], INITIAL_STATUS)
-    return list(created.values())
 
 
 async def _apply(
@@ -229,10 +329,14 @@ async def _apply(
     results: dict[int, MergeResult],
     config: MergeConfig,
     stats: MergeStats,
-) -> set[int]:
-    """Write the batch's orders, lines and stock; returns the orders whose lines changed."""
-    created = await _create_missing_orders(conn, session, buyers, orders, results, config)
-    stats.orders_created += len(created)
+) -> tuple[set[int], set[int]]:
+    """Write the batch's orders, lines and stock. Returns the orders whose lines changed, and the
+    new ones among them whose totals are already right (created with them)."""
+    wanted = _new_orders_wanted(buyers, orders, results)
+    new = dict(zip(wanted, await reserve_order_ids(conn, len(wanted)), strict=True))
+    for buyer_id, order_id in new.items():
+        orders[buyer_id] = OpenOrder(order_id, buyer_id, INITIAL_STATUS)
+    stats.orders_created += len(new)
     codes = {key[0] for r in results.values() for key in r.desired}
     changes = BatchChanges(session, await load_products(conn, session.tenant_id, codes))
     cancelled, changed_confirmed = [], []
@@ -254,10 +358,13 @@ async def _apply(
             EventRow(session.tenant_id, order.id, ACTOR, "items_changed",
                      data={"comments": result.applied, "lines": _lines_json(result)})
         )  # fmt: skip
-    await changes.flush(conn)
+    await changes.plan(conn)
+    await _create_orders(conn, session, buyers, new, changes, config)
+    await changes.write(conn)
     promoted = await promote_waitlists(conn, session.live_id, changes.released_keys())
     await _finish_orders(conn, cancelled, changed_confirmed, stats)
-    return changes.touched | set(created) | set(promoted)
+    created = set(new.values())
+    return changes.touched | created | set(promoted), created - set(promoted)
 
 
 def _lines_json(result: MergeResult) -> dict[str, int]:

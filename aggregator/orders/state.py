@@ -114,6 +114,60 @@ async def create_orders(
     return {r["buyer_identity_id"]: r["id"] for r in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order the merge creates with its id reserved and its totals known."""
+
+    id: int
+    buyer_id: int
+    identity_id: int
+    subtotal_vnd: int
+    discount_vnd: int
+    free_shipping: bool
+    total_vnd: int
+    shipping_vnd: int
+
+
+async def reserve_order_ids(conn: Connection, count: int) -> list[int]:
+    if count <= 0:
+        return []
+    return [r["id"] for r in await conn.fetch(query("reserve_order_ids"), count)]
+
+
+async def create_orders_with_totals(
+    conn: Connection,
+    *,
+    tenant_id: int,
+    session_id: int,
+    orders: Sequence[NewOrder],
+    source: OrderSource,
+    confirm_window_s: float,
+    actor: str,
+    reason: str,
+) -> None:
+    """create_orders for orders whose ids and totals are already known: one write per order."""
+    if not orders:
+        return
+    await conn.fetch(
+        query("create_orders_with_totals"),
+        tenant_id,
+        session_id,
+        [o.buyer_id for o in orders],
+        [o.identity_id for o in orders],
+        source.value,
+        confirm_window_s,
+        INITIAL_STATUS.value,
+        actor,
+        reason,
+        [o.id for o in orders],
+        [o.subtotal_vnd for o in orders],
+        [o.discount_vnd for o in orders],
+        [o.free_shipping for o in orders],
+        [o.total_vnd for o in orders],
+        [o.shipping_vnd for o in orders],
+    )
+
+
 async def move_return(
     conn: Connection,
     return_id: int,

@@ -24,11 +24,14 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::tex
 -- Taken first in every transaction that changes a live's orders or stock: the lock is the live's
 -- (all its channels), so merges of two channels of one live, a buyer's confirmation and a payment
 -- take turns and one buyer never gets two open orders in it. Comments merge in order.
+-- With what a new order's totals need (the cooperative's fee settings, the live's promotion).
 SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), s.live_id::int) AS locked,
-       s.id, s.tenant_id, s.channel_id, s.live_id, l.hold_mode, s.status
+       s.id, s.tenant_id, s.channel_id, s.live_id, l.hold_mode, s.status,
+       tn.settings AS tenant_settings, coalesce(l.promotion, '{}'::jsonb) AS promotion
 FROM (SELECT 1) AS one
 LEFT JOIN live_sessions s ON s.id = $1
-LEFT JOIN lives l ON l.id = s.live_id;
+LEFT JOIN lives l ON l.id = s.live_id
+LEFT JOIN tenants tn ON tn.id = s.tenant_id;
 
 -- name: lock_live
 -- $1 live id: the lock lock_session_for_merge takes.
@@ -52,6 +55,26 @@ FROM comments
 WHERE session_id = $1 AND status = 'pending'
 ORDER BY id
 LIMIT $2;
+
+-- name: sessions_with_pending_comments
+-- $1 shard, $2 shard count: the sessions one merge job takes (aggregator/ingest/merge_jobs.py).
+-- A skip scan of the partial index of pending comments (session_id, id): one probe per session
+-- that has any, however many comments wait (a DISTINCT would read every one, every bucket).
+WITH RECURSIVE waiting AS (
+    (SELECT session_id FROM comments
+     WHERE status = 'pending' AND session_id IS NOT NULL
+     ORDER BY session_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT c.session_id FROM comments c
+            WHERE c.status = 'pending' AND c.session_id > w.session_id
+            ORDER BY c.session_id LIMIT 1)
+    FROM waiting w WHERE w.session_id IS NOT NULL
+)
+SELECT session_id FROM waiting WHERE session_id IS NOT NULL AND session_id % $2 = $1;
+
+-- name: sessions_in_lock_order
+-- $1 session ids, in the order a transaction merging several takes their lives' locks.
+SELECT id FROM live_sessions WHERE id = ANY($1::bigint[]) ORDER BY live_id, id;
 
 -- name: mark_comments_processed
 -- clock_timestamp, not now(): the moment the batch finished, for latency figures. A comment the
@@ -122,6 +145,30 @@ WITH created AS (
     SELECT $1, id, $8, 'created', $7, $9 FROM created
 )
 SELECT id, buyer_identity_id FROM created;
+
+-- name: reserve_order_ids
+-- $1 how many: ids for orders the merge creates once their lines and totals are known.
+SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1);
+
+-- name: create_orders_with_totals
+-- The merge's new orders, ids reserved and totals computed from the lines they are created with:
+-- written once. An UPDATE of a row inserted in the same transaction re-runs every foreign-key
+-- check of the row (tenant, session, live, buyer, identity), which cost more than the insert.
+WITH created AS (
+    INSERT INTO orders (id, tenant_id, session_id, buyer_id, buyer_identity_id, source, status,
+                        confirm_deadline, subtotal_vnd, discount_vnd, free_shipping, total_vnd,
+                        shipping_vnd)
+    SELECT id, $1, $2, buyer_id, identity_id, $5, $7, now() + make_interval(secs => $6),
+           subtotal, discount, free, total, shipping
+    FROM unnest($3::bigint[], $4::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
+                $13::boolean[], $14::bigint[], $15::bigint[])
+         AS t(buyer_id, identity_id, id, subtotal, discount, free, total, shipping)
+    RETURNING id
+), audited AS (
+    INSERT INTO order_events (tenant_id, order_id, actor, kind, to_status, reason)
+    SELECT $1, id, $8, 'created', $7, $9 FROM created
+)
+SELECT id FROM created;
 
 -- name: products_by_code
 -- With the prices of the variants that have their own ({"2kg": 85000}; 0028_product_variants).

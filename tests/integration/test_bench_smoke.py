@@ -6,6 +6,7 @@ No timing is asserted (machines are noisy); the figures must exist and nothing m
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -14,7 +15,8 @@ from tests.support.processes import cli_env, run_cli
 
 REQUIRED = {
     "comments_per_s", "orders_per_s", "p50_ms", "p99_ms", "naive_comments_per_s",
-    "copy_comments_per_s", "lost", "duplicate_orders",
+    "copy_comments_per_s", "lost", "duplicate_orders", "cpu_ms_per_comment_ingest",
+    "cpu_ms_per_comment_worker", "cpu_ms_per_comment_postgres", "cpu_ms_per_comment_total",
 }  # fmt: skip
 
 
@@ -32,3 +34,11 @@ async def test_small_ingest_benchmark_reports_every_figure(
     assert figures["duplicate_orders"] == 0
     assert figures["redeliveries_ignored"] == 90
     assert figures["comments_per_s"] > 0 and figures["copy_comments_per_s"] > 0
+    # Where the CPU went: measured when Postgres runs on this machine (embedded, or local as
+    # here), each side spent some and the total is their sum; "not measured" only otherwise.
+    sides = [figures[f"cpu_ms_per_comment_{side}"] for side in ("ingest", "worker", "postgres")]
+    if urlsplit(admin_url).hostname in (None, "", "localhost", "127.0.0.1", "::1"):
+        assert all(isinstance(ms, float) and ms > 0 for ms in sides)
+        assert abs(figures["cpu_ms_per_comment_total"] - sum(sides)) < 0.01
+    else:
+        assert figures["cpu_ms_per_comment_postgres"] == "not measured"

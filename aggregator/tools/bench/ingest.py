@@ -26,6 +26,7 @@ from aggregator.runtime import jobs
 from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
+from aggregator.tools.bench import cpu
 from aggregator.tools.bench.corpus import CommentStream, lives
 from aggregator.tools.bench.setup import seed_lives, wait_for_heartbeat
 from aggregator.tools.databases import throwaway_database
@@ -143,7 +144,7 @@ async def integrity(pool: asyncpg.Pool, sent: int) -> tuple[int, int]:
     return sent - int(stored), int(duplicates)
 
 
-async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dict[str, float]:
+async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dict[str, float | str]:
     assert settings.database_url is not None
     async with throwaway_database(settings.database_url, "chotdon_bench") as url:
         bench = settings.model_copy(
@@ -162,19 +163,23 @@ async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dic
 
 async def _measure(
     pool: asyncpg.Pool, arq: ArqRedis, bench: Settings, config: IngestBenchConfig
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     stream = CommentStream(lives(config.lives))
     paced_stream = CommentStream(lives(min(config.paced_lives, config.lives)), seed=11)
     naive_events = stream.take(config.naive_comments, prefix="naive-")
     burst_events = stream.take(config.comments, prefix="burst-")
     copy_rate = await copy_phase(pool, burst_events)
-    async with running_processes(bench, ["worker"] * config.workers):
+    async with running_processes(bench, ["worker"] * config.workers) as children:
         await wait_for_heartbeat(pool, arq)
         naive_rate = await naive_phase(pool, arq, naive_events)
         # A live database has planner statistics; a minute-old one has none until autovacuum
         # wakes up, and would be measured on sequential scans no production server runs.
         await pool.execute("ANALYZE")
+        worker_pids = [child.pid for child in children]
+        local = cpu.postgres_is_local(bench.database_url or "")
+        before = await cpu.snapshot(pool, worker_pids, local)
         rate, orders_rate, duplicates = await burst_phase(pool, arq, burst_events)
+        burst_cpu = await cpu.spent_since(pool, worker_pids, before, local)
         p50, p99, paced_sent = await paced_phase(
             pool, arq, paced_stream, config.paced_rate, config.paced_seconds
         )
@@ -188,5 +193,6 @@ async def _measure(
         "paced_lives": min(config.paced_lives, config.lives),
         "naive_comments_per_s": round(naive_rate), "copy_comments_per_s": round(copy_rate),
         "vs_naive": round(rate / naive_rate, 1), "vs_copy": round(rate / copy_rate, 3),
+        **burst_cpu.per_comment_ms(config.comments),
         "redeliveries_ignored": duplicates, "lost": lost, "duplicate_orders": duplicate_orders,
     }  # fmt: skip

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from rich.console import Console
 from rich.table import Table
 
 
-def render_figures(figures: dict[str, float], title: str) -> str:
+def render_figures(figures: Mapping[str, float | str], title: str) -> str:
     table = Table(title=title)
     table.add_column("figure")
     table.add_column("value", justify="right")

@@ -1,0 +1,78 @@
+"""Jobs enqueued many at once (one Redis round trip) are the jobs arq's own enqueue_job makes:
+same payload, queue score and expiry; an id that has a job or a result is never enqueued again."""
+
+from __future__ import annotations
+
+import time
+
+from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
+from arq.jobs import Job, JobStatus
+
+from aggregator.ingest.buckets import CHUNK, enqueue_many, enqueue_per_bucket
+
+
+async def test_jobs_read_back_as_arq_jobs(arq_pool: ArqRedis) -> None:
+    before_ms = time.time() * 1000
+    made = await enqueue_many(
+        arq_pool, "merge_session", [("m:1", (1,)), ("m:2", (2, "x"))], defer_by_s=0.5
+    )
+    assert made == 2
+    info = await Job(
+        "m:2",
+        arq_pool,
+        _queue_name=arq_pool.default_queue_name,
+        _deserializer=arq_pool.job_deserializer,
+    ).info()
+    assert info is not None
+    assert (info.function, tuple(info.args), info.kwargs, info.job_try) == (
+        "merge_session",
+        (2, "x"),
+        {},
+        None,
+    )
+    assert info.score is not None and before_ms + 450 <= info.score <= time.time() * 1000 + 550
+    status = await Job(
+        "m:1",
+        arq_pool,
+        _queue_name=arq_pool.default_queue_name,
+        _deserializer=arq_pool.job_deserializer,
+    ).status()
+    assert status is JobStatus.deferred
+    ttl_ms = await arq_pool.pttl(job_key_prefix + "m:1")
+    assert arq_pool.expires_extra_ms < ttl_ms <= arq_pool.expires_extra_ms + 500
+
+
+async def test_an_id_with_a_job_or_a_result_is_skipped(arq_pool: ArqRedis) -> None:
+    assert await arq_pool.enqueue_job("merge_session", 1, _job_id="m:1") is not None
+    await arq_pool.set(result_key_prefix + "m:2", b"done")
+    made = await enqueue_many(
+        arq_pool, "merge_session", [("m:1", (9,)), ("m:2", (2,)), ("m:3", (3,))]
+    )
+    assert made == 1
+    assert await arq_pool.zcard(arq_pool.default_queue_name) == 2  # m:1 (arq's own) and m:3
+    first = await Job(
+        "m:1",
+        arq_pool,
+        _queue_name=arq_pool.default_queue_name,
+        _deserializer=arq_pool.job_deserializer,
+    ).info()
+    assert first is not None and tuple(first.args) == (1,)  # the first job stands, untouched
+
+
+async def test_per_bucket_coalesces_and_spans_chunks(arq_pool: ArqRedis) -> None:
+    keys = list(range(CHUNK + 7))
+
+    def job_id(key: int, bucket: int) -> str:
+        return f"k:{key}:{bucket}"
+
+    first = await enqueue_per_bucket(arq_pool, "f", keys, bucket_s=3600, job_id=job_id)
+    again = await enqueue_per_bucket(arq_pool, "f", [*keys, 5], bucket_s=3600, job_id=job_id)
+    assert (first, again) == (len(keys), 0)
+    assert await arq_pool.zcard(arq_pool.default_queue_name) == len(keys)
+
+
+async def test_another_queue(arq_pool: ArqRedis) -> None:
+    assert await enqueue_many(arq_pool, "f", [("q:1", (1,))], queue_name="elsewhere") == 1
+    assert await arq_pool.zcard("elsewhere") == 1
+    assert await arq_pool.zcard(arq_pool.default_queue_name) == 0
