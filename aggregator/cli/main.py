@@ -29,6 +29,7 @@ from aggregator.core.cod import Reconciliation
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.rehearsal.replay import ReplaySource
+from aggregator.runtime.jobs import QUEUES
 from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings
 from aggregator.shipping.cod import reconcile_file
@@ -40,7 +41,7 @@ from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_benc
 from aggregator.tools.demo.demo_live import DEMO_OPENING_S, DemoLiveOptions
 from aggregator.tools.demo.supervisor import DemoOptions, run_demo
 from schema.enums import Courier
-from workers.settings import build_worker
+from workers.runner import run_worker
 
 app = typer.Typer(
     name="chotdon",
@@ -95,14 +96,25 @@ def serve(data_dir: DataDir = None, port: Port = None) -> None:
 
 
 @app.command()
-def worker(data_dir: DataDir = None) -> None:
-    """Run one arq worker: merges comments, sends messages, books couriers, sweeps."""
+def worker(
+    data_dir: DataDir = None,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            help="Run one queue only: 'orders' (merges) or 'outbound' (messages, couriers, "
+            "platform calls). Default: both, each with its own worker slots."
+        ),
+    ] = None,
+) -> None:
+    """Run the arq workers: merges comments, sends messages, books couriers, sweeps."""
     settings = _settings(data_dir)
+    if queue is not None and queue not in QUEUES:
+        raise typer.BadParameter("orders or outbound", param_hint="--queue")
 
     def run() -> None:
         with resolved_services(settings) as live:
             commands.preflight(live)
-            build_worker(live).run()
+            run_worker(live, queue)
 
     fail_clearly(run)
 
