@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import asyncpg
+import pytest
 from arq.connections import ArqRedis
 
 from aggregator.ingest.pipeline import Ingestor
@@ -70,6 +71,7 @@ async def test_a_backlog_of_sends_does_not_hold_back_a_merge(
     assert left > 0, "the merge waited for every send queued before it"
 
 
+@pytest.mark.timeout(300)  # a thousand jobs through one slot on a busy machine
 async def test_on_one_shared_queue_the_same_merge_waits_behind_every_send(
     db: asyncpg.Connection, pool: asyncpg.Pool, settings: Settings
 ) -> None:
@@ -108,6 +110,7 @@ def _stop(worker: subprocess.Popen[bytes]) -> int:
         return worker.wait()
 
 
+@pytest.mark.timeout(300)  # two `chotdon worker` processes; each starts slowly on a busy machine
 async def test_chotdon_worker_runs_both_queues_and_one_when_told(
     pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings
 ) -> None:
