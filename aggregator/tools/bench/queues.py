@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from pydantic import SecretStr
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.tokens import connect_page
+from aggregator.runtime import jobs
 from aggregator.runtime.queue import RoutedArqRedis, create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.bench.corpus import CommentStream, Live
@@ -167,6 +169,19 @@ async def _settle(pool: asyncpg.Pool, arq: RoutedArqRedis, since: datetime) -> i
     return int(pending)
 
 
+async def _wait_for_outbound(pool: asyncpg.Pool, arq: RoutedArqRedis) -> None:
+    """A heartbeat put on the outbound queue by hand (every worker knows every job): its worker
+    has started too, so no layout's first messages wait for a process still starting."""
+    job_id = f"heartbeat:{uuid.uuid4().hex}"
+    await arq.enqueue_job(jobs.RECORD_HEARTBEAT, "bench", _job_id=job_id,
+                          _queue_name=arq.queues.outbound)  # fmt: skip
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while not await pool.fetchval("SELECT 1 FROM worker_heartbeats WHERE job_id = $1", job_id):
+        if time.monotonic() > deadline:
+            raise TimeoutError("no outbound worker ran the heartbeat job")
+        await asyncio.sleep(0.05)
+
+
 async def _drop_queues(arq: RoutedArqRedis) -> None:
     """The layout's queues and their jobs' keys go when it ends: Redis is shared with later runs
     (and other benches), and a job id left behind refuses the same id for a day."""
@@ -226,6 +241,7 @@ async def run_layout(
     try:
         async with _workers(run, layout, graph_url, config.workers):
             await wait_for_heartbeat(pool, arq)
+            await _wait_for_outbound(pool, arq)
             since = datetime.now(UTC)
             sent = await steady_load(pool, arq, stream, layout, config)
             unsettled = await _settle(pool, arq, since)
