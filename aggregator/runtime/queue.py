@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from arq.jobs import Job
+from arq.jobs import Job, JobDef
 from redis.exceptions import RedisError
 
 from aggregator.errors import ServiceUnavailableError
@@ -39,6 +39,11 @@ class QueueNames:
     def for_job(self, function: str) -> str:
         return self.of(jobs.queue_of(function))
 
+    @property
+    def both(self) -> tuple[str, ...]:
+        """Each queue's key once (one key when both queues are named alike)."""
+        return tuple(dict.fromkeys((self.orders, self.outbound)))
+
 
 def queue_names(settings: Settings) -> QueueNames:
     outbound = settings.arq_outbound_queue or f"{settings.arq_queue}:outbound"
@@ -59,6 +64,11 @@ class RoutedArqRedis(ArqRedis):
     ) -> Job | None:
         queue = _queue_name or self.queues.for_job(function)
         return await super().enqueue_job(function, *args, _queue_name=queue, **kwargs)
+
+    async def queued_jobs(self, *, queue_name: str | None = None) -> list[JobDef]:
+        """The jobs waiting on `queue_name`, or on both queues when none is named."""
+        names = (queue_name,) if queue_name is not None else self.queues.both
+        return [job for name in names for job in await super().queued_jobs(queue_name=name)]
 
 
 def job_queue(arq: ArqRedis, function: str) -> str:

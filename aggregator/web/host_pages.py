@@ -101,9 +101,7 @@ async def _jobs_waiting(request: web.Request) -> int | None:
     cooperative); None when Redis is away."""
     names = queue_names(request.app[SETTINGS])
     try:
-        return sum(
-            [int(await request.app[ARQ_POOL].zcard(q)) for q in {names.orders, names.outbound}]
-        )
+        return sum([int(await request.app[ARQ_POOL].zcard(q)) for q in names.both])
     except (OSError, RedisError):
         return None
 

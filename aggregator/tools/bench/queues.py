@@ -146,9 +146,7 @@ async def steady_load(
 
 async def _message_jobs(arq: RoutedArqRedis) -> int:
     """Jobs that will compose or send a buyer message, still on either queue."""
-    members = [
-        m for q in {arq.queues.orders, arq.queues.outbound} for m in await arq.zrange(q, 0, -1)
-    ]
+    members = [m for q in arq.queues.both for m in await arq.zrange(q, 0, -1)]
     return sum(m.startswith(MESSAGE_JOB_PREFIXES) for m in members)
 
 
@@ -185,7 +183,7 @@ async def _wait_for_outbound(pool: asyncpg.Pool, arq: RoutedArqRedis) -> None:
 async def _drop_queues(arq: RoutedArqRedis) -> None:
     """The layout's queues and their jobs' keys go when it ends: Redis is shared with later runs
     (and other benches), and a job id left behind refuses the same id for a day."""
-    for queue in {arq.queues.orders, arq.queues.outbound}:
+    for queue in arq.queues.both:
         members = await arq.zrange(queue, 0, -1)
         for member in members:
             await arq.delete(b"arq:job:" + member, b"arq:in-progress:" + member)
