@@ -68,7 +68,10 @@ class RoutedArqRedis(ArqRedis):
     async def queued_jobs(self, *, queue_name: str | None = None) -> list[JobDef]:
         """The jobs waiting on `queue_name`, or on both queues when none is named."""
         names = (queue_name,) if queue_name is not None else self.queues.both
-        return [job for name in names for job in await super().queued_jobs(queue_name=name)]
+        queued: list[JobDef] = []
+        for name in names:  # a loop: super() does not work inside a comprehension
+            queued += await super().queued_jobs(queue_name=name)
+        return queued
 
 
 def job_queue(arq: ArqRedis, function: str) -> str:
