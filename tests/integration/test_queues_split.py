@@ -20,7 +20,7 @@ from tests.support.factories import seed_shop
 from tests.support.processes import REPO, chotdon, cli_env
 from workers.settings import build_worker
 
-BACKLOG = 1000
+BACKLOG = 400
 BACKLOG_PREFIX = b"backlog:"
 
 
