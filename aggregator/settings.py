@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     # notifies revenue per half-year). 500 million VND since Decree 68/2026/NĐ-CP; the 200
     # million of the 2024 VAT law before it (README "Tax and e-invoices").
     tax_threshold_vnd: int = Field(default=500_000_000, ge=0)
+    # queues (issue 21, part 2): buyer messages, courier calls and platform calls run on their own
+    # arq queue with their own worker slots, so a burst of sends never delays a merge. Unset, the
+    # outbound queue is named after arq_queue ("<arq_queue>:outbound"), so a run that names its
+    # own arq_queue (tests, benches, chaos) gets its own outbound queue too.
+    arq_outbound_queue: str | None = None
+    worker_outbound_max_jobs: int = Field(default=8, ge=1)
 
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod

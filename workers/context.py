@@ -26,6 +26,7 @@ from connectors.zalo.client import OAClient
 from schema.enums import Platform
 
 SETTINGS = "settings"
+QUEUE = "queue"  # which of jobs.QUEUES this worker serves
 PG_POOL = "pg_pool"
 WORKER_NAME = "worker_name"
 COURIERS = "couriers"
@@ -80,7 +81,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx[PG_POOL] = await create_pool(settings)
     ctx[WORKER_NAME] = worker_name()
     ctx[COURIERS] = Couriers.open(settings)
-    log.info("worker.started", worker=ctx[WORKER_NAME], queue=settings.arq_queue)
+    log.info("worker.started", worker=ctx[WORKER_NAME], queue=ctx.get(QUEUE, "orders"))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     couriers = ctx.get(COURIERS)
     if couriers is not None:
         await couriers.close()
-    log.info("worker.stopped", worker=ctx.get(WORKER_NAME))
+    log.info("worker.stopped", worker=ctx.get(WORKER_NAME), queue=ctx.get(QUEUE, "orders"))
 
 
 async def on_job_start(ctx: dict[str, Any]) -> None:

@@ -8,7 +8,13 @@ from arq import cron, func
 from arq.worker import Worker
 
 from aggregator.runtime import jobs
-from aggregator.runtime.queue import deserialize_job, redis_settings, serialize_job
+from aggregator.runtime.queue import (
+    create_arq_pool,
+    deserialize_job,
+    queue_names,
+    redis_settings,
+    serialize_job,
+)
 from aggregator.settings import Settings
 from workers import context
 from workers.confirmation_jobs import buyer_reply_job, send_order_message_job
@@ -137,23 +143,55 @@ CRON_JOBS = [
 ]
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for arq.worker.Worker."""
+def cron_jobs_of(queue: str) -> list[Any]:
+    """The cron jobs a worker of `queue` schedules (each cron job on the queue of its name)."""
+    return [c for c in CRON_JOBS if jobs.queue_of(c.name) == queue]
+
+
+def shared_queue(settings: Settings) -> bool:
+    """Both queues named alike: one queue, one worker runs every job (chotdon before issue 21;
+    the ingest bench measures it as the baseline)."""
+    names = queue_names(settings)
+    return names.orders == names.outbound
+
+
+def worker_options(settings: Settings, queue: str = jobs.ORDERS) -> dict[str, Any]:
+    """Keyword arguments for arq.worker.Worker, for a worker of queue `queue` (jobs.QUEUES).
+
+    Each worker knows every function: a job found on the other queue (queued by a chotdon from
+    before the split, whose queue was the orders queue) still runs instead of failing.
+    """
+    shared = shared_queue(settings)
+    outbound = queue == jobs.OUTBOUND and not shared
     return {
         "functions": FUNCTIONS,
-        "cron_jobs": CRON_JOBS,
+        "cron_jobs": CRON_JOBS if shared else cron_jobs_of(queue),
         "redis_settings": redis_settings(settings),
-        "queue_name": settings.arq_queue,
+        "queue_name": queue_names(settings).of(queue),
         "on_startup": context.startup,
         "on_shutdown": context.shutdown,
         "on_job_start": context.on_job_start,
         "job_serializer": serialize_job,
         "job_deserializer": deserialize_job,
-        "max_jobs": settings.worker_max_jobs,
+        "max_jobs": settings.worker_outbound_max_jobs if outbound else settings.worker_max_jobs,
         "poll_delay": settings.worker_poll_delay_s,
-        "ctx": {context.SETTINGS: settings},
+        "ctx": {context.SETTINGS: settings, context.QUEUE: queue},
         "handle_signals": True,
     }
+
+
+class QueueWorker(Worker):
+    """An arq Worker whose ctx["redis"] is chotdon's routed pool: a job's follow-up jobs (a merge's
+    buyer messages, a sweeper's re-enqueues) go on their own queue, not on this worker's."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        self.chotdon_settings = settings
+        super().__init__(**options)
+
+    async def main(self) -> None:
+        if self._pool is None:
+            self._pool = await create_arq_pool(self.chotdon_settings)
+        await super().main()
 
 
 # arq marks a started job "in progress" for the longest timeout of ALL its functions plus 10 s
@@ -166,7 +204,7 @@ AT_MOST_ONCE = {jobs.FACEBOOK_SEND, jobs.PLATFORM_SEND, jobs.CREATE_SHIPMENT}
 IN_PROGRESS_S = max(f.timeout_s or 0 for f in FUNCTIONS if f.name in AT_MOST_ONCE) + 10
 
 
-def build_worker(settings: Settings, **overrides: Any) -> Worker:
-    worker = Worker(**{**worker_options(settings), **overrides})
+def build_worker(settings: Settings, queue: str = jobs.ORDERS, **overrides: Any) -> QueueWorker:
+    worker = QueueWorker(settings, **{**worker_options(settings, queue), **overrides})
     worker.in_progress_timeout_s = IN_PROGRESS_S
     return worker

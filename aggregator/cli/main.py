@@ -29,6 +29,7 @@ from aggregator.core.cod import Reconciliation
 from aggregator.ingest.csv_import import CsvKind, format_bad_rows
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.rehearsal.replay import ReplaySource
+from aggregator.runtime.jobs import QUEUES
 from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings
 from aggregator.shipping.cod import reconcile_file
@@ -36,12 +37,13 @@ from aggregator.shipping.slips import write_session_slips
 from aggregator.tools.bench.dashboard import DashboardBenchConfig, run_dashboard_bench
 from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
+from aggregator.tools.bench.queues import LAYOUTS as QUEUE_LAYOUTS
 from aggregator.tools.bench.report import render_figures
 from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.tools.demo.demo_live import DEMO_OPENING_S, DemoLiveOptions
 from aggregator.tools.demo.supervisor import DemoOptions, run_demo
 from schema.enums import Courier
-from workers.settings import build_worker
+from workers.runner import run_worker
 
 app = typer.Typer(
     name="chotdon",
@@ -96,14 +98,26 @@ def serve(data_dir: DataDir = None, port: Port = None) -> None:
 
 
 @app.command()
-def worker(data_dir: DataDir = None) -> None:
-    """Run one arq worker: merges comments, sends messages, books couriers, sweeps."""
+def worker(
+    data_dir: DataDir = None,
+    queue: Annotated[
+        str | None,
+        typer.Option(
+            help="Run one queue only: 'orders' (merges) or 'outbound' (messages, couriers, "
+            "platform calls). Default: both, each with its own worker slots.",
+            envvar="CHOTDON_WORKER_QUEUE",
+        ),
+    ] = None,
+) -> None:
+    """Run the arq workers: merges comments, sends messages, books couriers, sweeps."""
     settings = _settings(data_dir)
+    if queue is not None and queue not in QUEUES:
+        raise typer.BadParameter("orders or outbound", param_hint="--queue")
 
     def run() -> None:
         with resolved_services(settings) as live:
             commands.preflight(live)
-            build_worker(live).run()
+            run_worker(live, queue)
 
     fail_clearly(run)
 
@@ -312,10 +326,20 @@ def bench_ingest(
     paced_rate: Annotated[int, typer.Option(help="Comments/s of the latency phase.")] = 2_000,
     paced_seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 8.0,
     naive_comments: Annotated[int, typer.Option(help="Comments in the naive baseline.")] = 2_000,
+    queue_layouts: Annotated[
+        str,
+        typer.Option(
+            help="Worker layouts of the queue phases, comma-separated (shared = one queue, the "
+            "baseline; split; split_procs); empty to skip them."
+        ),
+    ] = ",".join(QUEUE_LAYOUTS),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Comments/s from arrival to order, p50/p99 latency, against naive and COPY baselines."""
+    layouts = tuple(name for name in queue_layouts.split(",") if name)
+    if any(name not in QUEUE_LAYOUTS for name in layouts):
+        raise typer.BadParameter(", ".join(QUEUE_LAYOUTS), param_hint="--queue-layouts")
     settings = _settings(data_dir)
     config = IngestBenchConfig(
         comments=comments,
@@ -324,6 +348,7 @@ def bench_ingest(
         paced_rate=paced_rate,
         paced_seconds=paced_seconds,
         naive_comments=naive_comments,
+        queue_layouts=layouts,
     )
 
     def run() -> dict[str, float | str]:

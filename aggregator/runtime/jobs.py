@@ -30,3 +30,29 @@ APPLY_RETENTION = "apply_retention"  # privacy: the retention schedule, daily
 FILE_QUESTIONS = "file_questions"
 SWEEP_QUESTIONS = "sweep_questions"
 EXPIRE_CHANNEL_LOGINS = "expire_channel_logins"  # connect by login (issue 20)
+
+# Two arq queues, each with its own worker slots (issue 21). The orders queue holds the merge and
+# the little that changes orders from what buyers and platforms said; everything that calls out
+# (buyer messages, courier bookings and polls, platform sends and syncs, question answers) or
+# runs long (nightly housekeeping) goes on the outbound queue, so a burst of 30,000 buyer messages
+# or a slow courier API can take every outbound slot and still never delay a merge.
+ORDERS = "orders"
+OUTBOUND = "outbound"
+QUEUES = (ORDERS, OUTBOUND)
+ORDER_JOBS = frozenset({RECORD_HEARTBEAT, MERGE_SESSION, SWEEP, BUYER_REPLY, APPLY_PLATFORM_ORDERS})
+OUTBOUND_JOBS = frozenset(
+    {
+        FACEBOOK_SEND, PLATFORM_SEND, SEND_ORDER_MESSAGE,
+        CREATE_SHIPMENT, SWEEP_SHIPMENTS, SHIPMENT_NEWS, POLL_SHIPMENTS,
+        TIKTOK_FETCH_ORDERS, TIKTOK_SYNC, TIKTOK_SYNC_SHOP, TIKTOK_FULFIL, SWEEP_TIKTOK_FULFILMENTS,
+        FILE_QUESTIONS, SWEEP_QUESTIONS,
+        PLATFORM_TOKEN_REFRESH, EXPIRE_CHANNEL_LOGINS, FORGET_LOGIN_TRIES,
+        APPLY_RETENTION, PURGE_WEBHOOK_BODIES,
+    }
+)  # fmt: skip
+
+
+def queue_of(function: str) -> str:
+    """The queue a job goes on. A name in neither set (a job added without choosing) goes on the
+    orders queue, where every job ran before the split; a unit test fails on such a name."""
+    return OUTBOUND if function in OUTBOUND_JOBS else ORDERS

@@ -29,6 +29,7 @@ from aggregator.core.prepay import BLOCK_TEXT
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.runtime import jobs
 from aggregator.runtime.db import Connection
+from aggregator.runtime.queue import job_queue
 from aggregator.shipping.addresses import resolve_address
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.request import cod_amount, shipment_request
@@ -256,7 +257,8 @@ async def _orders_with_a_waiting_job(arq: ArqRedis) -> set[int]:
     """Orders with a booking job in the queue that no worker has started (a started one may be
     on a worker that was killed: that order is re-enqueued, as before)."""
     prefix = SHIPMENT_JOB_PREFIX.encode()
-    queued = [m for m in await arq.zrange(arq.default_queue_name, 0, -1) if m.startswith(prefix)]
+    waiting_on = job_queue(arq, jobs.CREATE_SHIPMENT)  # the outbound queue
+    queued = [m for m in await arq.zrange(waiting_on, 0, -1) if m.startswith(prefix)]
     if not queued:
         return set()
     async with arq.pipeline(transaction=False) as pipe:

@@ -15,6 +15,7 @@ from aggregator.core.cooperative import CooperativeFormError, new_cooperative
 from aggregator.core.login_limits import wait_text
 from aggregator.core.reports import local
 from aggregator.core.staff import tokens_match
+from aggregator.runtime.queue import queue_names
 from aggregator.staff.cooperatives import create_cooperative, province_names
 from aggregator.staff.host import (
     HostUser,
@@ -96,9 +97,11 @@ async def login_post(request: web.Request) -> web.StreamResponse:
 
 
 async def _jobs_waiting(request: web.Request) -> int | None:
-    """The installation's arq queue (shared by every cooperative); None when Redis is away."""
+    """Jobs waiting on the installation's arq queues (orders and outbound, shared by every
+    cooperative); None when Redis is away."""
+    names = queue_names(request.app[SETTINGS])
     try:
-        return int(await request.app[ARQ_POOL].zcard(request.app[SETTINGS].arq_queue))
+        return sum([int(await request.app[ARQ_POOL].zcard(q)) for q in names.both])
     except (OSError, RedisError):
         return None
 

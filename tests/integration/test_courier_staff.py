@@ -15,6 +15,8 @@ from arq.connections import ArqRedis
 
 from aggregator.confirmation.addresses import divisions
 from aggregator.orders.risk import order_risk
+from aggregator.runtime import jobs
+from aggregator.runtime.queue import job_queue
 from aggregator.settings import Settings
 from aggregator.shipping.handoff import (
     Outcome,
@@ -26,6 +28,7 @@ from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
 from tests.support.factories import seed_shop
+from tests.support.queues import drain_queues
 from tests.support.shipping import (
     book,
     courier_settings,
@@ -33,7 +36,6 @@ from tests.support.shipping import (
     seed_packing_orders,
 )
 from tests.support.staff import add_staff, log_in
-from workers.settings import build_worker
 
 Client = TestClient  # type: ignore[type-arg]
 THANH_HOA = next(p.code for p in divisions().provinces if p.name == "Thanh Hóa")
@@ -59,11 +61,7 @@ async def client(ship_settings: Settings) -> AsyncIterator[Client]:
 
 
 async def drain(settings: Settings) -> None:
-    worker = build_worker(settings, burst=True, poll_delay=0, handle_signals=False, cron_jobs=[])
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    await drain_queues(settings)
 
 
 async def test_a_refused_address_waits_for_staff_and_the_fix_books_one_parcel(
@@ -264,7 +262,7 @@ async def test_the_sweep_adds_no_second_job_for_an_order_still_waiting_in_the_qu
     ids = await seed_packing_orders(db, shop, 3, Courier.GHN)
     await db.execute("UPDATE orders SET status = 'packed' WHERE id = ANY($1::bigint[])", ids)
     assert await enqueue_shipments(arq_pool, ids) == 3  # as packing them does
-    queue = arq_pool.default_queue_name
+    queue = job_queue(arq_pool, jobs.CREATE_SHIPMENT)  # the outbound queue
     assert await arq_pool.zcard(queue) == 3
     for _ in range(3):  # the workers are behind: later sweeps add nothing
         assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 0

@@ -17,6 +17,7 @@ from aggregator.outbound.record import Outgoing, queue_outbound
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.pages import load_pages
 from aggregator.platforms.facebook.tokens import connect_page
+from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState
@@ -73,7 +74,7 @@ async def test_private_reply_is_sent_once_even_when_the_job_is_retried_after_a_c
     message_id = await outbound.queue_private_reply(pool, arq_pool, page, "vL1_5", "Đơn CD0000001")
     again = await outbound.queue_private_reply(pool, arq_pool, page, "vL1_5", "Đơn CD0000001")
     assert again == message_id
-    assert await arq_pool.zcard(settings.arq_queue) == 1
+    assert await arq_pool.zcard(queue_names(settings).outbound) == 1  # sends: outbound queue
 
     async def crash(*_args: object) -> None:
         raise RuntimeError("worker killed between the send and the mark")
@@ -165,7 +166,8 @@ async def test_a_page_over_its_sending_rate_hands_the_send_to_a_later_job(
         await run_job(slow, pool, second, redis=arq_pool),
     ]
     if outcomes == ["sent", "rate_limited"]:  # both in the same second, as nearly always
-        later = [j for j in await arq_pool.queued_jobs() if ":later:" in (j.job_id or "")]
+        queued = await arq_pool.queued_jobs(queue_name=queue_names(settings).outbound)
+        later = [j for j in queued if ":later:" in (j.job_id or "")]
         assert [list(j.args) for j in later] == [[second]]
         assert len(sim[0].sent) == 1
     else:  # the second crossed into the next second: it had its own slot

@@ -14,6 +14,8 @@ from arq.connections import ArqRedis
 
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
+from aggregator.runtime import jobs
+from aggregator.runtime.queue import job_queue
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from schema.enums import StaffRole
@@ -78,14 +80,15 @@ async def test_restock_holds_for_the_waitlist_in_order_and_tells_those_buyers(
     assert bad.status == 400 and "Số lượng mỗi sản phẩm từ 0 đến" in await bad.text()
     assert await _stock(db, shop) == (2, 2)
 
-    jobs_before = await arq_pool.zcard(arq_pool.default_queue_name)
+    messages = job_queue(arq_pool, jobs.SEND_ORDER_MESSAGE)  # the outbound queue
+    jobs_before = await arq_pool.zcard(messages)
     raised = await client.post(url, data=_form(shop, csrf, "5"), allow_redirects=False)
     assert raised.status == 303 and raised.headers["Location"].endswith("?done=stock")
     after = await _lines(db, shop)
     assert [after[b][0] for b in BUYERS] == ["held", "held", "waitlisted"]  # hoa came first
     assert after["hoa"][1] > 0 and after["hoa"][1] == after["lan"][1]  # her total follows
     assert await _stock(db, shop) == (5, 4)
-    assert await arq_pool.zcard(arq_pool.default_queue_name) > jobs_before  # hoa is told
+    assert await arq_pool.zcard(messages) > jobs_before  # hoa is told
     await assert_consistent(db)
 
 

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from arq.connections import ArqRedis
 
+from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from aggregator.shipping.couriers import Couriers
 from aggregator.shipping.handoff import Outcome, create_shipment, mark_packed, sweep_unshipped
@@ -64,7 +65,9 @@ async def kill_worker_midway(settings: Settings, db: asyncpg.Connection, total: 
 async def finish_with_sweeper(
     settings: Settings, pool: asyncpg.Pool, arq: ArqRedis, db: asyncpg.Connection, total: int
 ) -> None:
-    worker = build_worker(settings, poll_delay=0.02, handle_signals=False, cron_jobs=[])
+    worker = build_worker(  # bookings run on the outbound queue
+        settings, jobs.OUTBOUND, poll_delay=0.02, handle_signals=False, cron_jobs=[]
+    )
     running = asyncio.create_task(worker.main())
     try:
         deadline = time.monotonic() + 45

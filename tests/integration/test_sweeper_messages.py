@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from arq.connections import ArqRedis
 
 from aggregator.runtime import jobs
+from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
 from tests.support.factories import seed_shop
 from workers.settings import AT_MOST_ONCE, IN_PROGRESS_S, build_worker
@@ -32,8 +33,9 @@ async def _message(db: asyncpg.Connection, channel: tuple[int, int], kind: str, 
 
 
 async def test_lost_send_jobs_are_enqueued_again_once(
-    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, clean_redis: aioredis.Redis
-) -> None:
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, clean_redis: aioredis.Redis,
+    settings: Settings,
+) -> None:  # fmt: skip
     shop = await seed_shop(db)
     channel = (shop.tenant_id, shop.channel_id)
     lost_fb = await _message(db, channel, "facebook.message", "pending", 600)
@@ -43,10 +45,10 @@ async def test_lost_send_jobs_are_enqueued_again_once(
     await clean_redis.flushdb()  # the send jobs are gone
 
     assert await requeue_stale_messages(pool, arq_pool) == 2
-    queued = {
-        job.job_id for job in await arq_pool.queued_jobs(queue_name=arq_pool.default_queue_name)
-    }
+    names = queue_names(settings)  # sends go on the outbound queue, never among the merges
+    queued = {job.job_id for job in await arq_pool.queued_jobs(queue_name=names.outbound)}
     assert queued == {f"facebook-send:{lost_fb}", f"platform-send:{lost_zalo}"}
+    assert await arq_pool.queued_jobs(queue_name=names.orders) == []
     assert await requeue_stale_messages(pool, arq_pool) == 0  # the jobs exist: nothing twice
 
 
@@ -59,7 +61,9 @@ async def test_a_send_job_that_failed_on_an_error_does_not_block_the_sweeper(
     shop = await seed_shop(db)
     lost = await _message(db, (shop.tenant_id, shop.channel_id), "facebook.message", "pending", 600)
     await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, "not an id", _job_id=f"facebook-send:{lost}")
-    worker = build_worker(settings, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[])
+    worker = build_worker(
+        settings, jobs.OUTBOUND, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[]
+    )
     try:
         await worker.main()
     finally:
@@ -79,7 +83,9 @@ async def test_a_send_job_left_by_a_killed_worker_is_free_again_within_minutes(
     lost = await _message(db, (shop.tenant_id, shop.channel_id), "facebook.message", "pending", 600)
     job_id = f"facebook-send:{lost}"
     await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, lost, _job_id=job_id)
-    worker = build_worker(settings, poll_delay=0.02, handle_signals=False, cron_jobs=[])
+    worker = build_worker(
+        settings, jobs.OUTBOUND, poll_delay=0.02, handle_signals=False, cron_jobs=[]
+    )
     worker._pool = arq_pool  # start one job by hand, as main() would
     try:
         await worker.start_jobs([job_id.encode()])  # what a worker does before it is killed

@@ -12,6 +12,7 @@ from arq import Retry
 from arq.connections import ArqRedis
 
 from aggregator.runtime import jobs
+from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
 from connectors.simulators.tiktok import notification, webhook_headers
 from connectors.tiktok.webhook import NotificationType
@@ -36,7 +37,8 @@ async def queued_fetches(arq: ArqRedis) -> list[tuple[Any, ...]]:
 async def run_queued_fetches(rig: TikTokRig, pool: asyncpg.Pool, arq: ArqRedis) -> None:
     for args in await queued_fetches(arq):
         await tiktok_fetch_orders_job(job_ctx(rig, pool, arq), *args)
-    await arq.delete(rig.settings.arq_queue, *[k async for k in arq.scan_iter("arq:job:*")])
+    queues = queue_names(rig.settings).both
+    await arq.delete(*queues, *[k async for k in arq.scan_iter("arq:job:*")])
 
 
 async def statuses(db: asyncpg.Connection) -> dict[str, str]:

@@ -12,6 +12,7 @@ from aggregator.ingest.platform_order_jobs import requeue_unapplied_platform_ord
 from aggregator.orders.merge import merge_session
 from aggregator.orders.state import transition
 from aggregator.runtime import jobs
+from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
 from connectors.tiktok.models import Order, order_event
 from schema.enums import Platform
@@ -44,7 +45,8 @@ async def apply_queued(rig: TikTokRig, pool: asyncpg.Pool, arq: ArqRedis) -> int
     applied = 0
     for job in queued:
         applied += await apply_platform_orders_job(job_ctx(rig, pool, arq), *job.args)
-    await arq.delete(rig.settings.arq_queue, *[k async for k in arq.scan_iter("arq:job:*")])
+    queues = queue_names(rig.settings).both
+    await arq.delete(*queues, *[k async for k in arq.scan_iter("arq:job:*")])
     return applied
 
 

@@ -14,6 +14,7 @@ from arq.connections import ArqRedis
 from aggregator.dashboard.snapshot import load_dashboard
 from aggregator.platforms.tiktok.webhooks import DEAUTHORIZED
 from aggregator.runtime import jobs
+from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from connectors.simulators.tiktok import webhook_headers as tiktok_headers
@@ -85,7 +86,8 @@ async def fetch_queued(rig: TikTokRig, pool: asyncpg.Pool, arq: ArqRedis) -> lis
     queued = [j.args for j in await arq.queued_jobs() if j.function == jobs.TIKTOK_FETCH_ORDERS]
     for args in queued:
         await tiktok_fetch_orders_job(job_ctx(rig, pool, arq), *args)
-    await arq.delete(rig.settings.arq_queue, *[k async for k in arq.scan_iter("arq:job:*")])
+    queues = queue_names(rig.settings).both
+    await arq.delete(*queues, *[k async for k in arq.scan_iter("arq:job:*")])
     return queued
 
 

@@ -28,6 +28,7 @@ from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
 from aggregator.tools.bench import cpu
 from aggregator.tools.bench.corpus import CommentStream, lives
+from aggregator.tools.bench.queues import LAYOUTS as QUEUE_LAYOUTS, QueuePhaseConfig, queue_phases
 from aggregator.tools.bench.setup import seed_lives, wait_for_heartbeat
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import running_processes
@@ -46,6 +47,7 @@ class IngestBenchConfig:
     paced_rate: int = 2_000
     paced_lives: int = 20
     paced_seconds: float = 8.0
+    queue_layouts: tuple[str, ...] = QUEUE_LAYOUTS  # issue 21 part 2: see bench/queues.py
 
 
 async def pending_count(pool: asyncpg.Pool) -> int:
@@ -155,10 +157,22 @@ async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dic
         try:
             async with pool.acquire() as conn:
                 await seed_lives(conn, lives(config.lives))
-            return await _measure(pool, arq, bench, config)
+            figures = await _measure(pool, arq, bench, config)
+            return figures | await _queue_figures(pool, bench, config)
         finally:
             await arq.aclose()
             await pool.close()
+
+
+async def _queue_figures(
+    pool: asyncpg.Pool, bench: Settings, config: IngestBenchConfig
+) -> dict[str, float]:
+    """The paced load again per worker layout, messages really sent (bench/queues.py)."""
+    if not config.queue_layouts:
+        return {}
+    phase = QueuePhaseConfig(config.paced_rate, config.paced_seconds, config.workers)
+    paced_lives = lives(min(config.paced_lives, config.lives))
+    return await queue_phases(pool, bench, paced_lives, phase, config.queue_layouts)
 
 
 async def _measure(

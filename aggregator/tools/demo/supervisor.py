@@ -28,7 +28,7 @@ from rich.console import Console
 from aggregator.errors import ServiceUnavailableError
 from aggregator.runtime.db import create_pool
 from aggregator.runtime.migrations import migrate_database
-from aggregator.runtime.queue import create_arq_pool
+from aggregator.runtime.queue import create_arq_pool, queue_names
 from aggregator.settings import Settings
 from aggregator.tools.demo.couriers import demo_couriers
 from aggregator.tools.demo.demo_live import DemoLiveOptions, DemoRun, OnAir
@@ -61,6 +61,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         CHOTDON_DATA_DIR=str(settings.data_dir),
         CHOTDON_LOG_LEVEL=os.environ.get("CHOTDON_LOG_LEVEL", CHILD_LOG_LEVEL),
         CHOTDON_ARQ_QUEUE=settings.arq_queue,
+        CHOTDON_ARQ_OUTBOUND_QUEUE=queue_names(settings).outbound,
         CHOTDON_CONFIRM_WINDOW_S=str(settings.confirm_window_s),
     )
     if settings.app_secret is not None:
