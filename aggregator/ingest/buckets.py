@@ -20,6 +20,8 @@ from arq.connections import ArqRedis
 from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 
+from aggregator.runtime.queue import job_queue
+
 K = TypeVar("K", bound=Hashable)
 
 # KEYS: the queue, then per job its job key and result key. ARGV: the score, the expiry in ms,
@@ -61,7 +63,8 @@ async def enqueue_many(
     """Enqueue (job id, args) pairs as arq's enqueue_job would, in one round trip per CHUNK;
     an id that already has a job or a result is skipped. Returns how many jobs were new."""
     wanted = list(jobs)
-    queue = queue_name or arq.default_queue_name
+    # Each job on its own queue (a buyer message on the outbound one), as enqueue_job routes it.
+    queue = queue_name or job_queue(arq, job_name)
     enqueue_time_ms = int(time.time() * 1000)
     defer_ms = round(defer_by_s * 1000)
     score = enqueue_time_ms + defer_ms

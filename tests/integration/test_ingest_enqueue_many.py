@@ -10,6 +10,8 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import Job, JobStatus
 
 from aggregator.ingest.buckets import CHUNK, enqueue_many, enqueue_per_bucket
+from aggregator.runtime import jobs
+from aggregator.runtime.queue import RoutedArqRedis
 
 
 async def test_jobs_read_back_as_arq_jobs(arq_pool: ArqRedis) -> None:
@@ -76,3 +78,15 @@ async def test_another_queue(arq_pool: ArqRedis) -> None:
     assert await enqueue_many(arq_pool, "f", [("q:1", (1,))], queue_name="elsewhere") == 1
     assert await arq_pool.zcard("elsewhere") == 1
     assert await arq_pool.zcard(arq_pool.default_queue_name) == 0
+
+
+async def test_each_job_goes_to_the_queue_it_is_routed_to(arq_pool: ArqRedis) -> None:
+    # Buyer messages are enqueued many at once too: they must wait on the outbound queue, where
+    # a backlog of sends never holds back a merge (issue 21), not on the merges' queue.
+    assert isinstance(arq_pool, RoutedArqRedis)
+    queues = arq_pool.queues
+    assert queues.orders != queues.outbound
+    await enqueue_many(arq_pool, jobs.SEND_ORDER_MESSAGE, [("msg:1", (1,)), ("msg:2", (2,))])
+    await enqueue_many(arq_pool, jobs.MERGE_SESSION, [("m:1", (1,))])
+    assert await arq_pool.zcard(queues.outbound) == 2
+    assert await arq_pool.zcard(queues.orders) == 1
