@@ -160,17 +160,18 @@ SELECT chotdon_default_partition('comments');
 SELECT chotdon_month_partitions('comments', (SELECT min(received_at) FROM comments_unpartitioned));
 INSERT INTO comments SELECT * FROM comments_unpartitioned;
 
--- A comment's idempotency key, whatever month it was stored in. received_at names the month of
--- the comment's partition, so keys of a dropped month can go with it.
+-- A comment's idempotency key, whatever month it was stored in, and the comment holding it.
+-- received_at names the month of the comment's partition, so keys of a dropped month go with it.
 CREATE TABLE comment_keys (
     platform             text NOT NULL,
     channel_external_id  text NOT NULL,
     external_id          text NOT NULL,
+    comment_id           bigint NOT NULL,
     received_at          timestamptz NOT NULL,
     PRIMARY KEY (platform, channel_external_id, external_id)
 );
-INSERT INTO comment_keys (platform, channel_external_id, external_id, received_at)
-SELECT platform, channel_external_id, external_id, received_at FROM comments_unpartitioned;
+INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
+SELECT platform, channel_external_id, external_id, id, received_at FROM comments_unpartitioned;
 SELECT chotdon_copy_triggers('comments_unpartitioned', 'comments');
 DROP TABLE comments_unpartitioned;
 ALTER SEQUENCE comments_id_seq OWNED BY comments.id;
@@ -190,9 +191,17 @@ CREATE INDEX comments_inbox_candidates_idx ON comments (session_id, id)
 CREATE FUNCTION chotdon_comment_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO comment_keys (platform, channel_external_id, external_id, received_at)
-    VALUES (NEW.platform, NEW.channel_external_id, NEW.external_id, NEW.received_at)
+    INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
+    VALUES (NEW.platform, NEW.channel_external_id, NEW.external_id, NEW.id, NEW.received_at)
     ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+        RETURN NEW;
+    END IF;
+    -- The key's own comment moving to another month (an UPDATE of received_at is a delete and an
+    -- insert across partitions, and fires this trigger): it keeps its key, dated anew.
+    UPDATE comment_keys SET received_at = NEW.received_at
+    WHERE platform = NEW.platform AND channel_external_id = NEW.channel_external_id
+      AND external_id = NEW.external_id AND comment_id = NEW.id;
     IF FOUND THEN
         RETURN NEW;
     END IF;
@@ -217,11 +226,12 @@ INSERT INTO webhook_deliveries SELECT * FROM webhook_deliveries_unpartitioned;
 CREATE TABLE webhook_delivery_keys (
     source        text NOT NULL,
     delivery_key  text NOT NULL,
+    delivery_id   bigint NOT NULL,
     received_at   timestamptz NOT NULL,
     PRIMARY KEY (source, delivery_key)
 );
-INSERT INTO webhook_delivery_keys (source, delivery_key, received_at)
-SELECT source, delivery_key, received_at FROM webhook_deliveries_unpartitioned
+INSERT INTO webhook_delivery_keys (source, delivery_key, delivery_id, received_at)
+SELECT source, delivery_key, id, received_at FROM webhook_deliveries_unpartitioned
 WHERE delivery_key IS NOT NULL AND verified;
 SELECT chotdon_copy_triggers('webhook_deliveries_unpartitioned', 'webhook_deliveries');
 DROP TABLE webhook_deliveries_unpartitioned;
@@ -244,9 +254,14 @@ BEGIN
     IF NEW.delivery_key IS NULL OR NOT NEW.verified THEN
         RETURN NEW;
     END IF;
-    INSERT INTO webhook_delivery_keys (source, delivery_key, received_at)
-    VALUES (NEW.source, NEW.delivery_key, NEW.received_at)
+    INSERT INTO webhook_delivery_keys (source, delivery_key, delivery_id, received_at)
+    VALUES (NEW.source, NEW.delivery_key, NEW.id, NEW.received_at)
     ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+        RETURN NEW;
+    END IF;
+    UPDATE webhook_delivery_keys SET received_at = NEW.received_at  -- its own row moving months
+    WHERE source = NEW.source AND delivery_key = NEW.delivery_key AND delivery_id = NEW.id;
     IF FOUND THEN
         RETURN NEW;
     END IF;
@@ -261,7 +276,8 @@ CREATE TRIGGER webhook_deliveries_once BEFORE INSERT ON webhook_deliveries
 CREATE FUNCTION chotdon_delivery_key_given_up() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM webhook_delivery_keys WHERE source = OLD.source AND delivery_key = OLD.delivery_key;
+    DELETE FROM webhook_delivery_keys
+    WHERE source = OLD.source AND delivery_key = OLD.delivery_key AND delivery_id = OLD.id;
     RETURN NULL;
 END
 $$;
@@ -336,6 +352,12 @@ BEGIN
     INSERT INTO outbound_message_keys (tenant_id, idempotency_key, message_id, created_at)
     VALUES (NEW.tenant_id, NEW.idempotency_key, NEW.id, NEW.created_at)
     ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+        RETURN NEW;
+    END IF;
+    UPDATE outbound_message_keys SET created_at = NEW.created_at  -- its own row moving months
+    WHERE tenant_id = NEW.tenant_id AND idempotency_key = NEW.idempotency_key
+      AND message_id = NEW.id;
     IF FOUND THEN
         RETURN NEW;
     END IF;

@@ -76,7 +76,6 @@ UNION ALL
 SELECT m.id, m.status
 FROM outbound_message_keys k
 JOIN outbound_messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id
-                        AND m.created_at = k.created_at
 WHERE k.tenant_id = $1 AND k.idempotency_key = $6 AND NOT EXISTS (SELECT 1 FROM added);
 
 -- name: outbound_message_by_key
@@ -84,7 +83,6 @@ WHERE k.tenant_id = $1 AND k.idempotency_key = $6 AND NOT EXISTS (SELECT 1 FROM 
 SELECT m.id, m.status
 FROM outbound_message_keys k
 JOIN outbound_messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id
-                        AND m.created_at = k.created_at
 WHERE k.tenant_id = $1 AND k.idempotency_key = $2;
 
 -- name: outbound_message_to_send
