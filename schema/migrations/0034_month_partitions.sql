@@ -191,17 +191,14 @@ CREATE INDEX comments_inbox_candidates_idx ON comments (session_id, id)
 CREATE FUNCTION chotdon_comment_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
+    -- A new key is inserted. A known key is updated only for its own comment moving to another
+    -- month (an UPDATE of received_at is a delete and an insert across partitions, and fires this
+    -- trigger): it keeps its key, dated anew. One statement: a repeat costs one index probe.
+    INSERT INTO comment_keys AS k (platform, channel_external_id, external_id, comment_id,
+                                   received_at)
     VALUES (NEW.platform, NEW.channel_external_id, NEW.external_id, NEW.id, NEW.received_at)
-    ON CONFLICT DO NOTHING;
-    IF FOUND THEN
-        RETURN NEW;
-    END IF;
-    -- The key's own comment moving to another month (an UPDATE of received_at is a delete and an
-    -- insert across partitions, and fires this trigger): it keeps its key, dated anew.
-    UPDATE comment_keys SET received_at = NEW.received_at
-    WHERE platform = NEW.platform AND channel_external_id = NEW.channel_external_id
-      AND external_id = NEW.external_id AND comment_id = NEW.id;
+    ON CONFLICT (platform, channel_external_id, external_id)
+    DO UPDATE SET received_at = excluded.received_at WHERE k.comment_id = excluded.comment_id;
     IF FOUND THEN
         RETURN NEW;
     END IF;
@@ -254,14 +251,10 @@ BEGIN
     IF NEW.delivery_key IS NULL OR NOT NEW.verified THEN
         RETURN NEW;
     END IF;
-    INSERT INTO webhook_delivery_keys (source, delivery_key, delivery_id, received_at)
+    INSERT INTO webhook_delivery_keys AS k (source, delivery_key, delivery_id, received_at)
     VALUES (NEW.source, NEW.delivery_key, NEW.id, NEW.received_at)
-    ON CONFLICT DO NOTHING;
-    IF FOUND THEN
-        RETURN NEW;
-    END IF;
-    UPDATE webhook_delivery_keys SET received_at = NEW.received_at  -- its own row moving months
-    WHERE source = NEW.source AND delivery_key = NEW.delivery_key AND delivery_id = NEW.id;
+    ON CONFLICT (source, delivery_key)  -- updated only for its own row moving months
+    DO UPDATE SET received_at = excluded.received_at WHERE k.delivery_id = excluded.delivery_id;
     IF FOUND THEN
         RETURN NEW;
     END IF;
@@ -349,15 +342,10 @@ CREATE INDEX outbound_messages_unsent_idx ON outbound_messages (tenant_id, creat
 CREATE FUNCTION chotdon_message_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO outbound_message_keys (tenant_id, idempotency_key, message_id, created_at)
+    INSERT INTO outbound_message_keys AS k (tenant_id, idempotency_key, message_id, created_at)
     VALUES (NEW.tenant_id, NEW.idempotency_key, NEW.id, NEW.created_at)
-    ON CONFLICT DO NOTHING;
-    IF FOUND THEN
-        RETURN NEW;
-    END IF;
-    UPDATE outbound_message_keys SET created_at = NEW.created_at  -- its own row moving months
-    WHERE tenant_id = NEW.tenant_id AND idempotency_key = NEW.idempotency_key
-      AND message_id = NEW.id;
+    ON CONFLICT (tenant_id, idempotency_key)  -- updated only for its own row moving months
+    DO UPDATE SET created_at = excluded.created_at WHERE k.message_id = excluded.message_id;
     IF FOUND THEN
         RETURN NEW;
     END IF;
