@@ -145,8 +145,8 @@ BEGIN
         SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
         WHERE t.tgrelid = old_table::regclass AND NOT t.tgisinternal ORDER BY t.tgname
     LOOP
-        EXECUTE replace(definition, format(' ON %s ', old_table::regclass),
-                        format(' ON %s ', new_table::regclass));
+        EXECUTE regexp_replace(definition, format(' ON (public\.)?%s ', old_table),
+                               format(' ON %s ', new_table));
     END LOOP;
 END
 $$;
