@@ -13,7 +13,7 @@ from tests.support.processes import cli_env, run_cli
 REQUIRED = {
     "store_rows_per_s", "baseline_store_rows_per_s", "store_ratio_to_baseline",
     "redeliver_rows_per_s", "baseline_redeliver_rows_per_s", "retire_month_drop_ms",
-    "baseline_retire_month_delete_ms", "retire_speedup", "lost", "duplicates",
+    "baseline_retire_month_delete_vacuum_ms", "retire_speedup", "lost", "duplicates",
 }  # fmt: skip
 
 
