@@ -151,6 +151,34 @@ BEGIN
 END
 $$;
 
+-- Indexes other migrations put on a table (not its keys: a unique index of a partitioned table
+-- must hold the partition column) are remembered before the table goes, and made again on its
+-- partitioned successor once this migration's own indexes are there (same names are skipped).
+CREATE TEMP TABLE chotdon_carried_indexes (old_table text, name text, definition text)
+    ON COMMIT DROP;
+CREATE FUNCTION chotdon_remember_indexes(old_table text) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO chotdon_carried_indexes
+    SELECT old_table, c.relname, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = old_table::regclass AND NOT i.indisunique AND NOT i.indisprimary;
+$$;
+CREATE FUNCTION chotdon_restore_indexes(old_table text, new_table text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    carried record;
+BEGIN
+    FOR carried IN SELECT * FROM chotdon_carried_indexes WHERE chotdon_carried_indexes.old_table
+                                                               = chotdon_restore_indexes.old_table
+    LOOP
+        IF to_regclass(carried.name) IS NULL THEN
+            EXECUTE regexp_replace(carried.definition, format(' ON (public\.)?%s ', old_table),
+                                   format(' ON %s ', new_table));
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- comments -------------------------------------------------------------------------------------
 ALTER SEQUENCE comments_id_seq OWNED BY NONE;
 ALTER TABLE comments RENAME TO comments_unpartitioned;
@@ -173,6 +201,7 @@ CREATE TABLE comment_keys (
 INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
 SELECT platform, channel_external_id, external_id, id, received_at FROM comments_unpartitioned;
 SELECT chotdon_copy_triggers('comments_unpartitioned', 'comments');
+SELECT chotdon_remember_indexes('comments_unpartitioned');
 DROP TABLE comments_unpartitioned;
 ALTER SEQUENCE comments_id_seq OWNED BY comments.id;
 
@@ -187,6 +216,8 @@ CREATE INDEX comments_orphaned_idx ON comments (received_at) WHERE status = 'orp
 CREATE INDEX comments_author_idx ON comments (channel_id, author_external_id, commented_at);
 CREATE INDEX comments_inbox_candidates_idx ON comments (session_id, id)
     WHERE intent IN ('question', 'other');
+
+SELECT chotdon_restore_indexes('comments_unpartitioned', 'comments');
 
 CREATE FUNCTION chotdon_comment_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -231,6 +262,7 @@ INSERT INTO webhook_delivery_keys (source, delivery_key, delivery_id, received_a
 SELECT source, delivery_key, id, received_at FROM webhook_deliveries_unpartitioned
 WHERE delivery_key IS NOT NULL AND verified;
 SELECT chotdon_copy_triggers('webhook_deliveries_unpartitioned', 'webhook_deliveries');
+SELECT chotdon_remember_indexes('webhook_deliveries_unpartitioned');
 DROP TABLE webhook_deliveries_unpartitioned;
 ALTER SEQUENCE webhook_deliveries_id_seq OWNED BY webhook_deliveries.id;
 
@@ -244,6 +276,8 @@ CREATE INDEX webhook_deliveries_unreadable_idx ON webhook_deliveries (source, id
     WHERE status = 'unreadable';
 CREATE INDEX webhook_deliveries_unreadable_tenant_idx ON webhook_deliveries (tenant_id, received_at)
     WHERE status = 'unreadable';
+
+SELECT chotdon_restore_indexes('webhook_deliveries_unpartitioned', 'webhook_deliveries');
 
 CREATE FUNCTION chotdon_delivery_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -287,6 +321,7 @@ SELECT chotdon_default_partition('order_events');
 SELECT chotdon_month_partitions('order_events', (SELECT min(at) FROM order_events_unpartitioned));
 INSERT INTO order_events SELECT * FROM order_events_unpartitioned;
 SELECT chotdon_copy_triggers('order_events_unpartitioned', 'order_events');
+SELECT chotdon_remember_indexes('order_events_unpartitioned');
 DROP TABLE order_events_unpartitioned;
 ALTER SEQUENCE order_events_id_seq OWNED BY order_events.id;
 
@@ -294,6 +329,8 @@ ALTER TABLE order_events ADD PRIMARY KEY (tenant_id, id, at);
 ALTER TABLE order_events ADD FOREIGN KEY (tenant_id) REFERENCES tenants(id);
 ALTER TABLE order_events ADD FOREIGN KEY (order_id) REFERENCES orders(id);
 CREATE INDEX order_events_order_idx ON order_events (order_id, at);
+
+SELECT chotdon_restore_indexes('order_events_unpartitioned', 'order_events');
 
 -- outbound_messages ----------------------------------------------------------------------------
 ALTER SEQUENCE outbound_messages_id_seq OWNED BY NONE;
@@ -321,6 +358,7 @@ ALTER TABLE outbound_message_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_wall ON outbound_message_keys TO chotdon_staff
     USING (tenant_id = chotdon_tenant()) WITH CHECK (tenant_id = chotdon_tenant());
 SELECT chotdon_copy_triggers('outbound_messages_unpartitioned', 'outbound_messages');
+SELECT chotdon_remember_indexes('outbound_messages_unpartitioned');
 DROP TABLE outbound_messages_unpartitioned;
 ALTER SEQUENCE outbound_messages_id_seq OWNED BY outbound_messages.id;
 
@@ -338,6 +376,8 @@ CREATE INDEX outbound_messages_pending_idx ON outbound_messages (created_at)
     WHERE status = 'pending';
 CREATE INDEX outbound_messages_unsent_idx ON outbound_messages (tenant_id, created_at)
     WHERE status = 'unsent';
+
+SELECT chotdon_restore_indexes('outbound_messages_unpartitioned', 'outbound_messages');
 
 CREATE FUNCTION chotdon_message_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -368,3 +408,7 @@ CREATE POLICY tenant_wall ON order_events TO chotdon_staff
     USING (tenant_id = chotdon_tenant()) WITH CHECK (tenant_id = chotdon_tenant());
 CREATE POLICY tenant_wall ON outbound_messages TO chotdon_staff
     USING (tenant_id = chotdon_tenant()) WITH CHECK (tenant_id = chotdon_tenant());
+
+-- Helpers of this migration only (the carried indexes' list is a temporary table).
+DROP FUNCTION chotdon_remember_indexes(text);
+DROP FUNCTION chotdon_restore_indexes(text, text);

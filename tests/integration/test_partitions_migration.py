@@ -1,6 +1,7 @@
 """Migration 0034 on a database with rows: every row, id and key is carried into the month
 partitions, the months of old rows are made, and triggers other migrations put on the tables
-(a counter kept by a statement trigger, say) are kept without firing on the copy."""
+(a counter kept by a statement trigger, say) are kept without firing on the copy, and so are
+their indexes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ BEGIN
 END $$;
 CREATE TRIGGER comments_counted AFTER INSERT ON comments REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION count_comments();
+CREATE INDEX comments_by_body ON comments (session_id, body) WHERE intent = 'question';
 """
 TABLES = ("comments", "webhook_deliveries", "order_events", "outbound_messages")
 
@@ -71,6 +73,10 @@ async def test_0034_carries_rows_ids_keys_and_other_triggers_into_month_partitio
 
         assert await _rows(conn) == before
         assert await conn.fetchval("SELECT n FROM comment_counter") == 1  # not fired by the copy
+        carried = await conn.fetchval(
+            "SELECT pg_get_indexdef('comments_by_body'::regclass)"
+        )  # another migration's index, made again on the partitioned table
+        assert carried.startswith("CREATE INDEX comments_by_body ON ONLY public.comments ")
         month = old.date().replace(day=1)
         assert await conn.fetchval(
             "SELECT tableoid::regclass::text FROM order_events WHERE at = $1", old
