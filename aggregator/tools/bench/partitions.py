@@ -60,12 +60,13 @@ def _batches(ids: list[str], size: int) -> list[list[str]]:
 
 
 async def _store(
-    conn: asyncpg.Connection, sql: str, batches: list[list[str]], at: datetime
+    conn: asyncpg.Connection, sql: str, batches: list[list[str]], months: tuple[datetime, ...]
 ) -> float:
-    """Rows/s inserting every batch (each its own statement and transaction)."""
+    """Rows/s inserting every batch (each its own statement and transaction), the batches
+    stored in turn in each of `months`."""
     started = time.perf_counter()
-    for batch in batches:
-        await conn.execute(sql, batch, at)
+    for n, batch in enumerate(batches):
+        await conn.execute(sql, batch, months[n % len(months)])
     return sum(map(len, batches)) / (time.perf_counter() - started)
 
 
@@ -73,9 +74,11 @@ async def run_partition_bench(settings: Settings, config: PartitionBenchConfig) 
     assert settings.database_url is not None
     ids = [f"b{n}_{uuid.uuid4().hex[:6]}" for n in range(config.comments)]
     batches = _batches(ids, config.batch)
-    # An old month, made for the run: the month that retention takes away.
+    # Half the rows in an old month (made for the run: the month retention takes away), half in
+    # this month: a table holds more than the month that goes.
     old = add_months(month_start(datetime.now(UTC).date()), -14)
     at = datetime(old.year, old.month, 10, tzinfo=UTC)
+    months = (at, datetime.now(UTC))
     partitioned = INSERT.format(table="comments", conflict="")
     flat = INSERT.format(table="comments_flat", conflict="ON CONFLICT DO NOTHING")
     async with (
@@ -84,13 +87,13 @@ async def run_partition_bench(settings: Settings, config: PartitionBenchConfig) 
     ):
         await conn.execute(BASELINE)
         await conn.fetchval(query("make_month_partition"), "comments", old)
-        await _store(conn, partitioned, batches[:4], at)  # warm both, then empty them
-        await _store(conn, flat, batches[:4], at)
+        await _store(conn, partitioned, batches[:4], months)  # warm both, then empty them
+        await _store(conn, flat, batches[:4], months)
         await conn.execute("TRUNCATE comments, comment_keys, comments_flat")
-        baseline_store = await _store(conn, flat, batches, at)
-        store = await _store(conn, partitioned, batches, at)
-        baseline_again = await _store(conn, flat, batches, at)
-        again = await _store(conn, partitioned, batches, at)
+        baseline_store = await _store(conn, flat, batches, months)
+        store = await _store(conn, partitioned, batches, months)
+        baseline_again = await _store(conn, flat, batches, months)
+        again = await _store(conn, partitioned, batches, months)
         stored = await conn.fetchval("SELECT count(*) FROM comments")
         distinct = await conn.fetchval("SELECT count(DISTINCT external_id) FROM comments")
         # A DELETE gives its space back only once vacuumed: that is part of its cost. The
