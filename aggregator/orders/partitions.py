@@ -53,9 +53,20 @@ async def make_ahead(pool: asyncpg.Pool, now: datetime, ahead: int) -> dict[str,
     made: dict[str, list[str]] = {}
     for table in PARTITIONED:
         for month in months_to_make(now, ahead):
-            if await pool.fetchval(query("make_month_partition"), table, month):
-                made.setdefault(table, []).append(f"{table}_y{month:%Y}m{month:%m}")
+            try:
+                if await _make(pool, table, month):
+                    made.setdefault(table, []).append(f"{table}_y{month:%Y}m{month:%m}")
+            except asyncpg.LockNotAvailableError:  # months ahead leave time: tomorrow, again
+                log.warning("partitions.make_postponed", table=table, month=month.isoformat())
     return made
+
+
+async def _make(pool: asyncpg.Pool, table: str, month: date) -> bool:
+    # Making a partition locks its table for a moment; never wait long behind a long reader
+    # while a live's writers queue behind us.
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL lock_timeout = '5s'")
+        return bool(await conn.fetchval(query("make_month_partition"), table, month))
 
 
 async def _forget_keys(pool: asyncpg.Pool, table: str, before: datetime) -> int:
