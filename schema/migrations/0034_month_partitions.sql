@@ -236,8 +236,14 @@ BEGIN
     RETURN NULL;  -- stored before, perhaps in an earlier month: skipped like ON CONFLICT DO NOTHING
 END
 $$;
+-- A writer that claims the keys of its batch itself, set-based, in the same statement (see
+-- claim_and_insert_comments in schema/queries/partitions.sql) says so for its transaction with
+-- set_config('chotdon.comment_keys_claimed', 'on', true); the check is the trigger's WHEN, so the
+-- row pays no function call (the per-row trigger is most of what partitioning costs a store).
 CREATE TRIGGER comments_once BEFORE INSERT ON comments
-    FOR EACH ROW EXECUTE FUNCTION chotdon_comment_once();
+    FOR EACH ROW
+    WHEN (current_setting('chotdon.comment_keys_claimed', true) IS DISTINCT FROM 'on')
+    EXECUTE FUNCTION chotdon_comment_once();
 
 -- webhook_deliveries ---------------------------------------------------------------------------
 ALTER SEQUENCE webhook_deliveries_id_seq OWNED BY NONE;

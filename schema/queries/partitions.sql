@@ -64,3 +64,26 @@ FROM auto_answers a
 WHERE a.outbound_message_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM outbound_messages m WHERE m.id = a.outbound_message_id)
   AND ($3::timestamptz IS NULL OR a.created_at >= $3);
+
+-- name: claim_comment_keys_for_transaction
+-- Before claim-and-insert statements: this transaction claims its comments' keys itself, so the
+-- comments_once trigger is skipped for it (migration 0034). Transaction-local.
+SELECT set_config('chotdon.comment_keys_claimed', 'on', true);
+
+-- name: claim_and_insert_bench_comments
+-- The set-based way to store comments under 0034 (measured by `chotdon bench partitions`; the
+-- batch writer can take the same shape): the batch's new keys are claimed in one INSERT, each
+-- with the id its comment gets, and only the comments whose key was claimed are inserted. A repeat
+-- (in any month, or twice in the batch) gets no key and no row. $1 external ids, $2 the time.
+WITH claimed AS (
+    INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
+    SELECT 'facebook', 'bench-page', e, nextval('comments_id_seq'), $2
+    FROM (SELECT DISTINCT e FROM unnest($1::text[]) AS e) AS batch
+    ON CONFLICT DO NOTHING
+    RETURNING external_id, comment_id
+)
+INSERT INTO comments (id, platform, channel_external_id, external_id, author_external_id, body,
+                      commented_at, received_at, intent, status)
+SELECT comment_id, 'facebook', 'bench-page', external_id, 'u' || right(external_id, 3),
+       'chốt A01', $2, $2, 'order', 'orphaned'
+FROM claimed;

@@ -14,6 +14,7 @@ REQUIRED = {
     "store_rows_per_s", "baseline_store_rows_per_s", "store_ratio_to_baseline",
     "redeliver_rows_per_s", "baseline_redeliver_rows_per_s", "retire_month_drop_ms",
     "baseline_retire_month_delete_vacuum_ms", "retire_speedup", "lost", "duplicates",
+    "store_claimed_set_based_rows_per_s", "claimed_lost_or_doubled",
 }  # fmt: skip
 
 
@@ -26,6 +27,6 @@ async def test_small_partition_benchmark_reports_every_figure(
     assert result.returncode == 0, result.stderr[-3000:]
     figures = orjson.loads(result.stdout.strip().splitlines()[-1])
     assert figures.keys() >= REQUIRED
-    assert (figures["lost"], figures["duplicates"]) == (0, 0)
+    assert (figures["lost"], figures["duplicates"], figures["claimed_lost_or_doubled"]) == (0, 0, 0)
     assert figures["comments"] == 2000
     assert figures["store_rows_per_s"] > 0 and figures["baseline_store_rows_per_s"] > 0

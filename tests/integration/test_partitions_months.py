@@ -97,6 +97,18 @@ async def test_comments_of_one_batch_and_of_two_writers_at_once_are_stored_once(
         await tx.commit()
         assert await waiting == "INSERT 0 0"
     assert await db.fetchval("SELECT count(*) FROM comments") == 5
+    # A writer that claims its keys set-based skips the trigger for its own transaction only.
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute(query("claim_comment_keys_for_transaction"))
+            stored = await conn.execute(query("claim_and_insert_bench_comments"),
+                                        ["k1", "k1", "k2"], datetime.now(UTC))  # fmt: skip
+            assert stored == "INSERT 0 2"
+            again = await conn.execute(query("claim_and_insert_bench_comments"),
+                                       ["k2", "k3"], datetime.now(UTC))  # fmt: skip
+            assert again == "INSERT 0 1"
+        assert await conn.execute(insert, *args) == "INSERT 0 0"  # the trigger is back
+    assert await db.fetchval("SELECT count(*) FROM comments") == 8
 
 
 async def test_an_outbound_message_key_sends_once_across_a_month_boundary(
