@@ -237,9 +237,9 @@ BEGIN
 END
 $$;
 -- A writer that claims the keys of its batch itself, set-based, in the same statement (see
--- claim_and_insert_comments in schema/queries/partitions.sql) says so for its transaction with
--- set_config('chotdon.comment_keys_claimed', 'on', true); the check is the trigger's WHEN, so the
--- row pays no function call (the per-row trigger is most of what partitioning costs a store).
+-- claim_and_insert_bench_comments in schema/queries/partitions.sql) says so for its
+-- transaction with set_config('chotdon.comment_keys_claimed', 'on', true); the check is the
+-- trigger's WHEN, so its rows pay no function call.
 CREATE TRIGGER comments_once BEFORE INSERT ON comments
     FOR EACH ROW
     WHEN (current_setting('chotdon.comment_keys_claimed', true) IS DISTINCT FROM 'on')
