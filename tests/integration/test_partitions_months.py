@@ -15,6 +15,8 @@ from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.orders.partitions import dangling_references, maintain
 from aggregator.outbound.record import PLATFORM_SEND_JOB, Outgoing, queue_outbound
+from aggregator.runtime import jobs
+from aggregator.runtime.migrations import migrate_database
 from aggregator.settings import Settings
 from aggregator.web.keys import INGESTOR
 from schema.enums import DeliveryStatus
@@ -24,6 +26,7 @@ from tests.support.facebook import app_client
 from tests.support.factories import seed_shop
 from tests.support.platforms import platform_settings
 from tests.support.staff import add_order
+from workers.settings import CRON_JOBS
 
 # Moves rows to the last second of last month, as if stored then: an UPDATE of the partition
 # column moves a row to that month's partition (and its key's date follows, by the trigger).
@@ -215,3 +218,13 @@ async def test_partitions_are_behind_the_tenant_wall(db: asyncpg.Connection) -> 
     )
     assert len(rows) >= 4 * 5
     assert [r["relname"] for r in rows if not (r["relrowsecurity"] and r["policies"])] == []
+
+
+async def test_the_job_runs_daily_and_migrate_makes_missing_months(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    assert any(job.name == jobs.MAINTAIN_PARTITIONS for job in CRON_JOBS)
+    next_month = _name("comments", datetime.now(UTC).replace(day=28) + timedelta(days=7))
+    await db.execute(f"DROP TABLE {next_month}")  # as if the job had not run for weeks
+    await migrate_database(settings)
+    assert next_month in await _partitions(db, "comments")
