@@ -177,6 +177,15 @@ class Settings(BaseSettings):
     # own arq_queue (tests, benches, chaos) gets its own outbound queue too.
     arq_outbound_queue: str | None = None
     worker_outbound_max_jobs: int = Field(default=8, ge=1)
+    # partitions (issue 21, part 6): comments, webhook deliveries, order events and outbound
+    # messages are kept in one partition per month (migration 0034). The daily job makes this many
+    # months ahead, and drops a table's months older than its keep setting (0: keep every month;
+    # the cooperatives' own retention schedule still empties personal data on its days).
+    partition_months_ahead: int = Field(default=3, ge=1, le=24)
+    partition_keep_months_comments: int = Field(default=0, ge=0)
+    partition_keep_months_webhook_deliveries: int = Field(default=0, ge=0)
+    partition_keep_months_order_events: int = Field(default=0, ge=0)
+    partition_keep_months_outbound_messages: int = Field(default=0, ge=0)
 
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod

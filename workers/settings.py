@@ -43,6 +43,7 @@ from workers.shipping_jobs import (
 )
 from workers.system_jobs import (
     forget_login_tries_job,
+    maintain_partitions_job,
     purge_webhook_bodies_job,
     record_heartbeat,
 )
@@ -129,6 +130,14 @@ CRON_JOBS = [
         name=jobs.APPLY_RETENTION,
         hour={3},
         minute={11},
+        unique=True,
+        timeout=3600,
+    ),
+    cron(
+        maintain_partitions_job,
+        name=jobs.MAINTAIN_PARTITIONS,
+        hour={2},
+        minute={47},
         unique=True,
         timeout=3600,
     ),

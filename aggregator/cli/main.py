@@ -38,6 +38,7 @@ from aggregator.tools.bench.dashboard import DashboardBenchConfig, run_dashboard
 from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
 from aggregator.tools.bench.queues import LAYOUTS as QUEUE_LAYOUTS
+from aggregator.tools.bench.partitions import PartitionBenchConfig, run_partition_bench
 from aggregator.tools.bench.report import render_figures
 from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.tools.demo.demo_live import DEMO_OPENING_S, DemoLiveOptions
@@ -398,6 +399,30 @@ def bench_webhooks(
         orjson.dumps(figures).decode()
         if as_json
         else render_figures(figures, "chotdon bench webhooks")
+    )
+
+
+@bench_app.command("partitions")
+def bench_partitions(
+    comments: Annotated[int, typer.Option(help="Comment rows stored per phase.")] = 100_000,
+    batch: Annotated[int, typer.Option(help="Rows per INSERT statement.")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Month partitions: rows/s stored and redelivered, and a month retired by DROP, against the
+    unpartitioned table with a unique key and a DELETE (same run)."""
+    settings = _settings(data_dir)
+    config = PartitionBenchConfig(comments=comments, batch=batch)
+
+    def run() -> dict[str, float]:
+        with resolved_services(settings) as live:
+            return asyncio.run(run_partition_bench(live, config))
+
+    figures = fail_clearly(run)
+    typer.echo(
+        orjson.dumps(figures).decode()
+        if as_json
+        else render_figures(figures, "chotdon bench partitions")
     )
 
 

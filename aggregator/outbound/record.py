@@ -62,7 +62,10 @@ async def queue_outbound(
         query("insert_outbound_message"), outgoing.tenant_id, outgoing.channel_id, None,
         outgoing.order_id, outgoing.kind, outgoing.key, outgoing.body, outgoing.target,
     )  # fmt: skip
-    assert row is not None  # the upsert always returns its row
+    if row is None:  # the same key was being stored at once elsewhere: it is committed by now
+        key = (outgoing.tenant_id, outgoing.key)
+        row = await pool.fetchrow(query("outbound_message_by_key"), *key)
+    assert row is not None  # one of the two statements finds the row
     if row["status"] == "pending":
         await arq.enqueue_job(job.function, row["id"], _job_id=job.job_id(row["id"]))
     return int(row["id"])

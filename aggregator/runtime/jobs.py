@@ -26,6 +26,7 @@ TIKTOK_FULFIL = "tiktok_fulfil"
 SWEEP_TIKTOK_FULFILMENTS = "sweep_tiktok_fulfilments"
 FORGET_LOGIN_TRIES = "forget_login_tries"
 APPLY_RETENTION = "apply_retention"  # privacy: the retention schedule, daily
+MAINTAIN_PARTITIONS = "maintain_partitions"  # partitions: months ahead made, old dropped
 # The inbox of buyers' questions (aggregator/questions).
 FILE_QUESTIONS = "file_questions"
 SWEEP_QUESTIONS = "sweep_questions"
@@ -47,7 +48,7 @@ OUTBOUND_JOBS = frozenset(
         TIKTOK_FETCH_ORDERS, TIKTOK_SYNC, TIKTOK_SYNC_SHOP, TIKTOK_FULFIL, SWEEP_TIKTOK_FULFILMENTS,
         FILE_QUESTIONS, SWEEP_QUESTIONS,
         PLATFORM_TOKEN_REFRESH, EXPIRE_CHANNEL_LOGINS, FORGET_LOGIN_TRIES,
-        APPLY_RETENTION, PURGE_WEBHOOK_BODIES,
+        APPLY_RETENTION, PURGE_WEBHOOK_BODIES, MAINTAIN_PARTITIONS,
     }
 )  # fmt: skip
 

@@ -102,8 +102,7 @@ WHERE o.id = $1;
 INSERT INTO outbound_messages (tenant_id, channel_id, buyer_identity_id, order_id, kind,
                                idempotency_key, body, target, status, last_error)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'unsent', $9)
-ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id;
+RETURNING id;  -- a repeated key is skipped by outbound_messages_once (migration 0034)
 
 -- name: claim_due_reminders
 -- $1 seconds after creation, $2 batch size. Marks at most one reminder per order, ever: the

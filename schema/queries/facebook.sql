@@ -61,12 +61,29 @@ UPDATE channels SET status = 'disconnected', status_reason = $2
 WHERE id = $1 AND platform = 'facebook';
 
 -- name: insert_outbound_message
--- The row comes first, keyed by its idempotency key; asking twice returns the same row.
-INSERT INTO outbound_messages (tenant_id, channel_id, buyer_identity_id, order_id, kind,
-                               idempotency_key, body, target)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key
-RETURNING id, status;
+-- The row comes first, keyed by its idempotency key; asking twice returns the same row. A repeat
+-- is skipped by the outbound_messages_once trigger (migration 0034), then found by its key, in
+-- whatever month it was stored. No row when the first one is not committed yet: the caller asks
+-- outbound_message_by_key once that has waited on the key.
+WITH added AS (
+    INSERT INTO outbound_messages (tenant_id, channel_id, buyer_identity_id, order_id, kind,
+                                   idempotency_key, body, target)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    RETURNING id, status
+)
+SELECT id, status FROM added
+UNION ALL
+SELECT m.id, m.status
+FROM outbound_message_keys k
+JOIN outbound_messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id
+WHERE k.tenant_id = $1 AND k.idempotency_key = $6 AND NOT EXISTS (SELECT 1 FROM added);
+
+-- name: outbound_message_by_key
+-- $1 tenant, $2 idempotency key: the message stored under that key, in any month.
+SELECT m.id, m.status
+FROM outbound_message_keys k
+JOIN outbound_messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id
+WHERE k.tenant_id = $1 AND k.idempotency_key = $2;
 
 -- name: outbound_message_to_send
 SELECT m.id, m.tenant_id, m.channel_id, m.kind, m.body, m.target, m.status, m.attempts,

@@ -3,7 +3,7 @@
 -- name: record_webhook_deliveries
 -- $1 source ('facebook', 'courier:ghn', 'payments'…), then one array per column: a batch, or a
 -- single row, in one statement. A verified delivery whose key is already stored conflicts on
--- webhook_deliveries_key and is skipped; the caller records it again as a duplicate. A delivery
+-- webhook_delivery_keys (trigger, 0034) and is skipped; the caller records it again as a duplicate. A delivery
 -- still 'received' is finished later (finish_webhook_delivery); any other is done as it lands.
 -- body_size and body_sha256 describe the body as it came (body holds a prefix of a refused one).
 INSERT INTO webhook_deliveries (tenant_id, source, delivery_key, verified, verification_error,

@@ -69,7 +69,8 @@ SELECT tenant_id, platform, channel_external_id, external_id, channel_id, sessio
        external_live_id, author_external_id, author_name, body, commented_at, intent, parsed,
        phone, CASE WHEN session_id IS NULL THEN 'orphaned' ELSE 'pending' END
 FROM resolved
-ON CONFLICT (platform, channel_external_id, external_id) DO NOTHING
+-- A repeat (in any month) is skipped by the comments_once trigger (migration 0034), as ON
+-- CONFLICT DO NOTHING did when the key was a unique index of one table.
 RETURNING session_id;
 
 -- name: upsert_platform_orders

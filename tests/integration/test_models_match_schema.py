@@ -32,9 +32,11 @@ async def test_model_fields_are_the_table_columns(db: asyncpg.Connection, model:
 async def test_every_tenant_owned_table_carries_tenant_id(db: asyncpg.Connection) -> None:
     # login_failures, login_limits: per login and address before anyone knows the cooperative.
     # host_accounts, host_sessions: a host serves many cooperatives and belongs to none (0025).
+    # comment_keys, webhook_delivery_keys: a platform's idempotency key, taken before anyone
+    # knows the cooperative (an orphaned comment, a delivery not yet read) (0034).
     untenanted = {
         "schema_migrations", "tenants", "worker_heartbeats", "login_failures", "login_limits",
-        "host_accounts", "host_sessions",
+        "host_accounts", "host_sessions", "comment_keys", "webhook_delivery_keys",
     }  # fmt: skip
     rows = await db.fetch(
         "SELECT t.table_name, bool_or(c.column_name = 'tenant_id') AS tenanted "
