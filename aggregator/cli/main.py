@@ -37,8 +37,8 @@ from aggregator.shipping.slips import write_session_slips
 from aggregator.tools.bench.dashboard import DashboardBenchConfig, run_dashboard_bench
 from aggregator.tools.bench.hostile import HostileBenchConfig, run_hostile_bench
 from aggregator.tools.bench.ingest import IngestBenchConfig, run_ingest_bench
-from aggregator.tools.bench.queues import LAYOUTS as QUEUE_LAYOUTS
 from aggregator.tools.bench.partitions import PartitionBenchConfig, run_partition_bench
+from aggregator.tools.bench.queues import LAYOUTS as QUEUE_LAYOUTS
 from aggregator.tools.bench.report import render_figures
 from aggregator.tools.bench.webhooks import WebhookBenchConfig, run_webhook_bench
 from aggregator.tools.demo.demo_live import DEMO_OPENING_S, DemoLiveOptions
