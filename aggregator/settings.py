@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     # notifies revenue per half-year). 500 million VND since Decree 68/2026/NĐ-CP; the 200
     # million of the 2024 VAT law before it (README "Tax and e-invoices").
     tax_threshold_vnd: int = Field(default=500_000_000, ge=0)
+    # scale (issue 21, part 7): several `chotdon serve` processes listen on one host:port with
+    # SO_REUSEPORT and the kernel spreads connections over them (README "Growing past one
+    # machine"). Each must then share app_secret, or one's cookies are refused by the others.
+    reuse_port: bool = False
 
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod
