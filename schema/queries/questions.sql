@@ -21,7 +21,7 @@ LIMIT $2;
 INSERT INTO inbox_items (tenant_id, comment_id, session_id, channel_id, author_external_id, kind,
                          product_code, asked_at, live_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (comment_id) DO NOTHING
+ON CONFLICT (comment_id, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: sessions_with_unfiled_questions
@@ -90,7 +90,7 @@ LEFT JOIN live_answer_switches s ON s.live_id = $2 AND s.kind = k.kind AND s.ten
 INSERT INTO auto_answers (tenant_id, live_id, channel_id, author_external_id, kind,
                           inbox_item_id, product_code, body)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (live_id, channel_id, author_external_id, kind) DO NOTHING
+ON CONFLICT (live_id, channel_id, author_external_id, kind, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: note_auto_answer_sent
@@ -202,7 +202,7 @@ DO UPDATE SET wording = EXCLUDED.wording, updated_by = EXCLUDED.updated_by, upda
 -- $1 tenant, $2 live, $3 kind, $4 enabled, $5 staff.
 INSERT INTO live_answer_switches (tenant_id, live_id, kind, enabled, updated_by)
 VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (live_id, kind)
+ON CONFLICT (live_id, kind, tenant_id)
 DO UPDATE SET enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by, updated_at = now();
 
 -- name: live_of_tenant
