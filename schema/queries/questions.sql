@@ -74,7 +74,7 @@ SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.origin_name,
 FROM products p
 LEFT JOIN live_stock s ON s.product_id = p.id AND s.live_id = $2
 WHERE p.tenant_id = $1 AND p.active
-GROUP BY p.id
+GROUP BY p.id, p.tenant_id  -- the primary key (0035): p's other columns follow from it
 ORDER BY p.code;
 
 -- name: answer_settings
@@ -187,7 +187,7 @@ SELECT l.id, l.title, l.started_at, count(*) FILTER (WHERE i.status = 'open') AS
 FROM lives l JOIN inbox_items i ON i.live_id = l.id
 JOIN live_sessions ls ON ls.id = i.session_id
 WHERE l.tenant_id = $1 AND NOT ls.sandbox
-GROUP BY l.id
+GROUP BY l.id, l.tenant_id  -- the primary key (0035): l's other columns follow from it
 ORDER BY l.started_at DESC NULLS LAST, l.id DESC
 LIMIT 30;
 
