@@ -186,6 +186,10 @@ class Settings(BaseSettings):
     partition_keep_months_webhook_deliveries: int = Field(default=0, ge=0)
     partition_keep_months_order_events: int = Field(default=0, ge=0)
     partition_keep_months_outbound_messages: int = Field(default=0, ge=0)
+    # scale (issue 21, part 7): several `chotdon serve` processes listen on one host:port with
+    # SO_REUSEPORT and the kernel spreads connections over them (README "Growing past one
+    # machine"). Each must then share app_secret, or one's cookies are refused by the others.
+    reuse_port: bool = False
 
     @field_validator("trusted_proxies", "courier_webhook_allow_ips")
     @classmethod

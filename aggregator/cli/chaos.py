@@ -58,6 +58,9 @@ def chaos(
         int, typer.Option(help="Concurrent lives (Facebook, TikTok, Zalo in turn).")
     ] = 12,
     workers: Annotated[int, typer.Option(help="`chotdon worker` processes.")] = 2,
+    web: Annotated[
+        int, typer.Option(help="`chotdon serve` processes sharing one port (SO_REUSEPORT).")
+    ] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the comments and the fault schedule.")] = 7,
     rounds: Annotated[int, typer.Option(help="How many times each kind of fault strikes.")] = 2,
     settle_timeout: Annotated[
@@ -72,7 +75,7 @@ def chaos(
     is the embedded one, its connections dropped otherwise) and a courier fail on a schedule;
     exit 1 if anything was lost or doubled."""
     settings = command_settings(log_level="error" if as_json else None)
-    config = ChaosConfig(comments=comments, lives=lives, workers=workers, seed=seed,
+    config = ChaosConfig(comments=comments, lives=lives, workers=workers, web=web, seed=seed,
                          rounds=rounds, settle_timeout_s=settle_timeout,
                          keep_database=keep_database)  # fmt: skip
 

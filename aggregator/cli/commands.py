@@ -7,6 +7,7 @@ import asyncio
 import structlog
 from aiohttp import web
 
+from aggregator.errors import ConfigurationError
 from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
@@ -15,9 +16,31 @@ from aggregator.web.app import create_app
 log = structlog.get_logger()
 
 
+def check_shared_port(settings: Settings) -> None:
+    """Several processes on one port (reuse_port) must be interchangeable: a browser's next
+    request may reach any of them, so each must sign and read cookies with the same secret,
+    and they must share Postgres and Redis rather than each start embedded ones."""
+    if not settings.reuse_port:
+        return
+    if settings.app_secret is None:
+        raise ConfigurationError(
+            "--reuse-port needs CHOTDON_APP_SECRET, the same for every serve process: "
+            "without it each process signs login cookies with a key of its own"
+        )
+    if settings.uses_embedded_services:
+        raise ConfigurationError(
+            "--reuse-port needs DATABASE_URL and REDIS_URL shared by every serve process"
+        )
+
+
 def serve(settings: Settings) -> None:
-    """Run the web app until SIGINT/SIGTERM; aiohttp drains requests and closes the pools."""
-    log.info("web.starting", url=settings.base_url)
+    """Run the web app until SIGINT/SIGTERM; aiohttp drains requests and closes the pools.
+
+    With reuse_port the listening socket is opened with SO_REUSEPORT: every `chotdon serve` of
+    one user on the same host:port gets its own accept queue and the kernel spreads new
+    connections over them; a process that dies takes only its own queued connections with it
+    (the platforms retry, see README "Chaos run")."""
+    log.info("web.starting", url=settings.base_url, reuse_port=settings.reuse_port)
     web.run_app(
         create_app(settings),
         host=settings.host,
@@ -25,6 +48,7 @@ def serve(settings: Settings) -> None:
         print=None,
         access_log=None,
         shutdown_timeout=10,
+        reuse_port=settings.reuse_port or None,
     )
 
 

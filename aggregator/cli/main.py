@@ -86,11 +86,24 @@ def migrate(data_dir: DataDir = None) -> None:
 
 
 @app.command()
-def serve(data_dir: DataDir = None, port: Port = None) -> None:
+def serve(
+    data_dir: DataDir = None,
+    port: Port = None,
+    reuse_port: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-port",
+            help="Share the port with other serve processes (SO_REUSEPORT; CHOTDON_REUSE_PORT).",
+        ),
+    ] = False,
+) -> None:
     """Run the web app: webhooks, JSON API, staff pages, /healthz and /metrics."""
     settings = _settings(data_dir, port)
+    if reuse_port:
+        settings = settings.model_copy(update={"reuse_port": True})
 
     def run() -> None:
+        commands.check_shared_port(settings)
         with single_instance(settings), resolved_services(settings) as live:
             commands.preflight(live)
             commands.serve(live)

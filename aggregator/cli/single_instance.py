@@ -41,8 +41,10 @@ def data_folder_held(data_dir: Path) -> Iterator[None]:
         yield
 
 
-def ensure_port_free(host: str, port: int) -> None:
-    """Raise ConflictError if the web app could not listen on host:port (as aiohttp binds it)."""
+def ensure_port_free(host: str, port: int, reuse_port: bool = False) -> None:
+    """Raise ConflictError if the web app could not listen on host:port (as aiohttp binds it).
+    With reuse_port the probe asks for SO_REUSEPORT as well: other serve processes sharing the
+    port do not count as taken, anything else listening there does."""
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -51,6 +53,8 @@ def ensure_port_free(host: str, port: int) -> None:
         with socket.socket(family, kind, protocol) as probe:
             # aiohttp sets SO_REUSEADDR too: a port left in TIME_WAIT by a stopped run is free.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             try:
                 probe.bind(address)
             except OSError as exc:
@@ -68,5 +72,5 @@ def single_instance(settings: Settings) -> Iterator[None]:
     with contextlib.ExitStack() as held:
         if settings.uses_embedded_services:
             held.enter_context(data_folder_held(settings.data_dir))
-        ensure_port_free(settings.host, settings.port)
+        ensure_port_free(settings.host, settings.port, settings.reuse_port)
         yield

@@ -18,7 +18,7 @@ JOIN live_sessions s
 INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at,
                            video_id)
 VALUES ($1, $2, $3, $4, 'live', coalesce($5, now()), $6)
-ON CONFLICT (channel_id, external_live_id) DO UPDATE
+ON CONFLICT (channel_id, external_live_id, tenant_id) DO UPDATE
 SET video_id = coalesce(excluded.video_id, live_sessions.video_id),
     title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE live_sessions.title END
 WHERE live_sessions.status <> 'ended'

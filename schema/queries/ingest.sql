@@ -24,7 +24,7 @@ WITH input AS (
     SELECT DISTINCT tenant_id, channel_id, 'zalo-chat', 'Đơn qua tin nhắn Zalo', 'scheduled', now()
     FROM input
     WHERE platform = 'zalo' AND channel_id IS NOT NULL AND external_live_id IS NULL
-    ON CONFLICT (channel_id, external_live_id) DO NOTHING
+    ON CONFLICT (channel_id, external_live_id, tenant_id) DO NOTHING
     RETURNING id, channel_id
 ), resolved AS (
     SELECT input.*,
@@ -79,7 +79,7 @@ INSERT INTO platform_orders (tenant_id, channel_id, external_order_id, external_
                              updated_at)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[],
                      $6::timestamptz[])
-ON CONFLICT (channel_id, external_order_id) DO UPDATE
+ON CONFLICT (channel_id, external_order_id, tenant_id) DO UPDATE
 SET external_status = excluded.external_status,
     payload = excluded.payload,
     updated_at = excluded.updated_at

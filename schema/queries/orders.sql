@@ -102,7 +102,7 @@ WITH input AS (
 )
 INSERT INTO buyer_identities (tenant_id, buyer_id, channel_id, external_user_id, display_name)
 SELECT $1, buyer_id, $2, ext, name FROM input
-ON CONFLICT (channel_id, external_user_id) DO NOTHING
+ON CONFLICT (channel_id, external_user_id, tenant_id) DO NOTHING
 RETURNING id, external_user_id, buyer_id;
 
 -- name: open_orders_of_buyers

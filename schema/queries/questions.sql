@@ -21,7 +21,7 @@ LIMIT $2;
 INSERT INTO inbox_items (tenant_id, comment_id, session_id, channel_id, author_external_id, kind,
                          product_code, asked_at, live_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (comment_id) DO NOTHING
+ON CONFLICT (comment_id, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: sessions_with_unfiled_questions
@@ -74,7 +74,7 @@ SELECT p.id, p.code, p.name, p.aliases, p.variants, p.price_vnd, p.origin_name,
 FROM products p
 LEFT JOIN live_stock s ON s.product_id = p.id AND s.live_id = $2
 WHERE p.tenant_id = $1 AND p.active
-GROUP BY p.id
+GROUP BY p.id, p.tenant_id  -- the primary key (0035): p's other columns follow from it
 ORDER BY p.code;
 
 -- name: answer_settings
@@ -90,7 +90,7 @@ LEFT JOIN live_answer_switches s ON s.live_id = $2 AND s.kind = k.kind AND s.ten
 INSERT INTO auto_answers (tenant_id, live_id, channel_id, author_external_id, kind,
                           inbox_item_id, product_code, body)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (live_id, channel_id, author_external_id, kind) DO NOTHING
+ON CONFLICT (live_id, channel_id, author_external_id, kind, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: note_auto_answer_sent
@@ -187,7 +187,7 @@ SELECT l.id, l.title, l.started_at, count(*) FILTER (WHERE i.status = 'open') AS
 FROM lives l JOIN inbox_items i ON i.live_id = l.id
 JOIN live_sessions ls ON ls.id = i.session_id
 WHERE l.tenant_id = $1 AND NOT ls.sandbox
-GROUP BY l.id
+GROUP BY l.id, l.tenant_id  -- the primary key (0035): l's other columns follow from it
 ORDER BY l.started_at DESC NULLS LAST, l.id DESC
 LIMIT 30;
 
@@ -202,7 +202,7 @@ DO UPDATE SET wording = EXCLUDED.wording, updated_by = EXCLUDED.updated_by, upda
 -- $1 tenant, $2 live, $3 kind, $4 enabled, $5 staff.
 INSERT INTO live_answer_switches (tenant_id, live_id, kind, enabled, updated_by)
 VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (live_id, kind)
+ON CONFLICT (live_id, kind, tenant_id)
 DO UPDATE SET enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by, updated_at = now();
 
 -- name: live_of_tenant

@@ -32,7 +32,7 @@ ORDER BY i.queue_position, i.id;
 INSERT INTO returns (tenant_id, order_id, cause, buyer_note, refund_bank_bin, refund_account_no,
                      refund_account_name)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (order_id) DO NOTHING
+ON CONFLICT (order_id, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: insert_return_items
@@ -140,7 +140,7 @@ WHERE ri.id = t.id;
 INSERT INTO live_stock AS st (tenant_id, live_id, product_id, variant, quantity)
 SELECT $1, $2, t.product_id, t.variant, t.qty
 FROM unnest($3::bigint[], $4::text[], $5::integer[]) AS t(product_id, variant, qty)
-ON CONFLICT (live_id, product_id, variant) DO UPDATE SET quantity = st.quantity + EXCLUDED.quantity;
+ON CONFLICT (live_id, product_id, variant, tenant_id) DO UPDATE SET quantity = st.quantity + EXCLUDED.quantity;
 
 -- name: insert_refund
 -- $1 tenant, $2 order, $3 amount, $4 method, $5 status, $6 reason, $7 staff id. A settled refund

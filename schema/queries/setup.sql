@@ -64,7 +64,7 @@ SELECT id FROM products WHERE tenant_id = $1 AND code = $2;
 -- $2 product id, $3 content type (from the image's bytes), $4 the image.
 INSERT INTO product_photos (product_id, tenant_id, content_type, data)
 SELECT p.id, p.tenant_id, $3, $4 FROM products p WHERE p.tenant_id = $1 AND p.id = $2
-ON CONFLICT (product_id) DO UPDATE
+ON CONFLICT (product_id, tenant_id) DO UPDATE
 SET content_type = excluded.content_type, data = excluded.data, updated_at = now()
 RETURNING product_id;
 
@@ -142,7 +142,7 @@ INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, statu
 SELECT c.tenant_id, c.id, $3, $4, 'live', now(), $5
 FROM channels c
 WHERE c.tenant_id = $1 AND c.id = $2 AND c.status = 'active'
-ON CONFLICT (channel_id, external_live_id) DO NOTHING
+ON CONFLICT (channel_id, external_live_id, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: setup_live_id_taken

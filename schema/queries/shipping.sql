@@ -78,7 +78,7 @@ FOR UPDATE OF s;
 -- name: insert_shipment_event
 INSERT INTO shipment_events (tenant_id, shipment_id, status, courier_status, at, raw)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (shipment_id, courier_status, at) DO NOTHING
+ON CONFLICT (shipment_id, courier_status, at, tenant_id) DO NOTHING
 RETURNING id;
 
 -- name: move_shipment

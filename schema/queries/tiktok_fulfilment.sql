@@ -8,7 +8,7 @@ SELECT o.id, o.tenant_id, po.channel_id, po.external_order_id,
        po.payload -> 'packages' -> 0 ->> 'id'
 FROM orders o JOIN platform_orders po ON po.order_id = o.id
 WHERE o.id = $1 AND chotdon_platform_ships(o.id)
-ON CONFLICT (order_id) DO NOTHING;
+ON CONFLICT (order_id, tenant_id) DO NOTHING;
 
 -- name: tiktok_fulfilment
 SELECT f.order_id, f.tenant_id, f.channel_id, f.external_order_id, f.package_id,

@@ -163,13 +163,22 @@ async def test_confirming_stores_the_delivery_the_event_and_the_buyer_address(
     _, html = await _open(rig, order_id)
     assert "Đã xác nhận" in html and "Phường Hoàn Kiếm" in html
     # The same buyer's next order (another live) opens with the address filled in.
-    second = await shop_with_origins(db)
-    await db.execute(
-        "UPDATE live_sessions SET tenant_id = $1, channel_id = $2 WHERE id = $3",
-        shop.tenant_id, shop.channel_id, second.session_id,
+    # (a live of this cooperative: since 0035 a session cannot join another cooperative's live)
+    live = await db.fetchval(
+        "INSERT INTO lives (tenant_id, title, started_at) VALUES ($1, 'Live sau', now()) "
+        "RETURNING id", shop.tenant_id,
     )  # fmt: skip
-    again = Shop(shop.tenant_id, shop.channel_id, shop.page_id, second.session_id,
-                 second.live_id, shop.products)  # fmt: skip
+    session_id = await db.fetchval(
+        "INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, live_id, "
+        "started_at) VALUES ($1, $2, 'live-sau', 'Live sau', $3, now()) RETURNING id",
+        shop.tenant_id, shop.channel_id, live,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO live_stock (tenant_id, live_id, product_id, quantity) VALUES ($1, $2, $3, 10)",
+        shop.tenant_id, live, shop.products["B01"],
+    )  # fmt: skip
+    again = Shop(shop.tenant_id, shop.channel_id, shop.page_id, session_id, "live-sau",
+                 shop.products, live)  # fmt: skip
     next_order = await order_from_comments(db, pool, arq_pool, again, "lan", "chốt B01")
     _, html = await _open(rig, next_order)
     assert 'value="Số 5 ngõ 12 phố Hàng Bông"' in html and 'value="0912345678"' in html

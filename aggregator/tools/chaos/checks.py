@@ -34,7 +34,7 @@ WITH life AS (
            min(e.id) FILTER (WHERE e.to_status NOT IN
                ('draft', 'awaiting_confirmation', 'confirmed')) AS closed
     FROM orders o JOIN order_events e ON e.order_id = o.id
-    WHERE o.live_id IS NOT NULL AND o.source <> 'platform' GROUP BY o.id
+    WHERE o.live_id IS NOT NULL AND o.source <> 'platform' GROUP BY o.id, o.tenant_id
 ), seq AS (
     SELECT born, lag(closed) OVER w AS previous_closed, lag(id) OVER w AS previous
     FROM life WINDOW w AS (PARTITION BY live_id, buyer_id ORDER BY born)

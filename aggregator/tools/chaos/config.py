@@ -21,6 +21,7 @@ class ChaosConfig:
     comments: int = 100_000
     lives: int = 12  # spread over Facebook, TikTok (relay) and Zalo in turn
     workers: int = 2
+    web: int = 1  # `chotdon serve` processes sharing the run's port (SO_REUSEPORT) when > 1
     seed: int = 7
     buyers_per_live: int = 250
     rounds: int = 2  # how many times each fault kind strikes

@@ -50,7 +50,7 @@ class Injector:
             await self._wait_for_work()
             await self.fleet.kill_worker(self.injected[fault] % len(self.fleet.workers))
         elif fault is Fault.KILL_WEB:
-            await self.fleet.kill_web(WEB_DOWN_S)
+            await self.fleet.kill_web(self.injected[fault] % len(self.fleet.webs), WEB_DOWN_S)
         elif fault is Fault.KILL_PULLER:
             await self.fleet.kill_puller(PULLER_DOWN_S)
         elif fault is Fault.FLUSH_REDIS:

@@ -79,7 +79,7 @@ async def run_chaos(
         log_dir = Path(run.data_dir) / f"chaos-{run.arq_queue.split(':')[1]}"
         log_dir.mkdir(parents=True, exist_ok=True)
         fleet = Fleet(run, sims.environment(run) | _child_settings(config), log_dir,
-                      config.workers)  # fmt: skip
+                      config.workers, config.web)  # fmt: skip
         try:
             lives = await seed(pool, run, sims, config.lives, max(10, config.buyers_per_live // 3))
             pulled = await seed_pulled(pool, run, sims)
@@ -164,7 +164,7 @@ async def _play(
         "faults_injected": {str(f): n for f, n in injector.injected.items()},
         "connections_dropped": injector.connections_dropped,
         "unfinished": {k: v for k, v in unfinished.items() if v},
-        "lives": len(lives), "workers": config.workers, "seed": config.seed,
+        "lives": len(lives), "web": config.web, "workers": config.workers, "seed": config.seed,
         # every three channels (Facebook, TikTok relay, Zalo) are one live with one stock pool
         "broadcasts": len({(live.index // len(PLATFORMS)) for live in lives}),
         "timings": timings,

@@ -115,7 +115,7 @@ async def _photos(conn: Connection, tenant_id: int) -> None:
         content_type, data = await asyncio.to_thread(product_tile, row["code"], row["name"])
         await conn.execute(
             "INSERT INTO product_photos (product_id, tenant_id, content_type, data) "
-            "VALUES ($1, $2, $3, $4) ON CONFLICT (product_id) DO NOTHING",
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (product_id, tenant_id) DO NOTHING",
             row["id"], tenant_id, content_type, data,
         )  # fmt: skip
 
