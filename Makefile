@@ -43,9 +43,13 @@ screenshots: $(INSTALLED)
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-artifacts/$$name.png docs/screenshots/; done
 
+# Every figure of issue 21, each against a baseline measured in the same run (README "Capacity").
 bench: $(INSTALLED)
 	$(BIN)/chotdon bench parse
 	$(BIN)/chotdon bench ingest
+	$(BIN)/chotdon bench dashboard
+	$(BIN)/chotdon bench webhooks
+	$(BIN)/chotdon bench partitions
 
 chaos: $(INSTALLED)
 	$(BIN)/chotdon chaos

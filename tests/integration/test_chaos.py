@@ -43,6 +43,10 @@ def test_a_small_chaos_run_loses_and_doubles_nothing(admin_url: str, redis_url: 
     assert [figures[name] for name in rules] == [0, 0, 0, 0]
     assert figures["paid_in_full"] > 0 and figures["paid_in_part"] > 0
     assert figures["expired_unpaid"] > 0 and figures["refused_by_gate"] > 0
+    # the evening's footprint is read from Postgres: every stored comment counted, rows beyond it
+    footprint = figures["footprint"]
+    assert footprint["footprint_comments"] >= figures["comments_stored"]
+    assert footprint["rows_per_comment"] > 1 and footprint["bytes_per_comment"] > 0
 
 
 @pytest.mark.timeout(600)

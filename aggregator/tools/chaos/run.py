@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from aggregator.runtime.db import CONNECTION_LOST, create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
+from aggregator.tools.bench.footprint import measure_footprint, per_comment
 from aggregator.tools.bench.setup import wait_for_heartbeat
 from aggregator.tools.chaos import checks
 from aggregator.tools.chaos.comments import BATCH, UNTIL_ACKNOWLEDGED, comments, play, signing
@@ -168,6 +169,8 @@ async def _play(
         # every three channels (Facebook, TikTok relay, Zalo) are one live with one stock pool
         "broadcasts": len({(live.index // len(PLATFORMS)) for live in lives}),
         "timings": timings,
+        # what the evening left in Postgres: the capacity section multiplies these
+        "footprint": per_comment(await measure_footprint(pool)),
     }  # fmt: skip
 
 
