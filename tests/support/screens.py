@@ -137,7 +137,14 @@ async def rich_shop(db: asyncpg.Connection) -> Shop:
     """The report tests' orders in every status (shipments, a TikTok live, March 2026), plus the
     history the issue saw in English: the merge's and the courier's events, a buyer's change."""
     shop = await seed_sales(db)
-    orders = [r["id"] for r in await db.fetch("SELECT id FROM orders ORDER BY id")]
+    # this shop's own orders: another shop's may be in the database (an order's events carry its
+    # cooperative, and the composite keys of 0035 refuse an event naming another's order)
+    orders = [
+        r["id"]
+        for r in await db.fetch(
+            "SELECT id FROM orders WHERE tenant_id = $1 ORDER BY id", shop.tenant_id
+        )
+    ]
     # a buyer's return of a delivered order, so the return page is walked too
     await db.execute(
         "INSERT INTO returns (tenant_id, order_id, cause, status) SELECT tenant_id, id, "
