@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from aggregator.errors import BadInputError, ChotdonError
 from aggregator.logging import configure_logging
 from aggregator.settings import Settings, load_settings
+
+# The --data-dir option every command that starts services takes.
+DataDir = Annotated[
+    Path | None, typer.Option(help="Folder of the embedded Postgres/Redis (CHOTDON_DATA_DIR).")
+]
 
 T = TypeVar("T")
 
