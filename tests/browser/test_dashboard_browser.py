@@ -100,7 +100,7 @@ async def test_the_orders_count_rises_while_the_live_runs(
             await page.click("#nav-dashboard")
         assert page.url.endswith("/bang-dieu-khien")
         await page.wait_for_function(
-            "document.getElementById('stream-state').textContent === 'Trực tiếp'"
+            "() => document.getElementById('stream-state').textContent === 'Trực tiếp'"
         )
         await orders_shown(page, shop.live, 1)
         await fits_the_phone(page)
