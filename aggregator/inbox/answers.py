@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from aggregator.inbox.records import Inbound, Recorder
-from aggregator.inbox.refusals import admit_refusal
+from aggregator.inbox.refusals import admit_refusal, record_refusal
 from connectors.errors import SignatureError
 
 log = structlog.get_logger()
@@ -40,7 +40,7 @@ async def reject(
     body, no secret), answered 401/403. Past the client address's limit, only counted: anyone can
     send these, as fast as they like (aggregator/inbox/refusals.py)."""
     if admit_refusal():
-        await recorder.record(inbound.rejected(reason))
+        await record_refusal(recorder, inbound.rejected(reason))
         log.warning(event, status=status, reason=reason, **context)
     return Answer(status, {"error": reason} if body is None else body)
 

@@ -24,6 +24,10 @@ class Inbox:
     recorder: DeliveryRecorder
     ingestor: Ingestor
 
+    @property
+    def source(self) -> str:
+        return self.recorder.source
+
     async def record(self, record: DeliveryRecord) -> bool:
         """Only the record (refusals, or work to do between record and hand-on): True if new."""
         return await self.recorder.record(record)

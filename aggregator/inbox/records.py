@@ -130,6 +130,10 @@ class Inbound:
 
 
 class Recorder(Protocol):
-    """Anything that records a delivery: True if it is new, False if a duplicate."""
+    """Anything that records a delivery: True if it is new, False if a duplicate. `source` is
+    webhook_deliveries.source ('facebook', 'courier:ghn', 'payments'…)."""
+
+    @property
+    def source(self) -> str: ...
 
     async def record(self, record: DeliveryRecord) -> bool: ...

@@ -18,8 +18,11 @@ import ipaddress
 import time
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
+
+from aggregator.inbox.records import DeliveryRecord, Recorder
 
 log = structlog.get_logger()
 
@@ -67,13 +70,21 @@ class RefusalLimit:
         return True
 
 
+class RefusalSink(Protocol):
+    """The web process's one writer of refusals (aggregator/inbox/refusal_writer.py)."""
+
+    async def record(self, source: str, record: DeliveryRecord) -> bool: ...
+
+
 @dataclass
 class RefusalScope:
-    """One delivery request: who sent it, the limit it counts against, and what went unrecorded."""
+    """One delivery request: who sent it, the limit it counts against, what went unrecorded, and
+    the process's refusal writer (None: each refusal is written by the route's own recorder)."""
 
     limit: RefusalLimit
     address: str
     unrecorded: int = 0
+    writer: RefusalSink | None = None
 
 
 _scope: ContextVar[RefusalScope | None] = ContextVar("chotdon_refusal_scope", default=None)
@@ -95,3 +106,13 @@ def admit_refusal() -> bool:
         return True
     scope.unrecorded += 1
     return False
+
+
+async def record_refusal(recorder: Recorder, record: DeliveryRecord) -> None:
+    """Store an admitted refusal: through the process's one writer inside a web request (a flood
+    must not become concurrent INSERTs), else through the route's own recorder."""
+    scope = _scope.get()
+    if scope is not None and scope.writer is not None:
+        await scope.writer.record(recorder.source, record)
+    else:
+        await recorder.record(record)

@@ -12,6 +12,7 @@ import structlog
 from aiohttp import web
 
 from aggregator.core.forwarded import parse_networks
+from aggregator.inbox.refusal_writer import RefusalWriter
 from aggregator.inbox.refusals import RefusalLimit
 from aggregator.ingest.pipeline import IngestConfig, Ingestor
 from aggregator.runtime.db import create_pool, create_staff_pool
@@ -46,6 +47,7 @@ from aggregator.web.keys import (
     PASSWORDS,
     PG_POOL,
     PROXIES,
+    REFUSAL_WRITER,
     SETTINGS,
     STAFF_PG_POOL,
 )
@@ -91,6 +93,12 @@ async def _ingestor_ctx(app: web.Application) -> AsyncIterator[None]:
     config = IngestConfig(queue_size=app[SETTINGS].ingest_queue_size)
     async with Ingestor(app[PG_POOL], app[ARQ_POOL], config) as ingestor:
         app[INGESTOR] = ingestor
+        yield
+
+
+async def _refusals_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with RefusalWriter(app[PG_POOL]) as writer:
+        app[REFUSAL_WRITER] = writer
         yield
 
 
@@ -143,7 +151,9 @@ def create_app(settings: Settings) -> web.Application:
     app[COOKIE_SECRET] = _cookie_secret(settings)
     app[PROXIES] = parse_networks(settings.trusted_proxies)
     security.setup(app)
-    app.cleanup_ctx.extend([_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx, _passwords_ctx])
+    app.cleanup_ctx.extend(
+        [_pg_pool_ctx, _arq_pool_ctx, _ingestor_ctx, _refusals_ctx, _passwords_ctx]
+    )
     facebook.setup(app)
     relay.setup(app)
     openapi.setup(app)

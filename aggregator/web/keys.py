@@ -7,6 +7,7 @@ from aiohttp import web
 from arq.connections import ArqRedis
 
 from aggregator.core.forwarded import Network
+from aggregator.inbox.refusal_writer import RefusalWriter
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.webhooks import WebhookService
 from aggregator.platforms.relay.service import RelayService
@@ -31,3 +32,5 @@ PASSWORDS = web.AppKey("passwords", PasswordPool)
 # one, in tests) a random key of this process.
 COOKIE_SECRET = web.AppKey("cookie_secret", bytes)
 PROXIES = web.AppKey("trusted_proxies", tuple[Network, ...])
+# Every refused delivery of this process, whatever the route, is written by this one task.
+REFUSAL_WRITER = web.AppKey("refusal_writer", RefusalWriter)

@@ -20,10 +20,11 @@ from aggregator.inbox.refusals import (
     admit_refusal,
     enter_scope,
     leave_scope,
+    record_refusal,
 )
 from aggregator.shipping.webhooks import source as courier_source
 from aggregator.web.client import client_address
-from aggregator.web.keys import INGESTOR, PG_POOL
+from aggregator.web.keys import INGESTOR, PG_POOL, REFUSAL_WRITER
 from aggregator.web.metrics import HTTP_LATENCY, HTTP_REQUESTS, REFUSALS_UNRECORDED
 from schema.enums import Courier
 
@@ -66,7 +67,8 @@ def refusal_scope(limit: RefusalLimit) -> Middleware:
         source = delivery_source(request.path)
         if source is None:
             return await handler(request)
-        current = RefusalScope(limit, client_address(request))
+        writer = request.app.get(REFUSAL_WRITER)
+        current = RefusalScope(limit, client_address(request), writer=writer)
         token = enter_scope(current)
         try:
             return await handler(request)
@@ -158,7 +160,7 @@ async def _record_oversized(request: web.Request, max_bytes: int) -> None:
     inbound = Inbound.of(b"", request.headers)
     record = inbound.rejected(NOT_CHECKED, error=error, size=request.content_length)
     try:
-        await DeliveryJournal(request.app[PG_POOL], source).record(record)
+        await record_refusal(DeliveryJournal(request.app[PG_POOL], source), record)
     except Exception:  # the 413 goes out whatever happens to the record
         log.exception("http.body_too_large_not_recorded", path=request.path)
 
