@@ -20,6 +20,7 @@ import aiohttp
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from aggregator.core.parser import find_phone
 from aggregator.errors import ServiceUnavailableError
@@ -36,6 +37,11 @@ from schema.queries import query
 
 log = structlog.get_logger()
 SEEN_MAX = 200_000
+MAX_BACKOFF_S = 5.0
+# What a poll may meet when Postgres or Redis drops its connection: the resume point stays put and
+# the next poll reads the same comments again (storing twice is harmless).
+STORE_LOST = (ServiceUnavailableError, RedisError, *CONNECTION_LOST)
+CATCH_UP_ATTEMPTS = 6  # 0.2 s doubling: ~12 s of outage before a live's end is put off
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +89,15 @@ class LiveFollower:
         self._seen: dict[str, None] = {}  # queued by the stream (maybe not stored yet)
         self._stored: dict[str, None] = {}  # committed through a poll's store
         self.submitted = 0
+        self._resumed = False  # the resume point was read from Postgres
+        self.caught_up = False  # the last poll, after the stream stopped, stored everything
 
     def __repr__(self) -> str:
         return f"LiveFollower(live_id={self.live_id!r}, session_id={self.session_id})"
 
     async def run(self, stop: asyncio.Event) -> None:
-        resume_at = await self.w.pool.fetchval(query("facebook_resume_point"), self.session_id)
-        self.watermark = self.resumed_from = resume_at
-        log.info("facebook.follow_started", live_id=self.live_id, resume_at=str(resume_at))
+        if not await self._resume(stop):
+            return
         config = self.w.config
         stream = asyncio.create_task(
             follow_stream(
@@ -112,9 +119,50 @@ class LiveFollower:
             stream.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await stream
-        await self._poll_safely()  # the tail the stream may have dropped
+        self.caught_up = await self.catch_up()  # the tail the stream may have dropped
         await self.w.ingestor.drain()
-        log.info("facebook.follow_stopped", live_id=self.live_id, submitted=self.submitted)
+        log.info("facebook.follow_stopped", live_id=self.live_id, submitted=self.submitted,
+                 caught_up=self.caught_up)  # fmt: skip
+
+    async def _resume(self, stop: asyncio.Event) -> bool:
+        """Read the resume point, retrying through a Postgres outage; False if stopped first."""
+        delay = self.w.config.min_backoff_s
+        while True:
+            try:
+                await self._load_resume_point()
+            except STORE_LOST as exc:
+                log.warning("facebook.resume_retry", live_id=self.live_id, error=str(exc))
+                if stop.is_set():
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(MAX_BACKOFF_S, delay * 2)
+                continue
+            log.info("facebook.follow_started", live_id=self.live_id, resume_at=str(self.watermark))
+            return True
+
+    async def _load_resume_point(self) -> None:
+        resume_at = await self.w.pool.fetchval(query("facebook_resume_point"), self.session_id)
+        self.watermark = self.resumed_from = resume_at
+        self._resumed = True
+
+    async def catch_up(self) -> bool:
+        """Read the comments edge from the resume point and store what is new, retrying through
+        an outage; True once stored. A live whose end is seen while no follower ran (the puller
+        was down) is caught up this way before its session ends, or its tail is never read."""
+        delay = self.w.config.min_backoff_s
+        for attempt in range(1, CATCH_UP_ATTEMPTS + 1):
+            try:
+                if not self._resumed:
+                    await self._load_resume_point()
+                await self._poll()
+                return True
+            except (RateLimitedError, TransportError, *STORE_LOST) as exc:
+                log.warning("facebook.catch_up_retry", live_id=self.live_id, attempt=attempt,
+                            error=str(exc))  # fmt: skip
+                await asyncio.sleep(delay)
+                delay = min(MAX_BACKOFF_S, delay * 2)
+        return False
 
     async def _take(self, comment: GraphComment) -> None:
         """From the stream: queued, not awaited; the poller makes sure it is stored."""
@@ -122,7 +170,12 @@ class LiveFollower:
             return
         self.submitted += 1
         await self.w.ingestor.submit(comment.event(self.page.page_id, self.live_id))
-        await self._hide_phone(comment)
+        try:
+            await self._hide_phone(comment)
+        except STORE_LOST as exc:  # the poll meets it again and queues the hiding then
+            del self._seen[comment.id]
+            self.submitted -= 1
+            log.warning("facebook.hide_not_queued", live_id=self.live_id, error=str(exc))
 
     async def _hide_phone(self, comment: GraphComment) -> None:
         if self.page.hide_phone_comments and find_phone(comment.message):
@@ -133,7 +186,7 @@ class LiveFollower:
             await self._poll()
         except (RateLimitedError, TransportError) as exc:
             log.warning("facebook.poll_failed", live_id=self.live_id, error=str(exc))
-        except (ServiceUnavailableError, *CONNECTION_LOST) as exc:  # resume point stays put
+        except STORE_LOST as exc:  # resume point stays put
             log.warning("facebook.poll_not_stored", live_id=self.live_id, error=str(exc))
 
     async def _poll(self) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import structlog
 
 from aggregator.credentials.cipher import TokenCipher
-from aggregator.platforms.facebook.follower import LiveFollower, Wiring
+from aggregator.platforms.facebook.follower import MAX_BACKOFF_S, STORE_LOST, LiveFollower, Wiring
 from aggregator.platforms.facebook.lives import end_live, start_live
 from aggregator.platforms.facebook.pages import PageRef, load_pages
 from aggregator.platforms.facebook.tokens import disconnect_page, token_problem
@@ -37,11 +37,21 @@ class FacebookPuller:
         self.followers: dict[int, _Running] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Tick until `stop`; a tick that meets a dropped Postgres or Redis connection is tried
+        again sooner, with backoff (the followers keep running meanwhile)."""
+        retry_in = self.w.config.min_backoff_s
         try:
             while not stop.is_set():
-                await self.tick()
+                wait = self.w.config.discover_interval_s
+                try:
+                    await self.tick()
+                    retry_in = self.w.config.min_backoff_s
+                except STORE_LOST as exc:
+                    wait = min(wait, retry_in)
+                    log.warning("facebook.tick_failed", error=str(exc), retry_in_s=wait)
+                    retry_in = min(MAX_BACKOFF_S, retry_in * 2)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.w.config.discover_interval_s)
+                    await asyncio.wait_for(stop.wait(), wait)
         finally:
             await self.close()
 
@@ -49,7 +59,12 @@ class FacebookPuller:
         pages = {p.channel_id: p for p in (await load_pages(self.w.pool)).values() if p.active}
         on_air = {r["id"]: r for r in await self.w.pool.fetch(query("facebook_lives_on_air"))}
         for page in pages.values():
-            await self._discover(page, {r["external_live_id"] for r in on_air.values()})
+            followed = {
+                r["external_live_id"]: session_id
+                for session_id, r in on_air.items()
+                if r["channel_id"] == page.channel_id
+            }
+            await self._discover(page, followed)
         on_air = {r["id"]: r for r in await self.w.pool.fetch(query("facebook_lives_on_air"))}
         await self._reap(pages)
         for session_id, row in on_air.items():
@@ -63,7 +78,9 @@ class FacebookPuller:
         for session_id in list(self.followers):
             await self._stop(session_id)
 
-    async def _discover(self, page: PageRef, followed: set[str]) -> None:
+    async def _discover(self, page: PageRef, followed: dict[str, int]) -> None:
+        """Start the lives on air; end those that left the air once their tail is stored.
+        `followed`: this Page's sessions on air in Postgres, by live id."""
         try:
             lives = await self.w.graph.live_videos(page.page_id, self._token(page))
         except TokenError as exc:
@@ -83,8 +100,27 @@ class FacebookPuller:
                     started_at=live.creation_time,
                     video_id=video_id,
                 )
-            elif live.id in followed:
+            elif live.id in followed and await self._caught_up(page, followed[live.id], live.id):
                 await end_live(self.w.pool, page, live.id)
+
+    async def _caught_up(self, page: PageRef, session_id: int, live_id: str) -> bool:
+        """Whether every comment of a live that left the air is stored: its follower's last
+        poll, or, when none ran (the puller was down as it ended), a poll from its resume point.
+        Until then the session stays on air and the next tick tries again."""
+        running = self.followers.get(session_id)
+        if running is not None:
+            await self._stop(session_id)
+            caught_up = running.follower.caught_up
+        else:
+            try:
+                follower = LiveFollower(self.w, page, self._token(page), session_id, live_id)
+            except CredentialsError as exc:  # nothing can read it: end it as before
+                log.warning("facebook.no_token", page_id=page.page_id, error=str(exc))
+                return True
+            caught_up = await follower.catch_up()
+        if not caught_up:
+            log.warning("facebook.live_end_put_off", live_id=live_id, session_id=session_id)
+        return caught_up
 
     def _token(self, page: PageRef) -> str:
         return self.cipher.decrypt(page.credentials_encrypted)
