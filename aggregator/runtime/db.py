@@ -15,6 +15,11 @@ from aggregator.runtime.tenancy import current_tenant
 from aggregator.settings import Settings
 
 CONNECT_TIMEOUT_S = 10.0
+# JIT off on every connection: its cost threshold is reached by estimates, and a partitioned
+# table's parent is never analyzed by autovacuum, so one-row lookups (the order a buyer message is
+# about) were estimated at ~750k and compiled for 9 s of CPU each, for 8 ms of execution: the
+# chaos run's buyer messages and courier bookings crawled at ~1/s behind it.
+SERVER_SETTINGS = {"jit": "off"}
 STAFF_ROLE = "chotdon_staff"  # the role row-level security applies to (migration 0012)
 # One round trip on each loan: the role (RESET ALL on release keeps it, but a connection the
 # pool re-opened would not have it) and the cooperative, '' (no rows at all) when none is set.
@@ -80,6 +85,7 @@ async def create_pool(settings: Settings, **overrides: Any) -> asyncpg.Pool:
         "max_size": settings.pg_pool_max,
         "init": _init_connection,
         "timeout": CONNECT_TIMEOUT_S,
+        "server_settings": SERVER_SETTINGS,
         **overrides,
     }
     with _one_clear_line():
@@ -101,7 +107,9 @@ async def create_staff_pool(settings: Settings) -> asyncpg.Pool:
 async def connect(url: str) -> asyncpg.Connection:
     """One connection, for migrations and short CLI tasks."""
     with _one_clear_line():
-        conn = await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+        conn = await asyncpg.connect(
+            url, timeout=CONNECT_TIMEOUT_S, server_settings=SERVER_SETTINGS
+        )
     await _init_connection(conn)
     return conn
 
