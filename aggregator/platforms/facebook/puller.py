@@ -117,7 +117,11 @@ class FacebookPuller:
             except CredentialsError as exc:  # nothing can read it: end it as before
                 log.warning("facebook.no_token", page_id=page.page_id, error=str(exc))
                 return True
-            caught_up = await follower.catch_up()
+            try:
+                caught_up = await follower.catch_up()
+            except ConnectorError as exc:  # refused (token, permission): nothing more to read
+                log.warning("facebook.catch_up_refused", live_id=live_id, error=str(exc))
+                return True
         if not caught_up:
             log.warning("facebook.live_end_put_off", live_id=live_id, session_id=session_id)
         return caught_up
