@@ -121,7 +121,7 @@ def prepare(text: str) -> Text:
     original = clean(text)
     folded = fold(original)
     spans = tuple([m.span() for m in TOKEN_RE.finditer(folded)])
-    words = [folded[start:end] for start, end in spans]
+    words = TOKEN_RE.findall(folded)  # the same tokens as `spans`, cut in C rather than in a loop
     if _REPEAT_RE.search(folded) is not None:
         words = [fold_word(w) if w.isalpha() else w for w in words]
     return Text(original, folded, tuple(words), spans, original.isascii())

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from contextlib import suppress
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import Element, Kind
-from aggregator.core.parser.intent import COMMIT, Signal, combine, decide_intent, gives_no_items
+from aggregator.core.parser.elements import K_EACH, K_PRODUCT, K_QTY, K_WEIGHT, Element
+from aggregator.core.parser.intent import (
+    COMMIT,
+    S_CANCEL,
+    Signal,
+    combine,
+    decide_intent,
+    gives_no_items,
+)
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
@@ -70,14 +78,17 @@ def find_phone(text: str) -> str | None:
 
 
 def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
+    """Indexes of the tokens that lie inside a phone number's characters."""
     if not phones:
         return frozenset()
-    inside: list[int] = []
-    for index, (first, last) in enumerate(tokens):
-        for start, end in phones:
-            if start <= first and last <= end:
-                inside.append(index)
-                break
+    inside: set[int] = set()
+    for start, end in phones:
+        # Tokens are in order and do not overlap: the first starting at or after `start`, then
+        # those after it that still end by `end`.
+        index = bisect_left(tokens, (start,))
+        while index < len(tokens) and tokens[index][1] <= end:
+            inside.add(index)
+            index += 1
     return frozenset(inside)
 
 
@@ -88,9 +99,7 @@ def _cancel_elements(elements: Sequence[Element], clauses: Clauses) -> list[Elem
     Cancellations skip clauses that re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2
     thôi").
     """
-    return [
-        e for e in elements if Signal.CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT
-    ]
+    return [e for e in elements if S_CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT]
 
 
 def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> bool:
@@ -104,16 +113,16 @@ def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> b
     qty = each = False
     for e in live:  # one pass; the checks below keep their order
         kind = e.kind
-        if kind is Kind.QTY:
+        if kind is K_QTY:
             if e.counted:
                 return True
             qty = True
-        elif kind is Kind.PRODUCT:
+        elif kind is K_PRODUCT:
             if e.code is not None:
                 products.append(e)
-        elif kind is Kind.EACH:
+        elif kind is K_EACH:
             each = True
-        elif kind is Kind.WEIGHT and e.measure is not None:
+        elif kind is K_WEIGHT and e.measure is not None:
             measures.append(e.measure)
     if not products:
         return False
