@@ -262,6 +262,8 @@ QUESTION_TAIL = frozenset({
     "ac", "ce", "s",
 })  # fmt: skip
 
+NO_SIGNALS: frozenset[Signal] = frozenset()
+I_ORDER, I_CANCEL, I_QUESTION, I_OTHER = Intent.ORDER, Intent.CANCEL, Intent.QUESTION, Intent.OTHER
 COMMIT = frozenset(
     {Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS, Signal.KEEP}
 )
@@ -307,7 +309,7 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
     question about the order.
     """
     result = [frozenset(clause) for clause in clauses]
-    if DERIVED_FROM.isdisjoint(frozenset[Signal]().union(*result)):
+    if DERIVED_FROM.isdisjoint(NO_SIGNALS.union(*result)):
         return result
     for index, clause in enumerate(result):
         if S_ALT in clause and S_VAY in clause:
@@ -326,19 +328,19 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
 
 def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Intent:
     """Combine the signals of each clause; `structural` = a product with a quantity or a code."""
-    every = frozenset().union(*clauses) if clauses else frozenset[Signal]()
+    every = NO_SIGNALS.union(*clauses)
     if S_SPAM in every:
-        return Intent.OTHER
+        return I_OTHER
     if S_CANCEL in every:
-        return Intent.CANCEL
+        return I_CANCEL
     committed = [clause for clause in clauses if commits(clause)]
     if every & TERMS:
         strong = any(S_STRONG_ORDER in c and not c & TERMS for c in committed)
-        return Intent.ORDER if strong else Intent.QUESTION
+        return I_ORDER if strong else I_QUESTION
     if every & QUESTIONS:
         if S_ASK_WHEN in every:  # "đặt 2 hộp rồi, bao giờ giao": about an earlier order
             committed = [clause for clause in committed if S_DONE not in clause]
-        return Intent.ORDER if committed else Intent.QUESTION
+        return I_ORDER if committed else I_QUESTION
     if committed or structural:
-        return Intent.ORDER
-    return Intent.OTHER
+        return I_ORDER
+    return I_OTHER

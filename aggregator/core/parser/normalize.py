@@ -16,11 +16,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from types import MappingProxyType
 
 from unidecode import unidecode
 
 TOKEN_RE = re.compile(r"[a-z]+|[0-9]+|\n|[^\sa-z0-9]")
+_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")  # split() keeps the tokens between the gaps
 _REPEAT_RE = re.compile(r"([a-z])\1")  # is there a doubled letter? (cheaper than the run below)
 _RUN_RE = re.compile(r"([a-z])\1+")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
@@ -120,8 +122,12 @@ def prepare(text: str) -> Text:
     """Clean, fold and tokenise a comment."""
     original = clean(text)
     folded = fold(original)
-    spans = tuple([m.span() for m in TOKEN_RE.finditer(folded)])
-    words = TOKEN_RE.findall(folded)  # the same tokens as `spans`, cut in C rather than in a loop
+    # [gap, token, gap, token, ..., gap]: the running lengths of the parts give every token's
+    # start and end, so words and spans come out of C calls without a Python loop per token.
+    parts = _SPLIT_RE.split(folded)
+    ends = list(accumulate(map(len, parts)))
+    spans = tuple(zip(ends[0:-1:2], ends[1::2], strict=True))
+    words = parts[1::2]
     if _REPEAT_RE.search(folded) is not None:
         words = [fold_word(w) if w.isalpha() else w for w in words]
     return Text(original, folded, tuple(words), spans, original.isascii())

@@ -12,6 +12,8 @@ from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import K_EACH, K_PRODUCT, K_QTY, K_WEIGHT, Element
 from aggregator.core.parser.intent import (
     COMMIT,
+    I_CANCEL,
+    I_ORDER,
     S_CANCEL,
     Signal,
     combine,
@@ -22,7 +24,7 @@ from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
 from aggregator.core.parser.variants import Measure
-from schema.parsing import Intent, ParsedComment, ParsedItem
+from schema.parsing import ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
@@ -59,11 +61,11 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     found = scan(ctx)
     clauses = combine(found.clauses)
     silent = [gives_no_items(clause) for clause in clauses]
-    live = [e for e in found.elements if not silent[e.clause]]
+    live = [e for e in found.elements if not silent[e.clause]] if True in silent else found.elements
     intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
-    if intent in (Intent.ORDER, Intent.CANCEL):
-        elements = live if intent is Intent.ORDER else _cancel_elements(found.elements, clauses)
+    if intent is I_ORDER or intent is I_CANCEL:
+        elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
         items = Assigner(elements, catalog).run()
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
