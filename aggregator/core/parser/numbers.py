@@ -23,13 +23,15 @@ from aggregator.core.parser.quantities import (
 from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, make_measure
 
 THOUSANDS_SEPARATORS = frozenset({".", ","})
+PRICE_UNIT_STARTS = PRICE_UNIT_INDEX.first_tokens  # checked before a call to match()
+NON_QTY_AFTER_STARTS = NON_QTY_AFTER_INDEX.first_tokens
 PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
 
 
 def read_price(ctx: Context, i: int) -> Read | None:
     """ "180k", "45 nghìn", "1tr2", "180.000đ", "500k/ngày" (the last one is spam)."""
     text, j = ctx.text, i + 1
-    unit = PRICE_UNIT_INDEX.match(text, j) if j < ctx.size else None
+    unit = PRICE_UNIT_INDEX.match(text, j) if ctx.word(j) in PRICE_UNIT_STARTS else None
     if unit is not None and (text.adjacent(i, j) or ctx.word(j) in SPACED_PRICE_UNITS):
         end = j + unit[0]
         if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
@@ -46,7 +48,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
         end += 2
     if end == i:
         return None
-    unit = PRICE_UNIT_INDEX.match(text, end + 1) if end + 1 < ctx.size else None
+    unit = PRICE_UNIT_INDEX.match(text, end + 1) if ctx.word(end + 1) in PRICE_UNIT_STARTS else None
     return Read(end + 1 - i + (unit[0] if unit else 0))
 
 
@@ -118,7 +120,7 @@ def _not_a_quantity_after(ctx: Context, i: int) -> bool:
     nxt = i + 1
     if nxt >= ctx.size:
         return False
-    if NON_QTY_AFTER_INDEX.match(ctx.text, nxt) is not None:
+    if ctx.words[nxt] in NON_QTY_AFTER_STARTS and NON_QTY_AFTER_INDEX.match(ctx.text, nxt):
         return True
     return _street_name(ctx, nxt)
 
