@@ -129,7 +129,11 @@ def _number_first(elements: Sequence[Element]) -> bool:
 def merge_slots(slots: Sequence[Slot]) -> list[ParsedItem]:
     """Items in order of appearance; a product named twice is one item (largest quantity);
     a bare mention is dropped when the same product also appears with details."""
-    detailed = {s.code for s in slots if s.qty is not None or s.variant is not None}
+    # Plain loops, not comprehensions: on Python 3.11 each comprehension is a call of its own.
+    detailed = set()
+    for slot in slots:
+        if slot.qty is not None or slot.variant is not None:
+            detailed.add(slot.code)
     merged: dict[tuple[str, str | None], int | None] = {}
     for slot in slots:
         if slot.code is None or slot.product is None:
@@ -139,7 +143,10 @@ def merge_slots(slots: Sequence[Slot]) -> list[ParsedItem]:
         key = (slot.code, slot.variant)
         known = merged.get(key)
         merged[key] = slot.qty if known is None else max(known, slot.qty or 0)
-    return [_item(c, q or 1, v) for (c, v), q in merged.items()]
+    items = []
+    for (code, variant), qty in merged.items():
+        items.append(_item(code, qty or 1, variant))
+    return items
 
 
 @lru_cache(maxsize=4096)

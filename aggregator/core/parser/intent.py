@@ -308,7 +308,7 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
     phrase addressed to everyone is spam; "check giúp" after a payment is part of it, not a
     question about the order.
     """
-    result = [frozenset(clause) for clause in clauses]
+    result = list(map(frozenset, clauses))  # not a comprehension: a call of its own on 3.11
     if DERIVED_FROM.isdisjoint(NO_SIGNALS.union(*result)):
         return result
     for index, clause in enumerate(result):
@@ -333,7 +333,7 @@ def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Int
         return I_OTHER
     if S_CANCEL in every:
         return I_CANCEL
-    committed = [clause for clause in clauses if commits(clause)]
+    committed = list(filter(commits, clauses))
     if every & TERMS:
         strong = any(S_STRONG_ORDER in c and not c & TERMS for c in committed)
         return I_ORDER if strong else I_QUESTION

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from contextlib import suppress
+from operator import attrgetter
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
@@ -27,6 +28,7 @@ from aggregator.core.parser.variants import Measure
 from schema.parsing import ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
+_AS_CODE = attrgetter("as_code")
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
@@ -60,7 +62,9 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
     found = scan(ctx)
     clauses = combine(found.clauses)
-    silent = [gives_no_items(clause) for clause in clauses]
+    # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
+    # function call of its own, dear for lists of one or two entries.
+    silent = list(map(gives_no_items, clauses))
     live = [e for e in found.elements if not silent[e.clause]] if True in silent else found.elements
     intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
@@ -128,7 +132,7 @@ def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> b
             measures.append(e.measure)
     if not products:
         return False
-    if each or qty or any(p.as_code for p in products):
+    if each or qty or any(map(_AS_CODE, products)):  # map: no generator frame per comment
         return True
     infos = [catalog.product(p.code) for p in products]
     if any(info and info.variant_for(m) for info in infos for m in measures):

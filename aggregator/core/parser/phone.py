@@ -77,7 +77,8 @@ def scan_phones(folded: str) -> PhoneScan:
             phone = found
         if first < last:  # positions only for the groups used, which most runs do not need
             used = list(_GROUP_RE.finditer(text))[first:last]
-            spans.extend((m.start() + start, m.end() + start) for m in used)
+            for group in used:
+                spans.append((group.start() + start, group.end() + start))
     return PhoneScan(phone, tuple(spans))
 
 
