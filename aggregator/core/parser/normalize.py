@@ -151,10 +151,13 @@ def prepare(text: str) -> Text:
     for piece in original.split(" "):
         known = memo.get(piece)
         if known is None:
-            known = _piece(piece)
-            if len(memo) >= PIECE_MEMO_SIZE:
-                memo.clear()
-            memo[piece] = known
+            if piece.isdigit() and piece.isascii():  # a phone number, an order id: one token,
+                known = (piece, (piece,), ((0, len(piece)),))  # and not worth remembering
+            else:
+                known = _piece(piece)
+                if len(memo) >= PIECE_MEMO_SIZE:
+                    memo.clear()
+                memo[piece] = known
         folded.append(known[0])
         words += known[1]
         for start, end in known[2]:  # a loop, not a comprehension: most pieces hold one token
