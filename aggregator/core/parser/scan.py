@@ -156,18 +156,19 @@ class Scanner:
                 continue
             word = words[i]
             route = routes.get(word, 0)
-            if route & STEP or word.isdigit():
+            if route & (READER | PREFIX) or word.isdigit():
                 i += self._step(i, word, route)
-                continue
-            # A word no reader, separator, alias or keyword starts at only counts as content.
-            if not route & FILLER and word.isalnum():
-                self.out.content_words += 1
-            i += 1
+            elif route & STEP:  # only a separator, keyword or alias may start here
+                i += (route & SEPARATOR and self._separator(i)) or self._word(i, route)
+            else:
+                # A word no reader, separator, alias or keyword starts at only counts as content.
+                if not route & FILLER and word.isalnum():
+                    self.out.content_words += 1
+                i += 1
         return self.out
 
     def _step(self, i: int, word: str, route: int) -> int:
-        if not (route & (READER | PREFIX) or word.isdigit()):
-            return (route & SEPARATOR and self._separator(i)) or self._word(i, route)
+        """At a word some reader may start at: "+1", a separator, a reader, else a word."""
         if route & PLUS:
             plus = read_plus(self.ctx, i)
             if plus is not None:
