@@ -124,7 +124,7 @@ def fold_word(word: str) -> str:
 # here (bounded: emptied when full), which cost a tenth of a reading before.
 Piece = tuple[str, tuple[str, ...], tuple[Span, ...]]  # folded, words, spans within the piece
 _PIECES: dict[str, Piece] = {}
-PIECE_MEMO_SIZE = 50_000  # a few MB at most
+PIECE_MEMO_SIZE = 10_000  # ≈ 700 bytes a piece at worst: 7 MB
 
 
 def _piece(piece: str) -> Piece:
