@@ -59,6 +59,8 @@ class Catalog:
         # Readings of recent comment texts (parse.py keeps it): a reading depends only on the
         # text and this catalog, which never changes once built, so a repeat need not be re-read.
         self.readings: dict[str, ParsedComment] = {}
+        # What each word may start, for the scanner (scan.routes_for fills it at first use).
+        self.routes: dict[str, int] | None = None
 
     def code_for(self, prefix: str, digits: str) -> str | None:
         """Normalised code for a prefix ("a", "" for numeric) and digits ("1" -> "A01").

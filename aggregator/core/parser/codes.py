@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import Element, Kind, Read
+from aggregator.core.parser.elements import K_PRODUCT, Element, Read
 from aggregator.core.parser.lexicon import PhraseIndex
 from aggregator.core.parser.numbers import read_marker
 
@@ -17,7 +17,7 @@ MAX_CODE_DIGITS = 3
 
 def _product(ctx: Context, code: str | None, length: int) -> Read:
     known = code if code is not None and code in ctx.catalog.products else None
-    return Read(length, Element(Kind.PRODUCT, code=known, as_code=True))
+    return Read(length, Element(K_PRODUCT, code=known, as_code=True))
 
 
 # "tòa B2", "lô A1", "phòng C1": a building or plot in an address, not a product code.

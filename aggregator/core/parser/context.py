@@ -15,6 +15,10 @@ from aggregator.core.parser.quantities import (
 from aggregator.core.parser.variants import WEIGHT_UNIT_INDEX, Unit
 
 SHOUTING_SHARE = 0.6
+# First words of each table: most positions start none, and a set answers before a call would.
+NUMBER_WORD_STARTS = NUMBER_WORD_INDEX.first_tokens
+COUNT_UNIT_STARTS = COUNT_UNIT_INDEX.first_tokens | ADJACENT_ONLY_UNITS.first_tokens
+WEIGHT_UNIT_STARTS = WEIGHT_UNIT_INDEX.first_tokens
 
 
 # Not frozen (built once per comment; a frozen dataclass pays object.__setattr__ per field).
@@ -46,12 +50,14 @@ class Context:
         if digits is not None:
             value = int(digits) if len(digits) <= 3 else 0
             return value if 1 <= value <= MAX_QTY else None
-        found = NUMBER_WORD_INDEX.match(self.text, j) if j < self.size else None
+        if j >= self.size or self.words[j] not in NUMBER_WORD_STARTS:
+            return None
+        found = NUMBER_WORD_INDEX.match(self.text, j)
         return None if found is None else found[1]
 
     def count_unit(self, j: int) -> int:
         """Length of a counting unit ("hộp", "cái", "2c") at token `j`, 0 if none."""
-        if j >= self.size or j in self.phone:
+        if j >= self.size or self.words[j] not in COUNT_UNIT_STARTS or j in self.phone:
             return 0
         found = COUNT_UNIT_INDEX.match(self.text, j)
         if found is not None:
@@ -62,7 +68,7 @@ class Context:
 
     def weight_unit(self, j: int) -> tuple[int, Unit] | None:
         """A weight or volume unit at token `j` ("kg", "cân", "1l"), honouring adjacency."""
-        if j >= self.size:
+        if j >= self.size or self.words[j] not in WEIGHT_UNIT_STARTS:
             return None
         found = WEIGHT_UNIT_INDEX.match(self.text, j)
         if found is None:

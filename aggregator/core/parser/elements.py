@@ -16,6 +16,11 @@ class Kind(StrEnum):
     SEP = "sep"
 
 
+# The kinds as module constants for the per-token code: on Python 3.11 reading `Kind.QTY` goes
+# through the enum's metaclass (~70 ns, against ~10 for a global).
+K_PRODUCT, K_QTY, K_WEIGHT, K_EACH, K_SEP = Kind.PRODUCT, Kind.QTY, Kind.WEIGHT, Kind.EACH, Kind.SEP
+
+
 @dataclass(slots=True)
 class Element:
     kind: Kind

@@ -33,9 +33,11 @@ class Phrase(Generic[T]):
     marks: tuple[str, ...]
     payload: T
     size: int = field(init=False)  # len(tokens), read at every match
+    found: tuple[int, T] = field(init=False)  # what match() returns: made once, not per hit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", len(self.tokens))
+        object.__setattr__(self, "found", (self.size, self.payload))
 
 
 def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -83,7 +85,7 @@ class PhraseIndex(Generic[T]):
             if size > 1 and words[index : index + size] != phrase.tokens:
                 continue
             if plain or _marks_agree(text, index, phrase.marks):
-                return size, phrase.payload
+                return phrase.found
         return None
 
 

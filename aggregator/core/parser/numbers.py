@@ -8,7 +8,7 @@ weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are
 from __future__ import annotations
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import Element, Kind, Read
+from aggregator.core.parser.elements import K_EACH, K_QTY, K_WEIGHT, Element, Read
 from aggregator.core.parser.quantities import (
     EACH_INDEX,
     MARKER_FILLERS,
@@ -23,13 +23,15 @@ from aggregator.core.parser.quantities import (
 from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, make_measure
 
 THOUSANDS_SEPARATORS = frozenset({".", ","})
+PRICE_UNIT_STARTS = PRICE_UNIT_INDEX.first_tokens  # checked before a call to match()
+NON_QTY_AFTER_STARTS = NON_QTY_AFTER_INDEX.first_tokens
 PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
 
 
 def read_price(ctx: Context, i: int) -> Read | None:
     """ "180k", "45 nghìn", "1tr2", "180.000đ", "500k/ngày" (the last one is spam)."""
     text, j = ctx.text, i + 1
-    unit = PRICE_UNIT_INDEX.match(text, j) if j < ctx.size else None
+    unit = PRICE_UNIT_INDEX.match(text, j) if ctx.word(j) in PRICE_UNIT_STARTS else None
     if unit is not None and (text.adjacent(i, j) or ctx.word(j) in SPACED_PRICE_UNITS):
         end = j + unit[0]
         if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
@@ -46,7 +48,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
         end += 2
     if end == i:
         return None
-    unit = PRICE_UNIT_INDEX.match(text, end + 1) if end + 1 < ctx.size else None
+    unit = PRICE_UNIT_INDEX.match(text, end + 1) if ctx.word(end + 1) in PRICE_UNIT_STARTS else None
     return Read(end + 1 - i + (unit[0] if unit else 0))
 
 
@@ -86,7 +88,7 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
     half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
-    return Read(end - i, Element(Kind.WEIGHT, measure=make_measure(value, unit)))
+    return Read(end - i, Element(K_WEIGHT, measure=make_measure(value, unit)))
 
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
@@ -106,19 +108,19 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
         return Read(1)  # a year, an order id, a house number
     unit = ctx.count_unit(i + 1)
     if unit:
-        return Read(1 + unit, Element(Kind.QTY, qty=qty, counted=True))
+        return Read(1 + unit, Element(K_QTY, qty=qty, counted=True))
     if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
-        return Read(2, Element(Kind.QTY, qty=qty, counted=True))  # "2x"
+        return Read(2, Element(K_QTY, qty=qty, counted=True))  # "2x"
     if _not_a_quantity_after(ctx, i):
         return Read(1)
-    return Read(1, Element(Kind.QTY, qty=qty))
+    return Read(1, Element(K_QTY, qty=qty))
 
 
 def _not_a_quantity_after(ctx: Context, i: int) -> bool:
     nxt = i + 1
     if nxt >= ctx.size:
         return False
-    if NON_QTY_AFTER_INDEX.match(ctx.text, nxt) is not None:
+    if ctx.words[nxt] in NON_QTY_AFTER_STARTS and NON_QTY_AFTER_INDEX.match(ctx.text, nxt):
         return True
     return _street_name(ctx, nxt)
 
@@ -144,7 +146,7 @@ def read_marker(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return Read(j - i, Element(Kind.QTY, qty=qty, postfix=True, counted=True))
+    return Read(j - i, Element(K_QTY, qty=qty, postfix=True, counted=True))
 
 
 def _word_length(ctx: Context, j: int) -> int:
@@ -160,7 +162,7 @@ def read_plus(ctx: Context, i: int) -> Read | None:
     if qty is None:
         return None
     unit = ctx.count_unit(i + 2)
-    return Read(2 + unit, Element(Kind.QTY, qty=qty, counted=True))
+    return Read(2 + unit, Element(K_QTY, qty=qty, counted=True))
 
 
 def read_number_word(ctx: Context, i: int) -> Read | None:
@@ -174,9 +176,9 @@ def read_number_word(ctx: Context, i: int) -> Read | None:
         return weight
     unit = ctx.count_unit(i + length)
     if unit:
-        return Read(length + unit, Element(Kind.QTY, qty=value, counted=True))
+        return Read(length + unit, Element(K_QTY, qty=value, counted=True))
     if ctx.starts_product(i + length):
-        return Read(length, Element(Kind.QTY, qty=value, counted=True))
+        return Read(length, Element(K_QTY, qty=value, counted=True))
     return None
 
 
@@ -201,7 +203,7 @@ def read_each(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return Read(j - i, Element(Kind.EACH, qty=qty))
+    return Read(j - i, Element(K_EACH, qty=qty))
 
 
 def read_non_quantity(ctx: Context, i: int) -> Read | None:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from contextlib import suppress
+from operator import attrgetter
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import Element, Kind
-from aggregator.core.parser.intent import COMMIT, Signal, combine, decide_intent, gives_no_items
+from aggregator.core.parser.elements import K_EACH, K_PRODUCT, K_QTY, K_WEIGHT, Element
+from aggregator.core.parser.intent import (
+    COMMIT,
+    I_CANCEL,
+    I_ORDER,
+    S_CANCEL,
+    Signal,
+    combine,
+    decide_intent,
+    gives_no_items,
+)
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scan, scan
 from aggregator.core.parser.variants import Measure
-from schema.parsing import Intent, ParsedComment, ParsedItem
+from schema.parsing import ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
+_AS_CODE = attrgetter("as_code")
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
@@ -50,12 +62,14 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
     found = scan(ctx)
     clauses = combine(found.clauses)
-    silent = [gives_no_items(clause) for clause in clauses]
-    live = [e for e in found.elements if not silent[e.clause]]
+    # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
+    # function call of its own, dear for lists of one or two entries.
+    silent = list(map(gives_no_items, clauses))
+    live = [e for e in found.elements if not silent[e.clause]] if True in silent else found.elements
     intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
-    if intent in (Intent.ORDER, Intent.CANCEL):
-        elements = live if intent is Intent.ORDER else _cancel_elements(found.elements, clauses)
+    if intent is I_ORDER or intent is I_CANCEL:
+        elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
         items = Assigner(elements, catalog).run()
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
@@ -70,14 +84,17 @@ def find_phone(text: str) -> str | None:
 
 
 def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[int]:
+    """Indexes of the tokens that lie inside a phone number's characters."""
     if not phones:
         return frozenset()
-    inside: list[int] = []
-    for index, (first, last) in enumerate(tokens):
-        for start, end in phones:
-            if start <= first and last <= end:
-                inside.append(index)
-                break
+    inside: set[int] = set()
+    for start, end in phones:
+        # Tokens are in order and do not overlap: the first starting at or after `start`, then
+        # those after it that still end by `end`.
+        index = bisect_left(tokens, (start,))
+        while index < len(tokens) and tokens[index][1] <= end:
+            inside.add(index)
+            index += 1
     return frozenset(inside)
 
 
@@ -88,9 +105,7 @@ def _cancel_elements(elements: Sequence[Element], clauses: Clauses) -> list[Elem
     Cancellations skip clauses that re-state what is still wanted ("hủy 1 hộp bánh cáy, lấy 2
     thôi").
     """
-    return [
-        e for e in elements if Signal.CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT
-    ]
+    return [e for e in elements if S_CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT]
 
 
 def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> bool:
@@ -104,20 +119,20 @@ def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> b
     qty = each = False
     for e in live:  # one pass; the checks below keep their order
         kind = e.kind
-        if kind is Kind.QTY:
+        if kind is K_QTY:
             if e.counted:
                 return True
             qty = True
-        elif kind is Kind.PRODUCT:
+        elif kind is K_PRODUCT:
             if e.code is not None:
                 products.append(e)
-        elif kind is Kind.EACH:
+        elif kind is K_EACH:
             each = True
-        elif kind is Kind.WEIGHT and e.measure is not None:
+        elif kind is K_WEIGHT and e.measure is not None:
             measures.append(e.measure)
     if not products:
         return False
-    if each or qty or any(p.as_code for p in products):
+    if each or qty or any(map(_AS_CODE, products)):  # map: no generator frame per comment
         return True
     infos = [catalog.product(p.code) for p in products]
     if any(info and info.variant_for(m) for info in infos for m in measures):

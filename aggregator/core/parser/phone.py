@@ -8,11 +8,12 @@ the wrong length are rejected, but their digits are still consumed so they never
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MOBILE_PREFIXES = frozenset("35789")
 MIN_PHONE_DIGITS = 9
 MAX_PHONE_DIGITS = 12
+MIN_NORMALIZED = 10  # the fewest digits normalize_digits accepts
 # Groups are separated by spaces, dots or dashes, or by nothing after a closing bracket:
 # "(+84)336 999 888".
 _RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
@@ -21,9 +22,11 @@ _NON_DIGIT_RE = re.compile(r"\D")
 _DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneScan:
-    """The first valid mobile number (or None) and every character span that held phone digits."""
+class PhoneScan(NamedTuple):
+    """The first valid mobile number (or None) and every character span that held phone digits.
+
+    A named tuple: made once per comment, and a frozen dataclass pays object.__setattr__ per field.
+    """
 
     phone: str | None
     spans: tuple[tuple[int, int], ...]
@@ -66,36 +69,38 @@ def scan_phones(folded: str) -> PhoneScan:
             if found is not None or text[0] in "08":
                 spans.append((start, end))
             continue
-        groups = [(m.group(), m.start() + start, m.end() + start) for m in
-                  _GROUP_RE.finditer(text)]  # fmt: skip
-        if sum(len(g[0]) for g in groups) < MIN_PHONE_DIGITS:
+        parts = _GROUP_RE.findall(text)
+        if sum(map(len, parts)) < MIN_PHONE_DIGITS:
             continue
-        found, used = _phone_in_groups(groups)
+        found, first, last = _phone_in_groups(parts)
         if found is not None and phone is None:
             phone = found
-        spans.extend((start, end) for _, start, end in used)
+        if first < last:  # positions only for the groups used, which most runs do not need
+            used = list(_GROUP_RE.finditer(text))[first:last]
+            for group in used:
+                spans.append((group.start() + start, group.end() + start))
     return PhoneScan(phone, tuple(spans))
 
 
-Group = tuple[str, int, int]
-
-
-def _phone_in_groups(groups: list[Group]) -> tuple[str | None, list[Group]]:
-    """The first run of consecutive digit groups that forms a mobile number.
+def _phone_in_groups(groups: list[str]) -> tuple[str | None, int, int]:
+    """The first run of consecutive digit groups that forms a mobile number, as
+    (number, first group, end group).
 
     Without one, the tail that looks like a (bad) phone number is returned as used.
     """
-    for first in range(len(groups)):
+    count = len(groups)
+    for first in range(count):
         digits = ""
-        for last in range(first, len(groups)):
-            digits += groups[last][0]
-            if len(digits) > MAX_PHONE_DIGITS:
+        for last in range(first, count):
+            digits += groups[last]
+            size = len(digits)
+            if size > MAX_PHONE_DIGITS:
                 break
-            phone = normalize_digits(digits)
+            # normalize_digits answers only for 10 to 12 digits: skip the call below that.
+            phone = normalize_digits(digits) if size >= MIN_NORMALIZED else None
             if phone is not None:
-                return phone, groups[first : last + 1]
+                return phone, first, last + 1
     for first, group in enumerate(groups):
-        tail = groups[first:]
-        if group[0][0] in "08" and sum(len(g[0]) for g in tail) >= MIN_PHONE_DIGITS:
-            return None, tail
-    return None, []
+        if group[0] in "08" and sum(map(len, groups[first:])) >= MIN_PHONE_DIGITS:
+            return None, first, count
+    return None, 0, 0

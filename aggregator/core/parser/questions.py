@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.intent import NEGATIONS, QUESTION_TAIL, Signal
+from aggregator.core.parser.intent import NEGATIONS, QUESTION_TAIL, S_ALT, S_ASK, S_VAY, Signal
 from aggregator.core.parser.normalize import fold
 
 CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "\n", ":", "(", ")"})
@@ -53,8 +53,8 @@ def _negation(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
     """ "còn hàng không ạ": a negation closing a clause asks, as does one before "hay" and a
     second choice ("có giòn không hay bị ỉu")."""
     if i > start and ctx.word(nxt) == "hay" and not clause_ends(ctx, nxt + 1):
-        return Signal.ASK if ctx.word(nxt + 1) not in PRAISE_AFTER else None
-    return Signal.ASK if i > start and clause_ends(ctx, nxt) else None
+        return S_ASK if ctx.word(nxt + 1) not in PRAISE_AFTER else None
+    return S_ASK if i > start and clause_ends(ctx, nxt) else None
 
 
 def _final(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
@@ -78,7 +78,7 @@ def _interrogative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
         return None  # "không sao đâu": emphasis, not "where"
     if word == "may" and (after in PEOPLE or PAST_AFTER & {after, ctx.word(nxt + 1)}):
         return None  # "mấy bạn ơi", "mua mấy lần rồi"
-    return Signal.ASK
+    return S_ASK
 
 
 def _negates(ctx: Context, k: int) -> bool:
@@ -97,14 +97,14 @@ def _clause_has(ctx: Context, j: int, words: frozenset[str]) -> bool:
 
 def _closing(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
     """ "vậy", "thế", "hơn" closing a clause."""
-    return Signal.VAY if i > start and clause_ends(ctx, nxt) else None
+    return S_VAY if i > start and clause_ends(ctx, nxt) else None
 
 
 def _alternative(ctx: Context, i: int, nxt: int, start: int) -> Signal | None:
     """ "X hay Y": "hay" between two things, not "hay quá" or a clause-final "hay"."""
     if i == start or ctx.word(nxt) in PRAISE_AFTER or clause_ends(ctx, nxt):
         return None
-    return Signal.ALT
+    return S_ALT
 
 
 Resolver = Callable[[Context, int, int, int], Signal | None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.codes import (
     CODE_WORD_INDEX,
     read_code_word,
@@ -15,8 +16,24 @@ from aggregator.core.parser.codes import (
     read_numeric_code,
 )
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import Element, Kind, Read
-from aggregator.core.parser.intent import KEYWORD_INDEX, Signal
+from aggregator.core.parser.elements import K_PRODUCT, K_QTY, K_SEP, Element, Read
+from aggregator.core.parser.intent import (
+    KEYWORD_INDEX,
+    S_ADDRESS,
+    S_ASK,
+    S_ASK_TERMS,
+    S_CLOSES_ASKING,
+    S_NEG,
+    S_NEUTRAL,
+    S_PHONE_WORD,
+    S_PLUS,
+    S_PRICE_WORD,
+    S_QMARK,
+    S_SEND,
+    S_SPAM,
+    S_WH,
+    Signal,
+)
 from aggregator.core.parser.lexicon import PhraseIndex
 from aggregator.core.parser.numbers import (
     read_each,
@@ -71,6 +88,38 @@ READER_STARTS = frozenset().union(
 )
 SEPARATOR_STARTS = CLAUSE_BREAKS | ITEM_SEPARATOR_STARTS
 
+# What a word may start, as bits of one number: one dict lookup per token instead of a test of
+# each set in turn. Aliases and code prefixes depend on the catalog (see `routes_for`).
+MARKER, CODE_WORD, NON_QTY, EACH, HALF, NUMBER_WORD, PLUS = 1, 2, 4, 8, 16, 32, 64
+SEPARATOR, KEYWORD, ALIAS, PREFIX, FILLER = 128, 256, 512, 1024, 2048
+READER = MARKER | CODE_WORD | NON_QTY | EACH | HALF | NUMBER_WORD | PLUS
+STEP = READER | SEPARATOR | KEYWORD | ALIAS | PREFIX  # the word goes to `_step`
+_STATIC_SETS = (
+    (MARKER_STARTS, MARKER),
+    (CODE_WORD_STARTS, CODE_WORD),
+    (NON_QTY_STARTS, NON_QTY),
+    (EACH_STARTS, EACH),
+    (HALF_STARTS, HALF),
+    (NUMBER_WORD_STARTS, NUMBER_WORD),
+    ({"+"}, PLUS),
+    (SEPARATOR_STARTS, SEPARATOR),
+    (KEYWORD_STARTS, KEYWORD),
+    (FILLER_WORDS, FILLER),
+)
+
+
+def routes_for(catalog: Catalog) -> dict[str, int]:
+    """Every word's bits for this catalog, built at its first comment and kept on it."""
+    routes = catalog.routes
+    if routes is None:
+        routes = {}
+        sets = (*_STATIC_SETS, (catalog.alias_starts, ALIAS), (catalog.prefixes, PREFIX))
+        for words, bit in sets:
+            for word in words:
+                routes[word] = routes.get(word, 0) | bit
+        catalog.routes = routes
+    return routes
+
 
 @dataclass
 class Scan:
@@ -94,80 +143,74 @@ class Scanner:
         self.out = Scan()
         self.in_address = False
         self.clause_start = 0
-        self.prefixes = ctx.catalog.prefixes
-        self.alias_starts = ctx.catalog.alias_starts
+        self.routes = routes_for(ctx.catalog)
 
     def scan(self) -> Scan:
         ctx = self.ctx
         i, size, phone, words = 0, ctx.size, ctx.phone, ctx.words
-        # A word no reader, separator, alias or keyword starts at only counts as content.
-        aliases, prefixes = self.alias_starts, self.prefixes
+        routes = self.routes
         while i < size:
             if i in phone:
                 self.in_address = False
                 i += 1
                 continue
             word = words[i]
-            if (
-                word in READER_STARTS
-                or word in SEPARATOR_STARTS
-                or word in KEYWORD_STARTS
-                or word in aliases
-                or word in prefixes
-                or word.isdigit()
-            ):
-                i += self._step(i, word)
-                continue
-            if word not in FILLER_WORDS and word.isalnum():
-                self.out.content_words += 1
-            i += 1
+            route = routes.get(word, 0)
+            if route & (READER | PREFIX) or word.isdigit():
+                i += self._step(i, word, route)
+            elif route & STEP:  # only a separator, keyword or alias may start here
+                i += (route & SEPARATOR and self._separator(i)) or self._word(i, route)
+            else:
+                # A word no reader, separator, alias or keyword starts at only counts as content.
+                if not route & FILLER and word.isalnum():
+                    self.out.content_words += 1
+                i += 1
         return self.out
 
-    def _step(self, i: int, word: str) -> int:
-        if not (word in READER_STARTS or word in self.prefixes or word.isdigit()):
-            return (word in SEPARATOR_STARTS and self._separator(i)) or self._word(i)
-        if word == "+":
+    def _step(self, i: int, word: str, route: int) -> int:
+        """At a word some reader may start at: "+1", a separator, a reader, else a word."""
+        if route & PLUS:
             plus = read_plus(self.ctx, i)
             if plus is not None:
                 return self._take(plus, i)
-        used = self._separator(i) if word in SEPARATOR_STARTS else 0
+        used = self._separator(i) if route & SEPARATOR else 0
         if used:
             return used
-        found = self._read(i, word)
+        found = self._read(i, word, route)
         if found is not None:
             return self._take(found, i)
-        return self._word(i)
+        return self._word(i, route)
 
-    def _read(self, i: int, word: str) -> Read | None:
+    def _read(self, i: int, word: str, route: int) -> Read | None:
         """The first reader that recognises something at token `i`, in a fixed order: quantity
         markers, code words, letter codes, non-quantities, numeric codes, numbers, then "mỗi",
         "nửa" and number words."""
-        ctx, digits, found = self.ctx, word.isdigit(), None
-        if word in MARKER_STARTS:
+        ctx, found = self.ctx, None
+        if route & MARKER:
             found = read_marker(ctx, i)
-        if found is None and word in CODE_WORD_STARTS:
+        if found is None and route & CODE_WORD:
             found = read_code_word(ctx, i)
-        if found is None and word in self.prefixes:
+        if found is None and route & PREFIX:
             found = read_letter_code(ctx, i)
-        if found is None and word in NON_QTY_STARTS:
+        if found is None and route & NON_QTY:
             found = read_non_quantity(ctx, i)
-        if found is None and digits:
+        if found is None and word.isdigit():
             found = read_numeric_code(ctx, i) or read_number(ctx, i, self.in_address)
-        if found is None and word in EACH_STARTS:
+        if found is None and route & EACH:
             found = read_each(ctx, i)
-        if found is None and word in HALF_STARTS:
+        if found is None and route & HALF:
             found = read_half(ctx, i)
-        if found is None and word in NUMBER_WORD_STARTS:
+        if found is None and route & NUMBER_WORD:
             found = read_number_word(ctx, i)
         return found
 
     def _take(self, found: Read, i: int) -> int:
         element = found.element
         if found.spam:
-            self.out.clauses[-1].add(Signal.SPAM)
+            self.out.clauses[-1].add(S_SPAM)
         if element is not None:
-            if element.kind is Kind.QTY and self.ctx.word(i) == "+":
-                self.out.clauses[-1].add(Signal.PLUS)
+            if element.kind is K_QTY and self.ctx.word(i) == "+":
+                self.out.clauses[-1].add(S_PLUS)
             element.clause = len(self.out.clauses) - 1  # self.out.clause, without the call
             self.out.elements.append(element)
         return found.length
@@ -176,17 +219,17 @@ class Scanner:
         word = self.ctx.word(i)
         if word in CLAUSE_BREAKS:
             if word == "?":
-                self.out.clauses[-1].add(Signal.QMARK)
+                self.out.clauses[-1].add(S_QMARK)
             if word in ADDRESS_ENDS or not self._address_goes_on(i + 1):
                 self.in_address = False
-            self.out.elements.append(Element(Kind.SEP, self.out.clause, clause_break=True))
+            self.out.elements.append(Element(K_SEP, self.out.clause, clause_break=True))
             self.out.clauses.append(set())
             self.clause_start = i + 1
             return 1
         found = ITEM_SEPARATORS.match(self.ctx.text, i) if word in ITEM_SEPARATOR_STARTS else None
         if found is None:
             return 0
-        self.out.elements.append(Element(Kind.SEP, self.out.clause))
+        self.out.elements.append(Element(K_SEP, self.out.clause))
         return found[0]
 
     def _address_goes_on(self, j: int) -> bool:
@@ -194,44 +237,43 @@ class Scanner:
             return False
         return self.ctx.word(j) in ADDRESS_WORDS or self.ctx.text.raw(j)[:1].isupper()
 
-    def _word(self, i: int) -> int:
+    def _word(self, i: int, route: int) -> int:
         ctx = self.ctx
-        word = ctx.text.words[i]
         alias = None
-        if word in self.alias_starts and not self.in_address:
+        if route & ALIAS and not self.in_address:
             alias = ctx.catalog.aliases.match(ctx.text, i)
-        keyword = KEYWORD_INDEX.match(ctx.text, i) if word in KEYWORD_STARTS else None
+        keyword = KEYWORD_INDEX.match(ctx.text, i) if route & KEYWORD else None
         if alias is not None and (keyword is None or alias[0] >= keyword[0]):
-            self.out.elements.append(Element(Kind.PRODUCT, self.out.clause, code=alias[1]))
+            self.out.elements.append(Element(K_PRODUCT, self.out.clause, code=alias[1]))
             return alias[0]
         if keyword is not None:
             self._signal(keyword[1], i, keyword[0])
             return keyword[0]
-        if ctx.word(i) not in FILLER_WORDS and ctx.word(i).isalnum():
+        if not route & FILLER and ctx.words[i].isalnum():
             self.out.content_words += 1
         return 1
 
     def _signal(self, signal: Signal, i: int, length: int) -> None:
         nxt = i + length
         clause = self.out.clauses[-1]
-        if signal is Signal.ADDRESS:
+        if signal is S_ADDRESS:
             self.in_address = True
-        elif signal is Signal.PHONE_WORD:
+        elif signal is S_PHONE_WORD:
             self.in_address = False
-        elif signal is Signal.SEND:
+        elif signal is S_SEND:
             self.in_address = self.in_address or self.ctx.digits(nxt) is not None
         elif signal in POSITIONAL:
             meaning = positional_signal(self.ctx, signal, i, nxt, self.clause_start)
             if meaning is not None:
                 clause.add(meaning)
-            if meaning is Signal.ASK and signal in (Signal.NEG, Signal.WH):
-                clause.add(Signal.CLOSES_ASKING)
-        elif signal is Signal.PRICE_WORD:
+            if meaning is S_ASK and signal in (S_NEG, S_WH):
+                clause.add(S_CLOSES_ASKING)
+        elif signal is S_PRICE_WORD:
             if self.ctx.digits(nxt) is None:
-                clause.add(Signal.ASK_TERMS)
+                clause.add(S_ASK_TERMS)
         else:
             clause.add(signal)
-            if signal is not Signal.NEUTRAL:
+            if signal is not S_NEUTRAL:
                 self.out.content_words += 1
 
 
