@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from aggregator.core.parser.normalize import fold
 from schema.parsing import Intent, ParsedItem
@@ -67,6 +68,9 @@ class MergeResult:
         return any(qty > 0 for qty in self.desired.values())
 
 
+# Called three times per merged comment and once per comment of the buyer's recent history: under
+# a live the same few hundred texts ("chốt", "A01 x2") come back thousands of times, so remember.
+@lru_cache(maxsize=4096)
 def repeat_key(text: str) -> str:
     """Text as compared for rule 1: accents, case and spacing do not matter."""
     return _SPACES.sub(" ", fold(text)).strip()
