@@ -16,7 +16,7 @@ import asyncpg
 import structlog
 
 from aggregator.inbox.records import DeliveryRecord, as_duplicate, columns
-from aggregator.runtime.db import CONNECTION_LOST
+from aggregator.runtime.db import CONNECTION_LOST, Connection
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -39,6 +39,22 @@ def _first_of_their_key(records: list[DeliveryRecord]) -> list[bool]:
         if r.keyed:
             seen.add(r.delivery_key)
     return first
+
+
+async def record_batch(conn: Connection, source: str, records: list[DeliveryRecord]) -> list[bool]:
+    """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
+    again as one). For a writer that commits the records with their events (inbox/intake.py)."""
+    first = _first_of_their_key(records)
+    candidates = [r for r, f in zip(records, first, strict=True) if f]
+    insert = query("record_webhook_deliveries")
+    stored = {row["delivery_key"] for row in await conn.fetch(insert, source, *columns(candidates))}
+    outcome = [
+        f and (not r.keyed or r.delivery_key in stored) for r, f in zip(records, first, strict=True)
+    ]
+    duplicates = [as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new]
+    if duplicates:
+        await conn.execute(insert, source, *columns(duplicates))
+    return outcome
 
 
 class DeliveryRecorder:
