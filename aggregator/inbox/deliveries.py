@@ -43,11 +43,17 @@ def _first_of_their_key(records: list[DeliveryRecord]) -> list[bool]:
 
 async def record_batch(conn: Connection, source: str, records: list[DeliveryRecord]) -> list[bool]:
     """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
-    again as one). For a writer that commits the records with their events (inbox/intake.py)."""
+    again as one). For a writer that commits the records with their events (inbox/intake.py).
+    The keys are claimed in the same statement, not by a trigger call per row (migration 0042);
+    the duplicates' rows hold no key, so the usual statement records them."""
     first = _first_of_their_key(records)
     candidates = [r for r, f in zip(records, first, strict=True) if f]
+    await conn.execute(query("claim_delivery_keys_for_transaction"))
+    rows = await conn.fetch(
+        query("record_claimed_webhook_deliveries"), source, *columns(candidates)
+    )
+    stored = {row["delivery_key"] for row in rows}
     insert = query("record_webhook_deliveries")
-    stored = {row["delivery_key"] for row in await conn.fetch(insert, source, *columns(candidates))}
     outcome = [
         f and (not r.keyed or r.delivery_key in stored) for r, f in zip(records, first, strict=True)
     ]
