@@ -7,8 +7,9 @@ queues its record and its events once and waits for one future; the writer takes
 queued up meanwhile and, in ONE transaction, records the deliveries (the duplicates as
 duplicates), parses and stores their events, commits, and only then enqueues the merge work. An
 acknowledged delivery is a stored one, and it is never stored without its comments or the
-comments without it. If the batch cannot be stored, every request in it is answered 503 and the
-platform retries: nothing of it was committed, so the retry is taken as new.
+comments without it. A batch that fails is written again whole (a Postgres restart); if it still
+cannot be stored, every request in it is answered 503 and the platform retries: nothing of it was
+committed, so the retry is taken as new.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.pipeline import Event, Ingestor
 from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
 from aggregator.ingest.store import StoreResult, store_events
+from aggregator.runtime.db import CONNECTION_LOST
 
 log = structlog.get_logger()
 
 # A batch closes at this many deliveries or events, whichever comes first: one statement of
 # comments stays the size the ingest writer uses (a delivery may carry up to 1000 changes).
 MAX_DELIVERIES, MAX_EVENTS = 500, 2_000
+WRITE_ATTEMPTS, RETRY_DELAY_S = 4, 0.2  # ~1.4 s of waiting: a restart, not an outage
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Intake:
         while True:
             batch = self._next_batch(await self._queue.get())
             try:
-                await self._write(batch)
+                await self._write_with_retry(batch)
             except Exception as exc:  # the callers answer 503; the writer must outlive any batch
                 log.error(
                     "inbox.intake_failed", source=self.source, size=len(batch), error=str(exc)
@@ -97,6 +100,21 @@ class Intake:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _write_with_retry(self, batch: list[_Taken]) -> None:
+        """Through a Postgres restart, as the ingest writer does: nothing of a failed attempt was
+        committed, so the batch is written again whole; the last failure reaches the callers."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                await self._write(batch)
+                return
+            except CONNECTION_LOST as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning(
+                    "inbox.intake_retry", source=self.source, attempt=attempt, error=str(exc)
+                )
+                await asyncio.sleep(RETRY_DELAY_S * 2 ** (attempt - 1))
 
     async def _write(self, batch: list[_Taken]) -> None:
         events = [e for taken in batch for e in taken.events]

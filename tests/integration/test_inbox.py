@@ -10,6 +10,7 @@ import asyncio
 import asyncpg
 from arq.connections import ArqRedis
 
+from aggregator.errors import ServiceUnavailableError
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.inbox.intake import Intake
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
@@ -122,3 +123,18 @@ async def test_a_delivery_refused_after_it_was_opened_gives_its_key_back(
         (None, True, None, {"content-type": "application/json"}, "duplicate",
          "duplicate of delivery parcel-1", True),
     ]  # fmt: skip
+
+
+async def test_an_intake_batch_that_cannot_be_stored_is_refused_whole_and_the_writer_goes_on(
+    pool: asyncpg.Pool, db: asyncpg.Connection, arq_pool: ArqRedis
+) -> None:
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "taken", ingestor) as intake:
+        no_such_tenant = INBOUND.accepted("k-bad", 10**9)  # its foreign key fails every attempt
+        good = INBOUND.accepted("k-good", None)
+        answers = await asyncio.gather(
+            intake.take(no_such_tenant, ()), intake.take(good, ()), return_exceptions=True
+        )  # one batch: both answered 503
+        assert [type(a) for a in answers] == [ServiceUnavailableError] * 2
+        assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+        assert await db.fetchval("SELECT count(*) FROM webhook_delivery_keys") == 0
+        assert await intake.take(good, ())  # the retry is new: nothing of the batch was kept
