@@ -16,7 +16,7 @@ import asyncpg
 import structlog
 
 from aggregator.inbox.records import DeliveryRecord, as_duplicate, columns
-from aggregator.runtime.db import CONNECTION_LOST
+from aggregator.runtime.db import CONNECTION_LOST, Connection
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -39,6 +39,28 @@ def _first_of_their_key(records: list[DeliveryRecord]) -> list[bool]:
         if r.keyed:
             seen.add(r.delivery_key)
     return first
+
+
+async def record_batch(conn: Connection, source: str, records: list[DeliveryRecord]) -> list[bool]:
+    """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
+    again as one). For a writer that commits the records with their events (inbox/intake.py).
+    The keys are claimed in the same statement, not by a trigger call per row (migration 0042);
+    the duplicates' rows hold no key, so the usual statement records them."""
+    first = _first_of_their_key(records)
+    candidates = [r for r, f in zip(records, first, strict=True) if f]
+    await conn.execute(query("claim_delivery_keys_for_transaction"))
+    rows = await conn.fetch(
+        query("record_claimed_webhook_deliveries"), source, *columns(candidates)
+    )
+    stored = {row["delivery_key"] for row in rows}
+    insert = query("record_webhook_deliveries")
+    outcome = [
+        f and (not r.keyed or r.delivery_key in stored) for r, f in zip(records, first, strict=True)
+    ]
+    duplicates = [as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new]
+    if duplicates:
+        await conn.execute(insert, source, *columns(duplicates))
+    return outcome
 
 
 class DeliveryRecorder:

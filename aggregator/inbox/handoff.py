@@ -1,10 +1,11 @@
 """A platform's inbox: its delivery recorder, and the ingest queue its events go on to.
 
 Platforms hand events to the order flow through here. The answer waits until both the delivery
-and its events are committed, so an acknowledged delivery is never only in memory. `take` writes
-the two at once (two batch writers, two commits running side by side) instead of one after the
-other: the sender waits for the slower, not for the sum. Either may land without the other if
-the process dies in between; then nothing was acknowledged, and the sender's retry completes it:
+and its events are committed, so an acknowledged delivery is never only in memory. With an
+Intake (the Facebook route), `take` commits the two in one transaction (inbox/intake.py). Without
+one, it writes the two at once (two batch writers, two commits running side by side) instead of
+one after the other: the sender waits for the slower, not for the sum. Either may land without
+the other if the process dies in between; then nothing was acknowledged, and the retry completes it:
 a delivery already recorded is a duplicate whose events are stored anyway (storing them twice is
 harmless, ON CONFLICT), and events already stored store nothing new.
 """
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.intake import Intake
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.pipeline import Event, Ingestor
 
@@ -23,6 +25,7 @@ from aggregator.ingest.pipeline import Event, Ingestor
 class Inbox:
     recorder: DeliveryRecorder
     ingestor: Ingestor
+    intake: Intake | None = None
 
     @property
     def source(self) -> str:
@@ -37,9 +40,12 @@ class Inbox:
         await self.ingestor.store(events)
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
-        """Record the delivery and store its events (a duplicate's too), side by side; returns
+        """With an intake, the record and the events in one transaction of one writer. Without:
+        record the delivery and store its events (a duplicate's too), side by side; returns
         once both are committed: True if the delivery is new. The record is queued first and
         awaited last, so an error from either reaches the caller only after both are done."""
+        if self.intake is not None:
+            return await self.intake.take(record, events)
         recorded = self.recorder.submit(record)
         try:
             await self.hand_on(events)

@@ -154,14 +154,22 @@ async def store_batch(
     pool: asyncpg.Pool, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
 ) -> StoreResult:
     """Parse and insert a batch in one transaction; repeated deliveries store nothing new."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await store_events(conn, catalogs, events)
+
+
+async def store_events(
+    conn: Connection, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+) -> StoreResult:
+    """store_batch inside the caller's transaction: the webhook inbox commits its delivery
+    records and their comments together (aggregator/inbox/intake.py)."""
     comments = [e for e in events if isinstance(e, CommentEvent)]
     orders = [e for e in events if isinstance(e, PlatformOrderEvent)]
     keys = {(e.platform.value, e.channel_external_id) for e in events}
     result = StoreResult()
-    async with pool.acquire() as conn, conn.transaction():
-        channels = await _channels(conn, keys)
-        if comments:
-            await _store_comments(conn, catalogs, comments, channels, result)
-        if orders:
-            await _store_platform_orders(conn, orders, channels, result)
+    channels = await _channels(conn, keys)
+    if comments:
+        await _store_comments(conn, catalogs, comments, channels, result)
+    if orders:
+        await _store_platform_orders(conn, orders, channels, result)
     return result

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.inbox.handoff import Inbox
+from aggregator.inbox.intake import Intake
 from aggregator.platforms.facebook.pages import LiveIndex, PageDirectory
 from aggregator.platforms.facebook.webhooks import SOURCE, WebhookService
 from aggregator.web.answers import respond
@@ -41,11 +42,15 @@ async def receive(request: web.Request) -> web.Response:
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.facebook_app_secret
-    async with DeliveryRecorder(pool, SOURCE, writers=1) as recorder:
+    ingestor = app[INGESTOR]
+    async with (
+        DeliveryRecorder(pool, SOURCE, writers=1) as recorder,
+        Intake(pool, SOURCE, ingestor) as intake,
+    ):
         app[FACEBOOK_WEBHOOKS] = WebhookService(
             pool=pool,
             arq=app[ARQ_POOL],
-            inbox=Inbox(recorder, app[INGESTOR]),
+            inbox=Inbox(recorder, ingestor, intake),
             app_secret=secret.get_secret_value().encode() if secret is not None else None,
             pages=PageDirectory(pool),
             lives=LiveIndex(pool),

@@ -30,3 +30,5 @@ async def test_small_webhook_benchmark_acknowledges_and_stores_every_post(
     # the web process's CPU per POST, read from /proc (this test runs on Linux)
     assert figures["server_cpu_us_per_signed_post"] > 0
     assert figures["server_cpu_us_per_unrouted_post"] > 0
+    # and the Postgres backends' (Postgres runs on this machine in tests)
+    assert figures["postgres_cpu_us_per_signed_post"] >= 0

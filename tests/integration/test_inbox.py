@@ -5,11 +5,17 @@ delivery never claims a key, and a delivery refused after it was opened gives it
 
 from __future__ import annotations
 
-import asyncpg
+import asyncio
 
+import asyncpg
+from arq.connections import ArqRedis
+
+from aggregator.errors import ServiceUnavailableError
 from aggregator.inbox.deliveries import DeliveryRecorder
+from aggregator.inbox.intake import Intake
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import DeliveryRecord, Inbound, Recorder
+from aggregator.ingest.pipeline import Ingestor
 from schema.enums import DeliveryStatus
 
 HEADERS = {"content-type": "application/json", "authorization": "Bearer s3cret",
@@ -52,6 +58,50 @@ async def test_both_recorders_store_the_same_rows_by_the_same_rules(
     ]  # fmt: skip
 
 
+class _Taking:
+    """The intake of the webhook hot path, walked as a recorder: records without events."""
+
+    def __init__(self, intake: Intake) -> None:
+        self.intake, self.source = intake, intake.source
+
+    async def record(self, record: DeliveryRecord) -> bool:
+        return await self.intake.take(record, ())
+
+
+async def test_the_intake_claims_keys_in_its_statement_by_the_same_rules(
+    pool: asyncpg.Pool, db: asyncpg.Connection, arq_pool: ArqRedis
+) -> None:
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "taken", ingestor) as intake:
+        assert await _walk(_Taking(intake)) == [True, True, False, True]
+        # A key twice in one batch, and a key the trigger's writers stored: duplicates both.
+        twice = [intake.take(INBOUND.accepted("k2", None), ()) for _ in range(2)]
+        assert sorted(await asyncio.gather(*twice)) == [False, True]
+        async with DeliveryRecorder(pool, "taken") as batched:
+            assert await batched.record(INBOUND.accepted("k3", None))
+            assert not await batched.record(INBOUND.accepted("k2", None))
+        assert not await intake.take(INBOUND.accepted("k3", None), ())
+    async with DeliveryRecorder(pool, "batched") as batched:
+        await _walk(batched)
+    assert [r[1:] for r in await _rows(db, "taken")][:4] == [
+        r[1:] for r in await _rows(db, "batched")
+    ]
+    keys = await db.fetch(
+        "SELECT k.delivery_key, d.status FROM webhook_delivery_keys k "
+        "JOIN webhook_deliveries d ON d.id = k.delivery_id AND d.received_at = k.received_at "
+        "WHERE k.source = 'taken' ORDER BY k.delivery_key"
+    )
+    assert [tuple(k) for k in keys] == [("k1", "processed"), ("k2", "processed"),
+                                        ("k3", "processed")]  # fmt: skip
+    statuses = await db.fetch(
+        "SELECT status, count(*) FROM webhook_deliveries WHERE source = 'taken' GROUP BY status"
+    )
+    assert {r["status"]: r["count"] for r in statuses} == {
+        "processed": 3,
+        "duplicate": 4,
+        "rejected": 2,
+    }
+
+
 async def test_a_delivery_refused_after_it_was_opened_gives_its_key_back(
     pool: asyncpg.Pool, db: asyncpg.Connection
 ) -> None:
@@ -73,3 +123,18 @@ async def test_a_delivery_refused_after_it_was_opened_gives_its_key_back(
         (None, True, None, {"content-type": "application/json"}, "duplicate",
          "duplicate of delivery parcel-1", True),
     ]  # fmt: skip
+
+
+async def test_an_intake_batch_that_cannot_be_stored_is_refused_whole_and_the_writer_goes_on(
+    pool: asyncpg.Pool, db: asyncpg.Connection, arq_pool: ArqRedis
+) -> None:
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "taken", ingestor) as intake:
+        no_such_tenant = INBOUND.accepted("k-bad", 10**9)  # its foreign key fails every attempt
+        good = INBOUND.accepted("k-good", None)
+        answers = await asyncio.gather(
+            intake.take(no_such_tenant, ()), intake.take(good, ()), return_exceptions=True
+        )  # one batch: both answered 503
+        assert [type(a) for a in answers] == [ServiceUnavailableError] * 2
+        assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
+        assert await db.fetchval("SELECT count(*) FROM webhook_delivery_keys") == 0
+        assert await intake.take(good, ())  # the retry is new: nothing of the batch was kept

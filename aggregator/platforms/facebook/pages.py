@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,15 +53,31 @@ class PageDirectory:
         self.pool, self.ttl_s = pool, ttl_s
         self._pages: dict[str, PageRef] = {}
         self._loaded_at = float("-inf")
+        self._loading: asyncio.Future[None] | None = None
 
     async def known(self, page_ids: Iterable[str]) -> dict[str, PageRef]:
         wanted = set(page_ids)
         now = time.monotonic()
         stale = now - self._loaded_at > self.ttl_s
         if stale or (not wanted <= self._pages.keys() and now - self._loaded_at > 0.2):
+            await self._reload(now)
+        return {p: self._pages[p] for p in wanted if p in self._pages}
+
+    async def _reload(self, now: float) -> None:
+        """One load at a time: the requests that find the directory stale while a load is on
+        its way wait for that one (64 requests in flight made 64 identical queries each time
+        the TTL ran out, taking pool connections from the delivery writer)."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load(now))
+        loading = self._loading
+        await asyncio.shield(loading)
+
+    async def _load(self, now: float) -> None:
+        try:
             self._pages = await load_pages(self.pool)
             self._loaded_at = now
-        return {p: self._pages[p] for p in wanted if p in self._pages}
+        finally:
+            self._loading = None
 
 
 class LiveIndex:

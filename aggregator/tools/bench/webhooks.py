@@ -26,6 +26,7 @@ import aiohttp
 
 from aggregator.runtime.db import connection
 from aggregator.settings import Settings
+from aggregator.tools.bench.cpu import postgres_is_local
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
 from aggregator.tools.senders import (
@@ -58,14 +59,24 @@ class WebhookBenchConfig:
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase's best round: POSTs per second and the web process's CPU µs per POST."""
+    """One phase's best round: POSTs per second, the web process's CPU µs per POST and the CPU µs
+    per POST of the Postgres backends serving the bench's database."""
 
     rate: float = 0.0
     cpu_us: float | None = None
+    postgres_us: float | None = None
 
     def better(self, other: Phase) -> Phase:
-        cpu = [c for c in (self.cpu_us, other.cpu_us) if c is not None]
-        return Phase(max(self.rate, other.rate), min(cpu) if cpu else None)
+        return Phase(
+            max(self.rate, other.rate),
+            _least(self.cpu_us, other.cpu_us),
+            _least(self.postgres_us, other.postgres_us),
+        )
+
+
+def _least(a: float | None, b: float | None) -> float | None:
+    known = [x for x in (a, b) if x is not None]
+    return min(known) if known else None
 
 
 def deliveries(count: int, prefix: str, *, signed: bool = True) -> list[Delivery]:
@@ -134,14 +145,35 @@ async def web_process(
         yield settings.base_url
 
 
-async def _phase(pid: int, url: str, bodies: list[Delivery], concurrency: int) -> tuple[Phase, int]:
-    """The phase's figures, and how many POSTs were acknowledged (2xx)."""
-    before = cpu_seconds(pid)
+def _cpu_of(pids: list[int]) -> float | None:
+    spent = [cpu_seconds(pid) for pid in pids]
+    return None if not pids or None in spent else sum(s for s in spent if s is not None)
+
+
+async def _phase(
+    pid: int, url: str, bodies: list[Delivery], concurrency: int, backends: list[int]
+) -> tuple[Phase, int]:
+    """The phase's figures, and how many POSTs were acknowledged (2xx). `backends`: the pids of
+    the Postgres backends serving the bench's database (empty where Postgres is not local)."""
+    before, pg_before = cpu_seconds(pid), _cpu_of(backends)
     rate, acknowledged = await _fire(url, bodies, concurrency)
-    after = cpu_seconds(pid)
-    if before is None or after is None:
-        return Phase(rate), acknowledged
-    return Phase(rate, (after - before) / len(bodies) * 1e6), acknowledged
+    after, pg_after = cpu_seconds(pid), _cpu_of(backends)
+    per_post = 1e6 / len(bodies)
+    web = None if before is None or after is None else (after - before) * per_post
+    pg = None if pg_before is None or pg_after is None else (pg_after - pg_before) * per_post
+    return Phase(rate, web, pg), acknowledged
+
+
+async def postgres_backends(url: str) -> list[int]:
+    """The web process's Postgres backends (its pool, warm by now), where /proc can see them."""
+    if not postgres_is_local(url):
+        return []
+    async with connection(url) as conn:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    return [int(r["pid"]) for r in rows]
 
 
 async def seed_live(url: str) -> None:
@@ -175,13 +207,14 @@ async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> d
             hook = f"{base}/webhooks/facebook"
             await _fire(hook, deliveries(500, "warm"), 16)
             unsigned, _ = await _fire(hook, deliveries(posts, "u", signed=False), lanes)
+            backends = await postgres_backends(url)
             noop, signed, ok = Phase(), Phase(), 0
             for round_ in range(config.rounds):
                 unrouted = deliveries(posts, f"n{round_}", signed=False)
-                figures, _ = await _phase(child.pid, base + UNROUTED_PATH, unrouted, lanes)
+                figures, _ = await _phase(child.pid, base + UNROUTED_PATH, unrouted, lanes, [])
                 noop = noop.better(figures)
                 figures, acknowledged = await _phase(
-                    child.pid, hook, deliveries(posts, f"s{round_}"), lanes
+                    child.pid, hook, deliveries(posts, f"s{round_}"), lanes, backends
                 )
                 signed, ok = signed.better(figures), ok + acknowledged
             await asyncio.sleep(0.5)
@@ -218,4 +251,6 @@ def _figures(
             "server_cpu_us_per_unrouted_post": round(noop.cpu_us),
             "cpu_ratio_unrouted_to_signed": round(noop.cpu_us / signed.cpu_us, 2),
         }
+    if signed.postgres_us is not None:  # the unrouted POST costs Postgres nothing
+        figures["postgres_cpu_us_per_signed_post"] = round(signed.postgres_us)
     return figures

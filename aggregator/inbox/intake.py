@@ -1,0 +1,144 @@
+"""Deliveries and their events committed together: one writer, one transaction per batch.
+
+The webhook hot path used to hand a delivery's record to the delivery recorder and its comments to
+the ingest queue, and wait for both: two writers, two commits (two WAL flushes) per batch, and a
+future, a queue item and a marker per request between the request and each writer. Here a request
+queues its record and its events once and waits for one future; the writer takes whatever has
+queued up meanwhile and, in ONE transaction, records the deliveries (the duplicates as
+duplicates), parses and stores their events, commits, and only then enqueues the merge work. An
+acknowledged delivery is a stored one, and it is never stored without its comments or the
+comments without it. A batch that fails is written again whole (a Postgres restart); if it still
+cannot be stored, every request in it is answered 503 and the platform retries: nothing of it was
+committed, so the retry is taken as new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from aggregator.errors import ServiceUnavailableError
+from aggregator.inbox.deliveries import record_batch
+from aggregator.inbox.records import DeliveryRecord
+from aggregator.ingest.merge_jobs import enqueue_merges
+from aggregator.ingest.pipeline import Event, Ingestor
+from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
+from aggregator.ingest.store import StoreResult, store_events
+from aggregator.runtime.db import CONNECTION_LOST
+
+log = structlog.get_logger()
+
+# A batch closes at this many deliveries or events, whichever comes first: one statement of
+# comments stays the size the ingest writer uses (a delivery may carry up to 1000 changes).
+MAX_DELIVERIES, MAX_EVENTS = 500, 2_000
+WRITE_ATTEMPTS, RETRY_DELAY_S = 4, 0.2  # ~1.4 s of waiting: a restart, not an outage
+
+
+@dataclass
+class _Taken:
+    record: DeliveryRecord
+    events: Sequence[Event]
+    done: asyncio.Future[bool] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Intake:
+    """`async with Intake(pool, source, ingestor)`; `await intake.take(record, events)`: True if
+    the delivery is new. The ingestor lends its catalogues, its arq pool and its figures."""
+
+    def __init__(self, pool: asyncpg.Pool, source: str, ingestor: Ingestor) -> None:
+        self.pool, self.source, self.ingestor = pool, source, ingestor
+        self._queue: asyncio.Queue[_Taken] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Intake:
+        self._task = asyncio.create_task(self._run(), name=f"{self.source}-intake")
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._queue.join()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
+        """Returns once the record and the events are committed (the queue is unbounded: the
+        web layer's back-pressure bounds the requests in flight)."""
+        taken = _Taken(record, events)
+        self._queue.put_nowait(taken)
+        return await taken.done
+
+    def _next_batch(self, first: _Taken) -> list[_Taken]:
+        batch, events = [first], len(first.events)
+        while len(batch) < MAX_DELIVERIES and events < MAX_EVENTS and not self._queue.empty():
+            taken = self._queue.get_nowait()
+            batch.append(taken)
+            events += len(taken.events)
+        return batch
+
+    async def _run(self) -> None:
+        while True:
+            batch = self._next_batch(await self._queue.get())
+            try:
+                await self._write_with_retry(batch)
+            except Exception as exc:  # the callers answer 503; the writer must outlive any batch
+                log.error(
+                    "inbox.intake_failed", source=self.source, size=len(batch), error=str(exc)
+                )
+                for taken in batch:
+                    if not taken.done.done():
+                        taken.done.set_exception(
+                            ServiceUnavailableError("the delivery could not be stored")
+                        )
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write_with_retry(self, batch: list[_Taken]) -> None:
+        """Through a Postgres restart, as the ingest writer does: nothing of a failed attempt was
+        committed, so the batch is written again whole; the last failure reaches the callers."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                await self._write(batch)
+                return
+            except CONNECTION_LOST as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning(
+                    "inbox.intake_retry", source=self.source, attempt=attempt, error=str(exc)
+                )
+                await asyncio.sleep(RETRY_DELAY_S * 2 ** (attempt - 1))
+
+    async def _write(self, batch: list[_Taken]) -> None:
+        events = [e for taken in batch for e in taken.events]
+        async with self.pool.acquire() as conn, conn.transaction():
+            outcome = await record_batch(conn, self.source, [t.record for t in batch])
+            result = await store_events(conn, self.ingestor.catalogs, events) if events else None
+        if result is not None:  # merge work only after the commit, as the ingest writer does
+            try:
+                await self._enqueue(result, len(events))
+            except Exception as exc:  # stored all the same: the sweeper enqueues what is pending
+                log.error("inbox.intake_enqueue_failed", source=self.source, error=str(exc))
+        for taken, is_new in zip(batch, outcome, strict=True):
+            if not taken.done.done():
+                taken.done.set_result(is_new)
+
+    async def _enqueue(self, result: StoreResult, received: int) -> None:
+        stats = self.ingestor.stats
+        stats.received += received
+        stats.batches += 1
+        stats.stored += result.stored
+        stats.duplicates += result.duplicates
+        stats.orphaned += result.orphaned
+        arq = self.ingestor.arq
+        if result.session_ids:
+            stats.merge_jobs += await enqueue_merges(arq, result.session_ids)
+        if result.platform_channel_ids:
+            await enqueue_platform_orders(arq, result.platform_channel_ids)
