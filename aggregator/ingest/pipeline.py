@@ -63,6 +63,7 @@ class IngestStats:
     batches: int = 0
     merge_jobs: int = 0
     failed_batches: int = 0
+    enqueue_failures: int = 0  # batches stored whose merge jobs Redis refused (swept later)
 
 
 class Ingestor:
@@ -179,11 +180,18 @@ class Ingestor:
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
         self.stats.orphaned += result.orphaned
-        if result.session_ids:
-            self.stats.merge_jobs += await enqueue_merges(self.arq, result.session_ids)
-        if result.platform_channel_ids:
-            await enqueue_platform_orders(self.arq, result.platform_channel_ids)
         log.debug("ingest.batch_stored", stored=result.stored, duplicates=result.duplicates)
+        try:
+            if result.session_ids:
+                self.stats.merge_jobs += await enqueue_merges(self.arq, result.session_ids)
+            if result.platform_channel_ids:
+                await enqueue_platform_orders(self.arq, result.platform_channel_ids)
+        except Exception as exc:
+            # Stored and committed all the same: a Redis error must neither fail the batch (its
+            # senders would be answered 503 for comments we keep) nor end this writer (every later
+            # store() would wait forever). The sweeper enqueues what stays pending.
+            self.stats.enqueue_failures += 1
+            log.error("ingest.enqueue_failed", sessions=len(result.session_ids), error=str(exc))
 
 
 def _resolve(marker: _Stored, failures: int) -> None:

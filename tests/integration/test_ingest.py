@@ -117,3 +117,21 @@ async def test_a_full_queue_makes_producers_wait(
     async with ingestor:
         await blocked
     assert await db.fetchval("SELECT count(*) FROM comments") == 6
+
+
+async def test_redis_refusing_the_merge_jobs_keeps_the_comments_and_the_writer(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """A Redis that is down when the merge jobs go out: the comments are committed, so their
+    senders are answered as stored, the writer goes on with the next batch, and the comments
+    stay pending for the sweeper (seen in a chaos run: the writer died and every later store
+    waited forever)."""
+    shop = await seed_shop(db)
+    nowhere = ArqRedis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    async with Ingestor(pool, nowhere, IngestConfig(batch_size=10)) as ingestor:
+        await ingestor.store([shop.comment("chốt A01", f"u{i}") for i in range(10)])
+        await ingestor.store([shop.comment("chốt A01 x2", f"v{i}") for i in range(10)])
+    assert ingestor.stats.stored == 20
+    assert ingestor.stats.enqueue_failures == 2
+    assert ingestor.stats.failed_batches == 0
+    assert await db.fetchval("SELECT count(*) FROM comments WHERE status = 'pending'") == 20
