@@ -15,7 +15,6 @@ committed, so the retry is taken as new.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import structlog
 
 from aggregator.errors import ServiceUnavailableError
 from aggregator.inbox.deliveries import record_batch
+from aggregator.inbox.queued_writer import QueuedWriter
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.pipeline import Event, Ingestor
@@ -48,25 +48,13 @@ class _Taken:
     )
 
 
-class Intake:
+class Intake(QueuedWriter[_Taken]):
     """`async with Intake(pool, source, ingestor)`; `await intake.take(record, events)`: True if
     the delivery is new. The ingestor lends its catalogues, its arq pool and its figures."""
 
     def __init__(self, pool: asyncpg.Pool, source: str, ingestor: Ingestor) -> None:
+        super().__init__(f"{source}-intake")
         self.pool, self.source, self.ingestor = pool, source, ingestor
-        self._queue: asyncio.Queue[_Taken] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> Intake:
-        self._task = asyncio.create_task(self._run(), name=f"{self.source}-intake")
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self._queue.join()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
         """Returns once the record and the events are committed (the queue is unbounded: the

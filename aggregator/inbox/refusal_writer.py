@@ -13,13 +13,13 @@ connection however hard the flood. A caller still waits for the commit, so a ref
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
 
+from aggregator.inbox.queued_writer import QueuedWriter
 from aggregator.inbox.records import DeliveryRecord, columns
 from schema.queries import query
 
@@ -36,24 +36,12 @@ class _Refusal:
     )
 
 
-class RefusalWriter:
+class RefusalWriter(QueuedWriter[_Refusal]):
     """`async with RefusalWriter(pool) as writer`; `await writer.record(source, record)`."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__("refused-deliveries")
         self.pool = pool
-        self._queue: asyncio.Queue[_Refusal] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> RefusalWriter:
-        self._task = asyncio.create_task(self._run(), name="refused-deliveries")
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self._queue.join()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def record(self, source: str, record: DeliveryRecord) -> bool:
         """Returns once the refusal is committed; an unverified record holds no key, so it is
