@@ -41,6 +41,18 @@ def _first_of_their_key(records: list[DeliveryRecord]) -> list[bool]:
     return first
 
 
+def _sort_out(
+    records: list[DeliveryRecord], first: list[bool], stored: set[str | None]
+) -> tuple[list[bool], list[DeliveryRecord]]:
+    """After the insert of the candidates returned the keys it `stored`: whether each record is
+    new, and the rows of the others, to record again as duplicates (without their key)."""
+    new = [
+        f and (not r.keyed or r.delivery_key in stored) for r, f in zip(records, first, strict=True)
+    ]
+    duplicates = [as_duplicate(r) for r, is_new in zip(records, new, strict=True) if not is_new]
+    return new, duplicates
+
+
 async def record_batch(conn: Connection, source: str, records: list[DeliveryRecord]) -> list[bool]:
     """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
     again as one). For a writer that commits the records with their events (inbox/intake.py).
@@ -52,14 +64,9 @@ async def record_batch(conn: Connection, source: str, records: list[DeliveryReco
     rows = await conn.fetch(
         query("record_claimed_webhook_deliveries"), source, *columns(candidates)
     )
-    stored = {row["delivery_key"] for row in rows}
-    insert = query("record_webhook_deliveries")
-    outcome = [
-        f and (not r.keyed or r.delivery_key in stored) for r, f in zip(records, first, strict=True)
-    ]
-    duplicates = [as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new]
+    outcome, duplicates = _sort_out(records, first, {row["delivery_key"] for row in rows})
     if duplicates:
-        await conn.execute(insert, source, *columns(duplicates))
+        await conn.execute(query("record_webhook_deliveries"), source, *columns(duplicates))
     return outcome
 
 
@@ -135,14 +142,8 @@ class DeliveryRecorder:
         # retries are recorded as the duplicates they are.
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(insert, self.source, *columns(candidates))
-            stored = {row["delivery_key"] for row in rows}
-            outcome: list[bool | Exception] = [
-                f and (not r.keyed or r.delivery_key in stored)
-                for r, f in zip(records, first, strict=True)
-            ]
-            duplicates = [
-                as_duplicate(r) for r, new in zip(records, outcome, strict=True) if not new
-            ]
+            new, duplicates = _sort_out(records, first, {row["delivery_key"] for row in rows})
+            outcome: list[bool | Exception] = list(new)
             if duplicates:
                 try:
                     await conn.execute(insert, self.source, *columns(duplicates))
