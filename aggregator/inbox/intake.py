@@ -25,10 +25,8 @@ from aggregator.errors import ServiceUnavailableError
 from aggregator.inbox.deliveries import record_batch
 from aggregator.inbox.queued_writer import QueuedWriter
 from aggregator.inbox.records import DeliveryRecord
-from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.pipeline import Event, Ingestor
-from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
-from aggregator.ingest.store import StoreResult, store_events
+from aggregator.ingest.store import store_events
 from aggregator.runtime.db import CONNECTION_LOST
 
 log = structlog.get_logger()
@@ -110,23 +108,8 @@ class Intake(QueuedWriter[_Taken]):
             outcome = await record_batch(conn, self.source, [t.record for t in batch])
             result = await store_events(conn, self.ingestor.catalogs, events) if events else None
         if result is not None:  # merge work only after the commit, as the ingest writer does
-            try:
-                await self._enqueue(result, len(events))
-            except Exception as exc:  # stored all the same: the sweeper enqueues what is pending
-                log.error("inbox.intake_enqueue_failed", source=self.source, error=str(exc))
+            self.ingestor.stats.received += len(events)
+            await self.ingestor.after_commit(result)
         for taken, is_new in zip(batch, outcome, strict=True):
             if not taken.done.done():
                 taken.done.set_result(is_new)
-
-    async def _enqueue(self, result: StoreResult, received: int) -> None:
-        stats = self.ingestor.stats
-        stats.received += received
-        stats.batches += 1
-        stats.stored += result.stored
-        stats.duplicates += result.duplicates
-        stats.orphaned += result.orphaned
-        arq = self.ingestor.arq
-        if result.session_ids:
-            stats.merge_jobs += await enqueue_merges(arq, result.session_ids)
-        if result.platform_channel_ids:
-            await enqueue_platform_orders(arq, result.platform_channel_ids)

@@ -26,7 +26,7 @@ from aggregator.errors import ServiceUnavailableError
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
-from aggregator.ingest.store import store_batch
+from aggregator.ingest.store import StoreResult, store_batch
 from aggregator.runtime.db import CONNECTION_LOST
 from schema.events import CommentEvent, PlatformOrderEvent
 
@@ -175,7 +175,11 @@ class Ingestor:
         log.error("ingest.batch_failed", size=len(batch))
 
     async def _write(self, batch: list[Event]) -> None:
-        result = await store_batch(self.pool, self.catalogs, batch)
+        await self.after_commit(await store_batch(self.pool, self.catalogs, batch))
+
+    async def after_commit(self, result: StoreResult) -> None:
+        """A committed batch, whoever wrote it (this writer, or the webhook intake in its own
+        transaction): count it, then enqueue its merge work."""
         self.stats.batches += 1
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
@@ -188,7 +192,7 @@ class Ingestor:
                 await enqueue_platform_orders(self.arq, result.platform_channel_ids)
         except Exception as exc:
             # Stored and committed all the same: a Redis error must neither fail the batch (its
-            # senders would be answered 503 for comments we keep) nor end this writer (every later
+            # senders would be answered 503 for comments we keep) nor end the writer (every later
             # store() would wait forever). The sweeper enqueues what stays pending.
             self.stats.enqueue_failures += 1
             log.error("ingest.enqueue_failed", sessions=len(result.session_ids), error=str(exc))
