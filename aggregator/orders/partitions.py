@@ -102,9 +102,11 @@ async def drop_old(
 
 
 async def maintain(pool: asyncpg.Pool, settings: Settings, now: datetime) -> PartitionRun:
-    """The daily job: months made ahead, old months dropped where a keep setting asks."""
+    """The daily job: months made ahead, old months dropped where a keep setting asks, then the
+    parents' planner statistics renewed (autovacuum never analyzes a partitioned parent)."""
     made = await make_ahead(pool, now, settings.partition_months_ahead)
     dropped, forgotten = await drop_old(pool, now, keep_months(settings))
+    await pool.execute(query("analyze_partitioned_parents"))
     if made or any(dropped.values()):
         log.info("partitions.maintained", made=made, dropped=dropped, keys_forgotten=forgotten)
     return PartitionRun(made, dropped, forgotten)

@@ -16,6 +16,12 @@ FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 WHERE i.inhparent = $1::regclass AND c.relname ~ ('^' || $1 || '_y[0-9]{4}m[0-9]{2}$')
 ORDER BY c.relname;
 
+-- name: analyze_partitioned_parents
+-- Autovacuum analyzes the month partitions but never their parents, so without this the planner
+-- plans every query on these tables from default guesses (a one-row lookup estimated at ~750k
+-- rows). ANALYZE of a parent samples all its months; it takes no lock that writers wait on.
+ANALYZE comments, webhook_deliveries, order_events, outbound_messages;
+
 -- name: forget_comment_keys
 -- $1 oldest time kept, $2 batch size. Keys of comments whose month was dropped.
 DELETE FROM comment_keys

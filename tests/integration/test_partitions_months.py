@@ -228,3 +228,19 @@ async def test_the_job_runs_daily_and_migrate_makes_missing_months(
     await db.execute(f"DROP TABLE {next_month}")  # as if the job had not run for weeks
     await migrate_database(settings)
     assert next_month in await _partitions(db, "comments")
+
+
+async def test_the_job_gives_the_partitioned_parents_planner_statistics(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    # Autovacuum never analyzes a partitioned parent: until something does, the planner guesses
+    # (reltuples -1) for every query on these tables, whatever their months hold.
+    shop = await seed_shop(db)
+    await add_order(db, shop, comment="chốt A01")
+    parents = list(PARTITIONED)
+    unknown = "SELECT count(*) FROM pg_class WHERE relname = ANY($1::text[]) AND reltuples < 0"
+    assert await db.fetchval(unknown, parents) == len(parents)
+    await maintain(pool, settings, datetime.now(UTC))
+    assert await db.fetchval(unknown, parents) == 0
+    commented = await db.fetchval("SELECT reltuples FROM pg_class WHERE relname = 'comments'")
+    assert commented == await db.fetchval("SELECT count(*) FROM comments") >= 1
