@@ -30,6 +30,23 @@ SET status = 'ended', ended_at = coalesce(ended_at, now())
 WHERE channel_id = $1 AND external_live_id = $2 AND status <> 'ended'
 RETURNING id;
 
+-- name: mark_facebook_tail_read
+-- $1 session. Every comment of the ended live is stored (the follower's last poll or the
+-- puller's catch-up): no catch-up is owed. A session still on air is left alone: its tail is not
+-- said yet.
+UPDATE live_sessions SET tail_read_at = coalesce(tail_read_at, now())
+WHERE id = $1 AND status = 'ended';
+
+-- name: facebook_lives_tail_unread
+-- Sessions of connected Pages ended within the last day whose last comments nobody read (the
+-- live_videos webhook ended them while the puller was down): the puller catches them up.
+SELECT s.id, s.channel_id, s.external_live_id
+FROM live_sessions s
+JOIN channels c ON c.id = s.channel_id
+WHERE c.platform = 'facebook' AND c.status = 'active' AND s.status = 'ended'
+  AND s.tail_read_at IS NULL AND s.ended_at > now() - interval '1 day'
+ORDER BY s.ended_at;
+
 -- name: facebook_lives_on_air
 SELECT s.id, s.tenant_id, s.channel_id, s.external_live_id, c.external_id AS page_id
 FROM live_sessions s

@@ -16,6 +16,8 @@ from arq.connections import ArqRedis
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.follower import PullConfig, Wiring
+from aggregator.platforms.facebook.lives import apply_live_status
+from aggregator.platforms.facebook.pages import load_pages
 from aggregator.platforms.facebook.puller import FacebookPuller
 from aggregator.platforms.facebook.runner import run_facebook_pull
 from aggregator.platforms.facebook.tokens import connect_page
@@ -24,6 +26,7 @@ from connectors.facebook.graph import GraphClient
 from connectors.simulators.facebook import create_simulator
 from connectors.simulators.facebook_live import FacebookState, SimConfig, SimLive
 from schema.enums import Platform
+from schema.queries import query
 from tests.support.facebook import facebook_settings
 
 # Every connection to the test's database but the caller's: what the chaos run's Postgres fault
@@ -33,6 +36,7 @@ SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid()
 """
 ENDED = "SELECT coalesce(bool_and(status = 'ended'), false) FROM live_sessions"
+TAIL_READ = "SELECT coalesce(bool_and(tail_read_at IS NOT NULL), false) FROM live_sessions"
 
 
 @pytest.fixture
@@ -127,6 +131,48 @@ async def test_a_live_that_ends_while_the_puller_is_down_is_read_to_its_end(
         assert await db.fetchval(ENDED) and not second.followers
         stop.set()
         await second.run(stop)
+    stored = await stored_ids(db)
+    assert len(stored) == len(set(stored)) == 500
+    assert set(stored) == {c.id for c in live.comments}
+    assert await db.fetchval(TAIL_READ)  # no catch-up is owed any more
+
+
+async def test_a_live_the_webhook_ended_while_the_puller_was_down_is_read_to_its_end(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings,
+    sim: tuple[FacebookState, str],
+) -> None:  # fmt: skip
+    """The puller is killed mid-live; the live ends and Facebook's live_videos webhook ends its
+    session before the puller is back. The restarted puller follows only lives on air, so it
+    must still read that live's last comments, once."""
+    run, live = await pulling(settings, sim, pool, db)
+    state = sim[0]
+    live.append(state.new_comments(live, 300))
+    config = PullConfig.from_settings(run)
+    cipher = credential_cipher(run, Platform.FACEBOOK)
+    async with aiohttp.ClientSession() as http, Ingestor(pool, arq_pool) as ingestor:
+        wiring = Wiring(pool, arq_pool, ingestor, http, GraphClient(http, config.graph_url), config)
+        first = FacebookPuller(wiring, cipher)
+        task = asyncio.create_task(first.run(asyncio.Event()))
+        while len(await stored_ids(db)) < 300:
+            await asyncio.sleep(0.05)
+        followers = [r.task for r in first.followers.values()]
+        for killed in (*followers, task):  # kill -9: no last poll
+            killed.cancel()
+        await asyncio.gather(task, *followers, return_exceptions=True)
+
+        live.append(state.new_comments(live, 200))  # said while nobody listened
+        state.stop_live(live)
+        page = (await load_pages(pool))["p1"]
+        await apply_live_status(pool, page, live.id, "live_stopped")  # the webhook, meanwhile
+        assert await db.fetchval(ENDED) and not await db.fetchval(TAIL_READ)
+        assert len(await stored_ids(db)) == 300
+
+        second = FacebookPuller(wiring, cipher)
+        await second.tick()
+        assert len(await stored_ids(db)) == 500 and await db.fetchval(TAIL_READ)
+        assert await pool.fetch(query("facebook_lives_tail_unread")) == []
+        await second.tick()  # nothing is owed: no second read
+        await second.close()
     stored = await stored_ids(db)
     assert len(stored) == len(set(stored)) == 500
     assert set(stored) == {c.id for c in live.comments}

@@ -2,7 +2,8 @@
 
 Discovery lists GET /{page-id}/live_videos every few seconds (the live_videos webhook creates and
 ends sessions too); the set of sessions on air in Postgres decides which lives are followed, so
-both sources agree. When a live leaves the air its follower makes a last poll and stops.
+both sources agree. When a live leaves the air its follower makes a last poll and stops; a live
+the webhook ended while no follower ran (the puller was down) is read to its end on the next tick.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class FacebookPuller:
                 self._start(owner, session_id, row["external_live_id"])
         for session_id in [s for s in self.followers if s not in on_air]:
             await self._stop(session_id)
+        await self._read_tails(pages)
 
     async def close(self) -> None:
         for session_id in list(self.followers):
@@ -102,6 +104,7 @@ class FacebookPuller:
                 )
             elif live.id in followed and await self._caught_up(page, followed[live.id], live.id):
                 await end_live(self.w.pool, page, live.id)
+                await self._mark_tail_read(followed[live.id])
 
     async def _caught_up(self, page: PageRef, session_id: int, live_id: str) -> bool:
         """Whether every comment of a live that left the air is stored: its follower's last
@@ -112,19 +115,42 @@ class FacebookPuller:
             await self._stop(session_id)
             caught_up = running.follower.caught_up
         else:
-            try:
-                follower = LiveFollower(self.w, page, self._token(page), session_id, live_id)
-            except CredentialsError as exc:  # nothing can read it: end it as before
-                log.warning("facebook.no_token", page_id=page.page_id, error=str(exc))
-                return True
-            try:
-                caught_up = await follower.catch_up()
-            except ConnectorError as exc:  # refused (token, permission): nothing more to read
-                log.warning("facebook.catch_up_refused", live_id=live_id, error=str(exc))
-                return True
+            caught_up = await self._catch_up_unfollowed(page, session_id, live_id)
         if not caught_up:
             log.warning("facebook.live_end_put_off", live_id=live_id, session_id=session_id)
         return caught_up
+
+    async def _catch_up_unfollowed(self, page: PageRef, session_id: int, live_id: str) -> bool:
+        """One poll from the session's resume point by a follower of its own; True once stored,
+        or when nothing can ever read it (no token, refused): there is nothing more to wait for."""
+        try:
+            follower = LiveFollower(self.w, page, self._token(page), session_id, live_id)
+        except CredentialsError as exc:
+            log.warning("facebook.no_token", page_id=page.page_id, error=str(exc))
+            return True
+        try:
+            return await follower.catch_up()
+        except ConnectorError as exc:  # refused (token, permission): nothing more to read
+            log.warning("facebook.catch_up_refused", live_id=live_id, error=str(exc))
+            return True
+
+    async def _read_tails(self, pages: dict[int, PageRef]) -> None:
+        """Lives the live_videos webhook ended while no follower ran: their last comments are
+        read now (the session stays ended; the merge takes its late comments as usual)."""
+        for row in await self.w.pool.fetch(query("facebook_lives_tail_unread")):
+            page = pages.get(row["channel_id"])
+            if page is None or row["id"] in self.followers:
+                continue
+            session_id, live_id = row["id"], row["external_live_id"]
+            if await self._catch_up_unfollowed(page, session_id, live_id):
+                await self._mark_tail_read(session_id)
+                log.info("facebook.tail_read", live_id=live_id, session_id=session_id)
+
+    async def _mark_tail_read(self, session_id: int) -> None:
+        try:
+            await self.w.pool.execute(query("mark_facebook_tail_read"), session_id)
+        except STORE_LOST as exc:  # unmarked, a later tick reads the tail again: stored once
+            log.warning("facebook.tail_mark_failed", session_id=session_id, error=str(exc))
 
     def _token(self, page: PageRef) -> str:
         return self.cipher.decrypt(page.credentials_encrypted)
@@ -147,6 +173,8 @@ class FacebookPuller:
             await running.task
         except Exception as exc:  # a dead follower must not stop the others; its page is logged
             log.error("facebook.follower_failed", session_id=session_id, error=repr(exc))
+        if running.follower.caught_up:  # its last poll read the tail (counts once it ended)
+            await self._mark_tail_read(session_id)
 
     async def _reap(self, pages: dict[int, PageRef]) -> None:
         """A follower that died (token revoked, bug) is logged and restarted by the next tick."""
