@@ -4,6 +4,7 @@ mid-live, and a live that ends while the puller is down. Nothing read may be los
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -13,6 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from arq.connections import ArqRedis
 
+from aggregator.credentials.cipher import TokenCipher
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.platforms.facebook.follower import PullConfig, Wiring
@@ -70,6 +72,34 @@ async def stored_ids(db: asyncpg.Connection) -> list[str]:
     return [r["external_id"] for r in await db.fetch("SELECT external_id FROM comments")]
 
 
+@contextlib.asynccontextmanager
+async def killed_mid_live(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings,
+    sim: tuple[FacebookState, str],
+) -> AsyncIterator[tuple[Wiring, TokenCipher, SimLive]]:  # fmt: skip
+    """A puller killed as `kill -9` would (no last poll, no end of anything) once it stored the
+    first 300 comments of a live; 200 more are said while nobody listens, then the live ends.
+    Yields what a restarted puller is made of, and the live."""
+    run, live = await pulling(settings, sim, pool, db)
+    state = sim[0]
+    live.append(state.new_comments(live, 300))
+    config = PullConfig.from_settings(run)
+    cipher = credential_cipher(run, Platform.FACEBOOK)
+    async with aiohttp.ClientSession() as http, Ingestor(pool, arq_pool) as ingestor:
+        wiring = Wiring(pool, arq_pool, ingestor, http, GraphClient(http, config.graph_url), config)
+        first = FacebookPuller(wiring, cipher)
+        task = asyncio.create_task(first.run(asyncio.Event()))
+        while len(await stored_ids(db)) < 300:
+            await asyncio.sleep(0.05)
+        followers = [r.task for r in first.followers.values()]
+        for killed in (*followers, task):
+            killed.cancel()
+        await asyncio.gather(task, *followers, return_exceptions=True)
+        live.append(state.new_comments(live, 200))
+        state.stop_live(live)
+        yield wiring, cipher, live
+
+
 async def test_the_puller_lives_through_its_postgres_connections_being_terminated(
     db: asyncpg.Connection, pool: asyncpg.Pool, settings: Settings,
     sim: tuple[FacebookState, str],
@@ -108,24 +138,7 @@ async def test_a_live_that_ends_while_the_puller_is_down_is_read_to_its_end(
     """The puller is killed mid-live; the live goes on and ends before it is back. The restarted
     puller reads the comments since the resume point before it ends the session, not after
     (after, no follower would ever read them: the chaos run lost that tail)."""
-    run, live = await pulling(settings, sim, pool, db)
-    state = sim[0]
-    live.append(state.new_comments(live, 300))
-    config = PullConfig.from_settings(run)
-    cipher = credential_cipher(run, Platform.FACEBOOK)
-    async with aiohttp.ClientSession() as http, Ingestor(pool, arq_pool) as ingestor:
-        wiring = Wiring(pool, arq_pool, ingestor, http, GraphClient(http, config.graph_url), config)
-        first = FacebookPuller(wiring, cipher)
-        task = asyncio.create_task(first.run(asyncio.Event()))
-        while len(await stored_ids(db)) < 300:
-            await asyncio.sleep(0.05)
-        followers = [r.task for r in first.followers.values()]
-        for killed in (*followers, task):  # kill -9: no last poll, no end of anything
-            killed.cancel()
-        await asyncio.gather(task, *followers, return_exceptions=True)
-
-        live.append(state.new_comments(live, 200))  # said while nobody listened
-        state.stop_live(live)  # and the live ends before the puller is back
+    async with killed_mid_live(db, pool, arq_pool, settings, sim) as (wiring, cipher, live):
         second, stop = FacebookPuller(wiring, cipher), asyncio.Event()
         await second.tick()
         assert await db.fetchval(ENDED) and not second.followers
@@ -144,24 +157,7 @@ async def test_a_live_the_webhook_ended_while_the_puller_was_down_is_read_to_its
     """The puller is killed mid-live; the live ends and Facebook's live_videos webhook ends its
     session before the puller is back. The restarted puller follows only lives on air, so it
     must still read that live's last comments, once."""
-    run, live = await pulling(settings, sim, pool, db)
-    state = sim[0]
-    live.append(state.new_comments(live, 300))
-    config = PullConfig.from_settings(run)
-    cipher = credential_cipher(run, Platform.FACEBOOK)
-    async with aiohttp.ClientSession() as http, Ingestor(pool, arq_pool) as ingestor:
-        wiring = Wiring(pool, arq_pool, ingestor, http, GraphClient(http, config.graph_url), config)
-        first = FacebookPuller(wiring, cipher)
-        task = asyncio.create_task(first.run(asyncio.Event()))
-        while len(await stored_ids(db)) < 300:
-            await asyncio.sleep(0.05)
-        followers = [r.task for r in first.followers.values()]
-        for killed in (*followers, task):  # kill -9: no last poll
-            killed.cancel()
-        await asyncio.gather(task, *followers, return_exceptions=True)
-
-        live.append(state.new_comments(live, 200))  # said while nobody listened
-        state.stop_live(live)
+    async with killed_mid_live(db, pool, arq_pool, settings, sim) as (wiring, cipher, live):
         page = (await load_pages(pool))["p1"]
         await apply_live_status(pool, page, live.id, "live_stopped")  # the webhook, meanwhile
         assert await db.fetchval(ENDED) and not await db.fetchval(TAIL_READ)
