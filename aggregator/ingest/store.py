@@ -106,6 +106,10 @@ async def _store_comments(
         )
         for c in comments
     ]
+    # insert_comments claims the keys itself; the setting (for the rest of the transaction) skips
+    # the per-row trigger that would claim them again. Were it missing, the trigger would find
+    # each key claimed for its own comment and let the row in: slower, never wrong.
+    await conn.execute(query("claim_comment_keys_for_transaction"))
     rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))
     result.stored += len(rows)
     result.duplicates += len(comments) - len(rows)
