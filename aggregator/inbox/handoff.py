@@ -2,13 +2,12 @@
 
 Platforms hand events to the order flow through here. The answer waits until both the delivery
 and its events are committed, so an acknowledged delivery is never only in memory. With an
-Intake (the Facebook, relay and Zalo routes), `take` commits the two in one transaction
-(inbox/intake.py). Without one, it writes the two at once (two batch writers, two commits
-running side by side) instead of one after the other: the sender waits for the slower, not for
-the sum. Either may land without the other if the process dies in between; then nothing was
-acknowledged, and the retry completes it: a delivery already recorded is a duplicate whose events
-are stored anyway (storing them twice is harmless, ON CONFLICT), and events already stored store
-nothing new.
+Intake (the Facebook route), `take` commits the two in one transaction (inbox/intake.py). Without
+one, it writes the two at once (two batch writers, two commits running side by side) instead of
+one after the other: the sender waits for the slower, not for the sum. Either may land without
+the other if the process dies in between; then nothing was acknowledged, and the retry completes it:
+a delivery already recorded is a duplicate whose events are stored anyway (storing them twice is
+harmless, ON CONFLICT), and events already stored store nothing new.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from aggregator.channels.directory import ChannelDirectory
 from aggregator.credentials.keyring import credential_cipher
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.inbox.handoff import Inbox
-from aggregator.inbox.intake import Intake
 from aggregator.platforms.relay.service import SOURCE, RelayRequest, RelayService
 from aggregator.web.answers import respond
 from aggregator.web.keys import INGESTOR, PG_POOL, RELAY, SETTINGS
@@ -32,14 +31,9 @@ async def batch_schema(_request: web.Request) -> web.Response:
 
 async def _relay_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
-    # Refusals go through the recorder; an accepted delivery and its comments are committed
-    # together by the intake (one writer, one transaction), as on the Facebook route.
-    async with (
-        DeliveryRecorder(pool, SOURCE) as recorder,
-        Intake(pool, SOURCE, app[INGESTOR]) as intake,
-    ):
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[RELAY] = RelayService(
-            inbox=Inbox(recorder, app[INGESTOR], intake),
+            inbox=Inbox(recorder, app[INGESTOR]),
             channels=ChannelDirectory(pool, Platform.RELAY),
             cipher=credential_cipher(settings, Platform.RELAY) if settings.app_secret else None,
             window_s=settings.relay_window_s,

@@ -9,7 +9,6 @@ from aiohttp import web
 from aggregator.channels.directory import ChannelDirectory
 from aggregator.inbox.deliveries import DeliveryRecorder
 from aggregator.inbox.handoff import Inbox
-from aggregator.inbox.intake import Intake
 from aggregator.platforms.zalo.webhooks import SOURCE, ZaloWebhooks
 from aggregator.web.answers import respond
 from aggregator.web.keys import ARQ_POOL, INGESTOR, PG_POOL, SETTINGS, ZALO_WEBHOOKS
@@ -25,14 +24,9 @@ async def receive(request: web.Request) -> web.Response:
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, pool = app[SETTINGS], app[PG_POOL]
     secret = settings.zalo_oa_secret_key
-    # Refusals go through the recorder; an accepted delivery and its comments are committed
-    # together by the intake (one writer, one transaction), as on the Facebook route.
-    async with (
-        DeliveryRecorder(pool, SOURCE) as recorder,
-        Intake(pool, SOURCE, app[INGESTOR]) as intake,
-    ):
+    async with DeliveryRecorder(pool, SOURCE) as recorder:
         app[ZALO_WEBHOOKS] = ZaloWebhooks(
-            inbox=Inbox(recorder, app[INGESTOR], intake),
+            inbox=Inbox(recorder, app[INGESTOR]),
             accounts=ChannelDirectory(pool, Platform.ZALO),
             app_id=settings.zalo_app_id,
             secret=secret.get_secret_value() if secret is not None else "",
