@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aggregator.inbox.deliveries import DeliveryRecorder
-from aggregator.inbox.intake import Intake
+from aggregator.inbox.intake import Intake, Taken
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.pipeline import Event, Ingestor
 
@@ -40,15 +40,20 @@ class Inbox:
         await self.ingestor.store(events)
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
-        """With an intake, the record and the events in one transaction of one writer. Without:
-        record the delivery and store its events (a duplicate's too), side by side; returns
-        once both are committed: True if the delivery is new. The record is queued first and
-        awaited last, so an error from either reaches the caller only after both are done."""
+        """True if the delivery is new; see `taken`."""
+        return (await self.taken(record, events)).new
+
+    async def taken(self, record: DeliveryRecord, events: Sequence[Event]) -> Taken:
+        """With an intake, the record and the events in one transaction of one writer (and what
+        the store read of them). Without: record the delivery and store its events (a
+        duplicate's too), side by side; returns once both are committed. The record is queued
+        first and awaited last, so an error from either reaches the caller only after both are
+        done."""
         if self.intake is not None:
-            return await self.intake.take(record, events)
+            return await self.intake.taken(record, events)
         recorded = self.recorder.submit(record)
         try:
             await self.hand_on(events)
         finally:
             new = await recorded
-        return new
+        return Taken(new)

@@ -15,7 +15,7 @@ committed, so the retry is taken as new.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -26,7 +26,7 @@ from aggregator.inbox.deliveries import record_batch
 from aggregator.inbox.queued_writer import QueuedWriter
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.pipeline import Event, Ingestor
-from aggregator.ingest.store import store_events
+from aggregator.ingest.store import CommentKey, store_events
 from aggregator.runtime.db import CONNECTION_LOST
 
 log = structlog.get_logger()
@@ -37,24 +37,39 @@ MAX_DELIVERIES, MAX_EVENTS = 500, 2_000
 WRITE_ATTEMPTS, RETRY_DELAY_S = 4, 0.2  # ~1.4 s of waiting: a restart, not an outage
 
 
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A delivery committed with its events: whether it is new, and the phone each comment's text
+    shows as the store read it (the whole batch's, keyed by comment and text; a comment not
+    there was not read)."""
+
+    new: bool
+    phones: Mapping[CommentKey, str | None] = field(default_factory=dict)
+
+
 @dataclass
 class _Taken:
     record: DeliveryRecord
     events: Sequence[Event]
-    done: asyncio.Future[bool] = field(
+    done: asyncio.Future[Taken] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
 class Intake(QueuedWriter[_Taken]):
     """`async with Intake(pool, source, ingestor)`; `await intake.take(record, events)`: True if
-    the delivery is new. The ingestor lends its catalogues, its arq pool and its figures."""
+    the delivery is new (`taken`: and what the store read). The ingestor lends its catalogues,
+    its arq pool and its figures."""
 
     def __init__(self, pool: asyncpg.Pool, source: str, ingestor: Ingestor) -> None:
         super().__init__(f"{source}-intake")
         self.pool, self.source, self.ingestor = pool, source, ingestor
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
+        """True if the delivery is new; see `taken`."""
+        return (await self.taken(record, events)).new
+
+    async def taken(self, record: DeliveryRecord, events: Sequence[Event]) -> Taken:
         """Returns once the record and the events are committed (the queue is unbounded: the
         web layer's back-pressure bounds the requests in flight)."""
         taken = _Taken(record, events)
@@ -110,6 +125,7 @@ class Intake(QueuedWriter[_Taken]):
         if result is not None:  # merge work only after the commit, as the ingest writer does
             self.ingestor.stats.received += len(events)
             await self.ingestor.after_commit(result)
+        phones = result.phones if result is not None else {}
         for taken, is_new in zip(batch, outcome, strict=True):
             if not taken.done.done():
-                taken.done.set_result(is_new)
+                taken.done.set_result(Taken(is_new, phones))

@@ -15,6 +15,8 @@ from schema.parsing import Intent, ParsedComment
 from schema.queries import query
 
 ChannelKey = tuple[str, str]  # (platform, channel external id)
+# (platform, channel external id, comment external id, text) of a comment as stored
+CommentKey = tuple[str, str, str, str]
 # (channel id, platform live id or None for "the live on air") -> that live's extra keywords
 LiveKeywords = dict[tuple[int, str | None], dict[str, list[str]]]
 
@@ -33,6 +35,10 @@ class StoreResult:
     session_ids: set[int] = field(default_factory=set)
     # Shops whose platform orders got a new state: their apply job runs after the commit.
     platform_channel_ids: set[int] = field(default_factory=set)
+    # The phone each comment's text shows as the parser read it against its catalogue (None:
+    # none), repeats included: an edge acting on the same text after the commit (hiding a
+    # comment that shows a phone) asks here instead of reading the text again.
+    phones: dict[CommentKey, str | None] = field(default_factory=dict)
 
 
 async def _channels(conn: Connection, keys: set[ChannelKey]) -> dict[ChannelKey, ChannelRef]:
@@ -100,12 +106,14 @@ async def _store_comments(
     result: StoreResult,
 ) -> None:
     lives = await _live_keywords(conn, comments, channels)
+    refs = [channels.get((c.platform.value, c.channel_external_id)) for c in comments]
     parsed = [
-        await _parsed(
-            conn, catalogs, c, channels.get((c.platform.value, c.channel_external_id)), lives
-        )
-        for c in comments
+        await _parsed(conn, catalogs, c, ref, lives) for c, ref in zip(comments, refs, strict=True)
     ]
+    # insert_comments claims the keys itself; the setting (for the rest of the transaction) skips
+    # the per-row trigger that would claim them again. Were it missing, the trigger would find
+    # each key claimed for its own comment and let the row in: slower, never wrong.
+    await conn.execute(query("claim_comment_keys_for_transaction"))
     rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))
     result.stored += len(rows)
     result.duplicates += len(comments) - len(rows)
@@ -114,6 +122,10 @@ async def _store_comments(
             result.orphaned += 1
         else:
             result.session_ids.add(row["session_id"])
+    for event, ref, reading in zip(comments, refs, parsed, strict=True):
+        if ref is not None and event.parsed is None:  # read from its text by the parser
+            key = (event.platform.value, event.channel_external_id, event.external_id, event.text)
+            result.phones[key] = reading.phone
 
 
 async def _store_platform_orders(

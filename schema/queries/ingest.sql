@@ -13,16 +13,29 @@ WHERE (platform, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 -- on air within 24 h of the message and the sender's buyer has an open order in it, from any of
 -- its channels (a buyer adding to the order after the live); anything else goes to the OA's standing chat session
 -- ('zalo-chat', created here on first need, never "on air"), where it makes standalone orders.
+-- Keys are claimed here, set-based: the batch's keys go into comment_keys in one INSERT, each with
+-- the id its comment gets, and only the comments whose key was claimed are resolved and inserted.
+-- A key stored before (in any month), or twice in the batch, gets no row; a concurrent writer of
+-- the same key waits on comment_keys' primary key and then stores nothing. The caller runs
+-- claim_comment_keys_for_transaction (partitions.sql) first, so the comments_once row trigger of
+-- 0034 (the same rule, one function call and one INSERT per row) is skipped.
 WITH input AS (
-    SELECT * FROM unnest(
+    SELECT nextval('comments_id_seq') AS id, t.* FROM unnest(
         $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
         $8::timestamptz[], $9::text[], $10::jsonb[], $11::text[], $12::bigint[], $13::bigint[]
     ) AS t(platform, channel_external_id, external_id, external_live_id, author_external_id,
            author_name, body, commented_at, intent, parsed, phone, channel_id, tenant_id)
+), claimed AS (
+    INSERT INTO comment_keys (platform, channel_external_id, external_id, comment_id, received_at)
+    SELECT platform, channel_external_id, external_id, id, now() FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING comment_id
+), fresh AS (  -- the rows whose key this statement claimed
+    SELECT * FROM input WHERE id IN (SELECT comment_id FROM claimed)
 ), chat AS (
     INSERT INTO live_sessions (tenant_id, channel_id, external_live_id, title, status, started_at)
     SELECT DISTINCT tenant_id, channel_id, 'zalo-chat', 'Đơn qua tin nhắn Zalo', 'scheduled', now()
-    FROM input
+    FROM fresh
     WHERE platform = 'zalo' AND channel_id IS NOT NULL AND external_live_id IS NULL
     ON CONFLICT (channel_id, external_live_id, tenant_id) DO NOTHING
     RETURNING id, channel_id
@@ -58,19 +71,17 @@ WITH input AS (
                  WHERE input.platform = 'zalo' AND input.external_live_id IS NULL
                    AND s.channel_id = input.channel_id AND s.external_live_id = 'zalo-chat')
            ) AS session_id
-    FROM input
+    FROM fresh AS input
 )
 INSERT INTO comments (
-    tenant_id, platform, channel_external_id, external_id, channel_id, session_id,
-    external_live_id, author_external_id, author_name, body, commented_at, intent, parsed, phone,
-    status
+    id, received_at, tenant_id, platform, channel_external_id, external_id, channel_id,
+    session_id, external_live_id, author_external_id, author_name, body, commented_at, intent,
+    parsed, phone, status
 )
-SELECT tenant_id, platform, channel_external_id, external_id, channel_id, session_id,
+SELECT id, now(), tenant_id, platform, channel_external_id, external_id, channel_id, session_id,
        external_live_id, author_external_id, author_name, body, commented_at, intent, parsed,
        phone, CASE WHEN session_id IS NULL THEN 'orphaned' ELSE 'pending' END
 FROM resolved
--- A repeat (in any month) is skipped by the comments_once trigger (migration 0034), as ON
--- CONFLICT DO NOTHING did when the key was a unique index of one table.
 RETURNING session_id;
 
 -- name: upsert_platform_orders

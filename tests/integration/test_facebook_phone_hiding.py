@@ -11,7 +11,10 @@ import aiohttp
 import asyncpg
 from aiohttp.test_utils import TestServer
 
+from aggregator.core.parser import find_phone
+from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.ingest.store import store_batch
 from aggregator.platforms.facebook.follower import LiveFollower, PullConfig, Wiring
 from aggregator.platforms.facebook.pages import load_pages
 from aggregator.settings import Settings
@@ -89,3 +92,19 @@ async def test_a_pulled_comment_is_hidden_when_the_parser_finds_a_phone(
         await server.close()
     assert follower.submitted == len(TEXTS)
     assert await hidden(db) == SHOWING_A_PHONE
+
+
+async def test_the_webhook_asks_the_store_reading_which_is_find_phones(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """The webhook decides from the phone the store read (no second reading of the text): that
+    reading is find_phone's for every text, and a comment the store did not read (an unknown
+    Page) is not in it, so the webhook reads that one itself."""
+    shop = await seed_shop(db)
+    events = [shop.comment(text, "u1", cid=k) for k, text in TEXTS.items()]
+    stranger = events[0].model_copy(update={"channel_external_id": "unknown-page"})
+    result = await store_batch(pool, CatalogCache(), [*events, stranger])
+    assert result.phones == {
+        ("facebook", shop.page_id, k, text): find_phone(text) for k, text in TEXTS.items()
+    }
+    assert {k for (_, _, k, _), phone in result.phones.items() if phone} == SHOWING_A_PHONE

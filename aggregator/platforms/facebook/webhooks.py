@@ -15,6 +15,7 @@ what the live route does after recording, for `chotdon deliveries replay`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from aggregator.inbox.handoff import Inbox
 from aggregator.inbox.records import Inbound
 from aggregator.inbox.replay import Replayed, StoredDelivery
 from aggregator.ingest.revisions import revise_comments
+from aggregator.ingest.store import CommentKey
 from aggregator.platforms.facebook import outbound
 from aggregator.platforms.facebook.events import (
     comment_revision,
@@ -121,9 +123,10 @@ class WebhookService:
             else:
                 await self.inbox.hand_on(await self._events_of(reading))
         else:  # the common delivery: recorded and its comments stored side by side
-            new = await self.inbox.take(record, await self._events_of(reading))
+            taken = await self.inbox.taken(record, await self._events_of(reading))
+            new = taken.new
             if new:
-                await self._after_stored(reading)
+                await self._after_stored(reading, taken.phones)
         if not new:
             log.info("facebook.webhook_duplicate", key=reading.delivery.key[:16])
         return RECEIVED
@@ -170,9 +173,12 @@ class WebhookService:
         assert reading.delivery is not None
         return await self._events(reading.delivery, reading.pages)
 
-    async def _after_stored(self, reading: Reading) -> None:
+    async def _after_stored(
+        self, reading: Reading, phones: Mapping[CommentKey, str | None] | None = None
+    ) -> None:
         """Once a new delivery's comments are stored: edits and removals, hiding comments that
-        show a phone, answering buyers' messages."""
+        show a phone (`phones`: what the store read of their texts, where it did), answering
+        buyers' messages."""
         delivery, pages = reading.delivery, reading.pages
         assert delivery is not None
         revisions = [comment_revision(c) for c in delivery.comments if c.verb != "add"]
@@ -183,7 +189,7 @@ class WebhookService:
         )  # fmt: skip
         for page in pages.values():
             mine = [c for c in delivery.comments if c.page_id == page.page_id]
-            await self._hide_phones(page, mine)
+            await self._hide_phones(page, mine, phones or {})
         for message in delivery.messages:
             if message.page_id in pages:
                 await enqueue_buyer_reply(self.arq, Platform.FACEBOOK, message.page_id,
@@ -204,10 +210,19 @@ class WebhookService:
         chats: list[MessengerMessage | MessengerEdit] = [*delivery.messages, *delivery.edits]
         return events + [messenger_event(m) for m in chats if m.page_id in pages]
 
-    async def _hide_phones(self, page: PageRef, comments: list[FeedComment]) -> None:
+    async def _hide_phones(
+        self, page: PageRef, comments: list[FeedComment], phones: Mapping[CommentKey, str | None]
+    ) -> None:
         """After the comments are stored: hide those showing a phone (an edit can add one)."""
         if not page.hide_phone_comments:
             return
         for comment in comments:
-            if comment.verb != "remove" and find_phone(comment.message):
+            if comment.verb != "remove" and _shows_phone(comment, phones):
                 await outbound.queue_hide_comment(self.pool, self.arq, page, comment.comment_id)
+
+
+def _shows_phone(comment: FeedComment, phones: Mapping[CommentKey, str | None]) -> bool:
+    """As the store read the comment's text when it read that very text (the parser's reading,
+    phone included, is what find_phone gives); otherwise read here."""
+    key = (Platform.FACEBOOK.value, comment.page_id, comment.comment_id, comment.message)
+    return bool(phones[key] if key in phones else find_phone(comment.message))
