@@ -66,6 +66,48 @@ async def adjust_reserved(conn: Connection, live_id: int, deltas: Mapping[StockK
     )
 
 
+LiveStockKey = tuple[int, int, str]  # (live id, product id, variant): a key of several lives
+
+
+def _live_columns(keys: Iterable[LiveStockKey]) -> tuple[list[int], list[int], list[str]]:
+    ordered = sorted(set(keys))
+    return [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered]
+
+
+async def lock_stock_of_lives(
+    conn: Connection, keys: Iterable[LiveStockKey]
+) -> dict[LiveStockKey, StockLevel]:
+    """lock_stock for the keys of several lives, in one order (live, product, variant)."""
+    columns = _live_columns(keys)
+    if not columns[0]:
+        return {}
+    rows = await conn.fetch(query("lock_stock_rows_of_lives"), *columns)
+    return {
+        (r["live_id"], r["product_id"], r["variant"]): StockLevel(r["quantity"], r["reserved"])
+        for r in rows
+    }
+
+
+async def keys_with_waitlist_of_lives(
+    conn: Connection, keys: Iterable[LiveStockKey]
+) -> set[LiveStockKey]:
+    columns = _live_columns(keys)
+    if not columns[0]:
+        return set()
+    rows = await conn.fetch(query("keys_with_waitlist_of_lives"), *columns)
+    return {(r["live_id"], r["product_id"], r["variant"]) for r in rows}
+
+
+async def adjust_reserved_of_lives(conn: Connection, deltas: Mapping[LiveStockKey, int]) -> None:
+    changed = {k: d for k, d in deltas.items() if d}
+    if not changed:
+        return
+    keys = sorted(changed)
+    await conn.execute(
+        query("adjust_reserved_of_lives"), *_live_columns(keys), [changed[k] for k in keys]
+    )
+
+
 async def promote_waitlists(conn: Connection, live_id: int, keys: Iterable[StockKey]) -> list[int]:
     """Hold the waitlisted lines that now fit, head of each queue first; returns their order ids."""
     promoted_orders: list[int] = []
