@@ -148,16 +148,17 @@ AuthorKey = tuple[int, str]  # (session id, author's external id): an author of 
 
 
 async def load_recent_texts(
-    conn: Connection, authors: list[AuthorKey], since: datetime
+    conn: Connection, authors: list[AuthorKey], channel_of: Mapping[int, int], since: datetime
 ) -> dict[AuthorKey, dict[str, datetime]]:
     """Per author of a session, the repeat key of each comment already merged in that session,
-    with its time."""
+    with its time. `channel_of`: each session's channel (the comments' index leads with it)."""
     recent: dict[AuthorKey, dict[str, datetime]] = defaultdict(dict)
     if not authors:
         return recent
     rows = await conn.fetch(
         query("recent_comments_of_session_authors"),
         [a[0] for a in authors],
+        [channel_of[a[0]] for a in authors],
         [a[1] for a in authors],
         since,
     )

@@ -305,7 +305,8 @@ async def _load(conn: Connection, group: list[int], config: MergeConfig) -> _Bat
     batch = _Batch(sessions, pending, _by_buyer(sessions, by_author, identities), live_orders,
                    orders, lines, {s: MergeStats() for s in pending})  # fmt: skip
     since = min(p.comment.commented_at for c in pending.values() for p in c) - REPEAT_WINDOW
-    recent = await load_recent_texts(conn, [a for a in by_author if a not in new], since)
+    channels = {s.id: s.channel_id for s in sessions.values()}
+    recent = await load_recent_texts(conn, [a for a in by_author if a not in new], channels, since)
     batch.results = await _results(conn, batch, recent)
     return batch
 

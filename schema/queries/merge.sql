@@ -85,31 +85,33 @@ FROM (SELECT DISTINCT tenant_id, p FROM unnest($1::bigint[], $2::text[]) AS t(te
 -- name: open_orders_of_buyers_in_lives
 -- open_orders_of_buyers for several lives: $1 live, $2 buyer, $3 identity (triples, one per
 -- identity). Open comment orders of these buyers in their live, or opened by these identities
--- (on the live's session of the identity's channel); each half probes its own partial index.
-WITH t AS (
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(live_id, buyer_id, identity_id)
-), found AS (
-    SELECT o.id FROM t JOIN orders o ON o.live_id = t.live_id AND o.buyer_id = t.buyer_id
-    WHERE o.status IN ('draft', 'awaiting_confirmation', 'confirmed') AND o.live_id IS NOT NULL
-      AND o.source <> 'platform'
-    UNION
-    SELECT o.id FROM t
-    JOIN live_sessions s ON s.live_id = t.live_id
-    JOIN orders o ON o.session_id = s.id AND o.buyer_identity_id = t.identity_id
-    WHERE o.status IN ('draft', 'awaiting_confirmation', 'confirmed') AND o.session_id IS NOT NULL
-      AND o.source <> 'platform'
-)
-SELECT o.live_id, o.id, o.buyer_identity_id, o.buyer_id, o.status, o.paid_at
-FROM found JOIN orders o ON o.id = found.id
+-- (on the live's session of the identity's channel). Each triple probes the two partial indexes
+-- of open orders (a join on the arrays would be planned as a scan of every order).
+SELECT DISTINCT o.live_id, o.id, o.buyer_identity_id, o.buyer_id, o.status, o.paid_at
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(live_id, buyer_id, identity_id)
+CROSS JOIN LATERAL (
+    SELECT o.id FROM orders o
+    WHERE o.live_id = t.live_id AND o.buyer_id = t.buyer_id AND o.live_id IS NOT NULL
+      AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed') AND o.source <> 'platform'
+    UNION ALL
+    SELECT o.id FROM live_sessions s JOIN orders o ON o.session_id = s.id
+    WHERE s.live_id = t.live_id AND o.buyer_identity_id = t.identity_id
+      AND o.session_id IS NOT NULL
+      AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed') AND o.source <> 'platform'
+) AS found
+JOIN orders o ON o.id = found.id
 ORDER BY o.live_id, o.id;
 
 -- name: recent_comments_of_session_authors
--- $1 session, $2 author (pairs), $3 since: what these buyers already wrote in their live, for
--- the repeat rule.
+-- $1 session, $2 its channel, $3 author (triples), $4 since: what these buyers already wrote in
+-- their live, for the repeat rule; each author probes comments_author_idx.
 SELECT t.session_id, c.author_external_id, c.body, c.commented_at
-FROM unnest($1::bigint[], $2::text[]) AS t(session_id, author)
-JOIN comments c ON c.session_id = t.session_id AND c.author_external_id = t.author
-WHERE c.status = 'processed' AND c.commented_at > $3;
+FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(session_id, channel_id, author)
+CROSS JOIN LATERAL (
+    SELECT c.author_external_id, c.body, c.commented_at FROM comments c
+    WHERE c.channel_id = t.channel_id AND c.author_external_id = t.author
+      AND c.commented_at > $4 AND c.session_id = t.session_id AND c.status = 'processed'
+) AS c;
 
 -- name: buyer_history_in_lives
 -- buyer_history_in_live for (live, buyer) pairs $1, $2: everything these buyers wrote in their
@@ -166,20 +168,23 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::t
 -- name: lock_stock_rows_of_lives
 -- lock_stock_rows for (live, product, variant) triples, in one order: live, product, variant.
 SELECT s.live_id, s.product_id, s.variant, s.quantity, s.reserved
-FROM live_stock s
-WHERE (s.live_id, s.product_id, s.variant) IN
-      (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]))
+FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(live_id, product_id, variant)
+JOIN LATERAL (
+    SELECT * FROM live_stock s
+    WHERE s.live_id = t.live_id AND s.product_id = t.product_id AND s.variant = t.variant
+) AS s ON true
 ORDER BY s.live_id, s.product_id, s.variant
-FOR UPDATE;
+FOR UPDATE OF s;
 
 -- name: keys_with_waitlist_of_lives
--- keys_with_waitlist for (live, product, variant) triples.
-SELECT DISTINCT o.live_id, i.product_id, i.variant
-FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
-WHERE i.status = 'waitlisted'
-  AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
-  AND (o.live_id, i.product_id, i.variant) IN
-      (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]));
+-- keys_with_waitlist for (live, product, variant) triples: each probes order_items_waitlist_idx.
+SELECT t.live_id, t.product_id, t.variant
+FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(live_id, product_id, variant)
+WHERE EXISTS (
+    SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
+    WHERE i.product_id = t.product_id AND i.variant = t.variant AND i.status = 'waitlisted'
+      AND o.live_id = t.live_id AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
+);
 
 -- name: adjust_reserved_of_lives
 -- adjust_reserved for (live, product, variant, delta) rows.
