@@ -13,7 +13,6 @@ from aggregator.orders.loading import ProductRef, SessionInfo
 from aggregator.orders.state import EventRow, record_events
 from aggregator.orders.stock import (
     LiveStockKey,
-    StockKey,
     adjust_reserved_of_lives,
     keys_with_waitlist_of_lives,
     lock_stock_of_lives,
@@ -177,10 +176,7 @@ class BatchChanges:
                 [r.position for r in rows],
             )
 
-    def released_keys(self) -> dict[int, list[StockKey]]:
-        """Per live, the stock keys this transaction gave stock back to."""
-        released: dict[int, list[StockKey]] = defaultdict(list)
-        for (live_id, product_id, variant), delta in sorted(self.reserve.items()):
-            if delta < 0:
-                released[live_id].append((product_id, variant))
-        return released
+    @property
+    def released(self) -> list[LiveStockKey]:
+        """The stock keys (of every live) this transaction gave stock back to."""
+        return sorted(key for key, delta in self.reserve.items() if delta < 0)

@@ -63,7 +63,7 @@ from aggregator.orders.state import (
     reserve_order_ids,
     transition,
 )
-from aggregator.orders.stock import promote_waitlists, release_orders
+from aggregator.orders.stock import promote_waitlists_of_lives, release_orders
 from aggregator.orders.totals import new_order_totals, recompute_totals
 from aggregator.runtime.db import Connection
 from schema.enums import OrderSource
@@ -440,8 +440,7 @@ async def _apply(conn: Connection, batch: _Batch, config: MergeConfig) -> tuple[
     await _create_orders(conn, batch, new, changes, config)
     await changes.write(conn)
     promoted: set[int] = set()
-    for live_id, keys in changes.released_keys().items():
-        freed = await promote_waitlists(conn, live_id, keys)
+    for live_id, freed in (await promote_waitlists_of_lives(conn, changes.released)).items():
         batch.stats[batch.first_session(live_id)].orders_touched.update(freed)
         promoted.update(freed)
     await _finish_orders(conn, cancelled, changed_confirmed, batch.stats)

@@ -193,3 +193,19 @@ SET reserved = s.reserved + d.delta
 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[])
      AS d(live_id, product_id, variant, delta)
 WHERE s.live_id = d.live_id AND s.product_id = d.product_id AND s.variant = d.variant;
+
+-- name: waitlists_of_keys
+-- $1 live, $2 product, $3 variant (triples): each key's waitlisted lines, whatever channel they
+-- came from, in queue order (queue_position is the comment id: one order across channels), locked
+-- key by key. first_payment: paid orders only.
+SELECT t.live_id, t.product_id, t.variant, w.id, w.qty, w.order_id
+FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY AS t(live_id, product_id, variant, n)
+CROSS JOIN LATERAL (
+    SELECT i.id, i.qty, i.order_id, i.queue_position
+    FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
+    WHERE o.live_id = t.live_id AND i.product_id = t.product_id AND i.variant = t.variant
+      AND i.status = 'waitlisted' AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
+    ORDER BY i.queue_position, i.id
+    FOR UPDATE OF i
+) AS w
+ORDER BY t.n, w.queue_position, w.id;
