@@ -131,6 +131,9 @@ async def merge_sessions(
                     if len(group) == 1:
                         failures.append(exc)
                         continue
+                    # Said out loud: a fault of the set-based code itself would otherwise only
+                    # show as every transaction merging one live.
+                    log.warning("order.merge_group_failed", sessions=group, error=repr(exc))
                     for session_id in group:
                         try:
                             more += await _merge_group(conn, [session_id], config, stats)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import asyncpg
+import pytest
 
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.store import store_batch
@@ -87,6 +88,15 @@ async def _state(db: asyncpg.Connection, shop: Shop) -> dict[str, object]:
     }
 
 
+async def _writers(db: asyncpg.Connection, shops: list[Shop] | tuple[Shop, ...]) -> int:
+    """How many transactions wrote these lives' orders: 1 when they merged together (not redone
+    live by live after a failure)."""
+    return await db.fetchval(
+        "SELECT count(DISTINCT xmin::text) FROM orders WHERE live_id = ANY($1)",
+        [s.live for s in shops],
+    )
+
+
 async def _pair(db: asyncpg.Connection, slug: str) -> tuple[Shop, Shop]:
     first = await seed_shop(db, stock={"A01": 4}, slug=slug)
     return first, await _second_live(db, first, {"A01": 3})
@@ -100,12 +110,7 @@ async def test_two_lives_on_one_page_with_the_same_buyers_and_codes_merge_apart(
         await store_batch(pool, CatalogCache(), _events(*pair))
     stats = await merge_sessions(pool, [s.session_id for s in together])
     assert sum(s.comments for s in stats.values()) == 15
-    # One transaction wrote both lives (the same transaction id on every order it made).
-    writers = await db.fetchval(
-        "SELECT count(DISTINCT xmin::text) FROM orders WHERE live_id = ANY($1)",
-        [s.live for s in together],
-    )
-    assert writers == 1
+    assert await _writers(db, together) == 1
     for shop in alone:  # the reference: each live in its own transaction
         await merge_sessions(pool, [shop.session_id])
     for merged, reference in zip(together, alone, strict=True):
@@ -133,6 +138,7 @@ async def test_two_cooperatives_with_the_same_codes_authors_and_phone_in_one_tra
     events += [shop.comment(text, "psid-2") for text in second for shop in shops]
     await store_batch(pool, CatalogCache(), events)
     await merge_sessions(pool, [s.session_id for s in shops], MergeConfig())
+    assert await _writers(db, shops) == 1
     for shop, price in zip(shops, (180_000, 200_000), strict=True):
         state = await _state(db, shop)
         # psid-1 and psid-2 wrote one phone: one buyer, one order (psid-1's) per cooperative.
@@ -145,4 +151,40 @@ async def test_two_cooperatives_with_the_same_codes_authors_and_phone_in_one_tra
             "SELECT id FROM buyers WHERE tenant_id = $1 AND phone = '0912345678'", shop.tenant_id
         )
         assert len(owners) == 1
+    await assert_consistent(db)
+
+
+async def test_a_live_that_fails_while_writing_is_redone_alone_and_holds_back_only_itself(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    """The failure comes after every live's reads, from the one write all the lives share: the
+    transaction rolls back whole, then each live merges in its own."""
+    shops = [await seed_shop(db, stock={"A01": 5}, slug=f"htx-{i}") for i in range(3)]
+    bad = shops[1]
+    await db.execute(
+        "CREATE FUNCTION test_refuse_lines() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.tenant_id = {bad.tenant_id} THEN RAISE EXCEPTION 'refused'; END IF; "
+        "RETURN NEW; END $$"
+    )
+    await db.execute(
+        "CREATE TRIGGER test_refuse_lines BEFORE INSERT ON order_items "
+        "FOR EACH ROW EXECUTE FUNCTION test_refuse_lines()"
+    )
+    texts = ["chốt A01 x2", "lấy 1 hộp nem chua", "giá bao nhiêu"]
+    await store_batch(
+        pool,
+        CatalogCache(),
+        [s.comment(t, f"b{i}") for s in shops for i, t in enumerate(texts)],
+    )
+    with pytest.raises(asyncpg.RaiseError, match="refused"):
+        await merge_sessions(pool, [s.session_id for s in shops])
+    pending = dict(
+        await db.fetch(
+            "SELECT session_id, count(*) FROM comments WHERE status = 'pending' GROUP BY 1"
+        )
+    )
+    assert pending == {bad.session_id: 3}
+    assert await db.fetchval("SELECT count(*) FROM orders WHERE tenant_id = $1", bad.tenant_id) == 0
+    good = [await _state(db, s) for s in (shops[0], shops[2])]
+    assert good[0] == good[1] and good[0]["stock"] == [("A01", 2)]
     await assert_consistent(db)
