@@ -1,4 +1,5 @@
-"""Collect the writes of one merge batch, then flush them in a few set-based statements."""
+"""Collect the writes of one merge transaction (every live of it), then flush them in a few
+set-based statements: one per kind of write, whatever the number of lives."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from aggregator.core.merge import UNCLEAR_CODE
 from aggregator.core.stock import StockRequest, allocate
 from aggregator.orders.loading import ProductRef, SessionInfo
 from aggregator.orders.state import EventRow, record_events
-from aggregator.orders.stock import StockKey, adjust_reserved, keys_with_waitlist, lock_stock
+from aggregator.orders.stock import (
+    LiveStockKey,
+    adjust_reserved_of_lives,
+    keys_with_waitlist_of_lives,
+    lock_stock_of_lives,
+)
 from aggregator.runtime.db import Connection
 from schema.enums import HoldMode, ItemStatus
 from schema.queries import query
@@ -20,6 +26,7 @@ _GROWABLE = (ItemStatus.HELD, ItemStatus.REQUESTED)
 
 @dataclass(frozen=True, slots=True)
 class NewLine:
+    live: SessionInfo
     order_id: int
     product: ProductRef | None
     code: str
@@ -31,6 +38,7 @@ class NewLine:
 
 @dataclass
 class PendingIncrease:
+    live: SessionInfo  # a session of the order's live: its pool, hold mode and cooperative
     order_id: int
     increase: Increase
     existing: list[Line]
@@ -38,46 +46,52 @@ class PendingIncrease:
 
 @dataclass
 class BatchChanges:
-    """Everything one batch will write; `flush` writes it in the right order."""
+    """Everything one transaction will write, for every live in it; `flush` writes it in the
+    right order. Products are keyed by (cooperative, code), stock by (live, product, variant)."""
 
-    session: SessionInfo
-    products: dict[str, ProductRef]
+    products: dict[tuple[int, str], ProductRef]
     increases: list[PendingIncrease] = field(default_factory=list)
     new_lines: list[NewLine] = field(default_factory=list)
     line_updates: dict[int, tuple[int, ItemStatus]] = field(default_factory=dict)
-    reserve: dict[StockKey, int] = field(default_factory=lambda: defaultdict(int))
+    reserve: dict[LiveStockKey, int] = field(default_factory=lambda: defaultdict(int))
     events: list[EventRow] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
 
-    def shrink(self, order_id: int, shrinks: list[Shrink]) -> None:
+    def product(self, live: SessionInfo, code: str) -> ProductRef | None:
+        return self.products.get((live.tenant_id, code))
+
+    def shrink(self, live: SessionInfo, order_id: int, shrinks: list[Shrink]) -> None:
         for s in shrinks:
             status = s.line.status if s.new_qty else ItemStatus.REMOVED
             self.line_updates[s.line.id] = (s.new_qty or s.line.qty, status)
-            product = self.products.get(s.line.key[0])
+            product = self.product(live, s.line.key[0])
             if s.line.status is ItemStatus.HELD and product is not None:
-                self.reserve[(product.id, s.line.key[1])] -= s.line.qty - s.new_qty
+                key = (live.live_id, product.id, s.line.key[1])
+                self.reserve[key] -= s.line.qty - s.new_qty
             self.touched.add(order_id)
 
-    def grow(self, order_id: int, increases: list[Increase], lines: list[Line]) -> None:
+    def grow(
+        self, live: SessionInfo, order_id: int, increases: list[Increase], lines: list[Line]
+    ) -> None:
         for inc in increases:
-            self.increases.append(PendingIncrease(order_id, inc, lines))
+            self.increases.append(PendingIncrease(live, order_id, inc, lines))
             self.touched.add(order_id)
 
     async def _allocate(self, conn: Connection) -> dict[int, ItemStatus]:
         """Status of each pending increase: held, waitlisted, requested or unclear."""
         statuses: dict[int, ItemStatus] = {}
-        stocked: dict[StockKey, list[int]] = defaultdict(list)
+        stocked: dict[LiveStockKey, list[int]] = defaultdict(list)
         for index, pending in enumerate(self.increases):
             code, variant = pending.increase.key
-            product = self.products.get(code)
+            product = self.product(pending.live, code)
             if code == UNCLEAR_CODE or product is None:
                 statuses[index] = ItemStatus.UNCLEAR
-            elif self.session.hold_mode is not HoldMode.FIRST_COMMENT:
+            elif pending.live.hold_mode is not HoldMode.FIRST_COMMENT:
                 statuses[index] = ItemStatus.REQUESTED  # held at confirmation or payment
             else:
-                stocked[(product.id, variant)].append(index)
-        levels = await lock_stock(conn, self.session.live_id, stocked)
-        queued = await keys_with_waitlist(conn, self.session.live_id, levels)
+                stocked[(pending.live.live_id, product.id, variant)].append(index)
+        levels = await lock_stock_of_lives(conn, stocked)
+        queued = await keys_with_waitlist_of_lives(conn, levels)
         for key, indexes in stocked.items():
             if key not in levels:  # no per-live stock for this product: not limited
                 statuses.update(dict.fromkeys(indexes, ItemStatus.REQUESTED))
@@ -105,10 +119,9 @@ class BatchChanges:
             qty = self.line_updates.get(grow.id, (grow.qty, status))[0] + pending.increase.qty
             self.line_updates[grow.id] = (qty, status)
             return
-        product = self.products.get(code)
         self.new_lines.append(
-            NewLine(pending.order_id, product, code, variant, pending.increase.qty, status,
-                    pending.increase.position)
+            NewLine(pending.live, pending.order_id, self.product(pending.live, code), code,
+                    variant, pending.increase.qty, status, pending.increase.position)
         )  # fmt: skip
 
     async def flush(self, conn: Connection) -> None:
@@ -121,7 +134,7 @@ class BatchChanges:
         statuses = await self._allocate(conn)
         for index, pending in enumerate(self.increases):
             self._place(pending, statuses[index])
-        await adjust_reserved(conn, self.session.live_id, self.reserve)
+        await adjust_reserved_of_lives(conn, self.reserve)
 
     async def write(self, conn: Connection) -> None:
         await self._write_lines(conn)
@@ -150,8 +163,8 @@ class BatchChanges:
         if self.new_lines:
             rows = self.new_lines
             await conn.execute(
-                query("insert_order_items"),
-                self.session.tenant_id,
+                query("insert_order_items_of_tenants"),
+                [r.live.tenant_id for r in rows],
                 [r.order_id for r in rows],
                 [r.product.id if r.product else None for r in rows],
                 [r.code for r in rows],
@@ -163,5 +176,7 @@ class BatchChanges:
                 [r.position for r in rows],
             )
 
-    def released_keys(self) -> list[StockKey]:
-        return [key for key, delta in self.reserve.items() if delta < 0]
+    @property
+    def released(self) -> list[LiveStockKey]:
+        """The stock keys (of every live) this transaction gave stock back to."""
+        return sorted(key for key, delta in self.reserve.items() if delta < 0)

@@ -15,10 +15,11 @@ two orders that were both paid (money is not moved by a machine), flagged for me
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import asyncpg
 import structlog
 
 from aggregator.orders.buyers import Identity
@@ -58,14 +59,39 @@ async def open_orders_by_buyer(
     conn: Connection, tenant_id: int, live_id: int, identities: Iterable[Identity], *, actor: str
 ) -> LiveOrders:
     """The open order of each of these buyers in the live, merging duplicates a link made."""
-    wanted = list(identities)
-    buyer_of = {i.id: i.buyer_id for i in wanted}
+    lives = await open_orders_of_lives(conn, {live_id: (tenant_id, list(identities))}, actor=actor)
+    return lives[live_id]
+
+
+async def open_orders_of_lives(
+    conn: Connection, wanted: Mapping[int, tuple[int, list[Identity]]], *, actor: str
+) -> dict[int, LiveOrders]:
+    """open_orders_by_buyer for several lives (live -> its cooperative and the identities that
+    comment in it), read in one statement; each live's duplicates merged apart."""
+    triples = sorted({(live, i.buyer_id, i.id) for live, (_, ids) in wanted.items() for i in ids})
     rows = await conn.fetch(
-        query("open_orders_of_buyers"),
-        live_id,
-        sorted({i.buyer_id for i in wanted}),
-        sorted(buyer_of),
+        query("open_orders_of_buyers_in_lives"),
+        [t[0] for t in triples],
+        [t[1] for t in triples],
+        [t[2] for t in triples],
     )
+    by_live: dict[int, list[asyncpg.Record]] = defaultdict(list)
+    for r in rows:
+        by_live[r["live_id"]].append(r)
+    result = {}
+    for live_id, (tenant_id, identities) in sorted(wanted.items()):
+        result[live_id] = await _live_orders(conn, tenant_id, identities, by_live[live_id], actor)
+    return result
+
+
+async def _live_orders(
+    conn: Connection,
+    tenant_id: int,
+    identities: list[Identity],
+    rows: list[asyncpg.Record],
+    actor: str,
+) -> LiveOrders:
+    buyer_of = {i.id: i.buyer_id for i in identities}
     groups: dict[int, list[_Row]] = defaultdict(list)
     for r in rows:
         row = _Row(r["id"], r["buyer_id"], r["buyer_identity_id"], OrderStatus(r["status"]),

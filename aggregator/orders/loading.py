@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from aggregator.core.lines import Line
 from aggregator.core.merge import BuyerComment, repeat_key
 from aggregator.runtime.db import Connection
@@ -28,6 +30,8 @@ class SessionInfo:
     # What a new order's totals need: the cooperative's settings (fees) and the live's promotion.
     tenant_settings: Mapping[str, Any] = field(default_factory=dict)
     promotion: Mapping[str, Any] = field(default_factory=dict)
+    # A rehearsal: its buyers are matched by phone with sandbox buyers only.
+    sandbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,39 +76,61 @@ async def lock_session(conn: Connection, session_id: int) -> SessionInfo | None:
         return None
     return SessionInfo(
         row["id"], row["tenant_id"], row["channel_id"], HoldMode(row["hold_mode"]), row["status"],
-        row["live_id"], row["tenant_settings"] or {}, row["promotion"] or {},
+        row["live_id"], row["tenant_settings"] or {}, row["promotion"] or {}, row["sandbox"],
     )  # fmt: skip
 
 
-async def load_pending(conn: Connection, session_id: int, limit: int) -> list[PendingComment]:
-    rows = await conn.fetch(query("pending_comments_of_session"), session_id, limit)
-    pending = []
-    for r in rows:
-        parsed = ParsedComment.model_validate(r["parsed"])
-        comment = BuyerComment(
-            r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"]
+async def lock_sessions(conn: Connection, session_ids: list[int]) -> dict[int, SessionInfo]:
+    """lock_session for several lives: every live's lock in live id order, then the sessions (in
+    lock order; a session that does not exist is left out)."""
+    rows = await conn.fetch(query("lock_sessions_for_merge"), session_ids)
+    return {
+        r["id"]: SessionInfo(
+            r["id"], r["tenant_id"], r["channel_id"], HoldMode(r["hold_mode"]), r["status"],
+            r["live_id"], r["tenant_settings"] or {}, r["promotion"] or {}, r["sandbox"],
         )
+        for r in rows
+    }  # fmt: skip
+
+
+async def pending_counts(conn: Connection, session_ids: list[int], limit: int) -> dict[int, int]:
+    """Comments waiting in each session, counted up to `limit`, in the order given."""
+    rows = await conn.fetch(query("pending_counts_of_sessions"), session_ids, limit)
+    return {r["id"]: r["pending"] for r in rows}
+
+
+def _buyer_comment(r: asyncpg.Record) -> BuyerComment:
+    parsed = ParsedComment.model_validate(r["parsed"])
+    return BuyerComment(r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"])
+
+
+async def load_pending(
+    conn: Connection, session_ids: list[int], limit: int
+) -> dict[int, list[PendingComment]]:
+    """Each session's oldest waiting comments, up to `limit` each."""
+    pending: dict[int, list[PendingComment]] = defaultdict(list)
+    for r in await conn.fetch(query("pending_comments_of_sessions"), session_ids, limit):
         replaced = ParsedComment.model_validate(r["replaced"]) if r["replaced"] else None
-        pending.append(
-            PendingComment(r["author_external_id"], r["author_name"], r["phone"], comment,
-                           replaced, r["removed_at"] is not None)
+        pending[r["session_id"]].append(
+            PendingComment(r["author_external_id"], r["author_name"], r["phone"],
+                           _buyer_comment(r), replaced, r["removed_at"] is not None)
         )  # fmt: skip
     return pending
 
 
 async def load_history(
-    conn: Connection, live_id: int, buyer_ids: list[int]
-) -> dict[int, list[BuyerComment]]:
-    """Per buyer, every comment of theirs in the live that still stands, on any of its channels,
-    oldest first."""
-    history: dict[int, list[BuyerComment]] = defaultdict(list)
-    if not buyer_ids:
+    conn: Connection, buyers: list[tuple[int, int]]
+) -> dict[tuple[int, int], list[BuyerComment]]:
+    """Per (live, buyer), every comment of theirs in the live that still stands, on any of its
+    channels, oldest first."""
+    history: dict[tuple[int, int], list[BuyerComment]] = defaultdict(list)
+    if not buyers:
         return history
-    for r in await conn.fetch(query("buyer_history_in_live"), live_id, buyer_ids):
-        parsed = ParsedComment.model_validate(r["parsed"])
-        history[r["buyer_id"]].append(
-            BuyerComment(r["id"], r["body"], parsed.intent, tuple(parsed.items), r["commented_at"])
-        )
+    rows = await conn.fetch(
+        query("buyer_history_in_lives"), [b[0] for b in buyers], [b[1] for b in buyers]
+    )
+    for r in rows:
+        history[(r["live_id"], r["buyer_id"])].append(_buyer_comment(r))
     return history
 
 
@@ -118,21 +144,40 @@ async def load_lines(conn: Connection, order_ids: list[int]) -> dict[int, list[L
     return lines
 
 
+AuthorKey = tuple[int, str]  # (session id, author's external id): an author of one session
+
+
 async def load_recent_texts(
-    conn: Connection, session_id: int, authors: list[str], since: datetime
-) -> dict[str, dict[str, datetime]]:
-    """Per author, the repeat key of each comment already merged in this live, with its time."""
-    recent: dict[str, dict[str, datetime]] = defaultdict(dict)
+    conn: Connection, authors: list[AuthorKey], channel_of: Mapping[int, int], since: datetime
+) -> dict[AuthorKey, dict[str, datetime]]:
+    """Per author of a session, the repeat key of each comment already merged in that session,
+    with its time. `channel_of`: each session's channel (the comments' index leads with it)."""
+    recent: dict[AuthorKey, dict[str, datetime]] = defaultdict(dict)
     if not authors:
         return recent
-    for r in await conn.fetch(query("recent_comments_of_authors"), session_id, authors, since):
-        key = repeat_key(r["body"])
-        known = recent[r["author_external_id"]].get(key)
-        if known is None or known < r["commented_at"]:
-            recent[r["author_external_id"]][key] = r["commented_at"]
+    rows = await conn.fetch(
+        query("recent_comments_of_session_authors"),
+        [a[0] for a in authors],
+        [channel_of[a[0]] for a in authors],
+        [a[1] for a in authors],
+        since,
+    )
+    for r in rows:
+        key, seen = repeat_key(r["body"]), recent[(r["session_id"], r["author_external_id"])]
+        if key not in seen or seen[key] < r["commented_at"]:
+            seen[key] = r["commented_at"]
     return recent
 
 
-async def load_products(conn: Connection, tenant_id: int, codes: set[str]) -> dict[str, ProductRef]:
-    rows = await conn.fetch(query("products_by_code"), tenant_id, sorted(codes))
-    return {r["code"]: ProductRef(r["id"], r["price_vnd"], r["variant_prices"]) for r in rows}
+async def load_products(
+    conn: Connection, codes: set[tuple[int, str]]
+) -> dict[tuple[int, str], ProductRef]:
+    """The products named by (tenant, code)."""
+    wanted = sorted(codes)
+    rows = await conn.fetch(
+        query("products_by_tenant_code"), [c[0] for c in wanted], [c[1] for c in wanted]
+    )
+    return {
+        (r["tenant_id"], r["code"]): ProductRef(r["id"], r["price_vnd"], r["variant_prices"])
+        for r in rows
+    }

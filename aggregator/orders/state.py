@@ -119,6 +119,8 @@ class NewOrder:
     """An order the merge creates with its id reserved and its totals known."""
 
     id: int
+    tenant_id: int
+    session_id: int
     buyer_id: int
     identity_id: int
     subtotal_vnd: int
@@ -137,21 +139,20 @@ async def reserve_order_ids(conn: Connection, count: int) -> list[int]:
 async def create_orders_with_totals(
     conn: Connection,
     *,
-    tenant_id: int,
-    session_id: int,
     orders: Sequence[NewOrder],
     source: OrderSource,
     confirm_window_s: float,
     actor: str,
     reason: str,
 ) -> None:
-    """create_orders for orders whose ids and totals are already known: one write per order."""
+    """create_orders for orders whose ids and totals are already known: one write per order,
+    whatever live and cooperative each belongs to."""
     if not orders:
         return
     await conn.fetch(
-        query("create_orders_with_totals"),
-        tenant_id,
-        session_id,
+        query("create_orders_of_lives"),
+        [o.tenant_id for o in orders],
+        [o.session_id for o in orders],
         [o.buyer_id for o in orders],
         [o.identity_id for o in orders],
         source.value,

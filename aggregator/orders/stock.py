@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import asyncpg
+
 from aggregator.core.stock import promotable
 from aggregator.runtime.db import Connection
 from schema.queries import query
@@ -66,20 +68,78 @@ async def adjust_reserved(conn: Connection, live_id: int, deltas: Mapping[StockK
     )
 
 
+LiveStockKey = tuple[int, int, str]  # (live id, product id, variant): a key of several lives
+
+
+def _live_columns(keys: Iterable[LiveStockKey]) -> tuple[list[int], list[int], list[str]]:
+    ordered = sorted(set(keys))
+    return [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered]
+
+
+async def lock_stock_of_lives(
+    conn: Connection, keys: Iterable[LiveStockKey]
+) -> dict[LiveStockKey, StockLevel]:
+    """lock_stock for the keys of several lives, in one order (live, product, variant)."""
+    columns = _live_columns(keys)
+    if not columns[0]:
+        return {}
+    rows = await conn.fetch(query("lock_stock_rows_of_lives"), *columns)
+    return {
+        (r["live_id"], r["product_id"], r["variant"]): StockLevel(r["quantity"], r["reserved"])
+        for r in rows
+    }
+
+
+async def keys_with_waitlist_of_lives(
+    conn: Connection, keys: Iterable[LiveStockKey]
+) -> set[LiveStockKey]:
+    columns = _live_columns(keys)
+    if not columns[0]:
+        return set()
+    rows = await conn.fetch(query("keys_with_waitlist_of_lives"), *columns)
+    return {(r["live_id"], r["product_id"], r["variant"]) for r in rows}
+
+
+async def adjust_reserved_of_lives(conn: Connection, deltas: Mapping[LiveStockKey, int]) -> None:
+    changed = {k: d for k, d in deltas.items() if d}
+    if not changed:
+        return
+    keys = sorted(changed)
+    await conn.execute(
+        query("adjust_reserved_of_lives"), *_live_columns(keys), [changed[k] for k in keys]
+    )
+
+
 async def promote_waitlists(conn: Connection, live_id: int, keys: Iterable[StockKey]) -> list[int]:
     """Hold the waitlisted lines that now fit, head of each queue first; returns their order ids."""
-    promoted_orders: list[int] = []
-    levels = await lock_stock(conn, live_id, keys)
+    promoted = await promote_waitlists_of_lives(conn, [(live_id, *key) for key in keys])
+    return promoted.get(live_id, [])
+
+
+async def promote_waitlists_of_lives(
+    conn: Connection, keys: Iterable[LiveStockKey]
+) -> dict[int, list[int]]:
+    """promote_waitlists for keys of several lives, one statement per step; returns per live the
+    ids of the orders whose lines were promoted."""
+    levels = await lock_stock_of_lives(conn, keys)
+    if not levels:
+        return {}
+    waiting: dict[LiveStockKey, list[asyncpg.Record]] = defaultdict(list)
+    for r in await conn.fetch(query("waitlists_of_keys"), *_live_columns(levels)):
+        waiting[(r["live_id"], r["product_id"], r["variant"])].append(r)
+    promoted: dict[int, list[int]] = defaultdict(list)
+    held: list[int] = []
+    deltas: dict[LiveStockKey, int] = {}
     for key in sorted(levels):
-        waiting = await conn.fetch(query("waitlist_of_key"), live_id, key[0], key[1])
-        count = promotable(levels[key].available, [w["qty"] for w in waiting])
-        if count == 0:
-            continue
-        lines = waiting[:count]
-        await conn.execute(query("hold_lines"), [w["id"] for w in lines])
-        await adjust_reserved(conn, live_id, {key: sum(w["qty"] for w in lines)})
-        promoted_orders.extend(w["order_id"] for w in lines)
-    return promoted_orders
+        lines = waiting[key][: promotable(levels[key].available, [w["qty"] for w in waiting[key]])]
+        if lines:
+            held += [w["id"] for w in lines]
+            deltas[key] = sum(w["qty"] for w in lines)
+            promoted[key[0]] += [w["order_id"] for w in lines]
+    if held:
+        await conn.execute(query("hold_lines"), held)
+        await adjust_reserved_of_lives(conn, deltas)
+    return promoted
 
 
 async def release_orders(conn: Connection, order_ids: list[int]) -> list[int]:
@@ -88,13 +148,13 @@ async def release_orders(conn: Connection, order_ids: list[int]) -> list[int]:
     Returns the ids of the orders whose waitlisted lines were promoted.
     """
     rows = await conn.fetch(query("remove_lines_of_orders"), order_ids)
-    released: dict[int, dict[StockKey, int]] = defaultdict(lambda: defaultdict(int))
+    released: dict[LiveStockKey, int] = defaultdict(int)
     for row in rows:
         if row["was_status"] == "held" and row["product_id"] is not None:
-            released[row["live_id"]][(row["product_id"], row["variant"])] -= row["qty"]
-    promoted: list[int] = []
-    for live_id, deltas in released.items():
-        await lock_stock(conn, live_id, deltas)
-        await adjust_reserved(conn, live_id, deltas)
-        promoted += await promote_waitlists(conn, live_id, deltas)
-    return promoted
+            released[(row["live_id"], row["product_id"], row["variant"])] -= row["qty"]
+    if not released:
+        return []
+    await lock_stock_of_lives(conn, released)
+    await adjust_reserved_of_lives(conn, released)
+    promoted = await promote_waitlists_of_lives(conn, released)
+    return [order_id for orders in promoted.values() for order_id in orders]

@@ -26,7 +26,7 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::tex
 -- take turns and one buyer never gets two open orders in it. Comments merge in order.
 -- With what a new order's totals need (the cooperative's fee settings, the live's promotion).
 SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), s.live_id::int) AS locked,
-       s.id, s.tenant_id, s.channel_id, s.live_id, l.hold_mode, s.status,
+       s.id, s.tenant_id, s.channel_id, s.live_id, l.hold_mode, s.status, s.sandbox,
        tn.settings AS tenant_settings, coalesce(l.promotion, '{}'::jsonb) AS promotion
 FROM (SELECT 1) AS one
 LEFT JOIN live_sessions s ON s.id = $1
@@ -47,14 +47,6 @@ FROM orders WHERE id = $1 AND live_id IS NOT NULL;
 -- $1 order number (a bank transfer names it); as lock_live_of_order.
 SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), live_id::int)
 FROM orders WHERE order_no = $1 AND live_id IS NOT NULL;
-
--- name: pending_comments_of_session
-SELECT id, author_external_id, author_name, body, intent, parsed, phone, commented_at, replaced,
-       removed_at
-FROM comments
-WHERE session_id = $1 AND status = 'pending'
-ORDER BY id
-LIMIT $2;
 
 -- name: sessions_with_pending_comments
 -- $1 shard, $2 shard count: the sessions one merge job takes (aggregator/ingest/merge_jobs.py).
@@ -84,37 +76,6 @@ SET status = CASE WHEN removed_at IS NULL THEN 'processed' ELSE 'ignored' END,
     processed_at = clock_timestamp(), replaced = NULL
 WHERE id = ANY($1::bigint[]);
 
--- name: identities_by_external_id
-SELECT id, external_user_id, buyer_id FROM buyer_identities
-WHERE channel_id = $1 AND external_user_id = ANY($2::text[]);
-
--- name: create_buyers_with_identities
-WITH input AS (
-    SELECT nextval(pg_get_serial_sequence('buyers', 'id')) AS buyer_id, ext, name
-    FROM unnest($3::text[], $4::text[]) AS t(ext, name)
-), new_buyers AS (
-    -- A buyer first seen on a sandbox channel (rehearsals) is a sandbox buyer.
-    INSERT INTO buyers (id, tenant_id, display_name, sandbox)
-    SELECT buyer_id, $1, name,
-           coalesce((SELECT (c.settings ->> 'sandbox')::boolean FROM channels c WHERE c.id = $2),
-                    false)
-    FROM input
-)
-INSERT INTO buyer_identities (tenant_id, buyer_id, channel_id, external_user_id, display_name)
-SELECT $1, buyer_id, $2, ext, name FROM input
-ON CONFLICT (channel_id, external_user_id, tenant_id) DO NOTHING
-RETURNING id, external_user_id, buyer_id;
-
--- name: open_orders_of_buyers
--- $1 live, $2 buyer ids, $3 identity ids. Open comment orders in the live of these buyers, or
--- opened by these identities (one whose buyer changed since, by a phone link made in another
--- live), whatever channel they came in on; oldest first.
-SELECT id, buyer_identity_id, buyer_id, status, paid_at
-FROM orders
-WHERE live_id = $1 AND (buyer_id = ANY($2::bigint[]) OR buyer_identity_id = ANY($3::bigint[]))
-  AND status IN ('draft', 'awaiting_confirmation', 'confirmed') AND source <> 'platform'
-ORDER BY id;
-
 -- name: set_order_buyer
 -- $1 order id, $2 buyer id: the order follows its identity to the buyer a phone linked it to.
 UPDATE orders SET buyer_id = $2, updated_at = now() WHERE id = $1;
@@ -124,13 +85,6 @@ SELECT id, order_id, product_id, code, variant, qty, status, queue_position
 FROM order_items
 WHERE order_id = ANY($1::bigint[]) AND status <> 'removed'
 ORDER BY order_id, queue_position, id;
-
--- name: recent_comments_of_authors
--- What these buyers already wrote in this live, for the repeat rule.
-SELECT author_external_id, body, commented_at
-FROM comments
-WHERE session_id = $1 AND author_external_id = ANY($2::text[]) AND status = 'processed'
-  AND commented_at > $3;
 
 -- name: create_orders
 -- New orders start in their first status with the audit row that says why, in one statement.
@@ -149,26 +103,6 @@ SELECT id, buyer_identity_id FROM created;
 -- name: reserve_order_ids
 -- $1 how many: ids for orders the merge creates once their lines and totals are known.
 SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM generate_series(1, $1);
-
--- name: create_orders_with_totals
--- The merge's new orders, ids reserved and totals computed from the lines they are created with:
--- written once. An UPDATE of a row inserted in the same transaction re-runs every foreign-key
--- check of the row (tenant, session, live, buyer, identity), which cost more than the insert.
-WITH created AS (
-    INSERT INTO orders (id, tenant_id, session_id, buyer_id, buyer_identity_id, source, status,
-                        confirm_deadline, subtotal_vnd, discount_vnd, free_shipping, total_vnd,
-                        shipping_vnd)
-    SELECT id, $1, $2, buyer_id, identity_id, $5, $7, now() + make_interval(secs => $6),
-           subtotal, discount, free, total, shipping
-    FROM unnest($3::bigint[], $4::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
-                $13::boolean[], $14::bigint[], $15::bigint[])
-         AS t(buyer_id, identity_id, id, subtotal, discount, free, total, shipping)
-    RETURNING id
-), audited AS (
-    INSERT INTO order_events (tenant_id, order_id, actor, kind, to_status, reason)
-    SELECT $1, id, $8, 'created', $7, $9 FROM created
-)
-SELECT id FROM created;
 
 -- name: products_by_code
 -- With the prices of the variants that have their own ({"2kg": 85000}; 0028_product_variants).

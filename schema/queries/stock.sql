@@ -22,16 +22,6 @@ SET reserved = s.reserved + d.delta
 FROM unnest($2::bigint[], $3::text[], $4::int[]) AS d(product_id, variant, delta)
 WHERE s.live_id = $1 AND s.product_id = d.product_id AND s.variant = d.variant;
 
--- name: waitlist_of_key
--- $1 live, $2 product, $3 variant: the line, whatever channel it came from, in queue order
--- (queue_position is the comment id: one order across channels). first_payment: paid orders only.
-SELECT i.id, i.qty, i.order_id
-FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
-WHERE o.live_id = $1 AND i.product_id = $2 AND i.variant = $3 AND i.status = 'waitlisted'
-  AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
-ORDER BY i.queue_position, i.id
-FOR UPDATE OF i;
-
 -- name: hold_lines
 UPDATE order_items SET status = 'held', updated_at = now() WHERE id = ANY($1::bigint[]);
 
