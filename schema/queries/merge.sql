@@ -114,8 +114,9 @@ CROSS JOIN LATERAL (
 ) AS c;
 
 -- name: buyer_history_in_lives
--- buyer_history_in_live for (live, buyer) pairs $1, $2: everything these buyers wrote in their
--- live that still stands, on every channel of it, oldest first.
+-- (live, buyer) pairs $1, $2: everything these buyers wrote in their live that still stands
+-- (merged or waiting), on every channel of it, oldest first: what a revision recomputes their
+-- lines from.
 SELECT s.live_id, bi.buyer_id, c.id, c.body, c.parsed, c.commented_at
 FROM unnest($1::bigint[], $2::bigint[]) AS t(live_id, buyer_id)
 JOIN live_sessions s ON s.live_id = t.live_id

@@ -46,15 +46,3 @@ SET body = coalesce(i.body, c.body),
 FROM input i JOIN target t ON t.id = i.id
 WHERE c.id = i.id
 RETURNING c.session_id, c.status;
-
--- name: buyer_history_in_live
--- $1 live, $2 buyer ids. Everything these buyers wrote in the live that still stands (merged or
--- waiting), on every channel of it, oldest first: what a revision recomputes their lines from.
-SELECT c.id, bi.buyer_id, c.body, c.parsed, c.commented_at
-FROM live_sessions s
-JOIN comments c ON c.session_id = s.id
-JOIN buyer_identities bi ON bi.channel_id = c.channel_id
-                        AND bi.external_user_id = c.author_external_id
-WHERE s.live_id = $1 AND bi.buyer_id = ANY($2::bigint[])
-  AND c.status IN ('pending', 'processed') AND c.removed_at IS NULL
-ORDER BY c.commented_at, c.id;
