@@ -14,7 +14,7 @@ from aggregator.confirmation.deadlines import (
 )
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
-from aggregator.ingest.merge_jobs import RoundTiming, enqueue_merges, record_round
+from aggregator.ingest.merge_jobs import RoundTiming, enqueue_merges, merge_shard, record_round
 from aggregator.orders.merge import MergeConfig, merge_sessions
 from aggregator.settings import Settings
 from workers.context import PG_POOL, SETTINGS
@@ -34,11 +34,12 @@ async def merge_session_job(
     settings: Settings = ctx[SETTINGS]
     config = MergeConfig(confirm_window_s=settings.confirm_window_s)
 
+    if session_id is not None:
+        return await _merge_round(ctx, config, [session_id], merge_shard(session_id))
+
     async def merge_round(session_ids: list[int]) -> int:
         return await _merge_round(ctx, config, session_ids, shard)
 
-    if session_id is not None:
-        return await merge_round([session_id])
     outcome = await run_shard(ctx[PG_POOL], shard, shards, merge_round)
     if outcome.left:  # the run's time is up: a fresh job of the shard takes over
         await enqueue_merges(ctx["redis"], outcome.left)

@@ -10,7 +10,9 @@ Phases, all in one run on the same Postgres and Redis, in a throw-away database:
 Buyer messages are really sent in every phase, as in the queue phases (bench/queues.py): the
 lives' Pages are connected with sealed tokens under an app secret, the workers send to the Graph
 API simulator served here, and messages are composed MESSAGE_DELAY_S after an order changes. The
-paced phase starts once the burst's messages are sent, so it measures merges beside its own.
+burst leaves thousands of messages to send (one worker's outbound slots send ~100 a second on
+this box), so the paced phase's merges run while those and its own are being sent; it prints
+how many were sent meanwhile, and how many still waited when its comments were merged.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ from aggregator.tools.bench.queues import (
     LAYOUTS as QUEUE_LAYOUTS,
     MESSAGE_KINDS,
     QueuePhaseConfig,
+    drop_queues,
     queue_phases,
     sending_to_simulator,
-    settle,
     worker_env,
 )
 from aggregator.tools.bench.setup import seed_lives, wait_for_heartbeat
@@ -129,6 +131,7 @@ class PacedFigures:
     p99_ms: float
     breakdown: dict[str, float]  # where the time went (paced_breakdown)
     messages_sent: int  # buyer messages sent while the phase's comments arrived
+    messages_waiting: int  # and still waiting to be sent once they were merged
 
 
 async def paced_phase(
@@ -152,8 +155,8 @@ async def paced_phase(
             await asyncio.sleep(max(0.0, started + sent / rate - time.monotonic()))
     ended = datetime.now(UTC)
     await wait_until_merged(pool)
-    await settle(pool, arq, since)  # the phase's messages sent too: none left for the next one
     messages_sent = await pool.fetchval(SENT_BETWEEN, since, ended, list(MESSAGE_KINDS))
+    messages_waiting = await pool.fetchval(WAITING, list(MESSAGE_KINDS))
     row = await pool.fetchrow(
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, "
         "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM ("
@@ -162,12 +165,18 @@ async def paced_phase(
     )
     assert row is not None
     breakdown = await paced_breakdown(pool, await recorded_rounds(arq, rounds_key))
-    return PacedFigures(sent, float(row["p50"]), float(row["p99"]), breakdown, messages_sent)
+    return PacedFigures(
+        sent, float(row["p50"]), float(row["p99"]), breakdown, messages_sent, messages_waiting
+    )
 
 
 SENT_BETWEEN = (
     "SELECT count(*) FROM outbound_messages WHERE sent_at BETWEEN $1 AND $2 "
     "AND kind = ANY($3::text[]) AND status = 'sent'"
+)
+DBID = "SELECT oid FROM pg_database WHERE datname = current_database()"
+WAITING = (
+    "SELECT count(*) FROM outbound_messages WHERE status = 'pending' AND kind = ANY($1::text[])"
 )
 PACED_TIMES = (
     "SELECT session_id, extract(epoch FROM commented_at) AS commented, "
@@ -207,6 +216,39 @@ async def paced_breakdown(pool: asyncpg.Pool, rounds: Sequence[RoundTiming]) -> 
     return figures
 
 
+# pg_stat_statements (database `postgres`), for the bench's database: the statements taking a
+# live's merge lock (schema/queries/orders.sql), whose time is all waiting for the lock.
+LIVE_LOCK_WAIT = (
+    "SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(total_exec_time), 0) AS ms "
+    "FROM pg_stat_statements WHERE dbid = $1 "
+    "AND query LIKE '%pg_advisory_xact_lock(hashtext(''chotdon.merge'')%'"
+)
+
+
+async def live_lock_wait(admin_url: str, dbid: int) -> tuple[int, float] | None:
+    """(calls, ms) of the live-lock statements so far; None without pg_stat_statements."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        row = await conn.fetchrow(LIVE_LOCK_WAIT, dbid)
+    except asyncpg.PostgresError:  # the extension is not installed or not loaded
+        return None
+    finally:
+        await conn.close()
+    assert row is not None  # an aggregate
+    return int(row["calls"]), float(row["ms"])
+
+
+def _lock_figures(
+    before: tuple[int, float] | None, after: tuple[int, float] | None
+) -> dict[str, float | str]:
+    if before is None or after is None:
+        return {"paced_live_lock_calls": "not measured", "paced_live_lock_wait_ms": "not measured"}
+    return {
+        "paced_live_lock_calls": after[0] - before[0],
+        "paced_live_lock_wait_ms": round(after[1] - before[1], 1),
+    }
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -238,9 +280,10 @@ async def run_ingest_bench(settings: Settings, config: IngestBenchConfig) -> dic
             async with pool.acquire() as conn:
                 await seed_lives(conn, lives(config.lives))
             async with sending_to_simulator(pool, bench, lives(config.lives)) as (bench, graph):
-                figures = await _measure(pool, arq, bench, config, graph)
+                figures = await _measure(pool, arq, bench, config, graph, settings.database_url)
                 return figures | await _queue_figures(pool, bench, config, graph)
-        finally:
+        finally:  # Redis is shared: the phases' unsent jobs and the rounds go with the run
+            await drop_queues(arq)
             await arq.delete(_rounds_key(bench))
             await arq.aclose()
             await pool.close()
@@ -263,7 +306,7 @@ async def _queue_figures(
 
 async def _measure(
     pool: asyncpg.Pool, arq: RoutedArqRedis, bench: Settings, config: IngestBenchConfig,
-    graph_url: str,
+    graph_url: str, admin_url: str,
 ) -> dict[str, float | str]:  # fmt: skip
     stream = CommentStream(lives(config.lives))
     paced_stream = CommentStream(lives(min(config.paced_lives, config.lives)), seed=11)
@@ -281,14 +324,16 @@ async def _measure(
         worker_pids = [child.pid for child in children]
         local = cpu.postgres_is_local(bench.database_url or "")
         before = await cpu.snapshot(pool, worker_pids, local)
-        burst_started = datetime.now(UTC)
         rate, orders_rate, duplicates = await burst_phase(pool, arq, burst_events)
         burst_cpu = await cpu.spent_since(pool, worker_pids, before, local)
-        # The burst's buyer messages sent first: the paced phase is measured beside its own.
-        burst_unsent = await settle(pool, arq, burst_started)
+        dbid = int(await pool.fetchval(DBID))
+        locks_before = await live_lock_wait(admin_url, dbid)
+        before = await cpu.snapshot(pool, worker_pids, local)
         paced = await paced_phase(
             pool, arq, paced_stream, config.paced_rate, config.paced_seconds, rounds_key
         )
+        paced_cpu = await cpu.spent_since(pool, worker_pids, before, local)
+        locks = _lock_figures(locks_before, await live_lock_wait(admin_url, dbid))
     lost, duplicate_orders = await integrity(
         pool, config.naive_comments + config.comments + paced.sent
     )
@@ -298,7 +343,8 @@ async def _measure(
         "p50_ms": round(paced.p50_ms, 1), "p99_ms": round(paced.p99_ms, 1),
         "paced_rate": config.paced_rate, "paced_lives": min(config.paced_lives, config.lives),
         **paced.breakdown, "paced_messages_sent": paced.messages_sent,
-        "burst_messages_unsent": burst_unsent,
+        "paced_messages_waiting": paced.messages_waiting, **locks,
+        **{f"paced_{k}": v for k, v in paced_cpu.per_comment_ms(paced.sent).items()},
         "naive_comments_per_s": round(naive_rate), "copy_comments_per_s": round(copy_rate),
         "vs_naive": round(rate / naive_rate, 1), "vs_copy": round(rate / copy_rate, 3),
         **burst_cpu.per_comment_ms(config.comments),

@@ -150,7 +150,7 @@ async def _message_jobs(arq: RoutedArqRedis) -> int:
     return sum(m.startswith(MESSAGE_JOB_PREFIXES) for m in members)
 
 
-async def settle(pool: asyncpg.Pool, arq: RoutedArqRedis, since: datetime) -> int:
+async def _settle(pool: asyncpg.Pool, arq: RoutedArqRedis, since: datetime) -> int:
     """Wait until the layout's comments are merged, its messages composed (their jobs wait
     MESSAGE_DELAY_S) and sent; returns the messages still pending at the timeout (0: settled)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
@@ -180,7 +180,7 @@ async def _wait_for_outbound(pool: asyncpg.Pool, arq: RoutedArqRedis) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _drop_queues(arq: RoutedArqRedis) -> None:
+async def drop_queues(arq: RoutedArqRedis) -> None:
     """The layout's queues and their jobs' keys go when it ends: Redis is shared with later runs
     (and other benches), and a job id left behind refuses the same id for a day."""
     for queue in arq.queues.both:
@@ -243,9 +243,9 @@ async def run_layout(
             await _wait_for_outbound(pool, arq)
             since = datetime.now(UTC)
             sent = await steady_load(pool, arq, stream, layout, config)
-            unsettled = await settle(pool, arq, since)
+            unsettled = await _settle(pool, arq, since)
     finally:
-        await _drop_queues(arq)
+        await drop_queues(arq)
         await arq.aclose()
     comments = await _percentiles(pool, COMMENT_MS, f"{layout}-%")
     messages = await _percentiles(pool, MESSAGE_MS, since, list(MESSAGE_KINDS))
