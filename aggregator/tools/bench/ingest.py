@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import time
 import uuid
 from collections.abc import Sequence
@@ -210,6 +211,15 @@ async def paced_breakdown(pool: asyncpg.Pool, rounds: Sequence[RoundTiming]) -> 
     for name, values in parts.items():
         figures[f"paced_{name}_p50_ms"] = _percentile(values, 0.5)
         figures[f"paced_{name}_p99_ms"] = _percentile(values, 0.99)
+    gaps, lengths = [], []
+    for shard_rounds in by_shard.values():
+        lengths += [(r.finished - r.started) * 1000 for r in shard_rounds]
+        gaps += [(b.started - a.finished) * 1000 for a, b in itertools.pairwise(shard_rounds)]
+    figures["paced_round_p50_ms"] = _percentile(lengths, 0.5)
+    figures["paced_round_p99_ms"] = _percentile(lengths, 0.99)
+    # From a round's end to the shard's next round: after-merge work, the gap, or a new job.
+    figures["paced_between_rounds_p50_ms"] = _percentile(gaps, 0.5)
+    figures["paced_between_rounds_p99_ms"] = _percentile(gaps, 0.99)
     merged = [r.comments for r in rounds if r.comments]
     figures["paced_merge_rounds"] = len(merged)
     figures["paced_comments_per_round"] = round(sum(merged) / max(1, len(merged)), 1)
@@ -217,11 +227,12 @@ async def paced_breakdown(pool: asyncpg.Pool, rounds: Sequence[RoundTiming]) -> 
 
 
 # pg_stat_statements (database `postgres`), for the bench's database: the statements taking a
-# live's merge lock (schema/queries/orders.sql), whose time is all waiting for the lock.
+# live's merge lock by session or order (schema/queries/orders.sql; its constants read $n there),
+# whose time is almost all waiting for the lock.
 LIVE_LOCK_WAIT = (
     "SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(total_exec_time), 0) AS ms "
     "FROM pg_stat_statements WHERE dbid = $1 "
-    "AND query LIKE '%pg_advisory_xact_lock(hashtext(''chotdon.merge'')%'"
+    "AND query LIKE '%pg_advisory_xact_lock(hashtext(%live_id::int)%'"
 )
 
 
