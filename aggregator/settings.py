@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     # own arq_queue (tests, benches, chaos) gets its own outbound queue too.
     arq_outbound_queue: str | None = None
     worker_outbound_max_jobs: int = Field(default=8, ge=1)
+    # The ingest bench's latency breakdown: a Redis list each merge round's timing is appended to
+    # (aggregator/ingest/merge_jobs.py). Unset (production): nothing is recorded.
+    bench_merge_rounds_key: str | None = None
     # partitions (issue 21, part 6): comments, webhook deliveries, order events and outbound
     # messages are kept in one partition per month (migration 0034). The daily job makes this many
     # months ahead, and drops a table's months older than its keep setting (0: keep every month;

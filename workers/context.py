@@ -3,8 +3,10 @@ the outbound registries, where the worker wires each platform into the outbound 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -30,6 +32,7 @@ QUEUE = "queue"  # which of jobs.QUEUES this worker serves
 PG_POOL = "pg_pool"
 WORKER_NAME = "worker_name"
 COURIERS = "couriers"
+HTTP = "http"  # the worker's HTTP session for platform sends
 
 log = structlog.get_logger()
 
@@ -81,6 +84,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx[PG_POOL] = await create_pool(settings)
     ctx[WORKER_NAME] = worker_name()
     ctx[COURIERS] = Couriers.open(settings)
+    ctx[HTTP] = aiohttp.ClientSession()
     log.info("worker.started", worker=ctx[WORKER_NAME], queue=ctx.get(QUEUE, "orders"))
 
 
@@ -91,7 +95,23 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     couriers = ctx.get(COURIERS)
     if couriers is not None:
         await couriers.close()
+    http = ctx.get(HTTP)
+    if http is not None:
+        await http.close()
     log.info("worker.stopped", worker=ctx.get(WORKER_NAME), queue=ctx.get(QUEUE, "orders"))
+
+
+@contextlib.asynccontextmanager
+async def job_http(ctx: dict[str, Any]) -> AsyncIterator[aiohttp.ClientSession]:
+    """The worker's HTTP session, whose connections to a platform stay open from one send to the
+    next (a session per send job paid a new connection, and a TLS handshake, per message); or one
+    of the job's own when the worker has none (a job called directly, as tests do)."""
+    shared = ctx.get(HTTP)
+    if shared is not None:
+        yield shared
+        return
+    async with aiohttp.ClientSession() as own:
+        yield own
 
 
 async def on_job_start(ctx: dict[str, Any]) -> None:

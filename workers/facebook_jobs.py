@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import aiohttp
 from arq import Retry
 
 from aggregator.outbound.outcome import SendResult
@@ -15,7 +14,7 @@ from aggregator.runtime import jobs
 from aggregator.runtime.ratelimit import acquire
 from aggregator.settings import Settings
 from schema.queries import query
-from workers.context import PG_POOL, SETTINGS, facebook_senders
+from workers.context import PG_POOL, SETTINGS, facebook_senders, job_http
 
 MAX_TRIES = 8
 RATE_DEFER_S = 1.0
@@ -36,7 +35,7 @@ async def facebook_send_job(ctx: dict[str, Any], message_id: int) -> str:
             _job_id=f"{SEND_JOB.job_id(message_id)}:later:{time.time_ns()}", _defer_by=RATE_DEFER_S,
         )  # fmt: skip
         return "rate_limited"
-    async with aiohttp.ClientSession() as http:
+    async with job_http(ctx) as http:
         outcome = await send_stored(
             ctx[PG_POOL], facebook_senders(http, settings), message_id, log_as="facebook",
             final_attempt=ctx.get("job_try", 1) >= MAX_TRIES,

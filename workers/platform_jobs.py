@@ -33,7 +33,7 @@ from aggregator.settings import Settings
 from connectors.errors import CredentialsError, RateLimitedError, TokenError, TransportError
 from schema.enums import Platform
 from schema.queries import query
-from workers.context import PG_POOL, SETTINGS, platform_senders
+from workers.context import PG_POOL, SETTINGS, job_http, platform_senders
 
 log = structlog.get_logger()
 BACKOFF = "tiktok_backoff"  # ctx key: tests shorten the waits
@@ -112,7 +112,7 @@ async def tiktok_sync_job(ctx: dict[str, Any]) -> int:
 
 async def platform_send_job(ctx: dict[str, Any], message_id: int) -> str:
     """Send outbound_messages row `message_id` (TikTok CS or Zalo OA) at most once."""
-    async with aiohttp.ClientSession() as http:
+    async with job_http(ctx) as http:
         outcome = await send_stored(
             ctx[PG_POOL], platform_senders(http, ctx[SETTINGS]), message_id, log_as="platform",
             final_attempt=ctx.get("job_try", 1) >= SEND_MAX_TRIES,

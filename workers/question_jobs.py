@@ -7,18 +7,20 @@ from typing import Any
 
 from arq.connections import ArqRedis
 
-from aggregator.questions.filing import file_session, has_new_questions, sessions_to_file
+from aggregator.ingest.buckets import enqueue_many
+from aggregator.questions.filing import file_session, sessions_to_file, sessions_with_new_questions
 from aggregator.runtime import jobs
 from workers.context import PG_POOL
 
 FILE_BUCKET_S = 1.0
 
 
-async def enqueue_filing(arq: ArqRedis, session_id: int) -> None:
-    """One filing job per live and second: a burst of merges files its questions once."""
+async def enqueue_filing(arq: ArqRedis, session_ids: list[int]) -> None:
+    """One filing job per live and second, due at once: a burst of merges files its questions
+    once. All of them in one Redis round trip (arq's enqueue_job takes four per job)."""
     bucket = int(time.time() / FILE_BUCKET_S)
-    await arq.enqueue_job(
-        jobs.FILE_QUESTIONS, session_id, _job_id=f"questions:{session_id}:{bucket}"
+    await enqueue_many(
+        arq, jobs.FILE_QUESTIONS, [(f"questions:{s}:{bucket}", (s,)) for s in session_ids]
     )
 
 
@@ -30,12 +32,14 @@ async def file_questions_job(ctx: dict[str, Any], session_id: int) -> int:
 async def sweep_questions_job(ctx: dict[str, Any]) -> int:
     """Lives whose questions a lost job left unfiled get a filing job again."""
     sessions = await sessions_to_file(ctx[PG_POOL])
-    for session_id in sessions:
-        await enqueue_filing(ctx["redis"], session_id)
+    await enqueue_filing(ctx["redis"], sessions)
     return len(sessions)
 
 
-async def after_merge(ctx: dict[str, Any], session_id: int) -> None:
-    """A merge stored comments: file the live's questions if its newest one waits."""
-    if await has_new_questions(ctx[PG_POOL], session_id):
-        await enqueue_filing(ctx["redis"], session_id)
+async def after_merge(ctx: dict[str, Any], session_ids: list[int]) -> None:
+    """A merge round stored comments of these lives: file the questions of those whose newest
+    one waits (one query for them all)."""
+    if session_ids:
+        await enqueue_filing(
+            ctx["redis"], await sessions_with_new_questions(ctx[PG_POOL], session_ids)
+        )

@@ -9,13 +9,17 @@ stored after its bucket's job started belongs to the next bucket (its commit, an
 enqueue, comes after the bucket ended), so nothing waits for the sweeper.
 
 Shards let several workers (or one worker's concurrent jobs) merge different lives at the same
-time; the live's advisory lock keeps two jobs off the same live whatever the shards.
+time; the live's advisory lock keeps two jobs off the same live whatever the shards. Within a
+shard one job at a time runs the merges (workers/merge_runner.py): a job that finds another
+running ends at once, and the running one takes its comments in its next round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+import orjson
 from arq.connections import ArqRedis
 
 from aggregator.ingest.buckets import enqueue_per_bucket
@@ -48,3 +52,25 @@ async def enqueue_merges(
         job_id=merge_job_id,
         args=lambda shard: (None, shard, MERGE_SHARDS),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTiming:
+    """One merge round of a shard, by wall clock (seconds since the epoch): the ingest bench
+    joins it to its comments' stored and processed times for its latency breakdown."""
+
+    shard: int
+    started: float
+    finished: float
+    comments: int
+
+
+async def record_round(arq: ArqRedis, key: str, timing: RoundTiming) -> None:
+    """Append a round to the Redis list `key` (only when a bench asks for it: settings)."""
+    row = [timing.shard, timing.started, timing.finished, timing.comments]
+    await arq.rpush(key, orjson.dumps(row))  # type: ignore[misc]
+
+
+async def recorded_rounds(arq: ArqRedis, key: str) -> list[RoundTiming]:
+    raw_rounds = await arq.lrange(key, 0, -1)  # type: ignore[misc]
+    return [RoundTiming(*orjson.loads(raw)) for raw in raw_rounds]

@@ -95,9 +95,11 @@ async def file_session(pool: asyncpg.Pool, arq: ArqRedis, session_id: int) -> Fi
     return stats
 
 
-async def has_new_questions(pool: asyncpg.Pool, session_id: int) -> bool:
-    """Whether the live's newest question or message waits to be filed (after a merge)."""
-    return bool(await pool.fetchval(query("newest_question_unfiled"), session_id))
+async def sessions_with_new_questions(pool: asyncpg.Pool, session_ids: list[int]) -> list[int]:
+    """Those of these lives whose newest question or message waits to be filed (after a merge
+    round)."""
+    rows = await pool.fetch(query("sessions_with_newest_question_unfiled"), session_ids)
+    return [int(r["session_id"]) for r in rows]
 
 
 async def sessions_to_file(pool: asyncpg.Pool, within_s: float = 3600.0) -> list[int]:

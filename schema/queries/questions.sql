@@ -40,18 +40,24 @@ WHERE (ls.status = 'live' OR coalesce(ls.ended_at, ls.last_comment_at, ls.starte
              OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
         AND NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id));
 
--- name: newest_question_unfiled
--- $1 session id. Whether the live's newest question or message is not filed yet: one index
--- probe after each merge (an older one left behind is the sweeper's).
-SELECT NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id)
-FROM comments c
-WHERE c.session_id = $1 AND c.status = 'processed' AND c.channel_id IS NOT NULL
-  AND c.removed_at IS NULL
-  AND c.intent IN ('question', 'other')
-  AND (c.intent = 'question'
-       OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
-ORDER BY c.id DESC
-LIMIT 1;
+-- name: sessions_with_newest_question_unfiled
+-- $1 session ids (a merge round's). Those whose newest question or message is not filed yet: one
+-- index probe per live after each merge round, all in one statement (an older one left behind is
+-- the sweeper's).
+SELECT s.id AS session_id
+FROM unnest($1::bigint[]) AS s(id)
+CROSS JOIN LATERAL (
+    SELECT NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id) AS unfiled
+    FROM comments c
+    WHERE c.session_id = s.id AND c.status = 'processed' AND c.channel_id IS NOT NULL
+      AND c.removed_at IS NULL
+      AND c.intent IN ('question', 'other')
+      AND (c.intent = 'question'
+           OR c.platform = 'zalo' OR (c.platform = 'facebook' AND c.external_live_id IS NULL))
+    ORDER BY c.id DESC
+    LIMIT 1
+) AS newest
+WHERE newest.unfiled;
 
 -- name: answer_live
 -- $1 session id. The live, its cooperative's facts and whether it is a rehearsal.

@@ -17,6 +17,9 @@ REQUIRED = {
     "comments_per_s", "orders_per_s", "p50_ms", "p99_ms", "naive_comments_per_s",
     "copy_comments_per_s", "lost", "duplicate_orders", "cpu_ms_per_comment_ingest",
     "cpu_ms_per_comment_worker", "cpu_ms_per_comment_postgres", "cpu_ms_per_comment_total",
+    # where a paced comment's time goes, and the messages sent meanwhile
+    "paced_store_p50_ms", "paced_wait_p50_ms", "paced_merge_p50_ms", "paced_merge_p99_ms",
+    "paced_merge_rounds", "paced_messages_sent", "paced_messages_waiting",
 }  # fmt: skip
 
 
@@ -34,6 +37,8 @@ async def test_small_ingest_benchmark_reports_every_figure(
     assert figures["lost"] == 0
     assert figures["duplicate_orders"] == 0
     assert figures["redeliveries_ignored"] == 90
+    assert figures["paced_messages_sent"] > 0  # buyer messages really sent meanwhile
+    assert figures["paced_merge_rounds"] > 0  # the breakdown found the workers' rounds
     assert figures["comments_per_s"] > 0 and figures["copy_comments_per_s"] > 0
     # Where the CPU went: measured when Postgres runs on this machine (embedded, or local as
     # here), each side spent some and the total is their sum; "not measured" only otherwise.

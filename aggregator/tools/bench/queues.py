@@ -180,7 +180,7 @@ async def _wait_for_outbound(pool: asyncpg.Pool, arq: RoutedArqRedis) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _drop_queues(arq: RoutedArqRedis) -> None:
+async def drop_queues(arq: RoutedArqRedis) -> None:
     """The layout's queues and their jobs' keys go when it ends: Redis is shared with later runs
     (and other benches), and a job id left behind refuses the same id for a day."""
     for queue in arq.queues.both:
@@ -207,7 +207,8 @@ def _layout_settings(bench: Settings, layout: str) -> Settings:
     )
 
 
-def _env(graph_url: str, queue: str | None = None) -> dict[str, str]:
+def worker_env(graph_url: str, queue: str | None = None) -> dict[str, str]:
+    """A bench worker's environment: sends to the simulator, unlimited, composed soon."""
     env = {
         "CHOTDON_FACEBOOK_GRAPH_URL": graph_url,
         "CHOTDON_FACEBOOK_SEND_PER_S": str(SEND_PER_S),
@@ -219,12 +220,12 @@ def _env(graph_url: str, queue: str | None = None) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def _workers(run: Settings, layout: str, graph_url: str, count: int) -> AsyncIterator[None]:
     if layout != "split_procs":
-        async with running_processes(run, ["worker"] * count, _env(graph_url)):
+        async with running_processes(run, ["worker"] * count, worker_env(graph_url)):
             yield
         return
     async with (
-        running_processes(run, ["worker"] * count, _env(graph_url, "orders")),
-        running_processes(run, ["worker"] * count, _env(graph_url, "outbound")),
+        running_processes(run, ["worker"] * count, worker_env(graph_url, "orders")),
+        running_processes(run, ["worker"] * count, worker_env(graph_url, "outbound")),
     ):
         yield
 
@@ -244,7 +245,7 @@ async def run_layout(
             sent = await steady_load(pool, arq, stream, layout, config)
             unsettled = await _settle(pool, arq, since)
     finally:
-        await _drop_queues(arq)
+        await drop_queues(arq)
         await arq.aclose()
     comments = await _percentiles(pool, COMMENT_MS, f"{layout}-%")
     messages = await _percentiles(pool, MESSAGE_MS, since, list(MESSAGE_KINDS))
@@ -257,23 +258,35 @@ async def run_layout(
     }  # fmt: skip
 
 
-async def queue_phases(
-    pool: asyncpg.Pool, bench: Settings, lives: list[Live], config: QueuePhaseConfig,
-    layouts: tuple[str, ...] = LAYOUTS,
-) -> dict[str, float]:  # fmt: skip
-    """Every layout in turn, the baseline first (a later phase runs on a bigger database, so any
-    drift counts against the layouts after it); figures and p99 ratios to the baseline."""
+@contextlib.asynccontextmanager
+async def sending_to_simulator(
+    pool: asyncpg.Pool, bench: Settings, lives: list[Live]
+) -> AsyncIterator[tuple[Settings, str]]:
+    """What a bench phase needs for its buyer messages to be really sent: an app secret (which
+    seals the Pages' tokens and signs buyers' links), the lives' Pages connected with sealed
+    tokens, and the Graph API simulator. Yields the settings with the secret, and the simulator's
+    base URL for the workers (worker_env)."""
     secret = bench.app_secret or SecretStr(secrets.token_urlsafe(32))
     bench = bench.model_copy(update={"app_secret": secret})
     tokens = await connect_pages(pool, bench, lives)
     await _offset_message_ids(pool)
+    async with graph_simulator(tokens) as (graph_url, _state):
+        yield bench, graph_url
+
+
+async def queue_phases(
+    pool: asyncpg.Pool, bench: Settings, lives: list[Live], config: QueuePhaseConfig,
+    graph_url: str, layouts: tuple[str, ...] = LAYOUTS,
+) -> dict[str, float]:  # fmt: skip
+    """Every layout in turn, the baseline first (a later phase runs on a bigger database, so any
+    drift counts against the layouts after it); figures and p99 ratios to the baseline. `bench`
+    and `graph_url` come from sending_to_simulator."""
     figures: dict[str, float] = {
         "queues_rate": config.rate, "queues_seconds": config.seconds,
         "queues_message_delay_s": MESSAGE_DELAY_S,
     }  # fmt: skip
-    async with graph_simulator(tokens) as (graph_url, _state):
-        for layout in layouts:
-            figures |= await run_layout(pool, bench, lives, layout, config, graph_url)
+    for layout in layouts:
+        figures |= await run_layout(pool, bench, lives, layout, config, graph_url)
     figures["queues_duplicate_orders"] = int(await pool.fetchval(DUPLICATE_ORDERS))
     base = figures.get("shared_order_p99_ms")
     for layout in layouts[1:]:
