@@ -17,7 +17,7 @@ MAX_CODE_DIGITS = 3
 
 def _product(ctx: Context, code: str | None, length: int) -> Read:
     known = code if code is not None and code in ctx.catalog.products else None
-    return Read(length, Element(K_PRODUCT, code=known, as_code=True))
+    return length, Element(K_PRODUCT, code=known, as_code=True), False
 
 
 # "tòa B2", "lô A1", "phòng C1": a building or plot in an address, not a product code.
@@ -66,7 +66,7 @@ def read_code_word(ctx: Context, i: int) -> Read | None:
         j += 1
     letter = read_letter_code(ctx, j, relaxed=True)
     if letter is not None:
-        return Read(j - i + letter.length, letter.element)
+        return j - i + letter[0], letter[1], False
     digits = ctx.digits(j)
     if digits is None or len(digits) > MAX_CODE_DIGITS:
         return None

@@ -34,10 +34,6 @@ class Element:
     clause_break: bool = False  # SEP: end of a clause ("," "." "?"), not just "+" or "và"
 
 
-@dataclass(slots=True)  # not frozen: made at every reader hit, and frozen init costs per field
-class Read:
-    """The result of reading at one position: how many tokens, and what they meant."""
-
-    length: int
-    element: Element | None = None
-    spam: bool = False
+# The result of reading at one position: (tokens used, element found or None, spam). A plain
+# tuple: made at every reader hit, and a dataclass instance costs a Python-level __init__ call.
+Read = tuple[int, Element | None, bool]

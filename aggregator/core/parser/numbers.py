@@ -20,12 +20,16 @@ from aggregator.core.parser.quantities import (
     PRICE_UNIT_INDEX,
     SPACED_PRICE_UNITS,
 )
-from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, make_measure
+from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, WEIGHT_UNIT_INDEX, make_measure
 
 THOUSANDS_SEPARATORS = frozenset({".", ","})
 PRICE_UNIT_STARTS = PRICE_UNIT_INDEX.first_tokens  # checked before a call to match()
 NON_QTY_AFTER_STARTS = NON_QTY_AFTER_INDEX.first_tokens
 PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
+# The words after a number at which read_price, _decimal or read_weight_after may find something:
+# after any other word (most of them) those three calls would all come back empty.
+PRICE_DECIMAL_OR_WEIGHT = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS | WEIGHT_UNIT_INDEX.first_tokens
+_SKIP_ONE: Read = (1, None, False)  # one token that is not a quantity
 
 
 def read_price(ctx: Context, i: int) -> Read | None:
@@ -37,7 +41,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
         if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
             end += 1
         per_period = ctx.word(end) == "/" and ctx.word(end + 1) in PER_PERIOD
-        return Read(end - i + _per_unit(ctx, end), spam=per_period)
+        return end - i + _per_unit(ctx, end), None, per_period
     end = i
     while (
         ctx.word(end + 1) in THOUSANDS_SEPARATORS
@@ -49,7 +53,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
     if end == i:
         return None
     unit = PRICE_UNIT_INDEX.match(text, end + 1) if ctx.word(end + 1) in PRICE_UNIT_STARTS else None
-    return Read(end + 1 - i + (unit[0] if unit else 0))
+    return end + 1 - i + (unit[0] if unit else 0), None, False
 
 
 def _per_unit(ctx: Context, j: int) -> int:
@@ -88,7 +92,7 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
     half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
-    return Read(end - i, Element(K_WEIGHT, measure=make_measure(value, unit)))
+    return end - i, Element(K_WEIGHT, measure=make_measure(value, unit)), False
 
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
@@ -96,24 +100,25 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     digits = ctx.digits(i)
     if digits is None:
         return None
-    price = read_price(ctx, i)
-    if price is not None:
-        return price
-    value, used = _decimal(ctx, i)
-    weight = read_weight_after(ctx, i, value, used)
-    if weight is not None:
-        return weight
+    if ctx.word(i + 1) in PRICE_DECIMAL_OR_WEIGHT:  # else none of these three can apply
+        price = read_price(ctx, i)
+        if price is not None:
+            return price
+        value, used = _decimal(ctx, i)
+        weight = read_weight_after(ctx, i, value, used)
+        if weight is not None:
+            return weight
     qty = int(digits)
     if len(digits) > 3 or not 1 <= qty <= MAX_QTY or in_address:
-        return Read(1)  # a year, an order id, a house number
+        return _SKIP_ONE  # a year, an order id, a house number
     unit = ctx.count_unit(i + 1)
     if unit:
-        return Read(1 + unit, Element(K_QTY, qty=qty, counted=True))
+        return 1 + unit, Element(K_QTY, qty=qty, counted=True), False
     if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
-        return Read(2, Element(K_QTY, qty=qty, counted=True))  # "2x"
+        return 2, Element(K_QTY, qty=qty, counted=True), False  # "2x"
     if _not_a_quantity_after(ctx, i):
-        return Read(1)
-    return Read(1, Element(K_QTY, qty=qty))
+        return _SKIP_ONE
+    return 1, Element(K_QTY, qty=qty), False
 
 
 def _not_a_quantity_after(ctx: Context, i: int) -> bool:
@@ -146,7 +151,7 @@ def read_marker(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return Read(j - i, Element(K_QTY, qty=qty, postfix=True, counted=True))
+    return j - i, Element(K_QTY, qty=qty, postfix=True, counted=True), False
 
 
 def _word_length(ctx: Context, j: int) -> int:
@@ -162,7 +167,7 @@ def read_plus(ctx: Context, i: int) -> Read | None:
     if qty is None:
         return None
     unit = ctx.count_unit(i + 2)
-    return Read(2 + unit, Element(K_QTY, qty=qty, counted=True))
+    return 2 + unit, Element(K_QTY, qty=qty, counted=True), False
 
 
 def read_number_word(ctx: Context, i: int) -> Read | None:
@@ -176,9 +181,9 @@ def read_number_word(ctx: Context, i: int) -> Read | None:
         return weight
     unit = ctx.count_unit(i + length)
     if unit:
-        return Read(length + unit, Element(K_QTY, qty=value, counted=True))
+        return length + unit, Element(K_QTY, qty=value, counted=True), False
     if ctx.starts_product(i + length):
-        return Read(length, Element(K_QTY, qty=value, counted=True))
+        return length, Element(K_QTY, qty=value, counted=True), False
     return None
 
 
@@ -203,7 +208,7 @@ def read_each(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return Read(j - i, Element(K_EACH, qty=qty))
+    return j - i, Element(K_EACH, qty=qty), False
 
 
 def read_non_quantity(ctx: Context, i: int) -> Read | None:
@@ -214,4 +219,4 @@ def read_non_quantity(ctx: Context, i: int) -> Read | None:
     j = i + found[0]
     while ctx.word(j) in MARKER_FILLERS:
         j += 1
-    return Read(j + 1 - i) if ctx.digits(j) is not None else None
+    return (j + 1 - i, None, False) if ctx.digits(j) is not None else None

@@ -48,8 +48,8 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     parsed = read_comment(text, catalog)
     if len(memo) >= MEMO_SIZE:
         # Only if threads share a catalog can another evict at the same moment: fine, bounded.
-        with suppress(KeyError, RuntimeError):
-            del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
+        with suppress(KeyError):
+            memo.popitem(last=False)  # the oldest
     memo[text] = parsed
     return parsed
 

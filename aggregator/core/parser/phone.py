@@ -16,7 +16,14 @@ MAX_PHONE_DIGITS = 12
 MIN_NORMALIZED = 10  # the fewest digits normalize_digits accepts
 # Groups are separated by spaces, dots or dashes, or by nothing after a closing bracket:
 # "(+84)336 999 888".
-_RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
+_RUN = r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*"
+# Only runs of MIN_PHONE_DIGITS characters or more are read, so a run is only tried where that
+# many characters a run may hold follow: most digit runs ("2", "x3", "A01") are then never
+# matched at all. A run that starts inside a shorter one ends where that one ends (a run's end
+# depends only on what follows its digits), so it is short too: the long runs found, and their
+# order, are those of the plain pattern.
+_LONG_ENOUGH = rf"(?=[(+\d][\d\s.\-()+]{{{MIN_PHONE_DIGITS - 1}}})"
+_RUN_RE = re.compile(_LONG_ENOUGH + _RUN)
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
 _DROP_DIGITS = str.maketrans("", "", "0123456789")

@@ -148,9 +148,9 @@ class Scanner:
     def scan(self) -> Scan:
         ctx = self.ctx
         i, size, phone, words = 0, ctx.size, ctx.phone, ctx.words
-        routes = self.routes
+        routes, out = self.routes, self.out
         while i < size:
-            if i in phone:
+            if phone and i in phone:
                 self.in_address = False
                 i += 1
                 continue
@@ -163,57 +163,66 @@ class Scanner:
             else:
                 # A word no reader, separator, alias or keyword starts at only counts as content.
                 if not route & FILLER and word.isalnum():
-                    self.out.content_words += 1
+                    out.content_words += 1
                 i += 1
-        return self.out
+        return out
 
     def _step(self, i: int, word: str, route: int) -> int:
         """At a word some reader may start at: "+1", a separator, a reader, else a word."""
-        if route & PLUS:
-            plus = read_plus(self.ctx, i)
-            if plus is not None:
-                return self._take(plus, i)
-        used = self._separator(i) if route & SEPARATOR else 0
-        if used:
-            return used
-        found = self._read(i, word, route)
-        if found is not None:
-            return self._take(found, i)
-        return self._word(i, route)
+        found = read_plus(self.ctx, i) if route & PLUS else None
+        if found is None:
+            used = self._separator(i) if route & SEPARATOR else 0
+            if used:
+                return used
+            found = self._read(i, word, route)
+            if found is None:
+                return self._word(i, route)
+        # What a reader found: its element joins the current clause.
+        length, element, spam = found
+        out = self.out
+        if spam:
+            out.clauses[-1].add(S_SPAM)
+        if element is not None:
+            if element.kind is K_QTY and word == "+":
+                out.clauses[-1].add(S_PLUS)
+            element.clause = len(out.clauses) - 1  # out.clause, without the call
+            out.elements.append(element)
+        return length
 
     def _read(self, i: int, word: str, route: int) -> Read | None:
         """The first reader that recognises something at token `i`, in a fixed order: quantity
         markers, code words, letter codes, non-quantities, numeric codes, numbers, then "mỗi",
         "nửa" and number words."""
-        ctx, found = self.ctx, None
+        ctx = self.ctx
         if route & MARKER:
             found = read_marker(ctx, i)
-        if found is None and route & CODE_WORD:
+            if found is not None:
+                return found
+        if route & CODE_WORD:
             found = read_code_word(ctx, i)
-        if found is None and route & PREFIX:
+            if found is not None:
+                return found
+        if route & PREFIX:
             found = read_letter_code(ctx, i)
-        if found is None and route & NON_QTY:
+            if found is not None:
+                return found
+        if route & NON_QTY:
             found = read_non_quantity(ctx, i)
-        if found is None and word.isdigit():
+            if found is not None:
+                return found
+        if word.isdigit():
             found = read_numeric_code(ctx, i) or read_number(ctx, i, self.in_address)
-        if found is None and route & EACH:
+            if found is not None:
+                return found
+        if route & EACH:
             found = read_each(ctx, i)
-        if found is None and route & HALF:
+            if found is not None:
+                return found
+        if route & HALF:
             found = read_half(ctx, i)
-        if found is None and route & NUMBER_WORD:
-            found = read_number_word(ctx, i)
-        return found
-
-    def _take(self, found: Read, i: int) -> int:
-        element = found.element
-        if found.spam:
-            self.out.clauses[-1].add(S_SPAM)
-        if element is not None:
-            if element.kind is K_QTY and self.ctx.word(i) == "+":
-                self.out.clauses[-1].add(S_PLUS)
-            element.clause = len(self.out.clauses) - 1  # self.out.clause, without the call
-            self.out.elements.append(element)
-        return found.length
+            if found is not None:
+                return found
+        return read_number_word(ctx, i) if route & NUMBER_WORD else None
 
     def _separator(self, i: int) -> int:
         word = self.ctx.word(i)
