@@ -18,9 +18,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import subprocess
 import sys
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -40,8 +43,9 @@ INSERTS = (
     "x2", "X 3", "*4", "sl: 2", "sl 5", "2c", "hai", "ba hộp", "2 hộp", "1 cân", "nửa cân",
     "5 lạng", "1L", "2kg", "500ml", "180k", "1tr2", "2024", "+1", "+2", "A01", "a 1", "b-02",
     "mã 5", "ma 08", "12", "08", "và", "+", ",", ".", "?", "!", "\n", "😍", "🔥🔥", "ạ", "nhé shop",
-    "ko lấy nữa", "hủy", "chốt", "chot", "lấy", "còn không", "bao nhiêu", "giao về 12 Lý Thường Kiệt",
-    "xóm 5", "mỗi thứ 1", "ck rồi", "st25", "mật ong nhãn", "nem chua", "vải", "nhãn", "1.5kg",
+    "ko lấy nữa", "hủy", "chốt", "chot", "lấy", "còn không", "bao nhiêu", "xóm 5",
+    "giao về 12 Lý Thường Kiệt", "mỗi thứ 1", "ck rồi", "st25", "mật ong nhãn", "nem chua",
+    "vải", "nhãn", "1.5kg",
     "2,5 kg", "180.000đ", "lúc 8h", "thứ 2", "(", ")", "#123", "sđt", "đ/c", "tòa B2", "10",
     "1000", "0", "999", "một", "mười", "rưỡi", "1 ký rưỡi", "x 10", "×2", "x2x3", "2x",
 )  # fmt: skip
@@ -62,58 +66,66 @@ def _phone(rng: random.Random) -> str:
     )
 
 
-def _mutate(text: str, rng: random.Random) -> str:
+def _glue_or_space(text: str, rng: random.Random) -> str:
     words = text.split(" ")
-    kind = rng.randrange(14)
-    if kind == 0:
-        return _strip_accents(text)
-    if kind == 1:
-        return text.upper()
-    if kind == 2:
-        return text.lower() if rng.random() < 0.5 else text.title()
-    if kind == 3:  # spacing: glue two words, or double a space, or pad the ends
-        if len(words) > 1 and rng.random() < 0.5:
-            k = rng.randrange(len(words) - 1)
-            return " ".join([*words[:k], words[k] + words[k + 1], *words[k + 2 :]])
-        return text.replace(" ", "  ", 1) if rng.random() < 0.5 else f" {text} "
-    if kind == 4:  # a phone number somewhere
-        words.insert(rng.randrange(len(words) + 1), _phone(rng))
-        return " ".join(words)
-    if kind == 5:  # change every digit run's value
-        out, digits = [], ""
-        for char in text + "\0":
-            if char.isdigit():
-                digits += char
-                continue
-            if digits:
-                out.append(str(rng.choice((0, 1, 2, 3, 9, 10, 12, 99, 100, 999, 1000, 2024))))
-                digits = ""
-            out.append(char)
-        return "".join(out[:-1])
-    if kind == 6:  # a fragment inserted
-        words.insert(rng.randrange(len(words) + 1), rng.choice(INSERTS))
-        return " ".join(words)
-    if kind == 7:  # a word dropped
-        if len(words) > 1:
-            del words[rng.randrange(len(words))]
-        return " ".join(words)
-    if kind == 8:  # a repeated letter ("chốttt")
-        k = rng.randrange(len(words))
-        if words[k]:
-            words[k] = words[k] + words[k][-1] * rng.randint(1, 4)
-        return " ".join(words)
-    if kind == 9:  # two words swapped
-        if len(words) > 1:
-            k = rng.randrange(len(words) - 1)
-            words[k], words[k + 1] = words[k + 1], words[k]
-        return " ".join(words)
-    if kind == 10:  # a space between letters and digits, or a joiner
-        return text.replace("A0", rng.choice(("A 0", "a-0", "a0", "A.0", "a_0")), 1)
-    if kind == 11:  # punctuation glued or spaced
-        return text.replace(" ", rng.choice((",", ", ", " , ", ".", "?", "\n")), 1)
-    if kind == 12:  # decomposed (NFD) accents, as some keyboards send them
-        return unicodedata.normalize("NFD", text)
-    return text + rng.choice((" ạ", " nhé", "??", " shop ơi", " 😍", " ko", " không", " r"))
+    if len(words) > 1 and rng.random() < 0.5:
+        k = rng.randrange(len(words) - 1)
+        return " ".join([*words[:k], words[k] + words[k + 1], *words[k + 2 :]])
+    return text.replace(" ", "  ", 1) if rng.random() < 0.5 else f" {text} "
+
+
+def _insert(text: str, fragment: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    words.insert(rng.randrange(len(words) + 1), fragment)
+    return " ".join(words)
+
+
+def _new_numbers(text: str, rng: random.Random) -> str:
+    """Every run of digits given another value."""
+    values = (0, 1, 2, 3, 9, 10, 12, 99, 100, 999, 1000, 2024)
+    return re.sub(r"\d+", lambda _: str(rng.choice(values)), text)
+
+
+def _drop_word(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    if len(words) > 1:
+        del words[rng.randrange(len(words))]
+    return " ".join(words)
+
+
+def _repeat_letter(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    k = rng.randrange(len(words))
+    if words[k]:
+        words[k] += words[k][-1] * rng.randint(1, 4)
+    return " ".join(words)
+
+
+def _swap_words(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    if len(words) > 1:
+        k = rng.randrange(len(words) - 1)
+        words[k], words[k + 1] = words[k + 1], words[k]
+    return " ".join(words)
+
+
+Mutation = Callable[[str, random.Random], str]
+MUTATIONS: tuple[Mutation, ...] = (
+    lambda t, _: _strip_accents(t),
+    lambda t, _: t.upper(),
+    lambda t, rng: t.lower() if rng.random() < 0.5 else t.title(),
+    _glue_or_space,
+    lambda t, rng: _insert(t, _phone(rng), rng),
+    _new_numbers,
+    lambda t, rng: _insert(t, rng.choice(INSERTS), rng),
+    _drop_word,
+    _repeat_letter,
+    _swap_words,
+    lambda t, rng: t.replace("A0", rng.choice(("A 0", "a-0", "a0", "A.0", "a_0")), 1),
+    lambda t, rng: t.replace(" ", rng.choice((",", ", ", " , ", ".", "?", "\n")), 1),
+    lambda t, _: unicodedata.normalize("NFD", t),  # decomposed accents, as some keyboards send
+    lambda t, rng: t + rng.choice((" ạ", " nhé", "??", " shop ơi", " 😍", " ko", " không", " r")),
+)
 
 
 def labelled_texts() -> list[str]:
@@ -133,7 +145,7 @@ def corpus(variants: int, bench_texts: list[str]) -> list[str]:
     for _ in range(variants):
         text = rng.choice(base)
         for _ in range(rng.randint(1, 3)):
-            text = _mutate(text, rng)
+            text = rng.choice(MUTATIONS)(text, rng)
         out.append(text)
     return out
 
@@ -155,7 +167,7 @@ def dump(tree: Path, texts_path: Path) -> None:
 
 
 def readings_of(tree: Path, texts_path: Path) -> list[bytes]:
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+    done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--dump", str(tree), str(texts_path)],
         cwd=tree,
         capture_output=True,
@@ -169,9 +181,10 @@ def compare(old: Path, new: Path, variants: int) -> int:
     from aggregator.cli.parse import bench_corpus
 
     texts = corpus(variants, bench_corpus(BENCH_COMMENTS))
-    texts_path = Path(f"/tmp/parser-readings-{SEED}.json")  # noqa: S108 - scratch file
-    texts_path.write_bytes(orjson.dumps(texts))
-    before, after = readings_of(old, texts_path), readings_of(new, texts_path)
+    with tempfile.TemporaryDirectory() as scratch:
+        texts_path = Path(scratch) / "texts.json"
+        texts_path.write_bytes(orjson.dumps(texts))
+        before, after = readings_of(old, texts_path), readings_of(new, texts_path)
     assert len(before) == len(after) == len(texts)
     differing = [k for k, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     for k in differing[:20]:

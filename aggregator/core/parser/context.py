@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.normalize import Text
 from aggregator.core.parser.quantities import (
@@ -21,17 +19,18 @@ COUNT_UNIT_STARTS = COUNT_UNIT_INDEX.first_tokens | ADJACENT_ONLY_UNITS.first_to
 WEIGHT_UNIT_STARTS = WEIGHT_UNIT_INDEX.first_tokens
 
 
-# Not frozen (built once per comment; a frozen dataclass pays object.__setattr__ per field).
-@dataclass(slots=True)
 class Context:
-    text: Text
-    catalog: Catalog
-    phone: frozenset[int]  # token indexes that belong to a phone number
-    size: int  # number of tokens
-    words: tuple[str, ...] = field(init=False)  # text.words, read by every reader
+    """The comment, the catalog and the phone tokens. A plain class with slots: made once per
+    comment, and a dataclass with __post_init__ costs two Python calls."""
 
-    def __post_init__(self) -> None:
-        self.words = self.text.words
+    __slots__ = ("catalog", "phone", "size", "text", "words")
+
+    def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
+        self.text = text
+        self.catalog = catalog
+        self.phone = phone  # token indexes that belong to a phone number
+        self.size = size  # number of tokens
+        self.words = text.words  # read by every reader
 
     def word(self, j: int) -> str:
         """Folded token `j`, or "" past the end."""

@@ -72,9 +72,9 @@ class PhraseIndex(Generic[T]):
         by_two: dict[tuple[str, str], list[Phrase[T]]] = {}
         single: dict[str, tuple[Phrase[T], ...]] = {}
         for first, phrases in by_first.items():
-            for phrase in phrases:
-                if phrase.size > 1:
-                    by_two.setdefault(phrase.tokens[:2], []).append(phrase)
+            for entry in phrases:
+                if entry.size > 1:
+                    by_two.setdefault((first, entry.tokens[1]), []).append(entry)
             ones = tuple(p for p in phrases if p.size == 1)
             if ones:
                 single[first] = ones
