@@ -108,8 +108,14 @@ class PhraseIndex(Generic[T]):
         ones = self._single.get(first)
         if ones is None:
             return None
+        if text.plain:
+            return ones[0].found
+        start, end = text.spans[index]
+        raw = text.original[start:end]
+        if raw.isascii():  # typed without marks: agrees with any phrase (see _agrees)
+            return ones[0].found
         for phrase in ones:
-            if text.plain or _marks_agree(text, index, phrase.marks):
+            if _agrees(raw, phrase.marks[0]):
                 return phrase.found
         return None
 

@@ -8,7 +8,7 @@ weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are
 from __future__ import annotations
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import K_EACH, K_QTY, K_WEIGHT, Element, Read
+from aggregator.core.parser.elements import Each, Quantity, Read, Weight
 from aggregator.core.parser.quantities import (
     EACH_INDEX,
     MARKER_FILLERS,
@@ -92,7 +92,7 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
     half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
-    return end - i, Element(K_WEIGHT, measure=make_measure(value, unit)), False
+    return end - i, Weight(make_measure(value, unit)), False
 
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
@@ -113,12 +113,12 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
         return _SKIP_ONE  # a year, an order id, a house number
     unit = ctx.count_unit(i + 1)
     if unit:
-        return 1 + unit, Element(K_QTY, qty=qty, counted=True), False
+        return 1 + unit, Quantity(qty, True), False
     if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
-        return 2, Element(K_QTY, qty=qty, counted=True), False  # "2x"
+        return 2, Quantity(qty, True), False  # "2x"
     if _not_a_quantity_after(ctx, i):
         return _SKIP_ONE
-    return 1, Element(K_QTY, qty=qty), False
+    return 1, Quantity(qty, False), False
 
 
 def _not_a_quantity_after(ctx: Context, i: int) -> bool:
@@ -151,7 +151,7 @@ def read_marker(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return j - i, Element(K_QTY, qty=qty, postfix=True, counted=True), False
+    return j - i, Quantity(qty, True, True), False
 
 
 def _word_length(ctx: Context, j: int) -> int:
@@ -167,7 +167,7 @@ def read_plus(ctx: Context, i: int) -> Read | None:
     if qty is None:
         return None
     unit = ctx.count_unit(i + 2)
-    return 2 + unit, Element(K_QTY, qty=qty, counted=True), False
+    return 2 + unit, Quantity(qty, True), False
 
 
 def read_number_word(ctx: Context, i: int) -> Read | None:
@@ -181,9 +181,9 @@ def read_number_word(ctx: Context, i: int) -> Read | None:
         return weight
     unit = ctx.count_unit(i + length)
     if unit:
-        return length + unit, Element(K_QTY, qty=value, counted=True), False
+        return length + unit, Quantity(value, True), False
     if ctx.starts_product(i + length):
-        return length, Element(K_QTY, qty=value, counted=True), False
+        return length, Quantity(value, True), False
     return None
 
 
@@ -208,7 +208,7 @@ def read_each(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return j - i, Element(K_EACH, qty=qty), False
+    return j - i, Each(qty), False
 
 
 def read_non_quantity(ctx: Context, i: int) -> Read | None:

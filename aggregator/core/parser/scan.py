@@ -14,7 +14,7 @@ from aggregator.core.parser.codes import (
     read_numeric_code,
 )
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import K_PRODUCT, K_QTY, K_SEP, Element, Read
+from aggregator.core.parser.elements import K_QTY, Element, Product, Read, Separator
 from aggregator.core.parser.intent import (
     KEYWORD_INDEX,
     S_ADDRESS,
@@ -218,14 +218,14 @@ class Scanner(Context):
                 self.clauses[-1].add(S_QMARK)
             if word in ADDRESS_ENDS or not self._address_goes_on(i + 1):
                 self.in_address = False
-            self.elements.append(Element(K_SEP, self.clause, clause_break=True))
+            self.elements.append(Separator(len(self.clauses) - 1, True))
             self.clauses.append(set())
             self.clause_start = i + 1
             return 1
         found = ITEM_SEPARATORS.match(self.text, i) if word in ITEM_SEPARATOR_STARTS else None
         if found is None:
             return 0
-        self.elements.append(Element(K_SEP, self.clause))
+        self.elements.append(Separator(len(self.clauses) - 1, False))
         return found[0]
 
     def _address_goes_on(self, j: int) -> bool:
@@ -240,7 +240,7 @@ class Scanner(Context):
             alias = ctx.catalog.aliases.match(ctx.text, i)
         keyword = KEYWORD_INDEX.match(ctx.text, i) if route & KEYWORD else None
         if alias is not None and (keyword is None or alias[0] >= keyword[0]):
-            self.elements.append(Element(K_PRODUCT, self.clause, code=alias[1]))
+            self.elements.append(Product(alias[1], False, len(self.clauses) - 1))
             return alias[0]
         if keyword is not None:
             self._signal(keyword[1], i, keyword[0])
