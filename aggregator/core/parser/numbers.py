@@ -7,7 +7,7 @@ weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are
 
 from __future__ import annotations
 
-from aggregator.core.parser.context import Context
+from aggregator.core.parser.context import COUNT_UNIT_STARTS, WEIGHT_UNIT_STARTS, Context
 from aggregator.core.parser.elements import Each, Quantity, Read, Weight
 from aggregator.core.parser.quantities import (
     EACH_INDEX,
@@ -111,7 +111,7 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     qty = int(digits)
     if len(digits) > 3 or not 1 <= qty <= MAX_QTY or in_address:
         return _SKIP_ONE  # a year, an order id, a house number
-    unit = ctx.count_unit(i + 1)
+    unit = ctx.count_unit(i + 1) if ctx.word(i + 1) in COUNT_UNIT_STARTS else 0
     if unit:
         return 1 + unit, Quantity(qty, True), False
     if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
@@ -147,10 +147,11 @@ def read_marker(ctx: Context, i: int) -> Read | None:
     while ctx.word(j) in MARKER_FILLERS:
         j += 1
     qty = ctx.small_number(j)
-    if qty is None or ctx.weight_unit(j + 1) is not None:
+    if qty is None or (ctx.word(j + 1) in WEIGHT_UNIT_STARTS and ctx.weight_unit(j + 1)):
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
-    j += ctx.count_unit(j)
+    if ctx.word(j) in COUNT_UNIT_STARTS:
+        j += ctx.count_unit(j)
     return j - i, Quantity(qty, True, True), False
 
 

@@ -24,9 +24,11 @@ _RUN = r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*"
 # order, are those of the plain pattern.
 _LONG_ENOUGH = rf"(?=[(+\d][\d\s.\-()+]{{{MIN_PHONE_DIGITS - 1}}})"
 _RUN_RE = re.compile(_LONG_ENOUGH + _RUN)
+# Where the first long run may start: no run before it is long enough, and one character-class
+# pass (which re scans fast) answers for most comments that there is none at all.
+_CANDIDATE_RE = re.compile(rf"[(+\d][\d\s.\-()+]{{{MIN_PHONE_DIGITS - 1}}}")
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
-_DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
 class PhoneScan(NamedTuple):
@@ -60,11 +62,12 @@ NO_PHONE = PhoneScan(None, ())
 
 def scan_phones(folded: str) -> PhoneScan:
     """Find phone-like digit runs in folded text."""
-    if len(folded) - len(folded.translate(_DROP_DIGITS)) < MIN_PHONE_DIGITS:
-        return NO_PHONE  # most comments: too few digits in all to hold a phone number
+    candidate = _CANDIDATE_RE.search(folded)
+    if candidate is None:
+        return NO_PHONE  # most comments: no run of characters long enough to hold a number
     phone: str | None = None
     spans: list[tuple[int, int]] = []
-    for run in _RUN_RE.finditer(folded):
+    for run in _RUN_RE.finditer(folded, candidate.start()):
         start, end = run.span()
         if end - start < MIN_PHONE_DIGITS:
             continue  # too short to hold a phone number: "2", "180", "a01"

@@ -216,7 +216,8 @@ class Scanner(Context):
         if word in CLAUSE_BREAKS:
             if word == "?":
                 self.clauses[-1].add(S_QMARK)
-            if word in ADDRESS_ENDS or not self._address_goes_on(i + 1):
+            # (Only an address in progress can end here: the look ahead is skipped otherwise.)
+            if self.in_address and (word in ADDRESS_ENDS or not self._address_goes_on(i + 1)):
                 self.in_address = False
             self.elements.append(Separator(len(self.clauses) - 1, True))
             self.clauses.append(set())
