@@ -29,6 +29,7 @@ PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
 # The words after a number at which read_price, _decimal or read_weight_after may find something:
 # after any other word (most of them) those three calls would all come back empty.
 PRICE_DECIMAL_OR_WEIGHT = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS | WEIGHT_UNIT_INDEX.first_tokens
+PRICE_OR_SEPARATOR = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS
 _SKIP_ONE: Read = (1, None, False)  # one token that is not a quantity
 
 
@@ -100,21 +101,24 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     digits = ctx.digits(i)
     if digits is None:
         return None
-    if ctx.word(i + 1) in PRICE_DECIMAL_OR_WEIGHT:  # else none of these three can apply
-        price = read_price(ctx, i)
+    nxt = ctx.word(i + 1)
+    # Each read below is asked only where the next word may start what it looks for: a price
+    # needs a price unit or a thousands separator, a decimal a separator, a weight a unit.
+    if nxt in PRICE_DECIMAL_OR_WEIGHT:
+        price = read_price(ctx, i) if nxt in PRICE_OR_SEPARATOR else None
         if price is not None:
             return price
-        value, used = _decimal(ctx, i)
+        value, used = _decimal(ctx, i) if nxt in THOUSANDS_SEPARATORS else (float(int(digits)), 1)
         weight = read_weight_after(ctx, i, value, used)
         if weight is not None:
             return weight
     qty = int(digits)
     if len(digits) > 3 or not 1 <= qty <= MAX_QTY or in_address:
         return _SKIP_ONE  # a year, an order id, a house number
-    unit = ctx.count_unit(i + 1) if ctx.word(i + 1) in COUNT_UNIT_STARTS else 0
+    unit = ctx.count_unit(i + 1) if nxt in COUNT_UNIT_STARTS else 0
     if unit:
         return 1 + unit, Quantity(qty, True), False
-    if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
+    if nxt == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
         return 2, Quantity(qty, True), False  # "2x"
     if _not_a_quantity_after(ctx, i):
         return _SKIP_ONE
