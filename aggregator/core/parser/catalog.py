@@ -72,9 +72,10 @@ class Catalog:
         None means these are not a code at all (unknown prefix, too many digits).
         """
         width = self.prefix_widths.get(prefix)
-        if width is None or not digits.isdigit() or len(digits.lstrip("0")) > width:
+        if width is None or not digits.isdecimal() or len(digits.lstrip("0")) > width:
             return None
-        return prefix.upper() + str(int(digits)).zfill(width)
+        # int() of the significant digits only: at most `width` of them, whatever the zeros
+        return prefix.upper() + str(int(digits.lstrip("0") or "0")).zfill(width)
 
     def product(self, code: str | None) -> ProductInfo | None:
         return None if code is None else self.products.get(code)

@@ -13,6 +13,8 @@ from aggregator.core.parser.quantities import (
 from aggregator.core.parser.variants import WEIGHT_UNIT_INDEX, Unit
 
 SHOUTING_SHARE = 0.6
+# The longest run of digits read as a number: a price in đồng has at most 10 or 11.
+MAX_DIGITS = 15
 # First words of each table: most positions start none, and a set answers before a call would.
 NUMBER_WORD_STARTS = NUMBER_WORD_INDEX.first_tokens
 COUNT_UNIT_STARTS = COUNT_UNIT_INDEX.first_tokens | ADJACENT_ONLY_UNITS.first_tokens
@@ -37,11 +39,16 @@ class Context:
         return self.words[j] if j < self.size else ""
 
     def digits(self, j: int) -> str | None:
-        """Token `j` if it is a number outside any phone number."""
+        """Token `j` if it is a number outside any phone number. A run of more than MAX_DIGITS
+        digits is no number anyone means (no price, weight or quantity has that many): read as
+        a plain word, it cannot overflow a float or pass Python's limit on int() of a string,
+        which made one such comment fail the whole batch it came in."""
         if j >= self.size:
             return None
         word = self.words[j]
-        return word if word.isdigit() and j not in self.phone else None
+        if len(word) > MAX_DIGITS or not word.isdecimal() or j in self.phone:
+            return None
+        return word
 
     def small_number(self, j: int) -> int | None:
         """Token `j` as a plausible quantity (1..MAX_QTY), written in digits or words."""
