@@ -52,7 +52,6 @@ class Assigner:
         self.catalog = catalog
         self.slots: list[Slot] = []
         self.pending: dict[int, Slot] = {}  # slots waiting for the product at that index
-        self.number_first = _number_first(elements)
 
     def run(self) -> list[ParsedItem]:
         each: int | None = None
@@ -86,7 +85,9 @@ class Assigner:
             if before != after:
                 target = nxt if before else prev
             else:
-                target = nxt if self.number_first else prev
+                # Asked here, not up front: most comments never get a quantity between two
+                # products that could both take it.
+                target = nxt if _number_first(self.elements) else prev
         else:
             target = prev if prev_ok else nxt if next_ok else None
         if target is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -58,7 +59,9 @@ class Catalog:
         self.prefixes: frozenset[str] = frozenset(self.prefix_widths)  # a set answers `in` faster
         # Readings of recent comment texts (parse.py keeps it): a reading depends only on the
         # text and this catalog, which never changes once built, so a repeat need not be re-read.
-        self.readings: dict[str, ParsedComment] = {}
+        # An OrderedDict drops its oldest entry in O(1); a dict's first key, once many were
+        # deleted, is found by walking over their holes (~1 µs a comment with the memo full).
+        self.readings: OrderedDict[str, ParsedComment] = OrderedDict()
         # What each word may start, for the scanner (scan.routes_for fills it at first use).
         self.routes: dict[str, int] | None = None
 
@@ -69,9 +72,10 @@ class Catalog:
         None means these are not a code at all (unknown prefix, too many digits).
         """
         width = self.prefix_widths.get(prefix)
-        if width is None or not digits.isdigit() or len(digits.lstrip("0")) > width:
+        if width is None or not digits.isdecimal() or len(digits.lstrip("0")) > width:
             return None
-        return prefix.upper() + str(int(digits)).zfill(width)
+        # int() of the significant digits only: at most `width` of them, whatever the zeros
+        return prefix.upper() + str(int(digits.lstrip("0") or "0")).zfill(width)
 
     def product(self, code: str | None) -> ProductInfo | None:
         return None if code is None else self.products.get(code)

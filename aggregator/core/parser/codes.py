@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import K_PRODUCT, Element, Read
+from aggregator.core.parser.elements import Product, Read
 from aggregator.core.parser.lexicon import PhraseIndex
 from aggregator.core.parser.numbers import read_marker
 
@@ -17,7 +17,7 @@ MAX_CODE_DIGITS = 3
 
 def _product(ctx: Context, code: str | None, length: int) -> Read:
     known = code if code is not None and code in ctx.catalog.products else None
-    return Read(length, Element(K_PRODUCT, code=known, as_code=True))
+    return length, Product(known, True), False
 
 
 # "tòa B2", "lô A1", "phòng C1": a building or plot in an address, not a product code.
@@ -26,14 +26,24 @@ BUILDING_WORDS = frozenset({"tòa", "toà", "block", "lô", "phòng", "tầng", 
 
 def read_letter_code(ctx: Context, i: int, relaxed: bool = False) -> Read | None:
     """A letter prefix of the catalog followed by digits. `relaxed` after "mã"."""
-    prefix = ctx.word(i)
+    # Tokens and spans read directly rather than through ctx.word / text.raw / text.adjacent:
+    # this runs at every word that is a catalog prefix ("a", "v", "b"), inside many comments.
+    words, size = ctx.words, ctx.size
+    prefix = words[i] if i < size else ""
     width = ctx.catalog.prefix_widths.get(prefix) if prefix.isalpha() else None
-    if width is None or not ctx.text.raw(i).isascii():
+    if width is None:
         return None
-    if not relaxed and i > 0 and ctx.text.raw(i - 1).lower() in BUILDING_WORDS:
+    spans, original = ctx.text.spans, ctx.text.original
+    start, end = spans[i]
+    if not original[start:end].isascii():
         return None
-    j, attached = i + 1, ctx.size > i + 1 and ctx.text.adjacent(i, i + 1)
-    if ctx.word(j) in CODE_JOINERS and attached and ctx.text.adjacent(j, j + 1):
+    if not relaxed and i > 0:
+        before_start, before_end = spans[i - 1]
+        if original[before_start:before_end].lower() in BUILDING_WORDS:
+            return None
+    j = i + 1
+    attached = j < size and spans[j][0] == end
+    if attached and words[j] in CODE_JOINERS and j + 1 < size and spans[j][1] == spans[j + 1][0]:
         j += 1
     digits = ctx.digits(j)
     if digits is None:
@@ -66,7 +76,7 @@ def read_code_word(ctx: Context, i: int) -> Read | None:
         j += 1
     letter = read_letter_code(ctx, j, relaxed=True)
     if letter is not None:
-        return Read(j - i + letter.length, letter.element)
+        return j - i + letter[0], letter[1], False
     digits = ctx.digits(j)
     if digits is None or len(digits) > MAX_CODE_DIGITS:
         return None

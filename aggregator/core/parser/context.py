@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.normalize import Text
 from aggregator.core.parser.quantities import (
@@ -15,34 +13,42 @@ from aggregator.core.parser.quantities import (
 from aggregator.core.parser.variants import WEIGHT_UNIT_INDEX, Unit
 
 SHOUTING_SHARE = 0.6
+# The longest run of digits read as a number: a price in đồng has at most 10 or 11.
+MAX_DIGITS = 15
 # First words of each table: most positions start none, and a set answers before a call would.
 NUMBER_WORD_STARTS = NUMBER_WORD_INDEX.first_tokens
 COUNT_UNIT_STARTS = COUNT_UNIT_INDEX.first_tokens | ADJACENT_ONLY_UNITS.first_tokens
 WEIGHT_UNIT_STARTS = WEIGHT_UNIT_INDEX.first_tokens
 
 
-# Not frozen (built once per comment; a frozen dataclass pays object.__setattr__ per field).
-@dataclass(slots=True)
 class Context:
-    text: Text
-    catalog: Catalog
-    phone: frozenset[int]  # token indexes that belong to a phone number
-    size: int  # number of tokens
-    words: tuple[str, ...] = field(init=False)  # text.words, read by every reader
+    """The comment, the catalog and the phone tokens. A plain class with slots: made once per
+    comment, and a dataclass with __post_init__ costs two Python calls."""
 
-    def __post_init__(self) -> None:
-        self.words = self.text.words
+    __slots__ = ("catalog", "phone", "size", "text", "words")
+
+    def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
+        self.text = text
+        self.catalog = catalog
+        self.phone = phone  # token indexes that belong to a phone number
+        self.size = size  # number of tokens
+        self.words = text.words  # read by every reader
 
     def word(self, j: int) -> str:
         """Folded token `j`, or "" past the end."""
         return self.words[j] if j < self.size else ""
 
     def digits(self, j: int) -> str | None:
-        """Token `j` if it is a number outside any phone number."""
+        """Token `j` if it is a number outside any phone number. A run of more than MAX_DIGITS
+        digits is no number anyone means (no price, weight or quantity has that many): read as
+        a plain word, it cannot overflow a float or pass Python's limit on int() of a string,
+        which made one such comment fail the whole batch it came in."""
         if j >= self.size:
             return None
         word = self.words[j]
-        return word if word.isdigit() and j not in self.phone else None
+        if len(word) > MAX_DIGITS or not word.isdecimal() or j in self.phone:
+            return None
+        return word
 
     def small_number(self, j: int) -> int | None:
         """Token `j` as a plausible quantity (1..MAX_QTY), written in digits or words."""

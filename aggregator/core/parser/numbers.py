@@ -7,8 +7,8 @@ weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are
 
 from __future__ import annotations
 
-from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import K_EACH, K_QTY, K_WEIGHT, Element, Read
+from aggregator.core.parser.context import COUNT_UNIT_STARTS, WEIGHT_UNIT_STARTS, Context
+from aggregator.core.parser.elements import Each, Quantity, Read, Weight
 from aggregator.core.parser.quantities import (
     EACH_INDEX,
     MARKER_FILLERS,
@@ -20,12 +20,17 @@ from aggregator.core.parser.quantities import (
     PRICE_UNIT_INDEX,
     SPACED_PRICE_UNITS,
 )
-from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, make_measure
+from aggregator.core.parser.variants import AND_A_HALF, HALF_INDEX, WEIGHT_UNIT_INDEX, make_measure
 
 THOUSANDS_SEPARATORS = frozenset({".", ","})
 PRICE_UNIT_STARTS = PRICE_UNIT_INDEX.first_tokens  # checked before a call to match()
 NON_QTY_AFTER_STARTS = NON_QTY_AFTER_INDEX.first_tokens
 PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
+# The words after a number at which read_price, _decimal or read_weight_after may find something:
+# after any other word (most of them) those three calls would all come back empty.
+PRICE_DECIMAL_OR_WEIGHT = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS | WEIGHT_UNIT_INDEX.first_tokens
+PRICE_OR_SEPARATOR = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS
+_SKIP_ONE: Read = (1, None, False)  # one token that is not a quantity
 
 
 def read_price(ctx: Context, i: int) -> Read | None:
@@ -37,7 +42,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
         if ctx.word(j) == "tr" and ctx.digits(end) is not None and text.adjacent(end - 1, end):
             end += 1
         per_period = ctx.word(end) == "/" and ctx.word(end + 1) in PER_PERIOD
-        return Read(end - i + _per_unit(ctx, end), spam=per_period)
+        return end - i + _per_unit(ctx, end), None, per_period
     end = i
     while (
         ctx.word(end + 1) in THOUSANDS_SEPARATORS
@@ -49,7 +54,7 @@ def read_price(ctx: Context, i: int) -> Read | None:
     if end == i:
         return None
     unit = PRICE_UNIT_INDEX.match(text, end + 1) if ctx.word(end + 1) in PRICE_UNIT_STARTS else None
-    return Read(end + 1 - i + (unit[0] if unit else 0))
+    return end + 1 - i + (unit[0] if unit else 0), None, False
 
 
 def _per_unit(ctx: Context, j: int) -> int:
@@ -88,7 +93,7 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
     half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
-    return Read(end - i, Element(K_WEIGHT, measure=make_measure(value, unit)))
+    return end - i, Weight(make_measure(value, unit)), False
 
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
@@ -96,24 +101,28 @@ def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     digits = ctx.digits(i)
     if digits is None:
         return None
-    price = read_price(ctx, i)
-    if price is not None:
-        return price
-    value, used = _decimal(ctx, i)
-    weight = read_weight_after(ctx, i, value, used)
-    if weight is not None:
-        return weight
+    nxt = ctx.word(i + 1)
+    # Each read below is asked only where the next word may start what it looks for: a price
+    # needs a price unit or a thousands separator, a decimal a separator, a weight a unit.
+    if nxt in PRICE_DECIMAL_OR_WEIGHT:
+        price = read_price(ctx, i) if nxt in PRICE_OR_SEPARATOR else None
+        if price is not None:
+            return price
+        value, used = _decimal(ctx, i) if nxt in THOUSANDS_SEPARATORS else (float(int(digits)), 1)
+        weight = read_weight_after(ctx, i, value, used)
+        if weight is not None:
+            return weight
     qty = int(digits)
     if len(digits) > 3 or not 1 <= qty <= MAX_QTY or in_address:
-        return Read(1)  # a year, an order id, a house number
-    unit = ctx.count_unit(i + 1)
+        return _SKIP_ONE  # a year, an order id, a house number
+    unit = ctx.count_unit(i + 1) if nxt in COUNT_UNIT_STARTS else 0
     if unit:
-        return Read(1 + unit, Element(K_QTY, qty=qty, counted=True))
-    if ctx.word(i + 1) == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
-        return Read(2, Element(K_QTY, qty=qty, counted=True))  # "2x"
+        return 1 + unit, Quantity(qty, True), False
+    if nxt == "x" and ctx.text.adjacent(i, i + 1) and ctx.digits(i + 2) is None:
+        return 2, Quantity(qty, True), False  # "2x"
     if _not_a_quantity_after(ctx, i):
-        return Read(1)
-    return Read(1, Element(K_QTY, qty=qty))
+        return _SKIP_ONE
+    return 1, Quantity(qty, False), False
 
 
 def _not_a_quantity_after(ctx: Context, i: int) -> bool:
@@ -142,11 +151,12 @@ def read_marker(ctx: Context, i: int) -> Read | None:
     while ctx.word(j) in MARKER_FILLERS:
         j += 1
     qty = ctx.small_number(j)
-    if qty is None or ctx.weight_unit(j + 1) is not None:
+    if qty is None or (ctx.word(j + 1) in WEIGHT_UNIT_STARTS and ctx.weight_unit(j + 1)):
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
-    j += ctx.count_unit(j)
-    return Read(j - i, Element(K_QTY, qty=qty, postfix=True, counted=True))
+    if ctx.word(j) in COUNT_UNIT_STARTS:
+        j += ctx.count_unit(j)
+    return j - i, Quantity(qty, True, True), False
 
 
 def _word_length(ctx: Context, j: int) -> int:
@@ -162,7 +172,7 @@ def read_plus(ctx: Context, i: int) -> Read | None:
     if qty is None:
         return None
     unit = ctx.count_unit(i + 2)
-    return Read(2 + unit, Element(K_QTY, qty=qty, counted=True))
+    return 2 + unit, Quantity(qty, True), False
 
 
 def read_number_word(ctx: Context, i: int) -> Read | None:
@@ -176,9 +186,9 @@ def read_number_word(ctx: Context, i: int) -> Read | None:
         return weight
     unit = ctx.count_unit(i + length)
     if unit:
-        return Read(length + unit, Element(K_QTY, qty=value, counted=True))
+        return length + unit, Quantity(value, True), False
     if ctx.starts_product(i + length):
-        return Read(length, Element(K_QTY, qty=value, counted=True))
+        return length, Quantity(value, True), False
     return None
 
 
@@ -203,7 +213,7 @@ def read_each(ctx: Context, i: int) -> Read | None:
         return None
     j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
     j += ctx.count_unit(j)
-    return Read(j - i, Element(K_EACH, qty=qty))
+    return j - i, Each(qty), False
 
 
 def read_non_quantity(ctx: Context, i: int) -> Read | None:
@@ -214,4 +224,4 @@ def read_non_quantity(ctx: Context, i: int) -> Read | None:
     j = i + found[0]
     while ctx.word(j) in MARKER_FILLERS:
         j += 1
-    return Read(j + 1 - i) if ctx.digits(j) is not None else None
+    return (j + 1 - i, None, False) if ctx.digits(j) is not None else None

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from contextlib import suppress
 from operator import attrgetter
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog
-from aggregator.core.parser.context import Context
 from aggregator.core.parser.elements import K_EACH, K_PRODUCT, K_QTY, K_WEIGHT, Element
 from aggregator.core.parser.intent import (
     COMMIT,
@@ -23,7 +21,7 @@ from aggregator.core.parser.intent import (
 )
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
-from aggregator.core.parser.scan import Scan, scan
+from aggregator.core.parser.scan import Scanner, scan
 from aggregator.core.parser.variants import Measure
 from schema.parsing import ParsedComment, ParsedItem
 
@@ -33,6 +31,7 @@ _AS_CODE = attrgetter("as_code")
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
 MEMO_SIZE = 2048
+NO_TOKENS: frozenset[int] = frozenset()
 
 
 def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
@@ -48,8 +47,10 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     parsed = read_comment(text, catalog)
     if len(memo) >= MEMO_SIZE:
         # Only if threads share a catalog can another evict at the same moment: fine, bounded.
-        with suppress(KeyError, RuntimeError):
-            del memo[next(iter(memo))]  # dicts keep insertion order: this is the oldest
+        try:  # noqa: SIM105 - suppress() would make and enter an object at every new text
+            memo.popitem(last=False)  # the oldest
+        except KeyError:
+            pass
     memo[text] = parsed
     return parsed
 
@@ -58,9 +59,8 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     """Read one comment against the catalog, without the memo of recent texts."""
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
-    phone_tokens = _phone_tokens(prepared.spans, phones.spans)
-    ctx = Context(prepared, catalog, phone_tokens, len(prepared.words))
-    found = scan(ctx)
+    phone_tokens = _phone_tokens(prepared.spans, phones.spans) if phones.spans else NO_TOKENS
+    found = scan(prepared, catalog, phone_tokens)
     clauses = combine(found.clauses)
     # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
     # function call of its own, dear for lists of one or two entries.
@@ -108,7 +108,7 @@ def _cancel_elements(elements: Sequence[Element], clauses: Clauses) -> list[Elem
     return [e for e in elements if S_CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT]
 
 
-def _buys_something(found: Scan, live: Sequence[Element], catalog: Catalog) -> bool:
+def _buys_something(found: Scanner, live: Sequence[Element], catalog: Catalog) -> bool:
     """The comment's shape alone says "order": a code, a product with a quantity or variant,
     a counted quantity ("x2", "2 hộp"), or nothing but product names.
 

@@ -16,10 +16,19 @@ MAX_PHONE_DIGITS = 12
 MIN_NORMALIZED = 10  # the fewest digits normalize_digits accepts
 # Groups are separated by spaces, dots or dashes, or by nothing after a closing bracket:
 # "(+84)336 999 888".
-_RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
+_RUN = r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*"
+# Only runs of MIN_PHONE_DIGITS characters or more are read, so a run is only tried where that
+# many characters a run may hold follow: most digit runs ("2", "x3", "A01") are then never
+# matched at all. A run that starts inside a shorter one ends where that one ends (a run's end
+# depends only on what follows its digits), so it is short too: the long runs found, and their
+# order, are those of the plain pattern.
+_LONG_ENOUGH = rf"(?=[(+\d][\d\s.\-()+]{{{MIN_PHONE_DIGITS - 1}}})"
+_RUN_RE = re.compile(_LONG_ENOUGH + _RUN)
+# Where the first long run may start: no run before it is long enough, and one character-class
+# pass (which re scans fast) answers for most comments that there is none at all.
+_CANDIDATE_RE = re.compile(rf"[(+\d][\d\s.\-()+]{{{MIN_PHONE_DIGITS - 1}}}")
 _GROUP_RE = re.compile(r"\d+")
 _NON_DIGIT_RE = re.compile(r"\D")
-_DROP_DIGITS = str.maketrans("", "", "0123456789")
 
 
 class PhoneScan(NamedTuple):
@@ -53,11 +62,12 @@ NO_PHONE = PhoneScan(None, ())
 
 def scan_phones(folded: str) -> PhoneScan:
     """Find phone-like digit runs in folded text."""
-    if len(folded) - len(folded.translate(_DROP_DIGITS)) < MIN_PHONE_DIGITS:
-        return NO_PHONE  # most comments: too few digits in all to hold a phone number
+    candidate = _CANDIDATE_RE.search(folded)
+    if candidate is None:
+        return NO_PHONE  # most comments: no run of characters long enough to hold a number
     phone: str | None = None
     spans: list[tuple[int, int]] = []
-    for run in _RUN_RE.finditer(folded):
+    for run in _RUN_RE.finditer(folded, candidate.start()):
         start, end = run.span()
         if end - start < MIN_PHONE_DIGITS:
             continue  # too short to hold a phone number: "2", "180", "a01"

@@ -6,8 +6,6 @@ number words, then the longest of alias or keyword); the first that recognises s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from aggregator.core.parser.catalog import Catalog
 from aggregator.core.parser.codes import (
     CODE_WORD_INDEX,
@@ -16,7 +14,7 @@ from aggregator.core.parser.codes import (
     read_numeric_code,
 )
 from aggregator.core.parser.context import Context
-from aggregator.core.parser.elements import K_PRODUCT, K_QTY, K_SEP, Element, Read
+from aggregator.core.parser.elements import K_QTY, Element, Product, Read, Separator
 from aggregator.core.parser.intent import (
     KEYWORD_INDEX,
     S_ADDRESS,
@@ -35,6 +33,7 @@ from aggregator.core.parser.intent import (
     Signal,
 )
 from aggregator.core.parser.lexicon import PhraseIndex
+from aggregator.core.parser.normalize import Text
 from aggregator.core.parser.numbers import (
     read_each,
     read_half,
@@ -121,36 +120,37 @@ def routes_for(catalog: Catalog) -> dict[str, int]:
     return routes
 
 
-@dataclass
-class Scan:
-    """Everything the pass found, with the signals of each clause."""
+class Scanner(Context):
+    """Walks the tokens once; `scan()` returns it with the elements and signals found.
 
-    elements: list[Element] = field(default_factory=list)
-    clauses: list[set[Signal]] = field(default_factory=lambda: [set()])
-    plus_clauses: set[int] = field(default_factory=set)
-    content_words: int = 0  # tokens that are neither found things nor filler
+    The comment's Context itself, with what the pass found: one object per comment where a
+    context, a scanner and a result cost three Python-level constructors.
+    """
+
+    __slots__ = ("clause_start", "clauses", "content_words", "elements", "in_address", "routes")
+
+    def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
+        self.text = text
+        self.catalog = catalog
+        self.phone = phone  # token indexes that belong to a phone number
+        self.size = size  # number of tokens
+        self.words = text.words  # read by every reader
+        self.elements: list[Element] = []
+        self.clauses: list[set[Signal]] = [set()]  # the signals of each clause
+        self.content_words = 0  # tokens that are neither found things nor filler
+        self.in_address = False
+        self.clause_start = 0
+        self.routes = catalog.routes or routes_for(catalog)
 
     @property
     def clause(self) -> int:
         return len(self.clauses) - 1
 
-
-class Scanner:
-    """Walks the tokens once; `scan()` returns the elements and signals."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.out = Scan()
-        self.in_address = False
-        self.clause_start = 0
-        self.routes = routes_for(ctx.catalog)
-
-    def scan(self) -> Scan:
-        ctx = self.ctx
-        i, size, phone, words = 0, ctx.size, ctx.phone, ctx.words
+    def scan(self) -> Scanner:
+        i, size, phone, words = 0, self.size, self.phone, self.words
         routes = self.routes
         while i < size:
-            if i in phone:
+            if phone and i in phone:
                 self.in_address = False
                 i += 1
                 continue
@@ -163,29 +163,36 @@ class Scanner:
             else:
                 # A word no reader, separator, alias or keyword starts at only counts as content.
                 if not route & FILLER and word.isalnum():
-                    self.out.content_words += 1
+                    self.content_words += 1
                 i += 1
-        return self.out
+        return self
 
     def _step(self, i: int, word: str, route: int) -> int:
         """At a word some reader may start at: "+1", a separator, a reader, else a word."""
-        if route & PLUS:
-            plus = read_plus(self.ctx, i)
-            if plus is not None:
-                return self._take(plus, i)
-        used = self._separator(i) if route & SEPARATOR else 0
-        if used:
-            return used
-        found = self._read(i, word, route)
-        if found is not None:
-            return self._take(found, i)
-        return self._word(i, route)
+        found = read_plus(self, i) if route & PLUS else None
+        if found is None:
+            used = self._separator(i) if route & SEPARATOR else 0
+            if used:
+                return used
+            found = self._read(i, word, route)
+            if found is None:
+                return self._word(i, route)
+        # What a reader found: its element joins the current clause.
+        length, element, spam = found
+        if spam:
+            self.clauses[-1].add(S_SPAM)
+        if element is not None:
+            if element.kind is K_QTY and word == "+":
+                self.clauses[-1].add(S_PLUS)
+            element.clause = len(self.clauses) - 1  # self.clause, without the call
+            self.elements.append(element)
+        return length
 
     def _read(self, i: int, word: str, route: int) -> Read | None:
         """The first reader that recognises something at token `i`, in a fixed order: quantity
         markers, code words, letter codes, non-quantities, numeric codes, numbers, then "mỗi",
         "nửa" and number words."""
-        ctx, found = self.ctx, None
+        ctx, found = self, None
         if route & MARKER:
             found = read_marker(ctx, i)
         if found is None and route & CODE_WORD:
@@ -204,78 +211,69 @@ class Scanner:
             found = read_number_word(ctx, i)
         return found
 
-    def _take(self, found: Read, i: int) -> int:
-        element = found.element
-        if found.spam:
-            self.out.clauses[-1].add(S_SPAM)
-        if element is not None:
-            if element.kind is K_QTY and self.ctx.word(i) == "+":
-                self.out.clauses[-1].add(S_PLUS)
-            element.clause = len(self.out.clauses) - 1  # self.out.clause, without the call
-            self.out.elements.append(element)
-        return found.length
-
     def _separator(self, i: int) -> int:
-        word = self.ctx.word(i)
+        word = self.word(i)
         if word in CLAUSE_BREAKS:
             if word == "?":
-                self.out.clauses[-1].add(S_QMARK)
-            if word in ADDRESS_ENDS or not self._address_goes_on(i + 1):
+                self.clauses[-1].add(S_QMARK)
+            # (Only an address in progress can end here: the look ahead is skipped otherwise.)
+            if self.in_address and (word in ADDRESS_ENDS or not self._address_goes_on(i + 1)):
                 self.in_address = False
-            self.out.elements.append(Element(K_SEP, self.out.clause, clause_break=True))
-            self.out.clauses.append(set())
+            self.elements.append(Separator(len(self.clauses) - 1, True))
+            self.clauses.append(set())
             self.clause_start = i + 1
             return 1
-        found = ITEM_SEPARATORS.match(self.ctx.text, i) if word in ITEM_SEPARATOR_STARTS else None
+        found = ITEM_SEPARATORS.match(self.text, i) if word in ITEM_SEPARATOR_STARTS else None
         if found is None:
             return 0
-        self.out.elements.append(Element(K_SEP, self.out.clause))
+        self.elements.append(Separator(len(self.clauses) - 1, False))
         return found[0]
 
     def _address_goes_on(self, j: int) -> bool:
-        if j >= self.ctx.size:
+        if j >= self.size:
             return False
-        return self.ctx.word(j) in ADDRESS_WORDS or self.ctx.text.raw(j)[:1].isupper()
+        return self.word(j) in ADDRESS_WORDS or self.text.raw(j)[:1].isupper()
 
     def _word(self, i: int, route: int) -> int:
-        ctx = self.ctx
+        ctx = self
         alias = None
         if route & ALIAS and not self.in_address:
             alias = ctx.catalog.aliases.match(ctx.text, i)
         keyword = KEYWORD_INDEX.match(ctx.text, i) if route & KEYWORD else None
         if alias is not None and (keyword is None or alias[0] >= keyword[0]):
-            self.out.elements.append(Element(K_PRODUCT, self.out.clause, code=alias[1]))
+            self.elements.append(Product(alias[1], False, len(self.clauses) - 1))
             return alias[0]
         if keyword is not None:
             self._signal(keyword[1], i, keyword[0])
             return keyword[0]
         if not route & FILLER and ctx.words[i].isalnum():
-            self.out.content_words += 1
+            self.content_words += 1
         return 1
 
     def _signal(self, signal: Signal, i: int, length: int) -> None:
         nxt = i + length
-        clause = self.out.clauses[-1]
+        clause = self.clauses[-1]
         if signal is S_ADDRESS:
             self.in_address = True
         elif signal is S_PHONE_WORD:
             self.in_address = False
         elif signal is S_SEND:
-            self.in_address = self.in_address or self.ctx.digits(nxt) is not None
+            self.in_address = self.in_address or self.digits(nxt) is not None
         elif signal in POSITIONAL:
-            meaning = positional_signal(self.ctx, signal, i, nxt, self.clause_start)
+            meaning = positional_signal(self, signal, i, nxt, self.clause_start)
             if meaning is not None:
                 clause.add(meaning)
             if meaning is S_ASK and signal in (S_NEG, S_WH):
                 clause.add(S_CLOSES_ASKING)
         elif signal is S_PRICE_WORD:
-            if self.ctx.digits(nxt) is None:
+            if self.digits(nxt) is None:
                 clause.add(S_ASK_TERMS)
         else:
             clause.add(signal)
             if signal is not S_NEUTRAL:
-                self.out.content_words += 1
+                self.content_words += 1
 
 
-def scan(ctx: Context) -> Scan:
-    return Scanner(ctx).scan()
+def scan(text: Text, catalog: Catalog, phone: frozenset[int]) -> Scanner:
+    """Elements and signals of a prepared comment; `phone`: the tokens of phone numbers."""
+    return Scanner(text, catalog, phone, len(text.words)).scan()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from aggregator.core.parser.lexicon import PhraseIndex
 from aggregator.core.parser.normalize import fold
@@ -24,9 +25,12 @@ class Unit:
     needs_adjacent: bool = False  # "1l", "500g": a one-letter unit must touch its number
 
 
-@dataclass(frozen=True, slots=True)
-class Measure:
-    """An amount in grams or millilitres."""
+class Measure(NamedTuple):
+    """An amount in grams or millilitres.
+
+    A named tuple: made for every weight in a comment and looked up in the catalog's variants,
+    where a frozen dataclass paid object.__setattr__ per field and a Python-level hash and eq.
+    """
 
     dimension: Dimension
     amount: int
