@@ -130,11 +130,7 @@ class Scanner(Context):
     __slots__ = ("clause_start", "clauses", "content_words", "elements", "in_address", "routes")
 
     def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
-        self.text = text
-        self.catalog = catalog
-        self.phone = phone  # token indexes that belong to a phone number
-        self.size = size  # number of tokens
-        self.words = text.words  # read by every reader
+        super().__init__(text, catalog, phone, size)
         self.elements: list[Element] = []
         self.clauses: list[set[Signal]] = [set()]  # the signals of each clause
         self.content_words = 0  # tokens that are neither found things nor filler
