@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
 import structlog
 
-from aggregator.core.lines import Line, current_quantities, plan_changes
+from aggregator.core.lines import current_quantities
 from aggregator.core.merge import (
     REPEAT_WINDOW,
     UNCLEAR_CODE,
@@ -40,56 +39,33 @@ from aggregator.orders.buyers import (
     link_scoped_phones,
     resolve_channel_identities,
 )
-from aggregator.orders.changes import BatchChanges
-from aggregator.orders.consolidate import LiveOrders, open_orders_of_lives
+from aggregator.orders.consolidate import open_orders_of_lives
 from aggregator.orders.loading import (
     AuthorKey,
-    OpenOrder,
     PendingComment,
     SessionInfo,
     load_history,
     load_lines,
     load_pending,
-    load_products,
     load_recent_texts,
     lock_sessions,
     pending_counts,
 )
-from aggregator.orders.state import (
-    INITIAL_STATUS,
-    EventRow,
-    NewOrder,
-    create_orders_with_totals,
-    reserve_order_ids,
-    transition,
+from aggregator.orders.merge_batch import (
+    ACTOR,
+    BuyerKey,
+    MergeBatch,
+    MergeBuyer,
+    MergeConfig,
+    MergeStats,
 )
-from aggregator.orders.stock import promote_waitlists_of_lives, release_orders
-from aggregator.orders.totals import new_order_totals, recompute_totals
+from aggregator.orders.merge_writes import apply_batch
+from aggregator.orders.totals import recompute_totals
 from aggregator.runtime.db import Connection
-from schema.enums import OrderSource
 from schema.queries import query
-from schema.states import OrderStatus
 
 log = structlog.get_logger()
-ACTOR = "system:merge"
-BuyerKey = tuple[int, int]  # (live id, buyer id): one open order each
-
-
-@dataclass(frozen=True, slots=True)
-class MergeConfig:
-    batch_size: int = 2_000
-    confirm_window_s: float = 30 * 60
-
-
-@dataclass
-class MergeStats:
-    comments: int = 0
-    repeats: int = 0
-    orders_created: int = 0
-    orders_cancelled: int = 0
-    batches: int = 0
-    # Orders created or whose lines changed (for the buyer's message, sent after the commit).
-    orders_touched: set[int] = field(default_factory=set)
+__all__ = ["MergeConfig", "MergeStats", "merge_session", "merge_sessions", "pending_sessions"]
 
 
 async def merge_session(
@@ -189,34 +165,6 @@ async def _in_lock_order(conn: Connection, session_ids: list[int]) -> list[int]:
     return [r["id"] for r in rows]
 
 
-@dataclass
-class _Buyer:
-    """The comments of one buyer in one live in a batch (several accounts of one person, on
-    one or several channels of the live, are one buyer)."""
-
-    session: SessionInfo  # of the first account: the one a new order answers
-    identity: Identity
-    authors: list[AuthorKey]
-    comments: list[PendingComment]
-
-
-@dataclass
-class _Batch:
-    """What one transaction read, for every live in it."""
-
-    sessions: dict[int, SessionInfo]
-    pending: dict[int, list[PendingComment]]
-    buyers: dict[BuyerKey, _Buyer]
-    live_orders: dict[int, LiveOrders]
-    orders: dict[BuyerKey, OpenOrder]
-    lines: dict[int, list[Line]]
-    stats: dict[int, MergeStats]
-    results: dict[BuyerKey, MergeResult] = field(default_factory=dict)
-
-    def first_session(self, live_id: int) -> int:
-        return next(s.id for s in self.sessions.values() if s.live_id == live_id)
-
-
 def _by_author(pending: dict[int, list[PendingComment]]) -> dict[AuthorKey, list[PendingComment]]:
     grouped: dict[AuthorKey, list[PendingComment]] = defaultdict(list)
     for session_id, comments in pending.items():
@@ -264,12 +212,12 @@ def _by_buyer(
     sessions: dict[int, SessionInfo],
     by_author: dict[AuthorKey, list[PendingComment]],
     identities: dict[AuthorKey, Identity],
-) -> dict[BuyerKey, _Buyer]:
-    buyers: dict[BuyerKey, _Buyer] = {}
+) -> dict[BuyerKey, MergeBuyer]:
+    buyers: dict[BuyerKey, MergeBuyer] = {}
     for author in sorted(by_author, key=lambda a: by_author[a][0].comment.comment_id):
         identity, session = identities[author], sessions[author[0]]
         entry = buyers.setdefault(
-            (session.live_id, identity.buyer_id), _Buyer(session, identity, [], [])
+            (session.live_id, identity.buyer_id), MergeBuyer(session, identity, [], [])
         )
         entry.authors.append(author)
         entry.comments += by_author[author]
@@ -288,7 +236,7 @@ def _recent_of(
     return merged
 
 
-async def _load(conn: Connection, group: list[int], config: MergeConfig) -> _Batch | None:
+async def _load(conn: Connection, group: list[int], config: MergeConfig) -> MergeBatch | None:
     """Lock the group's lives, then read what their merge needs, one statement per kind."""
     sessions = await lock_sessions(conn, group)
     pending = await load_pending(conn, list(sessions), config.batch_size) if sessions else {}
@@ -305,7 +253,7 @@ async def _load(conn: Connection, group: list[int], config: MergeConfig) -> _Bat
     orders = {(live_id, buyer_id): order for live_id, found in live_orders.items()
               for buyer_id, order in found.by_buyer.items()}  # fmt: skip
     lines = await load_lines(conn, [o.id for o in orders.values()])
-    batch = _Batch(sessions, pending, _by_buyer(sessions, by_author, identities), live_orders,
+    batch = MergeBatch(sessions, pending, _by_buyer(sessions, by_author, identities), live_orders,
                    orders, lines, {s: MergeStats() for s in pending})  # fmt: skip
     since = min(p.comment.commented_at for c in pending.values() for p in c) - REPEAT_WINDOW
     channels = {s.id: s.channel_id for s in sessions.values()}
@@ -315,7 +263,7 @@ async def _load(conn: Connection, group: list[int], config: MergeConfig) -> _Bat
 
 
 async def _results(
-    conn: Connection, batch: _Batch, recent: dict[AuthorKey, dict[str, datetime]]
+    conn: Connection, batch: MergeBatch, recent: dict[AuthorKey, dict[str, datetime]]
 ) -> dict[BuyerKey, MergeResult]:
     """The merge rules, per buyer per live: what each one's order should become."""
     revising = [k for k, e in batch.buyers.items() if any(p.revision for p in e.comments)]
@@ -338,7 +286,7 @@ async def _merge_batch(
     batch = await _load(conn, group, config)
     if batch is None:
         return {}
-    changes, totalled = await _apply(conn, batch, config)
+    changes, totalled = await apply_batch(conn, batch, config)
     touched = set(changes)
     for live_id, found in batch.live_orders.items():
         batch.stats[batch.first_session(live_id)].orders_touched |= found.touched
@@ -372,112 +320,3 @@ def _revise(
         if not p.removed:
             named |= named_lines(p.comment.items)
     recompute(result, history, named, [p.comment.comment_id for p in revised])
-
-
-async def _create_orders(
-    conn: Connection,
-    batch: _Batch,
-    new: dict[BuyerKey, int],
-    changes: BatchChanges,
-    config: MergeConfig,
-) -> None:
-    """Insert the batch's new orders ((live, buyer) -> reserved id) with the totals of the lines
-    they are about to get: written once, never updated in the transaction that created them."""
-    counted = changes.counted_lines(set(new.values()))
-    rows = []
-    for key, order_id in new.items():
-        buyer = batch.buyers[key]
-        session = buyer.session
-        totals, fee = new_order_totals(
-            counted[order_id], session.tenant_settings, session.promotion
-        )
-        rows.append(
-            NewOrder(order_id, session.tenant_id, session.id, key[1], buyer.identity.id,
-                     totals.subtotal_vnd, totals.discount_vnd, totals.free_shipping,
-                     totals.total_vnd, fee)
-        )  # fmt: skip
-    await create_orders_with_totals(
-        conn,
-        orders=rows,
-        source=OrderSource.COMMENT,
-        confirm_window_s=config.confirm_window_s,
-        actor=ACTOR,
-        reason="order from comments",
-    )
-
-
-async def _apply(conn: Connection, batch: _Batch, config: MergeConfig) -> tuple[set[int], set[int]]:
-    """Write the batch's orders, lines and stock. Returns the orders whose lines changed, and the
-    new ones among them whose totals are already right (created with them)."""
-    orders, results = batch.orders, batch.results
-    wanted = [k for k, r in results.items() if r.wants_anything and k not in orders]
-    new = dict(zip(wanted, await reserve_order_ids(conn, len(wanted)), strict=True))
-    for key, order_id in new.items():
-        orders[key] = OpenOrder(order_id, key[1], INITIAL_STATUS)
-        batch.stats[batch.buyers[key].session.id].orders_created += 1
-    codes = {(batch.buyers[k].session.tenant_id, line[0]) for k, r in results.items()
-             for line in r.desired}  # fmt: skip
-    changes = BatchChanges(await load_products(conn, codes))
-    cancelled: dict[int, int] = {}  # order -> the session its buyer wrote in
-    changed_confirmed: list[int] = []
-    for key, result in results.items():
-        order, buyer = orders.get(key), batch.buyers[key]
-        if order is None or not result.applied:
-            continue
-        if result.cancel_order:
-            cancelled[order.id] = buyer.session.id
-            continue
-        last = result.applied[-1]
-        positions = {line: result.first_comment.get(line, last) for line in result.desired}
-        lines = batch.lines.get(order.id, [])
-        increases, shrinks = plan_changes(lines, result.desired, positions)
-        changes.shrink(buyer.session, order.id, shrinks)
-        changes.grow(buyer.session, order.id, increases, lines)
-        if (increases or shrinks) and order.status is OrderStatus.CONFIRMED:
-            changed_confirmed.append(order.id)
-        changes.events.append(
-            EventRow(buyer.session.tenant_id, order.id, ACTOR, "items_changed",
-                     data={"comments": result.applied, "lines": _lines_json(result)})
-        )  # fmt: skip
-    await changes.plan(conn)
-    await _create_orders(conn, batch, new, changes, config)
-    await changes.write(conn)
-    promoted: set[int] = set()
-    for live_id, freed in (await promote_waitlists_of_lives(conn, changes.released)).items():
-        batch.stats[batch.first_session(live_id)].orders_touched.update(freed)
-        promoted.update(freed)
-    await _finish_orders(conn, cancelled, changed_confirmed, batch.stats)
-    for key, order_id in new.items():
-        batch.stats[batch.buyers[key].session.id].orders_touched.add(order_id)
-    for key, order in orders.items():
-        if order.id in changes.touched:
-            batch.stats[batch.buyers[key].session.id].orders_touched.add(order.id)
-    created = set(new.values())
-    return changes.touched | created | promoted, created - promoted
-
-
-def _lines_json(result: MergeResult) -> dict[str, int]:
-    return {f"{code}/{variant}" if variant else code or "?": qty
-            for (code, variant), qty in result.desired.items()}  # fmt: skip
-
-
-async def _finish_orders(
-    conn: Connection,
-    cancelled: dict[int, int],
-    changed_confirmed: list[int],
-    stats: dict[int, MergeStats],
-) -> None:
-    if cancelled:
-        ids = sorted(cancelled)
-        await release_orders(conn, ids)
-        moved = await transition(
-            conn, ids, OrderStatus.CANCELLED, actor=ACTOR, reason="buyer cancelled"
-        )
-        for order_id in moved.moved:
-            stats[cancelled[order_id]].orders_cancelled += 1
-    if changed_confirmed:
-        await conn.execute(query("flag_reconfirmation"), changed_confirmed)
-        await transition(
-            conn, changed_confirmed, OrderStatus.AWAITING_CONFIRMATION,
-            actor=ACTOR, reason="buyer changed a confirmed order",
-        )  # fmt: skip
