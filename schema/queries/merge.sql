@@ -185,6 +185,7 @@ WHERE EXISTS (
     SELECT 1 FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
     WHERE i.product_id = t.product_id AND i.variant = t.variant AND i.status = 'waitlisted'
       AND o.live_id = t.live_id AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
+      AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')
 );
 
 -- name: adjust_reserved_of_lives
@@ -198,7 +199,10 @@ WHERE s.live_id = d.live_id AND s.product_id = d.product_id AND s.variant = d.va
 -- name: waitlists_of_keys
 -- $1 live, $2 product, $3 variant (triples): each key's waitlisted lines, whatever channel they
 -- came from, in queue order (queue_position is the comment id: one order across channels), locked
--- key by key. first_payment: paid orders only.
+-- key by key. first_payment: paid orders only. Only orders not yet packing are in line: a parcel
+-- being packed or gone cannot take stock, and its waitlisted line at the head of the queue held
+-- back every buyer behind it for good (the chaos run: a returned order's line of 3 ahead of a
+-- paid order's line of 1, with 2 free).
 SELECT t.live_id, t.product_id, t.variant, w.id, w.qty, w.order_id
 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY AS t(live_id, product_id, variant, n)
 CROSS JOIN LATERAL (
@@ -206,6 +210,7 @@ CROSS JOIN LATERAL (
     FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
     WHERE o.live_id = t.live_id AND i.product_id = t.product_id AND i.variant = t.variant
       AND i.status = 'waitlisted' AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
+      AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')
     ORDER BY i.queue_position, i.id
     FOR UPDATE OF i
 ) AS w

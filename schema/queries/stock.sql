@@ -14,6 +14,7 @@ SELECT DISTINCT i.product_id, i.variant
 FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
 WHERE o.live_id = $1 AND i.status = 'waitlisted'
   AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
+  AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')  -- a packed parcel takes none
   AND (i.product_id, i.variant) IN (SELECT * FROM unnest($2::bigint[], $3::text[]));
 
 -- name: adjust_reserved

@@ -239,3 +239,29 @@ async def test_expiry_waits_for_a_merge_of_the_same_live(
     assert await asyncio.wait_for(expiring, 30) == 1
     assert await db.fetchval("SELECT status FROM orders") == "expired"
     await assert_consistent(db)
+
+
+async def test_a_packed_orders_waitlisted_line_holds_back_no_one(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """A parcel being packed (or gone) takes no more stock, so its waitlisted line is out of the
+    queue: stock given back goes to the next buyer whose order is still open. Before, a packed
+    order's line of 3 at the head, with 2 free, held back every buyer behind it for good (the
+    chaos run's evening never settled on a paid order waiting behind a returned one)."""
+    shop = await seed_shop(db, stock={"A01": 2, "B01": 10})
+    comments = [("chốt A01 x2", "first"), ("chốt A01 x3 B01", "second"), ("chốt A01", "third")]
+    await ingest(pool, arq_pool, [shop.comment(text, buyer) for text, buyer in comments])
+    await merge_session(pool, shop.session_id)
+    assert await lines_of(db, shop, "second") == [("A01", 3, "waitlisted"), ("B01", 1, "held")]
+    packed = await db.fetchval(
+        "SELECT o.id FROM orders o JOIN buyer_identities b ON b.id = o.buyer_identity_id "
+        "WHERE b.external_user_id = 'second'"
+    )
+    for status in (OrderStatus.CONFIRMED, OrderStatus.PACKING, OrderStatus.PACKED):
+        moved = await transition(db, [packed], status, actor="staff:test", reason="test")
+        assert moved.moved == [packed]  # B01 is held: there is a parcel to pack
+    await ingest(pool, arq_pool, [shop.comment("hủy đơn nhé", "first")])
+    await merge_session(pool, shop.session_id)
+    assert await lines_of(db, shop, "third") == [("A01", 1, "held")]
+    assert await lines_of(db, shop, "second") == [("A01", 3, "waitlisted"), ("B01", 1, "held")]
+    await assert_consistent(db)
