@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
+import structlog
 
 from aggregator.core.parser import parse_comment
 from aggregator.ingest.catalogs import CatalogCache
@@ -19,6 +20,8 @@ ChannelKey = tuple[str, str]  # (platform, channel external id)
 CommentKey = tuple[str, str, str, str]
 # (channel id, platform live id or None for "the live on air") -> that live's extra keywords
 LiveKeywords = dict[tuple[int, str | None], dict[str, list[str]]]
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,16 @@ async def _parsed(
     if channel is None:  # unknown channel: no catalogue to read it against; staff will see it
         return ParsedComment(intent=Intent.OTHER)
     keywords = lives.get((channel.id, comment.external_live_id))
-    return parse_comment(comment.text, await catalogs.get(conn, channel.tenant_id, keywords))
+    catalog = await catalogs.get(conn, channel.tenant_id, keywords)
+    try:
+        return parse_comment(comment.text, catalog)
+    except Exception:  # one unreadable text must not fail (and retry) its whole batch
+        # Kept as a plain comment: its text is stored and shown to staff on the live's page,
+        # nothing is lost; the event names the comment, never its text (it may hold a phone).
+        log.exception(
+            "ingest.parse_failed", platform=comment.platform.value, comment=comment.external_id
+        )
+        return ParsedComment(intent=Intent.OTHER)
 
 
 async def _live_keywords(
