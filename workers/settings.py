@@ -9,6 +9,8 @@ from typing import Any
 from arq import cron, func
 from arq.worker import Worker
 
+from aggregator.errors import ConfigurationError
+from aggregator.ingest.merge_jobs import MERGE_SHARDS
 from aggregator.runtime import jobs
 from aggregator.runtime.queue import (
     create_arq_pool,
@@ -174,6 +176,8 @@ def worker_options(settings: Settings, queue: str = jobs.ORDERS) -> dict[str, An
     """
     shared = shared_queue(settings)
     outbound = queue == jobs.OUTBOUND and not shared
+    if not outbound:
+        check_pool_fits_merge_runners(settings)
     return {
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS if shared else cron_jobs_of(queue),
@@ -189,6 +193,21 @@ def worker_options(settings: Settings, queue: str = jobs.ORDERS) -> dict[str, An
         "ctx": {context.SETTINGS: settings, context.QUEUE: queue},
         "handle_signals": True,
     }
+
+
+def check_pool_fits_merge_runners(settings: Settings) -> None:
+    """Refuse a Postgres pool too small for the merge runners a worker of the orders queue can run
+    at once. Each runner (workers/merge_runner.py) holds a pooled connection for its shard's lock
+    and merges on another: with no more connections than runners, every connection could be held
+    by a runner waiting for its second one, and the worker would stop merging for good."""
+    runners = min(MERGE_SHARDS, settings.worker_max_jobs)
+    if settings.pg_pool_max <= runners:
+        raise ConfigurationError(
+            f"CHOTDON_PG_POOL_MAX={settings.pg_pool_max} is too small for a worker of the orders "
+            f"queue: its {runners} merge runners each hold a connection for their lock and need "
+            f"another to merge; set it to at least {runners + 1} (default 10), or lower "
+            f"CHOTDON_WORKER_MAX_JOBS"
+        )
 
 
 class QueueWorker(Worker):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.errors import ConfigurationError
 from aggregator.runtime import jobs
 from aggregator.runtime.queue import queue_names
 from aggregator.settings import Settings
@@ -78,3 +79,16 @@ def test_chotdon_worker_runs_both_queues_unless_told_one_or_given_one_queue() ->
     shared = _settings(arq_outbound_queue="q")  # both named alike: one queue, as before
     assert queues_to_run(shared, None) == (jobs.ORDERS,)
     assert worker_options(shared, jobs.ORDERS)["cron_jobs"] == CRON_JOBS
+
+
+def test_a_pool_the_merge_runners_could_exhaust_is_refused_for_merging_workers_only() -> None:
+    """Four merge runners each hold a connection for their shard lock and need a second to merge:
+    a pool of four would let them all wait for ever. The outbound queue runs no merges."""
+    with pytest.raises(ConfigurationError, match="CHOTDON_PG_POOL_MAX=4"):
+        worker_options(_settings(pg_pool_max=4), jobs.ORDERS)
+    with pytest.raises(ConfigurationError):  # one queue for everything: it merges too
+        worker_options(_settings(pg_pool_max=4, arq_outbound_queue="q"), jobs.OUTBOUND)
+    worker_options(_settings(pg_pool_max=4), jobs.OUTBOUND)
+    worker_options(_settings(pg_pool_max=5), jobs.ORDERS)
+    worker_options(_settings(pg_pool_max=2, worker_max_jobs=1), jobs.ORDERS)  # one runner at most
+    worker_options(_settings(), jobs.ORDERS)  # the defaults
