@@ -20,6 +20,9 @@ from schema.states import ALLOWED_FROM, RETURN_ALLOWED_FROM, OrderStatus, Return
 log = structlog.get_logger()
 # Orders from comments wait for the buyer to confirm from the moment they exist.
 INITIAL_STATUS = OrderStatus.AWAITING_CONFIRMATION
+# Moves after which an order's parcel is made: what still waits for stock is no longer coming.
+FULFILMENT_STATUSES = frozenset({OrderStatus.PACKING, OrderStatus.PACKED, OrderStatus.SHIPPED})
+WAITLIST_DROPPED = "waitlist_dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +81,30 @@ async def transition(
             for r in rows
         ],
     )
+    if target in FULFILMENT_STATUSES:
+        await drop_waitlisted_lines(conn, moved, actor=actor)
     refused = sorted(set(order_ids) - set(moved))
     if refused:
         log.info("order.transition_refused", target=target.value, orders=refused, reason=reason)
     return Transition(moved=moved, refused=refused)
+
+
+async def drop_waitlisted_lines(conn: Connection, order_ids: Sequence[int], *, actor: str) -> None:
+    """Remove the waitlisted lines of orders whose parcel is being made, one audit row per order
+    naming what it leaves without."""
+    if not order_ids:
+        return
+    dropped: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for row in await conn.fetch(query("drop_waitlisted_lines"), list(order_ids)):
+        line = {"code": row["code"], "variant": row["variant"], "qty": row["qty"]}
+        dropped.setdefault((row["tenant_id"], row["order_id"]), []).append(line)
+    await record_events(
+        conn,
+        [
+            EventRow(tenant, order, actor, WAITLIST_DROPPED, data={"lines": lines})
+            for (tenant, order), lines in dropped.items()
+        ],
+    )
 
 
 async def create_orders(

@@ -41,6 +41,7 @@ EVENT_KIND_TEXT = {
     "items_changed": "Đổi sản phẩm trong đơn",
     "lines_changed": "Đổi số lượng",
     "line_removed": "Bớt sản phẩm",
+    "waitlist_dropped": "Hết hàng: phần chờ hàng không giao theo đơn",
     "created": "Tạo đơn",
 }
 REASON_TEXT = {

@@ -15,6 +15,15 @@ FROM old
 WHERE o.id = old.id
 RETURNING o.id, o.tenant_id, old.status AS from_status;
 
+-- name: drop_waitlisted_lines
+-- $1 order ids now being packed (or further): their lines still waiting for stock leave with the
+-- order unfilled. Marked removed so that no screen counts their buyers as waiting any more (the
+-- waitlist itself stopped serving them at packing, stock.sql). One row per order and line.
+UPDATE order_items
+SET status = 'removed', updated_at = now()
+WHERE order_id = ANY($1::bigint[]) AND status = 'waitlisted'
+RETURNING tenant_id, order_id, code, variant, qty;
+
 -- name: insert_order_events
 INSERT INTO order_events (tenant_id, order_id, actor, kind, from_status, to_status, reason, data)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],

@@ -257,11 +257,35 @@ async def test_a_packed_orders_waitlisted_line_holds_back_no_one(
         "SELECT o.id FROM orders o JOIN buyer_identities b ON b.id = o.buyer_identity_id "
         "WHERE b.external_user_id = 'second'"
     )
+    assert await _waiting_for(db, "A01") == 2  # second's 3 and third's 1
     for status in (OrderStatus.CONFIRMED, OrderStatus.PACKING, OrderStatus.PACKED):
         moved = await transition(db, [packed], status, actor="staff:test", reason="test")
         assert moved.moved == [packed]  # B01 is held: there is a parcel to pack
+    # The parcel leaves without A01: the line is removed, the order's history says why, and the
+    # director's dashboard no longer counts its buyer as waiting.
+    assert await lines_of(db, shop, "second") == [("B01", 1, "held")]
+    assert await db.fetchval(
+        "SELECT status FROM order_items WHERE order_id = $1 AND code = 'A01'", packed
+    ) == "removed"  # fmt: skip
+    dropped = await db.fetch(
+        "SELECT data FROM order_events WHERE order_id = $1 AND kind = 'waitlist_dropped'", packed
+    )
+    assert [r["data"] for r in dropped] == [{"lines": [{"code": "A01", "variant": "", "qty": 3}]}]
+    assert await _waiting_for(db, "A01") == 1
     await ingest(pool, arq_pool, [shop.comment("hủy đơn nhé", "first")])
     await merge_session(pool, shop.session_id)
     assert await lines_of(db, shop, "third") == [("A01", 1, "held")]
-    assert await lines_of(db, shop, "second") == [("A01", 3, "waitlisted"), ("B01", 1, "held")]
+    assert await lines_of(db, shop, "second") == [("B01", 1, "held")]
+    assert await _waiting_for(db, "A01") == 0
     await assert_consistent(db)
+
+
+async def _waiting_for(db: asyncpg.Connection, code: str) -> int:
+    """Buyers waiting for `code` on the director's dashboard (its counters, migration 0033)."""
+    return int(
+        await db.fetchval(
+            "SELECT coalesce(sum(d.waitlist), 0) FROM dashboard_products d "
+            "JOIN products p ON p.id = d.product_id WHERE p.code = $1",
+            code,
+        )
+    )
