@@ -67,44 +67,6 @@ async def resolve_channel_identities(
     return found, set(created)
 
 
-async def _owners(
-    conn: Connection, tenant_id: int, session_id: int, phones: list[str]
-) -> dict[str, int]:
-    """Owners on the live's side of the sandbox boundary (a rehearsal never reaches real buyers)."""
-    rows = await conn.fetch(query("buyers_by_phones"), tenant_id, phones, session_id)
-    return {r["phone"]: r["id"] for r in rows}
-
-
-async def link_phones(
-    conn: Connection, tenant_id: int, session_id: int, phones: Mapping[Identity, str]
-) -> dict[int, Identity]:
-    """Record phones on identities and link each identity to the buyer who owns its phone.
-
-    A phone nobody owns yet is claimed by the buyer of the first identity that wrote it.
-    Returns identity id -> the identity as it is now (its buyer may have changed).
-    """
-    if not phones:
-        return {}
-    items = sorted(phones.items(), key=lambda kv: kv[0].id)
-    await conn.execute(
-        query("set_identity_phones"), [i.id for i, _ in items], [p for _, p in items]
-    )
-    wanted = sorted(set(phones.values()))
-    owners = await _owners(conn, tenant_id, session_id, wanted)
-    unowned = [p for p in wanted if p not in owners]
-    if unowned:
-        await conn.execute(query("lock_phones"), tenant_id, unowned)
-        owners = await _owners(conn, tenant_id, session_id, wanted)
-        claims = {p: i.buyer_id for i, p in reversed(items) if p not in owners}
-        rows = await conn.fetch(query("claim_phones"), list(claims.values()), list(claims))
-        owners.update({r["phone"]: r["id"] for r in rows})
-    linked = {i.id: Identity(i.id, owners.get(p, i.buyer_id)) for i, p in items}
-    moves = [(i.id, linked[i.id].buyer_id) for i, _ in items if linked[i.id].buyer_id != i.buyer_id]
-    if moves:
-        await conn.execute(query("relink_identities"), [m[0] for m in moves], [m[1] for m in moves])
-    return linked
-
-
 PhoneScope = tuple[int, bool]  # (tenant id, sandbox): where a phone number names one buyer
 ScopedPhone = tuple[PhoneScope, str]
 
@@ -122,8 +84,10 @@ async def _scoped_owners(conn: Connection, phones: list[ScopedPhone]) -> dict[Sc
 async def link_scoped_phones(
     conn: Connection, phones: Mapping[Identity, ScopedPhone]
 ) -> dict[int, Identity]:
-    """link_phones for identities of several cooperatives and lives at once: each phone is
-    matched within its scope (the cooperative, and the live's side of the sandbox boundary)."""
+    """link_phones for identities of several cooperatives and lives at once (the merge's): each
+    phone is matched within its scope (the cooperative, and the live's side of the sandbox
+    boundary). A phone nobody owns yet in its scope is claimed by the buyer of the first identity
+    that wrote it. Returns identity id -> the identity as it is now."""
     if not phones:
         return {}
     items = sorted(phones.items(), key=lambda kv: kv[0].id)
@@ -149,3 +113,17 @@ async def link_scoped_phones(
     if moves:
         await conn.execute(query("relink_identities"), [m[0] for m in moves], [m[1] for m in moves])
     return linked
+
+
+async def link_phones(
+    conn: Connection, tenant_id: int, session_id: int, phones: Mapping[Identity, str]
+) -> dict[int, Identity]:
+    """Record phones on identities and link each identity to the buyer who owns its phone, within
+    the cooperative and the live's side of the sandbox boundary (a rehearsal never reaches real
+    buyers). A phone nobody owns yet is claimed by the buyer of the first identity that wrote it.
+    Returns identity id -> the identity as it is now (its buyer may have changed).
+    """
+    if not phones:
+        return {}
+    scope = (tenant_id, bool(await conn.fetchval(query("session_is_sandbox"), session_id)))
+    return await link_scoped_phones(conn, {i: (scope, p) for i, p in phones.items()})

@@ -3,17 +3,9 @@ UPDATE buyer_identities AS b SET phone = u.phone
 FROM unnest($1::bigint[], $2::text[]) AS u(id, phone)
 WHERE b.id = u.id;
 
--- name: buyers_by_phones
--- $3 the live whose comments gave the phones: a sandbox live's buyers match only sandbox buyers,
--- a real live's only real ones (a replayed phone never links a rehearsal to a real buyer).
-SELECT phone, id FROM buyers
-WHERE tenant_id = $1 AND phone = ANY($2::text[]) AND sandbox = chotdon_sandbox($3);
-
--- name: lock_phones
--- Two merges (of two lives) claiming the same new phone at once take turns; locks are taken in
--- one fixed order so they cannot deadlock.
-SELECT pg_advisory_xact_lock(hashtext('chotdon.phone'), hashtext($1::bigint::text || ':' || p))
-FROM (SELECT DISTINCT p FROM unnest($2::text[]) AS t(p) ORDER BY p) AS sorted;
+-- name: session_is_sandbox
+-- A rehearsal's buyers are sandbox buyers: their phones match only other sandbox buyers'.
+SELECT chotdon_sandbox($1);
 
 -- name: claim_phones
 UPDATE buyers AS b SET phone = u.phone

@@ -172,3 +172,30 @@ async def test_sweeper_requeues_a_shop_whose_job_redis_lost(
     assert order["status"] == "confirmed"
     assert order["session_id"] is None  # no live on air: lines are requested, not held
     assert await db.fetchval("SELECT status FROM order_items") == "requested"
+
+
+async def test_a_shop_order_joins_the_buyer_who_owns_its_phone_on_the_same_side_only(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """The recipient's phone links the shop order to the cooperative's buyer who gave it (in a
+    comment, on any channel); a rehearsal's buyer with the same phone is never that buyer."""
+    async with tiktok_rig(settings, db) as rig:
+        await stock_live(db, rig, 5)
+        tenant_id = await db.fetchval(
+            "SELECT tenant_id FROM channels WHERE id = $1", rig.channel_id
+        )
+        insert = (
+            "INSERT INTO buyers (tenant_id, display_name, phone, sandbox) "
+            "VALUES ($1, $2, '0912345678', $3) RETURNING id"
+        )
+        owner = await db.fetchval(insert, tenant_id, "Chị Lan", False)
+        rehearsed = await db.fetchval(insert, tenant_id, "Diễn tập", True)
+        rig.state.put_order(rig.shop.shop_id, "5761", "AWAITING_SHIPMENT")
+        await deliver(rig, pool, arq_pool, "5761")
+        assert await apply_queued(rig, pool, arq_pool) == 1
+        order = await our_order(db, "5761")
+        assert order["buyer_id"] == owner != rehearsed
+        identity_buyer = await db.fetchval(
+            "SELECT buyer_id FROM buyer_identities WHERE id = $1", order["buyer_identity_id"]
+        )
+        assert identity_buyer == owner
