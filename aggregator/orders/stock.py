@@ -122,11 +122,7 @@ async def promote_waitlists_of_lives(
     """promote_waitlists for keys of several lives, one statement per step; returns per live the
     ids of the orders whose lines were promoted."""
     levels = await lock_stock_of_lives(conn, keys)
-    if not levels:
-        return {}
-    waiting: dict[LiveStockKey, list[asyncpg.Record]] = defaultdict(list)
-    for r in await conn.fetch(query("waitlists_of_keys"), *_live_columns(levels)):
-        waiting[(r["live_id"], r["product_id"], r["variant"])].append(r)
+    waiting = await _waitlist_heads(conn, levels)
     promoted: dict[int, list[int]] = defaultdict(list)
     held: list[int] = []
     deltas: dict[LiveStockKey, int] = {}
@@ -140,6 +136,23 @@ async def promote_waitlists_of_lives(
         await conn.execute(query("hold_lines"), held)
         await adjust_reserved_of_lives(conn, deltas)
     return promoted
+
+
+async def _waitlist_heads(
+    conn: Connection, levels: Mapping[LiveStockKey, StockLevel]
+) -> dict[LiveStockKey, list[asyncpg.Record]]:
+    """The head of each key's waitlist, as many lines as could fit its free stock (each line is
+    1 or more): the rest of the queue cannot be promoted now, and reading it walked every live's
+    lines of the product (waitlists_of_keys). A key with nothing free is not read at all."""
+    free = {key: level.available for key, level in levels.items() if level.available > 0}
+    waiting: dict[LiveStockKey, list[asyncpg.Record]] = defaultdict(list)
+    if not free:
+        return waiting
+    columns = _live_columns(free)
+    lines = [free[key] for key in zip(*columns, strict=True)]
+    for r in await conn.fetch(query("waitlists_of_keys"), *columns, lines):
+        waiting[(r["live_id"], r["product_id"], r["variant"])].append(r)
+    return waiting
 
 
 async def release_orders(conn: Connection, order_ids: list[int]) -> list[int]:

@@ -197,21 +197,31 @@ FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[])
 WHERE s.live_id = d.live_id AND s.product_id = d.product_id AND s.variant = d.variant;
 
 -- name: waitlists_of_keys
--- $1 live, $2 product, $3 variant (triples): each key's waitlisted lines, whatever channel they
--- came from, in queue order (queue_position is the comment id: one order across channels), locked
--- key by key. first_payment: paid orders only. Only orders not yet packing are in line: a parcel
+-- $1 live, $2 product, $3 variant, $4 lines at most (quadruples): each key's waitlisted lines,
+-- whatever channel they came from, in queue order (queue_position is the comment id: one order
+-- across channels), locked key by key, the head of each queue only: a line is 1 or more, so no
+-- more lines than the key's free stock can be promoted, and the caller asks for keys with some
+-- free only. order_items_waitlist_idx holds a product's lines of EVERY live selling it, in queue
+-- order: reading a whole queue walked every live's lines of the product (600 for 30 of this
+-- live, 49,000 buffers for a round's 20 keys, with 20 lives on one catalogue), twice a merge
+-- round. Ordered by queue_position alone, as the index is, the walk stops at the limit; with an
+-- id to break ties (two lines of one key and live never share a comment) the planner sorted the
+-- whole queue first whenever its statistics saw few waitlisted lines (7x the buffers).
+-- first_payment: paid orders only. Only orders not yet packing are in line: a parcel
 -- being packed or gone cannot take stock, and its waitlisted line at the head of the queue held
 -- back every buyer behind it for good (the chaos run: a returned order's line of 3 ahead of a
 -- paid order's line of 1, with 2 free).
 SELECT t.live_id, t.product_id, t.variant, w.id, w.qty, w.order_id
-FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY AS t(live_id, product_id, variant, n)
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[])
+     WITH ORDINALITY AS t(live_id, product_id, variant, lines, n)
 CROSS JOIN LATERAL (
     SELECT i.id, i.qty, i.order_id, i.queue_position
     FROM order_items i JOIN orders o ON o.id = i.order_id JOIN lives l ON l.id = o.live_id
     WHERE o.live_id = t.live_id AND i.product_id = t.product_id AND i.variant = t.variant
       AND i.status = 'waitlisted' AND (l.hold_mode <> 'first_payment' OR o.paid_at IS NOT NULL)
       AND o.status IN ('draft', 'awaiting_confirmation', 'confirmed')
-    ORDER BY i.queue_position, i.id
+    ORDER BY i.queue_position  -- the index's own order: the walk stops at the limit, unsorted
+    LIMIT t.lines
     FOR UPDATE OF i
 ) AS w
 ORDER BY t.n, w.queue_position, w.id;

@@ -289,3 +289,23 @@ async def _waiting_for(db: asyncpg.Connection, code: str) -> int:
             code,
         )
     )
+
+
+async def test_freed_stock_goes_to_as_many_heads_of_the_waitlist_as_it_fits(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """Two units freed: the two buyers at the head of the queue get one each, in queue order, and
+    the third still waits (the waitlist is read only as far as the free stock could reach)."""
+    shop = await seed_shop(db, stock={"A01": 2})
+    buyers = ("first", "second", "third", "fourth")
+    await ingest(pool, arq_pool, [shop.comment("chốt A01 x2", "first")])
+    await merge_session(pool, shop.session_id)
+    await ingest(pool, arq_pool, [shop.comment("chốt A01", b) for b in buyers[1:]])
+    await merge_session(pool, shop.session_id)
+    await ingest(pool, arq_pool, [shop.comment("hủy đơn nhé", "first")])
+    await merge_session(pool, shop.session_id)
+    assert await lines_of(db, shop, "second") == [("A01", 1, "held")]
+    assert await lines_of(db, shop, "third") == [("A01", 1, "held")]
+    assert await lines_of(db, shop, "fourth") == [("A01", 1, "waitlisted")]
+    assert await db.fetchval("SELECT reserved FROM live_stock") == 2
+    await assert_consistent(db)
