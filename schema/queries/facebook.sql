@@ -131,10 +131,11 @@ WHERE id = $1 AND status = 'pending';
 -- $1 channel, $2 the buyer's page-scoped id, $3 the Page id, $4 the comment that opened the order.
 -- When the buyer last wrote to the Page in Messenger (stored without a post or live: a public
 -- comment opens no Messenger window), and when the opening comment was written (a private reply
--- is allowed for 7 days after it). Unix seconds.
+-- is allowed for 7 days after it; found by its key in comment_keys, 0040). Unix seconds.
 SELECT (SELECT extract(epoch FROM max(c.commented_at)) FROM comments c
          WHERE c.channel_id = $1 AND c.author_external_id = $2
            AND c.external_live_id IS NULL AND c.removed_at IS NULL) AS last_message_at,
-       (SELECT extract(epoch FROM c.commented_at) FROM comments c
-         WHERE c.platform = 'facebook' AND c.channel_external_id = $3
-           AND c.external_id = $4) AS comment_at;
+       (SELECT extract(epoch FROM c.commented_at)
+        FROM comment_keys k JOIN comments c ON c.id = k.comment_id AND c.received_at = k.received_at
+         WHERE k.platform = 'facebook' AND k.channel_external_id = $3
+           AND k.external_id = $4) AS comment_at;

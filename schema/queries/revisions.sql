@@ -1,10 +1,12 @@
 -- name: comments_to_revise
 -- $1 platform, $2 channel external ids, $3 comment external ids. The stored comments a batch of
--- edits and removals names, with what their text is read against (tenant, live keywords).
+-- edits and removals names, with what their text is read against (tenant, live keywords). Found
+-- by their key in comment_keys, then by primary key in their month (0040).
 SELECT c.id, c.channel_external_id, c.external_id, c.tenant_id, l.keywords
 FROM unnest($2::text[], $3::text[]) AS t(channel_external_id, external_id)
-JOIN comments c ON c.platform = $1 AND c.channel_external_id = t.channel_external_id
-               AND c.external_id = t.external_id
+JOIN comment_keys k ON k.platform = $1 AND k.channel_external_id = t.channel_external_id
+                   AND k.external_id = t.external_id
+JOIN comments c ON c.id = k.comment_id AND c.received_at = k.received_at
 LEFT JOIN live_sessions s ON s.id = c.session_id
 LEFT JOIN lives l ON l.id = s.live_id;
 
