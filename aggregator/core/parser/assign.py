@@ -74,6 +74,9 @@ class Assigner:
 
     def _place(self, index: int, element: Element) -> None:
         prev = self.slots[-1] if self.slots else None
+        if element.postfix and prev is not None and prev.qty is None:
+            prev.qty = element.qty  # "x2" after a free product: the next one is not looked for
+            return
         nxt = self._next_product(index)
         prev_ok = prev is not None and prev.accepts(element)
         next_ok = nxt is not None and nxt.accepts(element)
@@ -130,6 +133,11 @@ def _number_first(elements: Sequence[Element]) -> bool:
 def merge_slots(slots: Sequence[Slot]) -> list[ParsedItem]:
     """Items in order of appearance; a product named twice is one item (largest quantity);
     a bare mention is dropped when the same product also appears with details."""
+    if len(slots) == 1:  # most orders: one line, nothing to merge
+        slot = slots[0]
+        if slot.code is None or slot.product is None:
+            return []
+        return [_item(slot.code, slot.qty or 1, slot.variant)]
     # Plain loops, not comprehensions: on Python 3.11 each comprehension is a call of its own.
     detailed = set()
     for slot in slots:
