@@ -55,13 +55,15 @@ class Assigner:
 
     def run(self) -> list[ParsedItem]:
         each: int | None = None
+        slots, pending = self.slots, self.pending
         for index, element in enumerate(self.elements):
-            if element.kind is K_PRODUCT:
-                slot = self.pending.pop(index, None) or self._slot_for(index)
-                self.slots.append(slot)
-            elif element.kind in (K_QTY, K_WEIGHT):
+            kind = element.kind
+            if kind is K_PRODUCT:
+                slot = pending.pop(index, None) if pending else None
+                slots.append(slot or self._slot_for(index))
+            elif kind is K_QTY or kind is K_WEIGHT:
                 self._place(index, element)
-            elif element.kind is K_EACH:
+            elif kind is K_EACH:
                 each = element.qty
         if each is not None:
             for slot in self.slots:
