@@ -86,6 +86,8 @@ READER_STARTS = frozenset().union(
     {"+"},
 )
 SEPARATOR_STARTS = CLAUSE_BREAKS | ITEM_SEPARATOR_STARTS
+# The signals `Scanner._signal` reads with what surrounds them; any other one joins the clause.
+SIGNALS_READ_IN_PLACE = frozenset({S_ADDRESS, S_PHONE_WORD, S_SEND, S_PRICE_WORD, *POSITIONAL})
 
 # What a word may start, as bits of one number: one dict lookup per token instead of a test of
 # each set in turn. Aliases and code prefixes depend on the catalog (see `routes_for`).
@@ -268,8 +270,13 @@ class Scanner(Context):
         return 1
 
     def _signal(self, signal: Signal, i: int, length: int) -> None:
-        nxt = i + length
         clause = self.clauses[-1]
+        if signal not in SIGNALS_READ_IN_PLACE:  # most keywords: the last branch below, at once
+            clause.add(signal)
+            if signal is not S_NEUTRAL:
+                self.content_words += 1
+            return
+        nxt = i + length
         if signal is S_ADDRESS:
             self.in_address = True
         elif signal is S_PHONE_WORD:
@@ -282,13 +289,8 @@ class Scanner(Context):
                 clause.add(meaning)
             if meaning is S_ASK and signal in (S_NEG, S_WH):
                 clause.add(S_CLOSES_ASKING)
-        elif signal is S_PRICE_WORD:
-            if self.digits(nxt) is None:
-                clause.add(S_ASK_TERMS)
-        else:
-            clause.add(signal)
-            if signal is not S_NEUTRAL:
-                self.content_words += 1
+        elif self.digits(nxt) is None:  # S_PRICE_WORD: "giá" with no price after it asks
+            clause.add(S_ASK_TERMS)
 
 
 def scan(text: Text, catalog: Catalog, phone: frozenset[int]) -> Scanner:
