@@ -18,7 +18,9 @@ from aggregator.core.parser.intent import KEYWORD_INDEX
 from aggregator.core.parser.lexicon import PhraseIndex, _marks_agree
 from aggregator.core.parser.normalize import Text, prepare
 from aggregator.core.parser.phone import (
+    _CANDIDATE_RE,
     _GROUP_RE,
+    _RUN_RE,
     MAX_PHONE_DIGITS,
     MIN_PHONE_DIGITS,
     PhoneScan,
@@ -59,7 +61,9 @@ def reference_scan(folded: str) -> PhoneScan:
     return PhoneScan(phone, tuple(spans))
 
 
-phone_like = st.text(alphabet="0123456789 .-()+\nax", max_size=48)
+# The whitespace \s holds among ASCII characters is in the alphabet: the parser's patterns spell
+# their classes out for the ASCII text they search.
+phone_like = st.text(alphabet="0123456789 .-()+\nax\t\r\x0b\x0c\x1c\x1f", max_size=48)
 pieces = st.lists(
     st.sampled_from([
         "0912345678", "+84", "(+84)", "84", "912", "345", "678", "0", "9", "12", " ", ".", "-",
@@ -73,6 +77,22 @@ pieces = st.lists(
 @given(st.one_of(phone_like, pieces))
 def test_phone_runs_are_those_of_the_plain_pattern(folded: str) -> None:
     assert scan_phones(folded) == reference_scan(folded)
+
+
+@MANY
+@given(st.text(max_size=40))
+def test_folded_text_is_ascii_as_the_phone_patterns_assume(text: str) -> None:
+    """scan_phones reads only folded text, whose digits and spaces are the ASCII ones."""
+    assert prepare(text).folded.isascii()
+
+
+def test_the_spelled_out_classes_hold_the_ascii_characters_of_d_and_s() -> None:
+    for char in map(chr, range(128)):
+        plain = PLAIN_RUN_RE.fullmatch(f"1234{char}5678") is not None
+        assert (_RUN_RE.fullmatch(f"1234{char}5678") is not None) == plain, repr(char)
+        assert (_CANDIDATE_RE.match(f"{char}12345678") is not None) == (
+            re.match(r"[(+\d][\d\s.\-()+]{8}", f"{char}12345678") is not None
+        ), repr(char)
 
 
 def reference_match(index: PhraseIndex[object], text: Text, at: int) -> tuple[int, object] | None:

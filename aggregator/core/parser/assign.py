@@ -55,13 +55,15 @@ class Assigner:
 
     def run(self) -> list[ParsedItem]:
         each: int | None = None
+        slots, pending = self.slots, self.pending
         for index, element in enumerate(self.elements):
-            if element.kind is K_PRODUCT:
-                slot = self.pending.pop(index, None) or self._slot_for(index)
-                self.slots.append(slot)
-            elif element.kind in (K_QTY, K_WEIGHT):
+            kind = element.kind
+            if kind is K_PRODUCT:
+                slot = pending.pop(index, None) if pending else None
+                slots.append(slot or self._slot_for(index))
+            elif kind is K_QTY or kind is K_WEIGHT:
                 self._place(index, element)
-            elif element.kind is K_EACH:
+            elif kind is K_EACH:
                 each = element.qty
         if each is not None:
             for slot in self.slots:
@@ -74,6 +76,9 @@ class Assigner:
 
     def _place(self, index: int, element: Element) -> None:
         prev = self.slots[-1] if self.slots else None
+        if element.postfix and prev is not None and prev.qty is None:
+            prev.qty = element.qty  # "x2" after a free product: the next one is not looked for
+            return
         nxt = self._next_product(index)
         prev_ok = prev is not None and prev.accepts(element)
         next_ok = nxt is not None and nxt.accepts(element)
@@ -130,6 +135,11 @@ def _number_first(elements: Sequence[Element]) -> bool:
 def merge_slots(slots: Sequence[Slot]) -> list[ParsedItem]:
     """Items in order of appearance; a product named twice is one item (largest quantity);
     a bare mention is dropped when the same product also appears with details."""
+    if len(slots) == 1:  # most orders: one line, nothing to merge
+        slot = slots[0]
+        if slot.code is None or slot.product is None:
+            return []
+        return [_item(slot.code, slot.qty or 1, slot.variant)]
     # Plain loops, not comprehensions: on Python 3.11 each comprehension is a call of its own.
     detailed = set()
     for slot in slots:

@@ -85,9 +85,11 @@ def read_code_word(ctx: Context, i: int) -> Read | None:
 
 def read_numeric_code(ctx: Context, i: int) -> Read | None:
     """A bare number in code position: "08 x2", "12 x3", or a zero-padded "05" on its own."""
-    digits = ctx.digits(i)
     width = ctx.catalog.numeric_width
-    if digits is None or not width or len(digits) != width:
+    if not width or len(ctx.words[i]) != width:  # most numbers: asked before digits()
+        return None
+    digits = ctx.digits(i)
+    if digits is None:
         return None
     code = ctx.catalog.code_for("", digits)
     if code is None or code not in ctx.catalog.products:

@@ -333,7 +333,8 @@ def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Int
         return I_OTHER
     if S_CANCEL in every:
         return I_CANCEL
-    committed = list(filter(commits, clauses))
+    # (commits() only where a buying verb is: two Python calls spared for every other clause)
+    committed = [] if COMMIT.isdisjoint(every) else list(filter(commits, clauses))
     if every & TERMS:
         strong = any(S_STRONG_ORDER in c and not c & TERMS for c in committed)
         return I_ORDER if strong else I_QUESTION

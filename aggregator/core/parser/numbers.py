@@ -7,7 +7,12 @@ weights ("2kg" is a weight, maybe a variant), dates, house numbers and times are
 
 from __future__ import annotations
 
-from aggregator.core.parser.context import COUNT_UNIT_STARTS, WEIGHT_UNIT_STARTS, Context
+from aggregator.core.parser.context import (
+    COUNT_UNIT_STARTS,
+    MAX_DIGITS,
+    WEIGHT_UNIT_STARTS,
+    Context,
+)
 from aggregator.core.parser.elements import Each, Quantity, Read, Weight
 from aggregator.core.parser.quantities import (
     EACH_INDEX,
@@ -98,8 +103,8 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     """A number written in digits, with whatever follows it."""
-    digits = ctx.digits(i)
-    if digits is None:
+    digits = ctx.words[i] if i < ctx.size else ""  # ctx.digits(i), without the call
+    if len(digits) > MAX_DIGITS or not digits.isdecimal() or i in ctx.phone:
         return None
     nxt = ctx.word(i + 1)
     # Each read below is asked only where the next word may start what it looks for: a price

@@ -14,6 +14,9 @@ from aggregator.core.parser.intent import (
     I_CANCEL,
     I_ORDER,
     S_CANCEL,
+    S_DONE,
+    S_PAID,
+    S_PAST,
     Signal,
     combine,
     decide_intent,
@@ -21,7 +24,7 @@ from aggregator.core.parser.intent import (
 )
 from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
-from aggregator.core.parser.scan import Scanner, scan
+from aggregator.core.parser.scan import Scanner
 from aggregator.core.parser.variants import Measure
 from schema.parsing import ParsedComment, ParsedItem
 
@@ -32,6 +35,9 @@ _AS_CODE = attrgetter("as_code")
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
 MEMO_SIZE = 2048
 NO_TOKENS: frozenset[int] = frozenset()
+# A clause that gives no items (`gives_no_items`) holds one of these: most clauses hold none, and
+# one C-level test of each clause spares two Python calls per clause.
+SILENCING_HINTS = frozenset({S_PAID, S_PAST, S_DONE})
 
 
 def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
@@ -60,12 +66,14 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
     phone_tokens = _phone_tokens(prepared.spans, phones.spans) if phones.spans else NO_TOKENS
-    found = scan(prepared, catalog, phone_tokens)
+    found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
     clauses = combine(found.clauses)
     # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
     # function call of its own, dear for lists of one or two entries.
-    silent = list(map(gives_no_items, clauses))
-    live = [e for e in found.elements if not silent[e.clause]] if True in silent else found.elements
+    live = found.elements
+    if not all(map(SILENCING_HINTS.isdisjoint, clauses)):  # a clause may give no items: which?
+        silent = list(map(gives_no_items, clauses))
+        live = [e for e in live if not silent[e.clause]] if True in silent else live
     intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
     if intent is I_ORDER or intent is I_CANCEL:

@@ -86,6 +86,8 @@ READER_STARTS = frozenset().union(
     {"+"},
 )
 SEPARATOR_STARTS = CLAUSE_BREAKS | ITEM_SEPARATOR_STARTS
+# The signals `Scanner._signal` reads with what surrounds them; any other one joins the clause.
+SIGNALS_READ_IN_PLACE = frozenset({S_ADDRESS, S_PHONE_WORD, S_SEND, S_PRICE_WORD, *POSITIONAL})
 
 # What a word may start, as bits of one number: one dict lookup per token instead of a test of
 # each set in turn. Aliases and code prefixes depend on the catalog (see `routes_for`).
@@ -130,7 +132,12 @@ class Scanner(Context):
     __slots__ = ("clause_start", "clauses", "content_words", "elements", "in_address", "routes")
 
     def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
-        super().__init__(text, catalog, phone, size)
+        # Context's fields set here, not through super().__init__: one call fewer per comment.
+        self.text = text
+        self.catalog = catalog
+        self.phone = phone
+        self.size = size
+        self.words = text.words
         self.elements: list[Element] = []
         self.clauses: list[set[Signal]] = [set()]  # the signals of each clause
         self.content_words = 0  # tokens that are neither found things nor filler
@@ -152,7 +159,9 @@ class Scanner(Context):
                 continue
             word = words[i]
             route = routes.get(word, 0)
-            if route & (READER | PREFIX) or word.isdigit():
+            if not route and word.isdigit():  # most numbers: only the two number readers apply
+                i += self._number(i)
+            elif route & (READER | PREFIX) or word.isdigit():
                 i += self._step(i, word, route)
             elif route & STEP:  # only a separator, keyword or alias may start here
                 i += (route & SEPARATOR and self._separator(i)) or self._word(i, route)
@@ -181,6 +190,20 @@ class Scanner(Context):
             if element.kind is K_QTY and word == "+":
                 self.clauses[-1].add(S_PLUS)
             element.clause = len(self.clauses) - 1  # self.clause, without the call
+            self.elements.append(element)
+        return length
+
+    def _number(self, i: int) -> int:
+        """At a number no other reader starts at: `_step` with every test of `route` false
+        (one call fewer for the commonest reader; a number is never "+")."""
+        found = read_numeric_code(self, i) or read_number(self, i, self.in_address)
+        if found is None:  # a run of digits too long to be a number
+            return self._word(i, 0)
+        length, element, spam = found
+        if spam:
+            self.clauses[-1].add(S_SPAM)
+        if element is not None:
+            element.clause = len(self.clauses) - 1
             self.elements.append(element)
         return length
 
@@ -247,8 +270,13 @@ class Scanner(Context):
         return 1
 
     def _signal(self, signal: Signal, i: int, length: int) -> None:
-        nxt = i + length
         clause = self.clauses[-1]
+        if signal not in SIGNALS_READ_IN_PLACE:  # most keywords: the last branch below, at once
+            clause.add(signal)
+            if signal is not S_NEUTRAL:
+                self.content_words += 1
+            return
+        nxt = i + length
         if signal is S_ADDRESS:
             self.in_address = True
         elif signal is S_PHONE_WORD:
@@ -261,13 +289,8 @@ class Scanner(Context):
                 clause.add(meaning)
             if meaning is S_ASK and signal in (S_NEG, S_WH):
                 clause.add(S_CLOSES_ASKING)
-        elif signal is S_PRICE_WORD:
-            if self.digits(nxt) is None:
-                clause.add(S_ASK_TERMS)
-        else:
-            clause.add(signal)
-            if signal is not S_NEUTRAL:
-                self.content_words += 1
+        elif self.digits(nxt) is None:  # S_PRICE_WORD: "giá" with no price after it asks
+            clause.add(S_ASK_TERMS)
 
 
 def scan(text: Text, catalog: Catalog, phone: frozenset[int]) -> Scanner:
