@@ -7,7 +7,9 @@ Vietnamese error page, so the baseline is the server's plain HTTP cost), and the
 unsigned (rejected but recorded). The unrouted and signed phases alternate for `rounds` rounds and
 the best of each is kept: on a shared machine a phase can lose its CPU to others for seconds. The
 web process's own CPU time per POST (from /proc, where there is one) is printed too: it moves far
-less with the neighbours' load than the rates do. Figures are printed, not asserted.
+less with the neighbours' load than the rates do; and where the web process's wall time went
+(running, ready but waiting for a CPU, idle), which tells a signed phase waiting on its writes from
+one short of cores. Figures are printed, not asserted.
 """
 
 from __future__ import annotations
@@ -60,18 +62,51 @@ class WebhookBenchConfig:
 @dataclass(frozen=True)
 class Phase:
     """One phase's best round: POSTs per second, the web process's CPU µs per POST and the CPU µs
-    per POST of the Postgres backends serving the bench's database."""
+    per POST of the Postgres backends serving the bench's database. `time`: where the web
+    process's wall time went in the fastest round (see WallTime)."""
 
     rate: float = 0.0
     cpu_us: float | None = None
     postgres_us: float | None = None
+    time: WallTime | None = None
 
     def better(self, other: Phase) -> Phase:
         return Phase(
             max(self.rate, other.rate),
             _least(self.cpu_us, other.cpu_us),
             _least(self.postgres_us, other.postgres_us),
+            self.time if self.rate >= other.rate else other.time,
         )
+
+
+@dataclass(frozen=True)
+class WallTime:
+    """Shares of a phase's wall time of the web process (Linux scheduler figures, all threads):
+    running, ready but waiting for a CPU (the client, Postgres or a neighbour had them), and the
+    rest, idle: nothing to do until a client or Postgres answers. A signed phase idle where the
+    unrouted one is not is waiting on its writes; one waiting for a CPU is short of cores."""
+
+    running: float
+    waiting_for_cpu: float
+
+    @property
+    def idle(self) -> float:
+        return max(0.0, 1.0 - self.running - self.waiting_for_cpu)
+
+
+def scheduler_seconds(pid: int) -> tuple[float, float] | None:
+    """(seconds run, seconds waited on a run queue) of a process's threads so far, from
+    /proc/<pid>/task/*/schedstat (None where there is none)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        ran = waited = 0
+        for task in tasks:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                run_ns, wait_ns, _ = stat.read().split()
+            ran, waited = ran + int(run_ns), waited + int(wait_ns)
+    except (OSError, ValueError):
+        return None
+    return ran / 1e9, waited / 1e9
 
 
 def _least(a: float | None, b: float | None) -> float | None:
@@ -155,13 +190,22 @@ async def _phase(
 ) -> tuple[Phase, int]:
     """The phase's figures, and how many POSTs were acknowledged (2xx). `backends`: the pids of
     the Postgres backends serving the bench's database (empty where Postgres is not local)."""
-    before, pg_before = cpu_seconds(pid), _cpu_of(backends)
+    before, pg_before, sched_before = cpu_seconds(pid), _cpu_of(backends), scheduler_seconds(pid)
     rate, acknowledged = await _fire(url, bodies, concurrency)
-    after, pg_after = cpu_seconds(pid), _cpu_of(backends)
+    after, pg_after, sched_after = cpu_seconds(pid), _cpu_of(backends), scheduler_seconds(pid)
     per_post = 1e6 / len(bodies)
     web = None if before is None or after is None else (after - before) * per_post
     pg = None if pg_before is None or pg_after is None else (pg_after - pg_before) * per_post
-    return Phase(rate, web, pg), acknowledged
+    time_shares = _wall_time(sched_before, sched_after, len(bodies) / rate)
+    return Phase(rate, web, pg, time_shares), acknowledged
+
+
+def _wall_time(
+    before: tuple[float, float] | None, after: tuple[float, float] | None, wall_s: float
+) -> WallTime | None:
+    if before is None or after is None:
+        return None
+    return WallTime((after[0] - before[0]) / wall_s, (after[1] - before[1]) / wall_s)
 
 
 async def postgres_backends(url: str) -> list[int]:
@@ -253,4 +297,11 @@ def _figures(
         }
     if signed.postgres_us is not None:  # the unrouted POST costs Postgres nothing
         figures["postgres_cpu_us_per_signed_post"] = round(signed.postgres_us)
+    for name, phase in (("signed", signed), ("unrouted", noop)):
+        if phase.time is not None:
+            figures |= {
+                f"web_running_pct_{name}": round(100 * phase.time.running),
+                f"web_waiting_for_cpu_pct_{name}": round(100 * phase.time.waiting_for_cpu),
+                f"web_idle_pct_{name}": round(100 * phase.time.idle),
+            }
     return figures
