@@ -20,8 +20,6 @@ from schema.states import ALLOWED_FROM, RETURN_ALLOWED_FROM, OrderStatus, Return
 log = structlog.get_logger()
 # Orders from comments wait for the buyer to confirm from the moment they exist.
 INITIAL_STATUS = OrderStatus.AWAITING_CONFIRMATION
-# Moves after which an order's parcel is made: what still waits for stock is no longer coming.
-FULFILMENT_STATUSES = frozenset({OrderStatus.PACKING, OrderStatus.PACKED, OrderStatus.SHIPPED})
 WAITLIST_DROPPED = "waitlist_dropped"
 
 
@@ -81,7 +79,9 @@ async def transition(
             for r in rows
         ],
     )
-    if target in FULFILMENT_STATUSES:
+    if target is OrderStatus.PACKING:  # the parcel is made: what waits for stock is not coming
+        # Packed, shipped and the rest are reached only through packing (ALLOWED_FROM), and a
+        # merge adds lines to open orders only: once here is enough.
         await drop_waitlisted_lines(conn, moved, actor=actor)
     refused = sorted(set(order_ids) - set(moved))
     if refused:
