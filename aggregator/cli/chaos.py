@@ -30,6 +30,7 @@ def problems(figures: dict[str, Any]) -> list[str]:
     found = [f"{name} = {figures[name]}" for name in MUST_BE_ZERO if figures[name]]
     found += [f"{name} = {n}" for name, n in figures["consistency"].items() if n]
     found += [f"unfinished {name} = {n}" for name, n in figures["unfinished"].items()]
+    found += [f"still pending: {message}" for message in figures.get("stuck_messages", [])]
     if not figures["pulled_comments_produced"]:
         found.append("the pulled Facebook live produced no comment")
     if not figures["rehearsal_orders"]:

@@ -16,8 +16,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
+from arq.connections import ArqRedis
+from arq.jobs import Job
 
+from aggregator.outbound.record import PLATFORM_SEND_JOB
+from aggregator.platforms.facebook.outbound import SEND_JOB as FACEBOOK_SEND_JOB
 from aggregator.runtime.db import CONNECTION_LOST
+from aggregator.runtime.queue import job_queue
 from aggregator.tools.chaos.world import Simulators
 from schema.enums import Platform
 
@@ -88,6 +93,23 @@ async def wait_until_settled(pool: asyncpg.Pool, timeout_s: float) -> dict[str, 
         if not any(row.values()) or time.monotonic() > deadline:
             return row
         await asyncio.sleep(1.0)
+
+
+STUCK_MESSAGES = """
+SELECT id, kind, attempts, last_error, extract(epoch FROM now() - created_at)::int AS age_s
+FROM outbound_messages WHERE status = 'pending' ORDER BY id LIMIT 5
+"""
+
+
+async def stuck_messages(pool: asyncpg.Pool, arq: ArqRedis) -> list[dict[str, Any]]:
+    """The messages still pending after the settle, with what arq says of their send job: when a
+    run fails on one, its figures say whether the job was lost, deferred, or held in progress."""
+    found = []
+    for row in await pool.fetch(STUCK_MESSAGES):
+        send_job = FACEBOOK_SEND_JOB if row["kind"].startswith("facebook.") else PLATFORM_SEND_JOB
+        job = Job(send_job.job_id(row["id"]), arq, _queue_name=job_queue(arq, send_job.function))
+        found.append({**dict(row.items()), "send_job": (await job.status()).value})
+    return found
 
 
 async def stored_comments(

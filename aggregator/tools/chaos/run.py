@@ -165,6 +165,8 @@ async def _play(
         "faults_injected": {str(f): n for f, n in injector.injected.items()},
         "connections_dropped": injector.connections_dropped,
         "unfinished": {k: v for k, v in unfinished.items() if v},
+        "stuck_messages": await checks.stuck_messages(pool, arq) if unfinished.get(
+            "pending_messages") else [],
         "lives": len(lives), "web": config.web, "workers": config.workers, "seed": config.seed,
         # every three channels (Facebook, TikTok relay, Zalo) are one live with one stock pool
         "broadcasts": len({(live.index // len(PLATFORMS)) for live in lives}),
