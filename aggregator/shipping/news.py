@@ -32,6 +32,7 @@ NEWS_BATCH = 200
 NEWS_BUDGET_S = 8.0
 NEWS_ORDERS_AT_ONCE = 4
 DELIVERED_NEWS = "shipment_delivered"
+NO_BUYER = "not sent: the order has no buyer on a platform to write to; staff tell the buyer"
 ReturnLink = Callable[[int], str]  # the worker's pool is shared with its other jobs
 
 
@@ -64,12 +65,19 @@ async def _hand_over_batch(
         async with gate:
             buyer = await load_buyer(pool, order_id)
             if buyer is None:
-                return 0
+                await _leave_to_staff(pool, order_id, items)
+                return len(items)
             for item in items:
                 await _hand_over(pool, arq, routers, buyer, item, return_link)
             return len(items)
 
     return sum(await asyncio.gather(*(one_order(o, items) for o, items in by_order.items())))
+
+
+async def _leave_to_staff(pool: asyncpg.Pool, order_id: int, items: list[asyncpg.Record]) -> None:
+    for item in items:
+        await pool.execute(query("mark_shipment_news_unsent"), item["id"], NO_BUYER)
+    log.warning("shipment.news_unsent", order_id=order_id, items=len(items))
 
 
 async def _hand_over(

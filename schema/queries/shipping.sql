@@ -208,6 +208,12 @@ WHERE status = 'pending' AND (kind LIKE 'shipment\_%' OR kind LIKE 'return\_%')
 ORDER BY id
 LIMIT $1;
 
+-- name: mark_shipment_news_unsent
+-- $1 news row, $2 why. The order has no buyer on a platform to write to (its order or identity
+-- is gone): staff tell the buyer by hand; left pending it would come back in every batch.
+UPDATE outbound_messages SET status = 'unsent', last_error = $2
+WHERE id = $1 AND status = 'pending';
+
 -- name: mark_shipment_news_handed_over
 -- $1 news row, $2 the platform message that carries it (its own row tracks the actual send).
 UPDATE outbound_messages

@@ -131,6 +131,24 @@ async def test_delivery_news_reaches_the_buyers_platform_once(
     assert [n["external_message_id"] for n in news] == [f"outbound:{c['id']}" for c in carriers]
 
 
+async def test_news_of_an_order_with_no_buyer_to_write_to_goes_to_staff_not_back_in_the_queue(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, rig: Rig
+) -> None:
+    """Left pending, such news came back in every batch, forever (and enough of them would fill
+    the batch): it goes on staff's "to send by hand" list instead, once."""
+    order_id = rig.orders[Courier.GHN][0]
+    await rig.sim.walk(Courier.GHN, await order_no(db, order_id), Scenario.DELIVER)
+    await db.execute("UPDATE orders SET buyer_identity_id = NULL WHERE id = $1", order_id)
+    routers = outbound_routers()
+    assert await hand_over_shipment_news(pool, arq_pool, routers) == 2
+    assert await hand_over_shipment_news(pool, arq_pool, routers) == 0
+    news = await db.fetch(
+        "SELECT status, last_error FROM outbound_messages WHERE order_id = $1 ORDER BY id", order_id
+    )
+    assert [n["status"] for n in news] == ["unsent", "unsent"]  # and no platform message made
+    assert all("staff" in n["last_error"] for n in news)
+
+
 async def test_late_and_repeated_webhooks_never_move_a_parcel_backwards(
     db: asyncpg.Connection, rig: Rig
 ) -> None:
