@@ -17,6 +17,7 @@ import structlog
 from aggregator.credentials.cipher import TokenCipher, open_json
 from aggregator.outbound.outcome import SendOutcome, SendResult, backoff_s
 from aggregator.outbound.port import Senders, StoredMessage, kind_platform
+from aggregator.runtime.db import execute_through_outage
 from connectors.errors import (
     CredentialsError,
     PlatformApiError,
@@ -85,7 +86,9 @@ async def send_stored(
 
 
 async def _mark_sent(pool: asyncpg.Pool, message_id: int, external_id: str) -> None:
-    await pool.execute(query("mark_outbound_sent"), message_id, external_id or None)
+    # The platform has it: a mark lost to a dropped connection would leave the row pending, and
+    # the sweeper would send it again (a Messenger message twice; the chaos run saw the mark fail).
+    await execute_through_outage(pool, query("mark_outbound_sent"), message_id, external_id or None)
 
 
 async def _fail(pool: asyncpg.Pool, message: StoredMessage, error: str, log_as: str) -> SendOutcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -121,3 +122,19 @@ async def connection(url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+async def execute_through_outage(
+    pool: asyncpg.Pool, sql: str, *args: Any, attempts: int = 6, first_wait_s: float = 0.25
+) -> None:
+    """One idempotent statement that must not be lost to a dropped connection or a server
+    briefly full or restarting (~8 s of waiting in all): recording what already happened outside,
+    such as a message the platform has accepted, which otherwise would be done a second time."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await pool.execute(sql, *args)
+            return
+        except CONNECTION_LOST:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(first_wait_s * 2 ** (attempt - 1))
