@@ -20,11 +20,10 @@ from aggregator.core.staff import token_hash
 from aggregator.errors import BadInputError
 from aggregator.staff.accounts import SESSION_TTL_S, hash_password
 from aggregator.staff.login import LoginTry, reserve
-from aggregator.staff.passwords import HASHER, PasswordPool, PasswordPoolBusyError
+from aggregator.staff.passwords import PasswordPool, PasswordPoolBusyError
 from schema.queries import query
 
 log = structlog.get_logger()
-_DUMMY_HASH = HASHER.hash("chotdon-no-such-host")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,7 @@ async def host_log_in(
     keyed = LoginTry(f"host:{attempt.login}", attempt.password, attempt.address)
     await reserve(pool, policy, keyed)
     row = await pool.fetchrow(query("host_for_login"), attempt.login.strip())
-    stored = row["password_hash"] if row is not None else _DUMMY_HASH
+    stored = row["password_hash"] if row is not None else None
     if not await passwords.verify(stored, attempt.password) or row is None:
         log.info("host.login_refused", client=attempt.address)
         return None

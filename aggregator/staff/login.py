@@ -22,8 +22,6 @@ from aggregator.staff.passwords import HASHER, PasswordPool, PasswordPoolBusyErr
 from schema.queries import query
 
 log = structlog.get_logger()
-# Checked when the login is unknown, so a wrong login costs as long as a wrong password.
-_DUMMY_HASH = HASHER.hash("chotdon-no-such-staff")
 
 
 class LoginThrottledError(ChotdonError):
@@ -73,7 +71,8 @@ async def log_in(
     await reserve(pool, policy, attempt)
     key = normalized_login(attempt.login)
     row = await pool.fetchrow(query("staff_for_login"), key)
-    stored = row["password_hash"] if row is not None else _DUMMY_HASH
+    # An unknown login is checked too (against a dummy hash): it costs what a wrong password does.
+    stored = row["password_hash"] if row is not None else None
     if not await passwords.verify(stored, attempt.password, trusted) or row is None:
         await pool.execute(query("insert_login_failure"), key, attempt.address)
         log.info("staff.login_refused", client=attempt.address, trusted_device=bool(attempt.device))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,9 +35,18 @@ class PasswordPoolBusyError(ServiceUnavailableError):
     """Every password worker is busy and the wait queue is full."""
 
 
-def verify_password(stored: str, password: str) -> bool:
+@functools.cache
+def dummy_hash() -> str:
+    """What a password is checked against when no account has the login, so that an unknown login
+    costs what a known one does. Made on a hashing thread when the pool starts, not at import:
+    argon2 takes ~0.3 s, which every CLI command and process start used to pay twice."""
+    return HASHER.hash(secrets.token_urlsafe(32))  # of nothing anyone can type
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """`stored` None: no such account; the check runs anyway (and fails)."""
     try:
-        return HASHER.verify(stored, password)
+        return HASHER.verify(stored if stored is not None else dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -66,7 +77,7 @@ class _Lane:
         with self._lock:  # called on a worker thread, or here when cancelled before it ran
             self.in_flight -= 1
 
-    def submit(self, work: Callable[..., T], *args: str) -> asyncio.Future[T]:
+    def submit(self, work: Callable[..., T], *args: str | None) -> asyncio.Future[T]:
         with self._lock:
             if self.in_flight >= self._capacity:
                 raise PasswordPoolBusyError("password checks are all busy")
@@ -79,6 +90,10 @@ class _Lane:
         future.add_done_callback(self._finished)
         return asyncio.wrap_future(future)
 
+    def prepare(self, work: Callable[[], Any]) -> None:
+        """Run `work` on a lane thread now, outside the count: a cache the checks will need."""
+        self._executor.submit(work)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -90,6 +105,7 @@ class PasswordPool:
     def __init__(self, workers: int, queue: int) -> None:
         self._general = _Lane("argon2", workers, queue)
         self._trusted = _Lane("argon2-trusted", TRUSTED_WORKERS, TRUSTED_QUEUE)
+        self._general.prepare(dummy_hash)
 
     def _lane(self, trusted: bool) -> _Lane:
         return self._trusted if trusted else self._general
@@ -101,7 +117,7 @@ class PasswordPool:
     def has_room(self, trusted: bool = False) -> bool:
         return self._lane(trusted).has_room()
 
-    async def verify(self, stored: str, password: str, trusted: bool = False) -> bool:
+    async def verify(self, stored: str | None, password: str, trusted: bool = False) -> bool:
         return await self._lane(trusted).submit(verify_password, stored, password)
 
     async def hash(self, password: str, trusted: bool = False) -> str:
