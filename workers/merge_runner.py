@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from aggregator.orders.merge import pending_sessions
+from aggregator.runtime.db import Connection
 from schema.queries import query
 
 # A round starts at most this often per shard: the old bucket's batching, without its waits.
@@ -32,7 +33,9 @@ ROUND_GAP_S = 0.15
 # A runner hands over to a fresh job after this long (arq's job timeout, a worker's shutdown).
 RUN_FOR_S = 30.0
 
-Merger = Callable[[list[int]], Awaitable[int]]  # merges these sessions; comments merged
+# Merges these sessions (in lock order, with how many comments wait in each: pending_sessions)
+# on the runner's connection; returns the comments merged.
+Merger = Callable[[Connection, dict[int, int]], Awaitable[int]]
 
 
 @dataclass
@@ -53,29 +56,31 @@ async def run_shard(
     gap_s: float = ROUND_GAP_S,
     run_for_s: float = RUN_FOR_S,
 ) -> RunOutcome:
-    """Run the shard's rounds if no other runner has it; see the module's docstring."""
+    """Run the shard's rounds if no other runner has it; see the module's docstring. The rounds
+    run on the connection that holds the shard's lock: borrowing two more from the pool each
+    round (to look for waiting sessions, then to merge) cost a reset on each return."""
     outcome = RunOutcome()
     deadline = time.monotonic() + run_for_s
-    while True:
-        async with pool.acquire() as conn:
+    async with pool.acquire() as conn:
+        while True:
             if not await conn.fetchval(query("try_lock_merge_shard"), shards, shard):
                 return outcome  # the runner that has it looks again once it lets go
             outcome.ran = True
             try:
-                await _rounds(pool, shard, shards, merge_round, outcome, gap_s, deadline)
+                await _rounds(conn, shard, shards, merge_round, outcome, gap_s, deadline)
             finally:
                 await conn.fetchval(query("unlock_merge_shard"), shards, shard)
-        # Let go first, then look: a comment whose job found the lock taken is seen here.
-        waiting = await pending_sessions(pool, shard, shards)
-        if not waiting:
-            return outcome
-        if time.monotonic() >= deadline:
-            outcome.left = waiting
-            return outcome
+            # Let go first, then look: a comment whose job found the lock taken is seen here.
+            waiting = await pending_sessions(conn, shard, shards)
+            if not waiting:
+                return outcome
+            if time.monotonic() >= deadline:
+                outcome.left = list(waiting)
+                return outcome
 
 
 async def _rounds(
-    pool: asyncpg.Pool,
+    conn: Connection,
     shard: int,
     shards: int,
     merge_round: Merger,
@@ -87,9 +92,9 @@ async def _rounds(
     while time.monotonic() < deadline:
         if last_start is not None:
             await asyncio.sleep(max(0.0, last_start + gap_s - time.monotonic()))
-        session_ids = await pending_sessions(pool, shard, shards)
-        if not session_ids:
+        waiting = await pending_sessions(conn, shard, shards)
+        if not waiting:
             return
         last_start = time.monotonic()
-        outcome.comments += await merge_round(session_ids)
+        outcome.comments += await merge_round(conn, waiting)
         outcome.rounds += 1

@@ -17,7 +17,8 @@ from aggregator.confirmation.deadlines import (
 from aggregator.confirmation.messages import enqueue_order_messages
 from aggregator.confirmation.reminders import send_due_reminders
 from aggregator.ingest.merge_jobs import RoundTiming, enqueue_merges, merge_shard, record_round
-from aggregator.orders.merge import MergeConfig, merge_sessions
+from aggregator.orders.merge import MergeConfig, MergeStats, merge_sessions, merge_waiting
+from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from workers.context import PG_POOL, SETTINGS
 from workers.merge_runner import run_shard
@@ -38,10 +39,11 @@ async def merge_session_job(
     followups = FollowUps()
     try:
         if session_id is not None:
-            return await _merge_round(ctx, config, [session_id], merge_shard(session_id), followups)
+            merge_one = merge_sessions(ctx[PG_POOL], [session_id], config)
+            return await _merge_round(ctx, merge_one, merge_shard(session_id), followups)
 
-        async def merge_round(session_ids: list[int]) -> int:
-            return await _merge_round(ctx, config, session_ids, shard, followups)
+        async def merge_round(conn: Connection, waiting: dict[int, int]) -> int:
+            return await _merge_round(ctx, merge_waiting(conn, waiting, config), shard, followups)
 
         outcome = await run_shard(ctx[PG_POOL], shard, shards, merge_round)
     finally:  # a failed round still tells the buyers of the rounds committed before it
@@ -71,15 +73,14 @@ class FollowUps:
 
 async def _merge_round(
     ctx: dict[str, Any],
-    config: MergeConfig,
-    session_ids: list[int],
+    merging: Coroutine[Any, Any, dict[int, MergeStats]],
     shard: int,
     followups: FollowUps,
 ) -> int:
-    """Merge these sessions' waiting comments; then tell buyers and file questions."""
+    """Run this merge of sessions' waiting comments; then tell buyers and file questions."""
     settings: Settings = ctx[SETTINGS]
     started = time.time()
-    stats = await merge_sessions(ctx[PG_POOL], session_ids, config)
+    stats = await merging
     merged = {sid: s for sid, s in stats.items() if s.comments}
     comments = sum(s.comments for s in merged.values())
     if settings.bench_merge_rounds_key:  # the ingest bench's latency breakdown

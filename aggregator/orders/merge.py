@@ -65,7 +65,14 @@ from aggregator.runtime.db import Connection
 from schema.queries import query
 
 log = structlog.get_logger()
-__all__ = ["MergeConfig", "MergeStats", "merge_session", "merge_sessions", "pending_sessions"]
+__all__ = [
+    "MergeConfig",
+    "MergeStats",
+    "merge_session",
+    "merge_sessions",
+    "merge_waiting",
+    "pending_sessions",
+]
 
 
 async def merge_session(
@@ -75,10 +82,12 @@ async def merge_session(
     return (await merge_sessions(pool, [session_id], config))[session_id]
 
 
-async def pending_sessions(pool: asyncpg.Pool, shard: int, shards: int) -> list[int]:
-    """The sessions of this shard (session id modulo `shards`) with comments waiting."""
-    rows = await pool.fetch(query("sessions_with_pending_comments"), shard, shards)
-    return [r["session_id"] for r in rows]
+async def pending_sessions(conn: Connection, shard: int, shards: int) -> dict[int, int]:
+    """The sessions of this shard (session id modulo `shards`) with comments waiting, in the
+    order a transaction takes their lives' locks, each with how many wait: what
+    merge_waiting needs to cut a round into transactions without asking again."""
+    rows = await conn.fetch(query("waiting_sessions_of_shard"), shard, shards)
+    return {r["id"]: r["pending"] for r in rows}
 
 
 async def merge_sessions(
@@ -94,38 +103,54 @@ async def merge_sessions(
     raised once the others are merged (the job is retried).
     """
     config = config or MergeConfig()
-    stats = {session_id: MergeStats() for session_id in session_ids}
-    failures: list[Exception] = []
     async with pool.acquire() as conn:
-        remaining = await _in_lock_order(conn, list(stats))
-        while remaining:
-            more: list[int] = []  # sessions with more than a batch waiting: another round
-            for group in await _groups(conn, remaining, config.batch_size):
-                try:
-                    more += await _merge_group(conn, group, config, stats)
-                except Exception as exc:  # redone live by live just below
-                    if len(group) == 1:
-                        failures.append(exc)
-                        continue
-                    # Said out loud: a fault of the set-based code itself would otherwise only
-                    # show as every transaction merging one live.
-                    log.warning("order.merge_group_failed", sessions=group, error=repr(exc))
-                    for session_id in group:
-                        try:
-                            more += await _merge_group(conn, [session_id], config, stats)
-                        except Exception as alone:  # raised after the others
-                            log.warning("order.merge_failed", session_id=session_id)
-                            failures.append(alone)
-            remaining = more  # a live that failed is not in it: the job's retry takes it
+        ordered = await _in_lock_order(conn, list(dict.fromkeys(session_ids)))
+        counts = await pending_counts(conn, ordered, config.batch_size)
+        stats = await merge_waiting(conn, counts, config)
+    return {session_id: stats.get(session_id, MergeStats()) for session_id in session_ids}
+
+
+async def merge_waiting(
+    conn: Connection, waiting: dict[int, int], config: MergeConfig | None = None
+) -> dict[int, MergeStats]:
+    """merge_sessions on this connection, for sessions already in lock order with how many
+    comments wait in each (pending_sessions, or pending_counts): a merge runner's round asks
+    for its sessions once, not three times (which, in what order, how many), on the connection
+    it holds, not two more borrowed from the pool (each reset on its return)."""
+    config = config or MergeConfig()
+    stats = {session_id: MergeStats() for session_id in waiting}
+    failures: list[Exception] = []
+    counts = {s: min(n, config.batch_size) for s, n in waiting.items()}
+    remaining = list(waiting)
+    while remaining:
+        more: list[int] = []  # sessions with more than a batch waiting: another round
+        for group in _groups(remaining, counts, config.batch_size):
+            try:
+                more += await _merge_group(conn, group, config, stats)
+            except Exception as exc:  # redone live by live just below
+                if len(group) == 1:
+                    failures.append(exc)
+                    continue
+                # Said out loud: a fault of the set-based code itself would otherwise only
+                # show as every transaction merging one live.
+                log.warning("order.merge_group_failed", sessions=group, error=repr(exc))
+                for session_id in group:
+                    try:
+                        more += await _merge_group(conn, [session_id], config, stats)
+                    except Exception as alone:  # raised after the others
+                        log.warning("order.merge_failed", session_id=session_id)
+                        failures.append(alone)
+        remaining = more  # a live that failed is not in it: the job's retry takes it
+        if remaining:
+            counts = await pending_counts(conn, remaining, config.batch_size)
     if failures:
         raise failures[0]
     return stats
 
 
-async def _groups(conn: Connection, remaining: list[int], batch_size: int) -> list[list[int]]:
+def _groups(remaining: list[int], counts: dict[int, int], batch_size: int) -> list[list[int]]:
     """The sessions with comments waiting, cut into transactions of about `batch_size` comments
     (the last session of each may take it past: a session's batch is never split)."""
-    counts = await pending_counts(conn, remaining, batch_size)
     groups: list[list[int]] = [[]]
     merged = 0
     for session_id in remaining:

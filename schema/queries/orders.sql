@@ -57,17 +57,22 @@ FROM orders WHERE id = $1 AND live_id IS NOT NULL;
 SELECT pg_advisory_xact_lock(hashtext('chotdon.merge'), live_id::int)
 FROM orders WHERE order_no = $1 AND live_id IS NOT NULL;
 
--- name: sessions_with_pending_comments
--- $1 shard, $2 shard count: the sessions one merge round takes (workers/merge_runner.py). One
--- pass over the partial index of pending comments: what it reads is what waits (a round's worth
--- under a steady stream). It was a recursive skip scan, one probe per session, meant to read one
--- entry each; but comments is partitioned, and with the few pending rows its statistics always
--- show, the planner answers each probe with Append + Sort of every pending entry above it rather
--- than a Merge Append: 30,000 to 85,000 buffers a call in the ingest bench's steady phase, twice
--- a round, in every shard.
-SELECT DISTINCT session_id FROM comments
-WHERE status = 'pending' AND session_id IS NOT NULL AND session_id % $2 = $1
-ORDER BY session_id;
+-- name: waiting_sessions_of_shard
+-- $1 shard, $2 shard count: the sessions one merge round takes (workers/merge_runner.py), in
+-- the order its transactions take their lives' locks (sessions_in_lock_order), each with how
+-- many comments wait (what pending_counts_of_sessions would say, uncapped): one statement where
+-- a round asked three times. One pass over the partial index of pending comments: what it reads
+-- is what waits (a round's worth under a steady stream), so counting them costs nothing more.
+-- It was a recursive skip scan, one probe per session, meant to read one entry each; but
+-- comments is partitioned, and with the few pending rows its statistics always show, the planner
+-- answers each probe with Append + Sort of every pending entry above it rather than a Merge
+-- Append: 30,000 to 85,000 buffers a call in the ingest bench's steady phase.
+SELECT w.session_id AS id, w.pending
+FROM (SELECT session_id, count(*) AS pending FROM comments
+      WHERE status = 'pending' AND session_id IS NOT NULL AND session_id % $2 = $1
+      GROUP BY session_id) AS w
+JOIN live_sessions s ON s.id = w.session_id
+ORDER BY s.live_id, s.id;
 
 -- name: sessions_in_lock_order
 -- $1 session ids, in the order a transaction merging several takes their lives' locks.

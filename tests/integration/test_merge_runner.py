@@ -13,7 +13,8 @@ from arq.connections import ArqRedis
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import MERGE_SHARDS, merge_shard
 from aggregator.ingest.store import store_batch
-from aggregator.orders.merge import merge_sessions
+from aggregator.orders.merge import merge_waiting
+from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
 from schema.events import CommentEvent
 from schema.queries import query
@@ -28,9 +29,9 @@ def _comments(shop: Shop, first: int, count: int) -> list[CommentEvent]:
     return [shop.comment(f"chốt A01 x{1 + i % 3}", f"buyer-{first + i}") for i in range(count)]
 
 
-def _merger(pool: asyncpg.Pool) -> Merger:
-    async def merge_round(session_ids: list[int]) -> int:
-        stats = await merge_sessions(pool, session_ids)
+def _merger() -> Merger:
+    async def merge_round(conn: Connection, waiting: dict[int, int]) -> int:
+        stats = await merge_waiting(conn, waiting)
         return sum(s.comments for s in stats.values())
 
     return merge_round
@@ -49,8 +50,8 @@ async def test_a_job_of_a_busy_shard_ends_at_once_and_the_runner_merges_its_comm
     ctx = {SETTINGS: settings, PG_POOL: pool, "redis": arq_pool}
     second_job: list[int] = []
 
-    async def merge_round(session_ids: list[int]) -> int:
-        stats = await merge_sessions(pool, session_ids)
+    async def merge_round(conn: Connection, waiting: dict[int, int]) -> int:
+        stats = await merge_waiting(conn, waiting)
         if not second_job:  # the runner still busy: more comments come, with their own job
             await store_batch(pool, CatalogCache(), _comments(shop, 5, 4))
             # It must neither wait on the live's lock nor merge: it ends at once with nothing.
@@ -74,14 +75,14 @@ async def test_the_shard_is_let_go_when_a_round_fails(
     shard = merge_shard(shop.session_id)
     await store_batch(pool, CatalogCache(), _comments(shop, 0, 3))
 
-    async def failing_round(session_ids: list[int]) -> int:
+    async def failing_round(conn: Connection, waiting: dict[int, int]) -> int:
         raise RuntimeError("the round failed")
 
     with pytest.raises(RuntimeError):
         await run_shard(pool, shard, MERGE_SHARDS, failing_round)
     assert await db.fetchval(query("try_lock_merge_shard"), MERGE_SHARDS, shard)
     await db.fetchval(query("unlock_merge_shard"), MERGE_SHARDS, shard)
-    outcome = await run_shard(pool, shard, MERGE_SHARDS, _merger(pool))
+    outcome = await run_shard(pool, shard, MERGE_SHARDS, _merger())
     assert outcome.comments == 3
 
 
@@ -93,10 +94,10 @@ async def test_a_runner_whose_worker_died_holds_no_shard(
     await store_batch(pool, CatalogCache(), _comments(shop, 0, 3))
     dying = await asyncpg.connect(database_url)  # a worker's runner, about to be killed
     assert await dying.fetchval(query("try_lock_merge_shard"), MERGE_SHARDS, shard)
-    assert (await run_shard(pool, shard, MERGE_SHARDS, _merger(pool))).ran is False
+    assert (await run_shard(pool, shard, MERGE_SHARDS, _merger())).ran is False
     dying.terminate()  # its connection drops: Postgres lets the shard go
     for _ in range(100):
-        outcome = await run_shard(pool, shard, MERGE_SHARDS, _merger(pool))
+        outcome = await run_shard(pool, shard, MERGE_SHARDS, _merger())
         if outcome.ran:
             break
         await asyncio.sleep(0.05)
@@ -110,6 +111,6 @@ async def test_a_runner_out_of_time_names_what_is_left_for_the_next_job(
     shop = await seed_shop(db)
     await store_batch(pool, CatalogCache(), _comments(shop, 0, 3))
     outcome = await run_shard(
-        pool, merge_shard(shop.session_id), MERGE_SHARDS, _merger(pool), run_for_s=0
+        pool, merge_shard(shop.session_id), MERGE_SHARDS, _merger(), run_for_s=0
     )
     assert (outcome.ran, outcome.comments, outcome.left) == (True, 0, [shop.session_id])
