@@ -166,3 +166,19 @@ async def test_two_writers_of_one_live_never_wait_on_its_counters(
         )
         await tx.commit()
     await agree(db, shop.tenant_id, "two writers")
+
+
+async def test_the_counter_functions_of_orders_and_lines_keep_their_plans(
+    db: asyncpg.Connection,
+) -> None:
+    """Fired once per statement writing orders or lines: a LANGUAGE sql function of several
+    statements is parsed and planned again on every call, a PL/pgSQL one keeps its plans."""
+    languages = await db.fetch(
+        "SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+        "WHERE p.proname IN ('chotdon_dashboard_order_delta', 'chotdon_dashboard_line_delta') "
+        "ORDER BY p.proname"
+    )
+    assert [(r["proname"], r["lanname"]) for r in languages] == [
+        ("chotdon_dashboard_line_delta", "plpgsql"),
+        ("chotdon_dashboard_order_delta", "plpgsql"),
+    ]

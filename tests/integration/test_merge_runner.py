@@ -13,12 +13,13 @@ from arq.connections import ArqRedis
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import MERGE_SHARDS, merge_shard
 from aggregator.ingest.store import store_batch
-from aggregator.orders.merge import merge_waiting
+from aggregator.orders.merge import merge_waiting, pending_sessions
 from aggregator.runtime.db import Connection
 from aggregator.settings import Settings
+from schema.enums import Platform
 from schema.events import CommentEvent
 from schema.queries import query
-from tests.support.factories import Shop, seed_shop
+from tests.support.factories import Shop, add_channel, seed_shop
 from tests.support.invariants import assert_consistent
 from workers.context import PG_POOL, SETTINGS
 from workers.merge_runner import Merger, run_shard
@@ -114,3 +115,32 @@ async def test_a_runner_out_of_time_names_what_is_left_for_the_next_job(
         pool, merge_shard(shop.session_id), MERGE_SHARDS, _merger(), run_for_s=0
     )
     assert (outcome.ran, outcome.comments, outcome.left) == (True, 0, [shop.session_id])
+
+
+async def test_a_round_asks_for_its_sessions_once_and_merges_on_the_runners_connection(
+    db: asyncpg.Connection, pool: asyncpg.Pool
+) -> None:
+    first, second = await seed_shop(db), await seed_shop(db)
+    zalo = await add_channel(db, first, Platform.ZALO)  # a later session of the first live
+    events = [*_comments(first, 0, 3), *_comments(second, 3, 2), zalo.comment("chốt A01", "z-1")]
+    await store_batch(pool, CatalogCache(), events)
+    async with pool.acquire() as conn:  # one shard of every session: all of them, lives first
+        waiting = await pending_sessions(conn, 0, 1)
+    assert list(waiting.items()) == [(first.session_id, 3), (zalo.session_id, 1),
+                                     (second.session_id, 2)]  # fmt: skip
+    shard_locks: list[int] = []
+
+    async def merge_round(conn: Connection, waiting: dict[int, int]) -> int:
+        shard_locks.append(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid() AND granted"
+            )
+        )
+        stats = await merge_waiting(conn, waiting)
+        return sum(s.comments for s in stats.values())
+
+    outcome = await run_shard(pool, 0, 1, merge_round, gap_s=0)
+    assert (outcome.comments, shard_locks) == (6, [1])  # the round held the shard's own lock
+    assert await _pending(db) == 0
+    await assert_consistent(db)
