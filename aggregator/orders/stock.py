@@ -117,11 +117,14 @@ async def promote_waitlists(conn: Connection, live_id: int, keys: Iterable[Stock
 
 
 async def promote_waitlists_of_lives(
-    conn: Connection, keys: Iterable[LiveStockKey]
+    conn: Connection,
+    keys: Iterable[LiveStockKey],
+    locked: Mapping[LiveStockKey, StockLevel] | None = None,
 ) -> dict[int, list[int]]:
     """promote_waitlists for keys of several lives, one statement per step; returns per live the
-    ids of the orders whose lines were promoted."""
-    levels = await lock_stock_of_lives(conn, keys)
+    ids of the orders whose lines were promoted. `locked`: the keys' rows as they stand now, when
+    the caller already locked them in this transaction (else they are locked and read here)."""
+    levels = locked if locked is not None else await lock_stock_of_lives(conn, keys)
     waiting = await _waitlist_heads(conn, levels)
     promoted: dict[int, list[int]] = defaultdict(list)
     held: list[int] = []
@@ -167,7 +170,9 @@ async def release_orders(conn: Connection, order_ids: list[int]) -> list[int]:
             released[(row["live_id"], row["product_id"], row["variant"])] -= row["qty"]
     if not released:
         return []
-    await lock_stock_of_lives(conn, released)
+    levels = await lock_stock_of_lives(conn, released)
     await adjust_reserved_of_lives(conn, released)
-    promoted = await promote_waitlists_of_lives(conn, released)
+    # The rows stay locked: what they hold now is known without locking and reading them again.
+    now = {k: StockLevel(lv.quantity, lv.reserved + released[k]) for k, lv in levels.items()}
+    promoted = await promote_waitlists_of_lives(conn, released, now)
     return [order_id for orders in promoted.values() for order_id in orders]
