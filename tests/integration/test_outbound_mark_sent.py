@@ -45,8 +45,8 @@ async def test_the_sent_mark_survives_connections_dropped_after_the_platform_too
 ) -> None:
     shop = await seed_shop(db)
     message_id = await db.fetchval(
-        "INSERT INTO outbound_messages (tenant_id, channel_id, kind, idempotency_key, body, target) "
-        "VALUES ($1, $2, 'facebook.message', 'k-1', 'Đơn của bạn', '{\"psid\": \"1\"}') "
+        "INSERT INTO outbound_messages (tenant_id, channel_id, kind, idempotency_key, body, "
+        "target) VALUES ($1, $2, 'facebook.message', 'k-1', 'Đơn của bạn', '{\"psid\": \"1\"}') "
         "RETURNING id",
         shop.tenant_id,
         shop.channel_id,
