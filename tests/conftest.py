@@ -6,6 +6,7 @@ flushed Redis database, so tests are isolated from each other and from anything 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import uuid
@@ -22,12 +23,8 @@ from aggregator.cli.embedded import EmbeddedServices
 from aggregator.runtime.db import connect, create_pool
 from aggregator.runtime.queue import create_arq_pool
 from aggregator.settings import Settings
-from tests.support.databases import (
-    create_test_database,
-    drop_database,
-    ensure_template,
-    with_database,
-)
+from tests.support.databases import with_database
+from tests.support.spares import SpareDatabases
 
 # Tests never pick up a developer's CHOTDON_* configuration.
 for _name in [n for n in os.environ if n.startswith("CHOTDON_")]:
@@ -71,14 +68,22 @@ def redis_database_number(worker_id: str, testrun_uid: str) -> int:
     return 1 + (random.Random(testrun_uid).randrange(15) + index) % 15
 
 
+@pytest.fixture(scope="session")
+def spare_databases(admin_url: str) -> Iterator[SpareDatabases]:
+    spares = SpareDatabases(admin_url)
+    try:
+        yield spares
+    finally:
+        spares.close()
+
+
 @pytest.fixture
-async def database_url(admin_url: str) -> AsyncIterator[str]:
-    template = await ensure_template(admin_url)
-    name = await create_test_database(admin_url, template)
+async def database_url(admin_url: str, spare_databases: SpareDatabases) -> AsyncIterator[str]:
+    name = await asyncio.to_thread(spare_databases.take)
     try:
         yield with_database(admin_url, name)
     finally:
-        await drop_database(admin_url, name)
+        spare_databases.give_back(name)
 
 
 @pytest.fixture
