@@ -91,6 +91,30 @@ async def test_a_database_whose_schema_a_test_changed_is_replaced_by_a_fresh_clo
         spares.close()
 
 
+async def test_a_database_whose_migrations_list_a_test_edited_is_replaced(
+    admin_url: str, spares: SpareDatabases
+) -> None:
+    """The list of applied migrations is the one table kept, not emptied: a test that edits it
+    (to see an edited or a future migration refused) must not hand that on."""
+    try:
+        name = await asyncio.to_thread(spares.take)
+        conn = await asyncpg.connect(with_database(admin_url, name))
+        try:
+            await conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+        finally:
+            await conn.close()
+        spares.give_back(name)
+        replaced = await asyncio.to_thread(spares.take)
+        edited = await _read(
+            with_database(admin_url, replaced),
+            "SELECT count(*) FROM schema_migrations WHERE checksum = 'edited'",
+        )
+        assert edited[0] == 0
+        spares.give_back(replaced)
+    finally:
+        spares.close()
+
+
 async def _alive(conn: asyncpg.Connection) -> bool:
     try:
         await conn.fetchval("SELECT 1")

@@ -28,8 +28,9 @@ from tests.support.databases import (
 )
 
 # What DDL changes: relations, columns, defaults, functions, triggers, constraints, policies,
-# types and enum values, grants, options, settings of the database; and whether a partitioned
-# parent has planner statistics yet (autovacuum never gives them any: a test checks it does).
+# types and enum values, grants, options, settings of the database; whether a partitioned parent
+# has planner statistics yet (autovacuum never gives them any: a test checks it does); and the
+# list of migrations applied, the only rows the template holds (tests edit it).
 FINGERPRINT = r"""
 SELECT md5(string_agg(item, ',' ORDER BY item)) FROM (
     SELECT concat_ws(':', 'r', c.oid, c.relname, c.relkind, c.relnatts, c.relacl, c.reloptions,
@@ -51,6 +52,7 @@ SELECT md5(string_agg(item, ',' ORDER BY item)) FROM (
     UNION ALL SELECT concat_ws(':', 'e', oid, enumlabel) FROM pg_enum
     UNION ALL SELECT concat_ws(':', 'n', oid, nspname) FROM pg_namespace
         WHERE nspname NOT LIKE 'pg\_%temp\_%'  -- a session's temporary tables come and go
+    UNION ALL SELECT 'm:' || m::text FROM schema_migrations m  -- kept rows: edited by a test?
     UNION ALL SELECT concat_ws(':', 's', setdatabase, setrole, setconfig) FROM pg_db_role_setting
         WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
 ) fingerprint
