@@ -1,6 +1,7 @@
 """Fixtures: real Postgres and Redis (DATABASE_URL / REDIS_URL, or embedded ones when unset).
 
-Each test gets its own database cloned from a migrated template, and its own arq queue name on a
+Each test gets a database of its own, as new as a clone of the migrated template (each process
+reuses one, emptied between tests: tests/support/spares.py), and its own arq queue name on a
 flushed Redis database, so tests are isolated from each other and from anything else on the server.
 """
 
