@@ -198,14 +198,15 @@ def worker_options(settings: Settings, queue: str = jobs.ORDERS) -> dict[str, An
 def check_pool_fits_merge_runners(settings: Settings) -> None:
     """Refuse a Postgres pool too small for the merge runners a worker of the orders queue can run
     at once. Each runner (workers/merge_runner.py) holds a pooled connection for its shard's lock
-    and merges on another: with no more connections than runners, every connection could be held
-    by a runner waiting for its second one, and the worker would stop merging for good."""
+    and merges on it, and waits for what its last round set off (question filing), which needs
+    another: with no more connections than runners, every connection could be held by a runner
+    waiting for that, and the worker would stop merging for good."""
     runners = min(MERGE_SHARDS, settings.worker_max_jobs)
     if settings.pg_pool_max <= runners:
         raise ConfigurationError(
             f"CHOTDON_PG_POOL_MAX={settings.pg_pool_max} is too small for a worker of the orders "
-            f"queue: its {runners} merge runners each hold a connection for their lock and need "
-            f"another to merge; set it to at least {runners + 1} (default 10), or lower "
+            f"queue: its {runners} merge runners each hold a connection and need another for "
+            f"what their rounds set off; set it to at least {runners + 1} (default 10), or lower "
             f"CHOTDON_WORKER_MAX_JOBS"
         )
 
