@@ -70,14 +70,16 @@ ON CONFLICT (channel_id, external_user_id, tenant_id) DO NOTHING
 RETURNING id, channel_id, external_user_id, buyer_id;
 
 -- name: buyers_by_scoped_phones
--- $1 tenant, $2 sandbox, $3 phone (triples): buyers_by_phones for several cooperatives and both
--- sides of the sandbox boundary at once.
+-- $1 tenant, $2 sandbox, $3 phone (triples): the buyers owning these phones, each matched within
+-- its cooperative and its side of the sandbox boundary (a rehearsal's phones match only sandbox
+-- buyers, a real live's only real ones), for several cooperatives at once.
 SELECT b.tenant_id, b.sandbox, b.phone, b.id
 FROM unnest($1::bigint[], $2::boolean[], $3::text[]) AS t(tenant_id, sandbox, phone)
 JOIN buyers b ON b.tenant_id = t.tenant_id AND b.sandbox = t.sandbox AND b.phone = t.phone;
 
 -- name: lock_scoped_phones
--- lock_phones for (tenant, phone) pairs: the same lock keys, in one fixed order.
+-- $1 tenant, $2 phone (pairs). Two merges claiming the same new phone at once take turns; the
+-- locks are taken in one fixed order, so they cannot deadlock.
 SELECT pg_advisory_xact_lock(hashtext('chotdon.phone'), hashtext(tenant_id::text || ':' || p))
 FROM (SELECT DISTINCT tenant_id, p FROM unnest($1::bigint[], $2::text[]) AS t(tenant_id, p)
       ORDER BY tenant_id, p) AS sorted;

@@ -16,7 +16,7 @@ WHERE o.id = old.id
 RETURNING o.id, o.tenant_id, old.status AS from_status;
 
 -- name: drop_waitlisted_lines
--- $1 order ids now being packed (or further): their lines still waiting for stock leave with the
+-- $1 order ids moving to packing: their lines still waiting for stock leave with the
 -- order unfilled. Marked removed so that no screen counts their buyers as waiting any more (the
 -- waitlist itself stopped serving them at packing, stock.sql). One row per order and line.
 UPDATE order_items
