@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -13,7 +13,7 @@ from aggregator.core.parser.errors import CatalogError
 from aggregator.core.parser.lexicon import PhraseIndex, split_phrase
 from aggregator.core.parser.normalize import fold
 from aggregator.core.parser.variants import Measure, parse_variant
-from schema.parsing import CatalogProduct, ParsedComment
+from schema.parsing import CatalogProduct, Intent, ParsedComment, ParsedItem
 
 _FIELD_SHAPES = {
     "code": "a product code such as 'A01' or '05'",
@@ -35,6 +35,11 @@ class ProductInfo:
     def variant_for(self, measure: Measure) -> str | None:
         """The catalog variant string equal to `measure`, if this product sells it."""
         return self.measures.get(measure)
+
+
+# What a comment's scan means: its intent, its items, and its reading when it shows no phone
+# (shared by every such comment: a reading is frozen).
+Meaning = tuple[Intent, list[ParsedItem], ParsedComment]
 
 
 class Catalog:
@@ -62,6 +67,10 @@ class Catalog:
         # An OrderedDict drops its oldest entry in O(1); a dict's first key, once many were
         # deleted, is found by walking over their holes (~1 µs a comment with the memo full).
         self.readings: OrderedDict[str, ParsedComment] = OrderedDict()
+        # What recent scans meant (parse.py keeps it): many distinct texts, such as the same
+        # order with another phone number or name, scan to the same elements and signals, and
+        # what follows the scan depends only on those and this catalog.
+        self.meanings: OrderedDict[Hashable, Meaning] = OrderedDict()
         # What each word may start, for the scanner (scan.routes_for fills it at first use).
         self.routes: dict[str, int] | None = None
 
