@@ -73,6 +73,11 @@ class Catalog:
         self.meanings: OrderedDict[Hashable, Meaning] = OrderedDict()
         # What each word may start, for the scanner (scan.routes_for fills it at first use).
         self.routes: dict[str, int] | None = None
+        # What recent comments that show a phone mean, by the comment with its phone digits
+        # masked (masking.py: the scan never reads them, so such comments scan alike), and the
+        # numbers a phrase of this catalog or of the tables holds (masking.digit_words fills it).
+        self.masked: OrderedDict[tuple[str, frozenset[int]], Meaning] = OrderedDict()
+        self.digit_words: frozenset[str] | None = None
 
     def code_for(self, prefix: str, digits: str) -> str | None:
         """Normalised code for a prefix ("a", "" for numeric) and digits ("1" -> "A01").

@@ -90,6 +90,13 @@ class PhraseIndex(Generic[T]):
         """Every token a phrase can start with (for cheap pre-filtering)."""
         return frozenset(self._by_first)
 
+    @property
+    def digit_words(self) -> frozenset[str]:
+        """Tokens of any phrase that are numbers ("1" of "bn 1"): the only words of this index
+        a number can be (masking.py keys on that)."""
+        phrases = [p for ps in self._by_first.values() for p in ps]
+        return frozenset(t for p in phrases for t in p.tokens if t.isdigit())
+
     def match(self, text: Text, index: int) -> tuple[int, T] | None:
         """Longest phrase starting at token `index`: (number of tokens, payload)."""
         words = text.words

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from operator import attrgetter
+from typing import TypeVar
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog, Meaning
@@ -22,13 +24,15 @@ from aggregator.core.parser.intent import (
     decide_intent,
     gives_no_items,
 )
-from aggregator.core.parser.normalize import Span, prepare
+from aggregator.core.parser.masking import masked_key
+from aggregator.core.parser.normalize import Span, Text, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scanner
 from aggregator.core.parser.variants import Measure
 from schema.parsing import Intent, ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
+K = TypeVar("K", bound=Hashable)
 _AS_CODE = attrgetter("as_code")
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
@@ -37,6 +41,9 @@ MEMO_SIZE = 2048
 # Scans whose meaning a catalog remembers (`_meaning`): distinct texts of a live mostly differ in
 # a phone number, a name or an address and scan alike; one entry is a few hundred bytes.
 MEANINGS_SIZE = 2048
+# Comments with a phone whose meaning a catalog remembers by their masked text (masking.py): at
+# the peak of a live many viewers post the same order, each with their own number.
+MASKED_SIZE = 2048
 # The fields of an element that what follows the scan reads (here and in assign.py). attrgetter
 # gets them all in one C call per element.
 _ELEMENT_FIELDS = attrgetter(
@@ -71,17 +78,37 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
 
 
 def read_comment(text: str, catalog: Catalog) -> ParsedComment:
-    """Read one comment against the catalog, without the memo of recent texts (what its scan
-    means may come from the catalog's memo of scans: the same as reading it)."""
+    """Read one comment against the catalog, without the memo of recent texts.
+
+    What its scan means may come from the catalog's memos of scans alike and of comments that
+    differ from it only in phone digits: the same as reading it in full.
+    """
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
-    phone_tokens = _phone_tokens(prepared.spans, phones.spans) if phones.spans else NO_TOKENS
-    found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
-    intent, items, bare = _meaning(found, catalog)
+    if phones.spans:
+        phone_tokens = _phone_tokens(prepared.spans, phones.spans)
+        intent, items, bare = _masked_meaning(prepared, phone_tokens, catalog)
+    else:
+        found = Scanner(prepared, catalog, NO_TOKENS, len(prepared.words)).scan()  # = scan()
+        intent, items, bare = _meaning(found, catalog)
     phone = phones.phone
     if phone is None:
         return bare
     return ParsedComment(intent=intent, items=items, phone=phone)
+
+
+def _masked_meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> Meaning:
+    """What a comment that shows a phone means, from the catalog's memo of comments that differ
+    from it only in phone digits (masking.py) when it holds one."""
+    key = masked_key(prepared, phone_tokens, catalog)
+    memo = catalog.masked
+    known = memo.get(key)
+    if known is not None:
+        return known
+    found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
+    meaning = _meaning(found, catalog)
+    _remember(memo, key, meaning, MASKED_SIZE)
+    return meaning
 
 
 def _meaning(found: Scanner, catalog: Catalog) -> Meaning:
@@ -99,13 +126,18 @@ def _meaning(found: Scanner, catalog: Catalog) -> Meaning:
         return known
     intent, items = _decide(found.elements, signals, no_content, catalog)
     meaning = (intent, items, ParsedComment(intent=intent, items=items, phone=None))
-    if len(memo) >= MEANINGS_SIZE:
+    _remember(memo, key, meaning, MEANINGS_SIZE)
+    return meaning
+
+
+def _remember(memo: OrderedDict[K, Meaning], key: K, meaning: Meaning, size: int) -> None:
+    """Keep `meaning` under `key`, first dropping the oldest entry when `size` are kept."""
+    if len(memo) >= size:
         try:  # noqa: SIM105 - as in parse_comment
-            memo.popitem(last=False)  # the oldest
+            memo.popitem(last=False)
         except KeyError:
             pass
     memo[key] = meaning
-    return meaning
 
 
 def _decide(
