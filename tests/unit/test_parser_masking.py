@@ -33,7 +33,6 @@ COMBO = [
 
 def _full(text: str, catalog: Catalog) -> dict[str, object]:
     catalog.masked.clear()  # so nothing comes from an earlier text
-    catalog.meanings.clear()
     return read_comment(text, catalog).model_dump()
 
 

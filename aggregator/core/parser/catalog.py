@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -37,9 +37,8 @@ class ProductInfo:
         return self.measures.get(measure)
 
 
-# What a comment's scan means: its intent, its items, and its reading when it shows no phone
-# (shared by every such comment: a reading is frozen).
-Meaning = tuple[Intent, list[ParsedItem], ParsedComment]
+# What a comment means, whatever phone it shows: its intent and its items.
+Meaning = tuple[Intent, list[ParsedItem]]
 
 
 class Catalog:
@@ -67,10 +66,6 @@ class Catalog:
         # An OrderedDict drops its oldest entry in O(1); a dict's first key, once many were
         # deleted, is found by walking over their holes (~1 µs a comment with the memo full).
         self.readings: OrderedDict[str, ParsedComment] = OrderedDict()
-        # What recent scans meant (parse.py keeps it): many distinct texts, such as the same
-        # order with another phone number or name, scan to the same elements and signals, and
-        # what follows the scan depends only on those and this catalog.
-        self.meanings: OrderedDict[Hashable, Meaning] = OrderedDict()
         # What each word may start, for the scanner (scan.routes_for fills it at first use).
         self.routes: dict[str, int] | None = None
         # What recent comments that show a phone mean, by the comment with its phone digits

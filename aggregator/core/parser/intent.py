@@ -6,7 +6,7 @@ listed explicitly. To teach the parser a new expression, add it to the right tab
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence, Set as AbstractSet
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from itertools import product
 
@@ -301,7 +301,7 @@ def asks_terms(clause: frozenset[Signal]) -> bool:
     return S_BUY in clause and S_ASK_WHEN in clause
 
 
-def combine(clauses: Sequence[AbstractSet[Signal]]) -> list[frozenset[Signal]]:
+def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
     """Signals that need a whole clause or comment.
 
     In a clause: "X hay Y vậy" asks; "ck ... rồi" confirms a payment. In the comment: a soft spam

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
-from typing import TypeVar
 
 from aggregator.core.parser.assign import Assigner
 from aggregator.core.parser.catalog import Catalog, Meaning
@@ -29,26 +27,17 @@ from aggregator.core.parser.normalize import Span, Text, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scanner
 from aggregator.core.parser.variants import Measure
-from schema.parsing import Intent, ParsedComment, ParsedItem
+from schema.parsing import ParsedComment, ParsedItem
 
 Clauses = Sequence[frozenset[Signal]]
-K = TypeVar("K", bound=Hashable)
 _AS_CODE = attrgetter("as_code")
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
 MEMO_SIZE = 2048
-# Scans whose meaning a catalog remembers (`_meaning`): distinct texts of a live mostly differ in
-# a phone number, a name or an address and scan alike; one entry is a few hundred bytes.
-MEANINGS_SIZE = 2048
 # Comments with a phone whose meaning a catalog remembers by their masked text (masking.py): at
 # the peak of a live many viewers post the same order, each with their own number.
 MASKED_SIZE = 2048
-# The fields of an element that what follows the scan reads (here and in assign.py). attrgetter
-# gets them all in one C call per element.
-_ELEMENT_FIELDS = attrgetter(
-    "kind", "clause", "code", "as_code", "qty", "postfix", "counted", "measure", "clause_break"
-)
 NO_TOKENS: frozenset[int] = frozenset()
 # A clause that gives no items (`gives_no_items`) holds one of these: most clauses hold none, and
 # one C-level test of each clause spares two Python calls per clause.
@@ -58,9 +47,8 @@ SILENCING_HINTS = frozenset({S_PAID, S_PAST, S_DONE})
 def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
     """Read one comment against the catalog.
 
-    A text read before with the same catalog returns the same (frozen) ParsedComment object, as
-    may texts without a phone that scan alike (`_meaning`): callers must treat it, and its
-    `items` list, as read-only.
+    A text read before with the same catalog returns the same (frozen) ParsedComment object:
+    callers must treat it, and its `items` list, as read-only.
     """
     memo = catalog.readings
     known = memo.get(text)
@@ -80,21 +68,17 @@ def parse_comment(text: str, catalog: Catalog) -> ParsedComment:
 def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     """Read one comment against the catalog, without the memo of recent texts.
 
-    What its scan means may come from the catalog's memos of scans alike and of comments that
+    What a comment that shows a phone means may come from the catalog's memo of comments that
     differ from it only in phone digits: the same as reading it in full.
     """
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
     if phones.spans:
         phone_tokens = _phone_tokens(prepared.spans, phones.spans)
-        intent, items, bare = _masked_meaning(prepared, phone_tokens, catalog)
+        intent, items = _masked_meaning(prepared, phone_tokens, catalog)
     else:
-        found = Scanner(prepared, catalog, NO_TOKENS, len(prepared.words)).scan()  # = scan()
-        intent, items, bare = _meaning(found, catalog)
-    phone = phones.phone
-    if phone is None:
-        return bare
-    return ParsedComment(intent=intent, items=items, phone=phone)
+        intent, items = _meaning(prepared, NO_TOKENS, catalog)
+    return ParsedComment(intent=intent, items=items, phone=phones.phone)
 
 
 def _masked_meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> Meaning:
@@ -105,57 +89,31 @@ def _masked_meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catal
     known = memo.get(key)
     if known is not None:
         return known
-    found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
-    meaning = _meaning(found, catalog)
-    _remember(memo, key, meaning, MASKED_SIZE)
-    return meaning
-
-
-def _meaning(found: Scanner, catalog: Catalog) -> Meaning:
-    """What a scan means, from the catalog's memo of recent scans when it holds one alike.
-
-    Everything after the scan reads only the fields in `_ELEMENT_FIELDS`, the clauses' signals
-    and whether the comment had content words: two scans alike in those mean the same.
-    """
-    signals = tuple(map(frozenset, found.clauses))
-    no_content = found.content_words == 0
-    key = (tuple(map(_ELEMENT_FIELDS, found.elements)), signals, no_content)
-    memo = catalog.meanings
-    known = memo.get(key)
-    if known is not None:
-        return known
-    intent, items = _decide(found.elements, signals, no_content, catalog)
-    meaning = (intent, items, ParsedComment(intent=intent, items=items, phone=None))
-    _remember(memo, key, meaning, MEANINGS_SIZE)
-    return meaning
-
-
-def _remember(memo: OrderedDict[K, Meaning], key: K, meaning: Meaning, size: int) -> None:
-    """Keep `meaning` under `key`, first dropping the oldest entry when `size` are kept."""
-    if len(memo) >= size:
+    meaning = _meaning(prepared, phone_tokens, catalog)
+    if len(memo) >= MASKED_SIZE:
         try:  # noqa: SIM105 - as in parse_comment
-            memo.popitem(last=False)
+            memo.popitem(last=False)  # the oldest
         except KeyError:
             pass
     memo[key] = meaning
+    return meaning
 
 
-def _decide(
-    elements: list[Element], signals: Clauses, no_content: bool, catalog: Catalog
-) -> tuple[Intent, list[ParsedItem]]:
-    """The intent and items of a scan's elements and clause signals."""
-    clauses = combine(signals)
+def _meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> Meaning:
+    """The intent and items of a prepared comment; `phone_tokens`: those of phone numbers."""
+    found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
+    clauses = combine(found.clauses)
     # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
     # function call of its own, dear for lists of one or two entries.
-    live = elements
+    live = found.elements
     if not all(map(SILENCING_HINTS.isdisjoint, clauses)):  # a clause may give no items: which?
         silent = list(map(gives_no_items, clauses))
         live = [e for e in live if not silent[e.clause]] if True in silent else live
-    intent = decide_intent(clauses, _buys_something(live, no_content, catalog))
+    intent = decide_intent(clauses, _buys_something(found, live, catalog))
     items: list[ParsedItem] = []
     if intent is I_ORDER or intent is I_CANCEL:
-        chosen = live if intent is I_ORDER else _cancel_elements(elements, clauses)
-        items = Assigner(chosen, catalog).run()
+        elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
+        items = Assigner(elements, catalog).run()
     return intent, items
 
 
@@ -193,7 +151,7 @@ def _cancel_elements(elements: Sequence[Element], clauses: Clauses) -> list[Elem
     return [e for e in elements if S_CANCEL in clauses[e.clause] or not clauses[e.clause] & COMMIT]
 
 
-def _buys_something(live: Sequence[Element], no_content: bool, catalog: Catalog) -> bool:
+def _buys_something(found: Scanner, live: Sequence[Element], catalog: Catalog) -> bool:
     """The comment's shape alone says "order": a code, a product with a quantity or variant,
     a counted quantity ("x2", "2 hộp"), or nothing but product names.
 
@@ -222,4 +180,4 @@ def _buys_something(live: Sequence[Element], no_content: bool, catalog: Catalog)
     infos = [catalog.product(p.code) for p in products]
     if any(info and info.variant_for(m) for info in infos for m in measures):
         return True
-    return no_content
+    return found.content_words == 0
