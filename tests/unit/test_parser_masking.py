@@ -28,6 +28,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "comments"
 COMBO = [
     {"code": "C01", "name": "Combo", "aliases": ["combo 08"], "price": 1, "variants": []},
     {"code": "N01", "name": "Nem", "aliases": ["nem"], "price": 1, "variants": []},
+    {"code": "S01", "name": "Sim", "aliases": ["sim 0912345678"], "price": 1, "variants": []},
 ]
 
 
@@ -64,6 +65,11 @@ def test_a_number_an_alias_holds_stays_in_the_key() -> None:
     reading = read_comment("lấy combo 08 1234 5678", catalog)
     assert [item.code for item in reading.items] == ["C01"]
     assert reading.model_dump() == _full("lấy combo 08 1234 5678", fresh)
+    # The same with a phone of one token that an alias holds whole.
+    assert read_comment("lấy sim 0987654321", catalog).items == []
+    reading = read_comment("lấy sim 0912345678", catalog)
+    assert [item.code for item in reading.items] == ["S01"]
+    assert reading.model_dump() == _full("lấy sim 0912345678", fresh)
 
 
 def test_no_table_holds_a_number_the_key_misses() -> None:

@@ -68,9 +68,15 @@ def masked_key(text: Text, phone: frozenset[int], catalog: Catalog) -> MaskedKey
     if kept is None:
         kept = digit_words(catalog)
     original, spans, words = text.original, text.spans, text.words
+    if len(phone) == 1:  # most comments: one token, the whole number
+        for index in phone:
+            if words[index] in kept:
+                return original, phone
+            start, end = spans[index]
+            return original[:start] + "\0" * (end - start) + original[end:], phone
     parts: list[str] = []
     done = 0
-    for index in sorted(phone):  # most comments: one token, the whole number
+    for index in sorted(phone):
         if words[index] in kept:
             continue
         start, end = spans[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Sequence
 from operator import attrgetter
 
@@ -22,8 +23,8 @@ from aggregator.core.parser.intent import (
     decide_intent,
     gives_no_items,
 )
-from aggregator.core.parser.masking import masked_key
-from aggregator.core.parser.normalize import Span, Text, prepare
+from aggregator.core.parser.masking import MaskedKey, masked_key
+from aggregator.core.parser.normalize import Span, prepare
 from aggregator.core.parser.phone import scan_phones
 from aggregator.core.parser.scan import Scanner
 from aggregator.core.parser.variants import Measure
@@ -36,7 +37,8 @@ _AS_CODE = attrgetter("as_code")
 # ~1 kB per entry, so ~2 MB per catalog at most; the oldest reading is dropped first.
 MEMO_SIZE = 2048
 # Comments with a phone whose meaning a catalog remembers by their masked text (masking.py): at
-# the peak of a live many viewers post the same order, each with their own number.
+# the peak of a live many viewers post the same order, each with their own number. ~2 kB an
+# entry for a long comment (measured with tracemalloc), so ~4 MB per catalog at most.
 MASKED_SIZE = 2048
 NO_TOKENS: frozenset[int] = frozenset()
 # A clause that gives no items (`gives_no_items`) holds one of these: most clauses hold none, and
@@ -69,38 +71,17 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     """Read one comment against the catalog, without the memo of recent texts.
 
     What a comment that shows a phone means may come from the catalog's memo of comments that
-    differ from it only in phone digits: the same as reading it in full.
+    differ from it only in phone digits (masking.py): the same as reading it in full.
     """
     prepared = prepare(text)
     phones = scan_phones(prepared.folded)
+    phone_tokens, key = NO_TOKENS, None
     if phones.spans:
         phone_tokens = _phone_tokens(prepared.spans, phones.spans)
-        intent, items = _masked_meaning(prepared, phone_tokens, catalog)
-    else:
-        intent, items = _meaning(prepared, NO_TOKENS, catalog)
-    return ParsedComment(intent=intent, items=items, phone=phones.phone)
-
-
-def _masked_meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> Meaning:
-    """What a comment that shows a phone means, from the catalog's memo of comments that differ
-    from it only in phone digits (masking.py) when it holds one."""
-    key = masked_key(prepared, phone_tokens, catalog)
-    memo = catalog.masked
-    known = memo.get(key)
-    if known is not None:
-        return known
-    meaning = _meaning(prepared, phone_tokens, catalog)
-    if len(memo) >= MASKED_SIZE:
-        try:  # noqa: SIM105 - as in parse_comment
-            memo.popitem(last=False)  # the oldest
-        except KeyError:
-            pass
-    memo[key] = meaning
-    return meaning
-
-
-def _meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> Meaning:
-    """The intent and items of a prepared comment; `phone_tokens`: those of phone numbers."""
+        key = masked_key(prepared, phone_tokens, catalog)
+        known = catalog.masked.get(key)
+        if known is not None:
+            return ParsedComment(intent=known[0], items=known[1], phone=phones.phone)
     found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
     clauses = combine(found.clauses)
     # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
@@ -114,7 +95,19 @@ def _meaning(prepared: Text, phone_tokens: frozenset[int], catalog: Catalog) -> 
     if intent is I_ORDER or intent is I_CANCEL:
         elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
         items = Assigner(elements, catalog).run()
-    return intent, items
+    if key is not None:
+        _remember(catalog.masked, key, (intent, items))
+    return ParsedComment(intent=intent, items=items, phone=phones.phone)
+
+
+def _remember(memo: OrderedDict[MaskedKey, Meaning], key: MaskedKey, meaning: Meaning) -> None:
+    """Keep what a comment that shows a phone means, dropping the oldest entry when full."""
+    if len(memo) >= MASKED_SIZE:
+        try:  # noqa: SIM105 - as in parse_comment
+            memo.popitem(last=False)  # the oldest
+        except KeyError:
+            pass
+    memo[key] = meaning
 
 
 def find_phone(text: str) -> str | None:
