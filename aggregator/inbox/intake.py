@@ -142,29 +142,40 @@ class Intake(QueuedWriter[_Taken]):
     async def _write(self, batch: list[_Taken], turn: _Turn) -> None:
         """The batch's statements in its turn (taken again on a retry), its commit after it."""
         events = [e for taken in batch for e in taken.events]
-        async with self.pool.acquire() as conn:
-            transaction = conn.transaction()
-            await turn.take()
-            try:
-                await transaction.start()
-                outcome, result = await self._statements(conn, batch, events)
-            except BaseException:
-                await _roll_back(transaction)
+        committed = False
+        try:
+            async with self.pool.acquire() as conn:
+                transaction, outcome, result = await self._stage(conn, batch, events, turn)
+                await transaction.commit()
+                committed = True
+                # Answered before the pool resets the connection (a round trip on release).
+                self._answer(batch, outcome, result)
+        except CONNECTION_LOST as exc:
+            if not committed:
                 raise
-            finally:
-                turn.give_back()
-            await transaction.commit()
-        self._answer(batch, outcome, result)
+            # Only the release failed (the pool replaces the connection): the batch is stored
+            # and answered; writing it again would record its deliveries twice.
+            log.warning("inbox.intake_release_failed", source=self.source, error=str(exc))
         if result is not None:  # merge work only after the commit, as the ingest writer does
             self.ingestor.stats.received += len(events)
             await self.ingestor.after_commit(result)
 
-    async def _statements(
-        self, conn: Connection, batch: list[_Taken], events: list[Event]
-    ) -> tuple[list[bool], StoreResult | None]:
-        outcome = await record_batch(conn, self.source, [t.record for t in batch])
-        result = await store_events(conn, self.ingestor.catalogs, events) if events else None
-        return outcome, result
+    async def _stage(
+        self, conn: Connection, batch: list[_Taken], events: list[Event], turn: _Turn
+    ) -> tuple[Transaction, list[bool], StoreResult | None]:
+        """The batch's statements, in its turn, in a transaction left open for its commit."""
+        transaction = conn.transaction()
+        await turn.take()
+        try:
+            await transaction.start()
+            outcome = await record_batch(conn, self.source, [t.record for t in batch])
+            result = await store_events(conn, self.ingestor.catalogs, events) if events else None
+        except BaseException:
+            await _roll_back(transaction)
+            raise
+        finally:
+            turn.give_back()
+        return transaction, outcome, result
 
     @staticmethod
     def _answer(batch: list[_Taken], outcome: list[bool], result: StoreResult | None) -> None:
