@@ -138,3 +138,30 @@ async def test_an_intake_batch_that_cannot_be_stored_is_refused_whole_and_the_wr
         assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
         assert await db.fetchval("SELECT count(*) FROM webhook_delivery_keys") == 0
         assert await intake.take(good, ())  # the retry is new: nothing of the batch was kept
+
+
+async def test_two_intake_writers_keep_the_order_deliveries_arrived_in(
+    pool: asyncpg.Pool, db: asyncpg.Connection, arq_pool: ArqRedis
+) -> None:
+    """One writer runs a batch's statements while the other waits for its commit: batches still
+    take their ids in arrival order, and a key sent again while its first copy is being committed
+    is recorded once and then as a duplicate."""
+    keys = [f"w{i:03d}" for i in range(300)]
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "taken", ingestor) as intake:
+        answers = []
+        for wave in range(0, len(keys), 30):  # waves: several batches in flight at once
+            answers.append(
+                asyncio.gather(
+                    *(intake.take(INBOUND.accepted(k, None), ()) for k in keys[wave : wave + 30])
+                )
+            )
+            await asyncio.sleep(0)
+        again = intake.take(INBOUND.accepted("w000", None), ())
+        news = [n for wave in await asyncio.gather(*answers) for n in wave]
+        assert news == [True] * len(keys)
+        assert not await again
+    stored = await db.fetch(
+        "SELECT delivery_key, status FROM webhook_deliveries WHERE source = 'taken' ORDER BY id"
+    )
+    assert [r["delivery_key"] for r in stored[: len(keys)]] == keys
+    assert [tuple(r) for r in stored[len(keys) :]] == [(None, "duplicate")]

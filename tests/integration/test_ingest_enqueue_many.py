@@ -4,7 +4,9 @@ same payload, queue score and expiry; an id that has a job or a result is never 
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import pytest
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import Job, JobStatus
@@ -90,3 +92,34 @@ async def test_each_job_goes_to_the_queue_it_is_routed_to(arq_pool: ArqRedis) ->
     await enqueue_many(arq_pool, jobs.MERGE_SESSION, [("m:1", (1,))])
     assert await arq_pool.zcard(queues.outbound) == 2
     assert await arq_pool.zcard(queues.orders) == 1
+
+
+async def test_a_process_asks_redis_once_per_job_and_bucket(
+    arq_pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The webhook intake enqueues the same shard's merge every few milliseconds: after the first
+    call of a bucket the process knows the job is there (deferred to the bucket's end, it cannot
+    have run), so it does not ask Redis again. Without buckets it always asks."""
+    calls = []
+    real_eval = arq_pool.eval
+
+    async def counted_eval(*args: Any) -> Any:
+        calls.append(args[0])
+        return await real_eval(*args)
+
+    monkeypatch.setattr(arq_pool, "eval", counted_eval)
+
+    def job_id(key: int, bucket: int) -> str:
+        return f"once:{key}:{bucket}"
+
+    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 1
+    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 0
+    assert len(calls) == 1
+    assert await enqueue_per_bucket(arq_pool, "g", [1, 2], bucket_s=3600, job_id=job_id) == 1
+    assert len(calls) == 2  # only the new key was asked for
+    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 0
+    assert len(calls) == 2
+
+    for _ in range(2):  # no bucket: a job may have run already, so Redis decides each time
+        await enqueue_per_bucket(arq_pool, "h", [1], bucket_s=0, job_id=job_id)
+    assert len(calls) == 4
