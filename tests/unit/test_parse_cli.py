@@ -164,12 +164,15 @@ def test_bench_reports_speed_and_baseline() -> None:
     result = run_bench(300, out)
     assert result["comments"] == 300
     assert 0 < result["distinct_comments"] < 300  # the corpus repeats, as a live does
-    for name in ("comments_per_s", "distinct_per_s", "jsonl_per_s", "jsonl_distinct_per_s"):
+    rates = ("comments_per_s", "distinct_per_s", "distinct_in_full_per_s", "jsonl_per_s",
+             "jsonl_distinct_per_s")  # fmt: skip
+    for name in rates:
         assert result[name] > 0, name
     assert result["baseline_per_s"] > 0
     assert result["memo_differences"] == 0
     printed = out.getvalue()
     assert "distinct texts only" in printed and "x baseline" in printed
+    assert "read in full (no memo at all)" in printed
     assert "differ from a full reading: 0" in printed
 
 
