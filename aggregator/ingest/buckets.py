@@ -9,20 +9,18 @@ enqueue_job does: skip an id that already has a job or a result, else store the 
 the queue). arq's own enqueue_job takes four round trips per job (WATCH, EXISTS, MULTI/EXEC); a
 merge touching 500 orders spent more time telling Redis about their messages than merging.
 
-A process also remembers the jobs it enqueued in the current bucket and does not ask Redis again:
-the webhook intake commits a batch every few milliseconds, all for the same few shards, and each
-asked Redis for the job it had asked for a moment before (a round trip per batch, 7 % of a web
-process's time under a burst of deliveries). Such a job is deferred to its bucket's end, so it has
-not started yet: asking again could only be refused. (Redis emptied within those 0.15 s would
-lose that job; the sweeper enqueues what stays pending, as it does after any Redis loss.)
+A writer that commits a batch every few milliseconds, all for the same few shards (the ingest
+writer, the webhook intake), keeps a `RecentJobs` and does not ask Redis again for a job it asked
+for in the current bucket (a round trip per batch, 7 % of a web process's time under a burst of
+deliveries): such a job is deferred to its bucket's end, so it has not started yet, and asking
+again could only be refused. Redis emptied within those 0.15 s would lose that job; the sweepers,
+which keep no such memory, enqueue what stays pending, as after any Redis loss.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from arq.connections import ArqRedis
@@ -91,24 +89,18 @@ async def enqueue_many(
     return made
 
 
-@dataclass
-class _Asked:
-    """The job ids one process enqueued (or found enqueued) in one bucket, per job name."""
+class RecentJobs:
+    """The job ids one writer enqueued (or found enqueued) in the current bucket, per job name."""
 
-    bucket: int
-    ids: set[str] = field(default_factory=set)
+    def __init__(self) -> None:
+        self._by_name: dict[str, tuple[int, set[str]]] = {}
 
-
-# Per Redis pool (a test's or a process's): forgotten with the pool.
-_ASKED: weakref.WeakKeyDictionary[ArqRedis, dict[str, _Asked]] = weakref.WeakKeyDictionary()
-
-
-def _asked_in(arq: ArqRedis, job_name: str, bucket: int) -> set[str]:
-    by_name = _ASKED.setdefault(arq, {})
-    asked = by_name.get(job_name)
-    if asked is None or asked.bucket != bucket:  # a new bucket: the last one's ids are done
-        asked = by_name[job_name] = _Asked(bucket)
-    return asked.ids
+    def of(self, job_name: str, bucket: int) -> set[str]:
+        """The ids asked for in this bucket (a new bucket forgets the last one's)."""
+        kept = self._by_name.get(job_name)
+        if kept is None or kept[0] != bucket:
+            kept = self._by_name[job_name] = (bucket, set())
+        return kept[1]
 
 
 async def enqueue_per_bucket(
@@ -120,11 +112,14 @@ async def enqueue_per_bucket(
     job_id: Callable[[K, int], str],
     args: Callable[[K], tuple[Any, ...]] = lambda key: (key,),
     queue_name: str | None = None,
+    recent: RecentJobs | None = None,
 ) -> int:
-    """One job per key for the current bucket; returns how many jobs were new. Without buckets
-    (bucket_s <= 0: not deferred, so a job may already have run) Redis is always asked."""
+    """One job per key for the current bucket; returns how many jobs were new. `recent`: skip
+    the keys this writer asked for in this bucket already (not without buckets, bucket_s <= 0:
+    such a job is not deferred and may have run)."""
     bucket, defer_by = current_bucket(bucket_s)
-    asked = _asked_in(arq, job_name, bucket) if bucket_s > 0 else set()
+    remembering = recent is not None and bucket_s > 0
+    asked = recent.of(job_name, bucket) if recent is not None and remembering else set()
     wanted = [(job_id(key, bucket), key) for key in sorted(set(keys))]  # type: ignore[type-var]
     wanted = [(id_, key) for id_, key in wanted if id_ not in asked]
     if not wanted:
@@ -136,6 +131,6 @@ async def enqueue_per_bucket(
         defer_by_s=defer_by,
         queue_name=queue_name,
     )
-    if bucket_s > 0:  # only once Redis has them: a failed call is asked again next time
+    if remembering:  # only once Redis has them: a failed call is asked again next time
         asked.update(id_ for id_, _ in wanted)
     return made

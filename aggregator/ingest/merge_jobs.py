@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import orjson
 from arq.connections import ArqRedis
 
-from aggregator.ingest.buckets import enqueue_per_bucket
+from aggregator.ingest.buckets import RecentJobs, enqueue_per_bucket
 from aggregator.runtime import jobs
 
 MERGE_BUCKET_S = 0.15
@@ -40,10 +40,14 @@ def merge_job_id(shard: int, bucket: int) -> str:
 
 
 async def enqueue_merges(
-    arq: ArqRedis, session_ids: Iterable[int], bucket_s: float = MERGE_BUCKET_S
+    arq: ArqRedis,
+    session_ids: Iterable[int],
+    bucket_s: float = MERGE_BUCKET_S,
+    recent: RecentJobs | None = None,
 ) -> int:
     """Enqueue one merge per shard of these sessions for the current bucket; returns how many
-    jobs were new. The job's args: no one session (None), its shard and the shard count."""
+    jobs were new. The job's args: no one session (None), its shard and the shard count.
+    `recent`: a writer's memory of the jobs it asked for in this bucket (buckets.RecentJobs)."""
     return await enqueue_per_bucket(
         arq,
         jobs.MERGE_SESSION,
@@ -51,6 +55,7 @@ async def enqueue_merges(
         bucket_s=bucket_s,
         job_id=merge_job_id,
         args=lambda shard: (None, shard, MERGE_SHARDS),
+        recent=recent,
     )
 
 

@@ -23,6 +23,7 @@ import structlog
 from arq.connections import ArqRedis
 
 from aggregator.errors import ServiceUnavailableError
+from aggregator.ingest.buckets import RecentJobs
 from aggregator.ingest.catalogs import CatalogCache
 from aggregator.ingest.merge_jobs import enqueue_merges
 from aggregator.ingest.platform_order_jobs import enqueue_platform_orders
@@ -80,6 +81,9 @@ class Ingestor:
         self.config = config or IngestConfig()
         self.catalogs = catalogs or CatalogCache()
         self.stats = IngestStats()
+        # The merge jobs asked for in the current bucket: batches commit every few milliseconds
+        # for the same shards, and Redis need not be asked again (buckets.RecentJobs).
+        self._recent_merges = RecentJobs()
         self._queue: asyncio.Queue[Event | _Stored] = asyncio.Queue(self.config.queue_size)
         self._writer: asyncio.Task[None] | None = None
 
@@ -187,7 +191,9 @@ class Ingestor:
         log.debug("ingest.batch_stored", stored=result.stored, duplicates=result.duplicates)
         try:
             if result.session_ids:
-                self.stats.merge_jobs += await enqueue_merges(self.arq, result.session_ids)
+                self.stats.merge_jobs += await enqueue_merges(
+                    self.arq, result.session_ids, recent=self._recent_merges
+                )
             if result.platform_channel_ids:
                 await enqueue_platform_orders(self.arq, result.platform_channel_ids)
         except Exception as exc:

@@ -11,7 +11,7 @@ from arq.connections import ArqRedis
 from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import Job, JobStatus
 
-from aggregator.ingest.buckets import CHUNK, enqueue_many, enqueue_per_bucket
+from aggregator.ingest.buckets import CHUNK, RecentJobs, enqueue_many, enqueue_per_bucket
 from aggregator.runtime import jobs
 from aggregator.runtime.queue import RoutedArqRedis
 
@@ -94,12 +94,13 @@ async def test_each_job_goes_to_the_queue_it_is_routed_to(arq_pool: ArqRedis) ->
     assert await arq_pool.zcard(queues.orders) == 1
 
 
-async def test_a_process_asks_redis_once_per_job_and_bucket(
+async def test_a_writer_asks_redis_once_per_job_and_bucket(
     arq_pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The webhook intake enqueues the same shard's merge every few milliseconds: after the first
-    call of a bucket the process knows the job is there (deferred to the bucket's end, it cannot
-    have run), so it does not ask Redis again. Without buckets it always asks."""
+    """The ingest writer enqueues the same shard's merge every few milliseconds: after the first
+    call of a bucket it knows the job is there (deferred to the bucket's end, it cannot have
+    run), so it does not ask Redis again. Without that memory (the sweepers), or without
+    buckets, Redis is asked every time."""
     calls = []
     real_eval = arq_pool.eval
 
@@ -112,14 +113,22 @@ async def test_a_process_asks_redis_once_per_job_and_bucket(
     def job_id(key: int, bucket: int) -> str:
         return f"once:{key}:{bucket}"
 
-    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 1
-    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 0
+    recent = RecentJobs()
+
+    async def enqueue(keys: list[int], **kwargs: Any) -> int:
+        return await enqueue_per_bucket(arq_pool, "g", keys, job_id=job_id, **kwargs)
+
+    assert await enqueue([1], bucket_s=3600, recent=recent) == 1
+    assert await enqueue([1], bucket_s=3600, recent=recent) == 0
     assert len(calls) == 1
-    assert await enqueue_per_bucket(arq_pool, "g", [1, 2], bucket_s=3600, job_id=job_id) == 1
+    assert await enqueue([1, 2], bucket_s=3600, recent=recent) == 1
     assert len(calls) == 2  # only the new key was asked for
-    assert await enqueue_per_bucket(arq_pool, "g", [1], bucket_s=3600, job_id=job_id) == 0
+    assert await enqueue([1, 2], bucket_s=3600, recent=recent) == 0
     assert len(calls) == 2
 
+    await arq_pool.flushdb()  # Redis lost its jobs: a sweeper, with no memory, asks again
+    assert await enqueue([1], bucket_s=3600) == 1
+    assert len(calls) == 3
     for _ in range(2):  # no bucket: a job may have run already, so Redis decides each time
-        await enqueue_per_bucket(arq_pool, "h", [1], bucket_s=0, job_id=job_id)
-    assert len(calls) == 4
+        await enqueue([1], bucket_s=0, recent=recent)
+    assert len(calls) == 5
