@@ -53,14 +53,17 @@ def _sort_out(
     return new, duplicates
 
 
-async def record_batch(conn: Connection, source: str, records: list[DeliveryRecord]) -> list[bool]:
+async def record_batch(
+    conn: Connection, source: str, records: list[DeliveryRecord], *, keys_claimed: bool = False
+) -> list[bool]:
     """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
     again as one). For a writer that commits the records with their events (inbox/intake.py).
     The keys are claimed in the same statement, not by a trigger call per row (migration 0042);
     the duplicates' rows hold no key, so the usual statement records them."""
     first = _first_of_their_key(records)
     candidates = [r for r, f in zip(records, first, strict=True) if f]
-    await conn.execute(query("claim_delivery_keys_for_transaction"))
+    if not keys_claimed:  # the intake claims them as it begins (begin_intake_transaction)
+        await conn.execute(query("claim_delivery_keys_for_transaction"))
     rows = await conn.fetch(
         query("record_claimed_webhook_deliveries"), source, *columns(candidates)
     )

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
-from asyncpg.transaction import Transaction
 
 from aggregator.errors import ServiceUnavailableError
 from aggregator.inbox.deliveries import record_batch
@@ -37,6 +36,7 @@ from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.pipeline import Event, Ingestor
 from aggregator.ingest.store import CommentKey, StoreResult, store_events
 from aggregator.runtime.db import CONNECTION_LOST, Connection
+from schema.queries import query
 
 log = structlog.get_logger()
 
@@ -145,8 +145,8 @@ class Intake(QueuedWriter[_Taken]):
         committed = False
         try:
             async with self.pool.acquire() as conn:
-                transaction, outcome, result = await self._stage(conn, batch, events, turn)
-                await transaction.commit()
+                outcome, result = await self._stage(conn, batch, events, turn)
+                await conn.execute("COMMIT")
                 committed = True
                 # Answered before the pool resets the connection (a round trip on release).
                 self._answer(batch, outcome, result)
@@ -162,20 +162,24 @@ class Intake(QueuedWriter[_Taken]):
 
     async def _stage(
         self, conn: Connection, batch: list[_Taken], events: list[Event], turn: _Turn
-    ) -> tuple[Transaction, list[bool], StoreResult | None]:
-        """The batch's statements, in its turn, in a transaction left open for its commit."""
-        transaction = conn.transaction()
+    ) -> tuple[list[bool], StoreResult | None]:
+        """The batch's statements, in its turn, in a transaction left open for its commit. The
+        transaction is begun and both key claims made in one round trip (a failed COMMIT or a
+        dropped connection ends it on the server; the pool's reset rolls back what is left)."""
         await turn.take()
         try:
-            await transaction.start()
-            outcome = await record_batch(conn, self.source, [t.record for t in batch])
-            result = await store_events(conn, self.ingestor.catalogs, events) if events else None
+            await conn.execute(query("begin_intake_transaction"))
+            records = [t.record for t in batch]
+            outcome = await record_batch(conn, self.source, records, keys_claimed=True)
+            result = None
+            if events:
+                result = await store_events(conn, self.ingestor.catalogs, events, keys_claimed=True)
         except BaseException:
-            await _roll_back(transaction)
+            await _roll_back(conn)
             raise
         finally:
             turn.give_back()
-        return transaction, outcome, result
+        return outcome, result
 
     @staticmethod
     def _answer(batch: list[_Taken], outcome: list[bool], result: StoreResult | None) -> None:
@@ -205,6 +209,6 @@ class _Turn:
             self._lock.release()
 
 
-async def _roll_back(transaction: Transaction) -> None:
+async def _roll_back(conn: Connection) -> None:
     with contextlib.suppress(Exception):  # a lost connection has nothing left to roll back
-        await transaction.rollback()
+        await conn.execute("ROLLBACK")

@@ -116,6 +116,7 @@ async def _store_comments(
     comments: list[CommentEvent],
     channels: dict[ChannelKey, ChannelRef],
     result: StoreResult,
+    keys_claimed: bool,
 ) -> None:
     lives = await _live_keywords(conn, comments, channels)
     refs = [channels.get((c.platform.value, c.channel_external_id)) for c in comments]
@@ -125,7 +126,8 @@ async def _store_comments(
     # insert_comments claims the keys itself; the setting (for the rest of the transaction) skips
     # the per-row trigger that would claim them again. Were it missing, the trigger would find
     # each key claimed for its own comment and let the row in: slower, never wrong.
-    await conn.execute(query("claim_comment_keys_for_transaction"))
+    if not keys_claimed:  # the webhook intake sets it as it begins (begin_intake_transaction)
+        await conn.execute(query("claim_comment_keys_for_transaction"))
     rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))
     result.stored += len(rows)
     result.duplicates += len(comments) - len(rows)
@@ -183,17 +185,22 @@ async def store_batch(
 
 
 async def store_events(
-    conn: Connection, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+    conn: Connection,
+    catalogs: CatalogCache,
+    events: Sequence[CommentEvent | PlatformOrderEvent],
+    *,
+    keys_claimed: bool = False,
 ) -> StoreResult:
     """store_batch inside the caller's transaction: the webhook inbox commits its delivery
-    records and their comments together (aggregator/inbox/intake.py)."""
+    records and their comments together (aggregator/inbox/intake.py). `keys_claimed`: the
+    transaction made claim_comment_keys_for_transaction's setting already."""
     comments = [e for e in events if isinstance(e, CommentEvent)]
     orders = [e for e in events if isinstance(e, PlatformOrderEvent)]
     keys = {(e.platform.value, e.channel_external_id) for e in events}
     result = StoreResult()
     channels = await _channels(conn, keys)
     if comments:
-        await _store_comments(conn, catalogs, comments, channels, result)
+        await _store_comments(conn, catalogs, comments, channels, result, keys_claimed)
     if orders:
         await _store_platform_orders(conn, orders, channels, result)
     return result

@@ -23,6 +23,14 @@ RETURNING id, delivery_key;
 -- so the webhook_deliveries_once trigger is skipped for it (migration 0042). Transaction-local.
 SELECT set_config('chotdon.delivery_keys_claimed', 'on', true);
 
+-- name: begin_intake_transaction
+-- The webhook intake's transaction (aggregator/inbox/intake.py) opened and both its claims made
+-- (claim_delivery_keys_for_transaction, claim_comment_keys_for_transaction) in ONE round trip:
+-- each round trip of a batch waits for the web process's busy event loop to come back to it.
+BEGIN;
+SELECT set_config('chotdon.delivery_keys_claimed', 'on', true),
+       set_config('chotdon.comment_keys_claimed', 'on', true);
+
 -- name: record_claimed_webhook_deliveries
 -- record_webhook_deliveries (same arguments, same result) for a transaction that ran
 -- claim_delivery_keys_for_transaction: the batch's verified keys are claimed in one INSERT, each
