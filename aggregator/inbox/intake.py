@@ -1,4 +1,4 @@
-"""Deliveries and their events committed together: one writer, one transaction per batch.
+"""Deliveries and their events committed together: one transaction per batch.
 
 The webhook hot path used to hand a delivery's record to the delivery recorder and its comments to
 the ingest queue, and wait for both: two writers, two commits (two WAL flushes) per batch, and a
@@ -11,12 +11,12 @@ comments without it. A batch that fails is written again whole (a Postgres resta
 cannot be stored, every request in it is answered 503 and the platform retries: nothing of it was
 committed, so the retry is taken as new.
 
-A commit waits for its WAL flush (about 4 ms on a plain disk), as long as the statements of a
-whole batch. So two writers take turns: one takes the next batch and runs its statements while
-the other waits for its commit. The turn covers taking a batch and running its statements, so
-batches still take their ids and claim their keys in the order they arrived; only the flushes
-overlap. A delivery in both batches (a platform's quick retry) waits on the first one's row
-until it commits, and is then recorded as the duplicate it is.
+A commit waits for its WAL flush (0.7 ms to 4 ms measured here), and a batch's statements wait
+for Postgres and for this busy event loop. So two writers take turns: one takes the next batch
+and runs its statements while the other waits for its commit. The turn covers taking a batch
+and running its statements, so batches still take their ids and claim their keys in the order
+they arrived; only the flushes overlap. A delivery in both batches (a platform's quick retry)
+waits on the first one's row until it commits, and is then recorded as the duplicate it is.
 """
 
 from __future__ import annotations
