@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncpg
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
+from arq.jobs import Job, JobStatus
 
 from aggregator.runtime import jobs
 from aggregator.runtime.queue import queue_names
@@ -99,3 +101,30 @@ async def test_a_send_job_left_by_a_killed_worker_is_free_again_within_minutes(
     )
     assert longest_send_s * 1000 < mark_ms <= IN_PROGRESS_S * 1000
     assert IN_PROGRESS_S <= 180
+
+
+async def test_a_send_job_arq_found_expired_does_not_block_the_sweeper(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings
+) -> None:
+    """Redis flushed between a worker's poll of the queue and its read of the job (the chaos run
+    caught it: `job facebook-send:215 expired`): arq records the job as failed and keeps that
+    record for the worker's keep_result, an hour, whatever the send job's keep_result=0. The
+    message was never tried; the sweeper clears the record and makes the job again, once."""
+    shop = await seed_shop(db)
+    lost = await _message(db, (shop.tenant_id, shop.channel_id), "facebook.message", "pending", 600)
+    job_id = f"facebook-send:{lost}"
+    await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, lost, _job_id=job_id)
+    await arq_pool.delete(job_key_prefix + job_id)  # the payload gone, its queue entry left
+    worker = build_worker(
+        settings, jobs.OUTBOUND, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[]
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    assert worker.jobs_failed == 1
+    assert await Job(job_id, arq_pool).status() is JobStatus.complete  # arq's kept record
+    assert await requeue_stale_messages(pool, arq_pool) == 1
+    outbound = queue_names(settings).outbound
+    assert await Job(job_id, arq_pool, _queue_name=outbound).status() is JobStatus.queued
+    assert await requeue_stale_messages(pool, arq_pool) == 0  # that job sends it: nothing twice
