@@ -69,14 +69,12 @@ async def open_orders_of_lives(
     """open_orders_by_buyer for several lives (live -> its cooperative and the identities that
     comment in it), read in one statement; each live's duplicates merged apart."""
     triples = sorted({(live, i.buyer_id, i.id) for live, (_, ids) in wanted.items() for i in ids})
-    rows = []
-    if triples:  # none when every author of a round is new (merge.py looks up no new buyer)
-        rows = await conn.fetch(
-            query("open_orders_of_buyers_in_lives"),
-            [t[0] for t in triples],
-            [t[1] for t in triples],
-            [t[2] for t in triples],
-        )
+    rows = await conn.fetch(
+        query("open_orders_of_buyers_in_lives"),
+        [t[0] for t in triples],
+        [t[1] for t in triples],
+        [t[2] for t in triples],
+    )
     by_live: dict[int, list[asyncpg.Record]] = defaultdict(list)
     for r in rows:
         by_live[r["live_id"]].append(r)

@@ -261,24 +261,6 @@ def _recent_of(
     return merged
 
 
-def _may_have_orders(
-    sessions: dict[int, SessionInfo],
-    identities: dict[AuthorKey, Identity],
-    created: dict[AuthorKey, Identity],
-) -> dict[int, tuple[int, list[Identity]]]:
-    """Each live of the batch (its cooperative) with the identities whose open orders are looked
-    up. An identity created by this transaction, still with the buyer created with it, has no
-    order anywhere: probing its identity and buyer found nothing for a third or more of a burst's
-    authors (first comments). One a phone linked to an existing buyer is looked up."""
-    wanted: dict[int, tuple[int, list[Identity]]] = {}
-    for author, identity in identities.items():
-        session = sessions[author[0]]
-        entry = wanted.setdefault(session.live_id, (session.tenant_id, []))
-        if created.get(author) != identity:
-            entry[1].append(identity)
-    return wanted
-
-
 async def _load(conn: Connection, group: list[int], config: MergeConfig) -> MergeBatch | None:
     """Lock the group's lives, then read what their merge needs, one statement per kind."""
     sessions = await lock_sessions(conn, group)
@@ -287,9 +269,11 @@ async def _load(conn: Connection, group: list[int], config: MergeConfig) -> Merg
         return None
     by_author = _by_author(pending)
     identities, new = await _identities(conn, sessions, by_author)
-    created = {a: identities[a] for a in new}
     await _link_phones(conn, sessions, pending, identities)
-    wanted = _may_have_orders(sessions, identities, created)
+    wanted: dict[int, tuple[int, list[Identity]]] = {}
+    for author, identity in identities.items():
+        session = sessions[author[0]]
+        wanted.setdefault(session.live_id, (session.tenant_id, []))[1].append(identity)
     live_orders = await open_orders_of_lives(conn, wanted, actor=ACTOR)
     orders = {(live_id, buyer_id): order for live_id, found in live_orders.items()
               for buyer_id, order in found.by_buyer.items()}  # fmt: skip

@@ -45,17 +45,10 @@ CROSS JOIN LATERAL (
 ) AS c;
 
 -- name: identities_of_channel_authors
--- $1 channel ids, $2 external user ids (pairs). Each pair probes the (channel, user) key: joined
--- on the arrays, the plan kept for the session (made early in a young database) read every
--- identity through a hash join (7,372 for a round's hundred authors); OFFSET 0 keeps the probe
--- a subquery of its own, so it is not flattened back into that join.
+-- $1 channel ids, $2 external user ids (pairs).
 SELECT b.id, b.channel_id, b.external_user_id, b.buyer_id
 FROM unnest($1::bigint[], $2::text[]) AS t(channel_id, ext)
-CROSS JOIN LATERAL (
-    SELECT b.id, b.channel_id, b.external_user_id, b.buyer_id FROM buyer_identities b
-    WHERE b.channel_id = t.channel_id AND b.external_user_id = t.ext
-    OFFSET 0
-) AS b;
+JOIN buyer_identities b ON b.channel_id = t.channel_id AND b.external_user_id = t.ext;
 
 -- name: create_buyers_with_identities_of_channels
 -- create_buyers_with_identities for authors of several channels (and cooperatives): $1 tenant,
