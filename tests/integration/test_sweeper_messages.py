@@ -8,6 +8,7 @@ import redis.asyncio as aioredis
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix
 from arq.jobs import Job, JobStatus
+from arq.worker import Worker
 
 from aggregator.runtime import jobs
 from aggregator.runtime.queue import queue_names
@@ -32,6 +33,18 @@ async def _message(db: asyncpg.Connection, channel: tuple[int, int], kind: str, 
             age_s,
         )
     )
+
+
+async def _outbound_worker_until_idle(settings: Settings) -> Worker:
+    """One outbound worker in burst mode: it runs what is queued, then stops."""
+    worker = build_worker(
+        settings, jobs.OUTBOUND, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[]
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
 
 
 async def test_lost_send_jobs_are_enqueued_again_once(
@@ -63,13 +76,7 @@ async def test_a_send_job_that_failed_on_an_error_does_not_block_the_sweeper(
     shop = await seed_shop(db)
     lost = await _message(db, (shop.tenant_id, shop.channel_id), "facebook.message", "pending", 600)
     await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, "not an id", _job_id=f"facebook-send:{lost}")
-    worker = build_worker(
-        settings, jobs.OUTBOUND, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[]
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    worker = await _outbound_worker_until_idle(settings)
     assert worker.jobs_failed == 1
     assert await requeue_stale_messages(pool, arq_pool) == 1
 
@@ -115,13 +122,7 @@ async def test_a_send_job_arq_found_expired_does_not_block_the_sweeper(
     job_id = f"facebook-send:{lost}"
     await arq_pool.enqueue_job(jobs.FACEBOOK_SEND, lost, _job_id=job_id)
     await arq_pool.delete(job_key_prefix + job_id)  # the payload gone, its queue entry left
-    worker = build_worker(
-        settings, jobs.OUTBOUND, burst=True, poll_delay=0.02, handle_signals=False, cron_jobs=[]
-    )
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    worker = await _outbound_worker_until_idle(settings)
     assert worker.jobs_failed == 1
     assert await Job(job_id, arq_pool).status() is JobStatus.complete  # arq's kept record
     assert await requeue_stale_messages(pool, arq_pool) == 1
