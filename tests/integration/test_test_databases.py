@@ -65,19 +65,28 @@ async def test_a_database_given_back_comes_back_empty_under_another_name(
         spares.close()
 
 
+async def _changed_then_taken_again(
+    admin_url: str, spares: SpareDatabases, change: str
+) -> tuple[str, str]:
+    """A database taken, changed by `change` as a test might, given back, and the next one
+    taken: (the changed one's name, the one taken after it)."""
+    name = await asyncio.to_thread(spares.take)
+    conn = await asyncpg.connect(with_database(admin_url, name))
+    try:
+        await conn.execute(change)
+    finally:
+        await conn.close()
+    spares.give_back(name)
+    return name, await asyncio.to_thread(spares.take)
+
+
 async def test_a_database_whose_schema_a_test_changed_is_replaced_by_a_fresh_clone(
     admin_url: str, spares: SpareDatabases
 ) -> None:
     try:
-        name = await asyncio.to_thread(spares.take)
-        url = with_database(admin_url, name)
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("ALTER TABLE tenants ADD COLUMN scratch int")
-        finally:
-            await conn.close()
-        spares.give_back(name)
-        replaced = await asyncio.to_thread(spares.take)
+        name, replaced = await _changed_then_taken_again(
+            admin_url, spares, "ALTER TABLE tenants ADD COLUMN scratch int"
+        )
         columns = await _read(
             with_database(admin_url, replaced),
             "SELECT count(*) FROM information_schema.columns "
@@ -97,14 +106,9 @@ async def test_a_database_whose_migrations_list_a_test_edited_is_replaced(
     """The list of applied migrations is the one table kept, not emptied: a test that edits it
     (to see an edited or a future migration refused) must not hand that on."""
     try:
-        name = await asyncio.to_thread(spares.take)
-        conn = await asyncpg.connect(with_database(admin_url, name))
-        try:
-            await conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
-        finally:
-            await conn.close()
-        spares.give_back(name)
-        replaced = await asyncio.to_thread(spares.take)
+        _, replaced = await _changed_then_taken_again(
+            admin_url, spares, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1"
+        )
         edited = await _read(
             with_database(admin_url, replaced),
             "SELECT count(*) FROM schema_migrations WHERE checksum = 'edited'",
