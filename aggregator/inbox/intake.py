@@ -104,7 +104,8 @@ class Intake(QueuedWriter[_Taken]):
             try:
                 await turn.take()
             except BaseException:  # stopped: the request in hand is answered 503
-                first.done.set_exception(ServiceUnavailableError("the intake stopped"))
+                if not first.done.done():  # unless its request went away already
+                    first.done.set_exception(ServiceUnavailableError("the intake stopped"))
                 self._queue.task_done()
                 raise
             batch = self._next_batch(first)
