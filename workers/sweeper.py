@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
-from arq.constants import result_key_prefix
-from arq.jobs import Job, JobStatus
 
 from aggregator.dashboard.snapshot import fold_counters_on_air
 from aggregator.ingest.merge_jobs import enqueue_merges
@@ -25,6 +23,7 @@ from aggregator.orders.loading import lock_session
 from aggregator.orders.state import transition
 from aggregator.orders.stock import release_orders
 from aggregator.outbound.record import send_job_for
+from aggregator.runtime.keyed import enqueue_keyed
 from schema.queries import query
 from schema.states import OrderStatus
 from workers.context import outbound_send_jobs
@@ -87,21 +86,6 @@ async def _expire_in_session(pool: asyncpg.Pool, session_id: int | None) -> int:
             return expired
 
 
-async def _enqueue_send(arq: ArqRedis, function: str, job_id: str, message_id: int) -> bool:
-    """The send job again under its own id. The send jobs keep no result (keep_result=0), so a
-    result under that id is arq's own record of a try that never ran the function: the job found
-    expired (Redis flushed between a worker's poll and its read of the job) or out of tries
-    (workers killed mid-job). arq keeps that record for the worker's keep_result, an hour, and
-    would refuse the id all that time while the message waits: it is cleared and the job made."""
-    if await arq.enqueue_job(function, message_id, _job_id=job_id) is not None:
-        return True
-    if await Job(job_id, arq).status() is not JobStatus.complete:
-        return False  # waiting, deferred or running: that job sends it
-    await arq.delete(result_key_prefix + job_id)
-    log.warning("sweep.message_job_record_cleared", message_id=message_id)
-    return await arq.enqueue_job(function, message_id, _job_id=job_id) is not None
-
-
 async def requeue_stale_messages(
     pool: asyncpg.Pool, arq: ArqRedis, stale_after_s: float = MESSAGE_STALE_AFTER_S
 ) -> int:
@@ -112,9 +96,12 @@ async def requeue_stale_messages(
         send_job = send_job_for(send_jobs, row["kind"])
         if send_job is None:  # not a platform's kind (the query asks only for those)
             continue
-        requeued += await _enqueue_send(
-            arq, send_job.function, send_job.job_id(row["id"]), row["id"]
+        # Refused only while the job waits, is deferred or runs (arq's record of a lost try is
+        # cleared: runtime/keyed.py); that job sends it.
+        job = await enqueue_keyed(
+            arq, send_job.function, row["id"], job_id=send_job.job_id(row["id"])
         )
+        requeued += job is not None
     if requeued:
         log.info("sweep.messages_requeued", messages=requeued)
     return requeued

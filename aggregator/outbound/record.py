@@ -18,6 +18,7 @@ from arq.connections import ArqRedis
 from aggregator.channels.directory import ChannelRef
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued, kind_platform
 from aggregator.runtime import jobs
+from aggregator.runtime.keyed import enqueue_keyed
 from schema.enums import Platform
 from schema.queries import query
 
@@ -67,7 +68,7 @@ async def queue_outbound(
         row = await pool.fetchrow(query("outbound_message_by_key"), *key)
     assert row is not None  # one of the two statements finds the row
     if row["status"] == "pending":
-        await arq.enqueue_job(job.function, row["id"], _job_id=job.job_id(row["id"]))
+        await enqueue_keyed(arq, job.function, row["id"], job_id=job.job_id(row["id"]))
     return int(row["id"])
 
 

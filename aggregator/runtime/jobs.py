@@ -32,6 +32,17 @@ FILE_QUESTIONS = "file_questions"
 SWEEP_QUESTIONS = "sweep_questions"
 EXPIRE_CHANNEL_LOGINS = "expire_channel_logins"  # connect by login (issue 20)
 
+# The jobs declared with keep_result=0 (workers/settings.py; a unit test holds the two alike): a
+# result under one of their ids can only be arq's own record of a try that never ran the function
+# (runtime/keyed.py clears it before a same-id enqueue). Jobs that keep results on purpose (the
+# heartbeat, a buyer reply's hour of deduplication) are not here.
+KEEP_NO_RESULT = frozenset(
+    {
+        MERGE_SESSION, FACEBOOK_SEND, PLATFORM_SEND, SEND_ORDER_MESSAGE, CREATE_SHIPMENT,
+        APPLY_PLATFORM_ORDERS, TIKTOK_FULFIL, FILE_QUESTIONS,
+    }
+)  # fmt: skip
+
 # Two arq queues, each with its own worker slots (issue 21). The orders queue holds the merge and
 # the little that changes orders from what buyers and platforms said; everything that calls out
 # (buyer messages, courier bookings and polls, platform sends and syncs, question answers) or

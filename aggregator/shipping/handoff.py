@@ -29,6 +29,7 @@ from aggregator.core.prepay import BLOCK_TEXT
 from aggregator.orders.state import EventRow, record_events, transition
 from aggregator.runtime import jobs
 from aggregator.runtime.db import Connection
+from aggregator.runtime.keyed import enqueue_keyed
 from aggregator.runtime.queue import job_queue
 from aggregator.shipping.addresses import resolve_address
 from aggregator.shipping.couriers import Couriers
@@ -71,8 +72,8 @@ def shipment_job_id(order_id: int, suffix: str = "") -> str:
 async def enqueue_shipments(arq: ArqRedis, order_ids: Sequence[int], suffix: str = "") -> int:
     queued = 0
     for order_id in order_ids:
-        job = await arq.enqueue_job(
-            jobs.CREATE_SHIPMENT, order_id, _job_id=shipment_job_id(order_id, suffix)
+        job = await enqueue_keyed(
+            arq, jobs.CREATE_SHIPMENT, order_id, job_id=shipment_job_id(order_id, suffix)
         )
         queued += job is not None
     return queued

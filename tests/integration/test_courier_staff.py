@@ -5,6 +5,7 @@ address is converted (or sent to staff); the block list; the courier's own label
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,6 +13,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
 
 from aggregator.confirmation.addresses import divisions
 from aggregator.orders.risk import order_risk
@@ -19,6 +21,7 @@ from aggregator.runtime import jobs
 from aggregator.runtime.queue import job_queue
 from aggregator.settings import Settings
 from aggregator.shipping.handoff import (
+    SWEEP_BUCKET_S,
     Outcome,
     enqueue_shipments,
     mark_packed,
@@ -28,7 +31,7 @@ from aggregator.web.app import create_app
 from connectors.simulators.couriers import CourierSimulator
 from schema.enums import Courier, StaffRole
 from tests.support.factories import seed_shop
-from tests.support.queues import drain_queues
+from tests.support.queues import drain_queues, expire_jobs
 from tests.support.shipping import (
     book,
     courier_settings,
@@ -273,3 +276,39 @@ async def test_the_sweep_adds_no_second_job_for_an_order_still_waiting_in_the_qu
     assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 1
     await arq_pool.flushdb()  # Redis lost everything
     assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 3
+
+
+async def _sweep_bucket_with_time_left(left_s: float = 5.0) -> int:
+    """The sweep's job-id bucket, waiting for the next one when this one ends within `left_s`."""
+    now = time.time()
+    if SWEEP_BUCKET_S - now % SWEEP_BUCKET_S < left_s:
+        await asyncio.sleep(SWEEP_BUCKET_S - now % SWEEP_BUCKET_S + 0.01)
+    return int(time.time() // SWEEP_BUCKET_S)
+
+
+async def test_a_booking_job_arq_found_expired_does_not_block_the_next_sweep(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, ship_settings: Settings,
+    simulator: CourierSimulator,
+) -> None:  # fmt: skip
+    """A sweep's booking job that arq found expired (Redis flushed between a worker's poll and its
+    read of the job) leaves a failure record arq keeps an hour, whatever create_shipment's
+    keep_result=0. A sweep in the same bucket enqueues under the same id: the record is cleared
+    and the parcel booked, once."""
+    shop = await seed_shop(db)
+    (order_id,) = await seed_packing_orders(db, shop, 1, Courier.GHN)
+    await db.execute("UPDATE orders SET status = 'packed' WHERE id = $1", order_id)
+    bucket = await _sweep_bucket_with_time_left()
+    assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 1
+    queue = job_queue(arq_pool, jobs.CREATE_SHIPMENT)
+    (job_id,) = [m.decode() for m in await arq_pool.zrange(queue, 0, -1)]
+    assert await expire_jobs(ship_settings, arq_pool, jobs.CREATE_SHIPMENT, job_id) == 1
+    assert simulator.count() == 0  # never tried
+
+    assert await sweep_unshipped(pool, arq_pool, stale_after_s=0) == 1
+    assert int(time.time() // SWEEP_BUCKET_S) == bucket  # the same job id, or this proves nothing
+    assert await Job(job_id, arq_pool, _queue_name=queue).status() is JobStatus.queued
+    await drain_queues(ship_settings)
+    assert await db.fetchval("SELECT status FROM shipments WHERE order_id = $1", order_id) == (
+        "created"
+    )
+    assert simulator.count() == 1

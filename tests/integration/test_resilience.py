@@ -11,12 +11,16 @@ import subprocess
 import asyncpg
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
 
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.runtime import jobs
+from aggregator.runtime.queue import job_queue
 from aggregator.settings import Settings
 from tests.support.factories import seed_shop
 from tests.support.invariants import assert_consistent
 from tests.support.processes import REPO, chotdon, cli_env
+from tests.support.queues import expire_jobs
 from workers.settings import build_worker
 from workers.sweeper import sweep
 
@@ -72,6 +76,30 @@ async def test_flushing_redis_loses_nothing(
     assert await run_worker_until_idle(settings) >= 1
     assert await pending(db) == 0
     assert await db.fetchval("SELECT count(*) FROM orders") == 300
+    await assert_consistent(db)
+
+
+async def test_a_merge_job_arq_found_expired_does_not_block_the_sweeper(
+    db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis, settings: Settings
+) -> None:
+    """A merge job arq found expired (Redis flushed between a worker's poll and its read of the
+    job) leaves a failure record arq keeps an hour, whatever the merge's keep_result=0. It never
+    refuses the sweeper: a merge job's id names its time bucket, the job runs only once that
+    bucket is over, and every later enqueue names a later bucket (so no record is cleared)."""
+    shop = await seed_shop(db, stock={"A01": 50})
+    async with Ingestor(pool, arq_pool) as ingestor:
+        await ingestor.submit_many([shop.comment("chốt A01", f"u{i}") for i in range(30)])
+    queue = job_queue(arq_pool, jobs.MERGE_SESSION)
+    lost = [m.decode() for m in await arq_pool.zrange(queue, 0, -1)]
+    assert lost and all(job_id.startswith("merge:") for job_id in lost)
+    assert await expire_jobs(settings, arq_pool, jobs.MERGE_SESSION, *lost) == len(lost)
+    assert await pending(db) == 30
+
+    assert (await sweep(pool, arq_pool, stale_after_s=0)).sessions_requeued == 1
+    assert await run_worker_until_idle(settings) >= 1
+    assert await pending(db) == 0
+    for job_id in lost:  # the sweeper's job had an id of its own
+        assert await Job(job_id, arq_pool).status() is JobStatus.complete
     await assert_consistent(db)
 
 

@@ -14,10 +14,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from arq import Retry
 from arq.connections import ArqRedis
+from arq.jobs import Job, JobStatus
+from structlog.testing import capture_logs
 
-from aggregator.platforms.tiktok.fulfilment import fulfil_job_id
+from aggregator.platforms.tiktok.fulfilment import enqueue_fulfilment, fulfil_job_id
 from aggregator.platforms.tiktok.orders import shop_client
 from aggregator.runtime import jobs
+from aggregator.runtime.queue import job_queue
 from aggregator.settings import Settings
 from aggregator.shipping.handoff import Outcome
 from aggregator.staff.accounts import StaffUser
@@ -33,6 +36,7 @@ from connectors.tiktok.fulfillment import (
 from schema.enums import StaffRole
 from schema.queries import query
 from tests.integration.test_tiktok_orders import apply_queued, deliver, our_order, stock_live
+from tests.support.queues import drain_queues, expire_jobs
 from tests.support.staff import add_staff, log_in
 from tests.support.tiktok import TikTokRig, job_ctx, tiktok_rig
 from tests.support.wire import WIRE
@@ -129,6 +133,34 @@ async def test_the_sweeper_resumes_a_lost_job_and_the_order_follows_tiktoks_carr
         await apply_queued(rig, pool, arq_pool)
         assert (await our_order(db, TIKTOK_ORDER))["status"] == ours
     assert await db.fetchval("SELECT count(*) FROM shipments") == 0
+
+
+async def test_a_fulfil_job_arq_found_expired_does_not_block_the_sweeper(
+    rig: TikTokRig, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """The job id is the order's alone, and the sweeper enqueues under it. A job arq found expired
+    (Redis flushed between a worker's poll and its read of the job) leaves a failure record arq
+    keeps an hour, whatever the job's keep_result=0: the sweeper clears it and the label comes."""
+    order_id, _ = await packed_tiktok_order(rig, db, pool, arq_pool)
+    await db.execute("UPDATE orders SET updated_at = now() - interval '5 minutes'")
+    await arq_pool.flushdb()
+    await enqueue_fulfilment(arq_pool, order_id)
+    job_id = fulfil_job_id(order_id)
+    assert await expire_jobs(rig.settings, arq_pool, jobs.TIKTOK_FULFIL, job_id) == 1
+
+    with capture_logs() as logs:
+        assert await sweep_tiktok_fulfilments_job(ctx_of(rig, pool, arq_pool)) == 1
+    outbound = job_queue(arq_pool, jobs.TIKTOK_FULFIL)
+    assert await Job(job_id, arq_pool, _queue_name=outbound).status() is JobStatus.queued
+    cleared = [e for e in logs if e["event"] == "queue.failure_record_cleared"]
+    assert [(e["function"], e["job_id"]) for e in cleared] == [(jobs.TIKTOK_FULFIL, job_id)]
+    await drain_queues(rig.settings)
+    label = await db.fetchval(
+        "SELECT label_at FROM tiktok_fulfilments WHERE order_id = $1", order_id
+    )
+    assert label is not None
+    assert rig.state.ship_calls == {PACKAGE: 1}
+    assert await sweep_tiktok_fulfilments_job(ctx_of(rig, pool, arq_pool)) == 0
 
 
 async def test_a_tiktok_order_that_is_not_packed_is_not_arranged(

@@ -1,6 +1,11 @@
-"""Run every job queued on both arq queues (orders and outbound) to the end, for tests."""
+"""Run every job queued on both arq queues (orders and outbound) to the end, for tests; make arq
+find a job expired."""
 
 from __future__ import annotations
+
+from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
+from arq.jobs import Job, JobStatus
 
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
@@ -26,3 +31,22 @@ async def drain_queues(settings: Settings, rounds: int = 10) -> int:
         if ran == 0:
             return complete
     return complete
+
+
+async def expire_jobs(settings: Settings, arq: ArqRedis, function: str, *job_ids: str) -> int:
+    """What a Redis flushed between a worker's poll of the queue and its read of the job leaves:
+    the jobs' payloads gone, their queue entries left, and a burst worker of their queue finding
+    them expired. arq records each as failed and keeps that record (status complete) for the
+    worker's keep_result, an hour, whatever the function's. Returns the jobs the worker failed."""
+    await arq.delete(*(job_key_prefix + job_id for job_id in job_ids))
+    worker = build_worker(
+        settings, jobs.queue_of(function), burst=True, poll_delay=0, handle_signals=False,
+        cron_jobs=[],
+    )  # fmt: skip
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    for job_id in job_ids:
+        assert await Job(job_id, arq).status() is JobStatus.complete, job_id  # arq's record
+    return worker.jobs_failed

@@ -28,6 +28,7 @@ from aggregator.credentials.cipher import TokenCipher
 from aggregator.orders.state import EventRow, record_events
 from aggregator.platforms.tiktok.orders import Backoff, shop_access, with_backoff
 from aggregator.runtime import jobs
+from aggregator.runtime.keyed import enqueue_keyed
 from connectors.tiktok.client import ShopClient
 from connectors.tiktok.fulfillment import (
     ARRANGED,
@@ -66,7 +67,7 @@ def fulfil_job_id(order_id: int) -> str:
 
 
 async def enqueue_fulfilment(arq: ArqRedis, order_id: int) -> None:
-    await arq.enqueue_job(jobs.TIKTOK_FULFIL, order_id, _job_id=fulfil_job_id(order_id))
+    await enqueue_keyed(arq, jobs.TIKTOK_FULFIL, order_id, job_id=fulfil_job_id(order_id))
 
 
 async def fulfil_order(f: Fulfiller, order_id: int) -> Fulfilled:
