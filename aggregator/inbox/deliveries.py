@@ -53,24 +53,24 @@ def _sort_out(
     return new, duplicates
 
 
-async def record_batch(
-    conn: Connection, source: str, records: list[DeliveryRecord], *, keys_claimed: bool = False
-) -> list[bool]:
-    """Each record stored, inside the caller's transaction: True new, False a duplicate (stored
-    again as one). For a writer that commits the records with their events (inbox/intake.py).
-    The keys are claimed in the same statement, not by a trigger call per row (migration 0042);
-    the duplicates' rows hold no key, so the usual statement records them."""
+async def record_with_comments(
+    conn: Connection, source: str, records: list[DeliveryRecord], comments: list[list[object]]
+) -> tuple[list[bool], list[int | None]]:
+    """Each record stored and the comments given (insert_comments_and_deliveries's columns)
+    inserted, in ONE statement inside the caller's transaction, which made both key claims
+    (begin_intake_transaction): whether each record is new (a duplicate is stored again as one,
+    in a second statement: rare), and the live session of each comment stored. For the webhook
+    intake, whose batches wait for one another at this statement (inbox/intake.py)."""
     first = _first_of_their_key(records)
     candidates = [r for r, f in zip(records, first, strict=True) if f]
-    if not keys_claimed:  # the intake claims them as it begins (begin_intake_transaction)
-        await conn.execute(query("claim_delivery_keys_for_transaction"))
     rows = await conn.fetch(
-        query("record_claimed_webhook_deliveries"), source, *columns(candidates)
+        query("insert_comments_and_deliveries"), *comments, source, *columns(candidates)
     )
-    outcome, duplicates = _sort_out(records, first, {row["delivery_key"] for row in rows})
+    stored = {row["delivery_key"] for row in rows if not row["is_comment"]}
+    outcome, duplicates = _sort_out(records, first, stored)
     if duplicates:
         await conn.execute(query("record_webhook_deliveries"), source, *columns(duplicates))
-    return outcome
+    return outcome, [row["session_id"] for row in rows if row["is_comment"]]
 
 
 class DeliveryRecorder:

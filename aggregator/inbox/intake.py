@@ -11,12 +11,15 @@ comments without it. A batch that fails is written again whole (a Postgres resta
 cannot be stored, every request in it is answered 503 and the platform retries: nothing of it was
 committed, so the retry is taken as new.
 
-A commit waits for its WAL flush (0.7 ms to 4 ms measured here), and a batch's statements wait
-for Postgres and for this busy event loop. So two writers take turns: one takes the next batch
-and runs its statements while the other waits for its commit. The turn covers taking a batch
-and running its statements, so batches still take their ids and claim their keys in the order
-they arrived; only the flushes overlap. A delivery in both batches (a platform's quick retry)
-waits on the first one's row until it commits, and is then recorded as the duplicate it is.
+A commit waits for its WAL flush (0.7 ms to 4 ms measured here), and every round trip of a batch
+waits for Postgres and then for this busy event loop to come back to it. So a batch makes four:
+its channels and lives are read (and its comments parsed) as soon as it is taken; its transaction
+is begun and both key claims made; ONE statement records its deliveries and stores its comments
+(insert_comments_and_deliveries); it commits. Only that statement waits for the batch taken
+before it to have run its own, so batches take their ids and claim their keys in the order they
+were taken from the queue, which is the order their deliveries arrived; the reads, the parsing
+and the flushes overlap. A delivery in two batches (a platform's quick retry) waits on the first
+one's row until it commits, and is then recorded as the duplicate it is.
 """
 
 from __future__ import annotations
@@ -30,11 +33,19 @@ import asyncpg
 import structlog
 
 from aggregator.errors import ServiceUnavailableError
-from aggregator.inbox.deliveries import record_batch
+from aggregator.inbox.deliveries import record_with_comments
 from aggregator.inbox.queued_writer import QueuedWriter
 from aggregator.inbox.records import DeliveryRecord
 from aggregator.ingest.pipeline import Event, Ingestor
-from aggregator.ingest.store import CommentKey, StoreResult, store_events
+from aggregator.ingest.store import (
+    CommentKey,
+    PreparedEvents,
+    StoreResult,
+    comment_arguments,
+    prepare_events,
+    tally_comments,
+    write_platform_orders,
+)
 from aggregator.runtime.db import CONNECTION_LOST, Connection
 from schema.queries import query
 
@@ -44,7 +55,10 @@ log = structlog.get_logger()
 # comments stays the size the ingest writer uses (a delivery may carry up to 1000 changes).
 MAX_DELIVERIES, MAX_EVENTS = 500, 2_000
 WRITE_ATTEMPTS, RETRY_DELAY_S = 4, 0.2  # ~1.4 s of waiting: a restart, not an outage
-WRITERS = 2  # one running its batch's statements while the other waits for its commit
+# One batch reading, parsing and waiting for its place while the other runs its statement or
+# commits. A third writer made batches a third smaller (15 deliveries against 24 under the
+# webhook bench) and cost the web process more CPU a delivery than its overlap gave back.
+WRITERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +88,7 @@ class Intake(QueuedWriter[_Taken]):
     def __init__(self, pool: asyncpg.Pool, source: str, ingestor: Ingestor) -> None:
         super().__init__(f"{source}-intake", tasks=WRITERS)
         self.pool, self.source, self.ingestor = pool, source, ingestor
-        self._turn = asyncio.Lock()  # taking a batch and running its statements, one at a time
+        self._order = _Order()  # batches run their statements in the order they were taken
 
     async def take(self, record: DeliveryRecord, events: Sequence[Event]) -> bool:
         """True if the delivery is new; see `taken`."""
@@ -98,41 +112,33 @@ class Intake(QueuedWriter[_Taken]):
     async def _run(self) -> None:
         while True:
             first = await self._queue.get()
-            # The turn is waited for with work in hand, never held while waiting for work: a
-            # batch being retried must be able to take it back.
-            turn = _Turn(self._turn)
-            try:
-                await turn.take()
-            except BaseException:  # stopped: the request in hand is answered 503
-                if not first.done.done():  # unless its request went away already
-                    first.done.set_exception(ServiceUnavailableError("the intake stopped"))
-                self._queue.task_done()
-                raise
             batch = self._next_batch(first)
+            place = self._order.join()  # at once: the place is the order the batch was taken in
             try:
-                await self._write_with_retry(batch, turn)
+                await self._write_with_retry(batch, place)
             except Exception as exc:  # the callers answer 503; the writer must outlive any batch
                 log.error(
                     "inbox.intake_failed", source=self.source, size=len(batch), error=str(exc)
                 )
-                for taken in batch:
-                    if not taken.done.done():
-                        taken.done.set_exception(
-                            ServiceUnavailableError("the delivery could not be stored")
-                        )
+                _refuse(batch, "the delivery could not be stored")
+            except BaseException:  # stopped: the requests in hand are answered 503
+                _refuse(batch, "the intake stopped")
+                raise
             finally:
-                turn.give_back()
+                place.leave()
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write_with_retry(self, batch: list[_Taken], turn: _Turn) -> None:
+    async def _write_with_retry(self, batch: list[_Taken], place: _Place) -> None:
         """Through a Postgres restart, as the ingest writer does: nothing of a failed attempt was
-        committed, so the batch is written again whole; the last failure reaches the callers."""
+        committed, so the batch is written again whole; the last failure reaches the callers. A
+        retry keeps no place: the batches after it have run their statements meanwhile."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                await self._write(batch, turn)
+                await self._write(batch, place)
                 return
             except CONNECTION_LOST as exc:
+                place.leave()  # whether its reads or its statements failed
                 if attempt == WRITE_ATTEMPTS:
                     raise
                 log.warning(
@@ -140,13 +146,16 @@ class Intake(QueuedWriter[_Taken]):
                 )
                 await asyncio.sleep(RETRY_DELAY_S * 2 ** (attempt - 1))
 
-    async def _write(self, batch: list[_Taken], turn: _Turn) -> None:
-        """The batch's statements in its turn (taken again on a retry), its commit after it."""
+    async def _write(self, batch: list[_Taken], place: _Place) -> None:
+        """The batch read and parsed, its statements in its place, its commit after them."""
         events = [e for taken in batch for e in taken.events]
         committed = False
         try:
             async with self.pool.acquire() as conn:
-                outcome, result = await self._stage(conn, batch, events, turn)
+                prepared = None
+                if events:  # outside the transaction, before its place: reads only
+                    prepared = await prepare_events(conn, self.ingestor.catalogs, events)
+                outcome, result = await self._stage(conn, batch, prepared, place)
                 await conn.execute("COMMIT")
                 committed = True
                 # Answered before the pool resets the connection (a round trip on release).
@@ -162,24 +171,29 @@ class Intake(QueuedWriter[_Taken]):
             await self.ingestor.after_commit(result)
 
     async def _stage(
-        self, conn: Connection, batch: list[_Taken], events: list[Event], turn: _Turn
+        self, conn: Connection, batch: list[_Taken], prepared: PreparedEvents | None, place: _Place
     ) -> tuple[list[bool], StoreResult | None]:
-        """The batch's statements, in its turn, in a transaction left open for its commit. The
-        transaction is begun and both key claims made in one round trip (a failed COMMIT or a
-        dropped connection ends it on the server; the pool's reset rolls back what is left)."""
-        await turn.take()
+        """The batch's statements, in its place, in a transaction left open for its commit. The
+        transaction is begun and both key claims made in one round trip before the place is
+        reached: only the statements that take ids and claim keys wait for the batch before (a
+        failed COMMIT or a dropped connection ends it on the server; the pool's reset rolls back
+        what is left)."""
         try:
             await conn.execute(query("begin_intake_transaction"))
+            await place.reached()
             records = [t.record for t in batch]
-            outcome = await record_batch(conn, self.source, records, keys_claimed=True)
+            outcome, sessions = await record_with_comments(
+                conn, self.source, records, comment_arguments(prepared)
+            )
             result = None
-            if events:
-                result = await store_events(conn, self.ingestor.catalogs, events, keys_claimed=True)
+            if prepared is not None:
+                result = tally_comments(prepared, sessions)
+                await write_platform_orders(conn, prepared, result)
         except BaseException:
             await _roll_back(conn)
             raise
         finally:
-            turn.give_back()
+            place.leave()
         return outcome, result
 
     @staticmethod
@@ -192,22 +206,39 @@ class Intake(QueuedWriter[_Taken]):
                 taken.done.set_result(Taken(is_new, phones))
 
 
-class _Turn:
-    """One batch's hold on the intake's turn: from taking the batch to the end of its statements,
-    given back before its commit (or its retry's wait) and taken again for a retry."""
+class _Order:
+    """The order batches run their statements in: each waits for the one taken before it."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock, self._held = lock, False
+    def __init__(self) -> None:
+        self._last: asyncio.Future[None] | None = None
 
-    async def take(self) -> None:
-        if not self._held:
-            await self._lock.acquire()
-            self._held = True
+    def join(self) -> _Place:
+        place = _Place(self._last)
+        self._last = place.left
+        return place
 
-    def give_back(self) -> None:
-        if self._held:
-            self._held = False
-            self._lock.release()
+
+class _Place:
+    """One batch's place in the order: reached once the batch before it has run its statements
+    (or failed, or stopped); left when its own statements are done, or it failed."""
+
+    def __init__(self, before: asyncio.Future[None] | None) -> None:
+        self._before = before
+        self.left: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def reached(self) -> None:
+        if self._before is not None and not self._before.done():
+            await asyncio.shield(self._before)  # a stopped waiter must not cancel its forerunner
+
+    def leave(self) -> None:
+        if not self.left.done():
+            self.left.set_result(None)
+
+
+def _refuse(batch: list[_Taken], reason: str) -> None:
+    for taken in batch:
+        if not taken.done.done():  # unless its request went away already
+            taken.done.set_exception(ServiceUnavailableError(reason))
 
 
 async def _roll_back(conn: Connection) -> None:

@@ -44,10 +44,37 @@ class StoreResult:
     phones: dict[CommentKey, str | None] = field(default_factory=dict)
 
 
-async def _channels(conn: Connection, keys: set[ChannelKey]) -> dict[ChannelKey, ChannelRef]:
+@dataclass(frozen=True, slots=True)
+class PreparedEvents:
+    """A batch read against the database before it is written: its channels, and each comment's
+    reading against its live's catalogue. Reads only: made before a writer's turn."""
+
+    comments: list[CommentEvent]
+    orders: list[PlatformOrderEvent]
+    channels: dict[ChannelKey, ChannelRef]
+    refs: list[ChannelRef | None]  # each comment's channel
+    parsed: list[ParsedComment]  # each comment's reading
+
+
+async def _channels_and_lives(
+    conn: Connection, keys: set[ChannelKey], live_ids: list[str]
+) -> tuple[dict[ChannelKey, ChannelRef], LiveKeywords]:
+    """The batch's channels, and the keywords of the lives its comments belong to: by the
+    platform's live id, or (no live id: Zalo, relay) the channel's live on air, as
+    insert_comments_and_deliveries resolves them."""
     platforms, external_ids = zip(*sorted(keys), strict=True) if keys else ((), ())
-    rows = await conn.fetch(query("channels_by_external_id"), list(platforms), list(external_ids))
-    return {(r["platform"], r["external_id"]): ChannelRef(r["id"], r["tenant_id"]) for r in rows}
+    rows = await conn.fetch(
+        query("channels_with_live_keywords"), list(platforms), list(external_ids), live_ids
+    )
+    channels: dict[ChannelKey, ChannelRef] = {}
+    lives: LiveKeywords = {}
+    for row in rows:
+        channels[(row["platform"], row["external_id"])] = ChannelRef(row["id"], row["tenant_id"])
+        for live in row["lives"]:  # newest first
+            lives.setdefault((row["id"], live["external_live_id"]), live["keywords"])
+            if live["status"] == "live":  # the live a comment without a live id joins
+                lives.setdefault((row["id"], None), live["keywords"])
+    return channels, lives
 
 
 async def _parsed(
@@ -74,31 +101,31 @@ async def _parsed(
         return ParsedComment(intent=Intent.OTHER)
 
 
-async def _live_keywords(
-    conn: Connection, comments: Sequence[CommentEvent], channels: dict[ChannelKey, ChannelRef]
-) -> LiveKeywords:
-    """Keywords of the lives these comments belong to: by the platform's live id, or (no live id:
-    Zalo, relay) the channel's live on air, as insert_comments resolves them."""
-    channel_ids = sorted({ch.id for ch in channels.values()})
+async def prepare_events(
+    conn: Connection, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+) -> PreparedEvents:
+    """Channels, lives and readings, in or out of a transaction: under READ COMMITTED each
+    statement reads its own snapshot anyway, and insert_comments_and_deliveries resolves the
+    lives itself."""
+    comments = [e for e in events if isinstance(e, CommentEvent)]
+    orders = [e for e in events if isinstance(e, PlatformOrderEvent)]
+    keys = {(e.platform.value, e.channel_external_id) for e in events}
     live_ids = sorted({c.external_live_id for c in comments if c.external_live_id})
-    if not channel_ids:
-        return {}
-    found: LiveKeywords = {}
-    for row in await conn.fetch(query("live_keywords_of_channels"), channel_ids, live_ids):
-        found.setdefault((row["channel_id"], row["external_live_id"]), row["keywords"])
-        if row["status"] == "live":  # newest first: the live a comment without a live id joins
-            found.setdefault((row["channel_id"], None), row["keywords"])
-    return found
+    channels, lives = await _channels_and_lives(conn, keys, live_ids)
+    refs = [channels.get((c.platform.value, c.channel_external_id)) for c in comments]
+    parsed = [
+        await _parsed(conn, catalogs, c, ref, lives) for c, ref in zip(comments, refs, strict=True)
+    ]
+    return PreparedEvents(comments, orders, channels, refs, parsed)
 
 
-def _comment_columns(
-    comments: Sequence[CommentEvent],
-    parsed: Sequence[ParsedComment],
-    channels: dict[ChannelKey, ChannelRef],
-) -> list[list[object]]:
+def comment_arguments(prepared: PreparedEvents | None) -> list[list[object]]:
+    """insert_comments_and_deliveries's first thirteen parameters: one list per column."""
     columns: list[list[object]] = [[] for _ in range(13)]
-    for event, reading in zip(comments, parsed, strict=True):
-        channel = channels.get((event.platform.value, event.channel_external_id))
+    if prepared is None:
+        return columns
+    for event, reading in zip(prepared.comments, prepared.parsed, strict=True):
+        channel = prepared.channels.get((event.platform.value, event.channel_external_id))
         row = (
             event.platform.value, event.channel_external_id, event.external_id,
             event.external_live_id, event.author_external_id, event.author_name, event.text,
@@ -110,36 +137,40 @@ def _comment_columns(
     return columns
 
 
-async def _store_comments(
-    conn: Connection,
-    catalogs: CatalogCache,
-    comments: list[CommentEvent],
-    channels: dict[ChannelKey, ChannelRef],
-    result: StoreResult,
-    keys_claimed: bool,
-) -> None:
-    lives = await _live_keywords(conn, comments, channels)
-    refs = [channels.get((c.platform.value, c.channel_external_id)) for c in comments]
-    parsed = [
-        await _parsed(conn, catalogs, c, ref, lives) for c, ref in zip(comments, refs, strict=True)
-    ]
-    # insert_comments claims the keys itself; the setting (for the rest of the transaction) skips
-    # the per-row trigger that would claim them again. Were it missing, the trigger would find
-    # each key claimed for its own comment and let the row in: slower, never wrong.
-    if not keys_claimed:  # the webhook intake sets it as it begins (begin_intake_transaction)
-        await conn.execute(query("claim_comment_keys_for_transaction"))
-    rows = await conn.fetch(query("insert_comments"), *_comment_columns(comments, parsed, channels))
-    result.stored += len(rows)
-    result.duplicates += len(comments) - len(rows)
-    for row in rows:
-        if row["session_id"] is None:
+# insert_comments_and_deliveries's last eleven parameters (the deliveries' source and their ten
+# columns), empty: only the webhook intake records deliveries in the same statement.
+_NO_DELIVERIES: list[object] = [None, *([[]] * 10)]
+
+
+def tally_comments(prepared: PreparedEvents, session_ids: Sequence[int | None]) -> StoreResult:
+    """What storing the prepared comments did, from the live session of each comment stored."""
+    result = StoreResult(stored=len(session_ids))
+    result.duplicates = len(prepared.comments) - len(session_ids)
+    for session_id in session_ids:
+        if session_id is None:
             result.orphaned += 1
         else:
-            result.session_ids.add(row["session_id"])
-    for event, ref, reading in zip(comments, refs, parsed, strict=True):
+            result.session_ids.add(session_id)
+    for event, ref, reading in zip(prepared.comments, prepared.refs, prepared.parsed, strict=True):
         if ref is not None and event.parsed is None:  # read from its text by the parser
             key = (event.platform.value, event.channel_external_id, event.external_id, event.text)
             result.phones[key] = reading.phone
+    return result
+
+
+async def _store_comments(
+    conn: Connection, prepared: PreparedEvents, keys_claimed: bool
+) -> StoreResult:
+    # insert_comments_and_deliveries claims the keys itself; the setting (for the rest of the
+    # transaction) skips the per-row trigger that would claim them again. Were it missing, the
+    # trigger would find each key claimed for its own comment and let the row in: slower, never
+    # wrong.
+    if not keys_claimed:  # the webhook intake sets it as it begins (begin_intake_transaction)
+        await conn.execute(query("claim_comment_keys_for_transaction"))
+    rows = await conn.fetch(
+        query("insert_comments_and_deliveries"), *comment_arguments(prepared), *_NO_DELIVERIES
+    )
+    return tally_comments(prepared, [row["session_id"] for row in rows])
 
 
 async def _store_platform_orders(
@@ -176,12 +207,24 @@ async def _store_platform_orders(
     result.platform_channel_ids.update(r["channel_id"] for r in rows)
 
 
-async def store_batch(
-    pool: asyncpg.Pool, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+async def write_prepared(
+    conn: Connection, prepared: PreparedEvents, *, keys_claimed: bool = False
 ) -> StoreResult:
-    """Parse and insert a batch in one transaction; repeated deliveries store nothing new."""
-    async with pool.acquire() as conn, conn.transaction():
-        return await store_events(conn, catalogs, events)
+    """A prepared batch's inserts, inside the caller's transaction. `keys_claimed`: the
+    transaction made claim_comment_keys_for_transaction's setting already."""
+    result = StoreResult()
+    if prepared.comments:
+        result = await _store_comments(conn, prepared, keys_claimed)
+    await write_platform_orders(conn, prepared, result)
+    return result
+
+
+async def write_platform_orders(
+    conn: Connection, prepared: PreparedEvents, result: StoreResult
+) -> None:
+    """The prepared platform orders' newest states, inside the caller's transaction."""
+    if prepared.orders:
+        await _store_platform_orders(conn, prepared.orders, prepared.channels, result)
 
 
 async def store_events(
@@ -191,16 +234,14 @@ async def store_events(
     *,
     keys_claimed: bool = False,
 ) -> StoreResult:
-    """store_batch inside the caller's transaction: the webhook inbox commits its delivery
-    records and their comments together (aggregator/inbox/intake.py). `keys_claimed`: the
-    transaction made claim_comment_keys_for_transaction's setting already."""
-    comments = [e for e in events if isinstance(e, CommentEvent)]
-    orders = [e for e in events if isinstance(e, PlatformOrderEvent)]
-    keys = {(e.platform.value, e.channel_external_id) for e in events}
-    result = StoreResult()
-    channels = await _channels(conn, keys)
-    if comments:
-        await _store_comments(conn, catalogs, comments, channels, result, keys_claimed)
-    if orders:
-        await _store_platform_orders(conn, orders, channels, result)
-    return result
+    """prepare_events then write_prepared, inside the caller's transaction."""
+    prepared = await prepare_events(conn, catalogs, events)
+    return await write_prepared(conn, prepared, keys_claimed=keys_claimed)
+
+
+async def store_batch(
+    pool: asyncpg.Pool, catalogs: CatalogCache, events: Sequence[CommentEvent | PlatformOrderEvent]
+) -> StoreResult:
+    """Parse and insert a batch in one transaction; repeated deliveries store nothing new."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await store_events(conn, catalogs, events)

@@ -19,8 +19,9 @@ ON CONFLICT DO NOTHING
 RETURNING id, delivery_key;
 
 -- name: claim_delivery_keys_for_transaction
--- Before record_claimed_webhook_deliveries: this transaction claims its deliveries' keys itself,
--- so the webhook_deliveries_once trigger is skipped for it (migration 0042). Transaction-local.
+-- Before insert_comments_and_deliveries (ingest.sql) records deliveries: this transaction claims
+-- their keys itself, so the webhook_deliveries_once trigger is skipped for it (migration 0042).
+-- Transaction-local.
 SELECT set_config('chotdon.delivery_keys_claimed', 'on', true);
 
 -- name: begin_intake_transaction
@@ -30,35 +31,6 @@ SELECT set_config('chotdon.delivery_keys_claimed', 'on', true);
 BEGIN;
 SELECT set_config('chotdon.delivery_keys_claimed', 'on', true),
        set_config('chotdon.comment_keys_claimed', 'on', true);
-
--- name: record_claimed_webhook_deliveries
--- record_webhook_deliveries (same arguments, same result) for a transaction that ran
--- claim_delivery_keys_for_transaction: the batch's verified keys are claimed in one INSERT, each
--- with the id its row gets, and only the rows whose key was claimed, or that hold none, are
--- inserted. A key stored before (in any month) gets no row: the caller records it again as a
--- duplicate. The caller sends each key once per batch.
-WITH input AS (
-    SELECT nextval('webhook_deliveries_id_seq') AS id, t.*
-    FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[], $7::bytea[],
-                $8::text[], $9::text[], $10::integer[], $11::bytea[])
-         AS t(tenant_id, delivery_key, verified, verification_error, headers, body, status, error,
-              body_size, body_sha256)
-), claimed AS (
-    INSERT INTO webhook_delivery_keys (source, delivery_key, delivery_id, received_at)
-    SELECT $1, delivery_key, id, now() FROM input WHERE verified AND delivery_key IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING delivery_id
-)
-INSERT INTO webhook_deliveries (id, received_at, tenant_id, source, delivery_key, verified,
-                                verification_error, headers, body, status, error, processed_at,
-                                body_size, body_sha256)
-SELECT i.id, now(), i.tenant_id, $1, i.delivery_key, i.verified, i.verification_error, i.headers,
-       i.body, i.status, i.error, CASE WHEN i.status = 'received' THEN NULL ELSE now() END,
-       i.body_size, i.body_sha256
-FROM input i
-WHERE NOT (i.verified AND i.delivery_key IS NOT NULL)
-   OR i.id IN (SELECT delivery_id FROM claimed)
-RETURNING id, delivery_key;
 
 -- name: finish_webhook_delivery
 -- $1 delivery id, $2 status, $3 error, $4 tenant id. A delivery refused after it was recorded
