@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from collections.abc import Mapping
+from functools import lru_cache
 
 import asyncpg
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import Counter, Histogram
 
 from aggregator.errors import ChotdonError
 from aggregator.inbox.journal import DeliveryJournal
@@ -36,12 +38,24 @@ def _route_name(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+# Every request asks for its metrics' children; prometheus-client builds and looks up the label
+# tuple under a lock each time. The routes, methods and statuses seen are few.
+@lru_cache(maxsize=1024)
+def _latency(route: str) -> Histogram:
+    return HTTP_LATENCY.labels(route)
+
+
+@lru_cache(maxsize=1024)
+def _requests(route: str, method: str, status: int) -> Counter:
+    return HTTP_REQUESTS.labels(route, method, str(status))
+
+
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id for every log line, count and time the request."""
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(
-        request_id=uuid.uuid4().hex[:12], client=client_address(request)
+    structlog.contextvars.bind_contextvars(  # an id to find a request's lines by, not a secret
+        request_id=f"{random.getrandbits(48):012x}", client=client_address(request)
     )
     route = _route_name(request)
     started = time.perf_counter()
@@ -54,8 +68,8 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = exc.status
         raise
     finally:
-        HTTP_LATENCY.labels(route).observe(time.perf_counter() - started)
-        HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
+        _latency(route).observe(time.perf_counter() - started)
+        _requests(route, request.method, status).inc()
 
 
 def refusal_scope(limit: RefusalLimit) -> Middleware:
