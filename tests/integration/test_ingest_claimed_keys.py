@@ -1,6 +1,6 @@
-"""insert_comments claims its comments' keys in the storing statement (no per-row trigger): a
-repeat stores nothing in any month, two writers of one key store it once, orphans are kept and
-the counts are right."""
+"""insert_comments_and_deliveries claims its comments' keys in the storing statement (no per-row
+trigger): a repeat stores nothing in any month, two writers of one key store it once, orphans are
+kept and the counts are right."""
 
 from __future__ import annotations
 
