@@ -8,6 +8,7 @@ the wrong length are rejected, but their digits are still consumed so they never
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import NamedTuple
 
 MOBILE_PREFIXES = frozenset("35789")
@@ -63,6 +64,8 @@ def normalize_phone(raw: str) -> str | None:
 
 
 NO_PHONE = PhoneScan(None, ())
+# tuple.__new__ at C level: a named tuple's own __new__ is a Python function, one call a comment.
+_new_scan = partial(tuple.__new__, PhoneScan)
 
 
 def scan_phones(folded: str) -> PhoneScan:
@@ -72,29 +75,45 @@ def scan_phones(folded: str) -> PhoneScan:
         return NO_PHONE  # most comments: no run of characters long enough to hold a number
     phone: str | None = None
     spans: list[tuple[int, int]] = []
-    for run in _RUN_RE.finditer(folded, candidate.start()):
+    run = _RUN_RE.search(folded, candidate.start())
+    while run is not None:
         start, end = run.span()
-        if end - start < MIN_PHONE_DIGITS:
-            continue  # too short to hold a phone number: "2", "180", "a01"
-        text = run.group()
-        if text.isdigit():  # one group, the usual "0912345678": _phone_in_groups, unrolled
-            found = normalize_digits(text) if len(text) <= MAX_PHONE_DIGITS else None
+        if end - start >= MIN_PHONE_DIGITS:  # else too short to hold a phone: "2", "180", "a01"
+            text = run.group()
+            if text.isdigit():  # one group, the usual "0912345678": _phone_in_groups, unrolled
+                found = normalize_digits(text) if len(text) <= MAX_PHONE_DIGITS else None
+                if found is not None or text[0] in "08":
+                    spans.append((start, end))
+            else:
+                found = _groups_of_run(text, start, spans)
             if found is not None and phone is None:
                 phone = found
-            if found is not None or text[0] in "08":
-                spans.append((start, end))
-            continue
-        parts = _GROUP_RE.findall(text)
-        if sum(map(len, parts)) < MIN_PHONE_DIGITS:
-            continue
-        found, first, last = _phone_in_groups(parts)
-        if found is not None and phone is None:
-            phone = found
-        if first < last:  # positions only for the groups used, which most runs do not need
-            used = list(_GROUP_RE.finditer(text))[first:last]
-            for group in used:
-                spans.append((group.start() + start, group.end() + start))
-    return PhoneScan(phone, tuple(spans))
+        # The next run starts where the next long enough stretch does: asked of the candidate
+        # pattern, which answers for the rest of most comments that there is none (finditer
+        # would try the run pattern at every character left).
+        candidate = _CANDIDATE_RE.search(folded, end)
+        run = None if candidate is None else _RUN_RE.search(folded, candidate.start())
+    return _new_scan((phone, tuple(spans)))
+
+
+def _groups_of_run(text: str, start: int, spans: list[tuple[int, int]]) -> str | None:
+    """A run of several digit groups at `start` ("0912 345 678", "7 0912345678"): its phone,
+    with the spans of the groups used added to `spans`."""
+    parts = _GROUP_RE.findall(text)
+    if sum(map(len, parts)) < MIN_PHONE_DIGITS:
+        return None
+    found, first, last = _phone_in_groups(parts)
+    # Positions only for the groups used, found with str.index: only non-digits lie between
+    # groups, so a group's digits first occur, after the end of the group before, where it
+    # starts (a second regex pass for them cost more than the rest of this function).
+    position = 0
+    for index in range(last):
+        position = text.index(parts[index], position)
+        end = position + len(parts[index])
+        if index >= first:
+            spans.append((start + position, start + end))
+        position = end
+    return found
 
 
 def _phone_in_groups(groups: list[str]) -> tuple[str | None, int, int]:
@@ -111,8 +130,11 @@ def _phone_in_groups(groups: list[str]) -> tuple[str | None, int, int]:
             size = len(digits)
             if size > MAX_PHONE_DIGITS:
                 break
-            # normalize_digits answers only for 10 to 12 digits: skip the call below that.
-            phone = normalize_digits(digits) if size >= MIN_NORMALIZED else None
+            # normalize_digits answers only for 10 to 12 digits that start with 0 or 84: skip
+            # the call for any other.
+            phone = (
+                normalize_digits(digits) if size >= MIN_NORMALIZED and digits[0] in "08" else None
+            )
             if phone is not None:
                 return phone, first, last + 1
     for first, group in enumerate(groups):
