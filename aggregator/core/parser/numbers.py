@@ -35,6 +35,7 @@ PER_PERIOD = frozenset({"ngay", "thang", "tuan", "h", "gio"})
 # after any other word (most of them) those three calls would all come back empty.
 PRICE_DECIMAL_OR_WEIGHT = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS | WEIGHT_UNIT_INDEX.first_tokens
 PRICE_OR_SEPARATOR = PRICE_UNIT_STARTS | THOUSANDS_SEPARATORS
+AND_A_HALF_STARTS = AND_A_HALF.first_tokens
 _SKIP_ONE: Read = (1, None, False)  # one token that is not a quantity
 
 
@@ -95,7 +96,8 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
         return None
     length, unit = found
     end = i + used + length
-    half = AND_A_HALF.match(ctx.text, end) if end < ctx.size else None
+    # (the word is looked at first: "rưỡi" follows almost no weight)
+    half = AND_A_HALF.match(ctx.text, end) if ctx.word(end) in AND_A_HALF_STARTS else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
     return end - i, Weight(make_measure(value, unit)), False
@@ -103,10 +105,11 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
 
 def read_number(ctx: Context, i: int, in_address: bool) -> Read | None:
     """A number written in digits, with whatever follows it."""
-    digits = ctx.words[i] if i < ctx.size else ""  # ctx.digits(i), without the call
+    words, size = ctx.words, ctx.size
+    digits = words[i] if i < size else ""  # ctx.digits(i), without the call
     if len(digits) > MAX_DIGITS or not digits.isdecimal() or i in ctx.phone:
         return None
-    nxt = ctx.word(i + 1)
+    nxt = words[i + 1] if i + 1 < size else ""  # ctx.word(i + 1), without the call
     # Each read below is asked only where the next word may start what it looks for: a price
     # needs a price unit or a thousands separator, a decimal a separator, a weight a unit.
     if nxt in PRICE_DECIMAL_OR_WEIGHT:

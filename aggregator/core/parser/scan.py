@@ -263,19 +263,21 @@ class Scanner(Context):
             self.elements.append(Product(alias[1], False, len(self.clauses) - 1))
             return alias[0]
         if keyword is not None:
-            self._signal(keyword[1], i, keyword[0])
+            signal = keyword[1]
+            if signal in SIGNALS_READ_IN_PLACE:
+                self._signal(signal, i, keyword[0])
+            else:  # most keywords join the clause at once: `_signal`'s first branch, inline
+                self.clauses[-1].add(signal)
+                if signal is not S_NEUTRAL:
+                    self.content_words += 1
             return keyword[0]
         if not route & FILLER and ctx.words[i].isalnum():
             self.content_words += 1
         return 1
 
     def _signal(self, signal: Signal, i: int, length: int) -> None:
+        """A keyword of SIGNALS_READ_IN_PLACE: what it means depends on what surrounds it."""
         clause = self.clauses[-1]
-        if signal not in SIGNALS_READ_IN_PLACE:  # most keywords: the last branch below, at once
-            clause.add(signal)
-            if signal is not S_NEUTRAL:
-                self.content_words += 1
-            return
         nxt = i + length
         if signal is S_ADDRESS:
             self.in_address = True
