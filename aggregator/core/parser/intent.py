@@ -279,7 +279,12 @@ def is_past(clause: frozenset[Signal]) -> bool:
 
 def commits(clause: frozenset[Signal]) -> bool:
     """A clause with a buying verb that is not about the past, a payment or praise."""
-    return bool(clause & COMMIT) and not clause & NOT_COMMITTED and not is_past(clause)
+    # isdisjoint rather than `&`, which builds a set; is_past inline (a call per clause)
+    return (
+        not COMMIT.isdisjoint(clause)
+        and NOT_COMMITTED.isdisjoint(clause)
+        and not (S_PAST in clause or (S_BUY in clause and S_DONE in clause))
+    )
 
 
 def gives_no_items(clause: frozenset[Signal]) -> bool:
@@ -301,16 +306,17 @@ def asks_terms(clause: frozenset[Signal]) -> bool:
     return S_BUY in clause and S_ASK_WHEN in clause
 
 
-def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
-    """Signals that need a whole clause or comment.
+def combine(clauses: Sequence[set[Signal]]) -> tuple[list[frozenset[Signal]], frozenset[Signal]]:
+    """Signals that need a whole clause or comment, and every signal of the comment.
 
     In a clause: "X hay Y vậy" asks; "ck ... rồi" confirms a payment. In the comment: a soft spam
     phrase addressed to everyone is spam; "check giúp" after a payment is part of it, not a
     question about the order.
     """
     result = list(map(frozenset, clauses))  # not a comprehension: a call of its own on 3.11
-    if DERIVED_FROM.isdisjoint(NO_SIGNALS.union(*result)):
-        return result
+    every = NO_SIGNALS.union(*result)
+    if DERIVED_FROM.isdisjoint(every):
+        return result, every
     for index, clause in enumerate(result):
         if S_ALT in clause and S_VAY in clause:
             result[index] = clause = clause | {S_ASK}
@@ -323,25 +329,26 @@ def combine(clauses: Sequence[set[Signal]]) -> list[frozenset[Signal]]:
         result[0] |= {S_SPAM}
     if S_CHECK in every and S_PAID not in every:
         result = [c | {S_ASK_DELIVERY} if S_CHECK in c else c for c in result]
-    return result
+    return result, NO_SIGNALS.union(*result)
 
 
-def decide_intent(clauses: Sequence[frozenset[Signal]], structural: bool) -> Intent:
-    """Combine the signals of each clause; `structural` = a product with a quantity or a code."""
-    every = NO_SIGNALS.union(*clauses)
+def decide_intent(clauses: Sequence[frozenset[Signal]], every: frozenset[Signal]) -> Intent | None:
+    """Combine the signals of each clause (`every`: all of them, from `combine`).
+
+    None when the signals leave it to the comment's shape: an order if a product comes with a
+    quantity or a code (parse.py asks that only then), else other.
+    """
     if S_SPAM in every:
         return I_OTHER
     if S_CANCEL in every:
         return I_CANCEL
     # (commits() only where a buying verb is: two Python calls spared for every other clause)
     committed = [] if COMMIT.isdisjoint(every) else list(filter(commits, clauses))
-    if every & TERMS:
+    if not TERMS.isdisjoint(every):  # (not `every & TERMS`: no set built)
         strong = any(S_STRONG_ORDER in c and not c & TERMS for c in committed)
         return I_ORDER if strong else I_QUESTION
-    if every & QUESTIONS:
+    if not QUESTIONS.isdisjoint(every):
         if S_ASK_WHEN in every:  # "đặt 2 hộp rồi, bao giờ giao": about an earlier order
             committed = [clause for clause in committed if S_DONE not in clause]
         return I_ORDER if committed else I_QUESTION
-    if committed or structural:
-        return I_ORDER
-    return I_OTHER
+    return I_ORDER if committed else None

@@ -14,6 +14,7 @@ from aggregator.core.parser.intent import (
     COMMIT,
     I_CANCEL,
     I_ORDER,
+    I_OTHER,
     S_CANCEL,
     S_DONE,
     S_PAID,
@@ -41,8 +42,8 @@ MEMO_SIZE = 2048
 # entry for a long comment (measured with tracemalloc), so ~4 MB per catalog at most.
 MASKED_SIZE = 2048
 NO_TOKENS: frozenset[int] = frozenset()
-# A clause that gives no items (`gives_no_items`) holds one of these: most clauses hold none, and
-# one C-level test of each clause spares two Python calls per clause.
+# A clause that gives no items (`gives_no_items`) holds one of these: most comments hold none,
+# and one C-level test of all their signals spares two Python calls per clause.
 SILENCING_HINTS = frozenset({S_PAID, S_PAST, S_DONE})
 
 
@@ -83,14 +84,16 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
         if known is not None:
             return ParsedComment(intent=known[0], items=known[1], phone=phones.phone)
     found = Scanner(prepared, catalog, phone_tokens, len(prepared.words)).scan()  # = scan()
-    clauses = combine(found.clauses)
+    clauses, every = combine(found.clauses)
     # map/filter rather than comprehensions here and below: on Python 3.11 a comprehension is a
     # function call of its own, dear for lists of one or two entries.
     live = found.elements
-    if not all(map(SILENCING_HINTS.isdisjoint, clauses)):  # a clause may give no items: which?
+    if not SILENCING_HINTS.isdisjoint(every):  # a clause may give no items: which?
         silent = list(map(gives_no_items, clauses))
         live = [e for e in live if not silent[e.clause]] if True in silent else live
-    intent = decide_intent(clauses, _buys_something(found, live, catalog))
+    intent = decide_intent(clauses, every)
+    if intent is None:  # the signals leave it to the shape of the comment
+        intent = I_ORDER if _buys_something(found, live, catalog) else I_OTHER
     items: list[ParsedItem] = []
     if intent is I_ORDER or intent is I_CANCEL:
         elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
