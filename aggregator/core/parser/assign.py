@@ -40,6 +40,12 @@ class Slot:
             self.variant = _variant(self.product, element)
 
 
+def _sells(slot: Slot, element: Element) -> bool:
+    """The slot's product has a variant equal to the element's weight."""
+    product, measure = slot.product, element.measure
+    return product is not None and measure is not None and measure in product.measures
+
+
 def _variant(product: ProductInfo | None, element: Element) -> str | None:
     if product is None or element.measure is None:
         return None
@@ -72,19 +78,28 @@ class Assigner:
 
     def _slot_for(self, index: int) -> Slot:
         code = self.elements[index].code
-        return Slot(code, self.catalog.product(code), index)
+        # catalog.product(code), without the call (no product has the code None)
+        return Slot(code, self.catalog.products.get(code) if code is not None else None, index)
 
     def _place(self, index: int, element: Element) -> None:
         prev = self.slots[-1] if self.slots else None
-        if element.postfix and prev is not None and prev.qty is None:
-            prev.qty = element.qty  # "x2" after a free product: the next one is not looked for
+        if element.postfix and prev is not None:
+            if prev.qty is None:
+                prev.qty = element.qty  # "x2" after a free product: the next one is not looked for
+            # (else nothing takes it: the next product is only asked for when there is no prev)
             return
         nxt = self._next_product(index)
-        prev_ok = prev is not None and prev.accepts(element)
-        next_ok = nxt is not None and nxt.accepts(element)
+        # Slot.accepts, without the calls: a quantity goes to a slot without one, a weight to
+        # a slot without a variant whose product sells it
+        if element.kind is K_QTY:
+            prev_ok = prev is not None and prev.qty is None
+            next_ok = nxt is not None and nxt.qty is None
+        else:
+            prev_ok = prev is not None and prev.variant is None and _sells(prev, element)
+            next_ok = nxt is not None and nxt.variant is None and _sells(nxt, element)
         target: Slot | None = None
-        if element.postfix:
-            target = prev if prev_ok else (nxt if prev is None and next_ok else None)
+        if element.postfix:  # and no product before it
+            target = nxt if next_ok else None
         elif prev_ok and next_ok and prev is not None and nxt is not None:
             before, after = self._separated(prev.index, index), self._separated(index, nxt.index)
             if before != after:

@@ -129,7 +129,15 @@ class Scanner(Context):
     context, a scanner and a result cost three Python-level constructors.
     """
 
-    __slots__ = ("clause_start", "clauses", "content_words", "elements", "in_address", "routes")
+    __slots__ = (
+        "clause_start",
+        "clauses",
+        "content_words",
+        "elements",
+        "in_address",
+        "numeric_width",
+        "routes",
+    )
 
     def __init__(self, text: Text, catalog: Catalog, phone: frozenset[int], size: int) -> None:
         # Context's fields set here, not through super().__init__: one call fewer per comment.
@@ -144,6 +152,7 @@ class Scanner(Context):
         self.in_address = False
         self.clause_start = 0
         self.routes = catalog.routes or routes_for(catalog)
+        self.numeric_width = catalog.numeric_width
 
     @property
     def clause(self) -> int:
@@ -160,7 +169,7 @@ class Scanner(Context):
             word = words[i]
             route = routes.get(word, 0)
             if not route and word.isdigit():  # most numbers: only the two number readers apply
-                i += self._number(i)
+                i += self._number(i, word)
             elif route & (READER | PREFIX) or word.isdigit():
                 i += self._step(i, word, route)
             elif route & STEP:  # only a separator, keyword or alias may start here
@@ -193,10 +202,14 @@ class Scanner(Context):
             self.elements.append(element)
         return length
 
-    def _number(self, i: int) -> int:
+    def _number(self, i: int, word: str) -> int:
         """At a number no other reader starts at: `_step` with every test of `route` false
         (one call fewer for the commonest reader; a number is never "+")."""
-        found = read_numeric_code(self, i) or read_number(self, i, self.in_address)
+        found = None
+        if len(word) == self.numeric_width:  # read_numeric_code's first test, before the call
+            found = read_numeric_code(self, i)
+        if found is None:
+            found = read_number(self, i, self.in_address)
         if found is None:  # a run of digits too long to be a number
             return self._word(i, 0)
         length, element, spam = found
@@ -221,7 +234,10 @@ class Scanner(Context):
         if found is None and route & NON_QTY:
             found = read_non_quantity(ctx, i)
         if found is None and word.isdigit():
-            found = read_numeric_code(ctx, i) or read_number(ctx, i, self.in_address)
+            if len(word) == self.numeric_width:
+                found = read_numeric_code(ctx, i)
+            if found is None:
+                found = read_number(ctx, i, self.in_address)
         if found is None and route & EACH:
             found = read_each(ctx, i)
         if found is None and route & HALF:
@@ -231,7 +247,7 @@ class Scanner(Context):
         return found
 
     def _separator(self, i: int) -> int:
-        word = self.word(i)
+        word = self.words[i]  # (i < size: only called at a token)
         if word in CLAUSE_BREAKS:
             if word == "?":
                 self.clauses[-1].add(S_QMARK)
