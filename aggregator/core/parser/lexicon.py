@@ -32,12 +32,22 @@ class Phrase(Generic[T]):
     tokens: tuple[str, ...]
     marks: tuple[str, ...]
     payload: T
+    # The phrase as written, from its first token to its last: a comment that shows exactly
+    # this has every mark of the phrase (most do, and string equality needs no hash).
+    written: str
     size: int = field(init=False)  # len(tokens), read at every match
     found: tuple[int, T] = field(init=False)  # what match() returns: made once, not per hit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", len(self.tokens))
         object.__setattr__(self, "found", (self.size, self.payload))
+
+
+def written_form(phrase: str) -> str:
+    """The phrase as `split_phrase` reads it (NFC), from its first token to its last."""
+    original = clean(phrase.strip())
+    spans = [m.span() for m in TOKEN_RE.finditer(fold(original))]
+    return original[spans[0][0] : spans[-1][1]] if spans else ""
 
 
 def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -63,24 +73,30 @@ class PhraseIndex(Generic[T]):
         for phrase, payload in entries:
             tokens, marks = split_phrase(phrase)
             if tokens:
-                by_first.setdefault(tokens[0], []).append(Phrase(tokens, marks, payload))
+                entry = Phrase(tokens, marks, payload, written_form(phrase))
+                by_first.setdefault(tokens[0], []).append(entry)
         for phrases in by_first.values():
             phrases.sort(key=lambda p: -len(p.tokens))  # stable: equal lengths keep their order
         self._by_first = by_first
         # The same lists split in two, each in the order above: longer phrases by their first two
         # tokens, phrases of one token by their token.
-        by_two: dict[tuple[str, str], list[Phrase[T]]] = {}
+        # by_two[first][second]: two lookups of words whose hashes are known, where a key of
+        # both would build and hash a tuple at every call.
+        by_two: dict[str, dict[str, list[Phrase[T]]]] = {}
         single: dict[str, tuple[Phrase[T], ...]] = {}
         for first, phrases in by_first.items():
             for entry in phrases:
                 if entry.size > 1:
-                    by_two.setdefault((first, entry.tokens[1]), []).append(entry)
+                    seconds = by_two.setdefault(first, {})
+                    seconds.setdefault(entry.tokens[1], []).append(entry)
             ones = tuple(p for p in phrases if p.size == 1)
             if ones:
                 single[first] = ones
-        self._by_two = {key: tuple(phrases) for key, phrases in by_two.items()}
+        self._by_two = {
+            first: {second: tuple(phrases) for second, phrases in seconds.items()}
+            for first, seconds in by_two.items()
+        }
         self._single = single
-        self._longer_starts = frozenset(key[0] for key in by_two)
 
     def __contains__(self, token: str) -> bool:
         return token in self._by_first
@@ -103,14 +119,15 @@ class PhraseIndex(Generic[T]):
         if index >= len(words):
             return None
         first = words[index]
-        if first in self._longer_starts and index + 1 < len(words):
-            longer = self._by_two.get((first, words[index + 1]))
+        seconds = self._by_two.get(first)
+        if seconds is not None and index + 1 < len(words):
+            longer = seconds.get(words[index + 1])
             if longer is not None:
                 for phrase in longer:
                     size = phrase.size
                     if size > 2 and words[index : index + size] != phrase.tokens:
                         continue
-                    if text.plain or _marks_agree(text, index, phrase.marks):
+                    if text.plain or _phrase_agrees(text, index, phrase):
                         return phrase.found
         ones = self._single.get(first)
         if ones is None:
@@ -119,7 +136,8 @@ class PhraseIndex(Generic[T]):
             return ones[0].found
         start, end = text.spans[index]
         raw = text.original[start:end]
-        if raw.isascii():  # typed without marks: agrees with any phrase (see _agrees)
+        # Typed without marks, or exactly as the first phrase is written: agrees with it
+        if raw.isascii() or raw == ones[0].written:
             return ones[0].found
         for phrase in ones:
             if _agrees(raw, phrase.marks[0]):
@@ -131,6 +149,15 @@ class PhraseIndex(Generic[T]):
 def _agrees(raw: str, expected: str) -> bool:
     """A token typed as `raw` may be a phrase token with the `expected` marks."""
     return raw.isascii() or marks_compatible(diacritic_marks(raw), expected)
+
+
+def _phrase_agrees(text: Text, index: int, phrase: Phrase[T]) -> bool:
+    """`_marks_agree` for a phrase whose tokens lie at `index`: at once when the comment shows
+    them exactly as the phrase writes them (equal once folded, the tokens lie at the same places
+    in both, so each is typed with the phrase's marks)."""
+    spans = text.spans
+    shown = text.original[spans[index][0] : spans[index + phrase.size - 1][1]]
+    return shown == phrase.written or _marks_agree(text, index, phrase.marks)
 
 
 def _marks_agree(text: Text, index: int, marks: tuple[str, ...]) -> bool:
