@@ -28,11 +28,6 @@ class Slot:
     qty: int | None = None
     variant: str | None = None
 
-    def accepts(self, element: Element) -> bool:
-        if element.kind is K_QTY:
-            return self.qty is None
-        return self.variant is None and _variant(self.product, element) is not None
-
     def apply(self, element: Element) -> None:
         if element.kind is K_QTY:
             self.qty = element.qty
@@ -89,8 +84,8 @@ class Assigner:
             # (else nothing takes it: the next product is only asked for when there is no prev)
             return
         nxt = self._next_product(index)
-        # Slot.accepts, without the calls: a quantity goes to a slot without one, a weight to
-        # a slot without a variant whose product sells it
+        # Which slot may take it, without a method call per slot: a quantity goes to a slot
+        # without one, a weight to a slot without a variant whose product sells it.
         if element.kind is K_QTY:
             prev_ok = prev is not None and prev.qty is None
             next_ok = nxt is not None and nxt.qty is None
