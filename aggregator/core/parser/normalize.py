@@ -87,6 +87,9 @@ def _fold_char(char: str) -> str:
     return " "
 
 
+_is_normalized = unicodedata.is_normalized
+
+
 def clean(text: str) -> str:
     """NFC-compose, so that a Vietnamese letter with its marks is one character."""
     if text.isascii() or unicodedata.is_normalized("NFC", text):
@@ -122,7 +125,9 @@ def fold_word(word: str) -> str:
 # is the concatenation of its space-separated pieces. The same pieces ("chốt", "A01", "x2",
 # "hộp", "nhé,") come back comment after comment: each is folded and tokenised once and kept
 # here (bounded: emptied when full), which cost a tenth of a reading before.
-Piece = tuple[str, tuple[str, ...], tuple[Span, ...]]  # folded, words, spans within the piece
+# (folded, words, spans within the piece); spans None for most pieces, one token that fills the
+# piece ("chốt", "A01", "2"), whose span `prepare` makes without a loop.
+Piece = tuple[str, tuple[str, ...], tuple[Span, ...] | None]
 _PIECES: dict[str, Piece] = {}
 PIECE_MEMO_SIZE = 10_000  # ≈ 700 bytes a piece at worst: 7 MB
 
@@ -137,12 +142,15 @@ def _piece(piece: str) -> Piece:
     words = parts[1::2]
     if _REPEAT_RE.search(folded) is not None:
         words = [fold_word(w) if w.isalpha() else w for w in words]
+    if spans == ((0, len(piece)),):
+        return folded, tuple(words), None
     return folded, tuple(words), spans
 
 
 def prepare(text: str) -> Text:
     """Clean, fold and tokenise a comment."""
-    original = clean(text)
+    # clean(text), without the call
+    original = text if text.isascii() or _is_normalized("NFC", text) else clean(text)
     memo = _PIECES
     folded: list[str] = []
     words: list[str] = []
@@ -152,7 +160,7 @@ def prepare(text: str) -> Text:
         known = memo.get(piece)
         if known is None:
             if piece.isdigit() and piece.isascii():  # a phone number, an order id: one token,
-                known = (piece, (piece,), ((0, len(piece)),))  # and not worth remembering
+                known = (piece, (piece,), None)  # and not worth remembering
             else:
                 known = _piece(piece)
                 if len(memo) >= PIECE_MEMO_SIZE:
@@ -160,7 +168,13 @@ def prepare(text: str) -> Text:
                 memo[piece] = known
         folded.append(known[0])
         words += known[1]
-        for start, end in known[2]:  # a loop, not a comprehension: most pieces hold one token
+        inside = known[2]
+        if inside is None:  # one token, the whole piece
+            end = offset + len(piece)
+            spans.append((offset, end))
+            offset = end + 1
+            continue
+        for start, end in inside:  # a loop, not a comprehension: few pieces hold two tokens
             spans.append((start + offset, end + offset))
         offset += len(piece) + 1
     return Text(original, " ".join(folded), tuple(words), tuple(spans), original.isascii())
