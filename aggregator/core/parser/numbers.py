@@ -97,7 +97,8 @@ def read_weight_after(ctx: Context, i: int, value: float, used: int) -> Read | N
     length, unit = found
     end = i + used + length
     # (the word is looked at first: "rưỡi" follows almost no weight)
-    half = AND_A_HALF.match(ctx.text, end) if ctx.word(end) in AND_A_HALF_STARTS else None
+    after = ctx.words[end] if end < ctx.size else ""
+    half = AND_A_HALF.match(ctx.text, end) if after in AND_A_HALF_STARTS else None
     if half is not None:
         value, end = value + 0.5, end + half[0]
     return end - i, Weight(make_measure(value, unit)), False
@@ -155,14 +156,18 @@ def read_marker(ctx: Context, i: int) -> Read | None:
     found = POSTFIX_MARKER_INDEX.match(ctx.text, i)
     if found is None:
         return None
+    # Words read directly rather than through ctx.word: "x2" follows most codes.
+    words, size = ctx.words, ctx.size
     j = i + found[0]
-    while ctx.word(j) in MARKER_FILLERS:
+    while j < size and words[j] in MARKER_FILLERS:
         j += 1
+    in_digits = ctx.digits(j) is not None
     qty = ctx.small_number(j)
-    if qty is None or (ctx.word(j + 1) in WEIGHT_UNIT_STARTS and ctx.weight_unit(j + 1)):
+    after = words[j + 1] if j + 1 < size else ""
+    if qty is None or (after in WEIGHT_UNIT_STARTS and ctx.weight_unit(j + 1)):
         return None
-    j += 1 if ctx.digits(j) is not None else _word_length(ctx, j)
-    if ctx.word(j) in COUNT_UNIT_STARTS:
+    j += 1 if in_digits else _word_length(ctx, j)
+    if j < size and words[j] in COUNT_UNIT_STARTS:
         j += ctx.count_unit(j)
     return j - i, Quantity(qty, True, True), False
 

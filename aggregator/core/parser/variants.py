@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import NamedTuple
 
 from aggregator.core.parser.lexicon import PhraseIndex
@@ -74,9 +75,13 @@ _PLAIN_UNITS = {
 }
 
 
+# tuple.__new__ at C level: a named tuple's own __new__ is a Python function, one call a weight.
+_new_measure = partial(tuple.__new__, Measure)
+
+
 def make_measure(number: float, unit: Unit) -> Measure:
     """`number` units as a Measure, rounded to whole grams or millilitres."""
-    return Measure(unit.dimension, round(number * unit.base))
+    return _new_measure((unit.dimension, round(number * unit.base)))
 
 
 def parse_variant(variant: str) -> Measure | None:
