@@ -5,6 +5,8 @@
   behind a count of digits, as the parser read phones before.
 - Phrases: PhraseIndex looks phrases of two tokens or more up by their first two tokens; the
   reference walks every phrase of the first token, longest first.
+- Items: `assign` reads a comment with one product without the Assigner's machinery for
+  several; the reference is the Assigner itself.
 tests/parser_readings.py compares whole readings of old and new code over many texts.
 """
 
@@ -14,6 +16,10 @@ import re
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from aggregator.cli.parse import BENCH_CATALOG
+from aggregator.core.parser import catalog_from_data
+from aggregator.core.parser.assign import Assigner, assign
+from aggregator.core.parser.elements import Each, Element, Product, Quantity, Separator, Weight
 from aggregator.core.parser.intent import KEYWORD_INDEX
 from aggregator.core.parser.lexicon import PhraseIndex, _marks_agree
 from aggregator.core.parser.normalize import Text, prepare
@@ -29,6 +35,7 @@ from aggregator.core.parser.phone import (
     scan_phones,
 )
 from aggregator.core.parser.quantities import COUNT_UNIT_INDEX, NON_QTY_BEFORE_INDEX
+from aggregator.core.parser.variants import Dimension, Measure
 
 MANY = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PLAIN_RUN_RE = re.compile(r"\(?\+?\d+\)?(?:(?:[\s.\-]{1,3}|(?<=\)))\(?\+?\d+\)?)*")
@@ -122,3 +129,38 @@ def test_phrase_lookup_by_two_tokens_is_the_longest_match(comment: str) -> None:
     for index in (KEYWORD_INDEX, COUNT_UNIT_INDEX, NON_QTY_BEFORE_INDEX):
         for at in range(len(text.words) + 1):
             assert index.match(text, at) == reference_match(index, text, at), (comment, at)
+
+
+BENCH = catalog_from_data(BENCH_CATALOG)
+# Weights the bench catalogue sells as variants (M02 500ml/1l, V05 1-5kg) and some it does not.
+MEASURES = [Measure(Dimension.MASS, g) for g in (500, 1000, 2000, 5000)] + [
+    Measure(Dimension.VOLUME, ml) for ml in (500, 1000)
+]
+NOT_PRODUCTS = st.one_of(
+    st.builds(Quantity, st.integers(1, 5), st.booleans(), st.booleans()),
+    st.builds(Weight, st.sampled_from(MEASURES)),
+    st.builds(Each, st.integers(1, 3)),
+    st.builds(Separator, st.just(0), st.booleans()),
+)
+A_PRODUCT = st.builds(Product, st.sampled_from(["A01", "M02", "V05", "N01", None]), st.booleans())
+
+
+@st.composite
+def one_product(draw: st.DrawFn) -> list[Element]:
+    """Elements with at most one product among them."""
+    elements = draw(st.lists(NOT_PRODUCTS, max_size=6))
+    if draw(st.booleans()):
+        elements.insert(draw(st.integers(0, len(elements))), draw(A_PRODUCT))
+    return elements
+
+
+@MANY
+@given(one_product())
+def test_items_of_one_product_are_those_of_the_assigner(elements: list[Element]) -> None:
+    assert assign(elements, BENCH) == Assigner(elements, BENCH).run(), elements
+
+
+@MANY
+@given(st.lists(st.one_of(NOT_PRODUCTS, A_PRODUCT), max_size=8))
+def test_items_of_any_elements_are_those_of_the_assigner(elements: list[Element]) -> None:
+    assert assign(elements, BENCH) == Assigner(elements, BENCH).run(), elements

@@ -47,6 +47,74 @@ def _variant(product: ProductInfo | None, element: Element) -> str | None:
     return product.variant_for(element.measure)
 
 
+def _second_variant(slots: list[Slot], prev: Slot, index: int, element: Element) -> None:
+    """A weight no slot took that is another variant of the product before: a second item."""
+    if prev.variant is not None and _variant(prev.product, element) is not None:
+        clone = Slot(prev.code, prev.product, index)
+        clone.apply(element)
+        slots.append(clone)
+
+
+def assign(elements: Sequence[Element], catalog: Catalog) -> list[ParsedItem]:
+    """The items of the elements: `Assigner(elements, catalog).run()`, with the commonest case,
+    one product, read by `_one_product` without the machinery for several."""
+    at = -1
+    for index, element in enumerate(elements):
+        if element.kind is K_PRODUCT:
+            if at >= 0:
+                return Assigner(elements, catalog).run()
+            at = index
+    if at < 0:
+        return []  # no slot: nothing takes a quantity, and there is nothing to merge
+    return _one_product(elements, at, catalog)
+
+
+def _one_product(elements: Sequence[Element], at: int, catalog: Catalog) -> list[ParsedItem]:
+    """What `Assigner.run` does when the only product is element `at`.
+
+    Before it, no slot exists yet: a quantity or weight goes to the product (as its next) when
+    it may take it and no clause break lies between them. After it, there is no next product:
+    a quantity or weight goes to the last slot when it may take it, a postfix quantity only to
+    a slot without one, and a weight it does not take may be a second variant (a new slot).
+    """
+    code = elements[at].code
+    slot = Slot(code, catalog.products.get(code) if code is not None else None, at)
+    slots = [slot]
+    each: int | None = None
+    reach = 0  # the first element before the product with no clause break up to it
+    for index in range(at):
+        element = elements[index]
+        if element.kind is K_SEP and element.clause_break:
+            reach = index + 1
+    for index, element in enumerate(elements):
+        kind = element.kind
+        if kind is K_EACH:
+            each = element.qty
+        elif kind is not K_QTY and kind is not K_WEIGHT:
+            continue
+        elif index < at:
+            if index >= reach and _takes(slot, element):
+                slot.apply(element)
+        else:
+            prev = slots[-1]
+            if _takes(prev, element):
+                prev.apply(element)
+            elif kind is K_WEIGHT:
+                _second_variant(slots, prev, index, element)
+    if each is not None:
+        for slot in slots:
+            slot.qty = slot.qty or each
+    return merge_slots(slots)
+
+
+def _takes(slot: Slot, element: Element) -> bool:
+    """A quantity goes to a slot without one, a weight to a slot without a variant whose product
+    sells it."""
+    if element.kind is K_QTY:
+        return slot.qty is None
+    return slot.variant is None and _sells(slot, element)
+
+
 class Assigner:
     def __init__(self, elements: Sequence[Element], catalog: Catalog) -> None:
         self.elements = elements
@@ -108,13 +176,7 @@ class Assigner:
         if target is not None:
             target.apply(element)
         elif prev is not None and element.kind is K_WEIGHT:
-            self._second_variant(prev, index, element)
-
-    def _second_variant(self, prev: Slot, index: int, element: Element) -> None:
-        if prev.variant is not None and _variant(prev.product, element) is not None:
-            clone = Slot(prev.code, prev.product, index)
-            clone.apply(element)
-            self.slots.append(clone)
+            _second_variant(self.slots, prev, index, element)
 
     def _next_product(self, index: int) -> Slot | None:
         """The next product in the same clause, as a pending slot."""

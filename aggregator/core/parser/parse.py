@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from operator import attrgetter
 
-from aggregator.core.parser.assign import Assigner
+from aggregator.core.parser.assign import assign
 from aggregator.core.parser.catalog import Catalog, Meaning
 from aggregator.core.parser.elements import K_EACH, K_PRODUCT, K_QTY, K_WEIGHT, Element
 from aggregator.core.parser.intent import (
@@ -97,7 +97,7 @@ def read_comment(text: str, catalog: Catalog) -> ParsedComment:
     items: list[ParsedItem] = []
     if intent is I_ORDER or intent is I_CANCEL:
         elements = live if intent is I_ORDER else _cancel_elements(found.elements, clauses)
-        items = Assigner(elements, catalog).run()
+        items = assign(elements, catalog)
     if key is not None:
         _remember(catalog.masked, key, (intent, items))
     return ParsedComment(intent=intent, items=items, phone=phones.phone)
