@@ -81,11 +81,7 @@ def _one_product(elements: Sequence[Element], at: int, catalog: Catalog) -> list
     slot = Slot(code, catalog.products.get(code) if code is not None else None, at)
     slots = [slot]
     each: int | None = None
-    reach = 0  # the first element before the product with no clause break up to it
-    for index in range(at):
-        element = elements[index]
-        if element.kind is K_SEP and element.clause_break:
-            reach = index + 1
+    reach = _reach(elements, at)
     for index, element in enumerate(elements):
         kind = element.kind
         if kind is K_EACH:
@@ -95,16 +91,37 @@ def _one_product(elements: Sequence[Element], at: int, catalog: Catalog) -> list
         elif index < at:
             if index >= reach and _takes(slot, element):
                 slot.apply(element)
+        elif kind is K_QTY:  # _takes and apply, inline for the commonest element
+            if slots[-1].qty is None:
+                slots[-1].qty = element.qty
+        elif _takes(slots[-1], element):
+            slots[-1].apply(element)
         else:
-            prev = slots[-1]
-            if _takes(prev, element):
-                prev.apply(element)
-            elif kind is K_WEIGHT:
-                _second_variant(slots, prev, index, element)
+            _second_variant(slots, slots[-1], index, element)
+    return _lines(slots, each)
+
+
+def _lines(slots: list[Slot], each: int | None) -> list[ParsedItem]:
+    """The items of the slots of one product; `each`: the quantity of "mỗi thứ 2", if any."""
     if each is not None:
         for slot in slots:
             slot.qty = slot.qty or each
-    return merge_slots(slots)
+    if len(slots) > 1:
+        return merge_slots(slots)
+    slot = slots[0]
+    if slot.code is None or slot.product is None:  # merge_slots' first case, without the call
+        return []
+    return [_item(slot.code, slot.qty or 1, slot.variant)]
+
+
+def _reach(elements: Sequence[Element], at: int) -> int:
+    """The first element before element `at` with no clause break between them."""
+    reach = 0
+    for index in range(at):
+        element = elements[index]
+        if element.kind is K_SEP and element.clause_break:
+            reach = index + 1
+    return reach
 
 
 def _takes(slot: Slot, element: Element) -> bool:

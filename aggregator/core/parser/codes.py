@@ -48,13 +48,15 @@ def read_letter_code(ctx: Context, i: int, relaxed: bool = False) -> Read | None
     digits = ctx.digits(j)
     if digits is None:
         return None
-    code = ctx.catalog.code_for(prefix, digits)
+    catalog = ctx.catalog
+    code = catalog.code_for(prefix, digits)
     if code is None:
         return None
     padded = len(digits) == width and digits.startswith("0")
     if not (attached or relaxed or padded or _code_may_end(ctx, j + 1)):
         return None  # "c 2 hộp" is "chị 2 hộp", not C02
-    return _product(ctx, code, j + 1 - i)
+    # _product(ctx, code, j + 1 - i), without the call
+    return j + 1 - i, Product(code if code in catalog.products else None, True), False
 
 
 def _code_may_end(ctx: Context, k: int) -> bool:

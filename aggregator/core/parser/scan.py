@@ -95,6 +95,7 @@ MARKER, CODE_WORD, NON_QTY, EACH, HALF, NUMBER_WORD, PLUS = 1, 2, 4, 8, 16, 32, 
 SEPARATOR, KEYWORD, ALIAS, PREFIX, FILLER = 128, 256, 512, 1024, 2048
 READER = MARKER | CODE_WORD | NON_QTY | EACH | HALF | NUMBER_WORD | PLUS
 STEP = READER | SEPARATOR | KEYWORD | ALIAS | PREFIX  # the word goes to `_step`
+READER_OR_PREFIX = READER | PREFIX  # (a constant: `READER | PREFIX` in the loop is an operation)
 _STATIC_SETS = (
     (MARKER_STARTS, MARKER),
     (CODE_WORD_STARTS, CODE_WORD),
@@ -170,7 +171,7 @@ class Scanner(Context):
             route = routes.get(word, 0)
             if not route and word.isdigit():  # most numbers: only the two number readers apply
                 i += self._number(i, word)
-            elif route & (READER | PREFIX) or word.isdigit():
+            elif route & READER_OR_PREFIX or word.isdigit():
                 i += self._step(i, word, route)
             elif route & STEP:  # only a separator, keyword or alias may start here
                 i += (route & SEPARATOR and self._separator(i)) or self._word(i, route)
