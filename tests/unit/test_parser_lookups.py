@@ -5,6 +5,8 @@
   behind a count of digits, as the parser read phones before.
 - Phrases: PhraseIndex looks phrases of two tokens or more up by their first two tokens; the
   reference walks every phrase of the first token, longest first.
+- Codes: a catalog keeps code_for's answers for the digits of its own codes; the reference is
+  the general answer.
 - Items: `assign` reads a comment with one product without the Assigner's machinery for
   several; the reference is the Assigner itself.
 tests/parser_readings.py compares whole readings of old and new code over many texts.
@@ -164,3 +166,13 @@ def test_items_of_one_product_are_those_of_the_assigner(elements: list[Element])
 @given(st.lists(st.one_of(NOT_PRODUCTS, A_PRODUCT), max_size=8))
 def test_items_of_any_elements_are_those_of_the_assigner(elements: list[Element]) -> None:
     assert assign(elements, BENCH) == Assigner(elements, BENCH).run(), elements
+
+
+def test_kept_code_answers_are_the_general_ones() -> None:
+    catalog = catalog_from_data([
+        {"code": c, "name": c, "price": 1} for c in ("A01", "A1", "B007", "05", "C0", "DD12")
+    ])  # fmt: skip
+    digit_strings = [f"{n:0{width}d}" for width in (1, 2, 3, 4) for n in range(10**width)]
+    for prefix in ("a", "b", "", "c", "dd", "x"):
+        for digits in digit_strings:
+            assert catalog.code_for(prefix, digits) == catalog._code_for(prefix, digits)

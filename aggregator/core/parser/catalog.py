@@ -61,6 +61,12 @@ class Catalog:
         self.prefix_widths: Mapping[str, int] = MappingProxyType(_prefix_widths(infos))
         self.numeric_width: int = self.prefix_widths.get("", 0)
         self.prefixes: frozenset[str] = frozenset(self.prefix_widths)  # a set answers `in` faster
+        # What code_for answers for the digits of the catalog's own codes, by prefix ("n":
+        # {"1": "N01", "01": "N01"}): most codes typed are these, found by two lookups where the
+        # general answer takes five string operations. Filled here, read only after.
+        self._known_codes: dict[str, dict[str, str]] = {}
+        for code in infos:
+            self._learn_code(code)
         # Readings of recent comment texts (parse.py keeps it): a reading depends only on the
         # text and this catalog, which never changes once built, so a repeat need not be re-read.
         # An OrderedDict drops its oldest entry in O(1); a dict's first key, once many were
@@ -80,11 +86,30 @@ class Catalog:
         Returns a code even when the catalog lacks it ("A09"): the caller drops such items.
         None means these are not a code at all (unknown prefix, too many digits).
         """
+        known = self._known_codes.get(prefix)
+        if known is not None:
+            code = known.get(digits)
+            if code is not None:
+                return code
+        return self._code_for(prefix, digits)
+
+    def _code_for(self, prefix: str, digits: str) -> str | None:
         width = self.prefix_widths.get(prefix)
         if width is None or not digits.isdecimal() or len(digits.lstrip("0")) > width:
             return None
         # int() of the significant digits only: at most `width` of them, whatever the zeros
         return prefix.upper() + str(int(digits.lstrip("0") or "0")).zfill(width)
+
+    def _learn_code(self, code: str) -> None:
+        """Keep code_for's answers for the digits of `code` written with 0 to `width` zeros."""
+        digits = code.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        prefix = fold(code[: len(code) - len(digits)].lower())
+        number = str(int(digits))
+        for size in range(len(number), self.prefix_widths[prefix] + 1):
+            written = number.zfill(size)
+            answer = self._code_for(prefix, written)
+            if answer is not None:
+                self._known_codes.setdefault(prefix, {})[written] = answer
 
     def product(self, code: str | None) -> ProductInfo | None:
         return None if code is None else self.products.get(code)
