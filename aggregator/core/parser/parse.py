@@ -126,6 +126,10 @@ def _phone_tokens(tokens: Sequence[Span], phones: Sequence[Span]) -> frozenset[i
     """Indexes of the tokens that lie inside a phone number's characters."""
     if not phones:
         return frozenset()
+    if len(phones) == 1:  # most comments: one number, one token (a digit group is a token)
+        index = bisect_left(tokens, (phones[0][0],))
+        if index < len(tokens) and tokens[index] == phones[0]:
+            return frozenset((index,))
     inside: set[int] = set()
     for start, end in phones:
         # Tokens are in order and do not overlap: the first starting at or after `start`, then
