@@ -124,17 +124,17 @@ def _phone_in_groups(groups: list[str]) -> tuple[str | None, int, int]:
     """
     count = len(groups)
     for first in range(count):
+        # normalize_digits answers only for 10 to 12 digits that start with 0 or 84: digits
+        # from a group that starts otherwise ("7" of "x7 0912...") are never asked about.
+        if groups[first][0] not in "08":
+            continue
         digits = ""
         for last in range(first, count):
             digits += groups[last]
             size = len(digits)
             if size > MAX_PHONE_DIGITS:
                 break
-            # normalize_digits answers only for 10 to 12 digits that start with 0 or 84: skip
-            # the call for any other.
-            phone = (
-                normalize_digits(digits) if size >= MIN_NORMALIZED and digits[0] in "08" else None
-            )
+            phone = normalize_digits(digits) if size >= MIN_NORMALIZED else None
             if phone is not None:
                 return phone, first, last + 1
     for first, group in enumerate(groups):
