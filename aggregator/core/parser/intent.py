@@ -6,7 +6,7 @@ listed explicitly. To teach the parser a new expression, add it to the right tab
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set as AbstractSet
 from enum import StrEnum
 from itertools import product
 
@@ -263,6 +263,7 @@ QUESTION_TAIL = frozenset({
 })  # fmt: skip
 
 NO_SIGNALS: frozenset[Signal] = frozenset()
+Clause = AbstractSet[Signal]  # the signals of one clause (the scanner's set, or a frozenset)
 I_ORDER, I_CANCEL, I_QUESTION, I_OTHER = Intent.ORDER, Intent.CANCEL, Intent.QUESTION, Intent.OTHER
 COMMIT = frozenset(
     {Signal.ORDER, Signal.BUY, Signal.STRONG_ORDER, Signal.IB, Signal.PLUS, Signal.KEEP}
@@ -272,12 +273,12 @@ TERMS = frozenset({Signal.ASK_TERMS, Signal.ASK_DELIVERY})
 QUESTIONS = frozenset({Signal.ASK, Signal.ASK_CAN, Signal.QMARK, Signal.ASK_WHEN})
 
 
-def is_past(clause: frozenset[Signal]) -> bool:
+def is_past(clause: Clause) -> bool:
     """ "hôm trước đặt ...", "mua bên này rồi": about an earlier purchase."""
     return S_PAST in clause or (S_BUY in clause and S_DONE in clause)
 
 
-def commits(clause: frozenset[Signal]) -> bool:
+def commits(clause: Clause) -> bool:
     """A clause with a buying verb that is not about the past, a payment or praise."""
     # isdisjoint rather than `&`, which builds a set; is_past inline (a call per clause)
     return (
@@ -287,7 +288,7 @@ def commits(clause: frozenset[Signal]) -> bool:
     )
 
 
-def gives_no_items(clause: frozenset[Signal]) -> bool:
+def gives_no_items(clause: Clause) -> bool:
     """Products named in clauses about past purchases or payments are not ordered now."""
     return S_PAID in clause or is_past(clause)
 
@@ -296,7 +297,7 @@ DERIVED_FROM = frozenset({S_ALT, S_PAY_VERB, S_SPAM_SOFT, S_CHECK, S_IF, S_BUY})
 CLOSING_QUESTION = frozenset({S_CLOSES_ASKING, S_ASK_CAN, S_QMARK, S_ASK_WHEN})
 
 
-def asks_terms(clause: frozenset[Signal]) -> bool:
+def asks_terms(clause: Clause) -> bool:
     """ "mua 2 hũ có được ship cod không", "đặt 3 hũ thì thanh toán kiểu gì", "mua 1 thùng ship
     ra Hà Nội mấy ngày": a purchase named only to ask about its terms."""
     if not clause & COMMIT or S_DONE in clause:
@@ -306,17 +307,17 @@ def asks_terms(clause: frozenset[Signal]) -> bool:
     return S_BUY in clause and S_ASK_WHEN in clause
 
 
-def combine(clauses: Sequence[set[Signal]]) -> tuple[list[frozenset[Signal]], frozenset[Signal]]:
+def combine(clauses: Sequence[Clause]) -> tuple[Sequence[Clause], frozenset[Signal]]:
     """Signals that need a whole clause or comment, and every signal of the comment.
 
     In a clause: "X hay Y vậy" asks; "ck ... rồi" confirms a payment. In the comment: a soft spam
     phrase addressed to everyone is spam; "check giúp" after a payment is part of it, not a
     question about the order.
     """
+    every = NO_SIGNALS.union(*clauses)
+    if DERIVED_FROM.isdisjoint(every):  # most comments: the scanner's sets, read only from here
+        return clauses, every
     result = list(map(frozenset, clauses))  # not a comprehension: a call of its own on 3.11
-    every = NO_SIGNALS.union(*result)
-    if DERIVED_FROM.isdisjoint(every):
-        return result, every
     for index, clause in enumerate(result):
         if S_ALT in clause and S_VAY in clause:
             result[index] = clause = clause | {S_ASK}
@@ -332,7 +333,7 @@ def combine(clauses: Sequence[set[Signal]]) -> tuple[list[frozenset[Signal]], fr
     return result, NO_SIGNALS.union(*result)
 
 
-def decide_intent(clauses: Sequence[frozenset[Signal]], every: frozenset[Signal]) -> Intent | None:
+def decide_intent(clauses: Sequence[Clause], every: frozenset[Signal]) -> Intent | None:
     """Combine the signals of each clause (`every`: all of them, from `combine`).
 
     None when the signals leave it to the comment's shape: an order if a product comes with a

@@ -19,7 +19,7 @@ from aggregator.core.parser.intent import (
     S_DONE,
     S_PAID,
     S_PAST,
-    Signal,
+    Clause,
     combine,
     decide_intent,
     gives_no_items,
@@ -31,7 +31,7 @@ from aggregator.core.parser.scan import Scanner
 from aggregator.core.parser.variants import Measure
 from schema.parsing import ParsedComment, ParsedItem
 
-Clauses = Sequence[frozenset[Signal]]
+Clauses = Sequence[Clause]
 _AS_CODE = attrgetter("as_code")
 # Texts whose readings a catalog remembers. At the peak of a live many viewers type the same
 # thing ("chốt", "+1", "A01 x2"); a repeat costs a dict lookup instead of a full reading.
