@@ -81,7 +81,7 @@ def _one_product(elements: Sequence[Element], at: int, catalog: Catalog) -> list
     slot = Slot(code, catalog.products.get(code) if code is not None else None, at)
     slots = [slot]
     each: int | None = None
-    reach = _reach(elements, at)
+    reach = _reach(elements, at) if at else 0  # (a product first, as in "A01 x2": no call)
     for index, element in enumerate(elements):
         kind = element.kind
         if kind is K_EACH:
