@@ -61,14 +61,16 @@ class WebhookBenchConfig:
 
 @dataclass(frozen=True)
 class Phase:
-    """One phase's best round: POSTs per second, the web process's CPU µs per POST and the CPU µs
-    per POST of the Postgres backends serving the bench's database. `time`: where the web
-    process's wall time went in the fastest round (see WallTime)."""
+    """One phase's best round: POSTs per second, the web process's CPU µs per POST, the CPU µs
+    per POST of the Postgres backends serving the bench's database and of the bench's own client
+    (on a 2-core box all three share the cores). `time`: where the web process's wall time went in
+    the fastest round (see WallTime)."""
 
     rate: float = 0.0
     cpu_us: float | None = None
     postgres_us: float | None = None
     time: WallTime | None = None
+    client_us: float | None = None
 
     def better(self, other: Phase) -> Phase:
         return Phase(
@@ -76,6 +78,7 @@ class Phase:
             _least(self.cpu_us, other.cpu_us),
             _least(self.postgres_us, other.postgres_us),
             self.time if self.rate >= other.rate else other.time,
+            _least(self.client_us, other.client_us),
         )
 
 
@@ -191,13 +194,15 @@ async def _phase(
     """The phase's figures, and how many POSTs were acknowledged (2xx). `backends`: the pids of
     the Postgres backends serving the bench's database (empty where Postgres is not local)."""
     before, pg_before, sched_before = cpu_seconds(pid), _cpu_of(backends), scheduler_seconds(pid)
+    client_before = time.process_time()
     rate, acknowledged = await _fire(url, bodies, concurrency)
+    client = time.process_time() - client_before
     after, pg_after, sched_after = cpu_seconds(pid), _cpu_of(backends), scheduler_seconds(pid)
     per_post = 1e6 / len(bodies)
     web = None if before is None or after is None else (after - before) * per_post
     pg = None if pg_before is None or pg_after is None else (pg_after - pg_before) * per_post
     time_shares = _wall_time(sched_before, sched_after, len(bodies) / rate)
-    return Phase(rate, web, pg, time_shares), acknowledged
+    return Phase(rate, web, pg, time_shares, client * per_post), acknowledged
 
 
 def _wall_time(
@@ -297,6 +302,9 @@ def _figures(
         }
     if signed.postgres_us is not None:  # the unrouted POST costs Postgres nothing
         figures["postgres_cpu_us_per_signed_post"] = round(signed.postgres_us)
+    for name, phase in (("signed", signed), ("unrouted", noop)):
+        if phase.client_us is not None:
+            figures[f"client_cpu_us_per_{name}_post"] = round(phase.client_us)
     for name, phase in (("signed", signed), ("unrouted", noop)):
         if phase.time is not None:
             figures |= {
