@@ -47,7 +47,8 @@ class StoreResult:
 @dataclass(frozen=True, slots=True)
 class PreparedEvents:
     """A batch read against the database before it is written: its channels, and each comment's
-    reading against its live's catalogue. Reads only: made before a writer's turn."""
+    reading against its live's catalogue. Reads only: made before a batch takes its place among
+    the webhook intake's batches (inbox/intake.py)."""
 
     comments: list[CommentEvent]
     orders: list[PlatformOrderEvent]

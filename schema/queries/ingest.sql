@@ -156,8 +156,8 @@ LIMIT $3;
 -- name: channels_with_live_keywords
 -- $1 platforms, $2 channel external ids, $3 the platform live ids a batch names. The batch's
 -- enabled channels, each with the lives that parse with extra keywords: those on air, and those
--- the batch names (a late comment of an ended live), newest first. One round trip, made before a
--- writer's turn (ingest/store.py prepare_events): the webhook intake's batches wait for the web
+-- the batch names (a late comment of an ended live), newest first. One round trip where there
+-- were two (ingest/store.py prepare_events): the webhook intake's batches wait for the web
 -- process's busy event loop at every round trip.
 SELECT c.id, c.tenant_id, c.platform, c.external_id,
        coalesce((SELECT jsonb_agg(jsonb_build_object('external_live_id', s.external_live_id,
