@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -47,6 +48,7 @@ from aggregator.ingest.store import (
     write_platform_orders,
 )
 from aggregator.runtime.db import CONNECTION_LOST, Connection
+from aggregator.runtime.metrics import INTAKE_BATCH_DELIVERIES, INTAKE_STAGE_SECONDS
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -78,6 +80,7 @@ class _Taken:
     done: asyncio.Future[Taken] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    queued_at: float = field(default_factory=time.perf_counter)
 
 
 class Intake(QueuedWriter[_Taken]):
@@ -149,15 +152,20 @@ class Intake(QueuedWriter[_Taken]):
     async def _write(self, batch: list[_Taken], place: _Place) -> None:
         """The batch read and parsed, its statements in its place, its commit after them."""
         events = [e for taken in batch for e in taken.events]
+        clock = _Clock(batch[0].queued_at)
         committed = False
         try:
             async with self.pool.acquire() as conn:
+                clock.mark("waited")
                 prepared = None
                 if events:  # outside the transaction, before its place: reads only
                     prepared = await prepare_events(conn, self.ingestor.catalogs, events)
-                outcome, result = await self._stage(conn, batch, prepared, place)
+                clock.mark("read")
+                outcome, result = await self._stage(conn, batch, prepared, place, clock)
                 await conn.execute("COMMIT")
                 committed = True
+                clock.mark("commit")
+                clock.observe(self.source, len(batch))
                 # Answered before the pool resets the connection (a round trip on release).
                 self._answer(batch, outcome, result)
         except CONNECTION_LOST as exc:
@@ -171,7 +179,12 @@ class Intake(QueuedWriter[_Taken]):
             await self.ingestor.after_commit(result)
 
     async def _stage(
-        self, conn: Connection, batch: list[_Taken], prepared: PreparedEvents | None, place: _Place
+        self,
+        conn: Connection,
+        batch: list[_Taken],
+        prepared: PreparedEvents | None,
+        place: _Place,
+        clock: _Clock,
     ) -> tuple[list[bool], StoreResult | None]:
         """The batch's statements, in its place, in a transaction left open for its commit. The
         transaction is begun and both key claims made in one round trip before the place is
@@ -181,10 +194,12 @@ class Intake(QueuedWriter[_Taken]):
         try:
             await conn.execute(query("begin_intake_transaction"))
             await place.reached()
+            clock.mark("placed")
             records = [t.record for t in batch]
             outcome, sessions = await record_with_comments(
                 conn, self.source, records, comment_arguments(prepared)
             )
+            clock.mark("statement")
             result = None
             if prepared is not None:
                 result = tally_comments(prepared, sessions)
@@ -204,6 +219,23 @@ class Intake(QueuedWriter[_Taken]):
         for taken, is_new in zip(batch, outcome, strict=True):
             if not taken.done.done():
                 taken.done.set_result(Taken(is_new, phones))
+
+
+class _Clock:
+    """A batch's stages, timed for /metrics (runtime/metrics.py): each mark ends a stage."""
+
+    def __init__(self, since: float) -> None:
+        self._last = since
+        self._stages: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self._stages[stage], self._last = now - self._last, now
+
+    def observe(self, source: str, deliveries: int) -> None:
+        for stage, seconds in self._stages.items():
+            INTAKE_STAGE_SECONDS.labels(source, stage).observe(seconds)
+        INTAKE_BATCH_DELIVERIES.labels(source).observe(deliveries)
 
 
 class _Order:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
+from aggregator.runtime.metrics import REGISTRY
 from aggregator.web.keys import PG_POOL
 from aggregator.web.operations import require_ops
 from schema.queries import query
-
-REGISTRY = CollectorRegistry(auto_describe=True)
 
 HTTP_REQUESTS = Counter(
     "chotdon_http_requests_total",

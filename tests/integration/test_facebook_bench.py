@@ -6,6 +6,7 @@ import asyncio
 
 import orjson
 
+from aggregator.runtime.metrics import INTAKE_STAGES
 from aggregator.settings import Settings
 from tests.support.processes import cli_env, free_port, run_cli
 
@@ -32,3 +33,9 @@ async def test_small_webhook_benchmark_acknowledges_and_stores_every_post(
     assert figures["server_cpu_us_per_unrouted_post"] > 0
     # and the Postgres backends' (Postgres runs on this machine in tests)
     assert figures["postgres_cpu_us_per_signed_post"] >= 0
+    # the intake's stages, from the serve child's /metrics over the signed phases only (the
+    # warm-up's 500 deliveries are before them)
+    batches = figures["intake_batches"]
+    assert 1 <= batches <= 600
+    assert figures["intake_deliveries_per_batch"] == round(600 / batches, 1)
+    assert all(figures[f"intake_{stage}_ms_per_batch"] > 0 for stage in INTAKE_STAGES)

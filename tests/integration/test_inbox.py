@@ -16,6 +16,7 @@ from aggregator.inbox.intake import Intake
 from aggregator.inbox.journal import DeliveryJournal, finish_webhook_delivery
 from aggregator.inbox.records import DeliveryRecord, Inbound, Recorder
 from aggregator.ingest.pipeline import Ingestor
+from aggregator.runtime.metrics import INTAKE_STAGES, REGISTRY
 from schema.enums import DeliveryStatus
 
 HEADERS = {"content-type": "application/json", "authorization": "Bearer s3cret",
@@ -165,3 +166,31 @@ async def test_two_intake_writers_keep_the_order_deliveries_arrived_in(
     )
     assert [r["delivery_key"] for r in stored[: len(keys)]] == keys
     assert [tuple(r) for r in stored[len(keys) :]] == [(None, "duplicate")]
+
+
+def _intake_counts(source: str) -> list[float]:
+    stages = [
+        REGISTRY.get_sample_value(
+            "chotdon_intake_stage_seconds_count", {"source": source, "stage": stage}
+        )
+        for stage in INTAKE_STAGES
+    ]
+    size = REGISTRY.get_sample_value("chotdon_intake_batch_deliveries_sum", {"source": source})
+    return [value or 0.0 for value in [*stages, size]]
+
+
+async def test_each_intake_batch_is_timed_by_stage_for_metrics(
+    pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """Every batch observes each of its stages once, and its deliveries, under its source."""
+    before = _intake_counts("timed")
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "timed", ingestor) as intake:
+        taken = await asyncio.gather(
+            *(intake.take(INBOUND.accepted(f"t{i}", None), ()) for i in range(5))
+        )
+    assert taken == [True] * 5
+    grew = [a - b for a, b in zip(_intake_counts("timed"), before, strict=True)]
+    batches = grew[0]
+    assert 1 <= batches <= 5
+    assert grew[:-1] == [batches] * len(INTAKE_STAGES)
+    assert grew[-1] == 5  # deliveries over all its batches

@@ -29,6 +29,7 @@ import aiohttp
 from aggregator.runtime.db import connection
 from aggregator.settings import Settings
 from aggregator.tools.bench.cpu import postgres_is_local
+from aggregator.tools.bench.intake_stages import read_totals, stage_figures
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
 from aggregator.tools.senders import (
@@ -258,6 +259,7 @@ async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> d
             unsigned, _ = await _fire(hook, deliveries(posts, "u", signed=False), lanes)
             backends = await postgres_backends(url)
             noop, signed, ok = Phase(), Phase(), 0
+            stages_before = await read_totals(base)
             for round_ in range(config.rounds):
                 unrouted = deliveries(posts, f"n{round_}", signed=False)
                 figures, _ = await _phase(child.pid, base + UNROUTED_PATH, unrouted, lanes, [])
@@ -266,6 +268,7 @@ async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> d
                     child.pid, hook, deliveries(posts, f"s{round_}"), lanes, backends
                 )
                 signed, ok = signed.better(figures), ok + acknowledged
+            stages = stage_figures(stages_before, await read_totals(base))
             await asyncio.sleep(0.5)
         async with connection(url) as conn:
             stored = await conn.fetchval(
@@ -274,11 +277,15 @@ async def run_webhook_bench(settings: Settings, config: WebhookBenchConfig) -> d
             comments = await conn.fetchval(
                 "SELECT count(*) FROM comments WHERE external_id LIKE 's%'"
             )
-    return _figures(config, noop, signed, unsigned) | {
-        "acknowledged": ok,
-        "deliveries_stored": stored - 500,
-        "comments_stored": comments,
-    }
+    return (
+        _figures(config, noop, signed, unsigned)
+        | stages
+        | {
+            "acknowledged": ok,
+            "deliveries_stored": stored - 500,
+            "comments_stored": comments,
+        }
+    )
 
 
 def _figures(
