@@ -7,7 +7,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from aggregator.runtime.ratelimit import acquire
+from aggregator.runtime.ratelimit import acquire, slot_or_turn
 
 
 async def test_a_full_second_waits_for_the_next_and_gives_up_in_time(
@@ -24,3 +24,18 @@ async def test_a_full_second_waits_for_the_next_and_gives_up_in_time(
     # nothing left and no time to wait: the caller is told to retry later
     await acquire(clean_redis, "page:3", 1, max_wait_s=0)
     assert not await acquire(clean_redis, "page:3", 1, max_wait_s=0)
+
+
+async def test_callers_past_the_rate_are_each_given_their_own_later_second(
+    clean_redis: aioredis.Redis,
+) -> None:
+    """17 sends at 5 a second: 5 now, then 5 at each of the next seconds, each told its turn."""
+    if time.time() % 1 > 0.5:  # the 17 calls must fall in one second
+        await asyncio.sleep(1 - time.time() % 1)
+    window = int(time.time())
+    turns = []
+    for _ in range(17):
+        turn = await slot_or_turn(clean_redis, "page:9", 5)
+        turns.append(0.0 if turn == 0 else round(time.time() + turn - window, 3))
+    assert int(time.time()) == window
+    assert turns == [0.0] * 5 + [1.0] * 5 + [2.0] * 5 + [3.0] * 2
