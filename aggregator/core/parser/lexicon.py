@@ -43,20 +43,21 @@ class Phrase(Generic[T]):
         object.__setattr__(self, "found", (self.size, self.payload))
 
 
-def written_form(phrase: str) -> str:
-    """The phrase as `split_phrase` reads it (NFC), from its first token to its last."""
-    original = clean(phrase.strip())
-    spans = [m.span() for m in TOKEN_RE.finditer(fold(original))]
-    return original[spans[0][0] : spans[-1][1]] if spans else ""
-
-
-def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Folded tokens of a phrase and the diacritic marks of each token."""
+def _phrase_parts(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """Folded tokens of a phrase, the diacritic marks of each token, and the phrase as written
+    (NFC) from its first token to its last."""
     original = clean(phrase.strip())
     folded = fold(original)
     spans = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
     tokens = tuple(fold_word(text) if text.isalpha() else text for text, _, _ in spans)
     marks = tuple(diacritic_marks(original[start:end]) for _, start, end in spans)
+    written = original[spans[0][1] : spans[-1][2]] if spans else ""
+    return tokens, marks, written
+
+
+def split_phrase(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Folded tokens of a phrase and the diacritic marks of each token."""
+    tokens, marks, _ = _phrase_parts(phrase)
     return tokens, marks
 
 
@@ -71,9 +72,9 @@ class PhraseIndex(Generic[T]):
     def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
         by_first: dict[str, list[Phrase[T]]] = {}
         for phrase, payload in entries:
-            tokens, marks = split_phrase(phrase)
+            tokens, marks, written = _phrase_parts(phrase)
             if tokens:
-                entry = Phrase(tokens, marks, payload, written_form(phrase))
+                entry = Phrase(tokens, marks, payload, written)
                 by_first.setdefault(tokens[0], []).append(entry)
         for phrases in by_first.values():
             phrases.sort(key=lambda p: -len(p.tokens))  # stable: equal lengths keep their order
