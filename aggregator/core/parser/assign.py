@@ -169,14 +169,8 @@ class Assigner:
             # (else nothing takes it: the next product is only asked for when there is no prev)
             return
         nxt = self._next_product(index)
-        # Which slot may take it, without a method call per slot: a quantity goes to a slot
-        # without one, a weight to a slot without a variant whose product sells it.
-        if element.kind is K_QTY:
-            prev_ok = prev is not None and prev.qty is None
-            next_ok = nxt is not None and nxt.qty is None
-        else:
-            prev_ok = prev is not None and prev.variant is None and _sells(prev, element)
-            next_ok = nxt is not None and nxt.variant is None and _sells(nxt, element)
+        prev_ok = prev is not None and _takes(prev, element)
+        next_ok = nxt is not None and _takes(nxt, element)
         target: Slot | None = None
         if element.postfix:  # and no product before it
             target = nxt if next_ok else None
