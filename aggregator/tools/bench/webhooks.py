@@ -1,7 +1,8 @@
 """`chotdon bench webhooks`: signed Facebook webhook POSTs/s acknowledged by one web process.
 
 One `chotdon serve` child on a throw-away database; the client sends pre-built, pre-signed
-deliveries (one comment each, all different) over keep-alive connections. Baselines in the same
+deliveries (one comment each, all different) over keep-alive connections, as bytes built before the
+clock starts (keepalive_client.py: it leaves the shared cores to the server). Baselines in the same
 run: the same POSTs to an unrouted path (HTTP only: a machine 404 under /api/, not a person's
 Vietnamese error page, so the baseline is the server's plain HTTP cost), and the same POSTs
 unsigned (rejected but recorded). The unrouted and signed phases alternate for `rounds` rounds and
@@ -24,12 +25,11 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
-import aiohttp
-
 from aggregator.runtime.db import connection
 from aggregator.settings import Settings
 from aggregator.tools.bench.cpu import postgres_is_local
 from aggregator.tools.bench.intake_stages import read_totals, stage_figures
+from aggregator.tools.bench.keepalive_client import post_all, request_bytes
 from aggregator.tools.databases import throwaway_database
 from aggregator.tools.demo.supervisor import child_environment, stop_children, wait_until_healthy
 from aggregator.tools.senders import (
@@ -37,7 +37,6 @@ from aggregator.tools.senders import (
     Delivery,
     Destination,
     Secrets,
-    Sender,
     WireComment,
     delivery,
 )
@@ -133,15 +132,10 @@ def deliveries(count: int, prefix: str, *, signed: bool = True) -> list[Delivery
 
 
 async def _fire(url: str, bodies: list[Delivery], concurrency: int) -> tuple[float, int]:
-    """(POSTs per second, how many were acknowledged)."""
-    aimed = [replace(d, url=url) for d in bodies]
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        sender = Sender(http, "", SECRETS)  # one try each, none sent twice
-        started = time.perf_counter()
-        await sender.in_lanes(iter(aimed), concurrency)
-        elapsed = time.perf_counter() - started
-    return len(aimed) / elapsed, sender.tally.deliveries
+    """(POSTs per second, how many were acknowledged): each POST once, its bytes built before
+    the clock starts (keepalive_client.py: a client that leaves the cores to the server)."""
+    requests = [request_bytes(url, d.body, d.headers) for d in bodies]
+    return await post_all(url, iter(requests), concurrency)
 
 
 def cpu_seconds(pid: int) -> float | None:
