@@ -3,6 +3,8 @@ counts only 2xx as acknowledged, and sends nothing twice when the server closes 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -14,6 +16,7 @@ from aggregator.tools.bench.keepalive_client import (
     request_bytes,
 )
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ANSWER = b"HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
 
 
@@ -38,6 +41,16 @@ def test_an_answer_without_a_length_is_an_error_not_a_guess() -> None:
         framed_answer(bytearray(chunked))
 
 
+async def _post_numbers(handler: Handler, count: int, lanes: int) -> tuple[float, int]:
+    """POSTs of the bodies "0" to str(count - 1), through post_all, to `handler` on a real port."""
+    app = web.Application()
+    app.router.add_post("/hook", handler)
+    async with TestServer(app) as server:
+        url = str(server.make_url("/hook"))
+        requests = [request_bytes(url, str(i).encode(), {}) for i in range(count)]
+        return await post_all(url, iter(requests), lanes)
+
+
 async def test_every_request_is_sent_once_and_only_2xx_count() -> None:
     seen: list[bytes] = []
     peers: set[object] = set()
@@ -48,12 +61,7 @@ async def test_every_request_is_sent_once_and_only_2xx_count() -> None:
         peers.add(request.transport)
         return web.Response(status=202 if int(body) % 3 else 401, text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", handler)
-    async with TestServer(app) as server:
-        url = str(server.make_url("/hook"))
-        requests = [request_bytes(url, str(i).encode(), {}) for i in range(60)]
-        rate, acknowledged = await post_all(url, iter(requests), 4)
+    rate, acknowledged = await _post_numbers(handler, 60, lanes=4)
     assert sorted(int(b) for b in seen) == list(range(60))
     assert acknowledged == 40  # every third answered 401
     assert rate > 0
@@ -74,11 +82,6 @@ async def test_a_connection_the_server_closes_is_opened_again_and_its_post_not_c
         answered += 1
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", handler)
-    async with TestServer(app) as server:
-        url = str(server.make_url("/hook"))
-        requests = [request_bytes(url, str(i).encode(), {}) for i in range(20)]
-        _, acknowledged = await post_all(url, iter(requests), 2)
+    _, acknowledged = await _post_numbers(handler, 20, lanes=2)
     assert acknowledged == answered == 19
     assert sevens == 1  # not sent again
