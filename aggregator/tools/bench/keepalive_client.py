@@ -17,11 +17,13 @@ import time
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
+from aggregator.errors import ChotdonError
+
 _HEAD_END = b"\r\n\r\n"
 _LENGTH = b"\r\ncontent-length:"
 
 
-class AnswerError(Exception):
+class AnswerError(ChotdonError):
     """An answer this client cannot frame (no Content-Length, or a chunked body)."""
 
 
