@@ -2,9 +2,9 @@
 connections, one in flight on each, answers read only as far as their status and length.
 
 The client shares the machine's cores with the web process and Postgres. aiohttp's client spent
-150-240 µs of CPU a POST here, more than the unrouted request cost the server, and that load fell
+135-244 µs of CPU a POST here, more than the unrouted request cost the server, and that load fell
 harder on the signed phase, whose Postgres needs the same cores, than on the unrouted one. This
-one spends about 50 µs: it writes bytes it built beforehand and reads the status line and the
+one spends 36-62 µs: it writes bytes it built beforehand and reads the status line and the
 Content-Length of each answer (every chotdon answer carries one; an answer without it is an
 error, not a guess). A connection the server closes is opened again, and the POST it carried
 counts as not acknowledged: nothing is sent twice.
