@@ -194,3 +194,27 @@ async def test_each_intake_batch_is_timed_by_stage_for_metrics(
     assert 1 <= batches <= 5
     assert grew[:-1] == [batches] * len(INTAKE_STAGES)
     assert grew[-1] == 5  # deliveries over all its batches
+
+
+async def test_deliveries_that_arrive_together_are_stored_in_batches_of_at_most_32(
+    pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """A wave of requests is not taken whole: part of it is answered while the rest is stored."""
+
+    def batches() -> tuple[float, float]:
+        labels = {"source": "capped"}
+        count = REGISTRY.get_sample_value("chotdon_intake_batch_deliveries_count", labels)
+        biggest = REGISTRY.get_sample_value(
+            "chotdon_intake_batch_deliveries_bucket", {**labels, "le": "32.0"}
+        )
+        return count or 0.0, biggest or 0.0
+
+    before = batches()
+    async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "capped", ingestor) as intake:
+        taken = await asyncio.gather(
+            *(intake.take(INBOUND.accepted(f"c{i}", None), ()) for i in range(100))
+        )
+    assert taken == [True] * 100
+    count, within_32 = (a - b for a, b in zip(batches(), before, strict=True))
+    assert count >= 4  # 100 deliveries, at most 32 a batch
+    assert within_32 == count  # every batch in the histogram's buckets up to 32
