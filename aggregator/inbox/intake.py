@@ -58,9 +58,9 @@ log = structlog.get_logger()
 # whole, the deliveries that arrived together (nearly all 64 requests in flight under the webhook
 # bench) were stored as one batch while the web process idled a quarter of the time; closed at
 # 32, part of them is answered and its next requests read while the rest is stored: ratio to
-# unrouted 0.69-0.87 (median 0.81) against 0.63-0.81 (0.77), idle 11-15 % against 23-25 %, for
-# about a third more Postgres CPU a delivery (95-121 µs against 74-97; five pairs, README
-# "Webhook ack").
+# unrouted 0.69-0.87 (median 0.81, 7 runs of 8 at 0.81 or more) against 0.63-0.84 (0.77), idle
+# 11-16 % against 23-25 %, for about a third more Postgres CPU a delivery (87-121 µs against
+# 69-97; eight pairs, README "Webhook ack").
 MAX_DELIVERIES, MAX_EVENTS = 32, 2_000
 WRITE_ATTEMPTS, RETRY_DELAY_S = 4, 0.2  # ~1.4 s of waiting: a restart, not an outage
 # One batch reading, parsing and waiting for its place while the other runs its statement or
