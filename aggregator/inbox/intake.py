@@ -3,13 +3,13 @@
 The webhook hot path used to hand a delivery's record to the delivery recorder and its comments to
 the ingest queue, and wait for both: two writers, two commits (two WAL flushes) per batch, and a
 future, a queue item and a marker per request between the request and each writer. Here a request
-queues its record and its events once and waits for one future; the writer takes whatever has
-queued up meanwhile and, in ONE transaction, records the deliveries (the duplicates as
-duplicates), parses and stores their events, commits, and only then enqueues the merge work. An
-acknowledged delivery is a stored one, and it is never stored without its comments or the
-comments without it. A batch that fails is written again whole (a Postgres restart); if it still
-cannot be stored, every request in it is answered 503 and the platform retries: nothing of it was
-committed, so the retry is taken as new.
+queues its record and its events once and waits for one future; the writer takes what has
+queued up meanwhile (up to MAX_DELIVERIES) and, in ONE transaction, records the deliveries (the
+duplicates as duplicates), parses and stores their events, commits, and only then enqueues the
+merge work. An acknowledged delivery is a stored one, and it is never stored without its
+comments or the comments without it. A batch that fails is written again whole (a Postgres
+restart); if it still cannot be stored, every request in it is answered 503 and the platform
+retries: nothing of it was committed, so the retry is taken as new.
 
 A commit waits for its WAL flush (0.7 ms to 4 ms measured here), and every round trip of a batch
 waits for Postgres and then for this busy event loop to come back to it. So a batch makes four:
