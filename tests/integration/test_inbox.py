@@ -168,15 +168,17 @@ async def test_two_intake_writers_keep_the_order_deliveries_arrived_in(
     assert [tuple(r) for r in stored[len(keys) :]] == [(None, "duplicate")]
 
 
+def _sample(name: str, **labels: str) -> float:
+    """A sample of the process's registry so far (0 before its first observation)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def _intake_counts(source: str) -> list[float]:
     stages = [
-        REGISTRY.get_sample_value(
-            "chotdon_intake_stage_seconds_count", {"source": source, "stage": stage}
-        )
+        _sample("chotdon_intake_stage_seconds_count", source=source, stage=stage)
         for stage in INTAKE_STAGES
     ]
-    size = REGISTRY.get_sample_value("chotdon_intake_batch_deliveries_sum", {"source": source})
-    return [value or 0.0 for value in [*stages, size]]
+    return [*stages, _sample("chotdon_intake_batch_deliveries_sum", source=source)]
 
 
 async def test_each_intake_batch_is_timed_by_stage_for_metrics(
@@ -202,12 +204,11 @@ async def test_deliveries_that_arrive_together_are_stored_in_batches_of_at_most_
     """A wave of requests is not taken whole: part of it is answered while the rest is stored."""
 
     def batches() -> tuple[float, float]:
-        labels = {"source": "capped"}
-        count = REGISTRY.get_sample_value("chotdon_intake_batch_deliveries_count", labels)
-        biggest = REGISTRY.get_sample_value(
-            "chotdon_intake_batch_deliveries_bucket", {**labels, "le": "32.0"}
+        """(batches so far, batches of at most 32 deliveries so far)."""
+        return (
+            _sample("chotdon_intake_batch_deliveries_count", source="capped"),
+            _sample("chotdon_intake_batch_deliveries_bucket", source="capped", le="32.0"),
         )
-        return count or 0.0, biggest or 0.0
 
     before = batches()
     async with Ingestor(pool, arq_pool) as ingestor, Intake(pool, "capped", ingestor) as intake:
