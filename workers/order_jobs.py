@@ -96,11 +96,14 @@ async def _merge_round(
             orders_cancelled=sum(s.orders_cancelled for s in merged.values()),
         )
     touched = set().union(*(s.orders_touched for s in stats.values()))
-    await followups.add(_after_round(ctx, touched, sorted(merged)))
+    spans = {sid: (s.first_comment, s.last_comment) for sid, s in sorted(merged.items())}
+    await followups.add(_after_round(ctx, touched, spans))
     return comments
 
 
-async def _after_round(ctx: dict[str, Any], touched: set[int], merged: list[int]) -> None:
+async def _after_round(
+    ctx: dict[str, Any], touched: set[int], merged: dict[int, tuple[int, int]]
+) -> None:
     """After the commit: tell each buyer once per burst; questions go to the inbox (and common
     ones are answered)."""
     if touched:

@@ -36,10 +36,9 @@ async def sweep_questions_job(ctx: dict[str, Any]) -> int:
     return len(sessions)
 
 
-async def after_merge(ctx: dict[str, Any], session_ids: list[int]) -> None:
-    """A merge round stored comments of these lives: file the questions of those whose newest
-    one waits (one query for them all)."""
-    if session_ids:
-        await enqueue_filing(
-            ctx["redis"], await sessions_with_new_questions(ctx[PG_POOL], session_ids)
-        )
+async def after_merge(ctx: dict[str, Any], merged: dict[int, tuple[int, int]]) -> None:
+    """A merge round merged comments of these lives (session -> the lowest and highest comment
+    id it merged): file the questions of those whose newest one among them waits (one query for
+    them all)."""
+    if merged:
+        await enqueue_filing(ctx["redis"], await sessions_with_new_questions(ctx[PG_POOL], merged))

@@ -183,6 +183,8 @@ def _add(total: MergeStats, done: MergeStats) -> None:
     total.orders_cancelled += done.orders_cancelled
     total.batches += done.batches
     total.orders_touched |= done.orders_touched
+    if done.comments:
+        total.span(done.first_comment, done.last_comment)
 
 
 async def _in_lock_order(conn: Connection, session_ids: list[int]) -> list[int]:
@@ -325,8 +327,11 @@ async def _merge_batch(
         for comment_id in result.repeats:
             batch.stats[session_of[comment_id]].repeats += 1
     for session_id, done in batch.stats.items():
-        done.comments += len(batch.pending[session_id])
+        ids = [p.comment.comment_id for p in batch.pending[session_id]]
+        done.comments += len(ids)
         done.batches += 1
+        if ids:
+            done.span(min(ids), max(ids))
     return batch.stats
 
 

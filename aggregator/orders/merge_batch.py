@@ -30,6 +30,15 @@ class MergeStats:
     batches: int = 0
     # Orders created or whose lines changed (for the buyer's message, sent after the commit).
     orders_touched: set[int] = field(default_factory=set)
+    # The lowest and highest comment ids merged (0 when none): where the comments of the round
+    # lie, so what follows the round (filing its questions) reads them and not the whole live.
+    first_comment: int = 0
+    last_comment: int = 0
+
+    def span(self, first: int, last: int) -> None:
+        """Widen the merged comments' span to take in [first, last]."""
+        self.first_comment = min(self.first_comment or first, first)
+        self.last_comment = max(self.last_comment, last)
 
 
 @dataclass

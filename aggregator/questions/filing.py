@@ -10,6 +10,7 @@ the log and its unique key the guarantee. Anything else stays open for staff. Sa
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,10 +96,14 @@ async def file_session(pool: asyncpg.Pool, arq: ArqRedis, session_id: int) -> Fi
     return stats
 
 
-async def sessions_with_new_questions(pool: asyncpg.Pool, session_ids: list[int]) -> list[int]:
-    """Those of these lives whose newest question or message waits to be filed (after a merge
-    round)."""
-    rows = await pool.fetch(query("sessions_with_newest_question_unfiled"), session_ids)
+async def sessions_with_new_questions(
+    pool: asyncpg.Pool, merged: Mapping[int, tuple[int, int]]
+) -> list[int]:
+    """Those of these lives whose newest question or message among the comments a merge round
+    merged (session -> the lowest and highest comment id it merged) waits to be filed."""
+    sessions = list(merged)
+    firsts, lasts = [merged[s][0] for s in sessions], [merged[s][1] for s in sessions]
+    rows = await pool.fetch(query("sessions_with_newest_question_unfiled"), sessions, firsts, lasts)
     return [int(r["session_id"]) for r in rows]
 
 

@@ -41,15 +41,20 @@ WHERE (ls.status = 'live' OR coalesce(ls.ended_at, ls.last_comment_at, ls.starte
         AND NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id));
 
 -- name: sessions_with_newest_question_unfiled
--- $1 session ids (a merge round's). Those whose newest question or message is not filed yet: one
--- index probe per live after each merge round, all in one statement (an older one left behind is
--- the sweeper's).
+-- $1 session ids (a merge round's), $2 and $3 the lowest and highest comment id the round merged
+-- in each. Those whose newest question or message among those comments is not filed yet: one
+-- index walk per live after each merge round, all in one statement (an older one left behind is
+-- the sweeper's). The walk stays within the round's comments: from the newest of the live down,
+-- it went through every comment still waiting (thousands per live in a burst) and, in a round
+-- with no question, through every chat comment of the live's past (`other` on a live is not a
+-- question): 28 of the ~300 us of Postgres time a burst comment cost, under log_statement_stats.
 SELECT s.id AS session_id
-FROM unnest($1::bigint[]) AS s(id)
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS s(id, first_id, last_id)
 CROSS JOIN LATERAL (
     SELECT NOT EXISTS (SELECT 1 FROM inbox_items i WHERE i.comment_id = c.id) AS unfiled
     FROM comments c
-    WHERE c.session_id = s.id AND c.status = 'processed' AND c.channel_id IS NOT NULL
+    WHERE c.session_id = s.id AND c.id BETWEEN s.first_id AND s.last_id
+      AND c.status = 'processed' AND c.channel_id IS NOT NULL
       AND c.removed_at IS NULL
       AND c.intent IN ('question', 'other')
       AND (c.intent = 'question'
