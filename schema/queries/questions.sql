@@ -45,9 +45,10 @@ WHERE (ls.status = 'live' OR coalesce(ls.ended_at, ls.last_comment_at, ls.starte
 -- in each. Those whose newest question or message among those comments is not filed yet: one
 -- index walk per live after each merge round, all in one statement (an older one left behind is
 -- the sweeper's). The walk stays within the round's comments: from the newest of the live down,
--- it went through every comment still waiting (thousands per live in a burst) and, in a round
--- with no question, through every chat comment of the live's past (`other` on a live is not a
--- question): 28 of the ~300 us of Postgres time a burst comment cost, under log_statement_stats.
+-- it went through every comment still waiting and, in a round with no question, through every
+-- chat comment of the live's past (`other` on a live is not a question), a walk that grew with
+-- the live: 28 of the ~300 us of Postgres time a comment cost over a small ingest bench under
+-- log_statement_stats, most of it late in the lives.
 SELECT s.id AS session_id
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS s(id, first_id, last_id)
 CROSS JOIN LATERAL (
