@@ -69,6 +69,16 @@ async def test_one_transaction_over_many_lives_gives_each_live_its_own_orders(
         pool, [s.session_id for s in reversed(together)], MergeConfig(batch_size=7)
     )
     assert {s: st.comments for s, st in stats.items()} == {s.session_id: 18 for s in together}
+    # Each live's span takes in all its comments, merged over several transactions (what the
+    # round's question check reads).
+    spans = await db.fetch(
+        "SELECT session_id, min(id) AS first, max(id) AS last FROM comments "
+        "WHERE session_id = ANY($1::bigint[]) GROUP BY session_id",
+        [s.session_id for s in together],
+    )
+    assert {r["session_id"]: (r["first"], r["last"]) for r in spans} == {
+        s: (st.first_comment, st.last_comment) for s, st in stats.items()
+    }
     await merge_sessions(pool, [alone[0].session_id])  # the reference: one live on its own
     expected = await _wanted(db, alone[0])
     assert len(expected) >= 4  # most buyers still want something: a real comparison
