@@ -320,14 +320,14 @@ async def _merge_batch(
         touched |= found.touched
     if touched - totalled:
         await recompute_totals(conn, touched - totalled)
-    comments = [p.comment.comment_id for c in batch.pending.values() for p in c]
-    await conn.execute(query("mark_comments_processed"), comments)
-    session_of = {p.comment.comment_id: s for s, c in batch.pending.items() for p in c}
+    ids_of = {s: [p.comment.comment_id for p in c] for s, c in batch.pending.items()}
+    session_of = {comment_id: s for s, ids in ids_of.items() for comment_id in ids}
+    await conn.execute(query("mark_comments_processed"), list(session_of))
     for result in batch.results.values():
         for comment_id in result.repeats:
             batch.stats[session_of[comment_id]].repeats += 1
     for session_id, done in batch.stats.items():
-        ids = [p.comment.comment_id for p in batch.pending[session_id]]
+        ids = ids_of[session_id]
         done.comments += len(ids)
         done.batches += 1
         if ids:
