@@ -23,7 +23,7 @@ async def test_callers_past_the_rate_are_each_given_their_own_later_second(
         # trips: read after them, `now` ran a millisecond late on a slow machine (2.001).
         before = time.time()
         turn = await slot_or_turn(clean_redis, "page:9", 5)
-        turns.append(0.0 if turn == 0 else round(before + turn - window, 2))
+        turns.append(0.0 if turn == 0 else round(before + turn - window, 3))
     assert int(time.time()) == window
     assert turns == [0.0] * 5 + [1.0] * 5 + [2.0] * 5 + [3.0] * 2
     # another page has its own budget
