@@ -17,6 +17,7 @@ REQUIRED = {
     "comments_per_s", "orders_per_s", "p50_ms", "p99_ms", "naive_comments_per_s",
     "copy_comments_per_s", "lost", "duplicate_orders", "cpu_ms_per_comment_ingest",
     "cpu_ms_per_comment_worker", "cpu_ms_per_comment_postgres", "cpu_ms_per_comment_total",
+    "cpu_ms_per_comment_box", "box_idle_pct",
     # where a paced comment's time goes, and the messages sent meanwhile
     "paced_store_p50_ms", "paced_wait_p50_ms", "paced_merge_p50_ms", "paced_merge_p99_ms",
     "paced_merge_rounds", "paced_messages_sent", "paced_messages_waiting",
@@ -50,5 +51,9 @@ async def test_small_ingest_benchmark_reports_every_figure(
     if urlsplit(admin_url).hostname in (None, "", "localhost", "127.0.0.1", "::1"):
         assert all(isinstance(ms, float) and ms > 0 for ms in sides)
         assert abs(figures["cpu_ms_per_comment_total"] - sum(sides)) < 0.01
+        # the whole machine: the three sides and what they leave out (Redis, the kernel)
+        assert isinstance(figures["cpu_ms_per_comment_box"], float)
+        assert figures["cpu_ms_per_comment_box"] > 0
+        assert 0 <= figures["box_idle_pct"] <= 100
     else:
         assert figures["cpu_ms_per_comment_postgres"] == "not measured"
