@@ -17,6 +17,7 @@ import structlog
 from arq.worker import Worker
 
 from aggregator.runtime import jobs
+from aggregator.runtime.startup import freeze_startup_objects
 from aggregator.settings import Settings
 from workers.settings import build_worker, shared_queue
 
@@ -36,6 +37,7 @@ def queues_to_run(settings: Settings, queue: str | None) -> tuple[str, ...]:
 def run_worker(settings: Settings, queue: str | None = None) -> None:
     """Run until a signal (or until a Worker fails, whose error is raised)."""
     queues = queues_to_run(settings, queue)
+    freeze_startup_objects()
     if len(queues) == 1:
         build_worker(settings, queues[0]).run()  # arq's own signal handling, as before
         return

@@ -10,6 +10,7 @@ from aiohttp import web
 from aggregator.errors import ConfigurationError
 from aggregator.runtime.db import create_pool
 from aggregator.runtime.queue import create_arq_pool
+from aggregator.runtime.startup import freeze_startup_objects
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 
@@ -41,8 +42,10 @@ def serve(settings: Settings) -> None:
     connections over them; a process that dies takes only its own queued connections with it
     (the platforms retry, see README "Chaos run")."""
     log.info("web.starting", url=settings.base_url, reuse_port=settings.reuse_port)
+    app = create_app(settings)
+    freeze_startup_objects()
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=None,
