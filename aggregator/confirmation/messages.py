@@ -25,6 +25,7 @@ from aggregator.ingest.buckets import enqueue_per_bucket
 from aggregator.orders.state import EventRow, record_events
 from aggregator.outbound.buyers import load_buyer, queue_for_buyer
 from aggregator.outbound.port import Buyer, BuyerMessage, Routers
+from aggregator.outbound.sends import SendsAfterCommit
 from aggregator.runtime import jobs
 from aggregator.settings import Settings
 from schema.queries import query
@@ -99,11 +100,15 @@ async def send_order_message(
     if kind is MessageKind.PAYMENT_REMINDER and page.paid_at is not None:
         return None  # paid since the reminder was claimed
     message = _message(settings, page, buyer, kind)
+    # The message is stored on the connection that holds the order's lock, in its transaction: a
+    # second connection taken while holding the first deadlocked as many composers as the pool
+    # has connections. Its send job waits for the commit.
+    sends = SendsAfterCommit()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(query("lock_order_messages"), order_id)
         if await conn.fetchval(query("order_message_recorded"), order_id, message.key):
             return None  # this content (or this reminder) was already queued
-        queued = await queue_for_buyer(pool, arq, routers, buyer, message)
+        queued = await queue_for_buyer(conn, sends, routers, buyer, message)
         event = EventRow(
             page.tenant_id, page.id, "system:confirmation", "buyer_messaged",
             reason=f"{kind.value} to the buyer",
@@ -111,5 +116,6 @@ async def send_order_message(
                   "message_id": queued.message_id},
         )  # fmt: skip
         await record_events(conn, [event])
+    await sends.enqueue(arq)
     log.info("order.buyer_messaged", order_id=order_id, kind=kind.value, channel=queued.kind)
     return queued.message_id

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued, Routers
 from aggregator.outbound.record import record_unsent
+from aggregator.outbound.sends import Sends
+from aggregator.runtime.db import Queryable
 from schema.enums import Platform
 from schema.queries import query
 
@@ -53,7 +54,7 @@ async def load_buyer(pool: asyncpg.Pool, order_id: int) -> Buyer | None:
 
 
 async def queue_for_buyer(
-    pool: asyncpg.Pool, arq: ArqRedis, routers: Routers, buyer: Buyer, message: BuyerMessage
+    db: Queryable, sends: Sends, routers: Routers, buyer: Buyer, message: BuyerMessage
 ) -> Queued:
     """Queue the message on the buyer's platform; returns the row and how it goes out.
 
@@ -68,5 +69,5 @@ async def queue_for_buyer(
         reason = (
             f"not yet sent: no sender for {buyer.platform.value} channels; staff send it by hand"
         )
-        return await record_unsent(pool, buyer, message, reason)
-    return await router.queue(pool, arq, buyer, message)
+        return await record_unsent(db, buyer, message, reason)
+    return await router.queue(db, sends, buyer, message)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
-from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
+from aggregator.outbound.sends import Sends
+from aggregator.runtime.db import Queryable
 from schema.enums import Platform
 
 
@@ -67,10 +68,11 @@ class StoredMessage:
 
 
 class BuyerRouter(Protocol):
-    """One platform's way to reach a buyer about their order."""
+    """One platform's way to reach a buyer about their order: its statements on `db`, alone or in
+    the caller's transaction, and its send jobs to `sends` (outbound/sends.py)."""
 
     async def queue(
-        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+        self, db: Queryable, sends: Sends, buyer: Buyer, message: BuyerMessage
     ) -> Queued: ...
 
 

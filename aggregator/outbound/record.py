@@ -12,28 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-from arq.connections import ArqRedis
-
 from aggregator.channels.directory import ChannelRef
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued, kind_platform
+from aggregator.outbound.sends import SendJob, Sends, enqueue_send
 from aggregator.runtime import jobs
-from aggregator.runtime.keyed import enqueue_keyed
+from aggregator.runtime.db import Queryable
 from schema.enums import Platform
 from schema.queries import query
 
 UNSENT_KIND = "order.message"
-
-
-@dataclass(frozen=True, slots=True)
-class SendJob:
-    """The arq job that sends a platform's rows, and the job id it gives each row."""
-
-    function: str
-    prefix: str
-
-    def job_id(self, message_id: int) -> str:
-        return f"{self.prefix}:{message_id}"
 
 
 # The send job of customer-service messages (TikTok Shop, Zalo OA and ZNS), shared by those
@@ -55,25 +42,24 @@ class Outgoing:
     order_id: int | None = None
 
 
-async def queue_outbound(
-    pool: asyncpg.Pool, arq: ArqRedis, outgoing: Outgoing, job: SendJob
-) -> int:
-    """One row per idempotency key, then its send job after the commit; returns the row id."""
-    row = await pool.fetchrow(
+async def queue_outbound(db: Queryable, sends: Sends, outgoing: Outgoing, job: SendJob) -> int:
+    """One row per idempotency key, then its send job after the commit (sends.py); returns the
+    row id."""
+    row = await db.fetchrow(
         query("insert_outbound_message"), outgoing.tenant_id, outgoing.channel_id, None,
         outgoing.order_id, outgoing.kind, outgoing.key, outgoing.body, outgoing.target,
     )  # fmt: skip
     if row is None:  # the same key was being stored at once elsewhere: it is committed by now
         key = (outgoing.tenant_id, outgoing.key)
-        row = await pool.fetchrow(query("outbound_message_by_key"), *key)
+        row = await db.fetchrow(query("outbound_message_by_key"), *key)
     assert row is not None  # one of the two statements finds the row
     if row["status"] == "pending":
-        await enqueue_keyed(arq, job.function, row["id"], job_id=job.job_id(row["id"]))
+        await enqueue_send(sends, job, row["id"])
     return int(row["id"])
 
 
 async def queue_channel_message(
-    pool: asyncpg.Pool, arq: ArqRedis, channel: ChannelRef, kind: str, key: str, text: str,
+    db: Queryable, sends: Sends, channel: ChannelRef, kind: str, key: str, text: str,
     target: dict[str, Any], order_id: int | None = None,
 ) -> int:  # fmt: skip
     """A customer-service message on a TikTok shop or Zalo OA, keyed `kind:channel:key`."""
@@ -81,14 +67,12 @@ async def queue_channel_message(
         channel.tenant_id, channel.id, kind, f"{kind}:{channel.external_id}:{key}", text, target,
         order_id,
     )  # fmt: skip
-    return await queue_outbound(pool, arq, outgoing, PLATFORM_SEND_JOB)
+    return await queue_outbound(db, sends, outgoing, PLATFORM_SEND_JOB)
 
 
-async def record_unsent(
-    pool: asyncpg.Pool, buyer: Buyer, message: BuyerMessage, reason: str
-) -> Queued:
+async def record_unsent(db: Queryable, buyer: Buyer, message: BuyerMessage, reason: str) -> Queued:
     """Written for the record and for staff, who send it by hand; no job sends it."""
-    message_id = await pool.fetchval(
+    message_id = await db.fetchval(
         query("record_unsent_message"), buyer.tenant_id, buyer.channel.id, buyer.identity_id,
         buyer.order_id, UNSENT_KIND, f"{buyer.platform.value}:{message.key}", message.text,
         {"user_id": buyer.user_id}, reason,

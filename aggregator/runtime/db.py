@@ -27,6 +27,8 @@ STAFF_ROLE = "chotdon_staff"  # the role row-level security applies to (migratio
 _ENTER_TENANT = "SELECT set_config('role', $1, false), set_config('chotdon.tenant_id', $2, false)"
 # A connection of our own or one borrowed from a pool: query code accepts either.
 Connection = asyncpg.Connection | PoolConnectionProxy
+# Either, or the pool itself: code whose statements stand alone or join the caller's transaction.
+Queryable = asyncpg.Pool | Connection
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,6 +14,7 @@ from aggregator.confirmation.messages import MessageKind, enqueue_order_messages
 from aggregator.ingest.pipeline import Ingestor
 from aggregator.orders.merge import merge_session
 from aggregator.runtime import jobs
+from aggregator.runtime.db import create_pool
 from aggregator.settings import Settings
 from aggregator.web.app import create_app
 from tests.support.confirmation import confirmation_settings, order_from_comments, shop_with_origins
@@ -180,3 +182,38 @@ async def test_a_zalo_buyer_outside_the_window_gets_a_zns_template_by_phone(
     assert message["kind"] == "zalo.zns"
     assert message["target"]["phone"] == "84912345678"
     assert message["target"]["template_id"] == "tpl-9"
+
+
+async def test_composers_at_once_never_wait_on_each_other_for_a_connection(
+    settings: Settings, db: asyncpg.Connection, pool: asyncpg.Pool, arq_pool: ArqRedis
+) -> None:
+    """A composer holds its order's lock on one pooled connection until the message and its event
+    are stored. Were the message stored through the pool, each composer would need a second
+    connection while holding the first: as many composers as connections at once (an outbound
+    worker's slots over its pool) and every one of them waited for ever (seen: the bench's
+    outbound worker with 32 slots sent 2 messages and timed out the rest)."""
+    own = confirmation_settings(settings)
+    shop = await shop_with_origins(db, stock={"A01": 50})
+    buyers = ["an", "binh", "chi", "dung"]
+    orders = [await order_from_comments(db, pool, arq_pool, shop, b, "chốt A01") for b in buyers]
+    small = await create_pool(own, min_size=2, max_size=2)
+    try:
+        composing = [
+            send_order_message(small, arq_pool, own, ROUTERS, order_id, MessageKind.SUMMARY)
+            for order_id in orders
+        ]
+        queued = await asyncio.wait_for(asyncio.gather(*composing), timeout=30)
+    finally:
+        await small.close()
+    assert all(queued)
+    for order_id in orders:
+        [message] = await _messages(db, order_id)
+        assert (message["kind"], message["status"]) == ("facebook.private_reply", "pending")
+    # Each send job is enqueued once its row is committed, under the row's id.
+    sends = {j.args[0] for j in await arq_pool.queued_jobs() if j.function == jobs.FACEBOOK_SEND}
+    assert sends == set(queued)
+    events = await db.fetchval(
+        "SELECT count(*) FROM order_events WHERE kind = 'buyer_messaged' AND order_id = ANY($1)",
+        orders,
+    )
+    assert events == len(orders)

@@ -24,14 +24,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued
-from aggregator.outbound.record import Outgoing, SendJob, queue_outbound, record_unsent
+from aggregator.outbound.record import Outgoing, queue_outbound, record_unsent
+from aggregator.outbound.sends import SendJob, Sends
 from aggregator.platforms.facebook.pages import PageRef
 from aggregator.runtime import jobs
+from aggregator.runtime.db import Queryable
 from schema.queries import query
 
 log = structlog.get_logger()
@@ -50,8 +50,8 @@ SEND_JOB = SendJob(jobs.FACEBOOK_SEND, "facebook-send")
 
 
 async def _queue(
-    pool: asyncpg.Pool,
-    arq: ArqRedis,
+    db: Queryable,
+    sends: Sends,
     page: PageRef,
     kind: str,
     key: str,
@@ -60,12 +60,12 @@ async def _queue(
     order_id: int | None = None,
 ) -> int:
     outgoing = Outgoing(page.tenant_id, page.channel_id, kind, key, body, target, order_id)
-    return await queue_outbound(pool, arq, outgoing, SEND_JOB)
+    return await queue_outbound(db, sends, outgoing, SEND_JOB)
 
 
 async def queue_private_reply(
-    pool: asyncpg.Pool,
-    arq: ArqRedis,
+    db: Queryable,
+    sends: Sends,
     page: PageRef,
     comment_id: str,
     text: str,
@@ -74,13 +74,13 @@ async def queue_private_reply(
     """One private reply per comment, ever: the comment id is the idempotency key."""
     key = f"facebook:private_reply:{page.page_id}:{comment_id}"
     return await _queue(
-        pool, arq, page, PRIVATE_REPLY, key, text, {"comment_id": comment_id}, order_id
+        db, sends, page, PRIVATE_REPLY, key, text, {"comment_id": comment_id}, order_id
     )
 
 
 async def queue_message(
-    pool: asyncpg.Pool,
-    arq: ArqRedis,
+    db: Queryable,
+    sends: Sends,
     page: PageRef,
     psid: str,
     text: str,
@@ -91,16 +91,14 @@ async def queue_message(
     """A Messenger message answering the buyer: only within 24 hours of their last message."""
     target: dict[str, Any] = {"psid": psid, "messaging_type": RESPONSE}
     return await _queue(
-        pool, arq, page, MESSAGE, f"facebook:message:{page.page_id}:{key}", text, target, order_id
+        db, sends, page, MESSAGE, f"facebook:message:{page.page_id}:{key}", text, target, order_id
     )
 
 
-async def queue_hide_comment(
-    pool: asyncpg.Pool, arq: ArqRedis, page: PageRef, comment_id: str
-) -> int:
+async def queue_hide_comment(db: Queryable, sends: Sends, page: PageRef, comment_id: str) -> int:
     """Hide a public comment that shows a phone number (the buyer still sees it, others do not)."""
     key = f"facebook:hide:{page.page_id}:{comment_id}"
-    message_id = await _queue(pool, arq, page, HIDE_COMMENT, key, "", {"comment_id": comment_id})
+    message_id = await _queue(db, sends, page, HIDE_COMMENT, key, "", {"comment_id": comment_id})
     log.info("facebook.comment_hide_queued", page_id=page.page_id, comment_id=comment_id)
     return message_id
 
@@ -122,10 +120,10 @@ def _buyer_page(buyer: Buyer) -> PageRef:
     )
 
 
-async def _windows(pool: asyncpg.Pool, buyer: Buyer) -> tuple[float | None, float | None]:
+async def _windows(db: Queryable, buyer: Buyer) -> tuple[float | None, float | None]:
     """(When the buyer last wrote in Messenger, when the comment that opened the order was
     written), in unix seconds, None when there is none."""
-    row = await pool.fetchrow(
+    row = await db.fetchrow(
         query("facebook_reply_windows"), buyer.channel.id, buyer.user_id,
         buyer.channel.external_id, buyer.first_comment_id,
     )  # fmt: skip
@@ -144,21 +142,21 @@ class FacebookRouter:
     24-hour window is open, else an 'unsent' record with the reason (port.BuyerRouter)."""
 
     async def queue(
-        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+        self, db: Queryable, sends: Sends, buyer: Buyer, message: BuyerMessage
     ) -> Queued:
         page, comment_id, now = _buyer_page(buyer), buyer.first_comment_id, time.time()
-        last_message_at, comment_at = await _windows(pool, buyer)
+        last_message_at, comment_at = await _windows(db, buyer)
         first = buyer.facebook_messages == 0 and comment_id and not _is_messenger_id(comment_id)
         if first and comment_id and _within(comment_at, PRIVATE_REPLY_WINDOW_S, now):
             mid = await queue_private_reply(
-                pool, arq, page, comment_id, message.text, order_id=buyer.order_id
+                db, sends, page, comment_id, message.text, order_id=buyer.order_id
             )
             return Queued(mid, PRIVATE_REPLY)
         if _within(last_message_at, MESSAGING_WINDOW_S, now):
             mid = await queue_message(
-                pool, arq, page, buyer.user_id, message.text, key=message.key,
+                db, sends, page, buyer.user_id, message.text, key=message.key,
                 order_id=buyer.order_id,
             )  # fmt: skip
             return Queued(mid, MESSAGE)
         log.info("facebook.message_unsent", order_id=buyer.order_id, reason="outside_window")
-        return await record_unsent(pool, buyer, message, OUTSIDE_WINDOW)
+        return await record_unsent(db, buyer, message, OUTSIDE_WINDOW)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-from arq.connections import ArqRedis
 
 from aggregator.credentials.cipher import TokenCipher
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued, StoredMessage
@@ -22,6 +21,8 @@ from aggregator.outbound.sending import (
     stored_access_token,
     unknown_kind,
 )
+from aggregator.outbound.sends import Sends
+from aggregator.runtime.db import Queryable
 from connectors.errors import CredentialsError
 from connectors.tiktok.client import ShopClient
 
@@ -34,9 +35,9 @@ class TikTokRouter:
     """Records the message unsent: there is no conversation to write into (port.BuyerRouter)."""
 
     async def queue(
-        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+        self, db: Queryable, sends: Sends, buyer: Buyer, message: BuyerMessage
     ) -> Queued:
-        return await record_unsent(pool, buyer, message, NO_CONVERSATION)
+        return await record_unsent(db, buyer, message, NO_CONVERSATION)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
-from arq.connections import ArqRedis
 
 from aggregator.credentials.cipher import TokenCipher
 from aggregator.outbound.port import Buyer, BuyerMessage, Queued, StoredMessage
@@ -23,6 +22,7 @@ from aggregator.outbound.sending import (
     stored_access_token,
     unknown_kind,
 )
+from aggregator.outbound.sends import Sends
 from aggregator.platforms.zalo.zns import (
     ZALO_MESSAGE,
     ZALO_ZNS,
@@ -30,6 +30,7 @@ from aggregator.platforms.zalo.zns import (
     ZaloRoute,
     queue_zalo_order_update,
 )
+from aggregator.runtime.db import Queryable
 from connectors.errors import CredentialsError
 from connectors.zalo.client import OAClient
 
@@ -41,16 +42,16 @@ class ZaloRouter:
     """An OA message inside Zalo's window, else a ZNS template by phone (port.BuyerRouter)."""
 
     async def queue(
-        self, pool: asyncpg.Pool, arq: ArqRedis, buyer: Buyer, message: BuyerMessage
+        self, db: Queryable, sends: Sends, buyer: Buyer, message: BuyerMessage
     ) -> Queued:
         recipient = ZaloRecipient(buyer.user_id, buyer.last_message_at, buyer.phone)
         data = {"order_code": buyer.order_no, "customer_name": buyer.display_name}
         route, mid = await queue_zalo_order_update(
-            pool, arq, buyer.channel, buyer.order_id, message.key, recipient, message.text, data,
+            db, sends, buyer.channel, buyer.order_id, message.key, recipient, message.text, data,
             time.time(),
         )  # fmt: skip
         if mid is None:
-            return await record_unsent(pool, buyer, message, UNREACHABLE)
+            return await record_unsent(db, buyer, message, UNREACHABLE)
         return Queued(mid, ZALO_ZNS if route is ZaloRoute.ZNS else ZALO_MESSAGE)
 
 

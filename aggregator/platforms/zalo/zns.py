@@ -13,13 +13,13 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import structlog
-from arq.connections import ArqRedis
 
 from aggregator.channels.directory import ChannelRef
 from aggregator.core.parser.phone import normalize_phone
 from aggregator.outbound.record import queue_channel_message
+from aggregator.outbound.sends import Sends
+from aggregator.runtime.db import Queryable
 
 log = structlog.get_logger()
 ZALO_MESSAGE = "zalo.cs_message"  # target {user_id}
@@ -57,7 +57,7 @@ def zalo_route(recipient: ZaloRecipient, template_id: str, now: float) -> ZaloRo
 
 
 async def queue_zalo_order_update(
-    pool: asyncpg.Pool, arq: ArqRedis, channel: ChannelRef, order_id: int | None, key: str,
+    db: Queryable, sends: Sends, channel: ChannelRef, order_id: int | None, key: str,
     recipient: ZaloRecipient, text: str, template_data: dict[str, Any], now: float,
 ) -> tuple[ZaloRoute, int | None]:  # fmt: skip
     """Queue one order update by the route that reaches the buyer; (route, outbound id)."""
@@ -75,5 +75,5 @@ async def queue_zalo_order_update(
     else:
         log.info("zalo.order_update_unreachable", order_id=order_id, has_template=bool(template_id))
         return route, None
-    message_id = await queue_channel_message(pool, arq, channel, kind, key, text, target, order_id)
+    message_id = await queue_channel_message(db, sends, channel, kind, key, text, target, order_id)
     return route, message_id
