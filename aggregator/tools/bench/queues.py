@@ -82,6 +82,14 @@ MESSAGE_MS = (
     "WHERE created_at >= $1 AND kind = ANY($2::text[]) AND status = 'sent'"
 )
 
+# A layout's messages still unsent when it ends are closed: otherwise the next layout's sweeper
+# finds them pending and its workers send them, a backlog the later layout did not make.
+RETIRE_UNSETTLED = (
+    "UPDATE outbound_messages SET status = 'failed', "
+    "last_error = 'bench: its layout ended before it was sent' "
+    "WHERE created_at >= $1 AND status = 'pending'"
+)
+
 DUPLICATE_ORDERS = (  # the ingest bench's own check: one open order per buyer and live
     "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM orders "
     "WHERE status NOT IN ('cancelled', 'expired') GROUP BY session_id, buyer_identity_id) t"
@@ -142,6 +150,10 @@ async def steady_load(
             sent += len(batch)
             await asyncio.sleep(max(0.0, started + sent / config.rate - time.monotonic()))
     return sent
+
+
+async def retire_unsettled(pool: asyncpg.Pool, since: datetime) -> None:
+    await pool.execute(RETIRE_UNSETTLED, since)
 
 
 async def _message_jobs(arq: RoutedArqRedis) -> int:
@@ -249,6 +261,7 @@ async def run_layout(
         await arq.aclose()
     comments = await _percentiles(pool, COMMENT_MS, f"{layout}-%")
     messages = await _percentiles(pool, MESSAGE_MS, since, list(MESSAGE_KINDS))
+    await retire_unsettled(pool, since)
     return {
         f"{layout}_order_p50_ms": comments.p50, f"{layout}_order_p95_ms": comments.p95,
         f"{layout}_order_p99_ms": comments.p99, f"{layout}_message_p50_ms": messages.p50,
