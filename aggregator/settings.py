@@ -176,10 +176,10 @@ class Settings(BaseSettings):
     # outbound queue is named after arq_queue ("<arq_queue>:outbound"), so a run that names its
     # own arq_queue (tests, benches, chaos) gets its own outbound queue too.
     arq_outbound_queue: str | None = None
-    # Its jobs mostly wait on a platform's or a courier's answer. At 2,000 comments/s for 8 s
-    # (the ingest bench's split layout, one worker process), 8 slots left 3,403 of ~7,700 buyer
-    # messages unsent two minutes later; 32 sent all 8,392 (p50 29.7 s against 97.7 s), the
-    # merges' p99 581 ms against 422 (README "Two queues").
+    # Its jobs mostly wait on a platform's or a courier's answer. In `make bench`'s queue phase
+    # (2,000 comments/s for 8 s, both queues in one worker process), 8 slots had sent 534 buyer
+    # messages two minutes later and left 9,067 unsent; 32 sent all 9,753, with the merges' p99
+    # at 915 ms against 801 (README "Two queues").
     worker_outbound_max_jobs: int = Field(default=32, ge=1)
     # The ingest bench's latency breakdown: a Redis list each merge round's timing is appended to
     # (aggregator/ingest/merge_jobs.py). Unset (production): nothing is recorded.
