@@ -37,8 +37,7 @@ class SendsAfterCommit:
         """Call once the transaction has committed. A failed enqueue leaves the row pending, and
         the sweeper enqueues it again (workers/sweeper.py)."""
         while self.due:
-            job, message_id = self.due.pop(0)
-            await enqueue_keyed(arq, job.function, message_id, job_id=job.job_id(message_id))
+            await _enqueue_now(arq, *self.due.pop(0))
 
 
 # Where a stored row's send job goes: the arq pool (now) or a collector (after the commit).
@@ -49,4 +48,8 @@ async def enqueue_send(sends: Sends, job: SendJob, message_id: int) -> None:
     if isinstance(sends, SendsAfterCommit):
         sends.due.append((job, message_id))
     else:
-        await enqueue_keyed(sends, job.function, message_id, job_id=job.job_id(message_id))
+        await _enqueue_now(sends, job, message_id)
+
+
+async def _enqueue_now(arq: ArqRedis, job: SendJob, message_id: int) -> None:
+    await enqueue_keyed(arq, job.function, message_id, job_id=job.job_id(message_id))

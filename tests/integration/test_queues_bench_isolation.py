@@ -31,6 +31,5 @@ async def test_a_layouts_unsent_messages_are_closed_when_it_ends(
     assert rows == {earlier: "pending", sent: "sent", unsent: "failed"}
     # Minutes later a sweeper finds only what no layout closed.
     await db.execute("UPDATE outbound_messages SET created_at = created_at - interval '1 hour'")
-    assert [r["id"] for r in await db.fetch(query("stale_pending_messages"), 30.0, 100)] == [
-        earlier
-    ]
+    stale = await db.fetch(query("stale_pending_messages"), 30.0, 100)
+    assert [r["id"] for r in stale] == [earlier]
